@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers, each using only those above it:
+//   C shims (CLinearAlgebra, CPostgreSQL, CSQLite)
+//   AugurCore          domain model and spec parsing
+//   AugurMath          matrices over BLAS/LAPACK, optimizers
+//   AugurAlgorithms    designers (random, quasi-random, grid, GP) and stopping policies
+//   AugurStorage       StudyStore: SQLite and PostgreSQL
+//   AugurService       transport-free study logic
+//   AugurRPC           gRPC API, server and client
+//   AugurWorkers       trial runners and the run loop
+//   augur              the executable
+// AugurTraining (the training core) depends only on the BLAS shim.
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Augur",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AugurCore", targets: ["AugurCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(
+            name: "CLinearAlgebra",
+            providers: [.apt(["libopenblas-dev", "liblapack-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPostgreSQL",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "AugurCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurAlgorithms",
+            dependencies: ["AugurCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurStorage",
+            dependencies: [
+                "AugurCore", "CSQLite", "CPostgreSQL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests (mirroring Sources)
+        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,33 @@
+import AugurCore
+
+/// What a designer is asked for: `count` new points given the study's history so far.
+public struct DesignRequest: Sendable {
+    /// How many new parameter assignments to propose.
+    public var count: Int
+    /// Trials created so far in every state (including ACTIVE and REQUESTED), as much as the designer's
+    /// `historyScope` asked for; empty for `.countsOnly`.
+    public var history: [Trial]
+    /// How many trials the study has created so far; designers that need no history use it as their position in
+    /// their sequence, so that the n-th trial is the same whatever happened to the others.
+    public var trialCount: Int
+    /// Parameters of trials that are ACTIVE or REQUESTED (pending results), which a batch-aware designer avoids.
+    public var pending: [ParameterAssignment]
+
+    public init(count: Int, history: [Trial] = [], trialCount: Int, pending: [ParameterAssignment] = []) {
+        self.count = count
+        self.history = history
+        self.trialCount = trialCount
+        self.pending = pending
+    }
+}
+
+/// Proposes trials for one study. A designer is a value built from the study's spec; it keeps no state between
+/// calls, so several service replicas give the same suggestion for the same seed and history.
+public protocol Designer: Sendable {
+    /// How much history the designer needs to see.
+    var historyScope: HistoryScope { get }
+
+    /// Proposes up to `request.count` new, valid, distinct assignments. Fewer (or none) means the search space is
+    /// exhausted (a finished grid); the study completes once the trials already out have ended.
+    func suggest(_ request: DesignRequest) throws -> [ParameterAssignment]
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// How a numeric parameter's range is explored: uniformly in its own units, or uniformly in its logarithm.
+public enum ScaleType: String, Sendable, Codable, Hashable, CaseIterable {
+    case linear
+    case log
+}
+
+/// One dimension of a search space.
+public struct ParameterSpec: Sendable, Codable, Hashable {
+    /// What values a parameter takes.
+    public enum Domain: Sendable, Codable, Hashable {
+        /// A real number in `[min, max]`. `step`, when set, makes the parameter griddable (Katib semantics:
+        /// `min, min + step, …` up to and including `max` when it falls on the grid).
+        case double(min: Double, max: Double, scale: ScaleType, step: Double?)
+        /// An integer in `[min, max]` (both inclusive) on the lattice `min + k·step`.
+        case integer(min: Int, max: Int, step: Int, scale: ScaleType)
+        /// One of a finite, ordered list of numbers.
+        case discrete([Double])
+        /// One of a finite list of strings, with no order.
+        case categorical([String])
+    }
+
+    public var name: String
+    public var domain: Domain
+
+    public init(name: String, domain: Domain) {
+        self.name = name
+        self.domain = domain
+    }
+
+    public static func double(_ name: String, min: Double, max: Double, scale: ScaleType = .linear, step: Double? = nil) -> ParameterSpec {
+        ParameterSpec(name: name, domain: .double(min: min, max: max, scale: scale, step: step))
+    }
+
+    public static func integer(_ name: String, min: Int, max: Int, step: Int = 1, scale: ScaleType = .linear) -> ParameterSpec {
+        ParameterSpec(name: name, domain: .integer(min: min, max: max, step: step, scale: scale))
+    }
+
+    public static func discrete(_ name: String, _ values: [Double]) -> ParameterSpec {
+        ParameterSpec(name: name, domain: .discrete(values))
+    }
+
+    public static func categorical(_ name: String, _ values: [String]) -> ParameterSpec {
+        ParameterSpec(name: name, domain: .categorical(values))
+    }
+
+    /// The type name used in spec files and output: `double`, `int`, `discrete` or `categorical`.
+    public var typeName: String {
+        switch domain {
+        case .double: "double"
+        case .integer: "int"
+        case .discrete: "discrete"
+        case .categorical: "categorical"
+        }
+    }
+
+    /// The scale of a numeric parameter; lists are always `.linear`.
+    public var scale: ScaleType {
+        switch domain {
+        case .double(_, _, let scale, _), .integer(_, _, _, let scale): scale
+        case .discrete, .categorical: .linear
+        }
+    }
+
+    /// Whether `value` is a legal value of this parameter (type, bounds, step lattice and lists).
+    public func contains(_ value: ParameterValue) -> Bool {
+        switch (domain, value) {
+        case let (.double(min, max, _, _), .double(x)):
+            return x >= min && x <= max
+        case let (.integer(min, max, step, _), .integer(x)):
+            return x >= min && x <= max && (x - min) % step == 0
+        case let (.discrete(values), .double(x)):
+            return values.contains(x)
+        case let (.discrete(values), .integer(x)):
+            return values.contains(Double(x))
+        case let (.categorical(values), .string(s)):
+            return values.contains(s)
+        default:
+            return false
+        }
+    }
+
+    /// The number of distinct values, or `nil` for a continuous double without step.
+    public var cardinality: Int? {
+        switch domain {
+        case let .double(min, max, _, step):
+            guard let step, step > 0 else { return nil }
+            return Int(((max - min) / step + 1e-9).rounded(.down)) + 1
+        case let .integer(min, max, step, _):
+            return (max - min) / step + 1
+        case let .discrete(values):
+            return values.count
+        case let .categorical(values):
+            return values.count
+        }
+    }
+}
+
+/// The value a trial assigns to one parameter.
+public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    case double(Double)
+    case integer(Int)
+    case string(String)
+
+    public var description: String {
+        switch self {
+        case .double(let x): formatNumber(x)
+        case .integer(let x): String(x)
+        case .string(let s): s
+        }
+    }
+
+    /// The numeric value, or `nil` for a string.
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let x): x
+        case .integer(let x): Double(x)
+        case .string: nil
+        }
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    // Encoded as the bare JSON value (number or string) so that stored rows and `--format json` stay readable.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let integer = try? container.decode(Int.self) {
+            self = .integer(integer)
+        } else if let number = try? container.decode(Double.self) {
+            self = .double(number)
+        } else {
+            self = .string(try container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .double(let x): try container.encode(x)
+        case .integer(let x): try container.encode(x)
+        case .string(let s): try container.encode(s)
+        }
+    }
+}
+
+/// Formats a number the way people write it: `0.1`, `3`, `1e-05`, never `3.0000000000000004`.
+public func formatNumber(_ x: Double) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    var text = String(x)
+    // Swift prints the shortest round-tripping form; trim "e-05" style exponents consistently.
+    if text.contains("e") == false, text.count > 17 {
+        text = String(format: "%.12g", x)
+    }
+    return text
+}

@@ -1,0 +1,49 @@
+/// A position in a spec file.
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One thing wrong with a spec file.
+public struct SpecProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Where the offending value (or the mapping missing a field) is; `nil` when the file could not be read at all.
+    public var location: SourceLocation?
+    /// The field path, e.g. `spec.parameters[2].feasibleSpace.max`.
+    public var field: String
+    /// A sentence for a human: what is wrong and what to write instead.
+    public var message: String
+
+    public init(location: SourceLocation?, field: String, message: String) {
+        self.location = location
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        let place = location.map { "\($0): " } ?? ""
+        let path = field.isEmpty ? "" : "\(field): "
+        return "\(place)error: \(path)\(message)"
+    }
+}
+
+/// Every problem found in a spec file (parsing reports all of them, not only the first).
+public struct SpecError: Error, Sendable, CustomStringConvertible {
+    public var problems: [SpecProblem]
+
+    public init(_ problems: [SpecProblem]) {
+        self.problems = problems
+    }
+
+    public var description: String {
+        problems.map(\.description).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,211 @@
+import AugurCore
+import Foundation
+
+/// How many trials of a study are in each state.
+public struct TrialCounts: Sendable, Hashable, Codable {
+    public var requested = 0
+    public var active = 0
+    public var completed = 0
+    public var stopped = 0
+    public var failed = 0
+    public var infeasible = 0
+
+    public init() {}
+
+    public subscript(state: TrialState) -> Int {
+        get {
+            switch state {
+            case .requested: requested
+            case .active: active
+            case .completed: completed
+            case .stopped: stopped
+            case .failed: failed
+            case .infeasible: infeasible
+            }
+        }
+        set {
+            switch state {
+            case .requested: requested = newValue
+            case .active: active = newValue
+            case .completed: completed = newValue
+            case .stopped: stopped = newValue
+            case .failed: failed = newValue
+            case .infeasible: infeasible = newValue
+            }
+        }
+    }
+
+    /// Every trial ever created.
+    public var total: Int { requested + active + completed + stopped + failed + infeasible }
+    /// Trials in a terminal state; these count against `Budget.maxTrials`.
+    public var ended: Int { completed + stopped + failed + infeasible }
+}
+
+/// One line of `augur studies`.
+public struct StudySummary: Sendable, Hashable, Codable {
+    public var study: Study
+    public var counts: TrialCounts
+    /// The best final objective value among completed trials.
+    public var bestValue: Double?
+
+    public init(study: Study, counts: TrialCounts, bestValue: Double?) {
+        self.study = study
+        self.counts = counts
+        self.bestValue = bestValue
+    }
+}
+
+/// What a planner sees while the store holds the study's lock.
+public struct StudySnapshot: Sendable {
+    public var study: Study
+    public var counts: TrialCounts
+    /// Every ACTIVE trial (with worker and lease, without measurements).
+    public var activeTrials: [Trial]
+    /// REQUESTED trials, oldest first.
+    public var requestedTrials: [Trial]
+    /// The study's trials as asked for by `HistoryScope` (empty for `.countsOnly`).
+    public var history: [Trial]
+    /// The store's clock.
+    public var now: Date
+
+    public init(study: Study, counts: TrialCounts, activeTrials: [Trial], requestedTrials: [Trial], history: [Trial], now: Date) {
+        self.study = study
+        self.counts = counts
+        self.activeTrials = activeTrials
+        self.requestedTrials = requestedTrials
+        self.history = history
+        self.now = now
+    }
+}
+
+/// The changes a planner asks the store to make atomically.
+public struct AssignmentPlan: Sendable, Hashable {
+    /// ACTIVE trials taken back from a worker that vanished: back to REQUESTED with their retry count raised.
+    public var requeue: [Int]
+    /// ACTIVE trials that ran out of retries: to FAILED with the reason.
+    public var fail: [Int: String]
+    /// REQUESTED trials handed to the worker (they become ACTIVE).
+    public var assignRequested: [Int]
+    /// New trials created ACTIVE for the worker, in order.
+    public var create: [ParameterAssignment]
+    /// A new study state and its reason (grid exhausted, budget spent).
+    public var studyState: (state: StudyState, reason: String)?
+
+    public init(requeue: [Int] = [], fail: [Int: String] = [:], assignRequested: [Int] = [], create: [ParameterAssignment] = [],
+                studyState: (state: StudyState, reason: String)? = nil) {
+        self.requeue = requeue
+        self.fail = fail
+        self.assignRequested = assignRequested
+        self.create = create
+        self.studyState = studyState
+    }
+
+    public static func == (lhs: AssignmentPlan, rhs: AssignmentPlan) -> Bool {
+        lhs.requeue == rhs.requeue && lhs.fail == rhs.fail && lhs.assignRequested == rhs.assignRequested && lhs.create == rhs.create
+            && lhs.studyState?.state == rhs.studyState?.state && lhs.studyState?.reason == rhs.studyState?.reason
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(requeue)
+        hasher.combine(assignRequested)
+        hasher.combine(create)
+    }
+}
+
+/// Which trials a query returns, in what order.
+public struct TrialQuery: Sendable, Hashable {
+    public enum Order: Sendable, Hashable {
+        /// Creation order.
+        case id
+        /// Best final objective value first; trials without one last.
+        case objective
+        /// Best final value of another metric first, under the given goal.
+        case metric(String, ObjectiveGoal)
+    }
+
+    /// `nil` means every state.
+    public var states: Set<TrialState>?
+    public var order: Order
+    public var limit: Int?
+    public var offset: Int
+    /// Whether intermediate measurements are loaded (final measurements always are).
+    public var includeMeasurements: Bool
+
+    public init(states: Set<TrialState>? = nil, order: Order = .id, limit: Int? = nil, offset: Int = 0, includeMeasurements: Bool = true) {
+        self.states = states
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+        self.includeMeasurements = includeMeasurements
+    }
+}
+
+/// Errors every store reports the same way.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case studyExists(String)
+    case studyNotFound(String)
+    case trialNotFound(study: String, trial: Int)
+    /// The trial is not in a state that allows the change (measurement on a finished trial, …).
+    case trialNotActive(study: String, trial: Int, state: TrialState)
+    /// The trial belongs to another worker.
+    case notOwner(study: String, trial: Int, owner: String?)
+    /// The database file or server could not be opened or reached.
+    case connection(String)
+    /// The database reported an error: its own message (and SQLSTATE for PostgreSQL).
+    case database(String)
+    /// The database was written by a newer Augur.
+    case schemaTooNew(found: Int, supported: Int)
+
+    public var description: String {
+        switch self {
+        case .studyExists(let name): "study '\(name)' already exists"
+        case .studyNotFound(let name): "no study named '\(name)' (augur studies lists them)"
+        case .trialNotFound(let study, let trial): "study '\(study)' has no trial \(trial)"
+        case .trialNotActive(let study, let trial, let state): "trial \(trial) of study '\(study)' is \(state.rawValue), not ACTIVE"
+        case .notOwner(let study, let trial, let owner):
+            "trial \(trial) of study '\(study)' belongs to worker \(owner ?? "none"); only its owner may report on it"
+        case .connection(let message): message
+        case .database(let message): "database error: \(message)"
+        case .schemaTooNew(let found, let supported):
+            "the database has schema version \(found) but this Augur understands up to \(supported); upgrade Augur"
+        }
+    }
+}
+
+/// Where studies, trials and measurements live. Implementations: `SQLiteStudyStore` (embedded default) and
+/// `PostgresStudyStore` (production); both pass the same contract tests.
+///
+/// Every method is safe to call from many tasks, and (for the databases that allow it) from many processes on one
+/// database: `assignTrials` is the single place where trials are handed out, and it runs its planner under a
+/// per-study lock inside one transaction.
+public protocol StudyStore: Sendable {
+    /// Creates a study; throws `StoreError.studyExists` if the name is taken.
+    func createStudy(_ spec: StudySpec) async throws -> Study
+    func study(named name: String) async throws -> Study?
+    func studySummaries() async throws -> [StudySummary]
+    /// Deletes a study with all its trials and measurements.
+    func deleteStudy(named name: String) async throws
+    func setStudyState(_ name: String, to state: StudyState, reason: String?) async throws
+
+    /// Under the study's lock and in one transaction: loads a snapshot, asks `planner` what to change, applies it,
+    /// and returns the trials handed to `worker` (re-assigned requested ones first, then created ones).
+    func assignTrials(
+        study: String, worker: String, leaseExpiresAt: Date?, history: HistoryScope,
+        planner: @Sendable (StudySnapshot) throws -> AssignmentPlan
+    ) async throws -> [Trial]
+
+    /// Adds a REQUESTED trial with the given parameters (a user's own point to evaluate); returns it.
+    func requestTrial(study: String, parameters: ParameterAssignment) async throws -> Trial
+
+    func trial(study: String, id: Int) async throws -> Trial?
+    func trials(study: String, query: TrialQuery) async throws -> [Trial]
+    func trialCounts(study: String) async throws -> TrialCounts
+
+    /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease.
+    func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws
+    /// Renews the lease of an ACTIVE trial owned by `worker`.
+    func renewLease(study: String, trial: Int, worker: String, until: Date) async throws
+    /// Moves an ACTIVE (or REQUESTED) trial to a terminal state with its final measurement and reason; returns it.
+    /// Finishing a trial that already ended in the same state is a no-op that returns it (idempotent retries).
+    func finishTrial(study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) async throws -> Trial
+}
