@@ -8,7 +8,8 @@ import Foundation
 /// - a gap `b ~ U(0.20, 1.00)` and a rate `c ~ U(0.20, 1.20)`,
 ///
 /// and reports at steps `t = 1 … steps` the loss `a + b * t^(-c) + noise * N(0, 1)`. Its true final value is the
-/// noise-free `a + b * steps^(-c)`. Because `a`, `b` and `c` are independent, slow learners with a low asymptote
+/// noise-free `a + b * steps^(-c)`. Each step takes it `U(0.5, 2.0)` seconds of simulated time (drawn last), so
+/// parallel workers reach rungs in a different order than trials were started. Because `a`, `b` and `c` are independent, slow learners with a low asymptote
 /// exist and early values only partly predict final ones, as in real hyperparameter sweeps.
 struct SyntheticCurves: Sendable {
     struct Curve: Sendable, Codable {
@@ -19,6 +20,8 @@ struct SyntheticCurves: Sendable {
         var observed: [Double]
         /// The noise-free loss at the last step.
         var trueFinal: Double
+        /// Simulated seconds per step.
+        var stepSeconds: Double
     }
 
     let seed: UInt64
@@ -38,7 +41,8 @@ struct SyntheticCurves: Sendable {
             let rate = 0.20 + 1.00 * random.nextUnit()
             let loss = { (step: Int) in asymptote + gap * pow(Double(step), -rate) }
             let observed = (1...steps).map { loss($0) + noise * random.nextGaussian() }
-            curves.append(Curve(asymptote: asymptote, gap: gap, rate: rate, observed: observed, trueFinal: loss(steps)))
+            let stepSeconds = 0.5 + 1.5 * random.nextUnit()
+            curves.append(Curve(asymptote: asymptote, gap: gap, rate: rate, observed: observed, trueFinal: loss(steps), stepSeconds: stepSeconds))
         }
         self.curves = curves
     }
