@@ -1,7 +1,11 @@
-/// The JSON file `--export` writes: one seed's curves, for the Optuna comparison script.
+/// The JSON file `--export` writes: every seed's curves, for Benchmarks/optuna_pruners_benchmark.py.
 struct CurveExport: Codable {
-    var seed: UInt64
+    struct CurveSet: Codable {
+        var seed: UInt64
+        var curves: [SyntheticCurves.Curve]
+    }
+
     var steps: Int
     var noise: Double
-    var curves: [SyntheticCurves.Curve]
+    var sets: [CurveSet]
 }

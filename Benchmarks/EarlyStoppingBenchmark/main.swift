@@ -7,7 +7,7 @@ import Foundation
 //
 //   swift run -c release EarlyStoppingBenchmark [--seeds N] [--trials N] [--steps N] [--noise X] [--export FILE]
 //
-// --export writes the curves of the first seed as JSON for Benchmarks/optuna_pruners_benchmark.py.
+// --export writes every seed's curves as JSON for Benchmarks/optuna_pruners_benchmark.py.
 
 struct Options {
     var seeds = 10
@@ -75,12 +75,13 @@ func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digit
 do {
     let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
     let curveSets = (0..<options.seeds).map { SyntheticCurves(seed: UInt64($0), trials: options.trials, steps: options.steps, noise: options.noise) }
-    if let path = options.exportPath, let first = curveSets.first {
-        let export = CurveExport(seed: first.seed, steps: first.steps, noise: first.noise, curves: first.curves)
+    if let path = options.exportPath {
+        let export = CurveExport(steps: options.steps, noise: options.noise,
+                                 sets: curveSets.map { CurveExport.CurveSet(seed: $0.seed, curves: $0.curves) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(export).write(to: URL(fileURLWithPath: path))
-        print("wrote the curves of seed \(first.seed) to \(path)")
+        print("wrote the curves of seeds 0..<\(options.seeds) to \(path)")
     }
 
     let fullSteps = options.trials * options.steps
