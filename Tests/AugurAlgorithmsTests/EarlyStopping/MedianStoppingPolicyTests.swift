@@ -136,6 +136,14 @@ struct MedianStoppingPolicyTests {
         #expect(policy().decide(for: withNaN, among: others, objective: objective).shouldStop)
     }
 
+    @Test("infinite values are ordinary values: an infinite loss is the worst there is")
+    func infiniteValues() {
+        let curves = LearningCurves(goal: .minimize)
+        #expect(policy().decide(for: curves.trial(4, [.infinity], state: .active), among: others(curves), objective: curves.objective).shouldStop)
+        let divergedOthers = [curves.trial(1, [.infinity]), curves.trial(2, [.infinity]), curves.trial(3, [0.2])]
+        #expect(!policy().decide(for: curves.trial(4, [0.9], state: .active), among: divergedOthers, objective: curves.objective).shouldStop)
+    }
+
     @Test("a trial with no value of the metric is never stopped")
     func noValues() {
         let curves = LearningCurves(goal: .minimize)
