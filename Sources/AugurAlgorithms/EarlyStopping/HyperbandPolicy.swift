@@ -76,7 +76,7 @@ public struct HyperbandPolicy: StoppingPolicy {
 
     private func bracketPosition(forTrialID trialID: Int) -> Int {
         let goldenFraction = 0.618_033_988_749_894_9
-        var point = (Double(trialID - 1) * goldenFraction).truncatingRemainder(dividingBy: 1)
+        var point = (Double(trialID &- 1) * goldenFraction).truncatingRemainder(dividingBy: 1)
         if point < 0 { point += 1 }
         return cumulativeShares.firstIndex { point < $0 } ?? cumulativeShares.count - 1
     }

@@ -39,6 +39,11 @@ struct HyperbandPolicyTests {
         #expect(policy.bracket(forTrialID: 1).index == 4)
     }
 
+    @Test("any trial id gets a bracket", arguments: [0, -1, Int.min, Int.max])
+    func unusualIDs(id: Int) {
+        #expect(policy.brackets.contains(policy.bracket(forTrialID: id)))
+    }
+
     @Test("a trial is compared only with its own bracket", arguments: ObjectiveGoal.allCases)
     func onlyBracketMates(goal: ObjectiveGoal) throws {
         let curves = LearningCurves(goal: goal)
