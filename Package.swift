@@ -63,8 +63,27 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-
+        .target(
+            name: "AugurService",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        // An in-memory StudyStore and a counting designer shared by the service and worker tests.
+        .target(
+            name: "AugurTestSupport",
+            dependencies: ["AugurCore", "AugurAlgorithms", "AugurStorage"],
+            path: "Tests/AugurTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurServiceTests",
+            dependencies: ["AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
