@@ -12,8 +12,8 @@ import Synchronization
 public final class StudyService: Sendable {
     /// Builds the designer for a study.
     public typealias DesignerProvider = @Sendable (StudySpec) throws -> any Designer
-    /// Judges an ACTIVE trial's intermediate measurements against the other trials of its study.
-    public typealias StoppingJudge = @Sendable (_ rule: EarlyStoppingSpec, _ trial: Trial, _ others: [Trial], _ objective: Objective) -> TrialStopAdvice
+    /// Builds the early-stopping policy a study's spec names.
+    public typealias StoppingPolicyProvider = @Sendable (EarlyStoppingSpec) -> any StoppingPolicy
 
     public let store: any StudyStore
     /// How long a trial stays assigned without a heartbeat or measurement.
@@ -21,7 +21,7 @@ public final class StudyService: Sendable {
     /// How often a trial may be taken back from a vanished worker before it fails.
     public let retryLimit: Int
     private let designers: DesignerProvider
-    private let stoppingJudge: StoppingJudge?
+    private let stoppingPolicies: StoppingPolicyProvider?
     private let isWorkerGone: @Sendable (String) -> Bool
     private let logger: Logger
     /// Budgets given by the spec of the current run when they differ from the stored one (see `resumeStudy`).
@@ -29,18 +29,21 @@ public final class StudyService: Sendable {
 
     /// - Parameters:
     ///   - store: where studies live.
-    ///   - designers: builds a study's designer from its spec.
-    ///   - stoppingJudge: evaluates a study's early-stopping rule; `nil` turns early stopping off.
+    ///   - designers: builds a study's designer from its spec (default `DesignerFactory`).
+    ///   - stoppingPolicies: builds a study's early-stopping policy (default `StoppingPolicyFactory`); `nil` turns
+    ///     early stopping off.
     ///   - leaseDuration: seconds a trial stays assigned without a heartbeat (default 120).
     ///   - retryLimit: how often a trial abandoned by its worker is re-run before it fails (default 3).
     ///   - isWorkerGone: whether a worker id names a dead process (default: a local process that no longer exists).
-    public init(store: any StudyStore, designers: @escaping DesignerProvider, stoppingJudge: StoppingJudge? = nil,
+    public init(store: any StudyStore,
+                designers: @escaping DesignerProvider = { try DesignerFactory.make(for: $0) },
+                stoppingPolicies: StoppingPolicyProvider? = { StoppingPolicyFactory.make(for: $0) },
                 leaseDuration: TimeInterval = 120, retryLimit: Int = 3,
                 isWorkerGone: @escaping @Sendable (String) -> Bool = WorkerIdentity.isDeadLocalProcess,
                 logger: Logger = Logger(label: "augur.service")) {
         self.store = store
         self.designers = designers
-        self.stoppingJudge = stoppingJudge
+        self.stoppingPolicies = stoppingPolicies
         self.leaseDuration = leaseDuration
         self.retryLimit = retryLimit
         self.isWorkerGone = isWorkerGone
@@ -209,7 +212,8 @@ public final class StudyService: Sendable {
 
     /// Records an intermediate measurement of an ACTIVE trial and renews its lease. When the study has an
     /// early-stopping rule, returns its verdict on the trial (the caller stops the trial when told to).
-    public func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> TrialStopAdvice {
+    @discardableResult
+    public func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> StoppingDecision {
         guard !measurement.metrics.isEmpty else {
             throw .invalidArgument("a measurement of trial \(id) needs at least one metric")
         }
@@ -217,12 +221,12 @@ public final class StudyService: Sendable {
             try await store.addMeasurement(study: name, trial: id, measurement: measurement,
                                            leaseExpiresAt: Date().addingTimeInterval(leaseDuration))
         }
-        guard let stoppingJudge else { return .keepGoing }
+        guard let stoppingPolicies else { return .keepRunning }
         let study = try await getStudy(name)
-        guard let rule = study.spec.earlyStopping else { return .keepGoing }
+        guard let rule = study.spec.earlyStopping else { return .keepRunning }
         let all = try await trials(study: name, query: TrialQuery(states: [.active, .completed, .stopped], includeMeasurements: true))
-        guard let trial = all.first(where: { $0.id == id }) else { return .keepGoing }
-        return stoppingJudge(rule, trial, all.filter { $0.id != id }, study.spec.objective)
+        guard let trial = all.first(where: { $0.id == id }) else { return .keepRunning }
+        return stoppingPolicies(rule).decide(for: trial, among: all, objective: study.spec.objective)
     }
 
     /// Renews the lease of a trial held by `client`.

@@ -218,3 +218,33 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         }
     }
 }
+
+/// Stops every trial that reached step 2.
+private struct StopAtStepTwo: StoppingPolicy {
+    func decide(for trial: Trial, among trials: [Trial], objective: Objective) -> StoppingDecision {
+        (trial.measurements.last?.step ?? 0) >= 2 ? .stop(because: "step 2 reached") : .keepRunning
+    }
+}
+
+@Suite struct StudyServiceEarlyStoppingTests {
+    @Test func measurementReturnsThePolicyDecisionWhenTheStudyHasEarlyStopping() async throws {
+        let store = InMemoryStudyStore()
+        let service = StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
+        var spec = StudySpec.testStudy()
+        spec.earlyStopping = .median(MedianStoppingSettings())
+        _ = try await service.createStudy(spec)
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        let first = try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.9, step: 1))
+        #expect(first == .keepRunning)
+        let second = try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.8, step: 2))
+        #expect(second == .stop(because: "step 2 reached"))
+    }
+
+    @Test func studyWithoutEarlyStoppingNeverStopsTrials() async throws {
+        let store = InMemoryStudyStore()
+        let service = StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
+        _ = try await service.createStudy(.testStudy())
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        #expect(try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.8, step: 5)) == .keepRunning)
+    }
+}
