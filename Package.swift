@@ -71,6 +71,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurWorkers",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.
@@ -83,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "AugurServiceTests",
             dependencies: ["AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurWorkersTests",
+            dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
             swiftSettings: strictSettings
         ),
     ]
