@@ -82,6 +82,7 @@ let package = Package(
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.
         .target(
             name: "AugurTestSupport",
@@ -97,6 +98,14 @@ let package = Package(
         .testTarget(
             name: "AugurWorkersTests",
             dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
             swiftSettings: strictSettings
         ),
     ]
