@@ -63,12 +63,52 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurService",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurWorkers",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
+        // An in-memory StudyStore and a counting designer shared by the service and worker tests.
+        .target(
+            name: "AugurTestSupport",
+            dependencies: ["AugurCore", "AugurAlgorithms", "AugurStorage"],
+            path: "Tests/AugurTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurServiceTests",
+            dependencies: ["AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurWorkersTests",
+            dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Benchmarks
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "EarlyStoppingBenchmark",
             dependencies: ["AugurAlgorithms", "AugurCore"],
