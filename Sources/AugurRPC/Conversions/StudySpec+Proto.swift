@@ -1,0 +1,484 @@
+import AugurCore
+import AugurService
+import Foundation
+import SwiftProtobuf
+
+// Study and StudySpec between the domain model and the wire messages. Reading a message checks everything a
+// client could get wrong and names the field (`study.study_spec.parameters[2].double_value_spec`), so a bad
+// request becomes INVALID_ARGUMENT with a reason instead of a crash or a study that can never run.
+
+extension Augur_V1_Study {
+    /// The wire form of a stored study.
+    public init(_ study: Study) {
+        self.init()
+        name = ResourceName.study(study.name)
+        displayName = study.name
+        studySpec = Augur_V1_StudySpec(study.spec)
+        state = Augur_V1_Study.State(study.state)
+        createTime = Google_Protobuf_Timestamp(date: study.createdAt)
+        inactiveReason = study.stateReason ?? ""
+    }
+}
+
+extension Augur_V1_Study.State {
+    init(_ state: StudyState) {
+        switch state {
+        case .active: self = .active
+        case .stopped: self = .inactive
+        case .completed: self = .completed
+        case .failed: self = .failed
+        }
+    }
+
+    /// The domain state; `nil` for UNSPECIFIED or values from a newer proto.
+    var domain: StudyState? {
+        switch self {
+        case .active: .active
+        case .inactive: .stopped
+        case .completed: .completed
+        case .failed: .failed
+        case .unspecified, .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Study {
+    /// Reads a study sent by the server (client side).
+    init(_ message: Augur_V1_Study) throws(ServiceError) {
+        let spec = try StudySpec(message.studySpec, name: message.displayName, field: "study.study_spec")
+        self.init(spec: spec, state: message.state.domain ?? .active,
+                  stateReason: message.inactiveReason.isEmpty ? nil : message.inactiveReason,
+                  createdAt: message.createTime.date)
+    }
+}
+
+extension Augur_V1_StudySpec {
+    /// The wire form of a spec. Every field the domain spec has is carried, so a spec survives the round trip.
+    public init(_ spec: StudySpec) {
+        self.init()
+        metrics = [MetricSpec(objective: spec.objective)]
+            + spec.objective.additionalMetrics.map { MetricSpec(additional: $0) }
+        parameters = spec.searchSpace.parameters.map(ParameterSpec.init)
+        switch spec.algorithm {
+        case .random:
+            algorithm = "RANDOM_SEARCH"
+        case .quasiRandom(let sequence):
+            algorithm = "QUASI_RANDOM_SEARCH"
+            algorithmOptions.quasiRandomSequence = sequence.rawValue
+        case .grid:
+            algorithm = "GRID_SEARCH"
+        case .gaussianProcess(let settings):
+            algorithm = "GAUSSIAN_PROCESS_BANDIT"
+            algorithmOptions.initialTrials = Int32(clamping: settings.initialTrials)
+            algorithmOptions.acquisition = settings.acquisition.rawValue
+            algorithmOptions.ucbBeta = settings.ucbBeta
+        }
+        switch spec.earlyStopping {
+        case nil:
+            break
+        case .median(let settings):
+            medianStoppingSpec = .with {
+                $0.minTrialsRequired = Int32(clamping: settings.minTrialsRequired)
+                $0.startStep = Int64(settings.startStep)
+            }
+        case .successiveHalving(let settings):
+            successiveHalvingSpec = .with {
+                $0.minResource = Int64(settings.minResource)
+                $0.reductionFactor = Int32(clamping: settings.reductionFactor)
+                $0.rungs = Int32(clamping: settings.rungs)
+            }
+        case .hyperband(let settings):
+            hyperbandSpec = .with {
+                $0.resourceName = settings.resourceName ?? ""
+                $0.minResource = Int64(settings.minResource)
+                $0.maxResource = Int64(settings.maxResource)
+                $0.eta = Int32(clamping: settings.eta)
+            }
+        }
+        budget = .with {
+            $0.maxTrialCount = Int32(clamping: spec.budget.maxTrials)
+            $0.parallelTrialCount = Int32(clamping: spec.budget.parallelTrials)
+            if let maxFailed = spec.budget.maxFailedTrials { $0.maxFailedTrialCount = Int32(clamping: maxFailed) }
+        }
+        if let trial = spec.trial { trialTemplate = Augur_V1_TrialTemplate(trial) }
+        seed = spec.seed
+        sourceFormat = spec.format.rawValue
+    }
+}
+
+extension Augur_V1_StudySpec.MetricSpec {
+    init(objective: Objective) {
+        self.init()
+        metricID = objective.metric
+        goal = objective.goal == .maximize ? .maximize : .minimize
+        strategy = Self.Strategy(objective.strategy)
+        if let target = objective.target { self.target = target }
+    }
+
+    init(additional: MetricSpec) {
+        self.init()
+        metricID = additional.name
+        strategy = Self.Strategy(additional.strategy)
+    }
+}
+
+extension Augur_V1_StudySpec.MetricSpec.Strategy {
+    init(_ strategy: MetricStrategy) {
+        switch strategy {
+        case .latest: self = .latest
+        case .min: self = .min
+        case .max: self = .max
+        }
+    }
+
+    func domain(field: String) throws(ServiceError) -> MetricStrategy {
+        switch self {
+        case .latest: return .latest
+        case .min: return .min
+        case .max: return .max
+        case .UNRECOGNIZED(let value): throw .invalidArgument("\(field): unknown metric strategy \(value)")
+        }
+    }
+}
+
+extension Augur_V1_StudySpec.ParameterSpec {
+    init(_ parameter: ParameterSpec) {
+        self.init()
+        parameterID = parameter.name
+        switch parameter.domain {
+        case let .double(min, max, scale, step):
+            doubleValueSpec = .with {
+                $0.minValue = min
+                $0.maxValue = max
+                if let step { $0.step = step }
+            }
+            scaleType = scale == .log ? .unitLogScale : .unitLinearScale
+        case let .integer(min, max, step, scale):
+            integerValueSpec = .with {
+                $0.minValue = Int64(min)
+                $0.maxValue = Int64(max)
+                $0.step = Int64(step)
+            }
+            scaleType = scale == .log ? .unitLogScale : .unitLinearScale
+        case .discrete(let values):
+            discreteValueSpec = .with { $0.values = values }
+        case .categorical(let values):
+            categoricalValueSpec = .with { $0.values = values }
+        }
+    }
+}
+
+extension Augur_V1_TrialTemplate {
+    init(_ template: TrialTemplate) {
+        self.init()
+        switch template {
+        case .command(let command):
+            self.command = .with {
+                $0.argv = command.argv
+                $0.environment = command.environment
+                if let directory = command.workingDirectory { $0.workingDirectory = directory }
+                if let timeout = command.timeoutSeconds { $0.timeoutSeconds = timeout }
+                $0.metricsCollector = Augur_V1_MetricsCollector(command.metrics)
+                $0.parameterReferences = command.parameterReferences
+            }
+        case .training(let training):
+            self.training = .with {
+                $0.dataset = training.dataset
+                $0.epochs = Int32(clamping: training.epochs)
+                $0.device = training.device
+                $0.validationFraction = training.validationFraction
+                $0.parameterMapping = training.parameterMapping
+                $0.fixed = training.fixed
+            }
+        }
+    }
+}
+
+extension Augur_V1_MetricsCollector {
+    init(_ collector: MetricsCollector) {
+        self.init()
+        if case .file(let path) = collector.source { filePath = path }
+        switch collector.format {
+        case .text(let patterns): text = .with { $0.patterns = patterns }
+        case .json: json = Augur_V1_MetricsCollector.JsonFormat()
+        }
+    }
+}
+
+// MARK: Reading specs
+
+/// Bounds on what one spec may hold, so that a request cannot make the server allocate without limit.
+enum SpecLimits {
+    static let maximumParameters = 1_000
+    static let maximumValuesPerParameter = 10_000
+    static let maximumMetrics = 100
+}
+
+extension StudySpec {
+    /// Reads and checks a spec sent by a client; `name` is the study's name.
+    init(_ message: Augur_V1_StudySpec, name: String, field: String) throws(ServiceError) {
+        try ResourceName.checkStudyName(name, field: "study.display_name")
+
+        guard let objectiveMessage = message.metrics.first else {
+            throw .invalidArgument("\(field).metrics is empty; name the objective metric and its goal (MAXIMIZE or MINIMIZE)")
+        }
+        guard message.metrics.count <= SpecLimits.maximumMetrics else {
+            throw .invalidArgument("\(field).metrics has \(message.metrics.count) entries; at most \(SpecLimits.maximumMetrics) are allowed")
+        }
+        var metricNames = Set<String>()
+        for (index, metric) in message.metrics.enumerated() {
+            guard ResourceName.isValidName(metric.metricID), metric.metricID.utf8.count <= ResourceName.maximumNameLength else {
+                throw .invalidArgument("\(field).metrics[\(index)].metric_id `\(ResourceName.excerpt(metric.metricID))` must be 1 to "
+                    + "\(ResourceName.maximumNameLength) letters, digits, `-`, `_` or `.`")
+            }
+            guard metricNames.insert(metric.metricID).inserted else {
+                throw .invalidArgument("\(field).metrics[\(index)]: metric `\(metric.metricID)` is listed twice")
+            }
+        }
+        let goal: ObjectiveGoal
+        switch objectiveMessage.goal {
+        case .maximize: goal = .maximize
+        case .minimize: goal = .minimize
+        case .unspecified, .UNRECOGNIZED:
+            throw .invalidArgument("\(field).metrics[0].goal (the objective's) must be MAXIMIZE or MINIMIZE")
+        }
+        if objectiveMessage.hasTarget, !objectiveMessage.target.isFinite {
+            throw .invalidArgument("\(field).metrics[0].target must be a finite number")
+        }
+        var additional: [MetricSpec] = []
+        for (index, metric) in message.metrics.enumerated().dropFirst() {
+            additional.append(MetricSpec(name: metric.metricID,
+                                         strategy: try metric.strategy.domain(field: "\(field).metrics[\(index)].strategy")))
+        }
+        let objective = Objective(metric: objectiveMessage.metricID, goal: goal,
+                                  target: objectiveMessage.hasTarget ? objectiveMessage.target : nil,
+                                  strategy: try objectiveMessage.strategy.domain(field: "\(field).metrics[0].strategy"),
+                                  additionalMetrics: additional)
+
+        guard !message.parameters.isEmpty else {
+            throw .invalidArgument("\(field).parameters is empty; a study needs at least one parameter to tune")
+        }
+        guard message.parameters.count <= SpecLimits.maximumParameters else {
+            throw .invalidArgument("\(field).parameters has \(message.parameters.count) entries; at most \(SpecLimits.maximumParameters) are allowed")
+        }
+        var parameters: [ParameterSpec] = []
+        var parameterNames = Set<String>()
+        for (index, parameter) in message.parameters.enumerated() {
+            let spec = try ParameterSpec(parameter, field: "\(field).parameters[\(index)]")
+            guard parameterNames.insert(spec.name).inserted else {
+                throw .invalidArgument("\(field).parameters[\(index)]: parameter `\(spec.name)` is defined twice")
+            }
+            parameters.append(spec)
+        }
+
+        let options = message.algorithmOptions
+        let algorithm: AlgorithmSpec
+        switch message.algorithm {
+        case "", "DEFAULT", "RANDOM_SEARCH":
+            algorithm = .random
+        case "QUASI_RANDOM_SEARCH":
+            let text = options.quasiRandomSequence.isEmpty ? "halton" : options.quasiRandomSequence
+            guard let sequence = QuasiRandomSequence(rawValue: text) else {
+                throw .invalidArgument("\(field).algorithm_options.quasi_random_sequence must be `halton` or `sobol`, got `\(ResourceName.excerpt(text))`")
+            }
+            algorithm = .quasiRandom(sequence)
+        case "GRID_SEARCH":
+            algorithm = .grid
+        case "GAUSSIAN_PROCESS_BANDIT":
+            var settings = GaussianProcessSettings()
+            if options.initialTrials != 0 {
+                guard options.initialTrials > 0 else {
+                    throw .invalidArgument("\(field).algorithm_options.initial_trials must be positive, got \(options.initialTrials)")
+                }
+                settings.initialTrials = Int(options.initialTrials)
+            }
+            if !options.acquisition.isEmpty {
+                guard let acquisition = AcquisitionFunction(rawValue: options.acquisition) else {
+                    let known = AcquisitionFunction.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
+                    throw .invalidArgument("\(field).algorithm_options.acquisition must be one of \(known), got `\(ResourceName.excerpt(options.acquisition))`")
+                }
+                settings.acquisition = acquisition
+            }
+            if options.ucbBeta != 0 {
+                guard options.ucbBeta.isFinite, options.ucbBeta > 0 else {
+                    throw .invalidArgument("\(field).algorithm_options.ucb_beta must be a positive number")
+                }
+                settings.ucbBeta = options.ucbBeta
+            }
+            algorithm = .gaussianProcess(settings)
+        default:
+            throw .invalidArgument("\(field).algorithm `\(ResourceName.excerpt(message.algorithm))` is not one Augur runs; use RANDOM_SEARCH, "
+                + "QUASI_RANDOM_SEARCH, GRID_SEARCH or GAUSSIAN_PROCESS_BANDIT")
+        }
+
+        let earlyStopping: EarlyStoppingSpec?
+        switch message.automatedStoppingSpec {
+        case nil:
+            earlyStopping = nil
+        case .defaultStoppingSpec:
+            earlyStopping = .median(MedianStoppingSettings())
+        case .medianStoppingSpec(let median):
+            var settings = MedianStoppingSettings()
+            if median.minTrialsRequired != 0 { settings.minTrialsRequired = Int(median.minTrialsRequired) }
+            if median.startStep != 0 { settings.startStep = Int(clamping: median.startStep) }
+            guard settings.minTrialsRequired >= 1, settings.startStep >= 0 else {
+                throw .invalidArgument("\(field).median_stopping_spec: min_trials_required must be at least 1 and start_step not negative")
+            }
+            earlyStopping = .median(settings)
+        case .successiveHalvingSpec(let halving):
+            var settings = SuccessiveHalvingSettings()
+            if halving.minResource != 0 { settings.minResource = Int(clamping: halving.minResource) }
+            if halving.reductionFactor != 0 { settings.reductionFactor = Int(halving.reductionFactor) }
+            if halving.rungs != 0 { settings.rungs = Int(halving.rungs) }
+            guard settings.minResource >= 1, settings.reductionFactor >= 2, settings.rungs >= 1, settings.rungs <= 64 else {
+                throw .invalidArgument("\(field).successive_halving_spec: min_resource must be at least 1, reduction_factor at "
+                    + "least 2 and rungs between 1 and 64")
+            }
+            earlyStopping = .successiveHalving(settings)
+        case .hyperbandSpec(let hyperband):
+            var settings = HyperbandSettings()
+            if !hyperband.resourceName.isEmpty { settings.resourceName = hyperband.resourceName }
+            if hyperband.minResource != 0 { settings.minResource = Int(clamping: hyperband.minResource) }
+            if hyperband.maxResource != 0 { settings.maxResource = Int(clamping: hyperband.maxResource) }
+            if hyperband.eta != 0 { settings.eta = Int(hyperband.eta) }
+            guard settings.minResource >= 1, settings.maxResource >= settings.minResource, settings.eta >= 2 else {
+                throw .invalidArgument("\(field).hyperband_spec: min_resource must be at least 1, max_resource at least "
+                    + "min_resource and eta at least 2")
+            }
+            earlyStopping = .hyperband(settings)
+        }
+
+        let budget: Budget
+        if message.hasBudget {
+            let wire = message.budget
+            guard wire.maxTrialCount >= 1 else {
+                throw .invalidArgument("\(field).budget.max_trial_count must be at least 1, got \(wire.maxTrialCount)")
+            }
+            guard wire.parallelTrialCount >= 0 else {
+                throw .invalidArgument("\(field).budget.parallel_trial_count must not be negative, got \(wire.parallelTrialCount)")
+            }
+            if wire.hasMaxFailedTrialCount, wire.maxFailedTrialCount < 1 {
+                throw .invalidArgument("\(field).budget.max_failed_trial_count must be at least 1 when given")
+            }
+            budget = Budget(maxTrials: Int(wire.maxTrialCount), parallelTrials: max(1, Int(wire.parallelTrialCount)),
+                            maxFailedTrials: wire.hasMaxFailedTrialCount ? Int(wire.maxFailedTrialCount) : nil)
+        } else {
+            // Vizier has no budget: a study runs until its clients stop asking.
+            budget = Budget(maxTrials: Int(Int32.max), parallelTrials: Int(Int32.max))
+        }
+
+        let trial: TrialTemplate?
+        if message.hasTrialTemplate {
+            trial = try TrialTemplate(message.trialTemplate, field: "\(field).trial_template")
+        } else {
+            trial = nil
+        }
+        let format: SpecFormat
+        switch message.sourceFormat {
+        case "", "augur": format = .augur
+        case "katib": format = .katib
+        default:
+            throw .invalidArgument("\(field).source_format must be `augur` or `katib`, got `\(ResourceName.excerpt(message.sourceFormat))`")
+        }
+        self.init(name: name, searchSpace: SearchSpace(parameters), objective: objective, algorithm: algorithm,
+                  earlyStopping: earlyStopping, budget: budget, trial: trial, seed: message.seed, format: format)
+    }
+}
+
+extension ParameterSpec {
+    init(_ message: Augur_V1_StudySpec.ParameterSpec, field: String) throws(ServiceError) {
+        let name = message.parameterID
+        guard ResourceName.isValidName(name), name.utf8.count <= ResourceName.maximumNameLength else {
+            throw .invalidArgument("\(field).parameter_id `\(ResourceName.excerpt(name))` must be 1 to \(ResourceName.maximumNameLength) "
+                + "letters, digits, `-`, `_` or `.`")
+        }
+        let scale: ScaleType
+        switch message.scaleType {
+        case .unspecified, .unitLinearScale: scale = .linear
+        case .unitLogScale: scale = .log
+        case .unitReverseLogScale, .UNRECOGNIZED:
+            throw .invalidArgument("\(field).scale_type: Augur supports UNIT_LINEAR_SCALE and UNIT_LOG_SCALE only")
+        }
+        switch message.parameterValueSpec {
+        case nil:
+            throw .invalidArgument("\(field) (`\(name)`) needs one of double_value_spec, integer_value_spec, "
+                + "categorical_value_spec or discrete_value_spec")
+        case .doubleValueSpec(let spec):
+            guard spec.minValue.isFinite, spec.maxValue.isFinite, spec.minValue <= spec.maxValue else {
+                throw .invalidArgument("\(field).double_value_spec (`\(name)`) needs finite min_value ≤ max_value, got "
+                    + "\(formatNumber(spec.minValue)) and \(formatNumber(spec.maxValue))")
+            }
+            if scale == .log, spec.minValue <= 0 {
+                throw .invalidArgument("\(field) (`\(name)`): UNIT_LOG_SCALE needs min_value > 0, got \(formatNumber(spec.minValue))")
+            }
+            if spec.hasStep, !(spec.step.isFinite && spec.step > 0) {
+                throw .invalidArgument("\(field).double_value_spec.step (`\(name)`) must be a positive number")
+            }
+            self = .double(name, min: spec.minValue, max: spec.maxValue, scale: scale, step: spec.hasStep ? spec.step : nil)
+        case .integerValueSpec(let spec):
+            guard spec.minValue <= spec.maxValue else {
+                throw .invalidArgument("\(field).integer_value_spec (`\(name)`) needs min_value ≤ max_value, got \(spec.minValue) and \(spec.maxValue)")
+            }
+            guard spec.step >= 0 else {
+                throw .invalidArgument("\(field).integer_value_spec.step (`\(name)`) must be positive, got \(spec.step)")
+            }
+            if scale == .log, spec.minValue <= 0 {
+                throw .invalidArgument("\(field) (`\(name)`): UNIT_LOG_SCALE needs min_value > 0, got \(spec.minValue)")
+            }
+            self = .integer(name, min: Int(spec.minValue), max: Int(spec.maxValue), step: spec.step == 0 ? 1 : Int(spec.step), scale: scale)
+        case .discreteValueSpec(let spec):
+            guard !spec.values.isEmpty, spec.values.count <= SpecLimits.maximumValuesPerParameter,
+                  spec.values.allSatisfy(\.isFinite), Set(spec.values).count == spec.values.count else {
+                throw .invalidArgument("\(field).discrete_value_spec (`\(name)`) needs 1 to \(SpecLimits.maximumValuesPerParameter) "
+                    + "distinct finite values")
+            }
+            self = .discrete(name, spec.values)
+        case .categoricalValueSpec(let spec):
+            guard !spec.values.isEmpty, spec.values.count <= SpecLimits.maximumValuesPerParameter,
+                  Set(spec.values).count == spec.values.count, !spec.values.contains("") else {
+                throw .invalidArgument("\(field).categorical_value_spec (`\(name)`) needs 1 to \(SpecLimits.maximumValuesPerParameter) "
+                    + "distinct, non-empty values")
+            }
+            self = .categorical(name, spec.values)
+        }
+    }
+}
+
+extension TrialTemplate {
+    init(_ message: Augur_V1_TrialTemplate, field: String) throws(ServiceError) {
+        switch message.kind {
+        case nil:
+            throw .invalidArgument("\(field) needs `command` or `training`")
+        case .command(let command):
+            guard !command.argv.isEmpty, !command.argv[0].isEmpty else {
+                throw .invalidArgument("\(field).command.argv is empty; give the program to run and its arguments")
+            }
+            if command.hasTimeoutSeconds, !(command.timeoutSeconds.isFinite && command.timeoutSeconds > 0) {
+                throw .invalidArgument("\(field).command.timeout_seconds must be a positive number")
+            }
+            let collector = command.metricsCollector
+            let source: MetricsSource = collector.hasFilePath ? .file(path: collector.filePath) : .standardOutput
+            let format: MetricsFormat
+            switch collector.format {
+            case nil: format = .text(patterns: [])
+            case .text(let text): format = .text(patterns: text.patterns)
+            case .json: format = .json
+            }
+            self = .command(CommandTrial(argv: command.argv, environment: command.environment,
+                                         workingDirectory: command.hasWorkingDirectory ? command.workingDirectory : nil,
+                                         timeoutSeconds: command.hasTimeoutSeconds ? command.timeoutSeconds : nil,
+                                         metrics: MetricsCollector(source: source, format: format),
+                                         parameterReferences: command.parameterReferences))
+        case .training(let training):
+            guard training.epochs >= 0, training.validationFraction >= 0, training.validationFraction < 1 else {
+                throw .invalidArgument("\(field).training: epochs must not be negative and validation_fraction must be in [0, 1)")
+            }
+            let defaults = TrainingTrial()
+            self = .training(TrainingTrial(dataset: training.dataset.isEmpty ? defaults.dataset : training.dataset,
+                                           epochs: training.epochs == 0 ? defaults.epochs : Int(training.epochs),
+                                           device: training.device.isEmpty ? defaults.device : training.device,
+                                           validationFraction: training.validationFraction == 0 ? defaults.validationFraction : training.validationFraction,
+                                           parameterMapping: training.parameterMapping, fixed: training.fixed))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import AugurService
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+
+/// An `augur.v1.AugurService` server with the health service, over HTTP/2 (plaintext) on one address.
+///
+/// ```swift
+/// let server = AugurServer(service: StudyService(store: store), address: ListenAddress(host: "127.0.0.1", port: 0))
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { try await server.serve() }
+///     print(try await server.listeningAddress())
+///     …
+///     server.beginGracefulShutdown()
+/// }
+/// ```
+public final class AugurServer: Sendable {
+    public let address: ListenAddress
+    public let health: HealthService
+    private let server: GRPCServer<HTTP2ServerTransport.Posix>
+    private let transport: HTTP2ServerTransport.Posix
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - service: the study logic (and its store) the API exposes.
+    ///   - address: where to listen; port 0 picks a free one.
+    ///   - token: when given, every call but health checks needs `authorization: Bearer <token>`.
+    public init(service: StudyService, address: ListenAddress, token: String? = nil, logger: Logger = Logger(label: "augur.serve")) {
+        self.address = address
+        self.logger = logger
+        health = HealthService()
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = RequestLimits.maximumMessageBytes
+        let socket: GRPCNIOTransportCore.SocketAddress = address.isIPv6
+            ? .ipv6(host: address.host, port: address.port)
+            : .ipv4(host: address.host == "localhost" ? "127.0.0.1" : address.host, port: address.port)
+        transport = HTTP2ServerTransport.Posix(address: socket, transportSecurity: .plaintext, config: config)
+        var interceptors: [any ServerInterceptor] = []
+        if let token { interceptors.append(BearerTokenInterceptor(token: token)) }
+        server = GRPCServer(transport: transport, services: [AugurRPCService(service: service), health], interceptors: interceptors)
+    }
+
+    /// Serves until `beginGracefulShutdown` has been called and running calls have finished, or until the task is
+    /// cancelled. Throws when the address cannot be bound.
+    public func serve() async throws {
+        try await withTaskCancellationHandler {
+            try await server.serve()
+        } onCancel: {
+            self.beginGracefulShutdown()
+        }
+    }
+
+    /// The address the server listens on, once it listens (with the real port when port 0 was asked for).
+    public func listeningAddress() async throws -> ListenAddress {
+        let socket = try await transport.listeningAddress
+        if let ipv4 = socket.ipv4 { return ListenAddress(host: ipv4.host, port: ipv4.port) }
+        if let ipv6 = socket.ipv6 { return ListenAddress(host: ipv6.host, port: ipv6.port) }
+        return address
+    }
+
+    /// Stops accepting calls; `serve` returns when the running ones have finished. Health checks answer NOT_SERVING.
+    public func beginGracefulShutdown() {
+        health.setStatus(.notServing)
+        health.finishWatchers()
+        server.beginGracefulShutdown()
+    }
+}
