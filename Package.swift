@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
+        .executable(name: "augur", targets: ["augur"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -75,6 +76,17 @@ let package = Package(
             name: "AugurWorkers",
             dependencies: [
                 "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "augur",
+            dependencies: [
+                "AugurCore", "AugurStorage", "AugurService", "AugurWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
