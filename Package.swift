@@ -65,6 +65,11 @@ let package = Package(
         ),
 
         // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurCoreTests",
+            dependencies: ["AugurCore"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
