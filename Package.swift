@@ -93,7 +93,12 @@ let package = Package(
         ),
 
         // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurCoreTests",
+            dependencies: ["AugurCore"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.
         .target(
