@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
+        .executable(name: "augur", targets: ["augur"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -96,8 +97,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Executable
+        .executableTarget(
+            name: "augur",
+            dependencies: [
+                "AugurCore", "AugurStorage", "AugurService", "AugurWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurCoreTests",
+            dependencies: ["AugurCore"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.

@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// A service over an in-memory store whose designer counts `x = 0, 1, 2, …` and whose dead workers are named.
-private func makeService(store: InMemoryStudyStore, gridCells: Int = .max, dead: Set<String> = []) -> StudyService {
+private func makeService(store: any StudyStore, gridCells: Int = .max, dead: Set<String> = []) -> StudyService {
     StudyService(store: store, designers: { _ in CountingDesigner(limit: gridCells) }, leaseDuration: 60, retryLimit: 2,
                  isWorkerGone: { dead.contains($0) })
 }
@@ -16,9 +16,24 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
     TrialMeasurement(step: step, metrics: ["loss": loss])
 }
 
+/// The stores the service logic is checked against: the test double and the real embedded database.
+enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case inMemory
+    case sqlite
+
+    var description: String { rawValue }
+
+    func make() throws -> any StudyStore {
+        switch self {
+        case .inMemory: InMemoryStudyStore()
+        case .sqlite: try SQLiteStudyStore(path: ":memory:")
+        }
+    }
+}
+
 @Suite struct StudyServiceTests {
-    @Test func budgetCapsTheTrialsEverCreatedAndCompletesTheStudy() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func budgetCapsTheTrialsEverCreatedAndCompletesTheStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy(maxTrials: 3, parallel: 3))
         let first = try await service.suggestTrials(study: "test", client: "a", count: 5)
@@ -32,8 +47,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(study.stateReason == "budget of 3 trials spent")
     }
 
-    @Test func parallelLimitBoundsActiveTrials() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func parallelLimitBoundsActiveTrials(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 2))
         #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).map(\.id) == [1])
@@ -44,8 +59,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.trialCounts(study: "test").active == 2)
     }
 
-    @Test func retriedSuggestReturnsTheSameTrialsInsteadOfLeakingNewOnes() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func retriedSuggestReturnsTheSameTrialsInsteadOfLeakingNewOnes(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 4))
         let first = try await service.suggestTrials(study: "test", client: "a", count: 2)
@@ -72,8 +87,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.trialCounts(study: "test").total == 1)
     }
 
-    @Test func trialOfADeadWorkerProcessIsReRunWithoutWaitingForItsLease() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func trialOfADeadWorkerProcessIsReRunWithoutWaitingForItsLease(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store, dead: ["host:1:dead"])
         _ = try await service.createStudy(.testStudy(maxTrials: 4, parallel: 2))
         _ = try await service.suggestTrials(study: "test", client: "host:1:dead", count: 2)
@@ -82,8 +97,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.trialCounts(study: "test").total == 2)
     }
 
-    @Test func trialFailsAfterItsRetriesAreUsedUp() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func trialFailsAfterItsRetriesAreUsedUp(kind: StoreKind) async throws {
+        let store = try kind.make()
         let dead: Set<String> = ["h:1:a", "h:2:b", "h:3:c"]
         let service = makeService(store: store, dead: dead)
         _ = try await service.createStudy(.testStudy(maxTrials: 1, parallel: 1))
@@ -99,8 +114,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.getStudy("test").state == .completed)
     }
 
-    @Test func exhaustedGridCompletesTheStudyOnceRunningTrialsEnd() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func exhaustedGridCompletesTheStudyOnceRunningTrialsEnd(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store, gridCells: 2)
         _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 3, algorithm: .grid))
         let trials = try await service.suggestTrials(study: "test", client: "a", count: 3)
@@ -115,8 +130,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(study.stateReason == "grid exhausted: all 2 cells tried")
     }
 
-    @Test func reachingTheTargetCompletesTheStudy() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func reachingTheTargetCompletesTheStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 1, target: 0.1))
         _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
@@ -127,8 +142,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).isEmpty)
     }
 
-    @Test func tooManyFailuresFailTheStudy() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func tooManyFailuresFailTheStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 2, maxFailed: 2))
         _ = try await service.suggestTrials(study: "test", client: "a", count: 2)
@@ -140,8 +155,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(study.stateReason == "2 trials failed (maxFailedTrials is 2)")
     }
 
-    @Test func finalMeasurementFollowsTheObjectiveStrategy() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func finalMeasurementFollowsTheObjectiveStrategy(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         var spec = StudySpec.testStudy()
         spec.objective.strategy = .min
@@ -154,8 +169,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(trial.finalMeasurement == TrialMeasurement(step: 3, metrics: ["loss": 0.2]))
     }
 
-    @Test func completingWithoutTheObjectiveIsRefused() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func completingWithoutTheObjectiveIsRefused(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy())
         _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
@@ -164,8 +179,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         }
     }
 
-    @Test func stoppedTrialKeepsItsMeasurementsAsFinal() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func stoppedTrialKeepsItsMeasurementsAsFinal(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy())
         _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
@@ -176,8 +191,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(trial.statusReason == "median rule")
     }
 
-    @Test func releasedTrialsAreHandedOutAgain() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func releasedTrialsAreHandedOutAgain(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.createStudy(.testStudy(maxTrials: 2, parallel: 2))
         _ = try await service.suggestTrials(study: "test", client: "a", count: 2)
@@ -188,8 +203,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.trialCounts(study: "test").total == 2)
     }
 
-    @Test func resumeAcceptsABiggerBudgetAndReopensACompletedStudy() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func resumeAcceptsABiggerBudgetAndReopensACompletedStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         #expect(try await service.resumeStudy(.testStudy(maxTrials: 1)).created)
         _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
@@ -202,8 +217,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).map(\.id) == [2])
     }
 
-    @Test func resumeRefusesAChangedSearchSpace() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func resumeRefusesAChangedSearchSpace(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = makeService(store: store)
         _ = try await service.resumeStudy(.testStudy())
         var changed = StudySpec.testStudy()
@@ -211,8 +226,8 @@ private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
         await #expect(throws: ServiceError.self) { try await service.resumeStudy(changed) }
     }
 
-    @Test func unknownStudyIsNotFound() async throws {
-        let service = makeService(store: InMemoryStudyStore())
+    @Test(arguments: StoreKind.allCases) func unknownStudyIsNotFound(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
         await #expect(throws: ServiceError.notFound(StoreError.studyNotFound("nope").description)) {
             try await service.suggestTrials(study: "nope", client: "a", count: 1)
         }
@@ -227,8 +242,8 @@ private struct StopAtStepTwo: StoppingPolicy {
 }
 
 @Suite struct StudyServiceEarlyStoppingTests {
-    @Test func measurementReturnsThePolicyDecisionWhenTheStudyHasEarlyStopping() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func measurementReturnsThePolicyDecisionWhenTheStudyHasEarlyStopping(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
         var spec = StudySpec.testStudy()
         spec.earlyStopping = .median(MedianStoppingSettings())
@@ -240,8 +255,8 @@ private struct StopAtStepTwo: StoppingPolicy {
         #expect(second == .stop(because: "step 2 reached"))
     }
 
-    @Test func studyWithoutEarlyStoppingNeverStopsTrials() async throws {
-        let store = InMemoryStudyStore()
+    @Test(arguments: StoreKind.allCases) func studyWithoutEarlyStoppingNeverStopsTrials(kind: StoreKind) async throws {
+        let store = try kind.make()
         let service = StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
         _ = try await service.createStudy(.testStudy())
         _ = try await service.suggestTrials(study: "test", client: "a", count: 1)

@@ -202,7 +202,7 @@ struct AugurSpecReader {
 
     private mutating func rejectSettings(_ settings: SpecNode?, of what: String) {
         guard let settings else { return }
-        _ = reader.fields(of: settings, known: [], what: "the settings of \(what), which takes none,")
+        _ = reader.fields(of: settings, known: [], what: "`settings` of \(what)")
     }
 
     private mutating func readGaussianProcessSettings(_ node: SpecNode?) -> GaussianProcessSettings? {

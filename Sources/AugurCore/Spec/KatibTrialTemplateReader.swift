@@ -23,8 +23,9 @@ struct KatibTrialTemplateReader {
             return nil
         }
         var references: [String: String] = [:]
+        var declared: Set<String> = []
         if let node = fields["trialParameters"] {
-            references = readTrialParameters(node, parameterNames: parameterNames)
+            (references, declared) = readTrialParameters(node, parameterNames: parameterNames)
         }
         var primaryName: String?
         if let node = fields["primaryContainerName"] {
@@ -33,14 +34,17 @@ struct KatibTrialTemplateReader {
         guard let specNode = reader.required("trialSpec", in: fields, hint: "give the Job (or other resource) each trial "
             + "runs; Augur runs its primary container's command locally.") else { return nil }
         guard var trial = readTrialSpec(specNode, primaryName: primaryName, primaryNameNode: fields["primaryContainerName"],
-                                        references: references) else { return nil }
+                                        declared: declared) else { return nil }
         trial.parameterReferences = references
         return reader.errors.count == errorsBefore ? trial : nil
     }
 
-    private mutating func readTrialParameters(_ node: SpecNode, parameterNames: Set<String>) -> [String: String] {
-        guard let elements = reader.list(node, what: "`trialParameters`") else { return [:] }
+    /// The references that name a search parameter, and every trial parameter's name (valid or not), so that a
+    /// bad `reference` is not reported again at each use of its name.
+    private mutating func readTrialParameters(_ node: SpecNode, parameterNames: Set<String>) -> ([String: String], Set<String>) {
+        guard let elements = reader.list(node, what: "`trialParameters`") else { return ([:], []) }
         var references: [String: String] = [:]
+        var declared: Set<String> = []
         for element in elements {
             guard let fields = reader.fields(of: element, known: ["name", "reference", "description"], what: "a trial parameter"),
                   let nameNode = reader.required("name", in: fields, hint: "name it as the template refers to it, e.g. "
@@ -50,7 +54,7 @@ struct KatibTrialTemplateReader {
                       + "for, e.g. `reference: lr`."),
                   let reference = reader.string(referenceNode, what: "`reference`")
             else { continue }
-            if references[name] != nil {
+            if declared.insert(name).inserted == false {
                 reader.error("trial parameter `\(name)` is defined twice; give each its own name.", at: nameNode)
                 continue
             }
@@ -69,11 +73,11 @@ struct KatibTrialTemplateReader {
                 reader.error(message, at: referenceNode)
             }
         }
-        return references
+        return (references, declared)
     }
 
     private mutating func readTrialSpec(_ node: SpecNode, primaryName: String?, primaryNameNode: SpecNode?,
-                                        references: [String: String]) -> CommandTrial? {
+                                        declared: Set<String>) -> CommandTrial? {
         guard let fields = reader.userFields(node, what: "`trialSpec`") else { return nil }
         let kind = fields["kind"].flatMap { reader.string($0, what: "`kind`") } ?? "Job"
         let podSpecs = Self.podSpecs(in: node)
@@ -103,11 +107,11 @@ struct KatibTrialTemplateReader {
             reader.warning("Augur runs the primary container of this `\(kind)` as one local process per trial; its "
                 + "other replicas and Kubernetes settings are ignored.", at: fields["kind"] ?? node)
         }
-        return readContainer(chosen.container, pod: chosen.pod, trialSpec: fields, references: references)
+        return readContainer(chosen.container, pod: chosen.pod, trialSpec: fields, declared: declared)
     }
 
     private mutating func readContainer(_ node: SpecNode, pod: SpecNode, trialSpec: SpecFields,
-                                        references: [String: String]) -> CommandTrial? {
+                                        declared: Set<String>) -> CommandTrial? {
         guard let container = reader.userFields(node, what: "a container") else { return nil }
         let errorsBefore = reader.errors.count
         let ignored = container.keys.filter { Self.usedContainerFields.contains($0) == false }
@@ -153,10 +157,10 @@ struct KatibTrialTemplateReader {
         let timeout = readTimeout(pod: pod, trialSpec: trialSpec)
         warnAboutPod(pod, chosen: node)
 
-        SpecRules.checkReferences(in: referencing, prefix: "trialParameters", known: Set(references.keys),
+        SpecRules.checkReferences(in: referencing, prefix: "trialParameters", known: declared,
                                   what: "trial parameter (list it under `trialTemplate.trialParameters`)", &reader)
         let used = Set(referencing.flatMap { SpecRules.references(in: $0.0, prefix: "trialParameters") })
-        for name in references.keys.sorted() where used.contains(name) == false {
+        for name in declared.sorted() where used.contains(name) == false {
             reader.warning("trial parameter `\(name)` is never used as `${trialParameters.\(name)}` in the container's "
                 + "command, args, env or workingDir.", at: node)
         }

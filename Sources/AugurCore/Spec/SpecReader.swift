@@ -77,6 +77,7 @@ struct SpecReader {
     }
 
     private func unknownFieldMessage(_ key: String, known: [String], what: String) -> String {
+        if known.isEmpty { return "\(what) takes no fields; remove `\(key)`." }
         let list = known.map { "`\($0)`" }.joined(separator: ", ")
         if let suggestion = closestName(to: key, among: known) {
             return "unknown field `\(key)` in \(what); did you mean `\(suggestion)`? (known fields: \(list))"
