@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "AugurRPC",
             dependencies: [
-                "AugurCore", "AugurStorage", "AugurService",
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "augur",
             dependencies: [
-                "AugurCore", "AugurStorage", "AugurService", "AugurWorkers",
+                "AugurCore", "AugurStorage", "AugurService", "AugurRPC", "AugurWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -130,6 +130,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "AugurRPCTests",
+            dependencies: [
+                "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "AugurWorkersTests",
             dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
             swiftSettings: strictSettings
@@ -140,6 +150,12 @@ let package = Package(
             name: "StoreBenchmark",
             dependencies: ["AugurStorage"],
             path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: ["AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/ServiceBenchmark",
             swiftSettings: strictSettings
         ),
         .executableTarget(

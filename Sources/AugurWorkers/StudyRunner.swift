@@ -20,7 +20,7 @@ public struct StudyRunner: Sendable {
         case interrupted(Study)
     }
 
-    public var service: StudyService
+    public var service: any StudyServing
     public var runner: any TrialRunner
     public var parallelism: Int
     public var identity: WorkerIdentity
@@ -29,7 +29,7 @@ public struct StudyRunner: Sendable {
     public var pollInterval: Duration
     public var logger: Logger
 
-    public init(service: StudyService, runner: any TrialRunner, parallelism: Int, identity: WorkerIdentity = .currentProcess(),
+    public init(service: any StudyServing, runner: any TrialRunner, parallelism: Int, identity: WorkerIdentity = .currentProcess(),
                 progress: RunProgress? = nil, pollInterval: Duration = .milliseconds(500), logger: Logger = Logger(label: "augur.run")) {
         self.service = service
         self.runner = runner

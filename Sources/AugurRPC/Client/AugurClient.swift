@@ -43,7 +43,6 @@ public final class AugurClient: Sendable {
         self.retryTimeout = retryTimeout
         self.logger = logger
         var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.http2.maxMessageSize = RequestLimits.maximumMessageBytes * 4
         config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
         let transport: HTTP2ClientTransport.Posix
         do {
@@ -98,12 +97,12 @@ public final class AugurClient: Sendable {
                 $0.studySpec = Augur_V1_StudySpec(spec)
             }
         }
-        return try remember(try Study(try await call { try await stub.createStudy(request, metadata: metadata) }))
+        return remember(try Study(try await call { try await stub.createStudy(request, metadata: metadata) }))
     }
 
     public func getStudy(_ name: String) async throws(ServiceError) -> Study {
         let request = Augur_V1_GetStudyRequest.with { $0.name = ResourceName.study(name) }
-        return try remember(try Study(try await call { try await stub.getStudy(request, metadata: metadata) }))
+        return remember(try Study(try await call { try await stub.getStudy(request, metadata: metadata) }))
     }
 
     /// Every study, following the pages.
@@ -297,3 +296,5 @@ public final class AugurClient: Sendable {
         }
     }
 }
+
+extension AugurClient: StudyServing {}

@@ -105,7 +105,7 @@ extension Augur_V1_Measurement {
         self.init()
         stepCount = Int64(measurement.step)
         if let elapsed = measurement.elapsedSeconds, elapsed.isFinite {
-            elapsedDuration = Google_Protobuf_Duration(timeInterval: elapsed)
+            elapsedDuration = Google_Protobuf_Duration(rounding: elapsed)
         }
         metrics = measurement.metrics.keys.sorted().map { name in
             Metric.with {

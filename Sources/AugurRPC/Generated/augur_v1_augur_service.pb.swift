@@ -1078,11 +1078,11 @@ public nonisolated struct Augur_V1_ListStudiesRequest: Sendable {
   /// Ignored (see CreateStudyRequest.parent).
   public var parent: String = String()
 
-  /// Augur: at most this many studies (default and maximum 1000).
-  public var pageSize: Int32 = 0
-
-  /// Augur: `next_page_token` of the previous page.
+  /// `next_page_token` of the previous page (numbered as in Vertex AI Vizier).
   public var pageToken: String = String()
+
+  /// At most this many studies (default and maximum 1000).
+  public var pageSize: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1096,7 +1096,7 @@ public nonisolated struct Augur_V1_ListStudiesResponse: Sendable {
 
   public var studies: [Augur_V1_Study] = []
 
-  /// Augur: pass as `page_token` for the next page; empty on the last page.
+  /// Pass as `page_token` for the next page; empty on the last page.
   public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2875,7 +2875,7 @@ nonisolated extension Augur_V1_GetStudyRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Augur_V1_ListStudiesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListStudiesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{4}c\u{1}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_token\0\u{3}page_size\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2884,8 +2884,8 @@ nonisolated extension Augur_V1_ListStudiesRequest: SwiftProtobuf.Message, SwiftP
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
-      case 100: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
-      case 101: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       default: break
       }
     }
@@ -2895,19 +2895,19 @@ nonisolated extension Augur_V1_ListStudiesRequest: SwiftProtobuf.Message, SwiftP
     if !self.parent.isEmpty {
       try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
     }
-    if self.pageSize != 0 {
-      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 100)
-    }
     if !self.pageToken.isEmpty {
-      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 101)
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Augur_V1_ListStudiesRequest, rhs: Augur_V1_ListStudiesRequest) -> Bool {
     if lhs.parent != rhs.parent {return false}
-    if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2915,7 +2915,7 @@ nonisolated extension Augur_V1_ListStudiesRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Augur_V1_ListStudiesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListStudiesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}studies\0\u{4}c\u{1}next_page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}studies\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2924,7 +2924,7 @@ nonisolated extension Augur_V1_ListStudiesResponse: SwiftProtobuf.Message, Swift
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.studies) }()
-      case 100: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -2935,7 +2935,7 @@ nonisolated extension Augur_V1_ListStudiesResponse: SwiftProtobuf.Message, Swift
       try visitor.visitRepeatedMessageField(value: self.studies, fieldNumber: 1)
     }
     if !self.nextPageToken.isEmpty {
-      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 100)
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
     }
     try unknownFields.traverse(visitor: &visitor)
   }

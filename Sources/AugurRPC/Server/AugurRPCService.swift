@@ -91,7 +91,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
                 $0.trials = trials.map { Augur_V1_Trial($0, space: study.spec.searchSpace) }
                 $0.studyState = Augur_V1_Study.State(study.state)
                 $0.startTime = Google_Protobuf_Timestamp(date: started)
-                $0.leaseDuration = Google_Protobuf_Duration(timeInterval: service.leaseDuration)
+                $0.leaseDuration = Google_Protobuf_Duration(rounding: service.leaseDuration)
             }
         }
     }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import AugurRPC
+import AugurService
+import AugurStorage
+import AugurWorkers
+import Foundation
+import Logging
+
+/// `augur serve`
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the suggestion API (gRPC augur.v1.AugurService) over a study database.",
+        discussion: """
+            Clients in any language create studies, ask for trials (SuggestTrials with a client id), report \
+            measurements and complete trials; `augur worker` is such a client. docs/api.md describes the API.
+
+            The server keeps no state of its own: several `augur serve` processes may share one database \
+            (PostgreSQL for several machines), behind a load balancer or not.
+
+            A trial handed to a client is leased to it for --lease-seconds; measurements and heartbeats renew the \
+            lease. When a lease lapses (its worker died), the trial goes to the next client that asks, as a retry.
+
+            With --token-file every call but health checks needs `authorization: Bearer <token>` metadata.
+
+            SIGTERM or Ctrl-C stops gracefully: no new calls are accepted and running ones finish.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("Where to listen (port 0 picks a free port and prints it).", valueName: "host:port"))
+    var listen: String = "127.0.0.1:50051"
+
+    @Option(help: ArgumentHelp("A file whose first line is the bearer token clients must send.", valueName: "file"))
+    var tokenFile: String?
+
+    @Option(help: "Seconds a trial stays leased to its client without a measurement or heartbeat.")
+    var leaseSeconds: Double = 120
+
+    @Option(help: "How often a trial abandoned by its worker runs again before it fails.")
+    var retryLimit: Int = 3
+
+    @Flag(name: .shortAndLong, help: "Log more.")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Log only warnings and errors.")
+    var quiet = false
+
+    func validate() throws {
+        if ListenAddress(listen) == nil {
+            throw ValidationError("--listen must look like HOST:PORT (for example 127.0.0.1:50051 or [::]:50051), got `\(listen)`.")
+        }
+        if !(leaseSeconds.isFinite && leaseSeconds > 0) { throw ValidationError("--lease-seconds must be a positive number.") }
+        if retryLimit < 0 { throw ValidationError("--retry-limit must not be negative.") }
+    }
+
+    func run() async throws {
+        let console = Console()
+        let level = Logger.Level.forCommandLine(verbose: verbose, quiet: quiet)
+        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console, logLevel: level) }
+        let logger = Logger(label: "augur.serve")
+        guard let address = ListenAddress(listen) else { throw ExitCode.validationFailure }
+        let token = try tokenFile.map(TokenFile.read)
+
+        let service = StudyService(store: try StudyStores.open(database.location), leaseDuration: leaseSeconds,
+                                   retryLimit: retryLimit, logger: logger)
+        let server = AugurServer(service: service, address: address, token: token, logger: logger)
+        let interrupts = InterruptHandler { signal in
+            logger.info("signal \(signal): shutting down once running calls finish (again quits at once)")
+            server.beginGracefulShutdown()
+        }
+        defer { interrupts.cancel() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let bound = try await server.listeningAddress()
+            // Scripts and tests read this line to learn the port.
+            print("augur serve: listening on \(bound) (database \(database.location)\(token == nil ? "" : ", token required"))")
+            fflush(stdout)
+            try await group.waitForAll()
+        }
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import AugurCore
+import AugurRPC
+import AugurService
+import AugurWorkers
+import Foundation
+import Logging
+
+/// `augur worker`
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a study's trials for an `augur serve` server.",
+        discussion: """
+            The worker asks the server for trials (SuggestTrials with its own client id per parallel slot) and \
+            runs each exactly as `augur run` does: the study's trial command, in <run directory>/trials/<id>, \
+            with metrics collected as the spec says; it reports measurements, heartbeats to keep its leases, and \
+            completes, fails or stops each trial. Any number of workers on any machines may serve one study; \
+            the server never hands one trial to two of them at once.
+
+            When the server is unreachable (restarting), calls are retried with back-off for --retry-seconds. \
+            A worker that dies loses nothing: its trials return to the study when their leases lapse.
+
+            SIGTERM or Ctrl-C stops gracefully: running trials are terminated and given back to the server, \
+            to be run again by any worker. A second signal quits at once.
+
+            Exit status: 0 the study is no longer ACTIVE; 1 an error; 2 the study FAILED; 130 interrupted.
+            """)
+
+    @Option(help: ArgumentHelp("The `augur serve` address.", valueName: "host:port"))
+    var server: String
+
+    @Option(help: "The study to work on.")
+    var study: String
+
+    @Option(help: "Trials to run at once.")
+    var parallel: Int = 1
+
+    @Option(help: ArgumentHelp("A file whose first line is the server's bearer token.", valueName: "file"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("Where trial directories go (default ./<study>).", valueName: "directory"))
+    var runDirectory: String?
+
+    @Option(help: "Seconds to keep retrying a call while the server is unreachable.")
+    var retrySeconds: Double = 300
+
+    @Flag(name: .shortAndLong, help: "Log more (each trial's command and process id).")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Log only warnings and errors.")
+    var quiet = false
+
+    func validate() throws {
+        if ListenAddress(server) == nil {
+            throw ValidationError("--server must look like HOST:PORT (for example 127.0.0.1:50051), got `\(server)`.")
+        }
+        if parallel < 1 { throw ValidationError("--parallel must be at least 1.") }
+        if !(retrySeconds.isFinite && retrySeconds >= 0) { throw ValidationError("--retry-seconds must not be negative.") }
+    }
+
+    func run() async throws {
+        let console = Console()
+        let level = Logger.Level.forCommandLine(verbose: verbose, quiet: quiet)
+        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console, logLevel: level) }
+        let logger = Logger(label: "augur.worker")
+        guard let address = ListenAddress(server) else { throw ExitCode.validationFailure }
+        let token = try tokenFile.map(TokenFile.read)
+        let client = try AugurClient(server: address, token: token, retryTimeout: .milliseconds(Int(retrySeconds * 1000)), logger: logger)
+        let connections = Task { try await client.run() }
+        defer {
+            client.close()
+            connections.cancel()
+        }
+
+        let remote = try await client.getStudy(study)
+        guard case .command = remote.spec.trial else {
+            throw CLIError("study '\(study)' has no trial command, so `augur worker` cannot run its trials")
+        }
+        let counts = try await client.trials(study: study)
+        var tally = TrialCounts()
+        for trial in counts { tally[trial.state] += 1 }
+        let best = try await client.optimalTrials(study: study, count: 1).first
+        logger.info("working on study '\(study)' at \(address): \(tally.ended) of \(remote.spec.budget.maxTrials) trials done")
+
+        let directory = runDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
+        let progress = RunProgress(console: console, objective: remote.spec.objective, total: remote.spec.budget.maxTrials,
+                                   counts: tally, best: best)
+        let runner = StudyRunner(service: client, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
+                                 parallelism: parallel, progress: progress, logger: logger)
+        let running = Task { try await runner.run(study: study) }
+        let interrupts = InterruptHandler { _ in
+            console.printLine("augur: interrupted: giving running trials back to the server (again quits at once)")
+            running.cancel()
+        }
+        let ending: StudyRunner.Ending
+        do {
+            ending = try await running.value
+        } catch {
+            interrupts.cancel()
+            progress.finish()
+            throw error
+        }
+        interrupts.cancel()
+        progress.finish()
+
+        switch ending {
+        case .interrupted(let study):
+            printError("augur: worker interrupted; study '\(study.name)' is still \(study.state.rawValue)")
+            throw ExitCode(130)
+        case .finished(let study):
+            print("study '\(study.name)' \(study.state.rawValue)" + (study.stateReason.map { ": \($0)" } ?? ""))
+            if study.state == .failed { throw ExitCode(2) }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+@testable import AugurRPC
+import AugurService
+import AugurTestSupport
+import GRPCCore
+import Testing
+
+@Suite struct AuthenticationTests {
+    @Test func callsNeedTheBearerTokenButHealthChecksDoNot() async throws {
+        try await withTestServer(store: InMemoryStudyStore(), token: "s3cret-token") { address, _ in
+            try await withRawStub(address) { stub, health in
+                #expect(await statusCode { try await stub.listStudies(Augur_V1_ListStudiesRequest()) } == .unauthenticated)
+                #expect(try await health.check(Grpc_Health_V1_HealthCheckRequest()).status == .serving)
+            }
+            for wrong in ["Bearer s3cret-tokeN", "Bearer s3cret-token-and-more", "Bearer ", "s3cret-token", "Basic s3cret-token"] {
+                try await withRawStub(address) { stub, _ in
+                    let metadata: Metadata = ["authorization": .string(wrong)]
+                    let code = await statusCode { try await stub.listStudies(Augur_V1_ListStudiesRequest(), metadata: metadata) }
+                    #expect(code == .unauthenticated, "\(wrong)")
+                }
+            }
+            try await withRawStub(address) { stub, _ in
+                let metadata: Metadata = ["authorization": "Bearer s3cret-token"]
+                #expect(await statusCode { try await stub.listStudies(Augur_V1_ListStudiesRequest(), metadata: metadata) } == nil)
+            }
+            try await withClient(address, token: "s3cret-token") { client in
+                _ = try await client.createStudy(.rpcStudy())
+                #expect(try await client.listStudies().count == 1)
+            }
+            try await withClient(address, token: "wrong") { client in
+                await #expect(throws: ServiceError.self) { try await client.listStudies() }
+            }
+        }
+    }
+
+    @Test func tokenComparisonLooksAtWholeTokens() {
+        let equal = BearerTokenInterceptorProbe.equals
+        #expect(equal("abc", "abc"))
+        #expect(!equal("abc", "abd"))
+        #expect(!equal("abc", "abcd"))
+        #expect(!equal("", "a"))
+        #expect(equal("", ""))
+    }
+}
+
+/// Reaches the interceptor's comparison through its public behaviour-free helper.
+enum BearerTokenInterceptorProbe {
+    static func equals(_ a: String, _ b: String) -> Bool {
+        BearerTokenInterceptor.constantTimeEquals(Array(a.utf8), Array(b.utf8))
+    }
+}

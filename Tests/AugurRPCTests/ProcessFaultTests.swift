@@ -1,0 +1,170 @@
+import AugurCore
+import AugurRPC
+import AugurService
+import AugurStorage
+import Foundation
+import Testing
+
+/// The `augur` executable of this build, when it has been built (`swift build` builds it with the tests).
+let augurExecutable: String? = {
+    let candidates = ["debug", "release"].map { repositoryRoot.appendingPathComponent(".build/\($0)/augur").path }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+/// A child process whose output is collected, which a test can kill.
+final class ChildProcess: Sendable {
+    let process: Process
+    let output = OutputCollector()
+
+    init(_ executable: String, _ arguments: [String], directory: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = output
+        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        try process.run()
+        self.process = process
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func kill(_ signal: Int32) { _ = Foundation.kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit (bounded) without blocking the cooperative pool.
+    func exitStatus(within seconds: Double) async throws -> Int32 {
+        try await poll(within: seconds, "process \(pid) to exit") { !self.process.isRunning }
+        return process.terminationStatus
+    }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` until it holds, giving up after `seconds`. For waiting on other processes only.
+func poll(within seconds: Double, _ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(seconds * 1000)))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TimedOut(description: "gave up waiting for \(what) after \(seconds) s")
+}
+
+/// Starts `augur serve` on `port` (0: any) and returns it with the address it listens on.
+func startServer(database: String, port: Int, directory: URL, leaseSeconds: Double) async throws -> (ChildProcess, ListenAddress) {
+    let executable = try #require(augurExecutable)
+    let server = try ChildProcess(executable, ["serve", "--database", database, "--listen", "127.0.0.1:\(port)",
+                                               "--lease-seconds", String(leaseSeconds), "--quiet"], directory: directory)
+    var address: ListenAddress?
+    try await poll(within: 60, "augur serve to listen") {
+        guard let line = server.output.text.split(separator: "\n").first(where: { $0.hasPrefix("augur serve: listening on ") }) else {
+            if !server.process.isRunning { throw TimedOut(description: "augur serve exited: \(server.output.text)") }
+            return false
+        }
+        let rest = line.dropFirst("augur serve: listening on ".count)
+        address = ListenAddress(String(rest.prefix { $0 != " " }))
+        return address != nil
+    }
+    return (server, try #require(address))
+}
+
+/// A study whose trials run `/bin/sh -c script` (`$1` = x).
+func shellStudy(name: String, maxTrials: Int, parallel: Int, script: String) -> StudySpec {
+    StudySpec(
+        name: name,
+        searchSpace: SearchSpace([.integer("x", min: 0, max: 1000)]),
+        objective: Objective(metric: "loss", goal: .minimize),
+        budget: Budget(maxTrials: maxTrials, parallelTrials: parallel),
+        trial: .command(CommandTrial(argv: ["/bin/sh", "-c", script, "trial", "${parameters.x}"])),
+        seed: 5)
+}
+
+@Suite(.serialized, .enabled(if: augurExecutable != nil, "build the augur executable first (swift build)"))
+struct ProcessFaultTests {
+    @Test func workerKilledMidTrialLosesNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-fault-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let gate = directory.appendingPathComponent("go").path
+        let (server, address) = try await startServer(database: directory.appendingPathComponent("db.sqlite").path, port: 0,
+                                                      directory: directory, leaseSeconds: 2)
+        defer { server.kill(SIGKILL) }
+        let executable = try #require(augurExecutable)
+        // Each trial waits for the gate file, so the first worker is surely mid-trial when it dies.
+        let script = "while [ ! -e '\(gate)' ]; do sleep 0.05; done; echo \"loss=$1\""
+        try await withClient(address) { client in
+            _ = try await client.createStudy(shellStudy(name: "killed-worker", maxTrials: 4, parallel: 1, script: script))
+            let doomed = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-worker", "--quiet"],
+                                          directory: directory)
+            try await poll(within: 60, "the first worker to hold a trial") {
+                try await !client.trials(study: "killed-worker", states: [.active]).isEmpty
+            }
+            let held = try #require(try await client.trials(study: "killed-worker", states: [.active]).first)
+            doomed.kill(SIGKILL)
+            _ = try await doomed.exitStatus(within: 30)
+
+            let rescuer = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-worker", "--quiet"],
+                                           directory: directory)
+            try await poll(within: 60, "the second worker to take the trial over") {
+                try await client.trial(study: "killed-worker", id: held.id).retryCount >= 1
+            }
+            FileManager.default.createFile(atPath: gate, contents: Data())
+            let status = try await rescuer.exitStatus(within: 120)
+            #expect(status == 0, "\(rescuer.output.text)")
+
+            let trials = try await client.trials(study: "killed-worker")
+            #expect(trials.map(\.id) == [1, 2, 3, 4])
+            #expect(trials.allSatisfy { $0.state == .completed }, "\(trials.map(\.state))")
+            let recovered = try #require(trials.first { $0.id == held.id })
+            #expect(recovered.retryCount >= 1)
+            #expect(recovered.parameters == held.parameters)
+            #expect(try await client.getStudy("killed-worker").state == .completed)
+        }
+    }
+
+    @Test func serverKilledAndRestartedLosesNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-fault-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("db.sqlite").path
+        let gate = directory.appendingPathComponent("go").path
+        var (server, address) = try await startServer(database: database, port: 0, directory: directory, leaseSeconds: 30)
+        let executable = try #require(augurExecutable)
+        // Trials after the third wait for the gate, so the server dies while trials are out.
+        let script = "if [ $(ls '\(directory.path)/trials-done' | wc -l) -ge 3 ]; then "
+            + "while [ ! -e '\(gate)' ]; do sleep 0.05; done; fi; touch '\(directory.path)/trials-done/'$$; echo \"loss=$1\""
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("trials-done"), withIntermediateDirectories: true)
+        try await withClient(address) { client in
+            _ = try await client.createStudy(shellStudy(name: "killed-server", maxTrials: 8, parallel: 2, script: script))
+        }
+        let worker = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-server",
+                                                   "--parallel", "2", "--retry-seconds", "120", "--quiet"], directory: directory)
+        defer { worker.kill(SIGKILL) }
+        try await withClient(address) { client in
+            try await poll(within: 60, "three trials to complete and two to be out") {
+                let trials = try await client.trials(study: "killed-server")
+                return trials.filter { $0.state == .completed }.count >= 3 && trials.filter { $0.state == .active }.count == 2
+            }
+        }
+        server.kill(SIGKILL)
+        _ = try await server.exitStatus(within: 30)
+        FileManager.default.createFile(atPath: gate, contents: Data())
+        (server, address) = try await startServer(database: database, port: address.port, directory: directory, leaseSeconds: 30)
+        defer { server.kill(SIGKILL) }
+
+        let status = try await worker.exitStatus(within: 180)
+        #expect(status == 0, "\(worker.output.text)")
+        try await withClient(address) { client in
+            let trials = try await client.trials(study: "killed-server")
+            #expect(trials.map(\.id) == Array(1...8))
+            #expect(trials.allSatisfy { $0.state == .completed }, "\(trials.map(\.state))")
+            #expect(trials.allSatisfy { $0.retryCount == 0 }, "the worker kept its leases through the restart")
+            #expect(try await client.getStudy("killed-server").state == .completed)
+        }
+    }
+}
