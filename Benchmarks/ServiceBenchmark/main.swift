@@ -192,9 +192,9 @@ func measureGaussianProcess(store: any StudyStore, history: Int, repeats: Int) a
         try await filler.completeTrial(study: spec.name, trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": loss(of: trial)])))
     }
     let service = StudyService(store: store, isWorkerGone: { _ in false })
-    var inProcess = Latencies(), rpc = Latencies()
-    try await withServer(service) { address in
+    let (inProcess, rpc) = try await withServer(service) { address in
         try await AugurClient.withClient(server: address) { client in
+            var inProcess = Latencies(), rpc = Latencies()
             for round in 0..<repeats {
                 // Alternate, so that both paths see histories of the same sizes.
                 for viaRPC in round.isMultiple(of: 2) ? [false, true] : [true, false] {
@@ -211,6 +211,7 @@ func measureGaussianProcess(store: any StudyStore, history: Int, repeats: Int) a
                     try await service.completeTrial(study: spec.name, trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": loss(of: trial)])))
                 }
             }
+            return (inProcess, rpc)
         }
     }
     try await service.deleteStudy(spec.name)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct AuthenticationTests {
     @Test func callsNeedTheBearerTokenButHealthChecksDoNot() async throws {
         try await withTestServer(store: InMemoryStudyStore(), token: "s3cret-token") { address, _ in
-            try await withRawStub(address) { stub, health in
+            try await withRawStub(address) { stub, health async throws in
                 #expect(await statusCode { try await stub.listStudies(Augur_V1_ListStudiesRequest()) } == .unauthenticated)
                 #expect(try await health.check(Grpc_Health_V1_HealthCheckRequest()).status == .serving)
             }
@@ -26,7 +26,7 @@ import Testing
                 _ = try await client.createStudy(.rpcStudy())
                 #expect(try await client.listStudies().count == 1)
             }
-            try await withClient(address, token: "wrong") { client in
+            _ = try await withClient(address, token: "wrong") { client in
                 await #expect(throws: ServiceError.self) { try await client.listStudies() }
             }
         }

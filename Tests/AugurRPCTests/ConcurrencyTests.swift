@@ -21,8 +21,13 @@ actor Ledger {
         maximumRunning = max(maximumRunning, running.count)
     }
 
-    func finished(_ trial: Int) {
+    /// The client is about to complete `trial`: it no longer counts as running here (the server still counts it until
+    /// the completion commits, so this count never exceeds the server's).
+    func finishing(_ trial: Int) {
         running.remove(trial)
+    }
+
+    func finished(_ trial: Int) {
         completed.append(trial)
         generation += 1
         let woken = waiters
@@ -70,6 +75,7 @@ func runConcurrentClients(addresses: [ListenAddress], clientCount: Int, study: S
                                     await ledger.started(trial.id, by: me)
                                     _ = try await client.addMeasurement(study: study, trial: trial.id,
                                                                         measurement: TrialMeasurement(step: 1, metrics: ["loss": syntheticLoss(trial) + 1]))
+                                    await ledger.finishing(trial.id)
                                     try await client.completeTrial(study: study, trial: trial.id,
                                                                    .measurement(TrialMeasurement(step: 2, metrics: ["loss": syntheticLoss(trial)])))
                                     await ledger.finished(trial.id)

@@ -16,7 +16,7 @@ import Testing
                 }
                 #expect(first == .serving)
             }
-            try await withClient(address) { client in
+            try await withClient(address) { client async throws in
                 #expect(try await client.checkHealth() == .serving)
             }
         }

@@ -34,6 +34,19 @@ final class ChildProcess: Sendable {
 
     func kill(_ signal: Int32) { _ = Foundation.kill(process.processIdentifier, signal) }
 
+    /// Whether the process is gone or a zombie. Read from /proc because Foundation's `isRunning` does not always
+    /// notice a process killed by a signal.
+    var isDead: Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
+    /// Waits (bounded) until a killed process is dead.
+    func waitUntilDead(within seconds: Double) async throws {
+        try await poll(within: seconds, "process \(pid) to die") { self.isDead }
+    }
+
     /// Waits for the process to exit (bounded) without blocking the cooperative pool.
     func exitStatus(within seconds: Double) async throws -> Int32 {
         try await poll(within: seconds, "process \(pid) to exit") { !self.process.isRunning }
@@ -60,17 +73,19 @@ func startServer(database: String, port: Int, directory: URL, leaseSeconds: Doub
     let executable = try #require(augurExecutable)
     let server = try ChildProcess(executable, ["serve", "--database", database, "--listen", "127.0.0.1:\(port)",
                                                "--lease-seconds", String(leaseSeconds), "--quiet"], directory: directory)
-    var address: ListenAddress?
-    try await poll(within: 60, "augur serve to listen") {
+    @Sendable func announced() -> ListenAddress? {
         guard let line = server.output.text.split(separator: "\n").first(where: { $0.hasPrefix("augur serve: listening on ") }) else {
-            if !server.process.isRunning { throw TimedOut(description: "augur serve exited: \(server.output.text)") }
-            return false
+            return nil
         }
         let rest = line.dropFirst("augur serve: listening on ".count)
-        address = ListenAddress(String(rest.prefix { $0 != " " }))
-        return address != nil
+        return ListenAddress(String(rest.prefix { $0 != " " }))
     }
-    return (server, try #require(address))
+    try await poll(within: 60, "augur serve to listen") {
+        if announced() != nil { return true }
+        if !server.process.isRunning { throw TimedOut(description: "augur serve exited: \(server.output.text)") }
+        return false
+    }
+    return (server, try #require(announced()))
 }
 
 /// A study whose trials run `/bin/sh -c script` (`$1` = x).
@@ -106,14 +121,14 @@ struct ProcessFaultTests {
             }
             let held = try #require(try await client.trials(study: "killed-worker", states: [.active]).first)
             doomed.kill(SIGKILL)
-            _ = try await doomed.exitStatus(within: 30)
+            try await doomed.waitUntilDead(within: 30)
 
             let rescuer = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-worker", "--quiet"],
                                            directory: directory)
             try await poll(within: 60, "the second worker to take the trial over") {
                 try await client.trial(study: "killed-worker", id: held.id).retryCount >= 1
             }
-            FileManager.default.createFile(atPath: gate, contents: Data())
+            _ = FileManager.default.createFile(atPath: gate, contents: Data())
             let status = try await rescuer.exitStatus(within: 120)
             #expect(status == 0, "\(rescuer.output.text)")
 
@@ -152,8 +167,8 @@ struct ProcessFaultTests {
             }
         }
         server.kill(SIGKILL)
-        _ = try await server.exitStatus(within: 30)
-        FileManager.default.createFile(atPath: gate, contents: Data())
+        try await server.waitUntilDead(within: 30)
+        _ = FileManager.default.createFile(atPath: gate, contents: Data())
         (server, address) = try await startServer(database: database, port: address.port, directory: directory, leaseSeconds: 30)
         defer { server.kill(SIGKILL) }
 

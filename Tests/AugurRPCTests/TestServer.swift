@@ -44,7 +44,7 @@ func withRawStub<Result: Sendable>(
     _ address: ListenAddress, metadata: Metadata = [:],
     _ body: @Sendable (Augur_V1_AugurService.Client<HTTP2ClientTransport.Posix>, Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>) async throws -> Result
 ) async throws -> Result {
-    try await withGRPCClient(transport: try .http2NIOPosix(target: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext)) { client in
+    try await withGRPCClient(transport: try .http2NIOPosix(target: .ipv4(address: address.host, port: address.port), transportSecurity: .plaintext)) { client in
         try await body(Augur_V1_AugurService.Client(wrapping: client), Grpc_Health_V1_Health.Client(wrapping: client))
     }
 }

@@ -74,8 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
             group.addTask { try await server.serve() }
             let bound = try await server.listeningAddress()
             // Scripts and tests read this line to learn the port.
-            print("augur serve: listening on \(bound) (database \(database.location)\(token == nil ? "" : ", token required"))")
-            fflush(stdout)
+            let announcement = "augur serve: listening on \(bound) (database \(database.location)\(token == nil ? "" : ", token required"))\n"
+            FileHandle.standardOutput.write(Data(announcement.utf8))
             try await group.waitForAll()
         }
         logger.info("stopped")

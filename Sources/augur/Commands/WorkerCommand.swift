@@ -2,6 +2,7 @@ import ArgumentParser
 import AugurCore
 import AugurRPC
 import AugurService
+import AugurStorage
 import AugurWorkers
 import Foundation
 import Logging
