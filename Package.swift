@@ -118,6 +118,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
+        .testTarget(
+            name: "AugurCLITests",
+            dependencies: ["augur", "AugurStorage", "AugurCore"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "StoreBenchmark",
