@@ -132,5 +132,11 @@ let package = Package(
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
+            path: "Benchmarks/ServiceBenchmark",
+            swiftSettings: strictSettings
+        ),
     ]
 )
