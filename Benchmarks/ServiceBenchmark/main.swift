@@ -44,14 +44,23 @@ do {
     _ = try await service.createStudy(spec(name: "roundtrip", trials: serviceTrials, parallel: 1, trial: nil))
     let start = Date()
     var completed = 0
-    while let trial = try await service.suggestTrials(study: "roundtrip", client: "bench:1:a", count: 1).first {
+    var suggesting = 0.0
+    var completing = 0.0
+    while true {
+        let suggestStart = Date()
+        guard let trial = try await service.suggestTrials(study: "roundtrip", client: "bench:1:a", count: 1).first else { break }
+        let completeStart = Date()
+        suggesting += completeStart.timeIntervalSince(suggestStart)
         let x = trial.parameters["x"]?.doubleValue ?? 0
         try await service.completeTrial(study: "roundtrip", trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": x * x])))
+        completing += Date().timeIntervalSince(completeStart)
         completed += 1
     }
     let seconds = Date().timeIntervalSince(start)
-    print(String(format: "service round trips (suggest + complete, SQLite file, random designer): %d trials in %.2f s = %.0f trials/s",
-                 completed, seconds, Double(completed) / seconds))
+    print(String(format: "service round trips (suggest + complete, SQLite file, random designer): %d trials in %.2f s = %.0f trials/s "
+                 + "(suggest %.2f ms, complete %.2f ms per trial)",
+                 completed, seconds, Double(completed) / seconds, suggesting * 1000 / Double(max(1, completed)),
+                 completing * 1000 / Double(max(1, completed))))
 }
 
 // 2. Command trials end to end.
