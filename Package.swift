@@ -64,7 +64,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms"], swiftSettings: strictSettings),
     ]
 )
