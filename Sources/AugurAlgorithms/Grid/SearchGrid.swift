@@ -62,8 +62,9 @@ public struct SearchGrid: Sendable, Hashable {
     /// The cells of every assignment in `assignments` that lies on the grid.
     public func cells(of assignments: some Sequence<ParameterAssignment>) -> Set<Int> {
         var cells: Set<Int> = []
+        cells.reserveCapacity(assignments.underestimatedCount)
         for assignment in assignments {
-            if let cell = cell(of: searchSpace.coerce(assignment)) { cells.insert(cell) }
+            if let cell = cell(of: assignment) { cells.insert(cell) }
         }
         return cells
     }
