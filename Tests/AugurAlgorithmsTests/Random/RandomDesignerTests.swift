@@ -99,6 +99,19 @@ import AugurCore
         #expect(Set(first + rest).count == 3)
     }
 
+    @Test func nearlyFullSpaceFindsTheLastFreePoints() throws {
+        // 995 of 1,000 values are taken, so most picks fall back to choosing among the free ones.
+        let space = SearchSpace([.integer("n", min: 1, max: 1_000)])
+        let designer = try RandomDesigner(searchSpace: space, seed: 6)
+        let free: Set<Int> = [1, 2, 500, 999, 1_000]
+        let taken = (1...1_000).filter { !free.contains($0) }.map { ["n": ParameterValue.integer($0)] }
+        let history = Fixtures.trials(taken)
+        let next = try Fixtures.suggest(designer, count: 10, after: history)
+        #expect(Set(next.compactMap { $0["n"] }) == Set(free.map { ParameterValue.integer($0) }))
+        #expect(next.count == 5)
+        #expect(try Fixtures.suggest(designer, count: 10, after: history) == next)
+    }
+
     @Test func smallFiniteSpaceKeepsTrialNWhenUnused() throws {
         // With no clash, trial n is the first draw of its stream: the same point an infinite space would give.
         let space = SearchSpace([.integer("n", min: 1, max: 50_000)])
