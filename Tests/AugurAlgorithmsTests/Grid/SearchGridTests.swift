@@ -70,6 +70,21 @@ import AugurCore
         #expect(grid.cells(of: [["dropout": .double(0)]]).isEmpty)
     }
 
+    @Test(arguments: [4, 20])
+    func cellOfInvertsAssignmentOfCell(parameterCount: Int) throws {
+        let space = SearchSpace((0..<parameterCount).map { ParameterSpec.categorical("p\($0)", ["a", "b"]) })
+        let grid = try SearchGrid(space)
+        for index in [0, 1, 5, grid.cellCount / 3, grid.cellCount - 1] {
+            var assignment = grid.assignment(ofCell: index)
+            #expect(grid.cell(of: assignment) == index)
+            // Values of parameters the space no longer has do not matter; a missing one does.
+            assignment["retired"] = .integer(3)
+            #expect(grid.cell(of: assignment) == index)
+            assignment["p0"] = nil
+            #expect(grid.cell(of: assignment) == nil)
+        }
+    }
+
     @Test func rejectsDoubleWithoutStep() {
         #expect(throws: DesignerError.gridNeedsStep(parameter: "lr")) {
             try SearchGrid(SearchSpace([.integer("n", min: 1, max: 3), .double("lr", min: 0, max: 1)]))
