@@ -71,9 +71,15 @@ let package = Package(
             path: "Benchmarks/DesignerBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
     ]
 )
