@@ -126,7 +126,7 @@ actor SQLiteDatabase {
 
     func counts(studyID: Int64) throws -> TrialCounts {
         var counts = TrialCounts()
-        try connection.forEachRow("SELECT state, COUNT(*) FROM trials WHERE study_id = ? GROUP BY state", [.integer(studyID)]) { row in
+        try connection.forEachRow("SELECT state, count FROM trial_counts WHERE study_id = ?", [.integer(studyID)]) { row in
             if let state = TrialState(rawValue: row.text(0) ?? "") {
                 counts[state] = row.int(1)
             }
