@@ -101,7 +101,7 @@ extension SQLiteDatabase {
     }
 
     func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) throws {
-        let metrics = try StoreCoding.encodeMetrics(measurement.metrics)
+        let metrics = StoreCoding.encodeMetrics(measurement.metrics)
         try connection.writeTransaction {
             let study = try requireStudy(named: name)
             let current = try trialState(id, of: study)
@@ -135,7 +135,7 @@ extension SQLiteDatabase {
 
     func finishTrial(study name: String, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) throws -> Trial {
         guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: name, trial: id, state: state) }
-        let finalText = try finalMeasurement.map { (measurement) throws(StoreError) in try StoreCoding.encodeMeasurement(measurement) }
+        let finalText = finalMeasurement.map(StoreCoding.encodeMeasurement)
         return try connection.writeTransaction {
             let study = try requireStudy(named: name)
             let current = try trialState(id, of: study)
