@@ -84,6 +84,14 @@ struct SQLiteStudyStoreTests {
         }
         #expect(garbageMessage.contains(garbage))
         #expect(garbageMessage.contains("is not an SQLite database"))
+
+        let directoryError = #expect(throws: StoreError.self) { _ = try SQLiteStudyStore(path: directory.url.path) }
+        guard case .connection(let directoryMessage) = directoryError else {
+            Issue.record("expected a connection error, got \(String(describing: directoryError))")
+            return
+        }
+        #expect(directoryMessage.contains(directory.url.path))
+        #expect(directoryMessage.contains("is a directory"))
     }
 
     @Test func filesUseWriteAheadLoggingAndForeignKeys() throws {
