@@ -113,8 +113,12 @@ struct SQLiteStudyStoreTests {
         try await store.createTrials(2, in: "study")
         _ = try await store.requestTrial(study: "study", parameters: testPoint(5))
         try await store.complete(1, in: "study", loss: 0.25, accuracy: 0.75)
+        for step in 1...3 {
+            try await store.addMeasurement(study: "study", trial: 2, measurement: TrialMeasurement(step: step, metrics: ["loss": 1]), leaseExpiresAt: nil)
+        }
 
         let connection = try SQLiteConnection(path: path)
+        #expect(try connection.query("SELECT seq, step FROM measurements WHERE trial_id = 2 ORDER BY seq") { [$0.int(0), $0.int(1)] } == [[0, 1], [1, 2], [2, 3]])
         let flattened = try connection.query(
             "SELECT name, value_number, value_text FROM trial_parameters WHERE trial_id = 1 ORDER BY name"
         ) { row in "\(row.text(0) ?? "")=\(row.double(1).map { String($0) } ?? row.text(2) ?? "null")" }
