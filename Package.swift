@@ -77,9 +77,16 @@ let package = Package(
             path: "Benchmarks/EarlyStoppingBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
     ]
 )
