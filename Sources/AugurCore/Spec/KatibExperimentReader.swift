@@ -32,8 +32,8 @@ struct KatibExperimentReader {
         }
         guard let specNode = reader.required("spec", in: fields, hint: "a Katib Experiment needs its `spec`.") else { return nil }
         var ignoredSpecFields: [String: String] = [:]
-        ignoredSpecFields["resumePolicy"] = "`resumePolicy` is ignored: an Augur study can always be resumed from its "
-            + "database with `augur resume`."
+        ignoredSpecFields["resumePolicy"] = "`resumePolicy` is ignored: an Augur study keeps its state in its database "
+            + "and can be resumed from there."
         guard let spec = reader.fields(of: specNode, known: [
             "parameters", "objective", "algorithm", "earlyStopping", "trialTemplate", "parallelTrialCount",
             "maxTrialCount", "maxFailedTrialCount", "metricsCollectorSpec", "nasConfig",
