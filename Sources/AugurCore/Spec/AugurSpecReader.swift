@@ -115,12 +115,7 @@ struct AugurSpecReader {
         for element in elements {
             if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
         }
-        SpecRules.checkParameterNames(drafts, &reader)
-        var parameters: [ParameterSpec] = []
-        for draft in drafts {
-            if let parameter = draft.build(&reader) { parameters.append(parameter) } else { allRead = false }
-        }
-        return (allRead ? parameters : nil, drafts)
+        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
     }
 
     private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {

@@ -208,12 +208,7 @@ struct KatibExperimentReader {
         for element in elements {
             if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
         }
-        SpecRules.checkParameterNames(drafts, &reader)
-        var parameters: [ParameterSpec] = []
-        for draft in drafts {
-            if let parameter = draft.build(&reader) { parameters.append(parameter) } else { allRead = false }
-        }
-        return (allRead ? parameters : nil, drafts)
+        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
     }
 
     private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {
@@ -360,14 +355,16 @@ struct KatibExperimentReader {
                 + "each trial's budget (e.g. epochs).", at: resource.node)
             return result
         }
-        let maximum: Int
+        let largest: Double?
         switch parameter.domain {
-        case .integer(_, let high, _, _): maximum = high
-        case .double(_, let high, _, _): maximum = Int(high.rounded(.down))
-        case .discrete(let values): maximum = Int((values.max() ?? 0).rounded(.down))
-        case .categorical:
-            reader.error("`resource_name: \(resource.value)` names a categorical parameter; it must be the int "
-                + "parameter that sets each trial's budget.", at: resource.node)
+        case .integer(_, let high, _, _): largest = Double(high)
+        case .double(_, let high, _, _): largest = high
+        case .discrete(let values): largest = values.max()
+        case .categorical: largest = nil
+        }
+        guard let largest, let maximum = Int(exactly: largest.rounded(.down)) else {
+            reader.error("`resource_name: \(resource.value)` must name the int parameter that sets each trial's budget "
+                + "(e.g. epochs), with a whole-number `max`.", at: resource.node)
             return result
         }
         hyperband.maxResource = maximum

@@ -127,7 +127,11 @@ struct SpecReader {
             return nil
         }
         if let value = Int(text.trimmingCharacters(in: .whitespaces)) { return value }
-        if let value = Self.parseNumber(text), value == value.rounded(), abs(value) < 9.0e15 { return Int(value) }
+        if let value = Self.parseNumber(text), value == value.rounded() {
+            if let exact = Int(exactly: value) { return exact }
+            error("\(what) \(node.summary) is too large for a whole number.", at: node)
+            return nil
+        }
         error("\(what) must be a whole number like `3`, not \(node.summary).", at: node)
         return nil
     }
