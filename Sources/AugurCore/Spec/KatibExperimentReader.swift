@@ -5,6 +5,12 @@
 /// supports instead, never a silent fallback. The mapping is documented in `docs/spec.md`, "Katib compatibility".
 struct KatibExperimentReader {
     var reader: SpecReader
+    /// The parameters, for Hyperband's `resource_name`; filled by `read` before the algorithm is read.
+    private var parametersByName: [String: ParameterSpec] = [:]
+
+    init(reader: SpecReader) {
+        self.reader = reader
+    }
 
     static let apiVersion = "kubeflow.org/v1beta1"
 
@@ -378,13 +384,6 @@ struct KatibExperimentReader {
         result.earlyStopping = .hyperband(hyperband)
         result.fixedResourceParameter = (resource.value, maximum)
         return result
-    }
-
-    /// Parameters read so far, for Hyperband's `resource_name`. Filled by `read` before the algorithm is read.
-    private var parametersByName: [String: ParameterSpec] = [:]
-
-    init(reader: SpecReader) {
-        self.reader = reader
     }
 
     // MARK: Early stopping
