@@ -71,5 +71,14 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
     ]
 )
