@@ -27,7 +27,7 @@ struct KatibExperimentReader {
     /// The spec, or `nil` if any problem was reported.
     mutating func read(_ root: SpecNode) -> StudySpec? {
         guard let fields = reader.fields(of: root, known: ["apiVersion", "kind", "metadata", "spec"],
-                                         ignored: ["status": "`status` is written by Katib's controller; Augur ignores it."],
+                                         ignored: ["status": "`status` is written by Katib's controller and is ignored."],
                                          what: "a Katib Experiment")
         else { return nil }
         guard readHeader(fields) else { return nil }
