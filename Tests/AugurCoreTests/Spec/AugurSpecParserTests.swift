@@ -245,4 +245,19 @@ import Testing
         #expect(spec.searchSpace == SearchSpace([.double("x", min: -1, max: 10), .integer("n", min: 1, max: 3)]))
         #expect(spec.objective.target == 0.5)
     }
+
+    @Test(arguments: [(".", "/data/specs"), ("out", "/data/specs/out"), ("../runs/", "/data/runs"), ("/tmp/x", "/tmp/x")])
+    func workingDirectoryResolvesAgainstTheSpecFile(written: String, resolved: String) throws {
+        let spec = try StudySpecParser.parse("""
+        name: paths
+        objective: {metric: loss, goal: minimize}
+        parameters: [{name: x, type: double, min: 0, max: 1}]
+        trial: {command: [./run], workingDirectory: "\(written)"}
+        """, file: "/data/specs/paths.yaml").spec
+        guard case .command(let trial)? = spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        #expect(trial.workingDirectory == resolved)
+    }
 }
