@@ -64,6 +64,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (mirroring Sources)
         .testTarget(
             name: "AugurCoreTests",
@@ -72,13 +86,5 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
-
-        // MARK: Benchmarks
-        .executableTarget(
-            name: "EarlyStoppingBenchmark",
-            dependencies: ["AugurAlgorithms", "AugurCore"],
-            path: "Benchmarks/EarlyStoppingBenchmark",
-            swiftSettings: strictSettings
-        ),
     ]
 )
