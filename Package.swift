@@ -92,6 +92,32 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
+            path: "Benchmarks/ServiceBenchmark",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (mirroring Sources)
         .testTarget(
             name: "AugurCoreTests",
@@ -99,6 +125,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.
         .target(
@@ -117,25 +144,10 @@ let package = Package(
             dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
             swiftSettings: strictSettings
         ),
-
         // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
         .testTarget(
             name: "AugurCLITests",
             dependencies: ["augur", "AugurStorage", "AugurCore"],
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: Benchmarks
-        .executableTarget(
-            name: "StoreBenchmark",
-            dependencies: ["AugurStorage"],
-            path: "Benchmarks/StoreBenchmark",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "ServiceBenchmark",
-            dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
-            path: "Benchmarks/ServiceBenchmark",
             swiftSettings: strictSettings
         ),
     ]

@@ -52,7 +52,7 @@ public struct HyperbandPolicy: StoppingPolicy {
             let bracketMin = SuccessiveHalvingPolicy.rungSteps(minResource: minResource, reductionFactor: eta, rungs: maxBracket - s + 1).last ?? minResource
             let policy = SuccessiveHalvingPolicy(minResource: bracketMin, reductionFactor: eta, rungs: s,
                                                  ruleName: "hyperband bracket s=\(s) (of 0...\(maxBracket)), successive halving")
-            let size = (Double(maxBracket + 1) / Double(s + 1) * pow(Double(eta), Double(s))).rounded(.up)
+            let size = (Double(maxBracket + 1) * pow(Double(eta), Double(s)) / Double(s + 1)).rounded(.up)
             brackets.append(Bracket(index: s, minResource: bracketMin, rungSteps: policy.rungSteps, size: size))
             policies.append(policy)
         }
@@ -76,7 +76,7 @@ public struct HyperbandPolicy: StoppingPolicy {
 
     private func bracketPosition(forTrialID trialID: Int) -> Int {
         let goldenFraction = 0.618_033_988_749_894_9
-        var point = (Double(trialID - 1) * goldenFraction).truncatingRemainder(dividingBy: 1)
+        var point = (Double(trialID &- 1) * goldenFraction).truncatingRemainder(dividingBy: 1)
         if point < 0 { point += 1 }
         return cumulativeShares.firstIndex { point < $0 } ?? cumulativeShares.count - 1
     }
