@@ -226,6 +226,19 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         await #expect(throws: ServiceError.self) { try await service.resumeStudy(changed) }
     }
 
+    @Test(arguments: StoreKind.allCases) func requestedTrialIsHandedOutBeforeNewSuggestions(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 3, parallel: 1))
+        let requested = try await service.requestTrial(study: "test", parameters: ["x": .integer(500)])
+        let handed = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        #expect(handed.map(\.id) == [requested.id])
+        #expect(handed.first?.parameters == ["x": .integer(500)])
+        await #expect(throws: ServiceError.self) {
+            try await service.requestTrial(study: "test", parameters: ["x": .integer(5000)])
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func unknownStudyIsNotFound(kind: StoreKind) async throws {
         let service = makeService(store: try kind.make())
         await #expect(throws: ServiceError.notFound(StoreError.studyNotFound("nope").description)) {

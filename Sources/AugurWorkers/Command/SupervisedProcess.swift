@@ -170,7 +170,11 @@ final class SupervisedProcess: Sendable {
                 outputOpen = false
             }
             if let lines = tail?.readNewLines() { lines.forEach(onFileLine) }
-            guard outputOpen else { continue }
+            guard outputOpen else {
+                // The output is closed but the process runs on: wait a little instead of spinning on waitpid.
+                if exit == nil { _ = poll(nil, 0, 2) }
+                continue
+            }
             var descriptor = pollfd(fd: outputDescriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, 50)
             guard ready > 0 else { continue }
