@@ -48,7 +48,7 @@ import Testing
         #expect(run.status == 2)
         #expect(run.standardOutput.contains("study 'broken' FAILED: 2 trials failed (maxFailedTrials is 2)"))
         let failed = try AugurProcess.run(["trials", "broken", "--database", "db.sqlite", "--format", "json"], in: directory)
-        #expect(failed.standardOutput.contains("exit status 3; last 1 lines of output:\\nbroken"))
+        #expect(failed.standardOutput.contains(#""reason" : "exit status 3\nlast line of output:\nbroken""#))
     }
 
     @Test func interruptedRunResumesWithoutLosingOrDuplicatingTrials() async throws {

@@ -181,10 +181,12 @@ private final class OutputTail: Sendable {
         }
     }
 
-    /// `"; last output:\n…"`, or nothing when there was no output.
+    /// `"\nlast 3 lines of output:\n…"`, or nothing when there was no output. The reason's first line stays short
+    /// for tables; the output follows on the next lines.
     func quoted() -> String {
         let text = lines.withLock { $0 }
         guard !text.isEmpty else { return "" }
-        return "; last \(text.count) lines of output:\n" + text.joined(separator: "\n")
+        let heading = text.count == 1 ? "last line of output:" : "last \(text.count) lines of output:"
+        return "\n" + heading + "\n" + text.joined(separator: "\n")
     }
 }
