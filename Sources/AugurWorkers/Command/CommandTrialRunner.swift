@@ -97,23 +97,7 @@ public struct CommandTrialRunner: TrialRunner {
         let readsMetricsFromOutput = metricsFile == nil
 
         // Output lines are parsed here, off the watching thread, because reporting a measurement is async.
-        let collector = Task { [measurements] () -> [TrialMeasurement] in
-            var observed: [TrialMeasurement] = []
-            var lastStep = 0
-            for await line in lines {
-                guard let observation = parser.parse(line) else { continue }
-                let step = observation.step ?? lastStep
-                lastStep = step
-                let measurement = TrialMeasurement(step: step, elapsedSeconds: Date().timeIntervalSince(started), metrics: observation.metrics)
-                observed.append(measurement)
-                guard observation.step != nil else { continue }
-                let decision = await measurements.report(measurement)
-                if decision.shouldStop {
-                    process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
-                }
-            }
-            return observed
-        }
+        async let collected = Self.collect(lines, parser: parser, started: started, measurements: measurements, process: process)
         let result = await process.wait(
             timeout: command.timeoutSeconds, gracePeriod: gracePeriod, tailFile: metricsFile,
             onLine: { line in
@@ -122,7 +106,7 @@ public struct CommandTrialRunner: TrialRunner {
             },
             onFileLine: { line in lineSink.yield(line) })
         lineSink.finish()
-        let observed = await collector.value
+        let observed = await collected
 
         switch result.termination {
         case .cancelled?:
@@ -149,6 +133,27 @@ public struct CommandTrialRunner: TrialRunner {
         var completed = final
         completed.elapsedSeconds = Date().timeIntervalSince(started)
         return .completed(completed)
+    }
+
+    /// Parses lines as they arrive; values with a step are reported at once (and may stop the trial). Returns every
+    /// observation as a measurement, in order, for the final measurement.
+    private static func collect(_ lines: AsyncStream<String>, parser: MetricsParser, started: Date, measurements: MeasurementSink,
+                                process: SupervisedProcess) async -> [TrialMeasurement] {
+        var observed: [TrialMeasurement] = []
+        var lastStep = 0
+        for await line in lines {
+            guard let observation = parser.parse(line) else { continue }
+            let step = observation.step ?? lastStep
+            lastStep = step
+            let measurement = TrialMeasurement(step: step, elapsedSeconds: Date().timeIntervalSince(started), metrics: observation.metrics)
+            observed.append(measurement)
+            guard observation.step != nil else { continue }
+            let decision = await measurements.report(measurement)
+            if decision.shouldStop {
+                process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
+            }
+        }
+        return observed
     }
 
     private static func signalName(_ signal: Int32) -> String {
