@@ -101,6 +101,38 @@ import Testing
         #expect(rerun.count == 2)
     }
 
+    @Test func secondInterruptKillsTrialsThatIgnoreSIGTERMAndResumeRecoversThem() async throws {
+        let directory = try makeTemporaryDirectory()
+        let release = directory + "/release"
+        try FileManager.default.createDirectory(atPath: directory + "/pids", withIntermediateDirectories: true)
+        let script = "if [ \"$AUGUR_TRIAL_ID\" != 1 ]; then echo $$ > \(directory)/pids/$AUGUR_TRIAL_ID; trap '' TERM; "
+            + "while [ ! -f \(release) ]; do sleep 0.02; done; fi; echo loss=$AUGUR_PARAM_X"
+        let spec = try writeSpec(script, name: "stubborn", maxTrials: 3, parallel: 2, in: directory)
+        let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
+
+        let first = try AugurProcess(["run", spec, "--database", "db.sqlite"], in: directory)
+        try await waitUntil("two trials ignore SIGTERM") {
+            guard try await store.study(named: "stubborn") != nil else { return false }
+            let counts = try await store.trialCounts(study: "stubborn")
+            let pids = try FileManager.default.contentsOfDirectory(atPath: directory + "/pids")
+            return counts.completed == 1 && counts.active == 2 && pids.count == 2
+        }
+        first.process.interrupt()
+        try await waitUntil("augur announces the graceful stop") { first.standardErrorSoFar.contains("interrupted") }
+        first.process.interrupt()
+        #expect(first.finish().status == 130)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/pids") {
+            let text = try String(contentsOfFile: directory + "/pids/" + name, encoding: .utf8)
+            let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            try await waitUntil("trial process \(pid) is gone") { processIsGone(pid) }
+        }
+
+        #expect(FileManager.default.createFile(atPath: release, contents: nil))
+        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        try await expectBudgetSpentOnce(store, study: "stubborn", trials: 3)
+    }
+
     private func expectBudgetSpentOnce(_ store: SQLiteStudyStore, study: String, trials expected: Int) async throws {
         let trials = try await store.trials(study: study, query: TrialQuery())
         #expect(trials.map(\.id) == Array(1...expected))
@@ -108,4 +140,11 @@ import Testing
         #expect(Set(trials.map(\.parameters)).count == expected)
         #expect(try await store.study(named: study)?.state == .completed)
     }
+}
+
+/// Whether `pid` no longer runs (absent, or a zombie waiting for its new parent to reap it).
+private func processIsGone(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
 }

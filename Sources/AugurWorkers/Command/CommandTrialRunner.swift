@@ -38,6 +38,12 @@ public struct CommandTrialRunner: TrialRunner {
         URL(fileURLWithPath: runDirectory).appendingPathComponent("trials").appendingPathComponent(String(id)).path
     }
 
+    /// Kills (SIGKILL) the process group of every trial still running in this process. For a process about to exit
+    /// without waiting for its trials (a second Ctrl-C), so that none is left behind.
+    public static func killAllRunningTrials() {
+        SupervisedProcess.killAll()
+    }
+
     public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .command(let command) = study.spec.trial else {
             return .failed(reason: WorkerError.noCommand(study: study.name).description)
