@@ -148,3 +148,23 @@ private func processIsGone(_ pid: Int32) -> Bool {
     guard let close = stat.lastIndex(of: ")") else { return true }
     return stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
 }
+
+@Suite struct ConcurrentRunTests {
+    @Test func twoRunsOnOneStudyShareTheBudgetWithoutDuplicates() async throws {
+        let directory = try makeTemporaryDirectory()
+        let spec = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "shared", maxTrials: 12, parallel: 4, in: directory)
+        // Create the study first so that the two runs only resume it.
+        let created = try AugurProcess.run(["run", spec, "--database", "db.sqlite", "--parallel", "1"], in: directory)
+        #expect(created.status == 0)
+        let bigger = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "shared", maxTrials: 24, parallel: 4, in: directory)
+        let first = try AugurProcess(["run", bigger, "--database", "db.sqlite", "--parallel", "2"], in: directory)
+        let second = try AugurProcess(["run", bigger, "--database", "db.sqlite", "--parallel", "2"], in: directory)
+        #expect(first.finish().status == 0)
+        #expect(second.finish().status == 0)
+        let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
+        let trials = try await store.trials(study: "shared", query: TrialQuery())
+        #expect(trials.map(\.id) == Array(1...24))
+        #expect(trials.allSatisfy { $0.state == .completed })
+        #expect(Set(trials.map(\.parameters)).count == 24)
+    }
+}

@@ -34,7 +34,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Trials to run at once (default: the spec's parallel trials).")
+    @Option(help: ArgumentHelp(
+        "Trials this run keeps going at once (default: the spec's parallelTrials).",
+        discussion: "A larger value also raises the study-wide limit for this run; a smaller one leaves room for other runs."))
     var parallel: Int?
 
     @Option(help: "Seed for the designer, replacing the spec's.")
@@ -76,7 +78,10 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError("study '\(studySpec.name)' has no trial command (`trial: command: [...]`), so `augur run` cannot run its trials")
         }
         if let seed { studySpec.seed = seed }
-        if let parallel { studySpec.budget.parallelTrials = parallel }
+        // --parallel is this run's concurrency; it raises the study-wide cap when larger, never lowers it, so two runs
+        // with --parallel 2 on a study allowing 4 share the work.
+        let parallelism = parallel ?? studySpec.budget.parallelTrials
+        studySpec.budget.parallelTrials = max(studySpec.budget.parallelTrials, parallelism)
 
         let service = try database.openService()
         let resumption = try await service.resumeStudy(studySpec)
@@ -94,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
                                    counts: counts, best: best)
         let runner = StudyRunner(
             service: service, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
-            parallelism: studySpec.budget.parallelTrials, progress: progress, logger: logger)
+            parallelism: parallelism, progress: progress, logger: logger)
 
         let running = Task { try await runner.run(study: name) }
         let interrupts = InterruptHandler { signal in
