@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
+        .library(name: "AugurTraining", targets: ["AugurTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -63,8 +64,26 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurTraining",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "TrainingBenchmark",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            path: "Benchmarks/TrainingBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurTrainingTests",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
