@@ -86,7 +86,7 @@ public final class CUDABackend: ComputeBackend {
 
         let compiled: (ptx: [CChar], architecture: String)
         do {
-            compiled = try CUDAKernelCompiler.ptx(libraries: libraries, major: major, minor: minor)
+            compiled = try CUDAKernelCompiler.ptx(libraries: libraries.nvrtc, major: major, minor: minor)
         } catch {
             _ = libraries.cublasDestroy(handle)
             throw error

@@ -6,12 +6,15 @@ enum CUDAKernelCompiler {
     private static let cache = Mutex<[String: [CChar]]>([:])
 
     /// NUL-terminated PTX for `compute_<major><minor>`. When NVRTC does not know that architecture (a GPU newer than
-    /// the NVRTC library), it falls back to `compute_70`; the driver JIT-compiles PTX forward to newer GPUs.
+    /// the NVRTC library), it falls back to older ones the device can still run (`compute_90`, `_80`, `_75`, `_70`:
+    /// the driver JIT-compiles PTX forward to newer GPUs; CUDA 13's NVRTC no longer accepts `compute_70`).
     static func ptx(
-        libraries: CUDALibraries, major: Int32, minor: Int32
+        libraries: NVRTCLibrary, major: Int32, minor: Int32
     ) throws(BackendError) -> (ptx: [CChar], architecture: String) {
         var lastError: BackendError?
-        for architecture in ["compute_\(major)\(minor)", "compute_70"] {
+        let device = Int(major) * 10 + Int(minor)
+        let fallbacks = [90, 80, 75, 70].filter { $0 < device }.map { "compute_\($0)" }
+        for architecture in ["compute_\(major)\(minor)"] + fallbacks {
             if let cached = cache.withLock({ $0[architecture] }) {
                 return (cached, architecture)
             }
@@ -27,7 +30,7 @@ enum CUDAKernelCompiler {
     }
 
     /// Compiles the kernel source for `architecture` (for example `compute_90`).
-    static func compile(libraries: CUDALibraries, architecture: String) throws(BackendError) -> [CChar] {
+    static func compile(libraries: NVRTCLibrary, architecture: String) throws(BackendError) -> [CChar] {
         var program: OpaquePointer?
         try libraries.checkNVRTC(
             libraries.nvrtcCreateProgram(&program, CUDAKernelSource.text, "augur_kernels.cu", 0, nil, nil),

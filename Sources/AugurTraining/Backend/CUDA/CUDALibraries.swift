@@ -1,4 +1,4 @@
-/// The CUDA driver API, cuBLAS and NVRTC entry points Augur uses, resolved with `dlsym`.
+/// The CUDA driver API and cuBLAS entry points (plus NVRTC, see ``NVRTCLibrary``) Augur uses, resolved with `dlsym`.
 ///
 /// The C prototypes are declared here as `@convention(c)` types (from `cuda.h`, `cublas_api.h`, `nvrtc.h`), so no
 /// CUDA header or library is needed to build Augur. Handles (`CUcontext`, `CUmodule`, `CUfunction`,
@@ -43,18 +43,6 @@ final class CUDALibraries: @unchecked Sendable {
         UnsafePointer<Float>, UnsafeMutableRawPointer?, Int32
     ) -> Int32
 
-    // MARK: NVRTC
-    typealias NvrtcCreateProgram = @convention(c) (
-        UnsafeMutablePointer<OpaquePointer?>, UnsafePointer<CChar>, UnsafePointer<CChar>?, Int32,
-        UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?
-    ) -> Int32
-    typealias NvrtcCompileProgram = @convention(c) (OpaquePointer?, Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Int32
-    typealias NvrtcGetSize = @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int>) -> Int32
-    typealias NvrtcGetText = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>) -> Int32
-    typealias NvrtcDestroyProgram = @convention(c) (UnsafeMutablePointer<OpaquePointer?>) -> Int32
-    typealias NvrtcGetErrorString = @convention(c) (Int32) -> UnsafePointer<CChar>?
-    typealias NvrtcVersion = @convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Int32
-
     let cuInit: CuInit
     let cuDeviceGetCount: CuDeviceGetCount
     let cuDeviceGet: CuDeviceGet
@@ -82,25 +70,16 @@ final class CUDALibraries: @unchecked Sendable {
     let cublasGetVersion: CublasGetVersion?
     let cublasSgemm: CublasSgemm
 
-    let nvrtcCreateProgram: NvrtcCreateProgram
-    let nvrtcCompileProgram: NvrtcCompileProgram
-    let nvrtcGetPTXSize: NvrtcGetSize
-    let nvrtcGetPTX: NvrtcGetText
-    let nvrtcGetProgramLogSize: NvrtcGetSize
-    let nvrtcGetProgramLog: NvrtcGetText
-    let nvrtcDestroyProgram: NvrtcDestroyProgram
-    let nvrtcGetErrorString: NvrtcGetErrorString?
-    let nvrtcVersion: NvrtcVersion?
+    /// The run-time compiler, loaded on its own so kernels can be compiled (and tested) without a GPU.
+    let nvrtc: NVRTCLibrary
 
     /// Where each library was found.
     let driverPath: String
     let cublasPath: String
-    let nvrtcPath: String
 
     /// The library file names tried, newest first.
     static let driverNames = ["libcuda.so.1", "libcuda.so"]
     static let cublasNames = ["libcublas.so", "libcublas.so.13", "libcublas.so.12", "libcublas.so.11"]
-    static let nvrtcNames = ["libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11.1"]
 
     /// The libraries, loaded once per process; the failure says which one is missing.
     static let shared: Result<CUDALibraries, BackendError> = {
@@ -147,17 +126,10 @@ final class CUDALibraries: @unchecked Sendable {
         cublasSgemm = try cublas.function("cublasSgemm_v2", as: CublasSgemm.self)
         cublasPath = cublas.name
 
-        let nvrtc = try DynamicLibrary.open(Self.nvrtcNames, purpose: "NVRTC (libnvrtc)")
-        nvrtcCreateProgram = try nvrtc.function("nvrtcCreateProgram", as: NvrtcCreateProgram.self)
-        nvrtcCompileProgram = try nvrtc.function("nvrtcCompileProgram", as: NvrtcCompileProgram.self)
-        nvrtcGetPTXSize = try nvrtc.function("nvrtcGetPTXSize", as: NvrtcGetSize.self)
-        nvrtcGetPTX = try nvrtc.function("nvrtcGetPTX", as: NvrtcGetText.self)
-        nvrtcGetProgramLogSize = try nvrtc.function("nvrtcGetProgramLogSize", as: NvrtcGetSize.self)
-        nvrtcGetProgramLog = try nvrtc.function("nvrtcGetProgramLog", as: NvrtcGetText.self)
-        nvrtcDestroyProgram = try nvrtc.function("nvrtcDestroyProgram", as: NvrtcDestroyProgram.self)
-        nvrtcGetErrorString = nvrtc.optionalFunction("nvrtcGetErrorString", as: NvrtcGetErrorString.self)
-        nvrtcVersion = nvrtc.optionalFunction("nvrtcVersion", as: NvrtcVersion.self)
-        nvrtcPath = nvrtc.name
+        switch NVRTCLibrary.shared {
+        case .success(let loaded): nvrtc = loaded
+        case .failure(let error): throw error
+        }
     }
 
     /// Throws ``BackendError/cudaCallFailed(call:code:message:)`` unless the driver call succeeded.
@@ -182,12 +154,5 @@ final class CUDALibraries: @unchecked Sendable {
             14: "CUBLAS_STATUS_INTERNAL_ERROR", 15: "CUBLAS_STATUS_NOT_SUPPORTED",
         ]
         throw .cudaCallFailed(call: call, code: Int(status), message: names[status] ?? "cublasStatus_t \(status)")
-    }
-
-    /// Throws unless the NVRTC call succeeded.
-    func checkNVRTC(_ result: Int32, _ call: String) throws(BackendError) {
-        guard result != 0 else { return }
-        let message = nvrtcGetErrorString?(result).map { String(cString: $0) } ?? "nvrtcResult \(result)"
-        throw .cudaCallFailed(call: call, code: Int(result), message: message)
     }
 }
