@@ -1,6 +1,6 @@
 // TrainingBenchmark: throughput of Augur's training core.
 //
-//   swift run -c release TrainingBenchmark              all sections below
+//   swift run -c release TrainingBenchmark [--threads N] all sections below (N OpenBLAS threads)
 //   swift run -c release TrainingBenchmark digits [name=value ...]
 //                                                       train the shipped digits with the given hyperparameters
 //
@@ -11,7 +11,18 @@ import AugurTraining
 import CLinearAlgebra
 import Foundation
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
+if let flag = arguments.firstIndex(of: "--threads"), flag + 1 < arguments.count, let threads = Int32(arguments[flag + 1]) {
+    openblas_set_num_threads(threads)
+    arguments.removeSubrange(flag...(flag + 1))
+}
+
+/// The OpenBLAS kernel family picked at load time (`OPENBLAS_CORETYPE` overrides it).
+func openBLASCore() -> String {
+    typealias CoreName = @convention(c) () -> UnsafePointer<CChar>?
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_get_corename") else { return "unknown" }
+    return unsafeBitCast(symbol, to: CoreName.self)().map { String(cString: $0) } ?? "unknown"
+}
 
 func readFile(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
@@ -32,8 +43,9 @@ func machinePeak() -> (model: String, cores: Int, megahertz: Double, lanes: Int,
 }
 
 func sgemmSection(peak: Double) {
-    print("\n## cblas_sgemm, shapes of a 784-256-256-10 MLP at batch 128 (row-major, \(openblas_get_num_threads()) OpenBLAS threads)")
-    print("shape (M×K · K×N)                 purpose                   GFLOP/s   % of peak")
+    print("\n## cblas_sgemm, shapes of a 784-256-256-10 MLP at batch 128 (row-major)")
+    print("OpenBLAS core \(openBLASCore()), \(openblas_get_num_threads()) thread(s)")
+    print("shape (M×K · K×N)               purpose                    GFLOP/s   % of peak")
     // (m, n, k, transA, transB, purpose)
     let shapes: [(Int, Int, Int, Bool, Bool, String)] = [
         (128, 256, 784, false, false, "layer 1 forward"),
@@ -66,7 +78,9 @@ func sgemmSection(peak: Double) {
         let seconds = Date().timeIntervalSince(start)
         let gflops = 2 * Double(m * n * k) * Double(repetitions) / seconds / 1e9
         let shape = "\(transA ? "(\(k)×\(m))ᵀ" : "\(m)×\(k)") · \(transB ? "(\(n)×\(k))ᵀ" : "\(k)×\(n)")"
-        print(String(format: "%-33@ %-25@ %7.1f   %5.1f%%", shape as NSString, purpose as NSString, gflops, 100 * gflops / peak))
+        let columns = shape.padding(toLength: 31, withPad: " ", startingAt: 0) + " "
+            + purpose.padding(toLength: 25, withPad: " ", startingAt: 0)
+        print(columns + String(format: " %7.1f   %5.1f%%", gflops, 100 * gflops / peak))
     }
 }
 
