@@ -92,7 +92,8 @@ func syntheticMNIST(samples: Int, seed: UInt64) -> Dataset? {
     return try? Dataset(name: "synthetic-mnist", features: features, labels: labels, classCount: 10)
 }
 
-func throughputSection(device: ComputeDevice) {
+/// Training samples/s of the 784-256-256-10 MLP (median epoch of epochs 2-4), with the device it ran on.
+func measureThroughput(device: ComputeDevice) -> (samplesPerSecond: Double, device: String)? {
     var configuration = TrainingConfiguration()
     configuration.hiddenLayers = [256, 256]
     configuration.batchSize = 128
@@ -104,17 +105,69 @@ func throughputSection(device: ComputeDevice) {
     configuration.device = device
     guard let training = syntheticMNIST(samples: 12_800, seed: 1), let validation = syntheticMNIST(samples: 128, seed: 2) else {
         print("could not build the synthetic data")
-        return
+        return nil
     }
     do {
         let result = try Trainer().train(training: training, validation: validation, configuration: configuration)
-        // The first epoch warms caches and allocators; report the median of the rest.
+        // The first epoch warms caches and allocators; take the median of the rest.
         let seconds = result.epochs.dropFirst().map(\.seconds).sorted()
-        let median = seconds[seconds.count / 2]
-        print(String(format: "%@: %.0f samples/s (median of %d epochs of 12,800 samples; epoch %.3f s)",
-                     result.device as NSString, 12_800 / median, seconds.count, median))
+        return (12_800 / seconds[seconds.count / 2], result.device)
     } catch {
         print("\(device): \(error)")
+        return nil
+    }
+}
+
+/// Runs Benchmarks/pytorch_mlp_benchmark.py with the project's .venv, if both exist; returns its samples/s.
+func measurePyTorch(threads: Int32, device: String) -> (samplesPerSecond: Double, line: String)? {
+    let python = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
+    let script = FileManager.default.currentDirectoryPath + "/Benchmarks/pytorch_mlp_benchmark.py"
+    guard FileManager.default.isExecutableFile(atPath: python), FileManager.default.fileExists(atPath: script) else {
+        return nil
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [script, "--threads", String(threads), "--device", device]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do {
+        try process.run()
+    } catch {
+        return nil
+    }
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let line = output.split(separator: "\n").last.map(String.init),
+          let range = line.range(of: #"(\d+) samples/s"#, options: .regularExpression),
+          let value = Double(line[range].split(separator: " ")[0]) else { return nil }
+    return (value, line)
+}
+
+/// Alternates Augur and PyTorch rounds (best of `rounds` each, which is what survives a busy shared machine).
+func throughputSection(device: ComputeDevice, pytorchDevice: String, rounds: Int = 3) {
+    var augurBest = 0.0
+    var deviceName = ""
+    var pytorchBest: Double?
+    var pytorchLine = ""
+    for round in 1...rounds {
+        if let measured = measureThroughput(device: device) {
+            augurBest = max(augurBest, measured.samplesPerSecond)
+            deviceName = measured.device
+            print(String(format: "round %d  Augur   %8.0f samples/s", round, measured.samplesPerSecond))
+        }
+        if let torch = measurePyTorch(threads: openblas_get_num_threads(), device: pytorchDevice) {
+            pytorchBest = max(pytorchBest ?? 0, torch.samplesPerSecond)
+            pytorchLine = torch.line
+            print(String(format: "round %d  PyTorch %8.0f samples/s", round, torch.samplesPerSecond))
+        }
+    }
+    print(String(format: "Augur on %@: %.0f samples/s (best of %d)", deviceName as NSString, augurBest, rounds))
+    if let pytorchBest {
+        print("reference: \(pytorchLine)")
+        print(String(format: "PyTorch best of %d: %.0f samples/s; Augur / PyTorch = %.2f", rounds, pytorchBest, augurBest / pytorchBest))
+    } else {
+        print("PyTorch: not measured (needs .venv/bin/python with torch; see Benchmarks/README.md)")
     }
 }
 
@@ -149,12 +202,16 @@ if arguments.first == "digits" {
     print("# TrainingBenchmark")
     print("machine: \(peak.model), \(peak.cores) cores at \(String(format: "%.0f", peak.megahertz)) MHz, \(peak.lanes) FP32 lanes")
     print(String(format: "assumed FP32 peak: %.0f GFLOP/s = cores × clock × lanes × 2 (FMA) × 2 (FMA ports/core)", peak.gigaflops))
+    if openBLASCore() == "Prescott", peak.lanes == 16, ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+        print("warning: OpenBLAS fell back to its SSE3 Prescott kernels on an AVX-512 CPU; "
+              + "rerun with OPENBLAS_CORETYPE=SkylakeX for the AVX-512 kernels")
+    }
     sgemmSection(peak: peak.gigaflops)
     print("\n## MLP 784-256-256-10, batch 128, SGD momentum, training samples/s")
-    throughputSection(device: .cpu)
+    throughputSection(device: .cpu, pytorchDevice: "cpu")
     switch CUDABackend.availability() {
     case .available:
-        throughputSection(device: .cuda(index: 0))
+        throughputSection(device: .cuda(index: 0), pytorchDevice: "cuda")
     case .unavailable(let reason):
         print("CUDA: skipped, \(reason)")
     }
