@@ -17,13 +17,6 @@ if let flag = arguments.firstIndex(of: "--threads"), flag + 1 < arguments.count,
     arguments.removeSubrange(flag...(flag + 1))
 }
 
-/// The OpenBLAS kernel family picked at load time (`OPENBLAS_CORETYPE` overrides it).
-func openBLASCore() -> String {
-    typealias CoreName = @convention(c) () -> UnsafePointer<CChar>?
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_get_corename") else { return "unknown" }
-    return unsafeBitCast(symbol, to: CoreName.self)().map { String(cString: $0) } ?? "unknown"
-}
-
 func readFile(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
 /// FP32 peak of this machine, from /proc/cpuinfo: cores × clock × SIMD lanes × 2 (FMA) × 2 (FMA ports per core).
@@ -44,7 +37,7 @@ func machinePeak() -> (model: String, cores: Int, megahertz: Double, lanes: Int,
 
 func sgemmSection(peak: Double) {
     print("\n## cblas_sgemm, shapes of a 784-256-256-10 MLP at batch 128 (row-major)")
-    print("OpenBLAS core \(openBLASCore()), \(openblas_get_num_threads()) thread(s)")
+    print("OpenBLAS core \(OpenBLASKernels.coreName), \(openblas_get_num_threads()) thread(s)")
     print("shape (M×K · K×N)               purpose                    GFLOP/s   % of peak")
     // (m, n, k, transA, transB, purpose)
     let shapes: [(Int, Int, Int, Bool, Bool, String)] = [
@@ -202,9 +195,9 @@ if arguments.first == "digits" {
     print("# TrainingBenchmark")
     print("machine: \(peak.model), \(peak.cores) cores at \(String(format: "%.0f", peak.megahertz)) MHz, \(peak.lanes) FP32 lanes")
     print(String(format: "assumed FP32 peak: %.0f GFLOP/s = cores × clock × lanes × 2 (FMA) × 2 (FMA ports/core)", peak.gigaflops))
-    if openBLASCore() == "Prescott", peak.lanes == 16, ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
-        print("warning: OpenBLAS fell back to its SSE3 Prescott kernels on an AVX-512 CPU; "
-              + "rerun with OPENBLAS_CORETYPE=SkylakeX for the AVX-512 kernels")
+    if let better = OpenBLASKernels.recommendedCoreType() {
+        print("warning: OpenBLAS fell back to its SSE3 Prescott kernels on this CPU; "
+              + "rerun with OPENBLAS_CORETYPE=\(better) for faster ones")
     }
     sgemmSection(peak: peak.gigaflops)
     print("\n## MLP 784-256-256-10, batch 128, SGD momentum, training samples/s")
