@@ -72,6 +72,24 @@ let package = Package(
 
         // MARK: Benchmarks
         .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "TrainingBenchmark",
             dependencies: ["AugurTraining", "CLinearAlgebra"],
             path: "Benchmarks/TrainingBenchmark",
@@ -79,7 +97,14 @@ let package = Package(
         ),
 
         // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurCoreTests",
+            dependencies: ["AugurCore"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
         .testTarget(
             name: "AugurTrainingTests",
             dependencies: ["AugurTraining", "CLinearAlgebra"],
