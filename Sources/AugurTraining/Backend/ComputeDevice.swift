@@ -28,6 +28,19 @@ public enum ComputeDevice: Sendable, Hashable, Codable, CustomStringConvertible 
         }
     }
 
+    /// The device for parallel trial slot `slot` (0, 1, 2, ...): with `auto` or `cuda` (no index) and `n` usable GPUs,
+    /// slot `k` gets GPU `k mod n`, so parallel trials spread one per GPU; an explicit `cuda:N`, `cpu`, or `auto`
+    /// without a GPU is returned unchanged.
+    public func placed(inSlot slot: Int) -> ComputeDevice {
+        switch self {
+        case .auto, .cuda(index: nil):
+            guard case .available(let count) = CUDABackend.availability(), count > 0 else { return self }
+            return .cuda(index: ((slot % count) + count) % count)
+        case .cpu, .cuda:
+            return self
+        }
+    }
+
     public var description: String {
         switch self {
         case .auto: "auto"

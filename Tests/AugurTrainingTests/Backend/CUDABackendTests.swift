@@ -27,6 +27,17 @@ import Testing
         #expect(throws: TrainingError.self) { try Trainer().train(on: dataset, configuration: configuration) }
     }
 
+    @Test func parallelSlotsSpreadOverGPUs() {
+        #expect(ComputeDevice.cpu.placed(inSlot: 3) == .cpu)
+        #expect(ComputeDevice.cuda(index: 2).placed(inSlot: 5) == .cuda(index: 2))
+        switch CUDABackend.availability() {
+        case .available(let count):
+            #expect(ComputeDevice.auto.placed(inSlot: count + 1) == .cuda(index: 1 % count))
+        case .unavailable:
+            #expect(ComputeDevice.auto.placed(inSlot: 1) == .auto)
+        }
+    }
+
     @Test func missingGPUIndexIsReported() {
         #expect(throws: BackendError.self) { try CUDABackend(deviceIndex: 4096) }
     }
