@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AugurTraining
 
@@ -19,6 +20,14 @@ import Testing
         #expect(abs(dataset.features[0, 2] - 0.2) < 1e-6)
         let viaCatalog = try DatasetCatalog.load("idx:\(imagesPath),\(labelsPath)")
         #expect(viaCatalog == dataset)
+    }
+
+    @Test func catalogFindsTheMNISTPairInADirectory() throws {
+        let imagesPath = try TestSupport.temporaryFile(named: "train-images-idx3-ubyte", contents: Self.images)
+        let folder = String(imagesPath.dropLast("/train-images-idx3-ubyte".count))
+        try Data(Self.labels).write(to: URL(fileURLWithPath: folder + "/train-labels-idx1-ubyte"))
+        let dataset = try DatasetCatalog.load(folder)
+        #expect(dataset.labels == [7, 0, 2])
     }
 
     @Test func decodesBigEndianFloats() throws {

@@ -17,6 +17,38 @@ import Testing
         #expect(configuration.seed == 12)
     }
 
+    @Test func everyDocumentedNameIsAccepted() {
+        for (name, _) in TrainingConfiguration.hyperparameterNames {
+            #expect(TrainingConfiguration.canonicalHyperparameterName(name) == name)
+            #expect(TrainingConfiguration.canonicalHyperparameterName(name.uppercased()) == name)
+        }
+        #expect(TrainingConfiguration.canonicalHyperparameterName("lr") == "learningRate")
+        #expect(TrainingConfiguration.canonicalHyperparameterName("weight_decay") == "weightDecay")
+        #expect(TrainingConfiguration.canonicalHyperparameterName("colour") == nil)
+    }
+
+    /// A non-default value for every documented name; each must change the configuration, so no name is ignored.
+    static let nonDefaultValues: [String: String] = [
+        "learningRate": "0.5", "batchSize": "7", "width": "9", "depth": "1", "hiddenLayers": "5,4",
+        "activation": "gelu", "dropout": "0.25", "optimizer": "sgd", "momentum": "0.5", "nesterov": "true",
+        "weightDecay": "0.1", "beta1": "0.8", "beta2": "0.99", "epsilon": "1e-6", "schedule": "constant",
+        "stepEpochs": "3", "stepGamma": "0.5", "warmupEpochs": "1.5", "epochs": "3", "seed": "5",
+        "validationFraction": "0.3", "device": "cpu", "initialization": "xavier", "threads": "1",
+    ]
+
+    @Test(arguments: TrainingConfiguration.hyperparameterNames.map(\.name))
+    func everyNameChangesTheConfiguration(name: String) throws {
+        let value = try #require(Self.nonDefaultValues[name], "no sample value for \(name)")
+        var base = TrainingConfiguration()
+        if name == "stepEpochs" || name == "stepGamma" { base.schedule = .step(everyEpochs: 10, gamma: 0.1) }
+        let configuration = try TrainingConfiguration(hyperparameters: [name: value], base: base)
+        #expect(configuration != base)
+    }
+
+    @Test func defaultsAreValid() {
+        #expect(TrainingConfiguration().problems().isEmpty)
+    }
+
     @Test func valuesApplyOverABaseConfiguration() throws {
         var base = TrainingConfiguration()
         base.hiddenLayers = [32, 32]
