@@ -1,6 +1,10 @@
 // TrainingBenchmark: throughput of Augur's training core.
 //
-//   swift run -c release TrainingBenchmark [--threads N] all sections below (N OpenBLAS threads)
+//   swift run -c release TrainingBenchmark [--threads N] [--keep-openblas-core]
+//                                                       all sections below (N OpenBLAS threads); when OpenBLAS fell
+//                                                       back to its Prescott kernels on a newer CPU, the benchmark
+//                                                       restarts itself with a better OPENBLAS_CORETYPE unless told
+//                                                       to keep the core
 //   swift run -c release TrainingBenchmark digits [name=value ...]
 //                                                       train the shipped digits with the given hyperparameters
 //
@@ -12,6 +16,17 @@ import CLinearAlgebra
 import Foundation
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+
+// OpenBLAS chooses its kernels when it loads, so a better OPENBLAS_CORETYPE only takes effect in a new process:
+// re-execute once with it set (the pattern an Augur executable can use too). --keep-openblas-core opts out.
+if let keep = arguments.firstIndex(of: "--keep-openblas-core") {
+    arguments.remove(at: keep)
+} else if let better = OpenBLASKernels.recommendedCoreType() {
+    setenv("OPENBLAS_CORETYPE", better, 1)
+    let argv = CommandLine.arguments.map { strdup($0) } + [nil]
+    execv("/proc/self/exe", argv)
+    // Only reached when execv failed: carry on with the kernels we have.
+}
 if let flag = arguments.firstIndex(of: "--threads"), flag + 1 < arguments.count, let threads = Int32(arguments[flag + 1]) {
     openblas_set_num_threads(threads)
     arguments.removeSubrange(flag...(flag + 1))
@@ -196,10 +211,13 @@ if arguments.first == "digits" {
     print("machine: \(peak.model), \(peak.cores) cores at \(String(format: "%.0f", peak.megahertz)) MHz, \(peak.lanes) FP32 lanes")
     print(String(format: "assumed FP32 peak: %.0f GFLOP/s = cores × clock × lanes × 2 (FMA) × 2 (FMA ports/core)", peak.gigaflops))
     if let better = OpenBLASKernels.recommendedCoreType() {
-        print("warning: OpenBLAS fell back to its SSE3 Prescott kernels on this CPU; "
-              + "rerun with OPENBLAS_CORETYPE=\(better) for faster ones")
+        print("note: OpenBLAS fell back to its SSE3 Prescott kernels on this CPU (kept as asked); "
+              + "OPENBLAS_CORETYPE=\(better) selects faster ones")
     }
-    sgemmSection(peak: peak.gigaflops)
+    let threads = min(Int(openblas_get_num_threads()), peak.cores)
+    let threadPeak = peak.gigaflops * Double(threads) / Double(max(peak.cores, 1))
+    print(String(format: "peak for the %d OpenBLAS thread(s) used below: %.0f GFLOP/s", threads, threadPeak))
+    sgemmSection(peak: threadPeak)
     print("\n## MLP 784-256-256-10, batch 128, SGD momentum, training samples/s")
     throughputSection(device: .cpu, pytorchDevice: "cpu")
     switch CUDABackend.availability() {
