@@ -2,8 +2,8 @@
 public struct BackendSelection {
     /// The opened backend.
     public let backend: any ComputeBackend
-    /// For logs: for example `auto: using CUDA device 0 (NVIDIA H100 80GB HBM3, compute capability 9.0)` or
-    /// `auto: CUDA is not usable (libcuda.so.1 could not be loaded); using CPU (OpenBLAS, 2 threads)`.
+    /// For logs: for example `auto: CUDA is not usable (the CUDA driver (libcuda) could not be loaded (...)); using
+    /// CPU (OpenBLAS, 2 threads)`, or `auto: using CUDA device 0: <name> (compute capability <major>.<minor>, ...)`.
     public let note: String
 
     public init(backend: any ComputeBackend, note: String) {
