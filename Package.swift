@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
         .executable(name: "augur", targets: ["augur"]),
+        .library(name: "AugurTraining", targets: ["AugurTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -80,6 +81,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurTraining",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Executable
         .executableTarget(
@@ -117,6 +123,12 @@ let package = Package(
             path: "Benchmarks/ServiceBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "TrainingBenchmark",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            path: "Benchmarks/TrainingBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(
@@ -148,6 +160,11 @@ let package = Package(
         .testTarget(
             name: "AugurCLITests",
             dependencies: ["augur", "AugurStorage", "AugurCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurTrainingTests",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
     ]
