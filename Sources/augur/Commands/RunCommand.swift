@@ -74,8 +74,8 @@ struct RunCommand: AsyncParsableCommand {
             for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
             throw ExitCode(1)
         }
-        guard case .command = studySpec.trial else {
-            throw CLIError("study '\(studySpec.name)' has no trial command (`trial: command: [...]`), so `augur run` cannot run its trials")
+        guard studySpec.trial != nil else {
+            throw CLIError("study '\(studySpec.name)' has no `trial:` section (a command or a training block), so `augur run` cannot run its trials")
         }
         if let seed { studySpec.seed = seed }
         // --parallel is this run's concurrency; it raises the study-wide cap when larger, never lowers it, so two runs
@@ -97,8 +97,13 @@ struct RunCommand: AsyncParsableCommand {
         let best = try await service.bestTrials(study: name, count: 1).first
         let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
                                    counts: counts, best: best)
+        let trialRunner: any TrialRunner
+        switch studySpec.trial {
+        case .training?: trialRunner = TrainingTrialRunner(parallelism: parallelism, logger: logger)
+        default: trialRunner = CommandTrialRunner(runDirectory: directory, logger: logger)
+        }
         let runner = StudyRunner(
-            service: service, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
+            service: service, runner: trialRunner,
             parallelism: parallelism, progress: progress, logger: logger)
 
         let running = Task { try await runner.run(study: name) }
