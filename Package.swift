@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
         .executable(name: "augur", targets: ["augur"]),
+        .library(name: "AugurTraining", targets: ["AugurTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -91,9 +92,14 @@ let package = Package(
         .target(
             name: "AugurWorkers",
             dependencies: [
-                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurTraining",
+            dependencies: ["CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
 
@@ -105,6 +111,44 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
+            path: "Benchmarks/ServiceBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "RPCBenchmark",
+            dependencies: ["AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/RPCBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "TrainingBenchmark",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            path: "Benchmarks/TrainingBenchmark",
             swiftSettings: strictSettings
         ),
 
@@ -129,10 +173,11 @@ let package = Package(
             dependencies: ["AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
             swiftSettings: strictSettings
         ),
+        // Starts real servers on loopback; the fault tests run the built `augur` binary (a dependency, so it is built).
         .testTarget(
             name: "AugurRPCTests",
             dependencies: [
-                "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport",
+                "augur", "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -144,24 +189,15 @@ let package = Package(
             dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
             swiftSettings: strictSettings
         ),
-
-        // MARK: Benchmarks
-        .executableTarget(
-            name: "StoreBenchmark",
-            dependencies: ["AugurStorage"],
-            path: "Benchmarks/StoreBenchmark",
+        // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
+        .testTarget(
+            name: "AugurCLITests",
+            dependencies: ["augur", "AugurStorage", "AugurCore"],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "ServiceBenchmark",
-            dependencies: ["AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore"],
-            path: "Benchmarks/ServiceBenchmark",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "EarlyStoppingBenchmark",
-            dependencies: ["AugurAlgorithms", "AugurCore"],
-            path: "Benchmarks/EarlyStoppingBenchmark",
+        .testTarget(
+            name: "AugurTrainingTests",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,278 +1,78 @@
-import AugurAlgorithms
 import AugurCore
-import AugurRPC
 import AugurService
 import AugurStorage
+import AugurWorkers
 import Foundation
 
-// ServiceBenchmark: the suggestion service end to end over gRPC on loopback.
+// ServiceBenchmark: the cost of the one path every trial takes through StudyService, with and without a process.
 //
-//   ServiceBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N]
-//                    [--skip-throughput] [--skip-gp]
+//   ServiceBenchmark [--trials N] [--command-trials N] [--parallel N]
 //
-// Throughput: one `augur serve`-equivalent server (AugurServer over StudyService) in this process, and N concurrent
-// clients (tasks, each with its own client id, sharing 4 HTTP/2 connections) that loop SuggestTrials(1) →
-// CompleteTrial(final measurement) on a random-search study whose parallel limit is N. It prints trials per second
-// and the p50/p99 latency of one suggest+complete cycle and of each call.
-//
-// GP overhead: on a study with H completed trials, the time of one GP suggestion in-process (StudyService) and
-// through the RPC server; the difference is what the RPC layer adds.
-//
-// Without --database it uses a fresh SQLite file in a temporary directory (removed afterwards).
+// 1. Service round trips: suggestTrials (random designer) + completeTrial on an SQLite file, one client, so the
+//    figure is trials handed out and recorded per second by the service over the embedded store.
+// 2. Command trials: StudyRunner with CommandTrialRunner running `/bin/echo loss=…` (no shell), `--parallel` at a
+//    time: the end-to-end rate of `augur run` when the trial itself costs nothing (spawn, log, parse, record).
 
-struct Options {
-    var database: String?
-    var clientCounts = [1, 16, 64]
-    var trials = 2_000
-    var gpHistories = [100, 500]
-    var gpRepeats = 10
-    var throughput = true
-    var gp = true
-
-    init(arguments: [String]) throws(OptionError) {
-        var remaining = arguments[...]
-        func numbers(after flag: String) throws(OptionError) -> [Int] {
-            guard let text = remaining.popFirst() else { throw OptionError("\(flag) needs a comma-separated list of numbers") }
-            let values = text.split(separator: ",").compactMap { Int($0) }
-            guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw OptionError("\(flag) needs positive whole numbers") }
-            return values
-        }
-        while let argument = remaining.popFirst() {
-            switch argument {
-            case "--database":
-                guard let value = remaining.popFirst() else { throw OptionError("--database needs a path or URL") }
-                database = value
-            case "--clients": clientCounts = try numbers(after: argument)
-            case "--trials": trials = try numbers(after: argument)[0]
-            case "--gp-history": gpHistories = try numbers(after: argument)
-            case "--gp-repeats": gpRepeats = try numbers(after: argument)[0]
-            case "--skip-throughput": throughput = false
-            case "--skip-gp": gp = false
-            case "--help", "-h": throw OptionError(nil)
-            default: throw OptionError("unknown argument '\(argument)'")
-            }
-        }
-    }
+func argument(_ flag: String, default value: Int) -> Int {
+    guard let index = CommandLine.arguments.firstIndex(of: flag), index + 1 < CommandLine.arguments.count,
+          let number = Int(CommandLine.arguments[index + 1]), number > 0 else { return value }
+    return number
 }
 
-struct OptionError: Error {
-    var message: String?
-    init(_ message: String?) { self.message = message }
-}
+let serviceTrials = argument("--trials", default: 2_000)
+let commandTrials = argument("--command-trials", default: 200)
+let parallel = argument("--parallel", default: 2)
 
-/// Latencies in seconds.
-struct Latencies {
-    var values: [Double] = []
+let directory = NSTemporaryDirectory() + "augur-service-benchmark-" + UUID().uuidString
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
 
-    mutating func append(contentsOf other: Latencies) { values += other.values }
-
-    func percentile(_ fraction: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
-        return sorted[max(0, index)]
-    }
-}
-
-func milliseconds(_ seconds: Double) -> String { String(format: "%.2f", seconds * 1000) }
-
-func elapsed(since start: ContinuousClock.Instant) -> Double {
-    let duration = ContinuousClock.now - start
-    return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-func benchmarkSpec(name: String, trials: Int, parallel: Int, algorithm: AlgorithmSpec = .random) -> StudySpec {
+func spec(name: String, trials: Int, parallel: Int, trial: TrialTemplate?) -> StudySpec {
     StudySpec(
         name: name,
-        searchSpace: SearchSpace([
-            .double("lr", min: 1e-4, max: 1e-1, scale: .log),
-            .integer("layers", min: 1, max: 8),
-            .double("dropout", min: 0, max: 0.5),
-            .categorical("optimizer", ["adam", "sgd", "rmsprop"]),
-        ]),
+        searchSpace: SearchSpace([.double("x", min: -5, max: 5), .integer("n", min: 1, max: 64, scale: .log),
+                                  .categorical("kind", ["a", "b", "c"])]),
         objective: Objective(metric: "loss", goal: .minimize),
-        algorithm: algorithm,
+        algorithm: .random,
         budget: Budget(maxTrials: trials, parallelTrials: parallel),
-        seed: 3)
+        trial: trial)
 }
 
-func loss(of trial: Trial) -> Double {
-    let lr = trial.parameters["lr"]?.doubleValue ?? 0.01
-    let layers = trial.parameters["layers"]?.doubleValue ?? 1
-    let dropout = trial.parameters["dropout"]?.doubleValue ?? 0
-    return abs(log10(lr) + 2.5) + abs(layers - 4) * 0.1 + (dropout - 0.2) * (dropout - 0.2)
-}
-
-/// Runs `body` with an RPC server over `store` on a free loopback port.
-func withServer<T: Sendable>(_ service: StudyService, _ body: @Sendable (ListenAddress) async throws -> T) async throws -> T {
-    let server = AugurServer(service: service, address: ListenAddress(host: "127.0.0.1", port: 0))
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.serve() }
-        let address = try await server.listeningAddress()
-        let result = try await body(address)
-        server.beginGracefulShutdown()
-        try await group.waitForAll()
-        return result
-    }
-}
-
-struct ThroughputResult {
-    var clients: Int
-    var trials: Int
-    var seconds: Double
-    var cycle: Latencies
-    var suggest: Latencies
-    var complete: Latencies
-}
-
-func measureThroughput(service: StudyService, clients: Int, trials: Int, label: String) async throws -> ThroughputResult {
-    let name = "bench-\(label)-\(clients)-\(UInt32.random(in: 0...UInt32.max))"
-    _ = try await service.createStudy(benchmarkSpec(name: name, trials: trials, parallel: clients))
-    let result = try await withServer(service) { address in
-        let connections = min(4, clients)
-        let start = ContinuousClock.now
-        let perClient = try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { outer in
-            for connection in 0..<connections {
-                outer.addTask {
-                    try await AugurClient.withClient(server: address) { client in
-                        try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { group in
-                            for number in stride(from: connection, to: clients, by: connections) {
-                                group.addTask {
-                                    var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-                                    let me = "bench-client-\(number)"
-                                    while true {
-                                        let began = ContinuousClock.now
-                                        guard let trial = try await client.suggestTrials(study: name, client: me, count: 1).first else { break }
-                                        let suggested = elapsed(since: began)
-                                        let completing = ContinuousClock.now
-                                        try await client.completeTrial(study: name, trial: trial.id,
-                                                                       .measurement(TrialMeasurement(step: 1, metrics: ["loss": loss(of: trial)])))
-                                        complete.values.append(elapsed(since: completing))
-                                        suggest.values.append(suggested)
-                                        cycle.values.append(elapsed(since: began))
-                                    }
-                                    return (cycle, suggest, complete)
-                                }
-                            }
-                            var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-                            for try await part in group {
-                                cycle.append(contentsOf: part.0)
-                                suggest.append(contentsOf: part.1)
-                                complete.append(contentsOf: part.2)
-                            }
-                            return (cycle, suggest, complete)
-                        }
-                    }
-                }
-            }
-            var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-            for try await part in outer {
-                cycle.append(contentsOf: part.0)
-                suggest.append(contentsOf: part.1)
-                complete.append(contentsOf: part.2)
-            }
-            return (cycle, suggest, complete)
-        }
-        return ThroughputResult(clients: clients, trials: perClient.0.values.count, seconds: elapsed(since: start),
-                                cycle: perClient.0, suggest: perClient.1, complete: perClient.2)
-    }
-    try await service.deleteStudy(name)
-    return result
-}
-
-/// Creates `history` completed trials with random search, then times GP suggestions in-process and over RPC.
-func measureGaussianProcess(store: any StudyStore, history: Int, repeats: Int) async throws -> (inProcess: Latencies, rpc: Latencies)? {
-    let spec = benchmarkSpec(name: "bench-gp-\(history)-\(UInt32.random(in: 0...UInt32.max))", trials: history + 2 * repeats + 10,
-                             parallel: 1, algorithm: .gaussianProcess(GaussianProcessSettings()))
-    guard (try? DesignerFactory.make(for: spec)) != nil else { return nil }
-    let filler = StudyService(store: store, designers: { try RandomDesigner(spec: $0) }, isWorkerGone: { _ in false })
-    _ = try await filler.createStudy(spec)
-    for _ in 0..<history {
-        guard let trial = try await filler.suggestTrials(study: spec.name, client: "filler", count: 1).first else { break }
-        try await filler.completeTrial(study: spec.name, trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": loss(of: trial)])))
-    }
-    let service = StudyService(store: store, isWorkerGone: { _ in false })
-    let (inProcess, rpc) = try await withServer(service) { address in
-        try await AugurClient.withClient(server: address) { client in
-            var inProcess = Latencies(), rpc = Latencies()
-            for round in 0..<repeats {
-                // Alternate, so that both paths see histories of the same sizes.
-                for viaRPC in round.isMultiple(of: 2) ? [false, true] : [true, false] {
-                    let began = ContinuousClock.now
-                    let trial: Trial?
-                    if viaRPC {
-                        trial = try await client.suggestTrials(study: spec.name, client: "gp-rpc", count: 1).first
-                    } else {
-                        trial = try await service.suggestTrials(study: spec.name, client: "gp-local", count: 1).first
-                    }
-                    let seconds = elapsed(since: began)
-                    guard let trial else { continue }
-                    if viaRPC { rpc.values.append(seconds) } else { inProcess.values.append(seconds) }
-                    try await service.completeTrial(study: spec.name, trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": loss(of: trial)])))
-                }
-            }
-            return (inProcess, rpc)
-        }
-    }
-    try await service.deleteStudy(spec.name)
-    return (inProcess, rpc)
-}
-
-let options: Options
+// 1. Service round trips.
 do {
-    options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
-} catch {
-    if let message = error.message { FileHandle.standardError.write(Data("ServiceBenchmark: \(message)\n".utf8)) }
-    print("usage: ServiceBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N] [--skip-throughput] [--skip-gp]")
-    exit(error.message == nil ? 0 : 64)
-}
-
-var scratch: URL?
-let location: String
-if let database = options.database {
-    location = database
-} else {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-service-benchmark-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    scratch = directory
-    location = directory.appendingPathComponent("bench.sqlite").path
-}
-defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
-
-let store = try StudyStores.open(location)
-let engine = location.lowercased().hasPrefix("postgres") ? "PostgreSQL" : "SQLite"
-print("ServiceBenchmark: \(engine) store (\(options.database == nil ? "temporary file" : location)), server and clients in one process over loopback gRPC")
-
-if options.throughput {
-    let service = StudyService(store: store, isWorkerGone: { _ in false })
-    print("")
-    print("| store | clients | trials | trials/s | cycle p50 ms | cycle p99 ms | suggest p50 / p99 ms | complete p50 / p99 ms |")
-    print("|---|---|---|---|---|---|---|---|")
-    for clients in options.clientCounts {
-        // A warm-up study, so that connections and caches are set up before timing.
-        _ = try await measureThroughput(service: service, clients: clients, trials: min(100, options.trials), label: "warmup")
-        let result = try await measureThroughput(service: service, clients: clients, trials: options.trials, label: "run")
-        print("| \(engine) | \(clients) | \(result.trials) | \(String(format: "%.0f", Double(result.trials) / result.seconds)) | "
-            + "\(milliseconds(result.cycle.percentile(0.5))) | \(milliseconds(result.cycle.percentile(0.99))) | "
-            + "\(milliseconds(result.suggest.percentile(0.5))) / \(milliseconds(result.suggest.percentile(0.99))) | "
-            + "\(milliseconds(result.complete.percentile(0.5))) / \(milliseconds(result.complete.percentile(0.99))) |")
+    let service = StudyService(store: try SQLiteStudyStore(path: directory + "/service.sqlite"))
+    _ = try await service.createStudy(spec(name: "roundtrip", trials: serviceTrials, parallel: 1, trial: nil))
+    let start = Date()
+    var completed = 0
+    var suggesting = 0.0
+    var completing = 0.0
+    while true {
+        let suggestStart = Date()
+        guard let trial = try await service.suggestTrials(study: "roundtrip", client: "bench:1:a", count: 1).first else { break }
+        let completeStart = Date()
+        suggesting += completeStart.timeIntervalSince(suggestStart)
+        let x = trial.parameters["x"]?.doubleValue ?? 0
+        try await service.completeTrial(study: "roundtrip", trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": x * x])))
+        completing += Date().timeIntervalSince(completeStart)
+        completed += 1
     }
+    let seconds = Date().timeIntervalSince(start)
+    print(String(format: "service round trips (suggest + complete, SQLite file, random designer): %d trials in %.2f s = %.0f trials/s "
+                 + "(suggest %.2f ms, complete %.2f ms per trial)",
+                 completed, seconds, Double(completed) / seconds, suggesting * 1000 / Double(max(1, completed)),
+                 completing * 1000 / Double(max(1, completed))))
 }
 
-if options.gp {
-    print("")
-    var printedHeader = false
-    for history in options.gpHistories {
-        guard let result = try await measureGaussianProcess(store: store, history: history, repeats: options.gpRepeats) else {
-            print("GP overhead: skipped, this build has no GP designer (DesignerFactory refuses GAUSSIAN_PROCESS_BANDIT)")
-            break
-        }
-        if !printedHeader {
-            print("| store | completed trials | GP suggest in-process p50 ms | through RPC p50 ms | RPC adds (p50) ms |")
-            print("|---|---|---|---|---|")
-            printedHeader = true
-        }
-        let local = result.inProcess.percentile(0.5), remote = result.rpc.percentile(0.5)
-        print("| \(engine) | \(history) | \(milliseconds(local)) | \(milliseconds(remote)) | \(milliseconds(remote - local)) |")
-    }
+// 2. Command trials end to end.
+do {
+    let service = StudyService(store: try SQLiteStudyStore(path: directory + "/command.sqlite"))
+    let command = CommandTrial(argv: ["/bin/echo", "loss=${parameters.x}"])
+    _ = try await service.createStudy(spec(name: "command", trials: commandTrials, parallel: parallel, trial: .command(command)))
+    let runner = StudyRunner(service: service, runner: CommandTrialRunner(runDirectory: directory + "/runs"), parallelism: parallel)
+    let start = Date()
+    _ = try await runner.run(study: "command")
+    let seconds = Date().timeIntervalSince(start)
+    let counts = try await service.trialCounts(study: "command")
+    print(String(format: "command trials (/bin/echo, %d in parallel, SQLite file): %d trials in %.2f s = %.0f trials/s",
+                 parallel, counts.completed, seconds, Double(counts.completed) / seconds))
 }

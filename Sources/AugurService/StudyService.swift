@@ -265,7 +265,7 @@ public final class StudyService: Sendable {
                 try await store.finishTrial(study: name, trial: id, state: .completed, finalMeasurement: final, reason: nil)
             }
         }
-        try await updateStudyState(study)
+        try await updateStudyState(study, finished: finished)
         return finished
     }
 
@@ -276,7 +276,7 @@ public final class StudyService: Sendable {
         let finished = try await call {
             try await store.finishTrial(study: name, trial: id, state: .failed, finalMeasurement: nil, reason: reason)
         }
-        try await updateStudyState(study)
+        try await updateStudyState(study, finished: finished)
         return finished
     }
 
@@ -288,7 +288,7 @@ public final class StudyService: Sendable {
         let finished = try await call {
             try await store.finishTrial(study: name, trial: id, state: .stopped, finalMeasurement: final, reason: reason)
         }
-        try await updateStudyState(study)
+        try await updateStudyState(study, finished: finished)
         return finished
     }
 
@@ -322,18 +322,19 @@ public final class StudyService: Sendable {
         return study.spec.objective.finalMeasurement(from: stored.measurements)
     }
 
-    /// After a trial ended: COMPLETED when the target is reached or the budget is spent, FAILED after too many failures.
-    private func updateStudyState(_ study: Study) async throws(ServiceError) {
+    /// After `finished` ended: COMPLETED when it reached the target or the budget is spent, FAILED after too many
+    /// failures. (Only the trial that just ended can newly reach the target, so the best trial need not be queried.)
+    private func updateStudyState(_ study: Study, finished: Trial) async throws(ServiceError) {
         guard let current = try await call({ try await store.study(named: study.name) }), current.state == .active else { return }
         let counts = try await trialCounts(study: study.name)
-        let best = try await bestTrials(study: study.name, count: 1).first
-        if let verdict = completionVerdict(spec: current.spec, budget: effectiveBudget(for: current), counts: counts, best: best) {
+        let candidate = finished.state == .completed ? finished : nil
+        if let verdict = completionVerdict(spec: current.spec, budget: effectiveBudget(for: current), counts: counts, best: candidate) {
             try await call { try await store.setStudyState(study.name, to: verdict.state, reason: verdict.reason) }
             logger.info("study \(verdict.state.rawValue.lowercased())", metadata: ["study": "\(study.name)", "reason": "\(verdict.reason)"])
         }
     }
 
-    /// Whether a study with these counts is done, and why.
+    /// Whether a study with these counts is done, and why; `best` is the trial to check against the target.
     func completionVerdict(spec: StudySpec, budget: Budget, counts: TrialCounts, best: Trial?) -> (state: StudyState, reason: String)? {
         let objective = spec.objective
         if let best, let value = best.finalValue(of: objective.metric), objective.reachesTarget(value), let target = objective.target {

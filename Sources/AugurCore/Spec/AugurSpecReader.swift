@@ -115,12 +115,7 @@ struct AugurSpecReader {
         for element in elements {
             if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
         }
-        SpecRules.checkParameterNames(drafts, &reader)
-        var parameters: [ParameterSpec] = []
-        for draft in drafts {
-            if let parameter = draft.build(&reader) { parameters.append(parameter) } else { allRead = false }
-        }
-        return (allRead ? parameters : nil, drafts)
+        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
     }
 
     private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {
@@ -146,21 +141,21 @@ struct AugurSpecReader {
 
     private static let algorithmNames = ["random", "quasirandom", "grid", "gp", "sobol", "halton", "bayesianoptimization"]
 
-    /// A name alone (`algorithm: gp`) or `{name, settings}`.
-    private mutating func nameAndSettings(_ node: SpecNode, what: String) -> (name: String, nameNode: SpecNode, settings: SpecNode?)? {
+    /// A name alone (`algorithm: gp`) or `{name, settings}`; `example` is a name to suggest when it is missing.
+    private mutating func nameAndSettings(_ node: SpecNode, what: String, example: String) -> (name: String, nameNode: SpecNode, settings: SpecNode?)? {
         if case .scalar = node.node {
             guard let name = reader.string(node, what: what) else { return nil }
             return (name, node, nil)
         }
         guard let fields = reader.fields(of: node, known: ["name", "settings"], what: what),
-              let nameNode = reader.required("name", in: fields, hint: "name the \(what.replacingOccurrences(of: "`", with: "")), e.g. `name: random`."),
+              let nameNode = reader.required("name", in: fields, hint: "write its name, e.g. `name: \(example)`."),
               let name = reader.string(nameNode, what: "`name`")
         else { return nil }
         return (name, nameNode, fields["settings"])
     }
 
     private mutating func readAlgorithm(_ node: SpecNode) -> AlgorithmSpec? {
-        guard let (name, nameNode, settings) = nameAndSettings(node, what: "`algorithm`") else { return nil }
+        guard let (name, nameNode, settings) = nameAndSettings(node, what: "`algorithm`", example: "random") else { return nil }
         switch name.lowercased() {
         case "random":
             rejectSettings(settings, of: "random search")
@@ -233,7 +228,7 @@ struct AugurSpecReader {
     // MARK: Early stopping
 
     private mutating func readEarlyStopping(_ node: SpecNode) -> EarlyStoppingSpec? {
-        guard let (name, nameNode, settings) = nameAndSettings(node, what: "`earlyStopping`") else { return nil }
+        guard let (name, nameNode, settings) = nameAndSettings(node, what: "`earlyStopping`", example: "median") else { return nil }
         let errorsBefore = reader.errors.count
         switch name.lowercased() {
         case "median", "medianstop":

@@ -5,6 +5,12 @@
 /// supports instead, never a silent fallback. The mapping is documented in `docs/spec.md`, "Katib compatibility".
 struct KatibExperimentReader {
     var reader: SpecReader
+    /// The parameters, for Hyperband's `resource_name`; filled by `read` before the algorithm is read.
+    private var parametersByName: [String: ParameterSpec] = [:]
+
+    init(reader: SpecReader) {
+        self.reader = reader
+    }
 
     static let apiVersion = "kubeflow.org/v1beta1"
 
@@ -21,7 +27,7 @@ struct KatibExperimentReader {
     /// The spec, or `nil` if any problem was reported.
     mutating func read(_ root: SpecNode) -> StudySpec? {
         guard let fields = reader.fields(of: root, known: ["apiVersion", "kind", "metadata", "spec"],
-                                         ignored: ["status": "`status` is written by Katib's controller; Augur ignores it."],
+                                         ignored: ["status": "`status` is written by Katib's controller and is ignored."],
                                          what: "a Katib Experiment")
         else { return nil }
         guard readHeader(fields) else { return nil }
@@ -32,8 +38,8 @@ struct KatibExperimentReader {
         }
         guard let specNode = reader.required("spec", in: fields, hint: "a Katib Experiment needs its `spec`.") else { return nil }
         var ignoredSpecFields: [String: String] = [:]
-        ignoredSpecFields["resumePolicy"] = "`resumePolicy` is ignored: an Augur study can always be resumed from its "
-            + "database with `augur resume`."
+        ignoredSpecFields["resumePolicy"] = "`resumePolicy` is ignored: an Augur study keeps its state in its database "
+            + "and can be resumed from there."
         guard let spec = reader.fields(of: specNode, known: [
             "parameters", "objective", "algorithm", "earlyStopping", "trialTemplate", "parallelTrialCount",
             "maxTrialCount", "maxFailedTrialCount", "metricsCollectorSpec", "nasConfig",
@@ -208,12 +214,7 @@ struct KatibExperimentReader {
         for element in elements {
             if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
         }
-        SpecRules.checkParameterNames(drafts, &reader)
-        var parameters: [ParameterSpec] = []
-        for draft in drafts {
-            if let parameter = draft.build(&reader) { parameters.append(parameter) } else { allRead = false }
-        }
-        return (allRead ? parameters : nil, drafts)
+        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
     }
 
     private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {
@@ -360,14 +361,16 @@ struct KatibExperimentReader {
                 + "each trial's budget (e.g. epochs).", at: resource.node)
             return result
         }
-        let maximum: Int
+        let largest: Double?
         switch parameter.domain {
-        case .integer(_, let high, _, _): maximum = high
-        case .double(_, let high, _, _): maximum = Int(high.rounded(.down))
-        case .discrete(let values): maximum = Int((values.max() ?? 0).rounded(.down))
-        case .categorical:
-            reader.error("`resource_name: \(resource.value)` names a categorical parameter; it must be the int "
-                + "parameter that sets each trial's budget.", at: resource.node)
+        case .integer(_, let high, _, _): largest = Double(high)
+        case .double(_, let high, _, _): largest = high
+        case .discrete(let values): largest = values.max()
+        case .categorical: largest = nil
+        }
+        guard let largest, let maximum = Int(exactly: largest.rounded(.down)) else {
+            reader.error("`resource_name: \(resource.value)` must name the int parameter that sets each trial's budget "
+                + "(e.g. epochs), with a whole-number `max`.", at: resource.node)
             return result
         }
         hyperband.maxResource = maximum
@@ -381,13 +384,6 @@ struct KatibExperimentReader {
         result.earlyStopping = .hyperband(hyperband)
         result.fixedResourceParameter = (resource.value, maximum)
         return result
-    }
-
-    /// Parameters read so far, for Hyperband's `resource_name`. Filled by `read` before the algorithm is read.
-    private var parametersByName: [String: ParameterSpec] = [:]
-
-    init(reader: SpecReader) {
-        self.reader = reader
     }
 
     // MARK: Early stopping

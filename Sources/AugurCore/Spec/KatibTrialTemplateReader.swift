@@ -192,11 +192,16 @@ struct KatibTrialTemplateReader {
         let ignored = mapping.keys.compactMap(\.scalar?.string).filter { ["containers", "activeDeadlineSeconds"].contains($0) == false }
         let others = containers(of: pod).filter { $0.node.path != chosen.path }.map { "`\($0.name ?? "unnamed")`" }
         var parts: [String] = []
-        if ignored.isEmpty == false { parts.append("the pod fields " + ignored.map { "`\($0)`" }.joined(separator: ", ")) }
-        if others.isEmpty == false { parts.append("the other containers " + others.joined(separator: ", ")) }
+        if ignored.isEmpty == false {
+            parts.append((ignored.count == 1 ? "the pod field " : "the pod fields ") + ignored.map { "`\($0)`" }.joined(separator: ", "))
+        }
+        if others.isEmpty == false {
+            parts.append((others.count == 1 ? "the other container " : "the other containers ") + others.joined(separator: ", "))
+        }
         guard parts.isEmpty == false else { return }
+        let verb = ignored.count + others.count == 1 ? "is" : "are"
         reader.warning("Augur runs only the primary container's command, so \(parts.joined(separator: " and ")) "
-            + "are ignored.", at: pod)
+            + "\(verb) ignored.", at: pod)
     }
 
     private func containers(of pod: SpecNode) -> [(node: SpecNode, name: String?)] {

@@ -25,6 +25,23 @@ struct ParameterDraft {
     /// Where the scale was written (Augur `scale`, Katib `distribution`), if it was.
     var scaleNode: SpecNode?
 
+    /// The most lattice points a stepped double may have (its cardinality must fit an `Int` with room to spare).
+    static let maximumStepCount = 1e12
+    /// 2^53 - 1: the largest integer every double represents exactly.
+    static let largestExactInteger = 9_007_199_254_740_991
+
+    /// Checks the parameters' names, then builds each one; `nil` unless every parameter was read (`allRead`) and
+    /// built without a problem.
+    static func buildAll(_ drafts: [ParameterDraft], allRead: Bool, _ reader: inout SpecReader) -> [ParameterSpec]? {
+        SpecRules.checkParameterNames(drafts, &reader)
+        var parameters: [ParameterSpec] = []
+        var complete = allRead
+        for draft in drafts {
+            if let parameter = draft.build(&reader) { parameters.append(parameter) } else { complete = false }
+        }
+        return complete ? parameters : nil
+    }
+
     /// The parameter with its domain checked; every problem is reported, `nil` if there was any.
     func build(_ reader: inout SpecReader) -> ParameterSpec? {
         let errorsBefore = reader.errors.count
@@ -81,6 +98,16 @@ struct ParameterDraft {
         }
         guard let low, let high, let minNode, let maxNode else { return nil }
         guard checkOrder(low, high, maxNode, &reader), checkLogBounds(low, minNode, &reader) else { return nil }
+        guard (high - low).isFinite else {
+            reader.error("the range from `min` to `max` is too wide to search; keep both within ±1e307.", at: maxNode)
+            return nil
+        }
+        if let stepValue, let step, (high - low) / stepValue > Self.maximumStepCount {
+            reader.error("`step` \(formatNumber(stepValue)) cuts the range into more than "
+                + "\(formatNumber(Self.maximumStepCount)) values; use a larger step, or leave `step` out to search the "
+                + "range continuously.", at: step)
+            return nil
+        }
         return .double(min: low, max: high, scale: scale, step: stepValue)
     }
 
@@ -99,6 +126,12 @@ struct ParameterDraft {
             }
         }
         guard let low, let high, let minNode, let maxNode else { return nil }
+        // Integers travel through doubles (the unit cube, JSON); beyond 2^53 they would lose their last digits.
+        for (value, node) in [(low, minNode), (high, maxNode)] where abs(value) > Self.largestExactInteger {
+            reader.error("\(value) is too large for an int parameter; keep `min` and `max` within "
+                + "±\(Self.largestExactInteger).", at: node)
+            return nil
+        }
         guard checkOrder(Double(low), Double(high), maxNode, &reader), checkLogBounds(Double(low), minNode, &reader)
         else { return nil }
         return .integer(min: low, max: high, step: stepValue, scale: scale)

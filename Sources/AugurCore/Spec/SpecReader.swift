@@ -50,7 +50,11 @@ struct SpecReader {
         }
         var members: [(key: String, keyNode: SpecNode, value: SpecNode)] = []
         for (keyNode, valueNode) in mapping {
-            let key = keyNode.scalar?.string ?? ""
+            guard let key = keyNode.scalar?.string else {
+                error("a field name must be a plain word, not \(SpecNode(keyNode, path: node.path).summary).",
+                      at: SpecNode(keyNode, path: node.path))
+                continue
+            }
             let keySpec = SpecNode(keyNode, path: node.path(of: key))
             let valueSpec = SpecNode(valueNode, path: node.path(of: key))
             if known.contains(key) {
@@ -127,7 +131,11 @@ struct SpecReader {
             return nil
         }
         if let value = Int(text.trimmingCharacters(in: .whitespaces)) { return value }
-        if let value = Self.parseNumber(text), value == value.rounded(), abs(value) < 9.0e15 { return Int(value) }
+        if let value = Self.parseNumber(text), value == value.rounded() {
+            if let exact = Int(exactly: value) { return exact }
+            error("\(what) \(node.summary) is too large for a whole number.", at: node)
+            return nil
+        }
         error("\(what) must be a whole number like `3`, not \(node.summary).", at: node)
         return nil
     }
@@ -209,7 +217,8 @@ func closestName(to name: String, among known: [String]) -> String? {
         if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
     }
     guard let best else { return nil }
-    let allowed = max(2, min(lowered.count, best.name.count) / 3)
+    // One edit for short names (so `base` does not become `name`), two from eight letters on.
+    let allowed = max(1, min(lowered.count, best.name.count) / 4)
     return best.distance <= allowed ? best.name : nil
 }
 

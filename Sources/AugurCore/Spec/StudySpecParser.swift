@@ -16,22 +16,20 @@ public enum StudySpecParser {
     /// - Returns: The study spec and any warnings.
     /// - Throws: `SpecError` with every problem found, syntax errors included.
     public static func parse(_ text: String, file: String) throws(SpecError) -> ParsedSpec {
-        var reader = SpecReader(file: file)
-        let root: Node
+        let root: Node?
         do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw SpecError([SpecProblem(
-                    location: SourceLocation(file: file, line: 1, column: 1), field: "",
-                    message: "the spec file is empty; see docs/spec.md for the fields a study needs (name, objective, "
-                        + "parameters).")])
-            }
-            root = node
-        } catch let error as SpecError {
-            throw error
+            root = try Yams.compose(yaml: text)
         } catch {
             throw SpecError([syntaxProblem(error, text: text, file: file)])
         }
+        guard let root else {
+            throw SpecError([SpecProblem(
+                location: SourceLocation(file: file, line: 1, column: 1), field: "",
+                message: "the spec file is empty; see docs/spec.md for the fields a study needs (name, objective, "
+                    + "parameters).")])
+        }
 
+        var reader = SpecReader(file: file)
         let spec: StudySpec?
         let rootNode = SpecNode(root, path: "")
         if isKatibExperiment(root) {
@@ -44,9 +42,21 @@ public enum StudySpecParser {
             reader = augur.reader
         }
         guard reader.errors.isEmpty, let spec else {
-            throw SpecError(reader.errors)
+            let problems = reader.errors.isEmpty
+                ? [SpecProblem(location: nil, field: "", message: "the spec could not be read; check it against docs/spec.md.")]
+                : reader.errors
+            throw SpecError(inFileOrder(problems))
         }
-        return ParsedSpec(spec: spec, warnings: reader.warnings)
+        return ParsedSpec(spec: spec, warnings: inFileOrder(reader.warnings))
+    }
+
+    /// Problems sorted by position, as a compiler lists them; problems without a position come first.
+    private static func inFileOrder(_ problems: [SpecProblem]) -> [SpecProblem] {
+        problems.enumerated().sorted { left, right in
+            let a = left.element.location, b = right.element.location
+            let keyA = (a?.line ?? 0, a?.column ?? 0), keyB = (b?.line ?? 0, b?.column ?? 0)
+            return keyA != keyB ? keyA < keyB : left.offset < right.offset
+        }.map(\.element)
     }
 
     /// Reads and parses the spec file at `path`.

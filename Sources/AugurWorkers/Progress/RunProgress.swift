@@ -27,6 +27,9 @@ public final class RunProgress: Sendable {
         self.objective = objective
         self.total = total
         var initial = State(counts: counts)
+        // Trials left ACTIVE by an earlier run are re-run by this one; only this run's trials count as running.
+        initial.counts.requested += initial.counts.active
+        initial.counts.active = 0
         if let best, let value = best.finalValue(of: objective.metric) { initial.best = (best.id, value) }
         state = Mutex(initial)
     }

@@ -34,7 +34,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Trials to run at once (default: the spec's parallel trials).")
+    @Option(help: ArgumentHelp(
+        "Trials this run keeps going at once (default: the spec's parallelTrials).",
+        discussion: "A larger value also raises the study-wide limit for this run; a smaller one leaves room for other runs."))
     var parallel: Int?
 
     @Option(help: "Seed for the designer, replacing the spec's.")
@@ -72,11 +74,14 @@ struct RunCommand: AsyncParsableCommand {
             for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
             throw ExitCode(1)
         }
-        guard case .command = studySpec.trial else {
-            throw CLIError("study '\(studySpec.name)' has no trial command (`trial: command: [...]`), so `augur run` cannot run its trials")
+        guard studySpec.trial != nil else {
+            throw CLIError("study '\(studySpec.name)' has no `trial:` section (a command or a training block), so `augur run` cannot run its trials")
         }
         if let seed { studySpec.seed = seed }
-        if let parallel { studySpec.budget.parallelTrials = parallel }
+        // --parallel is this run's concurrency; it raises the study-wide cap when larger, never lowers it, so two runs
+        // with --parallel 2 on a study allowing 4 share the work.
+        let parallelism = parallel ?? studySpec.budget.parallelTrials
+        studySpec.budget.parallelTrials = max(studySpec.budget.parallelTrials, parallelism)
 
         let service = try database.openService()
         let resumption = try await service.resumeStudy(studySpec)
@@ -92,9 +97,14 @@ struct RunCommand: AsyncParsableCommand {
         let best = try await service.bestTrials(study: name, count: 1).first
         let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
                                    counts: counts, best: best)
+        let trialRunner: any TrialRunner
+        switch studySpec.trial {
+        case .training?: trialRunner = TrainingTrialRunner(parallelism: parallelism, logger: logger)
+        default: trialRunner = CommandTrialRunner(runDirectory: directory, logger: logger)
+        }
         let runner = StudyRunner(
-            service: service, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
-            parallelism: studySpec.budget.parallelTrials, progress: progress, logger: logger)
+            service: service, runner: trialRunner,
+            parallelism: parallelism, progress: progress, logger: logger)
 
         let running = Task { try await runner.run(study: name) }
         let interrupts = InterruptHandler { signal in

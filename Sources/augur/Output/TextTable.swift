@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plain-text table with a header row and left-aligned, space-padded columns.
 struct TextTable {
     var header: [String]
@@ -17,7 +19,7 @@ struct TextTable {
         return all.map { row in
             row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }.joined(separator: "\n")
     }
 }

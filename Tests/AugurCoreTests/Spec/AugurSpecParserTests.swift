@@ -225,4 +225,39 @@ import Testing
         #expect(SpecRules.references(in: "--a=${parameters.x} ${parameters.y}/${other.z}", prefix: "parameters") == ["x", "y"])
         #expect(SpecRules.references(in: "${parameters.unclosed", prefix: "parameters").isEmpty)
     }
+
+    @Test func moreParallelTrialsThanTrialsIsAllowed() throws {
+        let spec = try StudySpecParser.parse("""
+        name: wide
+        objective: {metric: loss, goal: minimize}
+        parameters: [{name: x, type: double, min: 0, max: 1}]
+        budget: {maxTrials: 2, parallelTrials: 8, maxFailedTrials: 0}
+        """, file: "w.yaml").spec
+        #expect(spec.budget == Budget(maxTrials: 2, parallelTrials: 8, maxFailedTrials: 0))
+    }
+
+    @Test func quotedNumbersAreNumbers() throws {
+        let spec = try StudySpecParser.parse("""
+        name: quoted
+        objective: {metric: loss, goal: minimize, target: "0.5"}
+        parameters: [{name: x, type: double, min: "-1", max: "1e1"}, {name: n, type: int, min: "1", max: "3.0"}]
+        """, file: "q.yaml").spec
+        #expect(spec.searchSpace == SearchSpace([.double("x", min: -1, max: 10), .integer("n", min: 1, max: 3)]))
+        #expect(spec.objective.target == 0.5)
+    }
+
+    @Test(arguments: [(".", "/data/specs"), ("out", "/data/specs/out"), ("../runs/", "/data/runs"), ("/tmp/x", "/tmp/x")])
+    func workingDirectoryResolvesAgainstTheSpecFile(written: String, resolved: String) throws {
+        let spec = try StudySpecParser.parse("""
+        name: paths
+        objective: {metric: loss, goal: minimize}
+        parameters: [{name: x, type: double, min: 0, max: 1}]
+        trial: {command: [./run], workingDirectory: "\(written)"}
+        """, file: "/data/specs/paths.yaml").spec
+        guard case .command(let trial)? = spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        #expect(trial.workingDirectory == resolved)
+    }
 }

@@ -102,12 +102,13 @@ import Testing
         #expect(parsed.spec == expected)
         #expect(parsed.warnings.map(\.field) == [
             "metadata.namespace",
-            "spec.trialTemplate.trialSpec.spec.template.spec.containers[0]",
             "spec.trialTemplate.trialSpec.spec.template.spec",
+            "spec.trialTemplate.trialSpec.spec.template.spec.containers[0]",
         ])
         #expect(parsed.warnings.allSatisfy { $0.severity == .warning && $0.location?.file == "/exp/random.yaml" })
-        #expect(parsed.warnings[1].message.contains("`image`"))
-        #expect(parsed.warnings[2].message.contains("`restartPolicy`"))
+        #expect(parsed.warnings[1].message == "Augur runs only the primary container's command, so the pod field "
+            + "`restartPolicy` is ignored.")
+        #expect(parsed.warnings[2].message == "Augur runs the container's command on this machine; `image` is ignored.")
     }
 
     static func experiment(algorithm: String, extraSpec: String = "", parameters: String? = nil,
@@ -297,5 +298,57 @@ import Testing
         }
         #expect(trial.argv == ["python", "train.py", "--lr=${trialParameters.learningRate}"])
         #expect(parsed.warnings.contains { $0.field == "spec.trialTemplate.trialSpec.kind" && $0.message.contains("TFJob") })
+    }
+
+    @Test func kubernetesOnlyFieldsAreWarningsNotErrors() throws {
+        let text = """
+        apiVersion: kubeflow.org/v1beta1
+        kind: Experiment
+        metadata:
+          name: tolerant
+          namespace: kubeflow
+          labels: {team: ml}
+          annotations: {note: x}
+        spec:
+          resumePolicy: LongRunning
+          objective: {type: minimize, objectiveMetricName: loss}
+          algorithm: {algorithmName: random}
+          maxTrialCount: 4
+          parameters:
+            - {name: lr, parameterType: double, feasibleSpace: {min: "0.01", max: "0.1"}}
+          trialTemplate:
+            retain: true
+            successCondition: status.conditions.#(type=="Complete")#|#(status=="True")#
+            failureCondition: status.conditions.#(type=="Failed")#|#(status=="True")#
+            primaryPodLabels: {training.kubeflow.org/job-role: master}
+            trialSpec:
+              apiVersion: batch/v1
+              kind: Job
+              spec:
+                template:
+                  spec:
+                    containers:
+                      - name: main
+                        command: [sh, -c, "echo loss=1"]
+        status:
+          trials: 3
+        """
+        let parsed = try StudySpecParser.parse(text, file: "k.yaml")
+        #expect(parsed.warnings.map(\.field) == [
+            "metadata.namespace", "metadata.labels", "metadata.annotations", "spec.resumePolicy",
+            "spec.trialTemplate.retain", "spec.trialTemplate.successCondition", "spec.trialTemplate.failureCondition",
+            "spec.trialTemplate.primaryPodLabels", "status",
+        ])
+        #expect(parsed.warnings.allSatisfy { $0.description.contains("warning:") && $0.message.contains("ignored") })
+    }
+
+    @Test func objectiveStrategiesOverrideKatibDefaults() throws {
+        let text = Self.experiment(algorithm: "algorithmName: random").replacingOccurrences(
+            of: "objective: {type: minimize, objectiveMetricName: loss}",
+            with: "objective: {type: minimize, objectiveMetricName: loss, additionalMetricNames: [acc, f1], "
+                + "metricStrategies: [{name: acc, value: latest}]}")
+        let objective = try StudySpecParser.parse(text, file: "o.yaml").spec.objective
+        #expect(objective.strategy == .min)
+        #expect(objective.additionalMetrics == [MetricSpec(name: "acc", strategy: .latest), MetricSpec(name: "f1", strategy: .min)])
     }
 }
