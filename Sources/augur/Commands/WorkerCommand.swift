@@ -15,7 +15,7 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: """
             The worker asks the server for trials (SuggestTrials with its own client id per parallel slot) and \
             runs each exactly as `augur run` does: the study's trial command, in <run directory>/trials/<id>, \
-            with metrics collected as the spec says; it reports measurements, heartbeats to keep its leases, and \
+            with metrics collected as the spec says (or a training-core trial); it reports measurements, heartbeats to keep its leases, and \
             completes, fails or stops each trial. Any number of workers on any machines may serve one study; \
             the server never hands one trial to two of them at once.
 
@@ -75,8 +75,8 @@ struct WorkerCommand: AsyncParsableCommand {
         }
 
         let remote = try await client.getStudy(study)
-        guard case .command = remote.spec.trial else {
-            throw CLIError("study '\(study)' has no trial command, so `augur worker` cannot run its trials")
+        guard remote.spec.trial != nil else {
+            throw CLIError("study '\(study)' has no trial template (a command or a training block), so `augur worker` cannot run its trials")
         }
         let counts = try await client.trials(study: study)
         var tally = TrialCounts()
@@ -87,8 +87,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let directory = runDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
         let progress = RunProgress(console: console, objective: remote.spec.objective, total: remote.spec.budget.maxTrials,
                                    counts: tally, best: best)
-        let runner = StudyRunner(service: client, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
-                                 parallelism: parallel, progress: progress, logger: logger)
+        // The same runners as `augur run`, picked the same way.
+        let trialRunner: any TrialRunner
+        switch remote.spec.trial {
+        case .training?: trialRunner = TrainingTrialRunner(parallelism: parallel, logger: logger)
+        default: trialRunner = CommandTrialRunner(runDirectory: directory, logger: logger)
+        }
+        let runner = StudyRunner(service: client, runner: trialRunner, parallelism: parallel, progress: progress, logger: logger)
         let running = Task { try await runner.run(study: study) }
         let interrupts = InterruptHandler { _ in
             console.printLine("augur: interrupted: giving running trials back to the server (again quits at once)")
