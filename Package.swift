@@ -51,8 +51,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AugurMath",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AugurAlgorithms",
-            dependencies: ["AugurCore"],
+            dependencies: ["AugurCore", "AugurMath"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -66,5 +71,7 @@ let package = Package(
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
+
     ]
 )
