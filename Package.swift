@@ -73,5 +73,13 @@ let package = Package(
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "GaussianProcessBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra"],
+            path: "Benchmarks/GaussianProcessBenchmark",
+            swiftSettings: strictSettings
+        ),
+
     ]
 )
