@@ -69,11 +69,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
-
         // MARK: Benchmarks
+        .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "GaussianProcessBenchmark",
             dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra"],
@@ -81,5 +83,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Tests (mirroring Sources)
+        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurMath"], swiftSettings: strictSettings),
     ]
 )

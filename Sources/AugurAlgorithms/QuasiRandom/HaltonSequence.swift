@@ -1,4 +1,5 @@
 import AugurCore
+import Foundation
 
 /// The Halton sequence: coordinate `j` of point `n` is the radical inverse of `n` in the `j`-th prime base.
 ///
@@ -12,6 +13,9 @@ public struct HaltonSequence: Sendable, Hashable {
     public let isScrambled: Bool
     /// Per coordinate, per digit position (least significant first): the multiplier and offset of the permutation.
     private let permutations: [[DigitPermutation]]
+    /// Per coordinate, entry k: what the zero digits at positions k and above add once permuted, so that a point
+    /// costs one step per digit of its index rather than one per digit of `UInt64.max`.
+    private let zeroTails: [[Double]]
 
     private struct DigitPermutation: Sendable, Hashable {
         var multiplier: Int
@@ -24,12 +28,21 @@ public struct HaltonSequence: Sendable, Hashable {
         var generator = SeededGenerator(seed: seed, stream: 0x4841_4C54_4F4E)  // "HALTON"
         self.bases = bases
         self.isScrambled = scrambled
-        self.permutations = bases.map { base in
+        let permutations = bases.map { base in
             (0..<Self.digitCount(base: base)).map { _ in
                 guard scrambled else { return DigitPermutation(multiplier: 1, offset: 0) }
                 return DigitPermutation(multiplier: 1 + generator.nextIndex(below: base - 1),
                                         offset: generator.nextIndex(below: base))
             }
+        }
+        self.permutations = permutations
+        self.zeroTails = zip(bases, permutations).map { base, digits in
+            var tails = Array(repeating: 0.0, count: digits.count + 1)
+            for position in digits.indices.reversed() {
+                let weight = Foundation.pow(Double(base), -Double(position + 1))
+                tails[position] = tails[position + 1] + Double(digits[position].offset) * weight
+            }
+            return tails
         }
     }
 
@@ -37,20 +50,24 @@ public struct HaltonSequence: Sendable, Hashable {
 
     /// Point `index` (0, 1, 2, …) of the sequence, each coordinate in [0, 1).
     public func point(at index: UInt64) -> [Double] {
-        zip(bases, permutations).map { base, digits in
+        (0..<bases.count).map { dimension in
+            let base = bases[dimension]
+            let digits = permutations[dimension]
             let b = UInt64(base)
             let inverseBase = 1 / Double(base)
             var remaining = index
             var factor = inverseBase
             var value = 0.0
-            for permutation in digits {
-                // Unscrambled, the zeros above the leading digit add nothing: stop early.
-                if remaining == 0, !isScrambled { break }
+            var position = 0
+            while remaining != 0, position < digits.count {
                 let digit = Int(remaining % b)
                 remaining /= b
+                let permutation = digits[position]
                 value += Double((permutation.multiplier * digit + permutation.offset) % base) * factor
                 factor *= inverseBase
+                position += 1
             }
+            value += zeroTails[dimension][position]
             return min(value, 1 - 0x1p-53)
         }
     }

@@ -26,8 +26,8 @@ public struct RandomDesigner: Designer {
         try searchSpace.checkSearchable()
         self.searchSpace = searchSpace
         self.seed = seed
-        if searchSpace.parameters.allSatisfy({ $0.cardinality != nil }),
-           let grid = try? SearchGrid(searchSpace), grid.cellCount <= Self.distinctPointLimit {
+        // A continuous parameter (or a grid too large to count) makes SearchGrid throw: then repeats are harmless.
+        if let grid = try? SearchGrid(searchSpace), grid.cellCount <= Self.distinctPointLimit {
             finiteGrid = grid
         } else {
             finiteGrid = nil
@@ -50,13 +50,13 @@ public struct RandomDesigner: Designer {
                 return searchSpace.assignment(atUnit: unitPoint(using: &generator))
             }
         }
-        var used = grid.cells(of: request.history.lazy.map(\.parameters))
-        used.formUnion(grid.cells(of: request.pending))
+        var used = UsedCells(grid.cells(of: request.history.lazy.map(\.parameters)))
+        used.insert(contentsOf: grid.cells(of: request.pending))
         var suggestions: [ParameterAssignment] = []
         for index in 0..<count {
             guard used.count < grid.cellCount else { break }
             var generator = generator(forTrial: request.trialCount + index)
-            let cell = freshCell(in: grid, avoiding: used, using: &generator)
+            let cell = freshCell(in: grid, avoiding: &used, using: &generator)
             used.insert(cell)
             suggestions.append(grid.assignment(ofCell: cell))
         }
@@ -73,7 +73,8 @@ public struct RandomDesigner: Designer {
 
     /// An unused cell: the first of `redrawLimit` draws that is unused, else the k-th unused cell for a uniform k.
     /// `used` must leave at least one cell free.
-    private func freshCell(in grid: SearchGrid, avoiding used: Set<Int>, using generator: inout SeededGenerator) -> Int {
+    private func freshCell(in grid: SearchGrid, avoiding used: inout UsedCells,
+                           using generator: inout SeededGenerator) -> Int {
         for _ in 0..<Self.redrawLimit {
             let point = searchSpace.assignment(atUnit: unitPoint(using: &generator))
             if let cell = grid.cell(of: point), !used.contains(cell) { return cell }
@@ -86,5 +87,49 @@ public struct RandomDesigner: Designer {
             cell = usedCell + 1
         }
         return cell + rank
+    }
+}
+
+/// The cells already taken, with a sorted copy kept up to date once a fallback pick has needed one.
+private struct UsedCells {
+    private var cells: Set<Int>
+    private var sortedCells: [Int]?
+
+    init(_ cells: Set<Int>) {
+        self.cells = cells
+    }
+
+    var count: Int { cells.count }
+
+    func contains(_ cell: Int) -> Bool { cells.contains(cell) }
+
+    mutating func insert(contentsOf newCells: Set<Int>) {
+        for cell in newCells { insert(cell) }
+    }
+
+    mutating func insert(_ cell: Int) {
+        guard cells.insert(cell).inserted, sortedCells != nil else { return }
+        let position = sortedCells?.partitioningIndex { $0 >= cell } ?? 0
+        sortedCells?.insert(cell, at: position)
+    }
+
+    mutating func sorted() -> [Int] {
+        if let sortedCells { return sortedCells }
+        let sorted = cells.sorted()
+        sortedCells = sorted
+        return sorted
+    }
+}
+
+extension Array where Element == Int {
+    /// The first index whose element satisfies `predicate`, for a predicate false then true along the array.
+    fileprivate func partitioningIndex(where predicate: (Int) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }

@@ -78,7 +78,8 @@ extension ParameterSpec {
     }
 
     /// The grid index of `value` (the inverse of `gridValue(at:)`), tolerating float rounding for stepped doubles
-    /// and numbers stored as the other numeric type. Returns `nil` when the value is not on the grid.
+    /// and values stored as another type, as `SearchSpace.coerce` does (an integer for a double, a number for a
+    /// category such as `"1"`). Returns `nil` when the value is not on the grid.
     public func gridIndex(of value: ParameterValue) -> Int? {
         guard let count = cardinality else { return nil }
         switch (domain, value) {
@@ -99,8 +100,11 @@ extension ParameterSpec {
             return values.firstIndex(of: x)
         case let (.categorical(values), .string(s)):
             return values.firstIndex(of: s)
-        default:
-            return nil
+        case let (.categorical(values), .integer(x)):
+            // A category such as "1" that JSON storage read back as a number (see `SearchSpace.coerce`).
+            return values.firstIndex(of: String(x))
+        case let (.categorical(values), .double(x)):
+            return values.firstIndex(of: formatNumber(x))
         }
     }
 
