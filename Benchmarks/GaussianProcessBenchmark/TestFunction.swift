@@ -16,7 +16,7 @@ struct TestFunction: Sendable {
         return a * term * term + s * (1 - t) * cos(x[0]) + s
     }
 
-    static let hartmann3 = TestFunction(name: "Hartmann-3", lower: [0, 0, 0], upper: [1, 1, 1], minimum: -3.862779787332660) { x in
+    static let hartmann3 = TestFunction(name: "Hartmann-3", lower: [0, 0, 0], upper: [1, 1, 1], minimum: -3.86278214782076) { x in
         let alpha = [1.0, 1.2, 3.0, 3.2]
         let a = [[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]]
         let p = [[0.3689, 0.1170, 0.2673], [0.4699, 0.4387, 0.7470], [0.1091, 0.8732, 0.5547], [0.03815, 0.5743, 0.8828]]

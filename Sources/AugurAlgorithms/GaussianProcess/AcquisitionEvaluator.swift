@@ -7,12 +7,16 @@ import Foundation
 /// stable `log h` of ``NormalDistribution``. EI and log EI have the same maximizer, but plain EI underflows to zero
 /// a few standard deviations below the incumbent and leaves the optimizer on a flat plateau; that is why both
 /// `.expectedImprovement` and `.logExpectedImprovement` are scored this way. Probability of improvement is likewise
-/// scored as `log Φ(z)`. UCB is `μ + β σ`.
+/// scored as `log Φ(z)`, with `z` measured from `y* + 0.01` (standardized units): without that margin PI is largest
+/// right next to the incumbent and a batch collapses onto it. UCB is `μ + β σ`.
 struct AcquisitionEvaluator: Sendable {
     let function: AcquisitionFunction
     let beta: Double
     /// The best (largest) warped value observed, `y*`.
     let incumbent: Double
+
+    /// The improvement probability of improvement asks for beyond the incumbent.
+    static let improvementMargin = 0.01
 
     /// The score from a posterior mean and variance.
     func score(mean: Double, variance: Double) -> Double {
@@ -24,7 +28,7 @@ struct AcquisitionEvaluator: Sendable {
             let z = (mean - incumbent) / deviation
             return Foundation.log(deviation) + NormalDistribution.logExpectedImprovementFactor(z).value
         case .probabilityOfImprovement:
-            return NormalDistribution.logCumulative((mean - incumbent) / deviation).value
+            return NormalDistribution.logCumulative((mean - incumbent - Self.improvementMargin) / deviation).value
         }
     }
 
@@ -46,10 +50,11 @@ struct AcquisitionEvaluator: Sendable {
             byMean = ratio / deviation
             byDeviation = (1 - z * ratio) / deviation
         case .probabilityOfImprovement:
-            let (value, ratio) = NormalDistribution.logCumulative(z)
+            let margin = (mean - incumbent - Self.improvementMargin) / deviation
+            let (value, ratio) = NormalDistribution.logCumulative(margin)
             score = value
             byMean = ratio / deviation
-            byDeviation = -z * ratio / deviation
+            byDeviation = -margin * ratio / deviation
         }
         return (score, byMean, byDeviation / (2 * deviation))
     }

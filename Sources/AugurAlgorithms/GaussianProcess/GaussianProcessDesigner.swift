@@ -10,9 +10,10 @@ import Foundation
 ///    trials), maps parameters to features in the unit cube (``FeatureEncoding``) and warps the objective values
 ///    (``OutputWarper``);
 /// 2. fits a Matérn-5/2 ARD Gaussian process by MAP (``HyperparameterPrior``) with L-BFGS-B from several starts;
-/// 3. conditions the model on the pending trials with the kriging believer (a fantasy observation at the posterior
-///    mean), which leaves the mean alone and collapses the variance there, so parallel workers do not get
-///    near-duplicates;
+/// 3. conditions the model on the pending trials with a capped kriging believer: a fantasy observation at the
+///    posterior mean, or at the incumbent value if the mean is higher. That collapses the variance there and promises
+///    no improvement, so no acquisition function (not even PI, which loves certainty) returns to it, and parallel
+///    workers do not get near-duplicates;
 /// 4. maximizes the acquisition function over a quasi-random candidate set plus perturbations of the best trials,
 ///    restricted in part to a trust region around the incumbent above 8 numeric dimensions, refines the best
 ///    candidates by gradient and returns the best one that is not a repeat;
@@ -76,7 +77,7 @@ public struct GaussianProcessDesigner: Designer {
         }
         let incumbent = model.values.prefix(data.values.count).max() ?? 0
         for point in data.pendingPoints {
-            model = model.conditioned(on: point, value: model.predictWithGradient(at: point).mean)
+            model = model.conditioned(on: point, value: Swift.min(model.predictWithGradient(at: point).mean, incumbent))
         }
 
         let evaluator = AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
@@ -99,7 +100,7 @@ public struct GaussianProcessDesigner: Designer {
             suggestions.append(chosen.assignment)
             data.knownAssignments.insert(chosen.assignment)
             if suggestions.count < count {
-                model = model.conditioned(on: chosen.features, value: model.predictWithGradient(at: chosen.features).mean)
+                model = model.conditioned(on: chosen.features, value: Swift.min(model.predictWithGradient(at: chosen.features).mean, incumbent))
             }
         }
         return suggestions
