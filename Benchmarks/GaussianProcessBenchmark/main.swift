@@ -8,6 +8,11 @@ import Foundation
 // the BLAS/LAPACK throughput the model rests on. `--quick` runs a reduced version; `--latency`, `--quality` and
 // `--blas` run one part only.
 
+// OpenBLAS 0.3.21 does not recognize this VM's CPU and would run generic SSE3 kernels; single-threaded BLAS is the
+// faster choice for the GP's matrices on two shared cores (set OPENBLAS_NUM_THREADS to override).
+LinearAlgebraRuntime.reexecuteWithOptimizedKernelsIfNeeded(threads: 1)
+print("OpenBLAS kernels: \(LinearAlgebraRuntime.kernelName), threads: \(LinearAlgebraRuntime.threadCount)")
+
 let arguments = Set(CommandLine.arguments.dropFirst())
 let quick = arguments.contains("--quick")
 // `--only N,D` restricts the latency table to N trials in D dimensions (for profiling).
@@ -148,8 +153,9 @@ if runs("--quality") {
             randomRegrets.append(randomBest - function.minimum)
         }
         let wins = zip(gpRegrets, randomRegrets).filter { $0 < $1 }.count
-        print(String(format: "%-18@  %12.3e  %12.3e  %4d/%d  %8.2f", function.name as NSString, percentile(gpRegrets, 0.5),
-                     percentile(randomRegrets, 0.5), wins, seeds, percentile(seconds, 0.5)))
+        let name = function.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+        print(name + String(format: "  %12.3e  %12.3e  %4d/%d  %8.2f", percentile(gpRegrets, 0.5), percentile(randomRegrets, 0.5), wins, seeds,
+                                   percentile(seconds, 0.5)))
     }
     print("")
 }
@@ -191,7 +197,7 @@ if runs("--blas") {
                                      ("dpotri (inverse)", 2 * size * size * size / 3, inverseTimes)] {
             let best = times.min() ?? .nan
             let rate = flops / best / 1e9
-            print(String(format: "%-18@  %5d  %7.2f  %7.1f  %5.1f%%", name as NSString, n, best * 1000, rate, 100 * rate / peak))
+            print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %5d  %7.2f  %7.1f  %5.1f%%", n, best * 1000, rate, 100 * rate / peak))
         }
     }
 }

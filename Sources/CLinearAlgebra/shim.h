@@ -26,5 +26,7 @@ void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_config(void);
+// The kernel family OpenBLAS picked for this CPU ("SkylakeX", "Haswell", "Prescott" for its generic fallback).
+char *openblas_get_corename(void);
 
 #endif

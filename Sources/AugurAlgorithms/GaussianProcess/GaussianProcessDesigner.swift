@@ -20,7 +20,8 @@ import Foundation
 /// 5. for a batch, adds that point as another fantasy and repeats step 4.
 ///
 /// **Refit policy.** Up to ``amortizationThreshold`` observations the hyperparameters are refit on every suggestion
-/// (the default start, the cached fit if any, and seeded random starts). Above it, with a ``GaussianProcessCache``,
+/// from the default start, the cached fit if any, and seeded random starts (two up to 30 observations, one up to 60
+/// or when there is no cached fit, none beyond). Above it, with a ``GaussianProcessCache``,
 /// the cached hyperparameters are reused until the number of observations has grown by 10% since they were fitted,
 /// and the refit then is warm-started from them with a short iteration budget. Without a cache, a large study refits
 /// from the default start on every suggestion.
@@ -82,7 +83,7 @@ public struct GaussianProcessDesigner: Designer {
 
         let evaluator = AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
         let observations = model.points.rows
-        let optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 5 : 2, refinementIterations: observations <= 300 ? 40 : 20)
+        let optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
         while suggestions.count < count {
             let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
             let proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
@@ -138,7 +139,9 @@ public struct GaussianProcessDesigner: Designer {
         } else {
             starts.append(prior.defaultStart)
             if let cached { starts.append(clamped(cached.hyperparameters.vector)) }
-            let randomStarts = n <= 60 ? 2 : 1
+            // Random restarts guard against a poor local optimum while the data are few; later the previous fit (warm
+            // start) and the default start cover it, and each restart costs as much as the rest of the suggestion.
+            let randomStarts = n <= 30 ? 2 : (n <= 60 || cached == nil ? 1 : 0)
             for _ in 0..<randomStarts {
                 var theta = prior.defaultStart
                 for k in 0..<d {
@@ -148,7 +151,7 @@ public struct GaussianProcessDesigner: Designer {
                 theta[d + 1] = Foundation.log(1e-6) + generator.nextUnit() * (Foundation.log(1e-1) - Foundation.log(1e-6))
                 starts.append(clamped(theta))
             }
-            options = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-5, relativeTolerance: 1e-8)
+            options = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3, relativeTolerance: 1e-6)
         }
         guard let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options) else {
             return nil
@@ -161,7 +164,9 @@ public struct GaussianProcessDesigner: Designer {
     func candidateSet(model: GaussianProcessModel, data: TrainingData, generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
         let n = model.points.rows
         let parameterCount = spec.searchSpace.parameters.count
-        let total = Swift.min(2000, Swift.max(500, Int(2e8 / Double(Swift.max(n * n, 1)))))
+        // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
+        let wanted = Swift.min(2000, 500 + 150 * encoding.dimensions)
+        let total = Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
         let halton = HaltonSequence(dimensions: parameterCount, seed: generator.next(), scrambled: true)
         var unitPoints: [[Double]] = []
         unitPoints.reserveCapacity(total)
