@@ -77,6 +77,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "GaussianProcessBenchmark",
             dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra"],
             path: "Benchmarks/GaussianProcessBenchmark",
@@ -86,6 +92,6 @@ let package = Package(
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurMath"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore", "AugurMath"], swiftSettings: strictSettings),
     ]
 )
