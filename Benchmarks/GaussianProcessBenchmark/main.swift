@@ -11,6 +11,7 @@ import Foundation
 // OpenBLAS 0.3.21 does not recognize this VM's CPU and would run generic SSE3 kernels; single-threaded BLAS is the
 // faster choice for the GP's matrices on two shared cores (set OPENBLAS_NUM_THREADS to override).
 LinearAlgebraRuntime.reexecuteWithOptimizedKernelsIfNeeded(threads: 1)
+setvbuf(stdout, nil, _IOLBF, 0)
 print("OpenBLAS kernels: \(LinearAlgebraRuntime.kernelName), threads: \(LinearAlgebraRuntime.threadCount)")
 
 let arguments = Set(CommandLine.arguments.dropFirst())

@@ -4,9 +4,9 @@ import Synchronization
 /// hyperparameters and how many observations they were fitted on.
 ///
 /// Designers are stateless values; the service may hold one cache per study and pass it to the designer it builds.
-/// The cache only ever adds a warm start to the hyperparameter fit, and above ``GaussianProcessSettings``-independent
-/// thresholds documented on ``GaussianProcessDesigner`` it lets the designer reuse hyperparameters instead of
-/// refitting. Without a cache every suggestion is a pure function of the seed and the history.
+/// The cache adds a warm start to the hyperparameter fit and, above ``GaussianProcessDesigner/amortizationThreshold``
+/// observations, lets the designer reuse hyperparameters instead of refitting (the refit policy on
+/// ``GaussianProcessDesigner``). Without a cache every suggestion is a pure function of the seed and the history.
 public final class GaussianProcessCache: Sendable {
     struct Entry: Sendable {
         var hyperparameters: GaussianProcessHyperparameters
