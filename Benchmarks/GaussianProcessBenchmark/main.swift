@@ -11,7 +11,6 @@ import Foundation
 // OpenBLAS 0.3.21 does not recognize this VM's CPU and would run generic SSE3 kernels; single-threaded BLAS is the
 // faster choice for the GP's matrices on two shared cores (set OPENBLAS_NUM_THREADS to override).
 LinearAlgebraRuntime.reexecuteWithOptimizedKernelsIfNeeded(threads: 1)
-setvbuf(stdout, nil, _IOLBF, 0)
 print("OpenBLAS kernels: \(LinearAlgebraRuntime.kernelName), threads: \(LinearAlgebraRuntime.threadCount)")
 
 let arguments = Set(CommandLine.arguments.dropFirst())
@@ -195,7 +194,7 @@ if runs("--blas") {
         }
         let size = Double(n)
         for (name, flops, times) in [("dgemm", 2 * size * size * size, gemmTimes), ("dpotrf (Cholesky)", size * size * size / 3, choleskyTimes),
-                                     ("dpotri (inverse)", 2 * size * size * size / 3, inverseTimes)] {
+                                     ("K^-1 from factor", 2 * size * size * size / 3, inverseTimes)] {
             let best = times.min() ?? .nan
             let rate = flops / best / 1e9
             print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %5d  %7.2f  %7.1f  %5.1f%%", n, best * 1000, rate, 100 * rate / peak))
