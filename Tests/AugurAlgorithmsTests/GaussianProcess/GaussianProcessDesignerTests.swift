@@ -143,6 +143,24 @@ struct TestProblem: Sendable {
         #expect(history.count <= 8)
     }
 
+    @Test func searchesATrustRegionInHigherDimensions() throws {
+        let lower = [Double](repeating: 0, count: 10)
+        let upper = [Double](repeating: 1, count: 10)
+        let spec = Self.spec(lower: lower, upper: upper, seed: 6, initialTrials: 12)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 12))
+        let sphere: ([Double]) -> Double = { x in x.reduce(0) { $0 + ($1 - 0.3) * ($1 - 0.3) } }
+        var history: [Trial] = []
+        for index in 0..<30 {
+            let assignment = try #require(try designer.suggest(DesignRequest(count: 1, history: history, trialCount: index)).first)
+            #expect(spec.searchSpace.isValid(assignment))
+            history.append(Self.trial(id: index + 1, assignment, value: sphere(Self.point(assignment, dimensions: 10))))
+        }
+        let initialBest = history.prefix(12).compactMap { $0.finalValue(of: "y") }.min() ?? .infinity
+        let modelBest = history.suffix(18).compactMap { $0.finalValue(of: "y") }.min() ?? .infinity
+        // On a convex bowl the model's suggestions soon improve on the twelve quasi-random points.
+        #expect(modelBest < initialBest)
+    }
+
     @Test func beatsRandomSearchOnBranin() throws {
         var gpRegrets: [Double] = []
         var randomRegrets: [Double] = []
