@@ -143,6 +143,26 @@ struct TestProblem: Sendable {
         #expect(history.count <= 8)
     }
 
+    @Test func survivesDegenerateHistories() throws {
+        let spec = Self.spec(lower: [0, 0], upper: [1, 1], seed: 8, initialTrials: 2)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 2))
+        let same: ParameterAssignment = ["x0": .double(0.5), "x1": .double(0.5)]
+        let other: ParameterAssignment = ["x0": .double(0.1), "x1": .double(0.9)]
+        let histories: [[Trial]] = [
+            // Every value equal.
+            (0..<5).map { Self.trial(id: $0 + 1, ["x0": .double(Double($0) / 5), "x1": .double(0.3)], value: 1) },
+            // The same point observed with different values, and non-finite values.
+            [Self.trial(id: 1, same, value: 1), Self.trial(id: 2, same, value: 2), Self.trial(id: 3, same, value: 1e300),
+             Self.trial(id: 4, other, value: .infinity), Self.trial(id: 5, other, value: -3)],
+        ]
+        for history in histories {
+            let batch = try designer.suggest(DesignRequest(count: 3, history: history, trialCount: history.count))
+            #expect(batch.count == 3)
+            #expect(batch.allSatisfy(spec.searchSpace.isValid))
+            #expect(Set(batch).count == 3)
+        }
+    }
+
     @Test func searchesATrustRegionInHigherDimensions() throws {
         let lower = [Double](repeating: 0, count: 10)
         let upper = [Double](repeating: 1, count: 10)
