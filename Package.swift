@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
+        .library(name: "AugurTraining", targets: ["AugurTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -68,6 +69,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurTraining",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Benchmarks
         .executableTarget(
@@ -88,10 +94,33 @@ let package = Package(
             path: "Benchmarks/GaussianProcessBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "TrainingBenchmark",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            path: "Benchmarks/TrainingBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurCoreTests",
+            dependencies: ["AugurCore"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore", "AugurMath"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AugurTrainingTests",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
