@@ -14,10 +14,8 @@ public enum DesignerFactory {
             return try QuasiRandomDesigner(spec: spec)
         case .grid:
             return try GridDesigner(spec: spec)
-        case .gaussianProcess:
-            // Merge point: the gp branch replaces this line with
-            // `case .gaussianProcess(let settings): return GaussianProcessDesigner(spec: spec, settings: settings)`.
-            throw DesignerError.unsupportedAlgorithm(spec.algorithm.name)
+        case .gaussianProcess(let settings):
+            return try GaussianProcessDesigner(spec: spec, settings: settings)
         }
     }
 }
