@@ -57,8 +57,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AugurMath",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AugurAlgorithms",
-            dependencies: ["AugurCore"],
+            dependencies: ["AugurCore", "AugurMath"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -128,6 +133,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "GaussianProcessBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra"],
+            path: "Benchmarks/GaussianProcessBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["AugurStorage"],
             path: "Benchmarks/StoreBenchmark",
@@ -159,7 +170,8 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore", "AugurMath"], swiftSettings: strictSettings),
         .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.
         .target(

@@ -17,7 +17,6 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The quasi-random sequence has no point at this position.
     case sequenceExhausted(sequence: QuasiRandomSequence, position: Int)
     /// The study asks for an algorithm this build of Augur does not contain.
-    case unsupportedAlgorithm(String)
 
     public var description: String {
         switch self {
@@ -39,8 +38,6 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .sequenceExhausted(sequence, position):
             return "The \(sequence.rawValue) sequence has no point at position \(position); start a new study, with a "
                 + "new seed, to keep searching."
-        case .unsupportedAlgorithm(let name):
-            return "The '\(name)' algorithm is not part of this build of Augur; choose random, quasirandom or grid."
         }
     }
 }

@@ -6,7 +6,9 @@ public enum DesignerFactory {
     ///
     /// - Throws: `DesignerError` when the search space does not suit the algorithm (a grid over a double without
     ///   step, a Sobol sequence over more parameters than its table covers, a malformed parameter).
-    public static func make(for spec: StudySpec) throws -> any Designer {
+    /// - Parameter cache: where a Gaussian-process designer keeps its last hyperparameter fit between suggestions
+    ///   for the same study (warm starts and the refit policy of `docs/algorithms.md`); ignored by other designers.
+    public static func make(for spec: StudySpec, cache: GaussianProcessCache? = nil) throws -> any Designer {
         switch spec.algorithm {
         case .random:
             return try RandomDesigner(spec: spec)
@@ -14,10 +16,8 @@ public enum DesignerFactory {
             return try QuasiRandomDesigner(spec: spec)
         case .grid:
             return try GridDesigner(spec: spec)
-        case .gaussianProcess:
-            // Merge point: the gp branch replaces this line with
-            // `case .gaussianProcess(let settings): return GaussianProcessDesigner(spec: spec, settings: settings)`.
-            throw DesignerError.unsupportedAlgorithm(spec.algorithm.name)
+        case .gaussianProcess(let settings):
+            return try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
         }
     }
 }

@@ -21,6 +21,7 @@ public final class StudyService: Sendable {
     /// How often a trial may be taken back from a vanished worker before it fails.
     public let retryLimit: Int
     private let designers: DesignerProvider
+    private let gaussianProcessCaches = GaussianProcessCacheRegistry()
     private let stoppingPolicies: StoppingPolicyProvider?
     private let isWorkerGone: @Sendable (String) -> Bool
     private let logger: Logger
@@ -29,20 +30,24 @@ public final class StudyService: Sendable {
 
     /// - Parameters:
     ///   - store: where studies live.
-    ///   - designers: builds a study's designer from its spec (default `DesignerFactory`).
+    ///   - designers: builds a study's designer from its spec (default: `DesignerFactory`, with one Gaussian-process
+    ///     fit cache per study kept by this service so that GP suggestions warm-start from the previous fit).
     ///   - stoppingPolicies: builds a study's early-stopping policy (default `StoppingPolicyFactory`); `nil` turns
     ///     early stopping off.
     ///   - leaseDuration: seconds a trial stays assigned without a heartbeat (default 120).
     ///   - retryLimit: how often a trial abandoned by its worker is re-run before it fails (default 3).
     ///   - isWorkerGone: whether a worker id names a dead process (default: a local process that no longer exists).
     public init(store: any StudyStore,
-                designers: @escaping DesignerProvider = { try DesignerFactory.make(for: $0) },
+                designers: DesignerProvider? = nil,
                 stoppingPolicies: StoppingPolicyProvider? = { StoppingPolicyFactory.make(for: $0) },
                 leaseDuration: TimeInterval = 120, retryLimit: Int = 3,
                 isWorkerGone: @escaping @Sendable (String) -> Bool = WorkerIdentity.isDeadLocalProcess,
                 logger: Logger = Logger(label: "augur.service")) {
         self.store = store
-        self.designers = designers
+        let caches = gaussianProcessCaches
+        self.designers = designers ?? { spec in
+            try DesignerFactory.make(for: spec, cache: caches.cache(forStudy: spec.name))
+        }
         self.stoppingPolicies = stoppingPolicies
         self.leaseDuration = leaseDuration
         self.retryLimit = retryLimit
@@ -116,6 +121,7 @@ public final class StudyService: Sendable {
         _ = try await getStudy(name)
         try await call { try await store.deleteStudy(named: name) }
         budgetOverrides.withLock { _ = $0.removeValue(forKey: name) }
+        gaussianProcessCaches.forget(study: name)
     }
 
     /// Marks an ACTIVE study STOPPED (resumable) with a reason.

@@ -30,7 +30,7 @@ import AugurCore
             .emptySearchSpace, .duplicateParameter(name: "lr"), .invalidParameter(name: "lr", reason: "min is negative"),
             .gridNeedsStep(parameter: "lr"), .gridTooLarge(parameters: ["a", "b"]),
             .tooManyDimensions(sequence: .sobol, dimensions: 2_000, maximum: 1_024),
-            .sequenceExhausted(sequence: .sobol, position: 5), .unsupportedAlgorithm("gp"),
+            .sequenceExhausted(sequence: .sobol, position: 5),
         ]
         for error in errors {
             #expect(error.description.first?.isUppercase == true, "\(error)")
