@@ -2,11 +2,15 @@
 # Installs the Debian packages Augur needs, only those that are missing.
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what the test suite needs (a PostgreSQL server)
+#   scripts/install-deps.sh --proto  also protoc, for scripts/generate-grpc.sh
 set -euo pipefail
 
 packages=(libopenblas-dev liblapack-dev libpq-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql python3)
+fi
+if [[ "${1:-}" == "--proto" ]]; then
+    packages+=(protobuf-compiler)
 fi
 
 missing=()
