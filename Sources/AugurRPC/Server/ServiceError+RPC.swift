@@ -18,9 +18,10 @@ extension ServiceError {
         let message = error.message.isEmpty ? "the server answered \(error.code)" : error.message
         switch error.code {
         case .invalidArgument, .outOfRange: self = .invalidArgument(message)
+        case .resourceExhausted: self = .invalidArgument("the request is too large for the server: \(message)")
         case .notFound: self = .notFound(message)
         case .failedPrecondition, .alreadyExists, .aborted: self = .failedPrecondition(message)
-        case .unavailable, .deadlineExceeded, .resourceExhausted, .cancelled:
+        case .unavailable, .deadlineExceeded, .cancelled:
             self = .unavailable("the Augur server is unavailable (\(error.code)): \(message)")
         case .unauthenticated:
             self = .failedPrecondition("the server refused the token (\(message)); pass the server's token with --token-file")
