@@ -152,7 +152,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "RPCBenchmark",
-            dependencies: ["AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore"],
+            dependencies: [
+                "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/RPCBenchmark",
             swiftSettings: strictSettings
         ),

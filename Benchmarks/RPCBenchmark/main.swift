@@ -4,6 +4,7 @@ import AugurRPC
 import AugurService
 import AugurStorage
 import Foundation
+import Logging
 
 // RPCBenchmark: the suggestion service end to end over gRPC on loopback.
 //
@@ -73,6 +74,13 @@ struct Latencies {
         return sorted[max(0, index)]
     }
 }
+
+/// The service's own log lines (study completed, …) would interleave with the tables.
+let quietLogger: Logger = {
+    var logger = Logger(label: "augur.rpc-benchmark")
+    logger.logLevel = .warning
+    return logger
+}()
 
 func milliseconds(_ seconds: Double) -> String { String(format: "%.2f", seconds * 1000) }
 
@@ -185,13 +193,13 @@ func measureGaussianProcess(store: any StudyStore, history: Int, repeats: Int) a
     let spec = benchmarkSpec(name: "bench-gp-\(history)-\(UInt32.random(in: 0...UInt32.max))", trials: history + 2 * repeats + 10,
                              parallel: 1, algorithm: .gaussianProcess(GaussianProcessSettings()))
     guard (try? DesignerFactory.make(for: spec)) != nil else { return nil }
-    let filler = StudyService(store: store, designers: { try RandomDesigner(spec: $0) }, isWorkerGone: { _ in false })
+    let filler = StudyService(store: store, designers: { try RandomDesigner(spec: $0) }, isWorkerGone: { _ in false }, logger: quietLogger)
     _ = try await filler.createStudy(spec)
     for _ in 0..<history {
         guard let trial = try await filler.suggestTrials(study: spec.name, client: "filler", count: 1).first else { break }
         try await filler.completeTrial(study: spec.name, trial: trial.id, .measurement(TrialMeasurement(metrics: ["loss": loss(of: trial)])))
     }
-    let service = StudyService(store: store, isWorkerGone: { _ in false })
+    let service = StudyService(store: store, isWorkerGone: { _ in false }, logger: quietLogger)
     let (inProcess, rpc) = try await withServer(service) { address in
         try await AugurClient.withClient(server: address) { client in
             var inProcess = Latencies(), rpc = Latencies()
@@ -244,7 +252,7 @@ let engine = location.lowercased().hasPrefix("postgres") ? "PostgreSQL" : "SQLit
 print("RPCBenchmark: \(engine) store (\(options.database == nil ? "temporary file" : location)), server and clients in one process over loopback gRPC")
 
 if options.throughput {
-    let service = StudyService(store: store, isWorkerGone: { _ in false })
+    let service = StudyService(store: store, isWorkerGone: { _ in false }, logger: quietLogger)
     print("")
     print("| store | clients | trials | trials/s | cycle p50 ms | cycle p99 ms | suggest p50 / p99 ms | complete p50 / p99 ms |")
     print("|---|---|---|---|---|---|---|---|")
