@@ -31,8 +31,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The `augur serve` address.", valueName: "host:port"))
     var server: String
 
-    @Option(help: "The study to work on.")
-    var study: String
+    @Option(help: "The study to work on (default: the name in --spec).")
+    var study: String?
+
+    @Option(help: ArgumentHelp("A spec file (Augur YAML or Katib Experiment): the server creates the study from it when it has none of that name.",
+                               valueName: "spec"))
+    var spec: String?
 
     @Option(help: "Trials to run at once.")
     var parallel: Int = 1
@@ -56,6 +60,7 @@ struct WorkerCommand: AsyncParsableCommand {
         if ListenAddress(server) == nil {
             throw ValidationError("--server must look like HOST:PORT (for example 127.0.0.1:50051), got `\(server)`.")
         }
+        if study == nil, spec == nil { throw ValidationError("name the study with --study, or give its spec file with --spec.") }
         if parallel < 1 { throw ValidationError("--parallel must be at least 1.") }
         if !(retrySeconds.isFinite && retrySeconds >= 0) { throw ValidationError("--retry-seconds must not be negative.") }
     }
@@ -74,7 +79,24 @@ struct WorkerCommand: AsyncParsableCommand {
             connections.cancel()
         }
 
-        let remote = try await client.getStudy(study)
+        var fromFile: StudySpec?
+        if let spec {
+            do {
+                let parsed = try StudySpecParser.load(path: spec)
+                for warning in parsed.warnings { console.printLine(warning.description) }
+                fromFile = parsed.spec
+            } catch {
+                for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
+                throw ExitCode(1)
+            }
+        }
+        guard let study = study ?? fromFile?.name else { throw ExitCode.validationFailure }
+        let remote: Study
+        if let fromFile {
+            remote = try await existingOrCreatedStudy(study, from: fromFile, client: client, logger: logger)
+        } else {
+            remote = try await client.getStudy(study)
+        }
         guard remote.spec.trial != nil else {
             throw CLIError("study '\(study)' has no trial template (a command or a training block), so `augur worker` cannot run its trials")
         }
@@ -117,6 +139,26 @@ struct WorkerCommand: AsyncParsableCommand {
         case .finished(let study):
             print("study '\(study.name)' \(study.state.rawValue)" + (study.stateReason.map { ": \($0)" } ?? ""))
             if study.state == .failed { throw ExitCode(2) }
+        }
+    }
+
+    /// The server's study of that name, created from the spec file when it has none (or another worker's, when it
+    /// created it first).
+    private func existingOrCreatedStudy(_ name: String, from spec: StudySpec, client: AugurClient, logger: Logger) async throws -> Study {
+        do {
+            return try await client.getStudy(name)
+        } catch {
+            guard case .notFound = error else { throw error }
+        }
+        var spec = spec
+        spec.name = name
+        do {
+            let created = try await client.createStudy(spec)
+            logger.info("created study '\(name)' on \(client.server)")
+            return created
+        } catch {
+            guard case .failedPrecondition = error else { throw error }
+            return try await client.getStudy(name)
         }
     }
 }
