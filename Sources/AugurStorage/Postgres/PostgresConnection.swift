@@ -1,0 +1,102 @@
+import CPostgreSQL
+import Foundation
+
+/// A SQL statement the store prepares once per connection (`PQprepare`) and then runs by name with text parameters.
+struct PostgresStatement: Sendable, Hashable {
+    /// Unique among the store's statements.
+    let name: String
+    let sql: String
+}
+
+/// One blocking libpq connection. The pool hands it to one thread at a time, which is why it may be sent between
+/// threads although it holds mutable state.
+final class PostgresConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let settings: PostgresConnectionSettings
+    private var prepared: Set<String> = []
+
+    /// Connects (blocking); throws `PostgresFailure.cannotConnect` with a one-line message naming host, port and
+    /// database and carrying the server's reason.
+    init(settings: PostgresConnectionSettings) throws(PostgresFailure) {
+        self.settings = settings
+        guard let handle = settings.connect() else {
+            throw .cannotConnect("cannot connect to PostgreSQL (\(settings.redacted)): out of memory")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let host = Self.text(PQhost(handle)) ?? settings.host ?? "localhost"
+            let port = Self.text(PQport(handle)) ?? settings.port ?? "5432"
+            let database = Self.text(PQdb(handle)) ?? settings.database ?? "(default)"
+            let reason = PostgresConnectionSettings.oneLine(Self.text(PQerrorMessage(handle)) ?? "unknown error")
+            PQfinish(handle)
+            throw .cannotConnect(settings.redact(
+                "cannot connect to PostgreSQL at host \(host), port \(port), database \(database): \(reason)"))
+        }
+        self.handle = handle
+        // Notices (e.g. "relation already exists, skipping") would go to stderr otherwise.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Whether the connection still works as far as libpq knows.
+    var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// Runs a prepared statement with text parameters (`nil` is SQL NULL); prepares it first on this connection.
+    @discardableResult
+    func execute(_ statement: PostgresStatement, _ parameters: [String?] = []) throws(PostgresFailure) -> PostgresResult {
+        if prepared.contains(statement.name) == false {
+            let result = PQprepare(handle, statement.name, statement.sql, 0, nil)
+            _ = try check(result)
+            prepared.insert(statement.name)
+        }
+        let duplicates = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { duplicates.forEach { free($0) } }
+        let pointers = duplicates.map { UnsafePointer($0) }
+        let result = pointers.withUnsafeBufferPointer { buffer in
+            PQexecPrepared(handle, statement.name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
+    /// Runs fixed SQL without parameters (transaction control, migrations); returns the last statement's result.
+    @discardableResult
+    func run(_ sql: String) throws(PostgresFailure) -> PostgresResult {
+        try check(PQexec(handle, sql))
+    }
+
+    private func check(_ result: OpaquePointer?) throws(PostgresFailure) -> PostgresResult {
+        guard let result else {
+            throw .connectionLost(settings.redact(PostgresConnectionSettings.oneLine(Self.text(PQerrorMessage(handle)) ?? "no result")))
+        }
+        let status = PQresultStatus(result)
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY {
+            return PostgresResult(result)
+        }
+        let sqlState = Self.text(PQresultErrorField(result, Int32(UInt8(ascii: "C")))) ?? ""
+        let primary = Self.text(PQresultErrorField(result, Int32(UInt8(ascii: "M"))))
+        let detail = Self.text(PQresultErrorField(result, Int32(UInt8(ascii: "D"))))
+        var message = primary ?? Self.text(PQresultErrorMessage(result)) ?? Self.text(PQerrorMessage(handle)) ?? "unknown error"
+        if let detail { message += " (\(detail))" }
+        message = settings.redact(PostgresConnectionSettings.oneLine(message))
+        PQclear(result)
+        if isBroken || PostgresFailure.isConnectionLoss(sqlState: sqlState) {
+            throw .connectionLost(sqlState.isEmpty ? message : "\(message) (SQLSTATE \(sqlState))")
+        }
+        if PostgresFailure.isTransient(sqlState: sqlState) {
+            throw .transient(message: message, sqlState: sqlState)
+        }
+        throw .server(message: message, sqlState: sqlState)
+    }
+
+    private static func text(_ pointer: UnsafePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        let text = String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    private static func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        text(UnsafePointer(pointer))
+    }
+}

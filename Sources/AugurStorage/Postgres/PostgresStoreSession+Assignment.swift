@@ -1,0 +1,148 @@
+import AugurCore
+import Foundation
+
+extension PostgresStoreSession {
+    private static let countsAndNextID = PostgresStatement(
+        name: "augur_assign_counts",
+        sql: "SELECT state, count(*), max(trial_id) FROM trials WHERE study_id = $1::bigint GROUP BY state")
+
+    private static let openTrials = PostgresStatement(
+        name: "augur_assign_open_trials",
+        sql: """
+            SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t
+            WHERE t.study_id = $1::bigint AND t.state IN ('ACTIVE', 'REQUESTED') ORDER BY t.trial_id
+            """)
+
+    private static let historyParameters = PostgresStatement(
+        name: "augur_assign_history_parameters",
+        sql: "SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t WHERE t.study_id = $1::bigint ORDER BY t.trial_id")
+
+    private static let historyFinal = PostgresStatement(
+        name: "augur_assign_history_final",
+        sql: "SELECT \(trialColumns("t", measurements: false)) FROM trials t WHERE t.study_id = $1::bigint ORDER BY t.trial_id")
+
+    private static let requeue = PostgresStatement(
+        name: "augur_assign_requeue",
+        sql: """
+            UPDATE trials t SET state = 'REQUESTED', retry_count = t.retry_count + 1, worker = NULL, lease_expires_at = NULL,
+                   started_at = NULL, status_reason = r.reason
+            FROM unnest($2::integer[], $3::text[]) AS r (trial_id, reason)
+            WHERE t.study_id = $1::bigint AND t.trial_id = r.trial_id AND t.state = 'ACTIVE'
+            RETURNING t.trial_id
+            """)
+
+    // The retry starts from scratch; measurements of the lost attempt would repeat its steps.
+    private static let deleteRequeuedMeasurements = PostgresStatement(
+        name: "augur_assign_requeue_measurements",
+        sql: "DELETE FROM measurements WHERE study_id = $1::bigint AND trial_id = ANY($2::integer[])")
+
+    private static let fail = PostgresStatement(
+        name: "augur_assign_fail",
+        sql: """
+            UPDATE trials t SET state = 'FAILED', status_reason = r.reason, ended_at = to_timestamp($4::float8), lease_expires_at = NULL
+            FROM unnest($2::integer[], $3::text[]) AS r (trial_id, reason)
+            WHERE t.study_id = $1::bigint AND t.trial_id = r.trial_id AND t.state = 'ACTIVE'
+            RETURNING t.trial_id
+            """)
+
+    private static let assignRequested = PostgresStatement(
+        name: "augur_assign_requested",
+        sql: """
+            UPDATE trials t SET state = 'ACTIVE', worker = $3::text, lease_expires_at = to_timestamp($4::float8),
+                   started_at = to_timestamp($5::float8)
+            WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[]) AND t.state = 'REQUESTED'
+            RETURNING \(trialColumns("t", measurements: false))
+            """)
+
+    private static let updateStudyState = PostgresStatement(
+        name: "augur_assign_study_state",
+        sql: "UPDATE studies SET state = $2::text, state_reason = $3::text, updated_at = clock_timestamp() WHERE id = $1::bigint")
+
+    /// Runs inside one transaction. The study row's lock (`SELECT … FOR NO KEY UPDATE`) serializes assignment of one
+    /// study across every connection and process, so the planner's snapshot stays true until the plan is applied:
+    /// the parallel limit and budget hold and no grid cell is handed out twice. Finishing trials and adding
+    /// measurements do not take this lock, so workers reporting results never wait for a planner.
+    func assignTrials(
+        study name: String, worker: String, leaseExpiresAt: Date?, history scope: HistoryScope,
+        planner: (StudySnapshot) throws -> AssignmentPlan
+    ) throws -> [Trial] {
+        let (study, now) = try lockStudy(named: name)
+        let studyID = String(study.id)
+        var counts = TrialCounts()
+        var nextID = 1
+        let countRows = try connection.execute(Self.countsAndNextID, [studyID])
+        for row in 0..<countRows.rowCount {
+            if let state = countRows.string(row, 0).flatMap(TrialState.init(rawValue:)) {
+                counts[state] = countRows.int(row, 1) ?? 0
+            }
+            nextID = max(nextID, (countRows.int(row, 2) ?? 0) + 1)
+        }
+        var open: [Trial] = []
+        if counts.active + counts.requested > 0 {
+            open = try trials(try connection.execute(Self.openTrials, [studyID]), of: study)
+        }
+        let history: [Trial]
+        switch scope {
+        case .countsOnly: history = []
+        case .parameters: history = try trials(try connection.execute(Self.historyParameters, [studyID]), of: study)
+        case .finalMeasurements: history = try trials(try connection.execute(Self.historyFinal, [studyID]), of: study)
+        }
+        let snapshot = StudySnapshot(
+            study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },
+            requestedTrials: open.filter { $0.state == .requested }, history: history, now: now)
+        let plan = try planner(snapshot)
+        let openStates = Dictionary(open.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+
+        if plan.requeue.isEmpty == false {
+            let reasons = plan.requeue.map { id in
+                TrialRules.requeueReason(worker: openStates[id]?.worker, retry: (openStates[id]?.retryCount ?? 0) + 1)
+            }
+            let changed = try connection.execute(Self.requeue, [studyID, Self.arrayLiteral(plan.requeue), Self.arrayLiteral(reasons)])
+            try checkChanged(changed, asked: plan.requeue, expected: .active, study: study, openStates: openStates)
+            try connection.execute(Self.deleteRequeuedMeasurements, [studyID, Self.arrayLiteral(plan.requeue)])
+        }
+        if plan.fail.isEmpty == false {
+            let failures = plan.fail.sorted { $0.key < $1.key }
+            let changed = try connection.execute(Self.fail, [
+                studyID, Self.arrayLiteral(failures.map(\.key)), Self.arrayLiteral(failures.map(\.value)), Self.timestamp(now),
+            ])
+            try checkChanged(changed, asked: failures.map(\.key), expected: .active, study: study, openStates: openStates)
+        }
+        var assigned: [Trial] = []
+        if plan.assignRequested.isEmpty == false {
+            let changed = try connection.execute(Self.assignRequested, [
+                studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt), Self.timestamp(now),
+            ])
+            try checkChanged(changed, asked: plan.assignRequested, expected: .requested, study: study, openStates: openStates)
+            let byID = Dictionary(try trials(changed, of: study).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            assigned = plan.assignRequested.compactMap { byID[$0] }.map { trial in
+                var trial = trial
+                trial.measurements = []
+                return trial
+            }
+        }
+        let created = try insertTrials(
+            plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now)
+        if let change = plan.studyState {
+            try connection.execute(Self.updateStudyState, [studyID, change.state.rawValue, change.reason])
+        }
+        return assigned + created
+    }
+
+    /// Explains a plan entry that matched no row. A trial that was open in the snapshot and has ended since (its
+    /// worker finished it while the planner ran; finishing does not wait for the study lock) is simply left alone;
+    /// anything else is a planner asking for an impossible change.
+    private func checkChanged(
+        _ result: PostgresResult, asked: [Int], expected: TrialState, study: StoredStudy, openStates: [Int: Trial]
+    ) throws {
+        guard result.rowCount < Set(asked).count else { return }
+        let changed = Set((0..<result.rowCount).compactMap { result.int($0, 0) })
+        for id in asked where changed.contains(id) == false {
+            guard let current = try loadTrial(study: study.study.name, id: id).trial else {
+                throw StoreError.trialNotFound(study: study.study.name, trial: id)
+            }
+            if openStates[id]?.state == expected, current.state.isTerminal { continue }
+            throw StoreError.trialNotActive(study: study.study.name, trial: id, state: current.state)
+        }
+    }
+}
