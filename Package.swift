@@ -64,7 +64,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "PostgresStoreBenchmark",
+            dependencies: ["AugurCore", "AugurStorage"],
+            path: "Benchmarks/PostgresStoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurCore", "AugurStorage"], swiftSettings: strictSettings),
     ]
 )

@@ -15,6 +15,8 @@ final class PostgresResult {
 
     var rowCount: Int { Int(PQntuples(handle)) }
 
+    var columnCount: Int { Int(PQnfields(handle)) }
+
     /// The text of the value at `row`, `column`, or `nil` for SQL NULL.
     func string(_ row: Int, _ column: Int) -> String? {
         guard PQgetisnull(handle, Int32(row), Int32(column)) == 0, let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
