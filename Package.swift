@@ -64,16 +64,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Tests (mirroring Sources)
+        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurStorageTests", dependencies: ["AugurCore", "AugurStorage"], swiftSettings: strictSettings),
+
         // MARK: Benchmarks
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["AugurStorage"],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "PostgresStoreBenchmark",
             dependencies: ["AugurCore", "AugurStorage"],
             path: "Benchmarks/PostgresStoreBenchmark",
             swiftSettings: strictSettings
         ),
-
-        // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurStorageTests", dependencies: ["AugurCore", "AugurStorage"], swiftSettings: strictSettings),
     ]
 )

@@ -44,11 +44,29 @@ final class PostgresConnectionPool: Sendable {
     func perform<Value: Sendable>(_ work: PostgresWork, _ body: @escaping @Sendable (PostgresConnection) throws -> Value) async throws -> Value {
         let slot = await acquire()
         defer { release(slot) }
+        let pending = PendingWork(body)
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.runWithRetry(work, slot: slot, body) })
+                let result = self.run(pending, work, slot: slot)
+                continuation.resume(with: result)
             }
         }
+    }
+
+    /// Holds the work so that the dispatch block can drop it before resuming the caller: `assignTrials` passes a
+    /// planner that must not outlive its call (`withoutActuallyEscaping` checks).
+    private final class PendingWork<Value>: @unchecked Sendable {
+        var body: ((PostgresConnection) throws -> Value)?
+
+        init(_ body: @escaping (PostgresConnection) throws -> Value) {
+            self.body = body
+        }
+    }
+
+    private func run<Value>(_ pending: PendingWork<Value>, _ work: PostgresWork, slot: Slot) -> Result<Value, any Error> {
+        guard let body = pending.body else { return .failure(StoreError.database("internal error: work ran twice")) }
+        pending.body = nil
+        return Result { try runWithRetry(work, slot: slot, body) }
     }
 
     /// Runs `body` on the calling thread with a fresh connection and no retries: for the store's initializer, which

@@ -1,0 +1,219 @@
+import CSQLite
+import Foundation
+
+/// One sqlite3 connection with a cache of prepared statements.
+///
+/// Not thread-safe by itself: `SQLiteStudyStore` confines each connection to its own serial executor. Every value
+/// reaches SQL through a bound parameter; the SQL texts are constants of this module.
+final class SQLiteConnection {
+    /// The path as given (`:memory:` for an in-memory database), named in error messages.
+    let path: String
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+    private var transactionDepth = 0
+
+    /// How long a statement waits for another connection's lock before giving up.
+    static let busyTimeoutMilliseconds: Int32 = 10_000
+
+    /// Opens (creating if needed) the database at `path` and configures it for shared, multi-process use.
+    /// Throws `StoreError.connection` with a sentence naming the path when the file cannot be opened.
+    init(path: String) throws(StoreError) {
+        self.path = path
+        if path != ":memory:" {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                throw .connection(
+                    "cannot open the SQLite database '\(path)': the directory '\(directory)' does not exist; create it or choose another --database path")
+            }
+        }
+        var opened: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        let status = sqlite3_open_v2(path, &opened, flags, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(status))
+            sqlite3_close_v2(opened)
+            throw .connection(Self.openFailure(path: path, message: message, code: status))
+        }
+        handle = opened
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
+        do {
+            // The first statements are where a file that is not a database, or one we may not write, shows up.
+            if path != ":memory:" {
+                try execute("PRAGMA journal_mode = WAL")
+                try execute("PRAGMA synchronous = NORMAL")
+            }
+            try execute("PRAGMA foreign_keys = ON")
+        } catch {
+            let message = String(cString: sqlite3_errmsg(handle))
+            let code = sqlite3_errcode(handle)
+            sqlite3_close_v2(handle)
+            throw .connection(Self.openFailure(path: path, message: message, code: code))
+        }
+    }
+
+    deinit {
+        for statement in statements.values {
+            sqlite3_finalize(statement)
+        }
+        sqlite3_close_v2(handle)
+    }
+
+    private static func openFailure(path: String, message: String, code: Int32) -> String {
+        switch code & 0xFF {
+        case SQLITE_NOTADB:
+            "'\(path)' is not an SQLite database (\(message)); pass the path of an Augur database or of a new file"
+        case SQLITE_PERM, SQLITE_READONLY, SQLITE_AUTH:
+            "cannot write the SQLite database '\(path)' (\(message)); check the file's and its directory's permissions"
+        case SQLITE_CANTOPEN:
+            "cannot open the SQLite database '\(path)' (\(message)); check that its directory exists and is writable"
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            "the SQLite database '\(path)' stayed locked by another process for more than \(busyTimeoutMilliseconds / 1000) s (\(message))"
+        default:
+            "cannot open the SQLite database '\(path)' (\(message), SQLite code \(code))"
+        }
+    }
+
+    /// The error for the connection's last failed call.
+    private func failure(_ code: Int32, _ sql: String) -> StoreError {
+        let message = String(cString: sqlite3_errmsg(handle))
+        switch code & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return .database(
+                "'\(path)' stayed locked by another connection for more than \(Self.busyTimeoutMilliseconds / 1000) s (\(message)); retry, or look for a process holding a long transaction")
+        case SQLITE_READONLY, SQLITE_PERM:
+            return .database("'\(path)' cannot be written (\(message)); check the file's permissions")
+        case SQLITE_FULL:
+            return .database("the disk holding '\(path)' is full (\(message))")
+        default:
+            let statement = sql.split(separator: "\n").first.map(String.init) ?? sql
+            return .database("\(message) (SQLite code \(code)) in: \(statement)")
+        }
+    }
+
+    // MARK: Statements
+
+    /// Runs SQL text without parameters (schema changes, pragmas, transaction control).
+    func execute(_ sql: String) throws(StoreError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        sqlite3_free(errorMessage)
+        guard status == SQLITE_OK else { throw failure(status, sql) }
+    }
+
+    private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else { throw failure(status, sql) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ values: [SQLiteValue], to statement: OpaquePointer, sql: String) throws(StoreError) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch value {
+            case .null: status = sqlite3_bind_null(statement, index)
+            case .integer(let x): status = sqlite3_bind_int64(statement, index, x)
+            case .real(let x): status = sqlite3_bind_double(statement, index, x)
+            case .text(let s): status = sqlite3_bind_text(statement, index, s, -1, augur_sqlite_transient())
+            }
+            guard status == SQLITE_OK else { throw failure(status, sql) }
+        }
+    }
+
+    /// Runs a statement for every row it yields, passing the row to `body`.
+    func forEachRow(_ sql: String, _ values: [SQLiteValue] = [], _ body: (SQLiteRow) throws -> Void) throws {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(values, to: statement, sql: sql)
+        while true {
+            let status = sqlite3_step(statement)
+            switch status {
+            case SQLITE_ROW: try body(SQLiteRow(handle: statement))
+            case SQLITE_DONE: return
+            default: throw failure(status, sql)
+            }
+        }
+    }
+
+    /// The rows a query yields, each mapped by `transform`.
+    func query<T>(_ sql: String, _ values: [SQLiteValue] = [], _ transform: (SQLiteRow) throws -> T) throws -> [T] {
+        var rows: [T] = []
+        try forEachRow(sql, values) { row in rows.append(try transform(row)) }
+        return rows
+    }
+
+    /// The first row a query yields, mapped by `transform`, or `nil` if it yields none.
+    func queryFirst<T>(_ sql: String, _ values: [SQLiteValue] = [], _ transform: (SQLiteRow) throws -> T) throws -> T? {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(values, to: statement, sql: sql)
+        let status = sqlite3_step(statement)
+        switch status {
+        case SQLITE_ROW: return try transform(SQLiteRow(handle: statement))
+        case SQLITE_DONE: return nil
+        default: throw failure(status, sql)
+        }
+    }
+
+    /// Runs a statement that yields no rows; returns how many rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
+        try forEachRow(sql, values) { _ in }
+        return Int(sqlite3_changes(handle))
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a transaction that takes the database's write lock up front (`BEGIN IMMEDIATE`, waiting up to
+    /// the busy timeout for other processes), so that what `body` reads stays true until it commits. Rolls back if
+    /// `body` throws. Nested calls join the outer transaction.
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        if transactionDepth > 0 {
+            return try body()
+        }
+        try execute("BEGIN IMMEDIATE")
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if sqlite3_get_autocommit(handle) == 0 {
+                try? execute("ROLLBACK")
+            }
+            throw error
+        }
+    }
+
+    /// Runs `body` in a read transaction, so that its several queries see one snapshot of the database.
+    func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        if transactionDepth > 0 {
+            return try body()
+        }
+        try execute("BEGIN DEFERRED")
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if sqlite3_get_autocommit(handle) == 0 {
+                try? execute("ROLLBACK")
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import AugurCore
+import Foundation
+
+extension SQLiteDatabase {
+    func createStudy(_ spec: StudySpec) throws -> Study {
+        let specText = try StoreCoding.encodeSpec(spec)
+        return try connection.writeTransaction {
+            // The write lock is held from BEGIN IMMEDIATE, so nobody can take the name between this check and the insert.
+            if try storedStudy(named: spec.name) != nil { throw StoreError.studyExists(spec.name) }
+            let now = Date()
+            try connection.run(
+                """
+                INSERT INTO studies (name, spec, state, state_reason, objective_metric, goal, created_at, updated_at)
+                VALUES (?, ?, ?, NULL, ?, ?, ?, ?)
+                """,
+                [
+                    .text(spec.name), .text(specText), .text(StudyState.active.rawValue), .text(spec.objective.metric),
+                    .text(spec.objective.goal.rawValue), SQLiteValue(now), SQLiteValue(now),
+                ])
+            return try requireStudy(named: spec.name).study
+        }
+    }
+
+    func study(named name: String) throws -> Study? {
+        try storedStudy(named: name)?.study
+    }
+
+    func studySummaries() throws -> [StudySummary] {
+        try connection.readTransaction {
+            let studies = try connection.query("SELECT \(Self.studyColumns) FROM studies ORDER BY id") { try storedStudy($0) }
+            var counts: [Int64: TrialCounts] = [:]
+            try connection.forEachRow("SELECT study_id, state, COUNT(*) FROM trials GROUP BY study_id, state") { row in
+                if let state = TrialState(rawValue: row.text(1) ?? "") {
+                    counts[row.int64(0), default: TrialCounts()][state] = row.int(2)
+                }
+            }
+            var best: [Int64: Double] = [:]
+            try connection.forEachRow(
+                """
+                SELECT s.id,
+                       CASE s.goal
+                           WHEN 'minimize' THEN (SELECT MIN(objective_value) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                           ELSE (SELECT MAX(objective_value) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                       END
+                FROM studies s
+                """
+            ) { row in
+                if let value = row.double(1) { best[row.int64(0)] = value }
+            }
+            return studies.map { stored in
+                StudySummary(study: stored.study, counts: counts[stored.id] ?? TrialCounts(), bestValue: best[stored.id])
+            }
+        }
+    }
+
+    func deleteStudy(named name: String) throws {
+        try connection.writeTransaction {
+            let stored = try requireStudy(named: name)
+            // Children first: one indexed range delete each instead of a cascade per trial.
+            for table in ["measurements", "trial_parameters", "trials"] {
+                try connection.run("DELETE FROM \(table) WHERE study_id = ?", [.integer(stored.id)])
+            }
+            try connection.run("DELETE FROM studies WHERE id = ?", [.integer(stored.id)])
+        }
+    }
+
+    func setStudyState(_ name: String, to state: StudyState, reason: String?) throws {
+        let changed = try connection.run(
+            "UPDATE studies SET state = ?, state_reason = ?, updated_at = ? WHERE name = ?",
+            [.text(state.rawValue), SQLiteValue(reason), SQLiteValue(Date()), .text(name)])
+        if changed == 0 { throw StoreError.studyNotFound(name) }
+    }
+}

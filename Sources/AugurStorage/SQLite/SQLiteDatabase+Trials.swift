@@ -1,0 +1,164 @@
+import AugurCore
+import Foundation
+
+extension SQLiteDatabase {
+    func requestTrial(study name: String, parameters: ParameterAssignment) throws -> Trial {
+        try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            let id = try nextTrialID(studyID: study.id)
+            try insertTrial(id, studyID: study.id, parameters: parameters, state: .requested, now: Date(), worker: nil, leaseExpiresAt: nil)
+            guard let trial = try loadTrial(id, of: study) else { throw StoreError.trialNotFound(study: name, trial: id) }
+            return trial
+        }
+    }
+
+    func trial(study name: String, id: Int) throws -> Trial? {
+        try connection.readTransaction {
+            try loadTrial(id, of: try requireStudy(named: name))
+        }
+    }
+
+    func trialCounts(study name: String) throws -> TrialCounts {
+        try connection.readTransaction {
+            try counts(studyID: try requireStudy(named: name).id)
+        }
+    }
+
+    func trials(study name: String, query: TrialQuery) throws -> [Trial] {
+        try connection.readTransaction {
+            let study = try requireStudy(named: name)
+            var filter = "study_id = ?"
+            var values: [SQLiteValue] = [.integer(study.id)]
+            if let states = query.states {
+                // A fixed order keeps the SQL text, and so the cached statement, the same for the same set.
+                let ordered = TrialState.allCases.filter(states.contains)
+                if ordered.isEmpty { return [] }
+                filter += " AND state IN (" + ordered.map { _ in "?" }.joined(separator: ", ") + ")"
+                values += ordered.map { .text($0.rawValue) }
+            }
+            let limit = query.limit.map { max($0, 0) }
+            let offset = max(query.offset, 0)
+            var trials: [Trial]
+            switch query.order {
+            case .id:
+                trials = try connection.query(
+                    "SELECT \(Self.trialColumns) FROM trials WHERE \(filter) ORDER BY trial_id LIMIT ? OFFSET ?",
+                    values + [SQLiteValue(limit ?? -1), SQLiteValue(offset)]
+                ) { try trial($0, of: study) }
+            case .objective:
+                trials = try trialsByObjective(of: study, filter: filter, values: values, limit: limit, offset: offset)
+            case .metric(let metric, let goal):
+                let direction = goal == .minimize ? "ASC" : "DESC"
+                trials = try connection.query(
+                    """
+                    SELECT \(Self.trialColumns), json_extract(final_measurement, ?) AS sort_value FROM trials WHERE \(filter)
+                    ORDER BY sort_value IS NULL, sort_value \(direction), trial_id LIMIT ? OFFSET ?
+                    """,
+                    [.text(Self.metricPath(metric))] + values + [SQLiteValue(limit ?? -1), SQLiteValue(offset)]
+                ) { try trial($0, of: study) }
+            }
+            if query.includeMeasurements {
+                try attachMeasurements(to: &trials, studyID: study.id)
+            }
+            return trials
+        }
+    }
+
+    /// The JSON path of a metric inside a stored final measurement; the name is quoted so that any characters work.
+    static func metricPath(_ metric: String) -> String {
+        let escaped = metric.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "$.metrics.\"\(escaped)\""
+    }
+
+    /// Best objective value first, trials without one last (by id). Split into two queries so that the ranked part
+    /// walks the `(study_id, state, objective_value)` index instead of sorting the study: the best trial of a
+    /// 100,000-trial study is one index probe.
+    private func trialsByObjective(
+        of study: StoredStudy, filter: String, values: [SQLiteValue], limit: Int?, offset: Int
+    ) throws -> [Trial] {
+        let direction = study.study.spec.objective.goal == .minimize ? "ASC" : "DESC"
+        var ranked = try connection.query(
+            """
+            SELECT \(Self.trialColumns) FROM trials WHERE \(filter) AND objective_value IS NOT NULL
+            ORDER BY objective_value \(direction), trial_id LIMIT ? OFFSET ?
+            """,
+            values + [SQLiteValue(limit ?? -1), SQLiteValue(offset)]
+        ) { try trial($0, of: study) }
+        if let limit, ranked.count >= limit { return ranked }
+        let rankedCount: Int
+        if ranked.isEmpty && offset > 0 {
+            rankedCount = try connection.queryFirst(
+                "SELECT COUNT(*) FROM trials WHERE \(filter) AND objective_value IS NOT NULL", values) { $0.int(0) } ?? 0
+        } else {
+            rankedCount = offset + ranked.count
+        }
+        let unranked = try connection.query(
+            "SELECT \(Self.trialColumns) FROM trials WHERE \(filter) AND objective_value IS NULL ORDER BY trial_id LIMIT ? OFFSET ?",
+            values + [SQLiteValue(limit.map { $0 - ranked.count } ?? -1), SQLiteValue(max(offset - rankedCount, 0))]
+        ) { try trial($0, of: study) }
+        ranked += unranked
+        return ranked
+    }
+
+    func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) throws {
+        let metrics = try StoreCoding.encodeMetrics(measurement.metrics)
+        try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            let current = try trialState(id, of: study)
+            guard current.state == .active else { throw StoreError.trialNotActive(study: name, trial: id, state: current.state) }
+            let now = Date()
+            try connection.run(
+                """
+                INSERT INTO measurements (study_id, trial_id, seq, step, elapsed_seconds, metrics, created_at)
+                VALUES (?1, ?2, (SELECT COALESCE(MAX(seq) + 1, 0) FROM measurements WHERE study_id = ?1 AND trial_id = ?2), ?3, ?4, ?5, ?6)
+                """,
+                [.integer(study.id), SQLiteValue(id), SQLiteValue(measurement.step), SQLiteValue(measurement.elapsedSeconds), .text(metrics), SQLiteValue(now)])
+            if let leaseExpiresAt {
+                try connection.run(
+                    "UPDATE trials SET lease_expires_at = ? WHERE study_id = ? AND trial_id = ?",
+                    [SQLiteValue(leaseExpiresAt), .integer(study.id), SQLiteValue(id)])
+            }
+        }
+    }
+
+    func renewLease(study name: String, trial id: Int, worker: String, until: Date) throws {
+        try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            let current = try trialState(id, of: study)
+            guard current.state == .active else { throw StoreError.trialNotActive(study: name, trial: id, state: current.state) }
+            guard current.worker == worker else { throw StoreError.notOwner(study: name, trial: id, owner: current.worker) }
+            try connection.run(
+                "UPDATE trials SET lease_expires_at = ? WHERE study_id = ? AND trial_id = ?",
+                [SQLiteValue(until), .integer(study.id), SQLiteValue(id)])
+        }
+    }
+
+    func finishTrial(study name: String, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) throws -> Trial {
+        guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: name, trial: id, state: state) }
+        let finalText = try finalMeasurement.map { (measurement) throws(StoreError) in try StoreCoding.encodeMeasurement(measurement) }
+        return try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            let current = try trialState(id, of: study)
+            switch current.state {
+            case .active, .requested:
+                try connection.run(
+                    """
+                    UPDATE trials SET state = ?, final_measurement = ?, objective_value = ?, status_reason = ?, ended_at = ?,
+                           lease_expires_at = NULL
+                    WHERE study_id = ? AND trial_id = ?
+                    """,
+                    [
+                        .text(state.rawValue), SQLiteValue(finalText),
+                        SQLiteValue(TrialRules.objectiveValue(of: finalMeasurement, objective: study.study.spec.objective)),
+                        SQLiteValue(reason), SQLiteValue(Date()), .integer(study.id), SQLiteValue(id),
+                    ])
+            case state:
+                break  // A retried report of the same outcome.
+            default:
+                throw StoreError.trialNotActive(study: name, trial: id, state: current.state)
+            }
+            guard let trial = try loadTrial(id, of: study) else { throw StoreError.trialNotFound(study: name, trial: id) }
+            return trial
+        }
+    }
+}

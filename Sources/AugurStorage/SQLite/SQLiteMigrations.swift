@@ -1,0 +1,145 @@
+/// The SQLite schema as an ordered list of migrations; `augur_schema.version` counts how many have been applied.
+///
+/// A migration is never edited once released: changes go into a new entry at the end. The tables and columns are
+/// the ones PostgreSQL uses too (docs/storage.md describes them).
+enum SQLiteMigrations {
+    /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
+    static let all: [[String]] = [
+        // 1: studies, trials, measurements, flattened parameters, and the views for plain-SQL reporting.
+        [
+            """
+            CREATE TABLE studies (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                spec TEXT NOT NULL,
+                state TEXT NOT NULL,
+                state_reason TEXT,
+                objective_metric TEXT NOT NULL,
+                goal TEXT NOT NULL CHECK (goal IN ('minimize', 'maximize')),
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE trials (
+                study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                trial_id INTEGER NOT NULL,
+                parameters TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                started_at REAL,
+                ended_at REAL,
+                worker TEXT,
+                lease_expires_at REAL,
+                retry_count INTEGER NOT NULL DEFAULT 0,
+                final_measurement TEXT,
+                objective_value REAL,
+                status_reason TEXT,
+                PRIMARY KEY (study_id, trial_id)
+            )
+            """,
+            "CREATE INDEX trials_by_state ON trials (study_id, state)",
+            "CREATE INDEX trials_by_state_objective ON trials (study_id, state, objective_value)",
+            // Ranks trials of every state by objective (`augur trials --order objective` without a state filter).
+            "CREATE INDEX trials_by_objective ON trials (study_id, objective_value)",
+            """
+            CREATE TABLE measurements (
+                study_id INTEGER NOT NULL,
+                trial_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                step INTEGER NOT NULL,
+                elapsed_seconds REAL,
+                metrics TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                PRIMARY KEY (study_id, trial_id, seq),
+                FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE trial_parameters (
+                study_id INTEGER NOT NULL,
+                trial_id INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value_number REAL,
+                value_text TEXT,
+                PRIMARY KEY (study_id, trial_id, name),
+                FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX trial_parameters_by_name ON trial_parameters (study_id, name, value_number)",
+            """
+            CREATE VIEW trial_results AS
+            SELECT s.name AS study,
+                   t.trial_id,
+                   t.state,
+                   t.objective_value,
+                   t.parameters,
+                   json_extract(t.final_measurement, '$.metrics') AS final_metrics,
+                   t.retry_count,
+                   t.status_reason,
+                   t.worker,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', t.started_at, 'unixepoch') AS started_at,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', t.ended_at, 'unixepoch') AS ended_at,
+                   t.ended_at - t.started_at AS duration_seconds
+            FROM trials t JOIN studies s ON s.id = t.study_id
+            """,
+            """
+            CREATE VIEW study_overview AS
+            SELECT s.name AS study,
+                   s.state,
+                   s.state_reason,
+                   s.objective_metric,
+                   s.goal,
+                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id) AS trials,
+                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'ACTIVE') AS active,
+                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED') AS completed,
+                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'FAILED') AS failed,
+                   CASE s.goal
+                       WHEN 'minimize' THEN (SELECT MIN(objective_value) FROM trials t
+                                             WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                       ELSE (SELECT MAX(objective_value) FROM trials t
+                             WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                   END AS best_value,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at, 'unixepoch') AS created_at
+            FROM studies s
+            """,
+        ]
+    ]
+
+    /// The schema version this build writes and understands.
+    static var latestVersion: Int { all.count }
+
+    /// Brings the database to `latestVersion`, applying the missing migrations in order in one write transaction.
+    /// Throws `StoreError.schemaTooNew` for a database written by a newer Augur.
+    static func migrate(_ connection: SQLiteConnection) throws {
+        // Most opens find the schema current; check without taking the write lock first.
+        if let version = try currentVersion(connection) {
+            if version > latestVersion { throw StoreError.schemaTooNew(found: version, supported: latestVersion) }
+            if version == latestVersion { return }
+        }
+        try connection.writeTransaction {
+            try connection.execute("CREATE TABLE IF NOT EXISTS augur_schema (version INTEGER NOT NULL)")
+            var version = try connection.queryFirst("SELECT version FROM augur_schema") { $0.int(0) }
+            if version == nil {
+                try connection.run("INSERT INTO augur_schema (version) VALUES (0)")
+                version = 0
+            }
+            let found = version ?? 0
+            if found > latestVersion { throw StoreError.schemaTooNew(found: found, supported: latestVersion) }
+            for migration in all[found...] {
+                for statement in migration {
+                    try connection.execute(statement)
+                }
+            }
+            try connection.run("UPDATE augur_schema SET version = ?", [SQLiteValue(latestVersion)])
+        }
+    }
+
+    /// The version recorded in the database, or `nil` for a database without Augur tables.
+    static func currentVersion(_ connection: SQLiteConnection) throws -> Int? {
+        let hasTable = try connection.queryFirst(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'augur_schema'") { _ in true } ?? false
+        guard hasTable else { return nil }
+        return try connection.queryFirst("SELECT version FROM augur_schema") { $0.int(0) }
+    }
+}

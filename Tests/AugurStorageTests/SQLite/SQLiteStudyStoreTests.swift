@@ -1,0 +1,154 @@
+import AugurCore
+import Foundation
+import Testing
+
+@testable import AugurStorage
+
+/// What only the SQLite store promises: a shared file, its schema and its SQL-facing tables and views.
+@Suite("SQLiteStudyStore")
+struct SQLiteStudyStoreTests {
+    @Test func storesOnOneFileAssignConcurrentlyWithoutDuplicates() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "shared.sqlite")
+        let stores = [try SQLiteStudyStore(path: path), try SQLiteStudyStore(path: path)]
+        _ = try await stores[0].createStudy(testSpec())
+        let budget = 30
+        let assigned = try await withThrowingTaskGroup(of: [Trial].self) { group in
+            for task in 0..<48 {
+                let store = stores[task % 2]
+                group.addTask {
+                    try await store.assignTrials(study: "study", worker: "w\(task)", leaseExpiresAt: nil, history: .parameters) { snapshot in
+                        // The history must agree with the counts, or another connection's write slipped in.
+                        guard snapshot.history.count == snapshot.counts.total, snapshot.counts.total < budget else { return AssignmentPlan() }
+                        return AssignmentPlan(create: [testPoint(snapshot.counts.total)])
+                    }
+                }
+            }
+            var all: [Trial] = []
+            for try await trials in group { all += trials }
+            return all
+        }
+        #expect(assigned.count == budget)
+        #expect(Set(assigned.map(\.id)) == Set(1...budget))
+        #expect(Set(assigned.map(\.parameters)).count == budget)
+        #expect(try await stores[1].trialCounts(study: "study").active == budget)
+    }
+
+    @Test func reopeningAFileKeepsEverything() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        do {
+            let store = try SQLiteStudyStore(path: path)
+            _ = try await store.createStudy(testSpec())
+            try await store.createTrials(2, in: "study")
+            try await store.complete(1, in: "study", loss: 0.5)
+        }
+        let reopened = try SQLiteStudyStore(path: path)
+        #expect(try await reopened.trialCounts(study: "study").completed == 1)
+        #expect(try await reopened.trial(study: "study", id: 1)?.finalValue(of: "loss") == 0.5)
+        let connection = try SQLiteConnection(path: path)
+        #expect(try SQLiteMigrations.currentVersion(connection) == SQLiteStudyStore.schemaVersion)
+    }
+
+    @Test func refusesADatabaseFromANewerAugur() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        _ = try SQLiteStudyStore(path: path)
+        try SQLiteConnection(path: path).run("UPDATE augur_schema SET version = 99")
+        #expect(throws: StoreError.schemaTooNew(found: 99, supported: SQLiteStudyStore.schemaVersion)) {
+            _ = try SQLiteStudyStore(path: path)
+        }
+    }
+
+    @Test func explainsFilesItCannotOpen() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let missing = directory.path(for: "no/such/dir/augur.sqlite")
+        let missingError = #expect(throws: StoreError.self) { _ = try SQLiteStudyStore(path: missing) }
+        guard case .connection(let message) = missingError else {
+            Issue.record("expected a connection error, got \(String(describing: missingError))")
+            return
+        }
+        #expect(message.contains(missing))
+        #expect(message.contains("does not exist"))
+
+        let garbage = directory.path(for: "notes.txt")
+        try Data(String(repeating: "not a database at all. ", count: 100).utf8).write(to: URL(fileURLWithPath: garbage))
+        let garbageError = #expect(throws: StoreError.self) { _ = try SQLiteStudyStore(path: garbage) }
+        guard case .connection(let garbageMessage) = garbageError else {
+            Issue.record("expected a connection error, got \(String(describing: garbageError))")
+            return
+        }
+        #expect(garbageMessage.contains(garbage))
+        #expect(garbageMessage.contains("is not an SQLite database"))
+    }
+
+    @Test func filesUseWriteAheadLoggingAndForeignKeys() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        _ = try SQLiteStudyStore(path: path)
+        let connection = try SQLiteConnection(path: path)
+        #expect(try connection.queryFirst("PRAGMA journal_mode") { $0.text(0) } == "wal")
+        #expect(try connection.queryFirst("PRAGMA foreign_keys") { $0.int(0) } == 1)
+    }
+
+    @Test func flattensParametersAndServesTheViews() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        let store = try SQLiteStudyStore(path: path)
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(2, in: "study")
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(5))
+        try await store.complete(1, in: "study", loss: 0.25, accuracy: 0.75)
+
+        let connection = try SQLiteConnection(path: path)
+        let flattened = try connection.query(
+            "SELECT name, value_number, value_text FROM trial_parameters WHERE trial_id = 1 ORDER BY name"
+        ) { row in "\(row.text(0) ?? "")=\(row.double(1).map { String($0) } ?? row.text(2) ?? "null")" }
+        #expect(flattened == ["layers=1.0", "lr=0.001", "momentum=0.5", "optimizer=sgd"])
+        #expect(try connection.queryFirst("SELECT COUNT(DISTINCT trial_id) FROM trial_parameters") { $0.int(0) } == 3)
+
+        let result = try #require(
+            try connection.queryFirst(
+                "SELECT study, state, objective_value, final_metrics, retry_count, started_at, ended_at FROM trial_results WHERE trial_id = 1"
+            ) { row in (row.text(0), row.text(1), row.double(2), row.text(3), row.int(4), row.text(5), row.text(6)) })
+        #expect(result.0 == "study")
+        #expect(result.1 == "COMPLETED")
+        #expect(result.2 == 0.25)
+        #expect(result.3 == #"{"accuracy":0.75,"loss":0.25}"#)
+        #expect(result.4 == 0)
+        #expect(result.5?.hasSuffix("Z") == true)
+        #expect(result.6 != nil)
+        #expect(try connection.queryFirst("SELECT COUNT(*) FROM trial_results") { $0.int(0) } == 3)
+
+        let overview = try #require(
+            try connection.queryFirst("SELECT study, trials, active, completed, best_value FROM study_overview") { row in
+                (row.text(0), row.int(1), row.int(2), row.int(3), row.double(4))
+            })
+        #expect(overview.0 == "study")
+        #expect(overview.1 == 3 && overview.2 == 1 && overview.3 == 1)
+        #expect(overview.4 == 0.25)
+
+        try await store.deleteStudy(named: "study")
+        #expect(try connection.queryFirst("SELECT COUNT(*) FROM trial_parameters") { $0.int(0) } == 0)
+        #expect(try connection.queryFirst("SELECT COUNT(*) FROM measurements") { $0.int(0) } == 0)
+    }
+
+    @Test func theBestTrialQueryWalksAnIndex() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try SQLiteMigrations.migrate(connection)
+        let plan = try connection.query(
+            """
+            EXPLAIN QUERY PLAN SELECT trial_id FROM trials WHERE study_id = ? AND state IN (?) AND objective_value IS NOT NULL
+            ORDER BY objective_value ASC, trial_id LIMIT 1
+            """, [.integer(1), .text("COMPLETED")]
+        ) { $0.text(3) ?? "" }
+        #expect(plan.contains { $0.contains("trials_by_state_objective") })
+        #expect(!plan.contains { $0.contains("USE TEMP B-TREE FOR ORDER BY") })
+    }
+}

@@ -1,0 +1,515 @@
+import AugurCore
+import AugurStorage
+import Foundation
+import Synchronization
+import Testing
+
+/// Every store implementation the contract runs against. Each factory opens a fresh, empty store per test.
+enum StoreFactories {
+    static let all: [StoreFactory] = [.sqliteFile, .sqliteMemory, .postgres]
+}
+
+/// The behaviour every `StudyStore` shares, written once and run against each implementation in `StoreFactories`.
+@Suite("StudyStore contract")
+struct StoreContractTests {
+    // MARK: Studies
+
+    @Test(arguments: StoreFactories.all)
+    func createsAndFindsStudies(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        let spec = testSpec("alpha")
+        let created = try await store.createStudy(spec)
+        #expect(created.spec == spec)
+        #expect(created.state == .active)
+        #expect(created.stateReason == nil)
+        #expect(try await store.study(named: "alpha") == created)
+        #expect(try await store.study(named: "missing") == nil)
+
+        _ = try await store.createStudy(testSpec("beta", goal: .maximize))
+        let summaries = try await store.studySummaries()
+        #expect(summaries.map(\.study.name) == ["alpha", "beta"])
+        #expect(summaries.allSatisfy { $0.counts == TrialCounts() && $0.bestValue == nil })
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func refusesDuplicateStudyNames(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        _ = try await handle.store.createStudy(testSpec("alpha"))
+        await #expect(throws: StoreError.studyExists("alpha")) {
+            _ = try await handle.store.createStudy(testSpec("alpha", goal: .maximize))
+        }
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func deletesStudiesWithEverythingInThem(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec("alpha"))
+        _ = try await store.createStudy(testSpec("beta"))
+        try await store.createTrials(3, in: "alpha")
+        try await store.createTrials(1, in: "beta")
+        try await store.addMeasurement(study: "alpha", trial: 1, measurement: TrialMeasurement(step: 1, metrics: ["loss": 1]), leaseExpiresAt: nil)
+        try await store.complete(2, in: "alpha", loss: 0.5)
+
+        try await store.deleteStudy(named: "alpha")
+        #expect(try await store.study(named: "alpha") == nil)
+        await #expect(throws: StoreError.studyNotFound("alpha")) { _ = try await store.trialCounts(study: "alpha") }
+        await #expect(throws: StoreError.studyNotFound("alpha")) { try await store.deleteStudy(named: "alpha") }
+        #expect(try await store.trialCounts(study: "beta").total == 1)
+
+        _ = try await store.createStudy(testSpec("alpha"))
+        #expect(try await store.trials(study: "alpha", query: TrialQuery()).isEmpty)
+        let first = try await store.createTrials(1, in: "alpha")
+        #expect(first.map(\.id) == [1])
+        #expect(first.first?.measurements == [])
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func changesStudyState(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec("alpha"))
+        try await store.setStudyState("alpha", to: .stopped, reason: "stopped by the user")
+        let study = try #require(try await store.study(named: "alpha"))
+        #expect(study.state == .stopped)
+        #expect(study.stateReason == "stopped by the user")
+        try await store.setStudyState("alpha", to: .active, reason: nil)
+        #expect(try await store.study(named: "alpha")?.stateReason == nil)
+        await #expect(throws: StoreError.studyNotFound("nope")) { try await store.setStudyState("nope", to: .stopped, reason: nil) }
+    }
+
+    // MARK: Assignment
+
+    @Test(arguments: StoreFactories.all)
+    func snapshotWithCountsOnly(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        let lease = Date(timeIntervalSince1970: 2_000_000_000)
+        try await store.createTrials(3, in: "study", worker: "w1", lease: lease)
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(10))
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(11))
+        try await store.complete(2, in: "study", loss: 0.25)
+
+        let snapshot = try #require(try await store.snapshot(of: "study", history: .countsOnly))
+        #expect(snapshot.study.name == "study")
+        #expect(snapshot.counts.active == 2)
+        #expect(snapshot.counts.requested == 2)
+        #expect(snapshot.counts.completed == 1)
+        #expect(snapshot.counts.total == 5)
+        #expect(snapshot.activeTrials.map(\.id) == [1, 3])
+        #expect(snapshot.activeTrials.allSatisfy { $0.worker == "w1" && sameInstant($0.leaseExpiresAt, lease) })
+        #expect(snapshot.requestedTrials.map(\.id) == [4, 5])
+        #expect(snapshot.requestedTrials.map(\.parameters) == [testPoint(10), testPoint(11)])
+        #expect(snapshot.history.isEmpty)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func snapshotWithParameterHistory(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(3, in: "study")
+        try await store.addMeasurement(study: "study", trial: 1, measurement: TrialMeasurement(step: 1, metrics: ["loss": 2]), leaseExpiresAt: nil)
+        try await store.complete(1, in: "study", loss: 0.5)
+
+        let snapshot = try #require(try await store.snapshot(of: "study", history: .parameters))
+        #expect(snapshot.history.map(\.id) == [1, 2, 3])
+        #expect(snapshot.history.map(\.parameters) == [testPoint(0), testPoint(1), testPoint(2)])
+        #expect(snapshot.history.map(\.state) == [.completed, .active, .active])
+        #expect(snapshot.history.allSatisfy { $0.measurements.isEmpty && $0.finalMeasurement == nil })
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func snapshotWithFinalMeasurements(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(2, in: "study")
+        try await store.addMeasurement(study: "study", trial: 1, measurement: TrialMeasurement(step: 1, metrics: ["loss": 2]), leaseExpiresAt: nil)
+        try await store.complete(1, in: "study", loss: 0.5, accuracy: 0.8)
+
+        let snapshot = try #require(try await store.snapshot(of: "study", history: .finalMeasurements))
+        #expect(snapshot.history.map(\.id) == [1, 2])
+        #expect(snapshot.history[0].finalMeasurement == TrialMeasurement(step: 10, elapsedSeconds: 1.5, metrics: ["loss": 0.5, "accuracy": 0.8]))
+        #expect(snapshot.history[1].finalMeasurement == nil)
+        #expect(snapshot.history.allSatisfy { $0.measurements.isEmpty })
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func appliesPlansInOrderAndReturnsAssignedTrials(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(3, in: "study", worker: "w1", lease: Date(timeIntervalSince1970: 1_000))
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(20))
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(21))
+        try await store.addMeasurement(study: "study", trial: 1, measurement: TrialMeasurement(step: 1, metrics: ["loss": 3]), leaseExpiresAt: nil)
+
+        let lease = Date(timeIntervalSince1970: 2_000_000_000)
+        let assigned = try await store.assignTrials(study: "study", worker: "w2", leaseExpiresAt: lease, history: .countsOnly) { _ in
+            AssignmentPlan(requeue: [1], fail: [2: "worker w1 vanished 3 times"], assignRequested: [5, 1], create: [testPoint(30), testPoint(31)])
+        }
+        #expect(assigned.map(\.id) == [5, 1, 6, 7])
+        #expect(assigned.allSatisfy { $0.state == .active && $0.worker == "w2" && sameInstant($0.leaseExpiresAt, lease) && $0.startedAt != nil })
+        #expect(assigned.map(\.parameters) == [testPoint(21), testPoint(0), testPoint(30), testPoint(31)])
+
+        let requeued = try #require(try await store.trial(study: "study", id: 1))
+        #expect(requeued.retryCount == 1)
+        #expect(requeued.measurements.isEmpty)
+        #expect(requeued.statusReason?.contains("retry 1") == true)
+
+        let failed = try #require(try await store.trial(study: "study", id: 2))
+        #expect(failed.state == .failed)
+        #expect(failed.statusReason == "worker w1 vanished 3 times")
+        #expect(failed.endedAt != nil)
+        #expect(failed.leaseExpiresAt == nil)
+
+        #expect(try await store.trial(study: "study", id: 3)?.worker == "w1")
+        #expect(try await store.trial(study: "study", id: 4)?.state == .requested)
+        let counts = try await store.trialCounts(study: "study")
+        #expect(counts.active == 5)
+        #expect(counts.requested == 1)
+        #expect(counts.failed == 1)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func requeuesRaiseTheRetryCount(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(2, in: "study", worker: "w1", lease: Date(timeIntervalSince1970: 1_000))
+        for round in 1...2 {
+            let assigned = try await store.assignTrials(study: "study", worker: "w9", leaseExpiresAt: nil, history: .countsOnly) { snapshot in
+                // Take back every ACTIVE trial, the way a planner does when leases have lapsed.
+                AssignmentPlan(requeue: snapshot.activeTrials.map(\.id))
+            }
+            #expect(assigned.isEmpty)
+            let trials = try await store.trials(study: "study", query: TrialQuery())
+            #expect(trials.allSatisfy { $0.state == .requested && $0.retryCount == round && $0.worker == nil && $0.leaseExpiresAt == nil })
+            let snapshot = try #require(try await store.snapshot(of: "study", history: .countsOnly))
+            #expect(snapshot.requestedTrials.map(\.id) == [1, 2])
+            _ = try await store.assignTrials(study: "study", worker: "w\(round)", leaseExpiresAt: nil, history: .countsOnly) { snapshot in
+                AssignmentPlan(assignRequested: snapshot.requestedTrials.map(\.id))
+            }
+        }
+        #expect(try await store.trial(study: "study", id: 2)?.worker == "w2")
+        #expect(try await store.trial(study: "study", id: 2)?.retryCount == 2)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func plansChangeTheStudyState(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        let assigned = try await store.assignTrials(study: "study", worker: "w1", leaseExpiresAt: nil, history: .parameters) { _ in
+            AssignmentPlan(studyState: (.completed, "the grid is exhausted"))
+        }
+        #expect(assigned.isEmpty)
+        let study = try #require(try await store.study(named: "study"))
+        #expect(study.state == .completed)
+        #expect(study.stateReason == "the grid is exhausted")
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func failedPlansChangeNothing(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(1, in: "study")
+        await #expect(throws: PlannerFailure()) {
+            _ = try await store.assignTrials(study: "study", worker: "w1", leaseExpiresAt: nil, history: .countsOnly) { _ in
+                throw PlannerFailure()
+            }
+        }
+        // The creation and the state change come before the bad id is found; both must be rolled back.
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 99)) {
+            _ = try await store.assignTrials(study: "study", worker: "w1", leaseExpiresAt: nil, history: .countsOnly) { _ in
+                AssignmentPlan(fail: [1: "gone"], assignRequested: [99], create: [testPoint(5)], studyState: (.failed, "no"))
+            }
+        }
+        await #expect(throws: StoreError.trialNotActive(study: "study", trial: 1, state: .active)) {
+            _ = try await store.assignTrials(study: "study", worker: "w1", leaseExpiresAt: nil, history: .countsOnly) { _ in
+                AssignmentPlan(assignRequested: [1])
+            }
+        }
+        await #expect(throws: StoreError.studyNotFound("nope")) {
+            _ = try await store.createTrials(1, in: "nope")
+        }
+        let counts = try await store.trialCounts(study: "study")
+        #expect(counts.total == 1)
+        #expect(counts.active == 1)
+        #expect(try await store.study(named: "study")?.state == .active)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func concurrentAssignmentsRespectThePlannersBudget(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        let budget = 25
+        let assigned = try await withThrowingTaskGroup(of: [Trial].self) { group in
+            for task in 0..<40 {
+                group.addTask {
+                    try await store.assignTrials(study: "study", worker: "w\(task)", leaseExpiresAt: nil, history: .countsOnly) { snapshot in
+                        snapshot.counts.total < budget ? AssignmentPlan(create: [testPoint(snapshot.counts.total)]) : AssignmentPlan()
+                    }
+                }
+            }
+            var all: [Trial] = []
+            for try await trials in group { all += trials }
+            return all
+        }
+        #expect(assigned.count == budget)
+        #expect(Set(assigned.map(\.id)) == Set(1...budget))
+        #expect(try await store.trialCounts(study: "study").total == budget)
+    }
+
+    // MARK: Trials
+
+    @Test(arguments: StoreFactories.all)
+    func requestedTrialsWaitForAWorker(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(2, in: "study")
+        let requested = try await store.requestTrial(study: "study", parameters: testPoint(7))
+        #expect(requested.id == 3)
+        #expect(requested.state == .requested)
+        #expect(requested.parameters == testPoint(7))
+        #expect(requested.worker == nil && requested.startedAt == nil)
+        #expect(try await store.trial(study: "study", id: 3) == requested)
+        await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.requestTrial(study: "nope", parameters: testPoint(1)) }
+
+        let assigned = try await store.assignTrials(study: "study", worker: "w5", leaseExpiresAt: nil, history: .countsOnly) { snapshot in
+            AssignmentPlan(assignRequested: snapshot.requestedTrials.map(\.id))
+        }
+        #expect(assigned.map(\.id) == [3])
+        #expect(assigned.first?.worker == "w5")
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func measurementsKeepTheirOrderAndRenewTheLease(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        let lease = Date(timeIntervalSince1970: 1_900_000_000)
+        try await store.createTrials(2, in: "study", lease: lease)
+        let reported = (1...4).map { TrialMeasurement(step: $0 * 10, elapsedSeconds: Double($0), metrics: ["loss": 1 / Double($0), "accuracy": 0.1 * Double($0)]) }
+        for measurement in reported {
+            try await store.addMeasurement(study: "study", trial: 1, measurement: measurement, leaseExpiresAt: nil)
+        }
+        try await store.addMeasurement(study: "study", trial: 2, measurement: TrialMeasurement(metrics: ["loss": 9]), leaseExpiresAt: nil)
+        var trial = try #require(try await store.trial(study: "study", id: 1))
+        #expect(trial.measurements == reported)
+        #expect(sameInstant(trial.leaseExpiresAt, lease))
+
+        let renewed = Date(timeIntervalSince1970: 1_950_000_000)
+        let extra = TrialMeasurement(step: 50, metrics: ["loss": 0.1])
+        try await store.addMeasurement(study: "study", trial: 1, measurement: extra, leaseExpiresAt: renewed)
+        trial = try #require(try await store.trial(study: "study", id: 1))
+        #expect(trial.measurements == reported + [extra])
+        #expect(sameInstant(trial.leaseExpiresAt, renewed))
+        #expect(try await store.trial(study: "study", id: 2)?.measurements == [TrialMeasurement(metrics: ["loss": 9])])
+
+        try await store.complete(1, in: "study", loss: 0.1)
+        await #expect(throws: StoreError.trialNotActive(study: "study", trial: 1, state: .completed)) {
+            try await store.addMeasurement(study: "study", trial: 1, measurement: extra, leaseExpiresAt: nil)
+        }
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 42)) {
+            try await store.addMeasurement(study: "study", trial: 42, measurement: extra, leaseExpiresAt: nil)
+        }
+        await #expect(throws: StoreError.studyNotFound("nope")) {
+            try await store.addMeasurement(study: "nope", trial: 1, measurement: extra, leaseExpiresAt: nil)
+        }
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func onlyTheOwnerRenewsALease(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(1, in: "study", worker: "w1", lease: Date(timeIntervalSince1970: 1_000))
+        let until = Date(timeIntervalSince1970: 1_999_999_999)
+        try await store.renewLease(study: "study", trial: 1, worker: "w1", until: until)
+        #expect(sameInstant(try await store.trial(study: "study", id: 1)?.leaseExpiresAt, until))
+        await #expect(throws: StoreError.notOwner(study: "study", trial: 1, owner: "w1")) {
+            try await store.renewLease(study: "study", trial: 1, worker: "w2", until: until)
+        }
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 2)) {
+            try await store.renewLease(study: "study", trial: 2, worker: "w1", until: until)
+        }
+        try await store.complete(1, in: "study", loss: 1)
+        await #expect(throws: StoreError.trialNotActive(study: "study", trial: 1, state: .completed)) {
+            try await store.renewLease(study: "study", trial: 1, worker: "w1", until: until)
+        }
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func finishingIsIdempotentForTheSameOutcome(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(2, in: "study", lease: Date(timeIntervalSince1970: 1_900_000_000))
+        let final = TrialMeasurement(step: 3, elapsedSeconds: 12.5, metrics: ["loss": 0.125, "accuracy": 0.9])
+        let finished = try await store.finishTrial(study: "study", trial: 1, state: .completed, finalMeasurement: final, reason: nil)
+        #expect(finished.state == .completed)
+        #expect(finished.finalMeasurement == final)
+        #expect(finished.finalValue(of: "loss") == 0.125)
+        #expect(finished.endedAt != nil)
+        #expect(finished.leaseExpiresAt == nil)
+        #expect(finished.worker == "w1")
+        #expect(try await store.trial(study: "study", id: 1) == finished)
+
+        let again = try await store.finishTrial(study: "study", trial: 1, state: .completed, finalMeasurement: final, reason: nil)
+        #expect(again == finished)
+        await #expect(throws: StoreError.trialNotActive(study: "study", trial: 1, state: .completed)) {
+            _ = try await store.finishTrial(study: "study", trial: 1, state: .failed, finalMeasurement: nil, reason: "late failure")
+        }
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 9)) {
+            _ = try await store.finishTrial(study: "study", trial: 9, state: .completed, finalMeasurement: nil, reason: nil)
+        }
+        await #expect(throws: StoreError.self) {
+            _ = try await store.finishTrial(study: "study", trial: 2, state: .active, finalMeasurement: nil, reason: nil)
+        }
+
+        let failed = try await store.finishTrial(study: "study", trial: 2, state: .failed, finalMeasurement: nil, reason: "exit status 3")
+        #expect(failed.state == .failed)
+        #expect(failed.statusReason == "exit status 3")
+        #expect(failed.finalMeasurement == nil)
+
+        let requested = try await store.requestTrial(study: "study", parameters: testPoint(3))
+        let infeasible = try await store.finishTrial(study: "study", trial: requested.id, state: .infeasible, finalMeasurement: nil, reason: "diverges")
+        #expect(infeasible.state == .infeasible)
+        let counts = try await store.trialCounts(study: "study")
+        #expect(counts.completed == 1 && counts.failed == 1 && counts.infeasible == 1 && counts.ended == 3)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func ranksByObjectiveWhenMinimizing(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec(goal: .minimize))
+        try await store.createTrials(6, in: "study")
+        try await store.complete(1, in: "study", loss: 0.5, accuracy: 0.7)
+        try await store.complete(2, in: "study", loss: 0.1, accuracy: 0.6)
+        try await store.complete(3, in: "study", loss: nil, accuracy: 0.9)  // no objective value
+        try await store.complete(4, in: "study", loss: 0.3, accuracy: 0.8)
+        try await store.complete(5, in: "study", loss: 0.05, state: .stopped)  // best, but not COMPLETED
+
+        let ranked = try await store.trials(study: "study", query: TrialQuery(order: .objective))
+        #expect(ranked.map(\.id) == [5, 2, 4, 1, 3, 6])
+        let completed = try await store.trials(study: "study", query: TrialQuery(states: [.completed], order: .objective))
+        #expect(completed.map(\.id) == [2, 4, 1, 3])
+        let best = try await store.trials(study: "study", query: TrialQuery(states: [.completed], order: .objective, limit: 1))
+        #expect(best.map(\.id) == [2])
+        let byAccuracy = try await store.trials(study: "study", query: TrialQuery(order: .metric("accuracy", .maximize)))
+        #expect(byAccuracy.map(\.id) == [3, 4, 1, 2, 5, 6])
+        let byLossAscending = try await store.trials(study: "study", query: TrialQuery(order: .metric("loss", .minimize), limit: 2))
+        #expect(byLossAscending.map(\.id) == [5, 2])
+
+        let summary = try #require(try await store.studySummaries().first)
+        #expect(summary.bestValue == 0.1)
+        #expect(summary.counts.completed == 4)
+        #expect(summary.counts.stopped == 1)
+        #expect(summary.counts.active == 1)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func ranksByObjectiveWhenMaximizing(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec(goal: .maximize))
+        try await store.createTrials(4, in: "study")
+        try await store.complete(1, in: "study", loss: 0.5)
+        try await store.complete(2, in: "study", loss: 0.1)
+        try await store.complete(3, in: "study", loss: 0.9)
+        let ranked = try await store.trials(study: "study", query: TrialQuery(order: .objective))
+        #expect(ranked.map(\.id) == [3, 1, 2, 4])
+        #expect(try await store.studySummaries().first?.bestValue == 0.9)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func queriesFilterAndPage(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(10, in: "study")
+        for id in [2, 4, 6, 8] {
+            try await store.complete(id, in: "study", loss: Double(10 - id))  // 8 best, then 6, 4, 2
+        }
+        _ = try await store.finishTrial(study: "study", trial: 9, state: .failed, finalMeasurement: nil, reason: "crash")
+        try await store.addMeasurement(study: "study", trial: 1, measurement: TrialMeasurement(step: 1, metrics: ["loss": 4]), leaseExpiresAt: nil)
+
+        func ids(_ query: TrialQuery) async throws -> [Int] {
+            try await store.trials(study: "study", query: query).map(\.id)
+        }
+        #expect(try await ids(TrialQuery()) == Array(1...10))
+        #expect(try await ids(TrialQuery(states: [.completed])) == [2, 4, 6, 8])
+        #expect(try await ids(TrialQuery(states: [.completed, .failed])) == [2, 4, 6, 8, 9])
+        #expect(try await ids(TrialQuery(states: [])) == [])
+        #expect(try await ids(TrialQuery(states: [.active], limit: 2, offset: 1)) == [3, 5])
+        #expect(try await ids(TrialQuery(limit: 3, offset: 8)) == [9, 10])
+        #expect(try await ids(TrialQuery(limit: 0)) == [])
+        #expect(try await ids(TrialQuery(offset: 20)) == [])
+        // Pages of the objective order cross from ranked trials into those without a value.
+        #expect(try await ids(TrialQuery(order: .objective, limit: 3)) == [8, 6, 4])
+        #expect(try await ids(TrialQuery(order: .objective, limit: 3, offset: 3)) == [2, 1, 3])
+        #expect(try await ids(TrialQuery(order: .objective, limit: 3, offset: 6)) == [5, 7, 9])
+        #expect(try await ids(TrialQuery(order: .objective, offset: 9)) == [10])
+        #expect(try await ids(TrialQuery(states: [.completed], order: .objective, offset: 1)) == [6, 4, 2])
+
+        let withMeasurements = try await store.trials(study: "study", query: TrialQuery(limit: 1))
+        #expect(withMeasurements.first?.measurements.count == 1)
+        let without = try await store.trials(study: "study", query: TrialQuery(limit: 1, includeMeasurements: false))
+        #expect(without.first?.measurements == [])
+        #expect(try await store.trials(study: "study", query: TrialQuery(states: [.completed])).allSatisfy { $0.finalMeasurement != nil })
+        await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.trials(study: "nope", query: TrialQuery()) }
+        #expect(try await store.trial(study: "study", id: 11) == nil)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func countsEveryState(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(6, in: "study")
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(9))
+        try await store.complete(1, in: "study", loss: 1)
+        try await store.complete(2, in: "study", loss: 1, state: .stopped)
+        try await store.complete(3, in: "study", loss: nil, state: .failed)
+        try await store.complete(4, in: "study", loss: nil, state: .infeasible)
+        var expected = TrialCounts()
+        expected.requested = 1
+        expected.active = 2
+        expected.completed = 1
+        expected.stopped = 1
+        expected.failed = 1
+        expected.infeasible = 1
+        #expect(try await store.trialCounts(study: "study") == expected)
+        #expect(try await store.studySummaries().first?.counts == expected)
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func parametersKeepTheirTypes(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        let points: [ParameterAssignment] = [
+            ["lr": .double(1.0), "layers": .integer(8), "momentum": .double(1), "optimizer": .string("adam")],
+            ["lr": .double(0.000123456789), "layers": .integer(1), "momentum": .double(0.9), "optimizer": .string("sgd")],
+        ]
+        let created = try await store.assignTrials(study: "study", worker: "w1", leaseExpiresAt: nil, history: .countsOnly) { _ in
+            AssignmentPlan(create: points)
+        }
+        #expect(created.map(\.parameters) == points)
+        let requested = try await store.requestTrial(study: "study", parameters: points[0])
+        #expect(requested.parameters == points[0])
+        #expect(try await store.trial(study: "study", id: 1)?.parameters["lr"] == .double(1.0))
+        #expect(try await store.trial(study: "study", id: 1)?.parameters["layers"] == .integer(8))
+        #expect(try await store.trials(study: "study", query: TrialQuery()).map(\.parameters) == points + [points[0]])
+        let history = try #require(try await store.snapshot(of: "study", history: .finalMeasurements)).history
+        #expect(history.map(\.parameters) == points + [points[0]])
+    }
+}
