@@ -49,7 +49,7 @@ extension PostgresStoreSession {
         name: "augur_assign_requested",
         sql: """
             UPDATE trials t SET state = 'ACTIVE', worker = $3::text, lease_expires_at = to_timestamp($4::float8),
-                   started_at = to_timestamp($5::float8)
+                   started_at = clock_timestamp()
             WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[]) AND t.state = 'REQUESTED'
             RETURNING \(trialColumns("t", measurements: false))
             """)
@@ -111,7 +111,7 @@ extension PostgresStoreSession {
         var assigned: [Trial] = []
         if plan.assignRequested.isEmpty == false {
             let changed = try connection.execute(Self.assignRequested, [
-                studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt), Self.timestamp(now),
+                studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt),
             ])
             try checkChanged(changed, asked: plan.assignRequested, expected: .requested, study: study, openStates: openStates)
             let byID = Dictionary(try trials(changed, of: study).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -122,7 +122,7 @@ extension PostgresStoreSession {
             }
         }
         let created = try insertTrials(
-            plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now)
+            plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt)
         if let change = plan.studyState {
             try connection.execute(Self.updateStudyState, [studyID, change.state.rawValue, change.reason])
         }
