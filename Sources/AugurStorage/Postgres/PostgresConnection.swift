@@ -60,6 +60,56 @@ final class PostgresConnection: @unchecked Sendable {
         return try check(result)
     }
 
+    /// Runs several prepared statements in one round trip (libpq pipeline mode) and returns their results in order.
+    /// The server still runs them one after another, each with its own snapshot, so a statement that waits for a
+    /// lock delays the reads queued behind it until the lock is held. The first failure is thrown; the statements
+    /// after it are not run.
+    func pipeline(_ items: [(statement: PostgresStatement, parameters: [String?])]) throws(PostgresFailure) -> [PostgresResult] {
+        if items.count == 1 { return [try execute(items[0].statement, items[0].parameters)] }
+        for item in items where prepared.contains(item.statement.name) == false {
+            _ = try check(PQprepare(handle, item.statement.name, item.statement.sql, 0, nil))
+            prepared.insert(item.statement.name)
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw lostConnection() }
+        for item in items {
+            let duplicates = item.parameters.map { $0.map { strdup($0) } ?? nil }
+            defer { duplicates.forEach { free($0) } }
+            let pointers = duplicates.map { UnsafePointer($0) }
+            let sent = pointers.withUnsafeBufferPointer { buffer in
+                PQsendQueryPrepared(handle, item.statement.name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+            }
+            guard sent == 1 else { throw lostConnection() }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw lostConnection() }
+        var results: [PostgresResult] = []
+        var failure: PostgresFailure?
+        for _ in items {
+            guard let result = PQgetResult(handle) else { throw lostConnection() }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+            } else {
+                do {
+                    results.append(try check(result))
+                } catch {
+                    if case .connectionLost = error { throw error }
+                    failure = failure ?? error
+                }
+            }
+            // Each statement's results end with a NULL.
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        guard let sync = PQgetResult(handle) else { throw lostConnection() }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(handle) == 1 else { throw lostConnection() }
+        if let failure { throw failure }
+        return results
+    }
+
+    private func lostConnection() -> PostgresFailure {
+        .connectionLost(settings.redact(PostgresConnectionSettings.oneLine(Self.text(PQerrorMessage(handle)) ?? "pipeline failed")))
+    }
+
     /// Runs fixed SQL without parameters (transaction control, migrations); returns the last statement's result.
     @discardableResult
     func run(_ sql: String) throws(PostgresFailure) -> PostgresResult {

@@ -4,22 +4,22 @@ import Foundation
 extension PostgresStoreSession {
     private static let countsAndNextID = PostgresStatement(
         name: "augur_assign_counts",
-        sql: "SELECT state, count(*), max(trial_id) FROM trials WHERE study_id = $1::bigint GROUP BY state")
+        sql: "SELECT state, count(*), max(trial_id) FROM trials WHERE study_id = (SELECT id FROM studies WHERE name = $1) GROUP BY state")
 
     private static let openTrials = PostgresStatement(
         name: "augur_assign_open_trials",
         sql: """
             SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t
-            WHERE t.study_id = $1::bigint AND t.state IN ('ACTIVE', 'REQUESTED') ORDER BY t.trial_id
+            WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) AND t.state IN ('ACTIVE', 'REQUESTED') ORDER BY t.trial_id
             """)
 
     private static let historyParameters = PostgresStatement(
         name: "augur_assign_history_parameters",
-        sql: "SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t WHERE t.study_id = $1::bigint ORDER BY t.trial_id")
+        sql: "SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) ORDER BY t.trial_id")
 
     private static let historyFinal = PostgresStatement(
         name: "augur_assign_history_final",
-        sql: "SELECT \(trialColumns("t", measurements: false)) FROM trials t WHERE t.study_id = $1::bigint ORDER BY t.trial_id")
+        sql: "SELECT \(trialColumns("t", measurements: false)) FROM trials t WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) ORDER BY t.trial_id")
 
     private static let requeue = PostgresStatement(
         name: "augur_assign_requeue",
@@ -66,67 +66,88 @@ extension PostgresStoreSession {
         study name: String, worker: String, leaseExpiresAt: Date?, history scope: HistoryScope,
         planner: (StudySnapshot) throws -> AssignmentPlan
     ) throws -> [Trial] {
-        let (study, now) = try lockStudy(named: name)
+        // One round trip: the lock first, then the reads, each of which the server starts only once the lock is
+        // held (so each sees every change the previous holder committed).
+        var reads: [(statement: PostgresStatement, parameters: [String?])] = [
+            (Self.lockStudy, [name]), (Self.countsAndNextID, [name]), (Self.openTrials, [name]),
+        ]
+        switch scope {
+        case .countsOnly: break
+        case .parameters: reads.append((Self.historyParameters, [name]))
+        case .finalMeasurements: reads.append((Self.historyFinal, [name]))
+        }
+        let results = try connection.pipeline(reads)
+        let lockedStudy = results[0]
+        guard lockedStudy.rowCount > 0 else { throw StoreError.studyNotFound(name) }
+        let study = try storedStudy(lockedStudy, row: 0)
+        let now = lockedStudy.date(0, Self.studyColumnCount) ?? Date()
         let studyID = String(study.id)
         var counts = TrialCounts()
         var nextID = 1
-        let countRows = try connection.execute(Self.countsAndNextID, [studyID])
+        let countRows = results[1]
         for row in 0..<countRows.rowCount {
             if let state = countRows.string(row, 0).flatMap(TrialState.init(rawValue:)) {
                 counts[state] = countRows.int(row, 1) ?? 0
             }
             nextID = max(nextID, (countRows.int(row, 2) ?? 0) + 1)
         }
-        var open: [Trial] = []
-        if counts.active + counts.requested > 0 {
-            open = try trials(try connection.execute(Self.openTrials, [studyID]), of: study)
-        }
-        let history: [Trial]
-        switch scope {
-        case .countsOnly: history = []
-        case .parameters: history = try trials(try connection.execute(Self.historyParameters, [studyID]), of: study)
-        case .finalMeasurements: history = try trials(try connection.execute(Self.historyFinal, [studyID]), of: study)
-        }
+        let open = try trials(results[2], of: study)
+        let history = results.count > 3 ? try trials(results[3], of: study) : []
         let snapshot = StudySnapshot(
             study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },
             requestedTrials: open.filter { $0.state == .requested }, history: history, now: now)
         let plan = try planner(snapshot)
         let openStates = Dictionary(open.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
+        // The changes, in the documented order, in one more round trip.
+        var writes: [(statement: PostgresStatement, parameters: [String?])] = []
+        var checks: [(index: Int, asked: [Int], expected: TrialState)] = []
         if plan.requeue.isEmpty == false {
             let reasons = plan.requeue.map { id in
                 TrialRules.requeueReason(worker: openStates[id]?.worker, retry: (openStates[id]?.retryCount ?? 0) + 1)
             }
-            let changed = try connection.execute(Self.requeue, [studyID, Self.arrayLiteral(plan.requeue), Self.arrayLiteral(reasons)])
-            try checkChanged(changed, asked: plan.requeue, expected: .active, study: study, openStates: openStates)
-            try connection.execute(Self.deleteRequeuedMeasurements, [studyID, Self.arrayLiteral(plan.requeue)])
+            checks.append((writes.count, plan.requeue, .active))
+            writes.append((Self.requeue, [studyID, Self.arrayLiteral(plan.requeue), Self.arrayLiteral(reasons)]))
+            writes.append((Self.deleteRequeuedMeasurements, [studyID, Self.arrayLiteral(plan.requeue)]))
         }
         if plan.fail.isEmpty == false {
             let failures = plan.fail.sorted { $0.key < $1.key }
-            let changed = try connection.execute(Self.fail, [
+            checks.append((writes.count, failures.map(\.key), .active))
+            writes.append((Self.fail, [
                 studyID, Self.arrayLiteral(failures.map(\.key)), Self.arrayLiteral(failures.map(\.value)), Self.timestamp(now),
-            ])
-            try checkChanged(changed, asked: failures.map(\.key), expected: .active, study: study, openStates: openStates)
+            ]))
+        }
+        var assignedIndex: Int?
+        if plan.assignRequested.isEmpty == false {
+            assignedIndex = writes.count
+            checks.append((writes.count, plan.assignRequested, .requested))
+            writes.append((Self.assignRequested, [studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt)]))
+        }
+        var createdIndex: Int?
+        if plan.create.isEmpty == false {
+            createdIndex = writes.count
+            writes.append(try insertTrialsStatement(
+                plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt))
+        }
+        if let change = plan.studyState {
+            writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
+        }
+        guard writes.isEmpty == false else { return [] }
+        let written = try connection.pipeline(writes)
+        for check in checks {
+            try checkChanged(written[check.index], asked: check.asked, expected: check.expected, study: study, openStates: openStates)
         }
         var assigned: [Trial] = []
-        if plan.assignRequested.isEmpty == false {
-            let changed = try connection.execute(Self.assignRequested, [
-                studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt),
-            ])
-            try checkChanged(changed, asked: plan.assignRequested, expected: .requested, study: study, openStates: openStates)
-            let byID = Dictionary(try trials(changed, of: study).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            assigned = plan.assignRequested.compactMap { byID[$0] }.map { trial in
-                var trial = trial
-                trial.measurements = []
-                return trial
-            }
+        if let assignedIndex {
+            let byID = Dictionary(try trials(written[assignedIndex], of: study).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            assigned = plan.assignRequested.compactMap { byID[$0] }
         }
-        let created = try insertTrials(
-            plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt)
-        if let change = plan.studyState {
-            try connection.execute(Self.updateStudyState, [studyID, change.state.rawValue, change.reason])
+        let created = try createdIndex.map { try trials(written[$0], of: study) } ?? []
+        return (assigned + created).map { trial in
+            var trial = trial
+            trial.measurements = []
+            return trial
         }
-        return assigned + created
     }
 
     /// Explains a plan entry that matched no row. A trial that was open in the snapshot and has ended since (its

@@ -21,26 +21,19 @@ extension PostgresStoreSession {
             SELECT \(trialColumns("new", measurements: false)) FROM new ORDER BY new.trial_id
             """)
 
-    /// Inserts trials numbered from `firstID` with their flattened parameters, in one statement; returns them.
+    /// The statement that inserts trials numbered from `firstID` with their flattened parameters and returns them.
     /// `created_at` (and `started_at` of ACTIVE ones) is the server's clock when the rows are written, after the
     /// planner's snapshot was read: so a trial's `[started_at, ended_at]` never overlaps the run of a trial whose end
     /// the planner had already seen, and the parallel limit can be checked from the rows afterwards.
-    func insertTrials(
+    func insertTrialsStatement(
         _ parameters: [ParameterAssignment], firstID: Int, study: StoredStudy, state: TrialState, worker: String?,
         leaseExpiresAt: Date?
-    ) throws -> [Trial] {
-        guard parameters.isEmpty == false else { return [] }
+    ) throws -> (statement: PostgresStatement, parameters: [String?]) {
         let ids = Array(firstID..<(firstID + parameters.count))
         let texts = try parameters.map { (assignment) throws(StoreError) in try StoreCoding.encodeParameters(assignment) }
-        let result = try connection.execute(Self.insertTrials, [
-            String(study.id), Self.arrayLiteral(ids), Self.arrayLiteral(texts), state.rawValue, worker,
-            Self.timestamp(leaseExpiresAt),
+        return (Self.insertTrials, [
+            String(study.id), Self.arrayLiteral(ids), Self.arrayLiteral(texts), state.rawValue, worker, Self.timestamp(leaseExpiresAt),
         ])
-        return try trials(result, of: study).map { trial in
-            var trial = trial
-            trial.measurements = []
-            return trial
-        }
     }
 
     private static let nextTrialID = PostgresStatement(
@@ -49,8 +42,11 @@ extension PostgresStoreSession {
     func requestTrial(study name: String, parameters: ParameterAssignment) throws -> Trial {
         let study = try lockStudy(named: name).study
         let next = try connection.execute(Self.nextTrialID, [String(study.id)]).int(0, 0) ?? 1
-        let created = try insertTrials([parameters], firstID: next, study: study, state: .requested, worker: nil, leaseExpiresAt: nil)
-        guard let trial = created.first else { throw StoreError.trialNotFound(study: name, trial: next) }
+        let insert = try insertTrialsStatement([parameters], firstID: next, study: study, state: .requested, worker: nil, leaseExpiresAt: nil)
+        guard var trial = try trials(try connection.execute(insert.statement, insert.parameters), of: study).first else {
+            throw StoreError.trialNotFound(study: name, trial: next)
+        }
+        trial.measurements = []
         return trial
     }
 

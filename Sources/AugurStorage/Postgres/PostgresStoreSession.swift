@@ -2,9 +2,11 @@ import AugurCore
 import Foundation
 import Synchronization
 
-/// Decoded specs by study row id, reused while the stored text is unchanged; shared by every connection of a store.
+/// Decoded specs by study row id, reused while the stored text is unchanged, and decoded parameter objects by their
+/// text (a study's open trials are read by every planner call); shared by every connection of a store.
 final class PostgresSpecCache: Sendable {
     private let entries = Mutex<[Int64: (text: String, spec: StudySpec)]>([:])
+    private let assignments = Mutex<[String: (studyID: Int64, parameters: ParameterAssignment)]>([:])
 
     func spec(id: Int64, text: String) throws(StoreError) -> StudySpec {
         if let cached = entries.withLock({ $0[id] }), cached.text == text { return cached.spec }
@@ -14,6 +16,16 @@ final class PostgresSpecCache: Sendable {
             entries[id] = (text, spec)
         }
         return spec
+    }
+
+    func parameters(_ text: String, study: PostgresStoreSession.StoredStudy) throws(StoreError) -> ParameterAssignment {
+        if let cached = assignments.withLock({ $0[text] }), cached.studyID == study.id { return cached.parameters }
+        let parameters = try StoreCoding.decodeParameters(text, space: study.study.spec.searchSpace)
+        assignments.withLock { assignments in
+            if assignments.count > 4096 { assignments.removeAll() }
+            assignments[text] = (study.id, parameters)
+        }
+        return parameters
     }
 }
 
@@ -91,7 +103,7 @@ struct PostgresStoreSession {
         }
         return Trial(
             id: id, study: study.study.name,
-            parameters: try StoreCoding.decodeParameters(result.string(row, offset + 1) ?? "{}", space: study.study.spec.searchSpace),
+            parameters: try specs.parameters(result.string(row, offset + 1) ?? "{}", study: study),
             state: state, createdAt: result.date(row, offset + 3) ?? Date(timeIntervalSince1970: 0),
             startedAt: result.date(row, offset + 4), endedAt: result.date(row, offset + 5), worker: result.string(row, offset + 6),
             leaseExpiresAt: result.date(row, offset + 7), retryCount: result.int(row, offset + 8) ?? 0,
@@ -122,7 +134,7 @@ struct PostgresStoreSession {
         return stored
     }
 
-    private static let lockStudy = PostgresStatement(
+    static let lockStudy = PostgresStatement(
         name: "augur_lock_study",
         sql: "SELECT \(studyColumns("s")), \(epoch("clock_timestamp()")) FROM studies s WHERE s.name = $1 FOR NO KEY UPDATE")
 
