@@ -2,9 +2,19 @@ import AugurCore
 import Foundation
 
 extension PostgresStoreSession {
+    /// Counts without a scan of the study: ids are dense (1, 2, 3, … and never deleted alone), so the highest id is
+    /// the number of trials; ACTIVE and REQUESTED trials are loaded anyway; STOPPED, FAILED and INFEASIBLE are
+    /// counted through the `(study_id, state)` index (few rows); COMPLETED is what remains. A planner's snapshot
+    /// thus costs the same on the 100,000th trial as on the first.
     private static let countsAndNextID = PostgresStatement(
         name: "augur_assign_counts",
-        sql: "SELECT state, count(*), max(trial_id) FROM trials WHERE study_id = (SELECT id FROM studies WHERE name = $1) GROUP BY state")
+        sql: """
+            SELECT 'ALL', 0, max(trial_id) FROM trials WHERE study_id = (SELECT id FROM studies WHERE name = $1)
+            UNION ALL
+            SELECT state, count(*), NULL FROM trials
+            WHERE study_id = (SELECT id FROM studies WHERE name = $1) AND state IN ('STOPPED', 'FAILED', 'INFEASIBLE')
+            GROUP BY state
+            """)
 
     private static let openTrials = PostgresStatement(
         name: "augur_assign_open_trials",
@@ -82,16 +92,20 @@ extension PostgresStoreSession {
         let study = try storedStudy(lockedStudy, row: 0)
         let now = lockedStudy.date(0, Self.studyColumnCount) ?? Date()
         let studyID = String(study.id)
+        let open = try trials(results[2], of: study)
         var counts = TrialCounts()
-        var nextID = 1
+        var total = 0
         let countRows = results[1]
         for row in 0..<countRows.rowCount {
-            if let state = countRows.string(row, 0).flatMap(TrialState.init(rawValue:)) {
+            if countRows.string(row, 0) == "ALL" {
+                total = countRows.int(row, 2) ?? 0
+            } else if let state = countRows.string(row, 0).flatMap(TrialState.init(rawValue:)) {
                 counts[state] = countRows.int(row, 1) ?? 0
             }
-            nextID = max(nextID, (countRows.int(row, 2) ?? 0) + 1)
         }
-        let open = try trials(results[2], of: study)
+        for trial in open { counts[trial.state] += 1 }
+        counts.completed = max(total - counts.total, 0)
+        let nextID = total + 1
         let history = results.count > 3 ? try trials(results[3], of: study) : []
         let snapshot = StudySnapshot(
             study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },
