@@ -50,23 +50,31 @@ extension PostgresStoreSession {
         return trial
     }
 
+    /// Counted like the planner's snapshot (see `countsAndNextID`): the highest id is the number of trials, every
+    /// state but COMPLETED is counted through the `(study_id, state)` index, COMPLETED is what remains.
     private static let counts = PostgresStatement(
         name: "augur_trial_counts",
         sql: """
-            SELECT s.id, t.state, count(t.trial_id)
-            FROM studies s LEFT JOIN trials t ON t.study_id = s.id
-            WHERE s.name = $1 GROUP BY s.id, t.state
+            SELECT 'ALL', coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0) FROM studies s WHERE s.name = $1
+            UNION ALL
+            SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
+            WHERE s.name = $1 AND t.state IN ('REQUESTED', 'ACTIVE', 'STOPPED', 'FAILED', 'INFEASIBLE')
+            GROUP BY t.state
             """)
 
     func trialCounts(study name: String) throws -> TrialCounts {
         let result = try connection.execute(Self.counts, [name])
         guard result.rowCount > 0 else { throw StoreError.studyNotFound(name) }
         var counts = TrialCounts()
+        var total = 0
         for row in 0..<result.rowCount {
-            if let state = result.string(row, 1).flatMap(TrialState.init(rawValue:)) {
-                counts[state] = result.int(row, 2) ?? 0
+            if result.string(row, 0) == "ALL" {
+                total = result.int(row, 1) ?? 0
+            } else if let state = result.string(row, 0).flatMap(TrialState.init(rawValue:)) {
+                counts[state] = result.int(row, 1) ?? 0
             }
         }
+        counts.completed = max(total - counts.total, 0)
         return counts
     }
 
@@ -106,11 +114,15 @@ extension PostgresStoreSession {
             name += "_by_metric_\(metricGoal.rawValue)"
         }
         name += measurements ? "_with_measurements" : ""
+        // The page is chosen on the bare rows first, so that the columns (JSON, measurements) are computed only for
+        // the rows returned, not for every row an OFFSET skips.
         return PostgresStatement(
             name: name,
             sql: """
-                SELECT \(trialColumns("t", measurements: measurements)) FROM trials t
-                WHERE \(filter) ORDER BY \(orderBy) LIMIT $2::bigint OFFSET $3::bigint
+                SELECT \(trialColumns("t", measurements: measurements))
+                FROM (SELECT t.study_id, t.trial_id FROM trials t WHERE \(filter) ORDER BY \(orderBy) LIMIT $2::bigint OFFSET $3::bigint) page
+                JOIN trials t ON t.study_id = page.study_id AND t.trial_id = page.trial_id
+                ORDER BY \(orderBy)
                 """)
     }
 
