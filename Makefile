@@ -21,7 +21,7 @@ run: build
 	.build/release/augur run $(RUN_SPEC) --database $(RUN_DATABASE)
 
 test: test-deps
-	scripts/with-postgres.sh $(SWIFT) test --parallel --num-workers 2
+	scripts/with-postgres.sh $(SWIFT) test
 
 clean:
 	rm -rf .build augur-runs

@@ -66,9 +66,16 @@ let package = Package(
 
         // MARK: Tests (mirroring Sources)
         .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
         .testTarget(name: "AugurStorageTests", dependencies: ["AugurCore", "AugurStorage"], swiftSettings: strictSettings),
 
         // MARK: Benchmarks
+        .executableTarget(
+            name: "EarlyStoppingBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["AugurStorage"],

@@ -123,6 +123,9 @@ struct StoreBenchmarkRunner: Sendable {
             ("list trials (limit 100, by id)", { store in
                 _ = try await store.trials(study: study, query: TrialQuery(limit: 100))
             }),
+            ("list trials (limit 100, without measurements)", { store in
+                _ = try await store.trials(study: study, query: TrialQuery(limit: 100, includeMeasurements: false))
+            }),
             ("list trials (limit 100, by id, offset 50000)", { store in
                 _ = try await store.trials(study: study, query: TrialQuery(limit: 100, offset: 50_000))
             }),

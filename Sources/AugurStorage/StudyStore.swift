@@ -80,7 +80,8 @@ public struct StudySnapshot: Sendable {
 
 /// The changes a planner asks the store to make atomically.
 public struct AssignmentPlan: Sendable, Hashable {
-    /// ACTIVE trials taken back from a worker that vanished: back to REQUESTED with their retry count raised.
+    /// ACTIVE trials taken back from a worker that vanished: back to REQUESTED with their retry count raised, worker,
+    /// lease and start time cleared, and their intermediate measurements discarded (the retry starts again).
     public var requeue: [Int]
     /// ACTIVE trials that ran out of retries: to FAILED with the reason.
     public var fail: [Int: String]
@@ -181,14 +182,20 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 public protocol StudyStore: Sendable {
     /// Creates a study; throws `StoreError.studyExists` if the name is taken.
     func createStudy(_ spec: StudySpec) async throws -> Study
+    /// The study with this name, or `nil`.
     func study(named name: String) async throws -> Study?
+    /// Every study, in creation order, with its trial counts and best value.
     func studySummaries() async throws -> [StudySummary]
-    /// Deletes a study with all its trials and measurements.
+    /// Deletes a study with all its trials and measurements; throws `StoreError.studyNotFound` if there is none.
     func deleteStudy(named name: String) async throws
+    /// Sets a study's state and reason; throws `StoreError.studyNotFound` if there is no such study.
     func setStudyState(_ name: String, to state: StudyState, reason: String?) async throws
 
     /// Under the study's lock and in one transaction: loads a snapshot, asks `planner` what to change, applies it,
     /// and returns the trials handed to `worker` (re-assigned requested ones first, then created ones).
+    /// The plan is applied in the order requeue, fail, assignRequested, create, studyState. If the planner throws, or
+    /// the plan names a trial that does not exist (`StoreError.trialNotFound`) or is not in the state the step needs
+    /// (`StoreError.trialNotActive`), nothing is changed.
     func assignTrials(
         study: String, worker: String, leaseExpiresAt: Date?, history: HistoryScope,
         planner: @Sendable (StudySnapshot) throws -> AssignmentPlan
@@ -197,6 +204,8 @@ public protocol StudyStore: Sendable {
     /// Adds a REQUESTED trial with the given parameters (a user's own point to evaluate); returns it.
     func requestTrial(study: String, parameters: ParameterAssignment) async throws -> Trial
 
+    /// One trial with its measurements, or `nil` if the study has no such trial. Like every trial method, throws
+    /// `StoreError.studyNotFound` for an unknown study.
     func trial(study: String, id: Int) async throws -> Trial?
     func trials(study: String, query: TrialQuery) async throws -> [Trial]
     func trialCounts(study: String) async throws -> TrialCounts
@@ -206,6 +215,8 @@ public protocol StudyStore: Sendable {
     /// Renews the lease of an ACTIVE trial owned by `worker`.
     func renewLease(study: String, trial: Int, worker: String, until: Date) async throws
     /// Moves an ACTIVE (or REQUESTED) trial to a terminal state with its final measurement and reason; returns it.
-    /// Finishing a trial that already ended in the same state is a no-op that returns it (idempotent retries).
+    /// Finishing a trial that already ended in the same state is a no-op that returns it (idempotent retries);
+    /// in another state it throws `StoreError.trialNotActive`. The final measurement's value of the study's
+    /// objective metric becomes the trial's ranking value.
     func finishTrial(study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) async throws -> Trial
 }

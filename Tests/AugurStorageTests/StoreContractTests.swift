@@ -408,12 +408,18 @@ struct StoreContractTests {
         #expect(byAccuracy.map(\.id) == [3, 4, 1, 2, 5, 6])
         let byLossAscending = try await store.trials(study: "study", query: TrialQuery(order: .metric("loss", .minimize), limit: 2))
         #expect(byLossAscending.map(\.id) == [5, 2])
+        // Metric names are data, not syntax: dots, quotes and backslashes are just characters.
+        let odd = #"val.loss "best" \ 2"#
+        _ = try await store.finishTrial(
+            study: "study", trial: 6, state: .completed, finalMeasurement: TrialMeasurement(metrics: [odd: 1]), reason: nil)
+        let byOddName = try await store.trials(study: "study", query: TrialQuery(order: .metric(odd, .maximize), limit: 2))
+        #expect(byOddName.map(\.id) == [6, 1])
 
         let summary = try #require(try await store.studySummaries().first)
         #expect(summary.bestValue == 0.1)
-        #expect(summary.counts.completed == 4)
+        #expect(summary.counts.completed == 5)
         #expect(summary.counts.stopped == 1)
-        #expect(summary.counts.active == 1)
+        #expect(summary.counts.active == 0)
     }
 
     @Test(arguments: StoreFactories.all)

@@ -30,7 +30,7 @@ extension PostgresStoreSession {
         leaseExpiresAt: Date?
     ) throws -> (statement: PostgresStatement, parameters: [String?]) {
         let ids = Array(firstID..<(firstID + parameters.count))
-        let texts = try parameters.map { (assignment) throws(StoreError) in try StoreCoding.encodeParameters(assignment) }
+        let texts = parameters.map(StoreCoding.encodeParameters)
         return (Self.insertTrials, [
             String(study.id), Self.arrayLiteral(ids), Self.arrayLiteral(texts), state.rawValue, worker, Self.timestamp(leaseExpiresAt),
         ])

@@ -108,7 +108,7 @@ public final class PostgresStudyStore: StudyStore {
     }
 
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
-        let metricsText = try StoreCoding.encodeMetrics(measurement.metrics)
+        let metricsText = StoreCoding.encodeMetrics(measurement.metrics)
         try await session(.transaction) { session in
             try session.addMeasurement(study: study, trial: trial, measurement: measurement, metricsText: metricsText,
                                        leaseExpiresAt: leaseExpiresAt)
@@ -123,7 +123,7 @@ public final class PostgresStudyStore: StudyStore {
         study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws -> Trial {
         guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: study, trial: trial, state: state) }
-        let finalText = try finalMeasurement.map { (measurement) throws(StoreError) in try StoreCoding.encodeMeasurement(measurement) }
+        let finalText = finalMeasurement.map(StoreCoding.encodeMeasurement)
         return try await session(.idempotent) { session in
             try session.finishTrial(study: study, trial: trial, state: state, finalText: finalText, reason: reason)
         }

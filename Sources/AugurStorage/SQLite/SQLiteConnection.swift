@@ -22,6 +22,10 @@ final class SQLiteConnection {
         if path != ":memory:" {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                let example = URL(fileURLWithPath: path).appendingPathComponent("augur.sqlite").path
+                throw .connection("cannot open the SQLite database '\(path)': it is a directory; pass the path of a database file such as '\(example)'")
+            }
             if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
                 throw .connection(
                     "cannot open the SQLite database '\(path)': the directory '\(directory)' does not exist; create it or choose another --database path")

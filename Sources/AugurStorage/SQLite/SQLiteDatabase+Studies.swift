@@ -29,7 +29,7 @@ extension SQLiteDatabase {
         try connection.readTransaction {
             let studies = try connection.query("SELECT \(Self.studyColumns) FROM studies ORDER BY id") { try storedStudy($0) }
             var counts: [Int64: TrialCounts] = [:]
-            try connection.forEachRow("SELECT study_id, state, COUNT(*) FROM trials GROUP BY study_id, state") { row in
+            try connection.forEachRow("SELECT study_id, state, count FROM trial_counts") { row in
                 if let state = TrialState(rawValue: row.text(1) ?? "") {
                     counts[row.int64(0), default: TrialCounts()][state] = row.int(2)
                 }
@@ -57,7 +57,7 @@ extension SQLiteDatabase {
         try connection.writeTransaction {
             let stored = try requireStudy(named: name)
             // Children first: one indexed range delete each instead of a cascade per trial.
-            for table in ["measurements", "trial_parameters", "trials"] {
+            for table in ["measurements", "trial_parameters", "trials", "trial_counts"] {
                 try connection.run("DELETE FROM \(table) WHERE study_id = ?", [.integer(stored.id)])
             }
             try connection.run("DELETE FROM studies WHERE id = ?", [.integer(stored.id)])

@@ -51,10 +51,12 @@ extension SQLiteDatabase {
                 let direction = goal == .minimize ? "ASC" : "DESC"
                 trials = try connection.query(
                     """
-                    SELECT \(Self.trialColumns), json_extract(final_measurement, ?) AS sort_value FROM trials WHERE \(filter)
+                    SELECT \(Self.trialColumns),
+                           (SELECT value FROM json_each(final_measurement, '$.metrics') WHERE key = ?) AS sort_value
+                    FROM trials WHERE \(filter)
                     ORDER BY sort_value IS NULL, sort_value \(direction), trial_id LIMIT ? OFFSET ?
                     """,
-                    [.text(Self.metricPath(metric))] + values + [SQLiteValue(limit ?? -1), SQLiteValue(offset)]
+                    [.text(metric)] + values + [SQLiteValue(limit ?? -1), SQLiteValue(offset)]
                 ) { try trial($0, of: study) }
             }
             if query.includeMeasurements {
@@ -62,12 +64,6 @@ extension SQLiteDatabase {
             }
             return trials
         }
-    }
-
-    /// The JSON path of a metric inside a stored final measurement; the name is quoted so that any characters work.
-    static func metricPath(_ metric: String) -> String {
-        let escaped = metric.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return "$.metrics.\"\(escaped)\""
     }
 
     /// Best objective value first, trials without one last (by id). Split into two queries so that the ranked part
@@ -101,7 +97,7 @@ extension SQLiteDatabase {
     }
 
     func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) throws {
-        let metrics = try StoreCoding.encodeMetrics(measurement.metrics)
+        let metrics = StoreCoding.encodeMetrics(measurement.metrics)
         try connection.writeTransaction {
             let study = try requireStudy(named: name)
             let current = try trialState(id, of: study)
@@ -135,7 +131,7 @@ extension SQLiteDatabase {
 
     func finishTrial(study name: String, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) throws -> Trial {
         guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: name, trial: id, state: state) }
-        let finalText = try finalMeasurement.map { (measurement) throws(StoreError) in try StoreCoding.encodeMeasurement(measurement) }
+        let finalText = finalMeasurement.map(StoreCoding.encodeMeasurement)
         return try connection.writeTransaction {
             let study = try requireStudy(named: name)
             let current = try trialState(id, of: study)

@@ -101,23 +101,28 @@ actor SQLiteDatabase {
         }
     }
 
-    /// Loads the intermediate measurements of `trials`: one query per trial for a page, one for the whole study
-    /// when most of it is asked for.
+    /// Loads the intermediate measurements of `trials` in one query: by the ids of a page (passed as one JSON array,
+    /// so the statement stays cached whatever the page size), or for the whole study when most of it is asked for.
     func attachMeasurements(to trials: inout [Trial], studyID: Int64) throws {
-        if trials.count <= 256 {
-            for index in trials.indices {
-                trials[index].measurements = try measurements(of: trials[index].id, studyID: studyID)
-            }
-            return
-        }
+        guard !trials.isEmpty else { return }
         var byTrial: [Int: [TrialMeasurement]] = [:]
-        try connection.forEachRow(
-            "SELECT trial_id, step, elapsed_seconds, metrics FROM measurements WHERE study_id = ? ORDER BY trial_id, seq",
-            [.integer(studyID)]
-        ) { row in
+        let collect: (SQLiteRow) throws -> Void = { row in
             let measurement = TrialMeasurement(
                 step: row.int(1), elapsedSeconds: row.double(2), metrics: try StoreCoding.decodeMetrics(row.text(3) ?? "{}"))
             byTrial[row.int(0), default: []].append(measurement)
+        }
+        if trials.count > 2_000 {
+            try connection.forEachRow(
+                "SELECT trial_id, step, elapsed_seconds, metrics FROM measurements WHERE study_id = ? ORDER BY trial_id, seq",
+                [.integer(studyID)], collect)
+        } else {
+            let ids = "[" + trials.map { String($0.id) }.joined(separator: ",") + "]"
+            try connection.forEachRow(
+                """
+                SELECT trial_id, step, elapsed_seconds, metrics FROM measurements
+                WHERE study_id = ? AND trial_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id, seq
+                """,
+                [.integer(studyID), .text(ids)], collect)
         }
         for index in trials.indices {
             trials[index].measurements = byTrial[trials[index].id] ?? []
@@ -126,7 +131,7 @@ actor SQLiteDatabase {
 
     func counts(studyID: Int64) throws -> TrialCounts {
         var counts = TrialCounts()
-        try connection.forEachRow("SELECT state, COUNT(*) FROM trials WHERE study_id = ? GROUP BY state", [.integer(studyID)]) { row in
+        try connection.forEachRow("SELECT state, count FROM trial_counts WHERE study_id = ?", [.integer(studyID)]) { row in
             if let state = TrialState(rawValue: row.text(0) ?? "") {
                 counts[state] = row.int(1)
             }
@@ -144,7 +149,7 @@ actor SQLiteDatabase {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .integer(studyID), SQLiteValue(id), .text(try StoreCoding.encodeParameters(parameters)), .text(state.rawValue),
+                .integer(studyID), SQLiteValue(id), .text(StoreCoding.encodeParameters(parameters)), .text(state.rawValue),
                 SQLiteValue(now), SQLiteValue(state == .active ? now : nil), SQLiteValue(worker), SQLiteValue(leaseExpiresAt),
             ])
         for parameter in StoreCoding.flattened(parameters) {

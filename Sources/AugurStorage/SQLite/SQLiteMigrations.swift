@@ -36,8 +36,10 @@ enum SQLiteMigrations {
                 objective_value REAL,
                 status_reason TEXT,
                 PRIMARY KEY (study_id, trial_id)
-            )
+            ) WITHOUT ROWID
             """,
+            // Trials are clustered by (study_id, trial_id) (WITHOUT ROWID), so every secondary index ends in trial_id:
+            // "the ACTIVE trials of a study by id" reads only those trials, in order.
             "CREATE INDEX trials_by_state ON trials (study_id, state)",
             "CREATE INDEX trials_by_state_objective ON trials (study_id, state, objective_value)",
             // Ranks trials of every state by objective (`augur trials --order objective` without a state filter).
@@ -53,7 +55,7 @@ enum SQLiteMigrations {
                 created_at REAL NOT NULL,
                 PRIMARY KEY (study_id, trial_id, seq),
                 FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
-            )
+            ) WITHOUT ROWID
             """,
             """
             CREATE TABLE trial_parameters (
@@ -64,7 +66,38 @@ enum SQLiteMigrations {
                 value_text TEXT,
                 PRIMARY KEY (study_id, trial_id, name),
                 FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
-            )
+            ) WITHOUT ROWID
+            """,
+            // Per-state trial counts, kept by triggers, so that the counts every assignment reads cost one lookup per
+            // state instead of a scan of the study.
+            """
+            CREATE TABLE trial_counts (
+                study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                state TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (study_id, state)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TRIGGER trials_counted_on_insert AFTER INSERT ON trials
+            BEGIN
+                INSERT INTO trial_counts (study_id, state, count) VALUES (NEW.study_id, NEW.state, 1)
+                ON CONFLICT (study_id, state) DO UPDATE SET count = count + 1;
+            END
+            """,
+            """
+            CREATE TRIGGER trials_counted_on_state_change AFTER UPDATE OF state ON trials WHEN OLD.state IS NOT NEW.state
+            BEGIN
+                UPDATE trial_counts SET count = count - 1 WHERE study_id = OLD.study_id AND state = OLD.state;
+                INSERT INTO trial_counts (study_id, state, count) VALUES (NEW.study_id, NEW.state, 1)
+                ON CONFLICT (study_id, state) DO UPDATE SET count = count + 1;
+            END
+            """,
+            """
+            CREATE TRIGGER trials_counted_on_delete AFTER DELETE ON trials
+            BEGIN
+                UPDATE trial_counts SET count = count - 1 WHERE study_id = OLD.study_id AND state = OLD.state;
+            END
             """,
             "CREATE INDEX trial_parameters_by_name ON trial_parameters (study_id, name, value_number)",
             """
@@ -90,10 +123,13 @@ enum SQLiteMigrations {
                    s.state_reason,
                    s.objective_metric,
                    s.goal,
-                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id) AS trials,
-                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'ACTIVE') AS active,
-                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED') AS completed,
-                   (SELECT COUNT(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'FAILED') AS failed,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id) AS trials,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id AND c.state = 'REQUESTED') AS requested,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id AND c.state = 'ACTIVE') AS active,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id AND c.state = 'COMPLETED') AS completed,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id AND c.state = 'STOPPED') AS stopped,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id AND c.state = 'FAILED') AS failed,
+                   (SELECT COALESCE(SUM(c.count), 0) FROM trial_counts c WHERE c.study_id = s.id AND c.state = 'INFEASIBLE') AS infeasible,
                    CASE s.goal
                        WHEN 'minimize' THEN (SELECT MIN(objective_value) FROM trials t
                                              WHERE t.study_id = s.id AND t.state = 'COMPLETED')

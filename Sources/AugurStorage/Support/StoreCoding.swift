@@ -42,29 +42,90 @@ enum StoreCoding {
         try decode(StudySpec.self, from: text, what: "study spec")
     }
 
-    static func encodeParameters(_ parameters: ParameterAssignment) throws(StoreError) -> String {
-        try encode(parameters, what: "trial parameters")
+    static func encodeParameters(_ parameters: ParameterAssignment) -> String {
+        StoreJSON.object(parameters.map { name, value in
+            switch value {
+            case .double(let x): (name, StoreJSON.number(x))
+            case .integer(let x): (name, String(x))
+            case .string(let text): (name, StoreJSON.string(text))
+            }
+        })
     }
 
     /// Parameters as stored, brought back to each parameter's own type (JSON writes the double 1.0 as `1`).
     static func decodeParameters(_ text: String, space: SearchSpace) throws(StoreError) -> ParameterAssignment {
-        space.coerce(try decode(ParameterAssignment.self, from: text, what: "trial parameters"))
+        if let parameters = fastParameters(text) { return space.coerce(parameters) }
+        return space.coerce(try decode(ParameterAssignment.self, from: text, what: "trial parameters"))
     }
 
-    static func encodeMeasurement(_ measurement: TrialMeasurement) throws(StoreError) -> String {
-        try encode(measurement, what: "measurement")
+    private static func fastParameters(_ text: String) -> ParameterAssignment? {
+        guard case .object(let members)? = StoreJSON.parse(text) else { return nil }
+        var parameters = ParameterAssignment(minimumCapacity: members.count)
+        for (name, value) in members {
+            switch value {
+            case .number(_, let integer?): parameters[name] = .integer(integer)
+            case .number(let x, nil): parameters[name] = .double(x)
+            case .string(let text): parameters[name] = .string(text)
+            default: return nil
+            }
+        }
+        return parameters
+    }
+
+    static func encodeMeasurement(_ measurement: TrialMeasurement) -> String {
+        var members = [("metrics", encodeMetrics(measurement.metrics)), ("step", String(measurement.step))]
+        if let elapsed = measurement.elapsedSeconds {
+            members.append(("elapsedSeconds", StoreJSON.number(elapsed)))
+        }
+        return StoreJSON.object(members.map { (key: $0.0, json: $0.1) })
     }
 
     static func decodeMeasurement(_ text: String) throws(StoreError) -> TrialMeasurement {
-        try decode(TrialMeasurement.self, from: text, what: "measurement")
+        if case .object(let members)? = StoreJSON.parse(text), case .number(_, let step?)? = members["step"],
+            case .object(let metricMembers)? = members["metrics"], let metrics = fastMetrics(metricMembers)
+        {
+            switch members["elapsedSeconds"] {
+            case nil, .null?:
+                return TrialMeasurement(step: step, elapsedSeconds: nil, metrics: metrics)
+            case let elapsed?:
+                if let seconds = fastDouble(elapsed) {
+                    return TrialMeasurement(step: step, elapsedSeconds: seconds, metrics: metrics)
+                }
+            }
+        }
+        return try decode(TrialMeasurement.self, from: text, what: "measurement")
     }
 
-    static func encodeMetrics(_ metrics: [String: Double]) throws(StoreError) -> String {
-        try encode(metrics, what: "metrics")
+    static func encodeMetrics(_ metrics: [String: Double]) -> String {
+        StoreJSON.object(metrics.map { (key: $0.key, json: StoreJSON.number($0.value)) })
     }
 
     static func decodeMetrics(_ text: String) throws(StoreError) -> [String: Double] {
-        try decode([String: Double].self, from: text, what: "metrics")
+        if case .object(let members)? = StoreJSON.parse(text), let metrics = fastMetrics(members) {
+            return metrics
+        }
+        return try decode([String: Double].self, from: text, what: "metrics")
+    }
+
+    private static func fastMetrics(_ members: [String: StoreJSON.Value]) -> [String: Double]? {
+        var metrics: [String: Double] = [:]
+        metrics.reserveCapacity(members.count)
+        for (name, value) in members {
+            guard let x = fastDouble(value) else { return nil }
+            metrics[name] = x
+        }
+        return metrics
+    }
+
+    /// A number, or one of the strings non-finite numbers are written as.
+    private static func fastDouble(_ value: StoreJSON.Value) -> Double? {
+        switch value {
+        case .number(let x, _): x
+        case .string("nan"): .nan
+        case .string("inf"): .infinity
+        case .string("-inf"): -.infinity
+        default: nil
+        }
     }
 
     /// One row of `trial_parameters`: numbers in `value_number`, strings in `value_text`.

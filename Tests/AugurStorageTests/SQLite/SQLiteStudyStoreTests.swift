@@ -84,6 +84,14 @@ struct SQLiteStudyStoreTests {
         }
         #expect(garbageMessage.contains(garbage))
         #expect(garbageMessage.contains("is not an SQLite database"))
+
+        let directoryError = #expect(throws: StoreError.self) { _ = try SQLiteStudyStore(path: directory.url.path) }
+        guard case .connection(let directoryMessage) = directoryError else {
+            Issue.record("expected a connection error, got \(String(describing: directoryError))")
+            return
+        }
+        #expect(directoryMessage.contains(directory.url.path))
+        #expect(directoryMessage.contains("is a directory"))
     }
 
     @Test func filesUseWriteAheadLoggingAndForeignKeys() throws {
@@ -105,8 +113,12 @@ struct SQLiteStudyStoreTests {
         try await store.createTrials(2, in: "study")
         _ = try await store.requestTrial(study: "study", parameters: testPoint(5))
         try await store.complete(1, in: "study", loss: 0.25, accuracy: 0.75)
+        for step in 1...3 {
+            try await store.addMeasurement(study: "study", trial: 2, measurement: TrialMeasurement(step: step, metrics: ["loss": 1]), leaseExpiresAt: nil)
+        }
 
         let connection = try SQLiteConnection(path: path)
+        #expect(try connection.query("SELECT seq, step FROM measurements WHERE trial_id = 2 ORDER BY seq") { [$0.int(0), $0.int(1)] } == [[0, 1], [1, 2], [2, 3]])
         let flattened = try connection.query(
             "SELECT name, value_number, value_text FROM trial_parameters WHERE trial_id = 1 ORDER BY name"
         ) { row in "\(row.text(0) ?? "")=\(row.double(1).map { String($0) } ?? row.text(2) ?? "null")" }
@@ -150,5 +162,53 @@ struct SQLiteStudyStoreTests {
         ) { $0.text(3) ?? "" }
         #expect(plan.contains { $0.contains("trials_by_state_objective") })
         #expect(!plan.contains { $0.contains("USE TEMP B-TREE FOR ORDER BY") })
+
+        // The trials of one state (ACTIVE, REQUESTED) come from the state index, in id order, without a scan.
+        let statePlan = try connection.query(
+            "EXPLAIN QUERY PLAN " + SQLiteDatabase.trialsInStateSQL, [.integer(1), .text("ACTIVE")]
+        ) { $0.text(3) ?? "" }
+        #expect(statePlan.contains { $0.contains("trials_by_state") && $0.contains("state=?") })
+        #expect(!statePlan.contains { $0.contains("TEMP B-TREE") })
+    }
+
+    @Test func triggersKeepTrialCountsExact() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        let store = try SQLiteStudyStore(path: path)
+        _ = try await store.createStudy(testSpec("alpha"))
+        _ = try await store.createStudy(testSpec("beta"))
+        var generator = SeededGenerator(seed: 11)
+        for round in 0..<60 {
+            let study = generator.nextIndex(below: 2) == 0 ? "alpha" : "beta"
+            switch generator.nextIndex(below: 4) {
+            case 0:
+                try await store.createTrials(1 + generator.nextIndex(below: 3), in: study, firstPoint: round)
+            case 1:
+                _ = try await store.requestTrial(study: study, parameters: testPoint(round))
+            case 2:
+                if let trial = try await store.trials(study: study, query: TrialQuery(states: [.active, .requested], limit: 1)).first {
+                    let state = [TrialState.completed, .stopped, .failed, .infeasible][generator.nextIndex(below: 4)]
+                    _ = try await store.finishTrial(study: study, trial: trial.id, state: state, finalMeasurement: nil, reason: nil)
+                }
+            default:
+                _ = try await store.assignTrials(study: study, worker: "w", leaseExpiresAt: nil, history: .countsOnly) { snapshot in
+                    AssignmentPlan(requeue: snapshot.activeTrials.prefix(1).map(\.id), assignRequested: snapshot.requestedTrials.prefix(1).map(\.id))
+                }
+            }
+        }
+        let connection = try SQLiteConnection(path: path)
+        let scanned = try connection.query(
+            "SELECT s.name, t.state, COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id GROUP BY s.name, t.state"
+        ) { row in (row.text(0) ?? "", TrialState(rawValue: row.text(1) ?? ""), row.int(2)) }
+        for name in ["alpha", "beta"] {
+            var expected = TrialCounts()
+            for (study, state, count) in scanned where study == name {
+                if let state { expected[state] = count }
+            }
+            #expect(try await store.trialCounts(study: name) == expected)
+        }
+        try await store.deleteStudy(named: "alpha")
+        #expect(try connection.queryFirst("SELECT COUNT(*) FROM trial_counts WHERE count <> 0 AND study_id NOT IN (SELECT id FROM studies)") { $0.int(0) } == 0)
     }
 }
