@@ -14,6 +14,18 @@ final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private let settings: PostgresConnectionSettings
     private var prepared: Set<String> = []
+    private var deferredWrites: [(statement: PostgresStatement, parameters: [String?])] = []
+
+    /// Leaves statements for the transaction's end: the pool sends them together with its `COMMIT`. Only for
+    /// writes whose results the caller does not need and whose failure should simply roll the transaction back.
+    func deferUntilCommit(_ writes: [(statement: PostgresStatement, parameters: [String?])]) {
+        deferredWrites += writes
+    }
+
+    func takeDeferredWrites() -> [(statement: PostgresStatement, parameters: [String?])] {
+        defer { deferredWrites = [] }
+        return deferredWrites
+    }
 
     /// Connects (blocking); throws `PostgresFailure.cannotConnect` with a one-line message naming host, port and
     /// database and carrying the server's reason.

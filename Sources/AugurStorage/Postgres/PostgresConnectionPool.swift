@@ -150,24 +150,38 @@ final class PostgresConnectionPool: Sendable {
 
     private func transaction<Value>(on connection: PostgresConnection, slot: Slot, deadline: Date,
                                     _ body: (PostgresConnection) throws -> Value) throws -> Value {
+        _ = connection.takeDeferredWrites()
         let transactionID = try connection.run("BEGIN; SELECT pg_current_xact_id()::text").string(0, 0) ?? ""
         let value: Value
         do {
             value = try body(connection)
         } catch {
+            _ = connection.takeDeferredWrites()
             if connection.isBroken == false { _ = try? connection.run("ROLLBACK") }
             throw error
         }
+        // Writes the body left for last go out in one round trip with the COMMIT, so that locks are held one round
+        // trip less; if the connection breaks meanwhile, the outcome is looked up like that of a lone COMMIT.
+        let finalWrites = connection.takeDeferredWrites()
         do {
-            try connection.run("COMMIT")
+            if finalWrites.isEmpty {
+                try connection.run("COMMIT")
+            } else {
+                _ = try connection.pipeline(finalWrites + [(Self.commit, [])])
+            }
         } catch {
-            guard case .connectionLost(let message) = error else { throw error }
+            guard case .connectionLost(let message) = error else {
+                if connection.isBroken == false { _ = try? connection.run("ROLLBACK") }
+                throw error
+            }
             slot.connection = nil
             if try wasCommitted(transactionID, slot: slot, deadline: deadline, lostWith: message) { return value }
             throw error
         }
         return value
     }
+
+    private static let commit = PostgresStatement(name: "augur_commit", sql: "COMMIT")
 
     /// After the connection broke during `COMMIT`: asks a new connection whether the transaction committed.
     private func wasCommitted(_ transactionID: String, slot: Slot, deadline: Date, lostWith message: String) throws -> Bool {

@@ -31,6 +31,8 @@ extension PostgresStoreSession {
         name: "augur_assign_history_final",
         sql: "SELECT \(trialColumns("t", measurements: false)) FROM trials t WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) ORDER BY t.trial_id")
 
+    private static let clock = PostgresStatement(name: "augur_clock", sql: "SELECT \(epoch("clock_timestamp()"))")
+
     private static let requeue = PostgresStatement(
         name: "augur_assign_requeue",
         sql: """
@@ -59,7 +61,7 @@ extension PostgresStoreSession {
         name: "augur_assign_requested",
         sql: """
             UPDATE trials t SET state = 'ACTIVE', worker = $3::text, lease_expires_at = to_timestamp($4::float8),
-                   started_at = clock_timestamp()
+                   started_at = to_timestamp($5::float8)
             WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[]) AND t.state = 'REQUESTED'
             RETURNING \(trialColumns("t", measurements: false))
             """)
@@ -78,6 +80,9 @@ extension PostgresStoreSession {
     ) throws -> [Trial] {
         // One round trip: the lock first, then the reads, each of which the server starts only once the lock is
         // held (so each sees every change the previous holder committed).
+        // The clock is read last: every trial the reads saw ACTIVE or ended, ended before it or is counted ACTIVE,
+        // so the trials started at this time never make the `[started_at, ended_at]` intervals of a study overlap
+        // more than its parallel limit (the concurrency tests check the rows for that).
         var reads: [(statement: PostgresStatement, parameters: [String?])] = [
             (Self.lockStudy, [name]), (Self.countsAndNextID, [name]), (Self.openTrials, [name]),
         ]
@@ -86,11 +91,12 @@ extension PostgresStoreSession {
         case .parameters: reads.append((Self.historyParameters, [name]))
         case .finalMeasurements: reads.append((Self.historyFinal, [name]))
         }
+        reads.append((Self.clock, []))
         let results = try connection.pipeline(reads)
         let lockedStudy = results[0]
         guard lockedStudy.rowCount > 0 else { throw StoreError.studyNotFound(name) }
         let study = try storedStudy(lockedStudy, row: 0)
-        let now = lockedStudy.date(0, Self.studyColumnCount) ?? Date()
+        let now = results[results.count - 1].date(0, 0) ?? Date()
         let studyID = String(study.id)
         let open = try trials(results[2], of: study)
         var counts = TrialCounts()
@@ -106,12 +112,31 @@ extension PostgresStoreSession {
         for trial in open { counts[trial.state] += 1 }
         counts.completed = max(total - counts.total, 0)
         let nextID = total + 1
-        let history = results.count > 3 ? try trials(results[3], of: study) : []
+        let history = results.count > 4 ? try trials(results[3], of: study) : []
         let snapshot = StudySnapshot(
             study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },
             requestedTrials: open.filter { $0.state == .requested }, history: history, now: now)
         let plan = try planner(snapshot)
         let openStates = Dictionary(open.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // The common plan, new trials only: nothing to check, so the inserts go out with the COMMIT and the trials
+        // handed over are built here (they are exactly what the rows will say).
+        if plan.requeue.isEmpty, plan.fail.isEmpty, plan.assignRequested.isEmpty {
+            var writes: [(statement: PostgresStatement, parameters: [String?])] = []
+            if plan.create.isEmpty == false {
+                writes.append(insertTrialsStatement(
+                    plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
+            }
+            if let change = plan.studyState {
+                writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
+            }
+            connection.deferUntilCommit(writes)
+            let space = study.study.spec.searchSpace
+            return plan.create.enumerated().map { offset, parameters in
+                Trial(id: nextID + offset, study: name, parameters: space.coerce(parameters), state: .active, createdAt: now,
+                      startedAt: now, worker: worker, leaseExpiresAt: leaseExpiresAt.map(Self.microseconds))
+            }
+        }
 
         // The changes, in the documented order, in one more round trip.
         var writes: [(statement: PostgresStatement, parameters: [String?])] = []
@@ -135,13 +160,15 @@ extension PostgresStoreSession {
         if plan.assignRequested.isEmpty == false {
             assignedIndex = writes.count
             checks.append((writes.count, plan.assignRequested, .requested))
-            writes.append((Self.assignRequested, [studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt)]))
+            writes.append((Self.assignRequested, [
+                studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt), Self.timestamp(now),
+            ]))
         }
         var createdIndex: Int?
         if plan.create.isEmpty == false {
             createdIndex = writes.count
-            writes.append(try insertTrialsStatement(
-                plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt))
+            writes.append(insertTrialsStatement(
+                plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
         }
         if let change = plan.studyState {
             writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))

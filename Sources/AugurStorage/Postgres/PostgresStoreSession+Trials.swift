@@ -5,11 +5,11 @@ extension PostgresStoreSession {
     private static let insertTrials = PostgresStatement(
         name: "augur_insert_trials",
         sql: """
-            WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS now), new AS (
+            WITH new AS (
                 INSERT INTO trials (study_id, trial_id, parameters, state, created_at, started_at, worker, lease_expires_at)
-                SELECT $1::bigint, n.trial_id, n.parameters, $4::text, clock.now,
-                       CASE WHEN $4::text = 'ACTIVE' THEN clock.now END, $5::text, to_timestamp($6::float8)
-                FROM unnest($2::integer[], $3::jsonb[]) AS n (trial_id, parameters) CROSS JOIN clock
+                SELECT $1::bigint, n.trial_id, n.parameters, $4::text, to_timestamp($7::float8),
+                       CASE WHEN $4::text = 'ACTIVE' THEN to_timestamp($7::float8) END, $5::text, to_timestamp($6::float8)
+                FROM unnest($2::integer[], $3::jsonb[]) AS n (trial_id, parameters)
                 RETURNING *
             ), flattened AS (
                 INSERT INTO trial_parameters (study_id, trial_id, name, value_number, value_text)
@@ -21,18 +21,17 @@ extension PostgresStoreSession {
             SELECT \(trialColumns("new", measurements: false)) FROM new ORDER BY new.trial_id
             """)
 
-    /// The statement that inserts trials numbered from `firstID` with their flattened parameters and returns them.
-    /// `created_at` (and `started_at` of ACTIVE ones) is the server's clock when the rows are written, after the
-    /// planner's snapshot was read: so a trial's `[started_at, ended_at]` never overlaps the run of a trial whose end
-    /// the planner had already seen, and the parallel limit can be checked from the rows afterwards.
+    /// The statement that inserts trials numbered from `firstID` with their flattened parameters and returns them,
+    /// created (and, when ACTIVE, started) at `now`.
     func insertTrialsStatement(
         _ parameters: [ParameterAssignment], firstID: Int, study: StoredStudy, state: TrialState, worker: String?,
-        leaseExpiresAt: Date?
-    ) throws -> (statement: PostgresStatement, parameters: [String?]) {
+        leaseExpiresAt: Date?, now: Date
+    ) -> (statement: PostgresStatement, parameters: [String?]) {
         let ids = Array(firstID..<(firstID + parameters.count))
         let texts = parameters.map(StoreCoding.encodeParameters)
         return (Self.insertTrials, [
             String(study.id), Self.arrayLiteral(ids), Self.arrayLiteral(texts), state.rawValue, worker, Self.timestamp(leaseExpiresAt),
+            Self.timestamp(now),
         ])
     }
 
@@ -40,9 +39,9 @@ extension PostgresStoreSession {
         name: "augur_next_trial_id", sql: "SELECT coalesce(max(trial_id), 0) + 1 FROM trials WHERE study_id = $1::bigint")
 
     func requestTrial(study name: String, parameters: ParameterAssignment) throws -> Trial {
-        let study = try lockStudy(named: name).study
+        let (study, now) = try lockStudy(named: name)
         let next = try connection.execute(Self.nextTrialID, [String(study.id)]).int(0, 0) ?? 1
-        let insert = try insertTrialsStatement([parameters], firstID: next, study: study, state: .requested, worker: nil, leaseExpiresAt: nil)
+        let insert = insertTrialsStatement([parameters], firstID: next, study: study, state: .requested, worker: nil, leaseExpiresAt: nil, now: now)
         guard var trial = try trials(try connection.execute(insert.statement, insert.parameters), of: study).first else {
             throw StoreError.trialNotFound(study: name, trial: next)
         }

@@ -167,7 +167,12 @@ struct PostgresStoreSession {
 
     /// A date as the text `to_timestamp($n::float8)` reads, rounded to the microseconds PostgreSQL keeps.
     static func timestamp(_ date: Date?) -> String? {
-        date.map { String(($0.timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000) }
+        date.map { String(microseconds($0).timeIntervalSince1970) }
+    }
+
+    /// The date PostgreSQL stores for `date` (and `extract(epoch …)` reads back): rounded to microseconds.
+    static func microseconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000)
     }
 
     /// A PostgreSQL array literal (`{"a","b"}`) of the given texts, for `$n::text[]` parameters.
