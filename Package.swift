@@ -23,6 +23,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
+        .executable(name: "augur", targets: ["augur"]),
+        .library(name: "AugurTraining", targets: ["AugurTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -51,8 +53,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AugurMath",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AugurAlgorithms",
-            dependencies: ["AugurCore"],
+            dependencies: ["AugurCore", "AugurMath"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -63,17 +70,56 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurService",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurWorkers",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurTraining",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
 
-        // MARK: Tests (mirroring Sources)
-        .testTarget(name: "AugurCoreTests", dependencies: ["AugurCore"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurStorageTests", dependencies: ["AugurCore", "AugurStorage"], swiftSettings: strictSettings),
+        // MARK: Executable
+        .executableTarget(
+            name: "augur",
+            dependencies: [
+                "AugurCore", "AugurStorage", "AugurService", "AugurWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Benchmarks
+        .executableTarget(
+            name: "DesignerBenchmark",
+            dependencies: ["AugurAlgorithms"],
+            path: "Benchmarks/DesignerBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "EarlyStoppingBenchmark",
             dependencies: ["AugurAlgorithms", "AugurCore"],
             path: "Benchmarks/EarlyStoppingBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "GaussianProcessBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra"],
+            path: "Benchmarks/GaussianProcessBenchmark",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -86,6 +132,62 @@ let package = Package(
             name: "PostgresStoreBenchmark",
             dependencies: ["AugurCore", "AugurStorage"],
             path: "Benchmarks/PostgresStoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
+            path: "Benchmarks/ServiceBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "TrainingBenchmark",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            path: "Benchmarks/TrainingBenchmark",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests (mirroring Sources)
+        .testTarget(
+            name: "AugurCoreTests",
+            dependencies: ["AugurCore"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
+        .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore", "AugurMath"], swiftSettings: strictSettings),
+        // Depends on PostgresStoreBenchmark so that the worker processes of the PostgreSQL concurrency test are built.
+        .testTarget(
+            name: "AugurStorageTests",
+            dependencies: ["AugurCore", "AugurStorage", "PostgresStoreBenchmark"],
+            swiftSettings: strictSettings
+        ),
+        // An in-memory StudyStore and a counting designer shared by the service and worker tests.
+        .target(
+            name: "AugurTestSupport",
+            dependencies: ["AugurCore", "AugurAlgorithms", "AugurStorage"],
+            path: "Tests/AugurTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurServiceTests",
+            dependencies: ["AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurWorkersTests",
+            dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
+        .testTarget(
+            name: "AugurCLITests",
+            dependencies: ["augur", "AugurStorage", "AugurCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurTrainingTests",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
     ]

@@ -16,6 +16,8 @@ void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *inf
 // Triangular solve with one or several right-hand sides.
 void dtrtrs_(const char *uplo, const char *trans, const char *diag, const int *n, const int *nrhs,
              const double *a, const int *lda, double *b, const int *ldb, int *info);
+// Inverse of a triangular matrix, in place.
+void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const int *lda, int *info);
 // Symmetric eigenvalue decomposition.
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
             double *work, const int *lwork, int *info);
@@ -26,5 +28,7 @@ void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_config(void);
+// The kernel family OpenBLAS picked for this CPU ("SkylakeX", "Haswell", "Prescott" for its generic fallback).
+char *openblas_get_corename(void);
 
 #endif

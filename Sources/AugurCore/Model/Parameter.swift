@@ -81,14 +81,25 @@ public struct ParameterSpec: Sendable, Codable, Hashable {
         }
     }
 
-    /// The number of distinct values, or `nil` for a continuous double without step.
+    /// The number of distinct values, or `nil` for a continuous double without step (and for a grid too fine to
+    /// count in an `Int`). A stepped double counts `max` as on the grid when it is within float rounding of it, so
+    /// `[0, 1]` with step `0.1` has 11 values.
     public var cardinality: Int? {
         switch domain {
         case let .double(min, max, _, step):
-            guard let step, step > 0 else { return nil }
-            return Int(((max - min) / step + 1e-9).rounded(.down)) + 1
+            guard let step, step > 0, step.isFinite, min.isFinite, max.isFinite else { return nil }
+            guard max >= min else { return 0 }
+            let intervals = (max - min) / step
+            // Tolerate the rounding of `(max - min) / step` (0.3 / 0.1 is 2.9999999999999996), relative for long grids.
+            let whole = (intervals + Swift.max(1e-9, intervals * 1e-12)).rounded(.down)
+            guard whole < 0x1p52 else { return nil }
+            return Int(whole) + 1
         case let .integer(min, max, step, _):
-            return (max - min) / step + 1
+            guard step > 0 else { return 0 }
+            guard max >= min else { return 0 }
+            let (span, overflow) = max.subtractingReportingOverflow(min)
+            guard !overflow, span / step < Int.max else { return nil }
+            return span / step + 1
         case let .discrete(values):
             return values.count
         case let .categorical(values):

@@ -15,23 +15,44 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
 
 /// One thing wrong with a spec file.
 public struct SpecProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Whether a problem stops the spec from being used or only points at something Augur ignores.
+    public enum Severity: String, Sendable, Hashable, Codable {
+        case error
+        case warning
+    }
+
     /// Where the offending value (or the mapping missing a field) is; `nil` when the file could not be read at all.
     public var location: SourceLocation?
     /// The field path, e.g. `spec.parameters[2].feasibleSpace.max`.
     public var field: String
     /// A sentence for a human: what is wrong and what to write instead.
     public var message: String
+    public var severity: Severity
 
-    public init(location: SourceLocation?, field: String, message: String) {
+    public init(location: SourceLocation?, field: String, message: String, severity: Severity = .error) {
         self.location = location
         self.field = field
         self.message = message
+        self.severity = severity
     }
 
     public var description: String {
         let place = location.map { "\($0): " } ?? ""
         let path = field.isEmpty ? "" : "\(field): "
-        return "\(place)error: \(path)\(message)"
+        return "\(place)\(severity.rawValue): \(path)\(message)"
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case location, field, message, severity
+    }
+
+    // Problems encoded before `severity` existed decode as errors.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        location = try container.decodeIfPresent(SourceLocation.self, forKey: .location)
+        field = try container.decode(String.self, forKey: .field)
+        message = try container.decode(String.self, forKey: .message)
+        severity = try container.decodeIfPresent(Severity.self, forKey: .severity) ?? .error
     }
 }
 

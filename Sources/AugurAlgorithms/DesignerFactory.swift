@@ -1,0 +1,23 @@
+import AugurCore
+
+/// Builds the designer a study's spec asks for.
+public enum DesignerFactory {
+    /// The designer for `spec.algorithm`, over `spec.searchSpace`, seeded with `spec.seed`.
+    ///
+    /// - Throws: `DesignerError` when the search space does not suit the algorithm (a grid over a double without
+    ///   step, a Sobol sequence over more parameters than its table covers, a malformed parameter).
+    /// - Parameter cache: where a Gaussian-process designer keeps its last hyperparameter fit between suggestions
+    ///   for the same study (warm starts and the refit policy of `docs/algorithms.md`); ignored by other designers.
+    public static func make(for spec: StudySpec, cache: GaussianProcessCache? = nil) throws -> any Designer {
+        switch spec.algorithm {
+        case .random:
+            return try RandomDesigner(spec: spec)
+        case .quasiRandom:
+            return try QuasiRandomDesigner(spec: spec)
+        case .grid:
+            return try GridDesigner(spec: spec)
+        case .gaussianProcess(let settings):
+            return try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
+        }
+    }
+}

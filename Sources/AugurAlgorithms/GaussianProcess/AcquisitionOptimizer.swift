@@ -1,0 +1,71 @@
+import AugurCore
+import AugurMath
+import Foundation
+
+/// Maximizes an acquisition function over the feature box: scores a large candidate set in one batched posterior
+/// evaluation (`dgemm` + `dtrsm`), then refines the best few with L-BFGS-B on the analytic gradient.
+struct AcquisitionOptimizer: Sendable {
+    /// A point the optimizer proposes, best first.
+    struct Proposal: Sendable {
+        var features: [Double]
+        var score: Double
+    }
+
+    /// How many of the best candidates are refined by gradient.
+    var refinements: Int
+    /// Iteration limit of each refinement.
+    var refinementIterations: Int
+
+    /// The candidates ordered by score, the refined ones (with their refined features) first.
+    ///
+    /// - Parameters:
+    ///   - candidates: one candidate per row, in feature space.
+    ///   - lower, upper: the box refinement stays in (a trust region or the unit cube); features outside
+    ///     `movable` are held fixed (categorical one-hot blocks).
+    func maximize(model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix, lower: [Double], upper: [Double],
+                  movable: [Int]) -> [Proposal] {
+        let (means, variances) = model.predict(candidates)
+        let m = candidates.rows
+        let d = candidates.columns
+        var scores = [Double](repeating: -.infinity, count: m)
+        for j in 0..<m {
+            let score = evaluator.score(mean: means[j], variance: variances[j])
+            scores[j] = score.isNaN ? -.infinity : score
+        }
+        let order = (0..<m).sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+        var proposals: [Proposal] = []
+        proposals.reserveCapacity(m)
+        let optimizer = BoundedLBFGS(options: .init(memory: 8, maxIterations: refinementIterations, maxEvaluations: 3 * refinementIterations,
+                                                    gradientTolerance: 1e-7, relativeTolerance: 1e-9))
+        for (rank, index) in order.enumerated() {
+            let start = candidates.row(index)
+            guard rank < refinements, !movable.isEmpty else {
+                proposals.append(Proposal(features: start, score: scores[index]))
+                continue
+            }
+            var boxLower = start
+            var boxUpper = start
+            for feature in movable {
+                boxLower[feature] = Swift.min(lower[feature], start[feature])
+                boxUpper[feature] = Swift.max(upper[feature], start[feature])
+            }
+            let result = optimizer.minimize(from: start, lower: boxLower, upper: boxUpper) { point, gradient in
+                let prediction = model.predictWithGradient(at: point)
+                let derivatives = evaluator.scoreDerivatives(mean: prediction.mean, variance: prediction.variance)
+                guard derivatives.score.isFinite else { return .infinity }
+                for k in 0..<d {
+                    gradient[k] = -(derivatives.mean * prediction.meanGradient[k] + derivatives.variance * prediction.varianceGradient[k])
+                }
+                return -derivatives.score
+            }
+            if result.value.isFinite, -result.value > scores[index] {
+                proposals.append(Proposal(features: result.point, score: -result.value))
+            } else {
+                proposals.append(Proposal(features: start, score: scores[index]))
+            }
+        }
+        let refinedCount = Swift.min(refinements, proposals.count)
+        proposals[0..<refinedCount].sort { $0.score > $1.score }
+        return proposals
+    }
+}

@@ -1,0 +1,243 @@
+import AugurCore
+import AugurMath
+import Foundation
+
+/// The Gaussian-process bandit (Vizier's default algorithm, Katib's `bayesianoptimization`).
+///
+/// The first `settings.initialTrials` trials come from the scrambled Halton ``QuasiRandomDesigner``. After that each
+/// suggestion:
+/// 1. turns the history into training data (``TrainingData`` documents failed, infeasible, stopped and pending
+///    trials), maps parameters to features in the unit cube (``FeatureEncoding``) and warps the objective values
+///    (``OutputWarper``);
+/// 2. fits a Matérn-5/2 ARD Gaussian process by MAP (``HyperparameterPrior``) with L-BFGS-B from several starts;
+/// 3. conditions the model on the pending trials with a capped kriging believer: a fantasy observation at the
+///    posterior mean, or at the incumbent value if the mean is higher. That collapses the variance there and promises
+///    no improvement, so no acquisition function (not even PI, which loves certainty) returns to it, and parallel
+///    workers do not get near-duplicates;
+/// 4. maximizes the acquisition function over a quasi-random candidate set plus perturbations of the best trials,
+///    restricted in part to a trust region around the incumbent above 8 numeric dimensions, refines the best
+///    candidates by gradient and returns the best one that is not a repeat;
+/// 5. for a batch, adds that point as another fantasy and repeats step 4.
+///
+/// **Refit policy.** Up to ``amortizationThreshold`` observations the hyperparameters are refit on every suggestion
+/// from the default start, the cached fit if any, and seeded random starts (two up to 30 observations, one up to 60
+/// or when there is no cached fit, none beyond). Above it, with a ``GaussianProcessCache``,
+/// the cached hyperparameters are reused until the number of observations has grown by 10% since they were fitted,
+/// and the refit then is warm-started from them with a short iteration budget. Without a cache, a large study refits
+/// from the default start on every suggestion.
+///
+/// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`, so the same
+/// seed and history give the same suggestions; a cache changes them only through the warm start and the reuse above.
+public struct GaussianProcessDesigner: Designer {
+    public let spec: StudySpec
+    public let settings: GaussianProcessSettings
+    /// Hyperparameters kept between suggestions, if the caller keeps one per study.
+    public let cache: GaussianProcessCache?
+    let encoding: FeatureEncoding
+    let initialDesign: QuasiRandomDesigner
+
+    /// Observations above which hyperparameters may be reused from the cache instead of refit.
+    public static let amortizationThreshold = 200
+    /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
+    public static let trustRegionDimensions = 8
+
+    /// - Throws: `DesignerError` when the search space cannot be searched (no parameters, a malformed parameter).
+    public init(spec: StudySpec, settings: GaussianProcessSettings, cache: GaussianProcessCache? = nil) throws(DesignerError) {
+        self.initialDesign = try QuasiRandomDesigner(spec: spec, fallback: .halton)
+        self.spec = spec
+        self.settings = settings
+        self.cache = cache
+        self.encoding = FeatureEncoding(space: spec.searchSpace)
+    }
+
+    public var historyScope: HistoryScope { .finalMeasurements }
+
+    public func suggest(_ request: DesignRequest) throws -> [ParameterAssignment] {
+        let count = Swift.max(request.count, 0)
+        guard count > 0 else { return [] }
+        var generator = SeededGenerator(seed: spec.seed, stream: UInt64(truncatingIfNeeded: request.trialCount) ^ 0x4750_4241_4E44_4954)
+        var data = TrainingData(request: request, objective: spec.objective, encoding: encoding)
+
+        var suggestions: [ParameterAssignment] = []
+        let modelReady = data.values.count >= 2
+        let initialCount = modelReady ? Swift.min(count, Swift.max(0, settings.initialTrials - request.trialCount)) : count
+        for offset in 0..<initialCount {
+            let assignment = spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset))
+            suggestions.append(assignment)
+            data.knownAssignments.insert(assignment)
+            if let features = encoding.features(of: assignment) { data.pendingPoints.append(features) }
+        }
+        guard suggestions.count < count else { return suggestions }
+
+        guard var model = fitModel(data, generator: &generator) else {
+            // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
+            for offset in suggestions.count..<count {
+                suggestions.append(spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset)))
+            }
+            return suggestions
+        }
+        let incumbent = model.values.prefix(data.values.count).max() ?? 0
+        for point in data.pendingPoints {
+            model = model.conditioned(on: point, value: Swift.min(model.predictWithGradient(at: point).mean, incumbent))
+        }
+
+        let evaluator = AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
+        let observations = model.points.rows
+        let optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
+        while suggestions.count < count {
+            let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
+            let proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
+                                               movable: encoding.numericFeatures)
+            var chosen: (features: [Double], assignment: ParameterAssignment)?
+            for proposal in proposals {
+                let features = encoding.snapped(proposal.features)
+                let assignment = encoding.assignment(of: features)
+                if !data.knownAssignments.contains(assignment) {
+                    chosen = (features, assignment)
+                    break
+                }
+            }
+            guard let chosen else { break }
+            suggestions.append(chosen.assignment)
+            data.knownAssignments.insert(chosen.assignment)
+            if suggestions.count < count {
+                model = model.conditioned(on: chosen.features, value: Swift.min(model.predictWithGradient(at: chosen.features).mean, incumbent))
+            }
+        }
+        return suggestions
+    }
+
+    /// Fits the model on the labelled observations, following the refit policy; `nil` if no covariance could be factored.
+    func fitModel(_ data: TrainingData, generator: inout SeededGenerator) -> GaussianProcessModel? {
+        let (rawPoints, rawValues) = data.labelledPoints
+        let n = rawPoints.count
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: n * d)
+        for (i, point) in rawPoints.enumerated() {
+            for k in 0..<d { elements[i + k * n] = point[k] }
+        }
+        let points = Matrix(rows: n, columns: d, elements: elements)
+        let values = OutputWarper().warp(rawValues)
+        let prior = HyperparameterPrior(dimensions: d)
+        let cached = cache?.load(featureCount: d)
+
+        if n > Self.amortizationThreshold, let cached, n <= cached.observationCount + Swift.max(10, cached.observationCount / 10),
+           let model = try? GaussianProcessModel(points: points, values: values, hyperparameters: cached.hyperparameters) {
+            return model
+        }
+
+        let lower = prior.lowerBounds
+        let upper = prior.upperBounds
+        func clamped(_ theta: [Double]) -> [Double] {
+            (0..<theta.count).map { Swift.min(Swift.max(theta[$0], lower[$0]), upper[$0]) }
+        }
+        var starts: [[Double]] = []
+        let options: BoundedLBFGS.Options
+        if n > Self.amortizationThreshold {
+            starts.append(clamped(cached?.hyperparameters.vector ?? prior.defaultStart))
+            options = BoundedLBFGS.Options(memory: 8, maxIterations: 25, maxEvaluations: 40, gradientTolerance: 1e-4, relativeTolerance: 1e-6)
+        } else {
+            starts.append(prior.defaultStart)
+            if let cached { starts.append(clamped(cached.hyperparameters.vector)) }
+            // Random restarts guard against a poor local optimum while the data are few; later the previous fit (warm
+            // start) and the default start cover it, and each restart costs as much as the rest of the suggestion.
+            let randomStarts = n <= 30 ? 2 : (n <= 60 || cached == nil ? 1 : 0)
+            for _ in 0..<randomStarts {
+                var theta = prior.defaultStart
+                for k in 0..<d {
+                    theta[k] = Foundation.log(0.05 + 1.5 * generator.nextUnit()) + 0.5 * Foundation.log(Double(Swift.max(d, 1)))
+                }
+                theta[d] = 0.5 * generator.nextGaussian()
+                theta[d + 1] = Foundation.log(1e-6) + generator.nextUnit() * (Foundation.log(1e-1) - Foundation.log(1e-6))
+                starts.append(clamped(theta))
+            }
+            options = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3, relativeTolerance: 1e-6)
+        }
+        guard let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options) else {
+            return nil
+        }
+        cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: n, featureCount: d))
+        return model
+    }
+
+    /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in.
+    func candidateSet(model: GaussianProcessModel, data: TrainingData, generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
+        let n = model.points.rows
+        let parameterCount = spec.searchSpace.parameters.count
+        // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
+        let wanted = Swift.min(2000, 500 + 150 * encoding.dimensions)
+        let total = Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
+        let halton = HaltonSequence(dimensions: parameterCount, seed: generator.next(), scrambled: true)
+        var unitPoints: [[Double]] = []
+        unitPoints.reserveCapacity(total)
+
+        // Perturbations of the best observed trials, at three scales.
+        let best = data.values.indices.sorted { data.values[$0] > data.values[$1] || (data.values[$0] == data.values[$1] && $0 < $1) }.prefix(5)
+        let perTrial = total / 10 / Swift.max(best.count, 1)
+        let scales = [0.01, 0.05, 0.15]
+        for index in best {
+            let center = encoding.unitPoint(of: data.points[index])
+            for draw in 0..<perTrial {
+                let scale = scales[draw % scales.count]
+                var point = center
+                for (p, slot) in encoding.slots.enumerated() {
+                    switch slot {
+                    case .numeric:
+                        point[p] = Swift.min(Swift.max(center[p] + scale * generator.nextGaussian(), 0), 1)
+                    case .categorical:
+                        if generator.nextUnit() < 0.2 { point[p] = generator.nextUnit() }
+                    }
+                }
+                unitPoints.append(point)
+            }
+        }
+
+        // A trust region around the incumbent in higher dimensions: a box whose sides follow the lengthscales and
+        // halve for every max(4, d) observations without improvement (TuRBO's rule, computed from the history).
+        var lower = [Double](repeating: 0, count: encoding.dimensions)
+        var upper = [Double](repeating: 1, count: encoding.dimensions)
+        let numericFeatures = encoding.numericFeatures
+        var region: (center: [Double], halfWidths: [Double])?
+        if numericFeatures.count > Self.trustRegionDimensions, let incumbent = best.first {
+            let lengthscales = model.hyperparameters.lengthscales
+            let logMean = numericFeatures.reduce(0) { $0 + Foundation.log(lengthscales[$1]) } / Double(numericFeatures.count)
+            let halvings = Double(data.observationsSinceBest / Swift.max(4, numericFeatures.count))
+            let side = Swift.max(0.8 * Foundation.pow(0.5, halvings), 0.01)
+            let center = encoding.unitPoint(of: data.points[incumbent])
+            var halfWidths = [Double](repeating: 0.5, count: parameterCount)
+            for (p, slot) in encoding.slots.enumerated() {
+                guard case .numeric(let feature, _) = slot else { continue }
+                let weight = Foundation.exp(Foundation.log(lengthscales[feature]) - logMean)
+                halfWidths[p] = Swift.min(0.5 * side * Swift.min(Swift.max(weight, 0.25), 4), 0.5)
+                lower[feature] = Swift.max(center[p] - halfWidths[p], 0)
+                upper[feature] = Swift.min(center[p] + halfWidths[p], 1)
+            }
+            region = (center, halfWidths)
+        }
+
+        var index: UInt64 = 0
+        while unitPoints.count < total {
+            var point = halton.point(at: index)
+            index += 1
+            if let region, unitPoints.count % 2 == 0 {
+                for (p, slot) in encoding.slots.enumerated() {
+                    guard case .numeric = slot else { continue }
+                    point[p] = Swift.min(Swift.max(region.center[p] + (2 * point[p] - 1) * region.halfWidths[p], 0), 1)
+                }
+            }
+            unitPoints.append(point)
+        }
+
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: total * d)
+        for (row, point) in unitPoints.enumerated() {
+            let features = encoding.features(atUnit: point)
+            for k in 0..<d { elements[row + k * total] = features[k] }
+        }
+        if region == nil {
+            lower = [Double](repeating: 0, count: d)
+            upper = [Double](repeating: 1, count: d)
+        }
+        return (Matrix(rows: total, columns: d, elements: elements), lower, upper)
+    }
+}

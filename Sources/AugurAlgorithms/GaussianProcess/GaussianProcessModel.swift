@@ -1,0 +1,171 @@
+import AugurCore
+import AugurMath
+import Foundation
+
+/// A Gaussian process conditioned on observations: the Cholesky factor of `K + σₙ² I` and `α = (K + σₙ² I)⁻¹ (y − m)`.
+///
+/// The model knows nothing of studies: points are rows of a matrix of features in the unit cube, values are
+/// standardized numbers where larger is better.
+public struct GaussianProcessModel: Sendable {
+    /// The training inputs, one row per observation.
+    public let points: Matrix
+    /// The training outputs.
+    public let values: [Double]
+    public let hyperparameters: GaussianProcessHyperparameters
+    let kernel: Matern52Kernel
+    let scaledPoints: Matrix
+    let cholesky: CholeskyFactor
+    let alpha: [Double]
+
+    /// Conditions the process with fixed `hyperparameters` on `values` at `points`.
+    ///
+    /// - Throws: ``LinearAlgebraError`` when the covariance cannot be factored even with jitter.
+    public init(points: Matrix, values: [Double], hyperparameters: GaussianProcessHyperparameters) throws(LinearAlgebraError) {
+        precondition(points.rows == values.count, "One value per point")
+        let kernel = hyperparameters.kernel
+        var covariance = kernel.covariance(points)
+        covariance.addToDiagonal(hyperparameters.noiseVariance)
+        let cholesky = try CholeskyFactor(covariance)
+        self.init(points: points, values: values, hyperparameters: hyperparameters, cholesky: cholesky)
+    }
+
+    private init(points: Matrix, values: [Double], hyperparameters: GaussianProcessHyperparameters, cholesky: CholeskyFactor) {
+        self.points = points
+        self.values = values
+        self.hyperparameters = hyperparameters
+        self.kernel = hyperparameters.kernel
+        self.scaledPoints = kernel.scaled(points)
+        self.cholesky = cholesky
+        let mean = hyperparameters.mean
+        self.alpha = cholesky.solve(values.map { $0 - mean })
+    }
+
+    /// Fits the hyperparameters by maximum a posteriori estimation (log marginal likelihood plus `prior`) from each of
+    /// `starts` with L-BFGS-B, keeps the best, and conditions on the data with them.
+    ///
+    /// - Throws: ``LinearAlgebraError`` when no start gives a covariance that can be factored.
+    public static func fit(points: Matrix, values: [Double], prior: HyperparameterPrior, starts: [[Double]],
+                           options: BoundedLBFGS.Options) throws(LinearAlgebraError) -> GaussianProcessModel {
+        let likelihood = MarginalLikelihood(points: points, values: values, prior: prior)
+        let optimizer = BoundedLBFGS(options: options)
+        var best: (theta: [Double], value: Double)?
+        for start in starts {
+            let result = optimizer.minimize(from: start, lower: prior.lowerBounds, upper: prior.upperBounds) { theta, gradient in
+                likelihood.negativeLogPosterior(theta, gradient: &gradient)
+            }
+            if result.value.isFinite, result.value < (best?.value ?? .infinity) {
+                best = (result.point, result.value)
+            }
+        }
+        let theta = best?.theta ?? prior.defaultStart
+        return try GaussianProcessModel(points: points, values: values, hyperparameters: GaussianProcessHyperparameters(vector: theta))
+    }
+
+    /// The negative log posterior of the hyperparameters on this model's data (lower is better); for tests and
+    /// diagnostics.
+    public static func negativeLogPosterior(points: Matrix, values: [Double], prior: HyperparameterPrior, theta: [Double],
+                                            gradient: inout [Double]) -> Double {
+        MarginalLikelihood(points: points, values: values, prior: prior).negativeLogPosterior(theta, gradient: &gradient)
+    }
+
+    /// Posterior mean and variance of the latent function (without observation noise) at each row of `queries`.
+    public func predict(_ queries: Matrix) -> (mean: [Double], variance: [Double]) {
+        let m = queries.rows
+        let n = points.rows
+        guard m > 0 else { return ([], []) }
+        let scaledQueries = kernel.scaled(queries)
+        let crossTransposed = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledQueries)
+        var mean = crossTransposed.multiplied(by: alpha, transposingSelf: true)
+        let offset = hyperparameters.mean
+        for j in 0..<m { mean[j] += offset }
+        let whitened = cholesky.solveTriangular(crossTransposed)
+        let signal = kernel.signalVariance
+        var variance = [Double](repeating: signal, count: m)
+        whitened.elements.withUnsafeBufferPointer { v in
+            for j in 0..<m {
+                var sum = 0.0
+                let column = j * n
+                for i in 0..<n { sum += v[column + i] * v[column + i] }
+                variance[j] = Swift.max(signal - sum, 1e-12 * signal)
+            }
+        }
+        return (mean, variance)
+    }
+
+    /// Posterior mean and variance at one point with their gradients with respect to the point's coordinates.
+    public func predictWithGradient(at point: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
+        let n = points.rows
+        let d = points.columns
+        let lengthscales = kernel.lengthscales
+        var scaledPoint = [Double](repeating: 0, count: d)
+        for k in 0..<d { scaledPoint[k] = point[k] / lengthscales[k] }
+        var crossCovariance = [Double](repeating: 0, count: n)
+        var radial = [Double](repeating: 0, count: n)
+        let signal = kernel.signalVariance
+        scaledPoints.elements.withUnsafeBufferPointer { z in
+            var squaredDistances = [Double](repeating: 0, count: n)
+            for k in 0..<d {
+                let coordinate = scaledPoint[k]
+                let column = k * n
+                for i in 0..<n {
+                    let difference = coordinate - z[column + i]
+                    squaredDistances[i] += difference * difference
+                }
+            }
+            for i in 0..<n {
+                let s = Matern52Kernel.sqrt5 * squaredDistances[i].squareRoot()
+                let e = Foundation.exp(-s)
+                crossCovariance[i] = signal * (1 + s + s * s / 3) * e
+                radial[i] = -5.0 / 3.0 * signal * (1 + s) * e
+            }
+        }
+        var mean = hyperparameters.mean
+        for i in 0..<n { mean += crossCovariance[i] * alpha[i] }
+        let solved = cholesky.solve(crossCovariance)
+        var explained = 0.0
+        for i in 0..<n { explained += crossCovariance[i] * solved[i] }
+        let rawVariance = signal - explained
+        let variance = Swift.max(rawVariance, 1e-12 * signal)
+
+        // ∂k(x, xᵢ)/∂xₖ = radialᵢ (xₖ − xᵢₖ) / ℓₖ²
+        var meanWeights = [Double](repeating: 0, count: n)
+        var varianceWeights = [Double](repeating: 0, count: n)
+        var meanWeightSum = 0.0
+        var varianceWeightSum = 0.0
+        for i in 0..<n {
+            meanWeights[i] = alpha[i] * radial[i]
+            varianceWeights[i] = -2 * solved[i] * radial[i]
+            meanWeightSum += meanWeights[i]
+            varianceWeightSum += varianceWeights[i]
+        }
+        let meanProjection = points.multiplied(by: meanWeights, transposingSelf: true)
+        let varianceProjection = points.multiplied(by: varianceWeights, transposingSelf: true)
+        var meanGradient = [Double](repeating: 0, count: d)
+        var varianceGradient = [Double](repeating: 0, count: d)
+        for k in 0..<d {
+            let inverseSquare = 1 / (lengthscales[k] * lengthscales[k])
+            meanGradient[k] = (point[k] * meanWeightSum - meanProjection[k]) * inverseSquare
+            varianceGradient[k] = rawVariance > 1e-12 * signal ? (point[k] * varianceWeightSum - varianceProjection[k]) * inverseSquare : 0
+        }
+        return (mean, variance, meanGradient, varianceGradient)
+    }
+
+    /// The model with one more observation, `value` at `point`, and the same hyperparameters: an O(n²) bordered
+    /// Cholesky update. Used for fantasies (pending trials and earlier members of a batch).
+    public func conditioned(on point: [Double], value: Double) -> GaussianProcessModel {
+        let n = points.rows
+        let d = points.columns
+        let query = Matrix(rows: 1, columns: d, elements: point)
+        let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: kernel.scaled(query)).elements
+        let extended = cholesky.appending(border: border, corner: kernel.signalVariance + hyperparameters.noiseVariance)
+        var elements = [Double](repeating: 0, count: (n + 1) * d)
+        points.elements.withUnsafeBufferPointer { old in
+            for k in 0..<d {
+                for i in 0..<n { elements[i + k * (n + 1)] = old[i + k * n] }
+                elements[n + k * (n + 1)] = point[k]
+            }
+        }
+        return GaussianProcessModel(points: Matrix(rows: n + 1, columns: d, elements: elements), values: values + [value],
+                                    hyperparameters: hyperparameters, cholesky: extended)
+    }
+}

@@ -1,0 +1,106 @@
+import AugurMath
+import Foundation
+
+/// The negative log posterior of the hyperparameters, `−log p(y | X, θ) − log p(θ)`, with its analytic gradient.
+///
+/// With `K_y = K + σₙ² I`, `α = K_y⁻¹ (y − m)` and `W = ααᵀ − K_y⁻¹`, each partial derivative of the log marginal
+/// likelihood is `½ tr(W ∂K_y/∂θ)`. For the lengthscales the trace over all pairs collapses to BLAS: with
+/// `M = W ∘ G` (`G` the kernel's radial derivative) and `Z` the scaled inputs,
+/// `∂/∂ log ℓₖ = Σᵢ zᵢₖ² (M·1)ᵢ − Σᵢ zᵢₖ (M Z)ᵢₖ`, one `dgemm` for every dimension at once.
+struct MarginalLikelihood: Sendable {
+    let points: Matrix
+    let values: [Double]
+    let prior: HyperparameterPrior
+
+    init(points: Matrix, values: [Double], prior: HyperparameterPrior) {
+        self.points = points
+        self.values = values
+        self.prior = prior
+    }
+
+    /// `−log p(y | X, θ) − log p(θ)` at `theta`, its gradient written into `gradient`; `+∞` when the covariance
+    /// cannot be factored.
+    func negativeLogPosterior(_ theta: [Double], gradient: inout [Double]) -> Double {
+        let n = points.rows
+        let d = points.columns
+        for i in 0..<gradient.count { gradient[i] = 0 }
+        let hyperparameters = GaussianProcessHyperparameters(vector: theta)
+        let kernel = hyperparameters.kernel
+        let signal = kernel.signalVariance
+        let noise = hyperparameters.noiseVariance
+        let mean = hyperparameters.mean
+
+        let scaled = kernel.scaled(points)
+        let norms = Matern52Kernel.rowSquaredNorms(scaled)
+        var covariance = scaled.outerGram(alpha: -2)
+        var radial = Matrix(rows: n, columns: n)
+        covariance.elements.withUnsafeMutableBufferPointer { k in
+            radial.elements.withUnsafeMutableBufferPointer { g in
+                for j in 0..<n {
+                    k[j + j * n] = signal
+                    g[j + j * n] = 5.0 / 3.0 * signal
+                    for i in (j + 1)..<Swift.max(n, j + 1) {
+                        let r2 = Swift.max(k[i + j * n] + norms[i] + norms[j], 0)
+                        let s = Matern52Kernel.sqrt5 * r2.squareRoot()
+                        let e = Foundation.exp(-s)
+                        let value = signal * (1 + s + s * s / 3) * e
+                        let derivative = 5.0 / 3.0 * signal * (1 + s) * e
+                        k[i + j * n] = value
+                        k[j + i * n] = value
+                        g[i + j * n] = derivative
+                        g[j + i * n] = derivative
+                    }
+                }
+            }
+        }
+        var noisy = covariance
+        noisy.addToDiagonal(noise)
+        guard let cholesky = try? CholeskyFactor(noisy) else { return .infinity }
+        let residuals = values.map { $0 - mean }
+        let alpha = cholesky.solve(residuals)
+        var fit = 0.0
+        for i in 0..<n { fit += residuals[i] * alpha[i] }
+        let value = 0.5 * fit + 0.5 * cholesky.logDeterminant + 0.5 * Double(n) * Foundation.log(2 * Double.pi)
+        guard value.isFinite else { return .infinity }
+
+        // W = ααᵀ − K⁻¹, overwritten into the inverse; M = W ∘ G into `radial`.
+        var weights = cholesky.inverse()
+        var signalTrace = 0.0
+        var noiseTrace = 0.0
+        var rowSums = [Double](repeating: 0, count: n)
+        weights.elements.withUnsafeMutableBufferPointer { w in
+            radial.elements.withUnsafeMutableBufferPointer { g in
+                covariance.elements.withUnsafeBufferPointer { k in
+                    for j in 0..<n {
+                        let alphaJ = alpha[j]
+                        var rowSum = 0.0
+                        for i in 0..<n {
+                            let index = i + j * n
+                            let weight = alpha[i] * alphaJ - w[index]
+                            signalTrace += weight * k[index]
+                            let product = weight * g[index]
+                            g[index] = i == j ? 0 : product
+                            rowSum += i == j ? 0 : product
+                        }
+                        rowSums[j] = rowSum
+                        noiseTrace += alphaJ * alphaJ - w[j + j * n]
+                    }
+                }
+            }
+        }
+        let weightedScaled = radial * scaled
+        for k in 0..<d {
+            var derivative = 0.0
+            let column = k * n
+            for i in 0..<n {
+                let z = scaled.elements[column + i]
+                derivative += z * z * rowSums[i] - z * weightedScaled.elements[column + i]
+            }
+            gradient[k] = -derivative
+        }
+        gradient[d] = -0.5 * signalTrace
+        gradient[d + 1] = -0.5 * noise * noiseTrace
+        gradient[d + 2] = -alpha.reduce(0, +)
+        return value + prior.negativeLogDensity(theta, gradient: &gradient)
+    }
+}

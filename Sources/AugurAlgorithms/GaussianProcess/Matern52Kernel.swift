@@ -1,0 +1,114 @@
+import AugurMath
+import CLinearAlgebra
+import Foundation
+
+/// The Matérn-5/2 kernel with one lengthscale per input dimension (automatic relevance determination):
+/// `k(x, x') = σ² (1 + √5 r + 5r²/3) exp(−√5 r)` with `r² = Σₖ (xₖ − x'ₖ)² / ℓₖ²`.
+///
+/// Distances come from one `dsyrk`/`dgemm` of the lengthscale-scaled inputs (`|a|² + |b|² − 2a·b`); the only
+/// per-entry work is the kernel's scalar profile.
+public struct Matern52Kernel: Sendable, Hashable {
+    /// `ℓₖ`, one per input dimension.
+    public var lengthscales: [Double]
+    /// `σ²`, the prior variance of the latent function.
+    public var signalVariance: Double
+
+    public init(lengthscales: [Double], signalVariance: Double) {
+        self.lengthscales = lengthscales
+        self.signalVariance = signalVariance
+    }
+
+    static let sqrt5 = 5.0.squareRoot()
+
+    /// The inputs divided column by column by the lengthscales.
+    public func scaled(_ points: Matrix) -> Matrix {
+        precondition(points.columns == lengthscales.count, "Points need one coordinate per lengthscale")
+        var result = points
+        let rows = points.rows
+        guard rows > 0 else { return result }
+        result.elements.withUnsafeMutableBufferPointer { buffer in
+            for (k, lengthscale) in lengthscales.enumerated() {
+                cblas_dscal(Int32(rows), 1 / lengthscale, buffer.baseAddress.map { $0 + k * rows }, 1)
+            }
+        }
+        return result
+    }
+
+    /// Squared norms of the rows of `points`.
+    static func rowSquaredNorms(_ points: Matrix) -> [Double] {
+        var norms = [Double](repeating: 0, count: points.rows)
+        points.elements.withUnsafeBufferPointer { buffer in
+            for k in 0..<points.columns {
+                let column = k * points.rows
+                for i in 0..<points.rows {
+                    let value = buffer[column + i]
+                    norms[i] += value * value
+                }
+            }
+        }
+        return norms
+    }
+
+    /// Squared scaled distances between the rows of `a` (already scaled) and of `b` (already scaled):
+    /// an `a.rows × b.rows` matrix.
+    static func crossSquaredDistances(_ a: Matrix, _ b: Matrix) -> Matrix {
+        var distances = a.multiplied(by: b, transposingOther: true, alpha: -2)
+        let normsA = rowSquaredNorms(a)
+        let normsB = rowSquaredNorms(b)
+        let rows = a.rows
+        distances.elements.withUnsafeMutableBufferPointer { buffer in
+            for j in 0..<b.rows {
+                let column = j * rows
+                let normB = normsB[j]
+                for i in 0..<rows {
+                    buffer[column + i] = Swift.max(buffer[column + i] + normsA[i] + normB, 0)
+                }
+            }
+        }
+        return distances
+    }
+
+    /// `k(r)` for a squared scaled distance.
+    @inline(__always)
+    func value(squaredDistance: Double) -> Double {
+        let s = Self.sqrt5 * squaredDistance.squareRoot()
+        return signalVariance * (1 + s + s * s / 3) * Foundation.exp(-s)
+    }
+
+    /// The cross-covariance `K(a, b)` (`a.rows × b.rows`) of unscaled inputs.
+    public func crossCovariance(_ a: Matrix, _ b: Matrix) -> Matrix {
+        crossCovariance(scaledA: scaled(a), scaledB: scaled(b))
+    }
+
+    func crossCovariance(scaledA: Matrix, scaledB: Matrix) -> Matrix {
+        var result = Self.crossSquaredDistances(scaledA, scaledB)
+        let variance = signalVariance
+        result.elements.withUnsafeMutableBufferPointer { buffer in
+            for index in 0..<buffer.count {
+                let s = Self.sqrt5 * buffer[index].squareRoot()
+                buffer[index] = variance * (1 + s + s * s / 3) * Foundation.exp(-s)
+            }
+        }
+        return result
+    }
+
+    /// The covariance matrix `K(x, x)` (both triangles filled) of unscaled inputs.
+    public func covariance(_ points: Matrix) -> Matrix {
+        var result = scaled(points).outerGram(alpha: -2)
+        let n = points.rows
+        let norms = Self.rowSquaredNorms(scaled(points))
+        let variance = signalVariance
+        result.elements.withUnsafeMutableBufferPointer { buffer in
+            for j in 0..<n {
+                for i in j..<n {
+                    let r2 = Swift.max(buffer[i + j * n] + norms[i] + norms[j], 0)
+                    let s = Self.sqrt5 * r2.squareRoot()
+                    let value = i == j ? variance : variance * (1 + s + s * s / 3) * Foundation.exp(-s)
+                    buffer[i + j * n] = value
+                    buffer[j + i * n] = value
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Vizier-style warping of objective values (larger is better) before the GP sees them, then standardization.
+///
+/// 1. **Half-rank**: values below the median are replaced by `median + s·Φ⁻¹(q)`, where `q` is their rank quantile
+///    and `s` the spread of the upper half around the median. The bad half then looks Gaussian whatever its tail:
+///    one diverged run at `−10⁹` no longer flattens the model of the good region.
+/// 2. **Log**: `0.5 − log(1 + t·(b − 1)) / log b` with `t = (max − y)/(max − min)` and `b = 1.5`, which stretches the
+///    region near the best values, where the model's resolution matters.
+/// 3. **Standardize** to mean 0 and standard deviation 1.
+///
+/// Each step preserves order, so the best trial stays the best. Identical values warp to all zeros.
+public struct OutputWarper: Sendable {
+    /// The log warping's base.
+    public var logBase = 1.5
+
+    public init() {}
+
+    /// The warped, standardized values, in the same order.
+    public func warp(_ values: [Double]) -> [Double] {
+        let n = values.count
+        guard n > 0 else { return [] }
+        var warped = halfRank(values)
+        guard let low = warped.min(), let high = warped.max(), high > low else {
+            return [Double](repeating: 0, count: n)
+        }
+        let denominator = Foundation.log(logBase)
+        for i in 0..<n {
+            let t = (high - warped[i]) / (high - low)
+            warped[i] = 0.5 - Foundation.log1p(t * (logBase - 1)) / denominator
+        }
+        let mean = warped.reduce(0, +) / Double(n)
+        var variance = 0.0
+        for value in warped { variance += (value - mean) * (value - mean) }
+        let deviation = (variance / Double(n)).squareRoot()
+        guard deviation > 0 else { return [Double](repeating: 0, count: n) }
+        return warped.map { ($0 - mean) / deviation }
+    }
+
+    private func halfRank(_ values: [Double]) -> [Double] {
+        let n = values.count
+        let order = values.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        let sorted = order.map { values[$0] }
+        let median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+        let upper = values.filter { $0 >= median }
+        var spread = (upper.reduce(0) { $0 + ($1 - median) * ($1 - median) } / Double(Swift.max(upper.count, 1))).squareRoot()
+        if !(spread > 0) {
+            let mean = values.reduce(0, +) / Double(n)
+            spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
+        }
+        guard spread > 0 else { return values }
+        // Average ranks of ties (1-based), so equal values warp equally.
+        var ranks = [Double](repeating: 0, count: n)
+        var start = 0
+        while start < n {
+            var end = start
+            while end + 1 < n && sorted[end + 1] == sorted[start] { end += 1 }
+            let rank = 0.5 * Double(start + end) + 1
+            for position in start...end { ranks[order[position]] = rank }
+            start = end + 1
+        }
+        var result = values
+        for i in 0..<n where values[i] < median {
+            let quantile = (ranks[i] - 0.5) / Double(n)
+            result[i] = Swift.min(median + spread * NormalDistribution.quantile(quantile), median)
+        }
+        return result
+    }
+}

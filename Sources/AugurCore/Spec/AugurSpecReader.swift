@@ -1,0 +1,506 @@
+/// Reads Augur's own spec format (`docs/spec.md`) into a `StudySpec`.
+struct AugurSpecReader {
+    var reader: SpecReader
+
+    static let topLevelFields = ["name", "objective", "parameters", "algorithm", "earlyStopping", "budget", "seed", "trial"]
+
+    /// The spec, or `nil` if any problem was reported.
+    mutating func read(_ root: SpecNode) -> StudySpec? {
+        guard let fields = reader.fields(of: root, known: Self.topLevelFields, what: "the spec") else { return nil }
+
+        var name: String?
+        if let node = reader.required("name", in: fields, hint: "give the study a unique name, e.g. `name: quickstart`."),
+           let text = reader.string(node, what: "`name`") {
+            SpecRules.checkStudyName(text, at: node, &reader)
+            name = text
+        }
+
+        let objective = reader.required("objective", in: fields,
+                                        hint: "say what to optimize, e.g. `objective: {metric: loss, goal: minimize}`.")
+            .flatMap { readObjective($0) }
+
+        var parameters: [ParameterSpec]?
+        var drafts: [ParameterDraft] = []
+        if let node = reader.required("parameters", in: fields,
+                                      hint: "list the parameters to search, e.g. `- {name: x, type: double, min: 0, max: 1}`.") {
+            (parameters, drafts) = readParameters(node)
+        }
+
+        var algorithm: AlgorithmSpec? = .random
+        if let node = fields["algorithm"] {
+            algorithm = readAlgorithm(node)
+            if case .grid = algorithm, let parameters {
+                SpecRules.checkGrid(parameters, drafts: drafts, at: node, &reader)
+            }
+        }
+
+        var earlyStopping: EarlyStoppingSpec?
+        if let node = fields["earlyStopping"] { earlyStopping = readEarlyStopping(node) }
+
+        var budget: Budget? = Budget()
+        if let node = fields["budget"] { budget = readBudget(node) }
+
+        var seed: UInt64? = 1
+        if let node = fields["seed"] { seed = readSeed(node, &reader) }
+
+        var trial: TrialTemplate?
+        if let node = fields["trial"] {
+            trial = readTrial(node, parameterNames: Set(drafts.map(\.name)))
+        }
+
+        guard reader.errors.isEmpty, let name, let objective, let parameters, let algorithm, let budget, let seed else {
+            return nil
+        }
+        return StudySpec(name: name, searchSpace: SearchSpace(parameters), objective: objective, algorithm: algorithm,
+                         earlyStopping: earlyStopping, budget: budget, trial: trial, seed: seed, format: .augur)
+    }
+
+    // MARK: Objective
+
+    private mutating func readObjective(_ node: SpecNode) -> Objective? {
+        guard let fields = reader.fields(of: node, known: ["metric", "goal", "target", "strategy", "additionalMetrics"],
+                                         what: "`objective`") else { return nil }
+        var metricNames: [(String, SpecNode)] = []
+        var metric: String?
+        if let node = reader.required("metric", in: fields, hint: "name the metric to optimize, e.g. `metric: loss`."),
+           let text = reader.string(node, what: "`metric`") {
+            metric = text
+            metricNames.append((text, node))
+        }
+        let goal = reader.required("goal", in: fields, hint: "write `goal: minimize` or `goal: maximize`.").flatMap {
+            reader.choice($0, what: "`goal`", among: ["minimize": ObjectiveGoal.minimize, "maximize": .maximize])
+        }
+        let target = fields["target"].flatMap { reader.number($0, what: "`target`") }
+        var strategy: MetricStrategy? = .latest
+        if let node = fields["strategy"] { strategy = readStrategy(node) }
+
+        var additional: [MetricSpec] = []
+        if let node = fields["additionalMetrics"], let elements = reader.list(node, what: "`additionalMetrics`") {
+            for element in elements {
+                if case .mapping = element.node {
+                    guard let metricFields = reader.fields(of: element, known: ["name", "strategy"],
+                                                           what: "an additional metric") else { continue }
+                    guard let nameNode = reader.required("name", in: metricFields, hint: "name the metric, e.g. `name: accuracy`."),
+                          let name = reader.string(nameNode, what: "`name`") else { continue }
+                    let strategy = metricFields["strategy"].map { readStrategy($0) } ?? .latest
+                    metricNames.append((name, nameNode))
+                    if let strategy { additional.append(MetricSpec(name: name, strategy: strategy)) }
+                } else if let name = reader.string(element, what: "an additional metric") {
+                    metricNames.append((name, element))
+                    additional.append(MetricSpec(name: name))
+                }
+            }
+        }
+        SpecRules.checkMetricNames(metricNames, &reader)
+        guard let metric, let goal, let strategy else { return nil }
+        return Objective(metric: metric, goal: goal, target: target, strategy: strategy, additionalMetrics: additional)
+    }
+
+    private mutating func readStrategy(_ node: SpecNode) -> MetricStrategy? {
+        reader.choice(node, what: "`strategy`", among: ["latest": MetricStrategy.latest, "min": .min, "max": .max])
+    }
+
+    // MARK: Parameters
+
+    private static let parameterFields = ["name", "type", "min", "max", "step", "scale", "values"]
+
+    private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec]?, [ParameterDraft]) {
+        guard let elements = reader.list(node, what: "`parameters`") else { return (nil, []) }
+        if elements.isEmpty {
+            reader.error("`parameters` is empty; list at least one parameter to search.", at: node)
+            return (nil, [])
+        }
+        var drafts: [ParameterDraft] = []
+        var allRead = true
+        for element in elements {
+            if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
+        }
+        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
+    }
+
+    private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {
+        guard let fields = reader.fields(of: node, known: Self.parameterFields, what: "a parameter") else { return nil }
+        let nameNode = reader.required("name", in: fields, hint: "name the parameter, e.g. `name: lr`.")
+        let name = nameNode.flatMap { reader.string($0, what: "`name`") }
+        let kind = reader.required("type", in: fields, hint: "write `type:` double, int, discrete or categorical.").flatMap {
+            reader.choice($0, what: "parameter type", among: [
+                "double": ParameterDraft.Kind.double, "int": .integer, "discrete": .discrete, "categorical": .categorical,
+            ])
+        }
+        var scale: ScaleType? = .linear
+        if let node = fields["scale"] {
+            scale = reader.choice(node, what: "`scale`", among: ["linear": ScaleType.linear, "log": .log])
+        }
+        guard let name, let nameNode, let kind, let scale else { return nil }
+        return ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: node,
+                              min: fields["min"], max: fields["max"], step: fields["step"], values: fields["values"],
+                              valuesKey: "values", scale: scale, scaleNode: fields["scale"])
+    }
+
+    // MARK: Algorithm
+
+    private static let algorithmNames = ["random", "quasirandom", "grid", "gp", "sobol", "halton", "bayesianoptimization"]
+
+    /// A name alone (`algorithm: gp`) or `{name, settings}`; `example` is a name to suggest when it is missing.
+    private mutating func nameAndSettings(_ node: SpecNode, what: String, example: String) -> (name: String, nameNode: SpecNode, settings: SpecNode?)? {
+        if case .scalar = node.node {
+            guard let name = reader.string(node, what: what) else { return nil }
+            return (name, node, nil)
+        }
+        guard let fields = reader.fields(of: node, known: ["name", "settings"], what: what),
+              let nameNode = reader.required("name", in: fields, hint: "write its name, e.g. `name: \(example)`."),
+              let name = reader.string(nameNode, what: "`name`")
+        else { return nil }
+        return (name, nameNode, fields["settings"])
+    }
+
+    private mutating func readAlgorithm(_ node: SpecNode) -> AlgorithmSpec? {
+        guard let (name, nameNode, settings) = nameAndSettings(node, what: "`algorithm`", example: "random") else { return nil }
+        switch name.lowercased() {
+        case "random":
+            rejectSettings(settings, of: "random search")
+            return .random
+        case "grid":
+            rejectSettings(settings, of: "grid search")
+            return .grid
+        case "sobol", "halton":
+            rejectSettings(settings, of: "`\(name)` (the sequence is in the name; use `quasirandom` with `sequence` to choose)")
+            return .quasiRandom(name.lowercased() == "sobol" ? .sobol : .halton)
+        case "quasirandom":
+            var sequence: QuasiRandomSequence? = .halton
+            if let settings, let fields = reader.fields(of: settings, known: ["sequence"], what: "quasi-random settings"),
+               let node = fields["sequence"] {
+                sequence = reader.choice(node, what: "`sequence`", among: ["halton": QuasiRandomSequence.halton, "sobol": .sobol])
+            }
+            return sequence.map { .quasiRandom($0) }
+        case "gp", "bayesianoptimization":
+            return readGaussianProcessSettings(settings).map { .gaussianProcess($0) }
+        default:
+            reader.error(unknownAlgorithmMessage(name), at: nameNode)
+            return nil
+        }
+    }
+
+    private func unknownAlgorithmMessage(_ name: String) -> String {
+        let supported = "Augur supports `random`, `quasirandom` (or `sobol`, `halton`), `grid` and `gp` "
+            + "(or `bayesianoptimization`)"
+        if ["tpe", "multivariate-tpe", "cmaes", "enas", "darts", "pbt", "hyperband"].contains(name.lowercased()) {
+            let extra = name.lowercased() == "hyperband"
+                ? "; for Hyperband write `algorithm: random` and `earlyStopping: {name: hyperband}`" : ""
+            return "algorithm `\(name)` is not available in Augur. \(supported)\(extra)."
+        }
+        if let suggestion = closestName(to: name, among: Self.algorithmNames) {
+            return "unknown algorithm `\(name)`; did you mean `\(suggestion)`? \(supported)."
+        }
+        return "unknown algorithm `\(name)`. \(supported)."
+    }
+
+    private mutating func rejectSettings(_ settings: SpecNode?, of what: String) {
+        guard let settings else { return }
+        _ = reader.fields(of: settings, known: [], what: "`settings` of \(what)")
+    }
+
+    private mutating func readGaussianProcessSettings(_ node: SpecNode?) -> GaussianProcessSettings? {
+        var settings = GaussianProcessSettings()
+        guard let node else { return settings }
+        guard let fields = reader.fields(of: node, known: ["initialTrials", "acquisition", "ucbBeta"],
+                                         what: "Gaussian-process settings") else { return nil }
+        let errorsBefore = reader.errors.count
+        if let node = fields["initialTrials"], let value = reader.integer(node, what: "`initialTrials`", atLeast: 1) {
+            settings.initialTrials = value
+        }
+        if let node = fields["acquisition"], let value = reader.choice(node, what: "`acquisition`", among: [
+            "logei": AcquisitionFunction.logExpectedImprovement, "ei": .expectedImprovement,
+            "ucb": .upperConfidenceBound, "pi": .probabilityOfImprovement,
+        ]) {
+            settings.acquisition = value
+        }
+        if let node = fields["ucbBeta"], let value = reader.number(node, what: "`ucbBeta`") {
+            if value > 0 {
+                settings.ucbBeta = value
+            } else {
+                reader.error("`ucbBeta` must be greater than 0 (it weighs exploration), not \(formatNumber(value)).", at: node)
+            }
+        }
+        return reader.errors.count == errorsBefore ? settings : nil
+    }
+
+    // MARK: Early stopping
+
+    private mutating func readEarlyStopping(_ node: SpecNode) -> EarlyStoppingSpec? {
+        guard let (name, nameNode, settings) = nameAndSettings(node, what: "`earlyStopping`", example: "median") else { return nil }
+        let errorsBefore = reader.errors.count
+        switch name.lowercased() {
+        case "median", "medianstop":
+            var median = MedianStoppingSettings()
+            if let settings, let fields = reader.fields(of: settings, known: ["minTrialsRequired", "startStep"],
+                                                        what: "median stopping settings") {
+                if let node = fields["minTrialsRequired"], let value = reader.integer(node, what: "`minTrialsRequired`", atLeast: 1) {
+                    median.minTrialsRequired = value
+                }
+                if let node = fields["startStep"], let value = reader.integer(node, what: "`startStep`", atLeast: 0) {
+                    median.startStep = value
+                }
+            }
+            return reader.errors.count == errorsBefore ? .median(median) : nil
+        case "asha", "successivehalving":
+            var asha = SuccessiveHalvingSettings()
+            if let settings, let fields = reader.fields(of: settings, known: ["minResource", "reductionFactor", "rungs"],
+                                                        what: "ASHA settings") {
+                if let node = fields["minResource"], let value = reader.integer(node, what: "`minResource`", atLeast: 1) {
+                    asha.minResource = value
+                }
+                if let node = fields["reductionFactor"], let value = reader.integer(node, what: "`reductionFactor`", atLeast: 2) {
+                    asha.reductionFactor = value
+                }
+                if let node = fields["rungs"], let value = reader.integer(node, what: "`rungs`", atLeast: 1) {
+                    asha.rungs = value
+                }
+            }
+            return reader.errors.count == errorsBefore ? .successiveHalving(asha) : nil
+        case "hyperband":
+            var hyperband = HyperbandSettings()
+            if let settings, let fields = reader.fields(of: settings, known: ["resourceName", "minResource", "maxResource", "eta"],
+                                                        what: "Hyperband settings") {
+                if let node = fields["resourceName"] { hyperband.resourceName = reader.string(node, what: "`resourceName`") }
+                if let node = fields["minResource"], let value = reader.integer(node, what: "`minResource`", atLeast: 1) {
+                    hyperband.minResource = value
+                }
+                if let node = fields["maxResource"], let value = reader.integer(node, what: "`maxResource`", atLeast: 1) {
+                    hyperband.maxResource = value
+                }
+                if let node = fields["eta"], let value = reader.integer(node, what: "`eta`", atLeast: 2) {
+                    hyperband.eta = value
+                }
+                if reader.errors.count == errorsBefore, hyperband.maxResource <= hyperband.minResource {
+                    reader.error("`maxResource` (\(hyperband.maxResource)) must be greater than `minResource` "
+                        + "(\(hyperband.minResource)).", at: fields["maxResource"] ?? fields["minResource"] ?? settings)
+                }
+            }
+            return reader.errors.count == errorsBefore ? .hyperband(hyperband) : nil
+        default:
+            var message = "unknown early-stopping policy `\(name)`"
+            if let suggestion = closestName(to: name, among: ["median", "asha", "hyperband"]) {
+                message += "; did you mean `\(suggestion)`?"
+            } else {
+                message += "."
+            }
+            reader.error(message + " Augur supports `median`, `asha` and `hyperband`.", at: nameNode)
+            return nil
+        }
+    }
+
+    // MARK: Budget and seed
+
+    private mutating func readBudget(_ node: SpecNode) -> Budget? {
+        guard let fields = reader.fields(of: node, known: ["maxTrials", "parallelTrials", "maxFailedTrials"],
+                                         what: "`budget`") else { return nil }
+        let errorsBefore = reader.errors.count
+        var budget = Budget()
+        if let node = fields["maxTrials"], let value = reader.integer(node, what: "`maxTrials`", atLeast: 1) {
+            budget.maxTrials = value
+        }
+        if let node = fields["parallelTrials"], let value = reader.integer(node, what: "`parallelTrials`", atLeast: 1) {
+            budget.parallelTrials = value
+        }
+        if let node = fields["maxFailedTrials"], let value = reader.integer(node, what: "`maxFailedTrials`", atLeast: 0) {
+            budget.maxFailedTrials = value
+        }
+        return reader.errors.count == errorsBefore ? budget : nil
+    }
+
+    // MARK: Trial
+
+    private mutating func readTrial(_ node: SpecNode, parameterNames: Set<String>) -> TrialTemplate? {
+        let commandFields = ["command", "env", "workingDirectory", "timeout", "metrics"]
+        guard let fields = reader.fields(of: node, known: commandFields + ["training"], what: "`trial`") else { return nil }
+        if let training = fields["training"] {
+            for key in commandFields where fields.contains(key) {
+                if let keyNode = fields.keyNode(key) {
+                    reader.error("`\(key)` belongs to command trials; a `training` trial runs Augur's training core "
+                        + "and takes no `\(key)`.", at: keyNode)
+                }
+            }
+            return readTraining(training, parameterNames: parameterNames).map { .training($0) }
+        }
+        guard let commandNode = reader.required("command", in: fields, hint: "give the command each trial runs, e.g. "
+            + "`command: [sh, -c, \"./train --lr ${parameters.lr}\"]`, or a `training:` block.") else { return nil }
+        return readCommandTrial(fields, commandNode: commandNode, parameterNames: parameterNames).map { .command($0) }
+    }
+
+    private mutating func readCommandTrial(_ fields: SpecFields, commandNode: SpecNode, parameterNames: Set<String>) -> CommandTrial? {
+        let errorsBefore = reader.errors.count
+        var referencing: [(String, SpecNode)] = []
+        var argv: [String] = []
+        if case .scalar = commandNode.node {
+            // A single string is a shell command line: Augur never splits it itself.
+            if let line = reader.string(commandNode, what: "`command`") {
+                argv = ["/bin/sh", "-c", line]
+                referencing.append((line, commandNode))
+            }
+        } else if let elements = reader.stringList(commandNode, what: "`command`") {
+            if elements.isEmpty { reader.error("`command` is empty; give the program and its arguments.", at: commandNode) }
+            argv = elements.map(\.0)
+            referencing += elements
+        }
+
+        var environment: [String: String] = [:]
+        if let node = fields["env"], let envFields = reader.userFields(node, what: "`env`") {
+            for key in envFields.keys {
+                guard let valueNode = envFields.rawValue(key) else { continue }
+                if isValidEnvironmentName(key) == false, let keyNode = envFields.keyNode(key) {
+                    reader.error("`\(key)` is not a valid environment variable name; use letters, digits and `_`, "
+                        + "not starting with a digit.", at: keyNode)
+                }
+                let value = valueNode.isNull ? "" : reader.string(valueNode, what: "the value of `\(key)`")
+                if let value {
+                    environment[key] = value
+                    referencing.append((value, valueNode))
+                }
+            }
+        }
+
+        var workingDirectory: String?
+        if let node = fields["workingDirectory"], let path = reader.string(node, what: "`workingDirectory`") {
+            workingDirectory = reader.absolutePath(path)
+            referencing.append((path, node))
+        }
+
+        var timeout: Double?
+        if let node = fields["timeout"], let text = reader.string(node, what: "`timeout`") {
+            if let seconds = SpecRules.parseDuration(text), seconds > 0 {
+                timeout = seconds
+            } else {
+                reader.error("`timeout` must be a positive number of seconds (`90`) or a duration like `90s`, `5m` "
+                    + "or `1h30m`, not \(node.summary).", at: node)
+            }
+        }
+
+        var metrics = MetricsCollector()
+        if let node = fields["metrics"], let collector = readMetrics(node, referencing: &referencing) {
+            metrics = collector
+        }
+
+        SpecRules.checkReferences(in: referencing, prefix: "parameters", known: parameterNames,
+                                  what: "parameter", &reader)
+        guard reader.errors.count == errorsBefore else { return nil }
+        return CommandTrial(argv: argv, environment: environment, workingDirectory: workingDirectory,
+                            timeoutSeconds: timeout, metrics: metrics)
+    }
+
+    private mutating func readMetrics(_ node: SpecNode, referencing: inout [(String, SpecNode)]) -> MetricsCollector? {
+        guard let fields = reader.fields(of: node, known: ["source", "path", "format", "patterns"], what: "`metrics`")
+        else { return nil }
+        let errorsBefore = reader.errors.count
+        enum Source { case stdout, file }
+        var source: Source? = fields["path"] == nil ? .stdout : .file
+        if let node = fields["source"] {
+            source = reader.choice(node, what: "`source`", among: ["stdout": Source.stdout, "file": .file])
+        }
+        var metricsSource = MetricsSource.standardOutput
+        switch source {
+        case .file:
+            if let node = reader.required("path", in: fields, hint: "give the file the trial writes its metrics to, "
+                + "e.g. `path: metrics.json` (relative paths are inside each trial's working directory)."),
+               let path = reader.string(node, what: "`path`") {
+                // Relative paths stay relative: the runner resolves them in each trial's own working directory, so
+                // parallel trials do not share one file.
+                metricsSource = .file(path: path)
+                referencing.append((path, node))
+            }
+        case .stdout:
+            if let node = fields.keyNode("path"), fields.contains("source") {
+                reader.error("`path` is only for `source: file`; metrics read from standard output need no path.", at: node)
+            }
+        case nil:
+            break
+        }
+
+        var isJSON = false
+        if let node = fields["format"] {
+            isJSON = reader.choice(node, what: "`format`", among: ["text": false, "json": true]) ?? false
+        }
+        var patterns: [String] = []
+        if let node = fields["patterns"], let elements = reader.stringList(node, what: "`patterns`") {
+            if isJSON {
+                reader.error("`patterns` apply to `format: text`; JSON metrics are read by their member names.", at: node)
+            }
+            SpecRules.checkPatterns(elements, &reader)
+            patterns = elements.map(\.0)
+        }
+        guard reader.errors.count == errorsBefore else { return nil }
+        return MetricsCollector(source: metricsSource, format: isJSON ? .json : .text(patterns: patterns))
+    }
+
+    private mutating func readTraining(_ node: SpecNode, parameterNames: Set<String>) -> TrainingTrial? {
+        guard let fields = reader.fields(of: node, known: ["dataset", "epochs", "device", "validationFraction", "parameters", "fixed"],
+                                         what: "`training`") else { return nil }
+        let errorsBefore = reader.errors.count
+        var training = TrainingTrial()
+        if let node = fields["dataset"], let dataset = reader.string(node, what: "`dataset`") {
+            training.dataset = dataset == "digits" ? dataset : reader.absolutePath(dataset)
+        }
+        if let node = fields["epochs"], let epochs = reader.integer(node, what: "`epochs`", atLeast: 1) {
+            training.epochs = epochs
+        }
+        if let node = fields["device"], let device = reader.choice(node, what: "`device`",
+                                                                   among: ["auto": "auto", "cpu": "cpu", "cuda": "cuda"]) {
+            training.device = device
+        }
+        if let node = fields["validationFraction"], let fraction = reader.number(node, what: "`validationFraction`") {
+            if fraction > 0, fraction < 1 {
+                training.validationFraction = fraction
+            } else {
+                reader.error("`validationFraction` must be between 0 and 1 (exclusive), e.g. `0.2`, not "
+                    + "\(formatNumber(fraction)).", at: node)
+            }
+        }
+        if let node = fields["parameters"], let mapping = reader.userFields(node, what: "`training.parameters`") {
+            for hyperparameter in mapping.keys {
+                guard let valueNode = mapping[hyperparameter],
+                      let parameter = reader.string(valueNode, what: "the study parameter for `\(hyperparameter)`")
+                else { continue }
+                if parameterNames.contains(parameter) {
+                    training.parameterMapping[hyperparameter] = parameter
+                } else {
+                    var message = "`\(parameter)` is not a parameter of this study"
+                    if let suggestion = closestName(to: parameter, among: Array(parameterNames)) {
+                        message += "; did you mean `\(suggestion)`?"
+                    } else {
+                        message += "; map each training hyperparameter to one of: "
+                            + parameterNames.sorted().map { "`\($0)`" }.joined(separator: ", ") + "."
+                    }
+                    reader.error(message, at: valueNode)
+                }
+            }
+        }
+        if let node = fields["fixed"], let mapping = reader.userFields(node, what: "`training.fixed`") {
+            for hyperparameter in mapping.keys {
+                guard let valueNode = mapping[hyperparameter],
+                      let value = reader.string(valueNode, what: "the value of `\(hyperparameter)`") else { continue }
+                if training.parameterMapping[hyperparameter] != nil {
+                    reader.error("`\(hyperparameter)` is both searched (in `parameters`) and fixed; keep one.", at: valueNode)
+                }
+                training.fixed[hyperparameter] = value
+            }
+        }
+        return reader.errors.count == errorsBefore ? training : nil
+    }
+
+    // MARK: Helpers
+
+    private func isValidEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.properties.numericType == nil else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil) }
+    }
+}
+
+/// A seed: a whole number from 0 to 2^64 - 1.
+func readSeed(_ node: SpecNode, _ reader: inout SpecReader) -> UInt64? {
+    guard let text = reader.string(node, what: "`seed`") else { return nil }
+    guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+        reader.error("`seed` must be a whole number from 0 to \(UInt64.max), not \(node.summary).", at: node)
+        return nil
+    }
+    return seed
+}

@@ -1,0 +1,230 @@
+/// Reads a Katib `trialTemplate` into a command trial: the primary container's `command` + `args` become the argv,
+/// its `env` and `workingDir` carry over, and `${trialParameters.NAME}` references stay in place for the runner to
+/// substitute through `CommandTrial.parameterReferences`.
+struct KatibTrialTemplateReader {
+    var reader: SpecReader
+
+    private static let usedContainerFields: Set<String> = ["name", "command", "args", "env", "workingDir"]
+
+    mutating func read(_ node: SpecNode, parameterNames: Set<String>) -> CommandTrial? {
+        let ignoredReason = " is ignored: Augur runs each trial as a local process and judges it by its exit status."
+        guard let fields = reader.fields(of: node, known: ["primaryContainerName", "trialParameters", "trialSpec", "configMap"],
+                                         ignored: [
+                                             "retain": "`retain` is ignored: Augur keeps no Kubernetes resources to clean up.",
+                                             "successCondition": "`successCondition`" + ignoredReason,
+                                             "failureCondition": "`failureCondition`" + ignoredReason,
+                                             "primaryPodLabels": "`primaryPodLabels`" + ignoredReason,
+                                         ], what: "`trialTemplate`")
+        else { return nil }
+        let errorsBefore = reader.errors.count
+        if let configMap = fields.keyNode("configMap") {
+            reader.error("Augur cannot read trial templates from a Kubernetes ConfigMap; paste the template into the "
+                + "Experiment under `trialTemplate.trialSpec`.", at: configMap)
+            return nil
+        }
+        var references: [String: String] = [:]
+        var declared: Set<String> = []
+        if let node = fields["trialParameters"] {
+            (references, declared) = readTrialParameters(node, parameterNames: parameterNames)
+        }
+        var primaryName: String?
+        if let node = fields["primaryContainerName"] {
+            primaryName = reader.string(node, what: "`primaryContainerName`")
+        }
+        guard let specNode = reader.required("trialSpec", in: fields, hint: "give the Job (or other resource) each trial "
+            + "runs; Augur runs its primary container's command locally.") else { return nil }
+        guard var trial = readTrialSpec(specNode, primaryName: primaryName, primaryNameNode: fields["primaryContainerName"],
+                                        declared: declared) else { return nil }
+        trial.parameterReferences = references
+        return reader.errors.count == errorsBefore ? trial : nil
+    }
+
+    /// The references that name a search parameter, and every trial parameter's name (valid or not), so that a
+    /// bad `reference` is not reported again at each use of its name.
+    private mutating func readTrialParameters(_ node: SpecNode, parameterNames: Set<String>) -> ([String: String], Set<String>) {
+        guard let elements = reader.list(node, what: "`trialParameters`") else { return ([:], []) }
+        var references: [String: String] = [:]
+        var declared: Set<String> = []
+        for element in elements {
+            guard let fields = reader.fields(of: element, known: ["name", "reference", "description"], what: "a trial parameter"),
+                  let nameNode = reader.required("name", in: fields, hint: "name it as the template refers to it, e.g. "
+                      + "`name: learningRate` for `${trialParameters.learningRate}`."),
+                  let name = reader.string(nameNode, what: "`name`"),
+                  let referenceNode = reader.required("reference", in: fields, hint: "name the search parameter it stands "
+                      + "for, e.g. `reference: lr`."),
+                  let reference = reader.string(referenceNode, what: "`reference`")
+            else { continue }
+            if declared.insert(name).inserted == false {
+                reader.error("trial parameter `\(name)` is defined twice; give each its own name.", at: nameNode)
+                continue
+            }
+            if parameterNames.contains(reference) {
+                references[name] = reference
+            } else if reference.hasPrefix("${trialSpec.") {
+                reader.error("`\(reference)` refers to Kubernetes metadata of the trial, which Augur does not have; "
+                    + "trial parameters must refer to search parameters.", at: referenceNode)
+            } else {
+                var message = "`reference: \(reference)` names no search parameter"
+                if let suggestion = closestName(to: reference, among: Array(parameterNames)) {
+                    message += "; did you mean `\(suggestion)`?"
+                } else {
+                    message += "; it must be one of: " + parameterNames.sorted().map { "`\($0)`" }.joined(separator: ", ") + "."
+                }
+                reader.error(message, at: referenceNode)
+            }
+        }
+        return (references, declared)
+    }
+
+    private mutating func readTrialSpec(_ node: SpecNode, primaryName: String?, primaryNameNode: SpecNode?,
+                                        declared: Set<String>) -> CommandTrial? {
+        guard let fields = reader.userFields(node, what: "`trialSpec`") else { return nil }
+        let kind = fields["kind"].flatMap { reader.string($0, what: "`kind`") } ?? "Job"
+        let podSpecs = Self.podSpecs(in: node)
+        guard podSpecs.isEmpty == false else {
+            reader.error("found no containers in this `\(kind)`; Augur needs a pod template with a container whose "
+                + "`command` it runs (for a Job: `spec.template.spec.containers`).", at: node)
+            return nil
+        }
+        let candidates = podSpecs.flatMap { pod in containers(of: pod).map { (pod: pod, container: $0.node, name: $0.name) } }
+        let chosen: (pod: SpecNode, container: SpecNode, name: String?)
+        if let primaryName {
+            guard let match = candidates.first(where: { $0.name == primaryName }) else {
+                let names = candidates.compactMap(\.name).map { "`\($0)`" }.joined(separator: ", ")
+                reader.error("no container is named `\(primaryName)`; the template's containers are \(names).",
+                             at: primaryNameNode ?? node)
+                return nil
+            }
+            chosen = match
+        } else if candidates.count == 1, let only = candidates.first {
+            chosen = only
+        } else {
+            reader.error("`primaryContainerName` is missing and the template has \(candidates.count) containers; "
+                + "name the one whose command runs the trial.", at: node)
+            return nil
+        }
+        if kind != "Job" {
+            reader.warning("Augur runs the primary container of this `\(kind)` as one local process per trial; its "
+                + "other replicas and Kubernetes settings are ignored.", at: fields["kind"] ?? node)
+        }
+        return readContainer(chosen.container, pod: chosen.pod, trialSpec: fields, declared: declared)
+    }
+
+    private mutating func readContainer(_ node: SpecNode, pod: SpecNode, trialSpec: SpecFields,
+                                        declared: Set<String>) -> CommandTrial? {
+        guard let container = reader.userFields(node, what: "a container") else { return nil }
+        let errorsBefore = reader.errors.count
+        let ignored = container.keys.filter { Self.usedContainerFields.contains($0) == false }
+        if ignored.isEmpty == false {
+            reader.warning("Augur runs the container's command on this machine; "
+                + ignored.map { "`\($0)`" }.joined(separator: ", ") + (ignored.count == 1 ? " is" : " are") + " ignored.",
+                at: node)
+        }
+        var referencing: [(String, SpecNode)] = []
+        var argv: [String] = []
+        if let commandNode = reader.required("command", in: container, hint: "Augur cannot run an image's entrypoint; "
+            + "write the program and its arguments as `command` (and `args`)."),
+            let command = reader.stringList(commandNode, what: "`command`") {
+            argv += command.map(\.0)
+            referencing += command
+        }
+        if let argsNode = container["args"], let args = reader.stringList(argsNode, what: "`args`") {
+            argv += args.map(\.0)
+            referencing += args
+        }
+        var environment: [String: String] = [:]
+        if let envNode = container["env"], let entries = reader.list(envNode, what: "`env`") {
+            for entry in entries {
+                guard let fields = reader.fields(of: entry, known: ["name", "value", "valueFrom"], what: "an environment variable"),
+                      let nameNode = reader.required("name", in: fields, hint: "name the variable."),
+                      let name = reader.string(nameNode, what: "`name`")
+                else { continue }
+                if let valueFrom = fields.keyNode("valueFrom") {
+                    reader.warning("`valueFrom` reads Kubernetes secrets or fields, which Augur does not have; `\(name)` "
+                        + "is not set. Give it a `value` instead.", at: valueFrom)
+                    continue
+                }
+                let value = fields["value"].flatMap { reader.string($0, what: "the value of `\(name)`") } ?? ""
+                environment[name] = value
+                if let valueNode = fields["value"] { referencing.append((value, valueNode)) }
+            }
+        }
+        var workingDirectory: String?
+        if let node = container["workingDir"], let path = reader.string(node, what: "`workingDir`") {
+            workingDirectory = reader.absolutePath(path)
+            referencing.append((path, node))
+        }
+        let timeout = readTimeout(pod: pod, trialSpec: trialSpec)
+        warnAboutPod(pod, chosen: node)
+
+        SpecRules.checkReferences(in: referencing, prefix: "trialParameters", known: declared,
+                                  what: "trial parameter (list it under `trialTemplate.trialParameters`)", &reader)
+        let used = Set(referencing.flatMap { SpecRules.references(in: $0.0, prefix: "trialParameters") })
+        for name in declared.sorted() where used.contains(name) == false {
+            reader.warning("trial parameter `\(name)` is never used as `${trialParameters.\(name)}` in the container's "
+                + "command, args, env or workingDir.", at: node)
+        }
+        guard reader.errors.count == errorsBefore else { return nil }
+        return CommandTrial(argv: argv, environment: environment, workingDirectory: workingDirectory,
+                            timeoutSeconds: timeout)
+    }
+
+    /// `activeDeadlineSeconds` of the pod or of a Job becomes the trial's timeout.
+    private mutating func readTimeout(pod: SpecNode, trialSpec: SpecFields) -> Double? {
+        var candidates: [SpecNode] = []
+        if case .mapping(let mapping) = pod.node, let deadline = mapping["activeDeadlineSeconds"] {
+            candidates.append(SpecNode(deadline, path: pod.path(of: "activeDeadlineSeconds")))
+        }
+        if let jobSpec = trialSpec["spec"], case .mapping(let mapping) = jobSpec.node, let deadline = mapping["activeDeadlineSeconds"] {
+            candidates.append(SpecNode(deadline, path: jobSpec.path(of: "activeDeadlineSeconds")))
+        }
+        var timeout: Double?
+        for node in candidates {
+            if let seconds = reader.integer(node, what: "`activeDeadlineSeconds`", atLeast: 1) {
+                timeout = min(timeout ?? Double(seconds), Double(seconds))
+            }
+        }
+        return timeout
+    }
+
+    private mutating func warnAboutPod(_ pod: SpecNode, chosen: SpecNode) {
+        guard case .mapping(let mapping) = pod.node else { return }
+        let ignored = mapping.keys.compactMap(\.scalar?.string).filter { ["containers", "activeDeadlineSeconds"].contains($0) == false }
+        let others = containers(of: pod).filter { $0.node.path != chosen.path }.map { "`\($0.name ?? "unnamed")`" }
+        var parts: [String] = []
+        if ignored.isEmpty == false {
+            parts.append((ignored.count == 1 ? "the pod field " : "the pod fields ") + ignored.map { "`\($0)`" }.joined(separator: ", "))
+        }
+        if others.isEmpty == false {
+            parts.append((others.count == 1 ? "the other container " : "the other containers ") + others.joined(separator: ", "))
+        }
+        guard parts.isEmpty == false else { return }
+        let verb = ignored.count + others.count == 1 ? "is" : "are"
+        reader.warning("Augur runs only the primary container's command, so \(parts.joined(separator: " and ")) "
+            + "\(verb) ignored.", at: pod)
+    }
+
+    private func containers(of pod: SpecNode) -> [(node: SpecNode, name: String?)] {
+        guard case .mapping(let mapping) = pod.node, case .sequence(let list)? = mapping["containers"] else { return [] }
+        let listPath = pod.path(of: "containers")
+        return list.enumerated().map { index, container in
+            (SpecNode(container, path: "\(listPath)[\(index)]"), container.mapping?["name"]?.scalar?.string)
+        }
+    }
+
+    /// Every mapping with a `containers` list: the pod templates of a Job (`spec.template.spec`) or of the
+    /// replicas of a TFJob, PyTorchJob, ….
+    static func podSpecs(in node: SpecNode) -> [SpecNode] {
+        switch node.node {
+        case .mapping(let mapping):
+            if case .sequence? = mapping["containers"] { return [node] }
+            return mapping.flatMap { key, value in
+                podSpecs(in: SpecNode(value, path: node.path(of: key.scalar?.string ?? "")))
+            }
+        case .sequence(let sequence):
+            return sequence.enumerated().flatMap { podSpecs(in: SpecNode($1, path: node.path(at: $0))) }
+        case .scalar, .alias:
+            return []
+        }
+    }
+}
