@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
         .library(name: "AugurTraining", targets: ["AugurTraining"]),
+        .executable(name: "augur", targets: ["augur"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -69,6 +70,33 @@ let package = Package(
             dependencies: ["CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "AugurService",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AugurWorkers",
+            dependencies: [
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "augur",
+            dependencies: [
+                "AugurCore", "AugurStorage", "AugurService", "AugurWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Benchmarks
         .executableTarget(
@@ -95,6 +123,12 @@ let package = Package(
             path: "Benchmarks/TrainingBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "ServiceBenchmark",
+            dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
+            path: "Benchmarks/ServiceBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(
@@ -108,6 +142,29 @@ let package = Package(
         .testTarget(
             name: "AugurTrainingTests",
             dependencies: ["AugurTraining", "CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        // An in-memory StudyStore and a counting designer shared by the service and worker tests.
+        .target(
+            name: "AugurTestSupport",
+            dependencies: ["AugurCore", "AugurAlgorithms", "AugurStorage"],
+            path: "Tests/AugurTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurServiceTests",
+            dependencies: ["AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurWorkersTests",
+            dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
+        .testTarget(
+            name: "AugurCLITests",
+            dependencies: ["augur", "AugurStorage", "AugurCore"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,190 @@
+import AugurAlgorithms
+import AugurCore
+import AugurService
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs each trial as a subprocess of the study's command, without a shell.
+///
+/// For trial N the runner
+/// - substitutes `${parameters.NAME}`, Katib's `${trialParameters.NAME}` and `${trial.id}` / `${trial.directory}` /
+///   `${trial.study}` in the arguments and environment values;
+/// - adds `AUGUR_STUDY`, `AUGUR_TRIAL_ID`, `AUGUR_TRIAL_DIR` and `AUGUR_PARAM_<NAME>` for every parameter to the
+///   environment it inherits;
+/// - creates `<run directory>/trials/N/`, runs the command there (or in the spec's `workingDirectory`) and writes its
+///   standard output and error to `output.log` in it;
+/// - parses the output (or the metrics file) line by line as it arrives; values with a step are reported at once as
+///   intermediate measurements, and an early-stopping decision terminates the trial as STOPPED;
+/// - terminates the process group (SIGTERM, then SIGKILL after the grace period) on timeout, early stop or cancellation.
+public struct CommandTrialRunner: TrialRunner {
+    /// Where the per-trial directories go (`trials/<id>` under it).
+    public var runDirectory: String
+    /// Seconds between SIGTERM and SIGKILL when a trial is ended early.
+    public var gracePeriod: Double
+    /// Lines of output quoted in a failure reason.
+    public var tailLines: Int
+    public var logger: Logger
+
+    public init(runDirectory: String, gracePeriod: Double = 5, tailLines: Int = 20, logger: Logger = Logger(label: "augur.runner")) {
+        self.runDirectory = runDirectory
+        self.gracePeriod = gracePeriod
+        self.tailLines = tailLines
+        self.logger = logger
+    }
+
+    /// The directory of trial `id`: `<run directory>/trials/<id>`.
+    public func trialDirectory(of id: Int) -> String {
+        URL(fileURLWithPath: runDirectory).appendingPathComponent("trials").appendingPathComponent(String(id)).path
+    }
+
+    public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
+        guard case .command(let command) = study.spec.trial else {
+            return .failed(reason: WorkerError.noCommand(study: study.name).description)
+        }
+        do {
+            return try await run(trial, study: study, command: command, measurements: measurements)
+        } catch {
+            return .failed(reason: error.description)
+        }
+    }
+
+    private func run(_ trial: Trial, study: Study, command: CommandTrial, measurements: MeasurementSink) async throws(WorkerError) -> TrialOutcome {
+        let directory = trialDirectory(of: trial.id)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .filesystem(path: directory, message: error.localizedDescription)
+        }
+        let substitution = ParameterSubstitution(
+            parameters: trial.parameters, references: command.parameterReferences,
+            trialValues: ["id": String(trial.id), "directory": directory, "study": study.name])
+        var arguments: [String] = []
+        for (index, argument) in command.argv.enumerated() {
+            arguments.append(try substitution.apply(to: argument, field: "command[\(index)]"))
+        }
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in command.environment {
+            environment[name] = try substitution.apply(to: value, field: "env.\(name)")
+        }
+        for (name, value) in trial.parameters {
+            environment[ParameterSubstitution.environmentName(of: name)] = value.description
+        }
+        environment["AUGUR_STUDY"] = study.name
+        environment["AUGUR_TRIAL_ID"] = String(trial.id)
+        environment["AUGUR_TRIAL_DIR"] = directory
+        let workingDirectory = try command.workingDirectory.map { path throws(WorkerError) in
+            try substitution.apply(to: path, field: "workingDirectory")
+        } ?? directory
+
+        let objective = study.spec.objective
+        let parser = try MetricsParser(format: command.metrics.format, metricNames: objective.allMetricNames)
+        var metricsFile: String?
+        if case .file(let path) = command.metrics.source {
+            let resolved = try substitution.apply(to: path, field: "metrics.path")
+            metricsFile = resolved.hasPrefix("/") ? resolved : URL(fileURLWithPath: workingDirectory).appendingPathComponent(resolved).path
+            // A file left by an earlier attempt of this trial must not count.
+            if let metricsFile { try? FileManager.default.removeItem(atPath: metricsFile) }
+        }
+
+        let logPath = URL(fileURLWithPath: directory).appendingPathComponent("output.log").path
+        let process = try SupervisedProcess(arguments: arguments, environment: environment, directory: workingDirectory, logPath: logPath)
+        logger.debug("trial started", metadata: ["trial": "\(trial.id)", "pid": "\(process.processID)", "command": "\(arguments)"])
+
+        let started = Date()
+        let tail = OutputTail(capacity: tailLines)
+        let (lines, lineSink) = AsyncStream<String>.makeStream()
+        let readsMetricsFromOutput = metricsFile == nil
+
+        // Output lines are parsed here, off the watching thread, because reporting a measurement is async.
+        let collector = Task { [measurements] () -> [TrialMeasurement] in
+            var observed: [TrialMeasurement] = []
+            var lastStep = 0
+            for await line in lines {
+                guard let observation = parser.parse(line) else { continue }
+                let step = observation.step ?? lastStep
+                lastStep = step
+                let measurement = TrialMeasurement(step: step, elapsedSeconds: Date().timeIntervalSince(started), metrics: observation.metrics)
+                observed.append(measurement)
+                guard observation.step != nil else { continue }
+                let decision = await measurements.report(measurement)
+                if decision.shouldStop {
+                    process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
+                }
+            }
+            return observed
+        }
+        let result = await process.wait(
+            timeout: command.timeoutSeconds, gracePeriod: gracePeriod, tailFile: metricsFile,
+            onLine: { line in
+                tail.append(line)
+                if readsMetricsFromOutput { lineSink.yield(line) }
+            },
+            onFileLine: { line in lineSink.yield(line) })
+        lineSink.finish()
+        let observed = await collector.value
+
+        switch result.termination {
+        case .cancelled?:
+            return .interrupted
+        case .stopped(let reason)?:
+            return .stopped(reason: reason)
+        case .timedOut(let seconds)?:
+            return .failed(reason: "timed out after \(formatNumber(seconds))s" + tail.quoted())
+        case nil:
+            break
+        }
+        switch result.exit {
+        case .exited(let status) where status != 0:
+            return .failed(reason: "exit status \(status)" + tail.quoted())
+        case .signaled(let signal):
+            return .failed(reason: "killed by signal \(signal)\(Self.signalName(signal))" + tail.quoted())
+        case .exited:
+            break
+        }
+        guard let final = objective.finalMeasurement(from: observed), final.metrics[objective.metric] != nil else {
+            let source = metricsFile.map { "metrics file \($0)" } ?? "its output"
+            return .failed(reason: "never reported metric '\(objective.metric)' in \(source)" + tail.quoted())
+        }
+        var completed = final
+        completed.elapsedSeconds = Date().timeIntervalSince(started)
+        return .completed(completed)
+    }
+
+    private static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGKILL: " (SIGKILL)"
+        case SIGTERM: " (SIGTERM)"
+        case SIGSEGV: " (SIGSEGV)"
+        case SIGABRT: " (SIGABRT)"
+        case SIGINT: " (SIGINT)"
+        case SIGBUS: " (SIGBUS)"
+        case SIGFPE: " (SIGFPE)"
+        default: ""
+        }
+    }
+}
+
+/// The last lines of a trial's output, for failure reasons.
+private final class OutputTail: Sendable {
+    private let capacity: Int
+    private let lines = Mutex<[String]>([])
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func append(_ line: String) {
+        lines.withLock { lines in
+            lines.append(line)
+            if lines.count > capacity { lines.removeFirst(lines.count - capacity) }
+        }
+    }
+
+    /// `"; last output:\n…"`, or nothing when there was no output.
+    func quoted() -> String {
+        let text = lines.withLock { $0 }
+        guard !text.isEmpty else { return "" }
+        return "; last \(text.count) lines of output:\n" + text.joined(separator: "\n")
+    }
+}

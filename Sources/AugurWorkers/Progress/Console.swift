@@ -1,0 +1,55 @@
+import Foundation
+import Synchronization
+
+/// Standard error shared by log lines and the live progress line: on a terminal the status line stays at the bottom
+/// and is redrawn in place; other lines scroll above it.
+public final class Console: Sendable {
+    /// Whether standard error is a terminal (so the status line can be redrawn in place).
+    public let isTerminal: Bool
+    private let status = Mutex<String?>(nil)
+
+    public init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+        self.isTerminal = isTerminal
+    }
+
+    /// Writes a line to standard error, keeping the status line below it.
+    public func printLine(_ text: String) {
+        status.withLock { status in
+            var output = ""
+            if isTerminal, status != nil { output += "\r\u{1B}[2K" }
+            output += text + "\n"
+            if isTerminal, let status { output += status }
+            write(output)
+        }
+    }
+
+    /// Replaces the status line (terminals only; elsewhere it is ignored).
+    public func setStatus(_ text: String) {
+        guard isTerminal else { return }
+        status.withLock { status in
+            status = text
+            write("\r\u{1B}[2K" + text)
+        }
+    }
+
+    /// Removes the status line, leaving the cursor at the start of an empty line.
+    public func clearStatus() {
+        guard isTerminal else { return }
+        status.withLock { status in
+            if status != nil { write("\r\u{1B}[2K") }
+            status = nil
+        }
+    }
+
+    private func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Foundation.write(STDERR_FILENO, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}

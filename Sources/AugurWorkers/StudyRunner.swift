@@ -1,0 +1,157 @@
+import AugurAlgorithms
+import AugurCore
+import AugurService
+import AugurStorage
+import Foundation
+import Logging
+
+/// The run loop behind `augur run`: keeps up to `parallelism` trials running, each asked from the service by its own
+/// slot (worker id `host:pid:nonce.slot`), reports what they measure and how they end, and returns when the study is
+/// no longer ACTIVE.
+///
+/// Cancelling the task that calls `run` is the graceful stop (Ctrl-C): running trials are terminated and given back
+/// as REQUESTED (the store counts a retry), so `augur run` on the same study runs them again.
+public struct StudyRunner: Sendable {
+    /// How a run ended.
+    public enum Ending: Sendable {
+        /// The study is COMPLETED, FAILED or STOPPED.
+        case finished(Study)
+        /// The run was cancelled; the study is still ACTIVE and can be resumed.
+        case interrupted(Study)
+    }
+
+    public var service: StudyService
+    public var runner: any TrialRunner
+    public var parallelism: Int
+    public var identity: WorkerIdentity
+    public var progress: RunProgress?
+    /// How long to wait before asking again when every trial is out with other workers.
+    public var pollInterval: Duration
+    public var logger: Logger
+
+    public init(service: StudyService, runner: any TrialRunner, parallelism: Int, identity: WorkerIdentity = .currentProcess(),
+                progress: RunProgress? = nil, pollInterval: Duration = .milliseconds(500), logger: Logger = Logger(label: "augur.run")) {
+        self.service = service
+        self.runner = runner
+        self.parallelism = max(1, parallelism)
+        self.identity = identity
+        self.progress = progress
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// Runs the study until it is no longer ACTIVE, or until the calling task is cancelled.
+    public func run(study name: String) async throws(ServiceError) -> Ending {
+        let failure: ServiceError? = await withTaskGroup(of: Int.self) { group in
+            var freeSlots = Array(0..<parallelism)
+            var running = 0
+            let ticker = progress.map { progress in
+                Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        progress.redraw()
+                    }
+                }
+            }
+            defer { ticker?.cancel() }
+            while true {
+                if !Task.isCancelled {
+                    do throws(ServiceError) {
+                        while let slot = freeSlots.first {
+                            let client = identity.slot(slot).description
+                            guard let trial = try await service.suggestTrials(study: name, client: client, count: 1).first else { break }
+                            freeSlots.removeFirst()
+                            running += 1
+                            group.addTask { await runTrial(trial, study: name, client: client, slot: slot) }
+                        }
+                    } catch {
+                        group.cancelAll()
+                        while let slot = await group.next() { freeSlots.append(slot) }
+                        return error
+                    }
+                }
+                if running == 0 {
+                    if Task.isCancelled { return nil }
+                    do throws(ServiceError) {
+                        if try await service.getStudy(name).state != .active { return nil }
+                    } catch {
+                        return error
+                    }
+                    // Every trial is out with other workers (or the parallel limit is theirs): ask again shortly.
+                    try? await Task.sleep(for: pollInterval)
+                    continue
+                }
+                if let slot = await group.next() {
+                    freeSlots.append(slot)
+                    freeSlots.sort()
+                    running -= 1
+                }
+            }
+        }
+        if let failure { throw failure }
+        let study = try await service.getStudy(name)
+        if Task.isCancelled, study.state == .active { return .interrupted(study) }
+        return .finished(study)
+    }
+
+    /// Runs one trial and records how it ended; returns the slot it used.
+    private func runTrial(_ trial: Trial, study name: String, client: String, slot: Int) async -> Int {
+        progress?.trialStarted(trial)
+        let study: Study
+        do throws(ServiceError) {
+            study = try await service.getStudy(name)
+        } catch {
+            logger.error("cannot load the study", metadata: ["study": "\(name)", "error": "\(error)"])
+            progress?.trialEnded(trial, interrupted: true)
+            return slot
+        }
+        let sink = MeasurementSink { [service, logger] measurement in
+            do throws(ServiceError) {
+                return try await service.addMeasurement(study: name, trial: trial.id, measurement: measurement)
+            } catch {
+                logger.warning("cannot record a measurement", metadata: ["trial": "\(trial.id)", "error": "\(error)"])
+                return .keepRunning
+            }
+        }
+        let outcome = await withTaskGroup(of: TrialOutcome?.self) { group in
+            group.addTask {
+                // Keeps the lease alive for trials that run long without reporting.
+                let interval = max(1, service.leaseDuration / 3)
+                while true {
+                    do {
+                        try await Task.sleep(for: .seconds(interval))
+                    } catch {
+                        return nil
+                    }
+                    try? await service.heartbeat(study: name, trial: trial.id, client: client)
+                }
+            }
+            let outcome = await runner.run(trial, of: study, measurements: sink)
+            group.cancelAll()
+            return outcome
+        }
+        do throws(ServiceError) {
+            let finished: Trial
+            switch outcome {
+            case .completed(let measurement):
+                finished = try await service.completeTrial(study: name, trial: trial.id, .measurement(measurement))
+            case .failed(let reason):
+                finished = try await service.failTrial(study: name, trial: trial.id, reason: reason)
+            case .stopped(let reason):
+                finished = try await service.stopTrial(study: name, trial: trial.id, reason: reason)
+            case .infeasible(let reason):
+                finished = try await service.completeTrial(study: name, trial: trial.id, .infeasible(reason: reason))
+            case .interrupted:
+                try await service.releaseTrials(study: name, client: client, trials: [trial.id])
+                logger.info("trial interrupted; it will run again when the study is resumed", metadata: ["trial": "\(trial.id)"])
+                progress?.trialEnded(trial, interrupted: true)
+                return slot
+            }
+            progress?.trialEnded(finished)
+        } catch {
+            logger.error("cannot record how trial \(trial.id) ended", metadata: ["error": "\(error)"])
+            progress?.trialEnded(trial, interrupted: true)
+        }
+        return slot
+    }
+}

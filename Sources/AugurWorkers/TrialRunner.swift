@@ -1,0 +1,41 @@
+import AugurAlgorithms
+import AugurCore
+
+/// Runs one trial to its end. Conformers: `CommandTrialRunner` (a subprocess per trial) and the training core's runner.
+///
+/// A runner reports intermediate measurements through `measurements` as they arrive and stops the trial when the
+/// answer says so. When the calling task is cancelled it ends the trial at once (killing what it started) and returns
+/// `.interrupted`.
+public protocol TrialRunner: Sendable {
+    func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome
+}
+
+/// How a trial ended, as its runner saw it.
+public enum TrialOutcome: Sendable, Hashable {
+    /// It finished and reported the objective; the measurement is its final one.
+    case completed(TrialMeasurement)
+    /// It failed: exit status or signal, timeout, missing metric, with the tail of its output.
+    case failed(reason: String)
+    /// An early-stopping rule stopped it; its measurements so far make its final measurement.
+    case stopped(reason: String)
+    /// The point cannot be evaluated (the runner's own judgement, e.g. an invalid configuration).
+    case infeasible(reason: String)
+    /// The run was interrupted (Ctrl-C); the trial should run again later.
+    case interrupted
+}
+
+/// Where a runner sends intermediate measurements; the answer says whether the trial should stop early.
+public struct MeasurementSink: Sendable {
+    private let body: @Sendable (TrialMeasurement) async -> StoppingDecision
+
+    public init(_ body: @escaping @Sendable (TrialMeasurement) async -> StoppingDecision) {
+        self.body = body
+    }
+
+    /// A sink that records nothing and never stops a trial.
+    public static let discarding = MeasurementSink { _ in .keepRunning }
+
+    public func report(_ measurement: TrialMeasurement) async -> StoppingDecision {
+        await body(measurement)
+    }
+}

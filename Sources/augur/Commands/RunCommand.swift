@@ -1,0 +1,145 @@
+import ArgumentParser
+import AugurCore
+import AugurService
+import AugurStorage
+import AugurWorkers
+import Foundation
+import Logging
+
+/// `augur run SPEC`
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Create a study from a spec file, or resume it, and run its trials.",
+        discussion: """
+            When the database already has a study of the spec's name, the run resumes it: completed trials are \
+            kept, trials left running by a run that died are run again, and the budget in the spec file applies. \
+            The search space and objective must not change.
+
+            Each trial runs the spec's command in its own directory, <run directory>/trials/<id>, where \
+            output.log keeps its output. The run directory defaults to <database directory>/<study name>.
+
+            Ctrl-C stops gracefully: running trials are terminated and put back to be run again; `augur run` \
+            with the same spec resumes. A second Ctrl-C quits at once.
+
+            On a terminal a progress line shows trials done, running and failed, the best value so far, the \
+            elapsed time and an estimate of the time left; otherwise each trial prints a line. At the end the \
+            best trials are printed on standard output.
+
+            Exit status: 0 the study completed; 1 an error; 2 the study FAILED; 130 interrupted.
+            """)
+
+    @Argument(help: ArgumentHelp("The spec file (Augur YAML or Katib Experiment).", valueName: "spec"))
+    var spec: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Trials to run at once (default: the spec's parallel trials).")
+    var parallel: Int?
+
+    @Option(help: "Seed for the designer, replacing the spec's.")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Where trial directories go.", valueName: "directory"))
+    var runDirectory: String?
+
+    @Option(help: "How many of the best trials the final summary shows.")
+    var top: Int = 5
+
+    @Flag(name: .shortAndLong, help: "Log more (each trial's command and process id).")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Log only warnings and errors.")
+    var quiet = false
+
+    func validate() throws {
+        if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1.") }
+        if top < 0 { throw ValidationError("--top must not be negative.") }
+    }
+
+    func run() async throws {
+        let console = Console()
+        let level = Logger.Level.forCommandLine(verbose: verbose, quiet: quiet)
+        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console, logLevel: level) }
+        let logger = Logger(label: "augur")
+
+        var studySpec: StudySpec
+        do {
+            let parsed = try StudySpecParser.load(path: spec)
+            for warning in parsed.warnings { console.printLine(warning.description) }
+            studySpec = parsed.spec
+        } catch {
+            for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
+            throw ExitCode(1)
+        }
+        guard case .command = studySpec.trial else {
+            throw CLIError("study '\(studySpec.name)' has no trial command (`trial: command: [...]`), so `augur run` cannot run its trials")
+        }
+        if let seed { studySpec.seed = seed }
+        if let parallel { studySpec.budget.parallelTrials = parallel }
+
+        let service = try database.openService()
+        let resumption = try await service.resumeStudy(studySpec)
+        let name = studySpec.name
+        let counts = try await service.trialCounts(study: name)
+        if resumption.created {
+            logger.info("created study '\(name)' in \(database.location)")
+        } else {
+            logger.info("resuming study '\(name)': \(counts.ended) of \(studySpec.budget.maxTrials) trials done")
+        }
+
+        let directory = runDirectory ?? defaultRunDirectory(study: name)
+        let best = try await service.bestTrials(study: name, count: 1).first
+        let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
+                                   counts: counts, best: best)
+        let runner = StudyRunner(
+            service: service, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
+            parallelism: studySpec.budget.parallelTrials, progress: progress, logger: logger)
+
+        let running = Task { try await runner.run(study: name) }
+        let interrupts = InterruptHandler { signal in
+            console.printLine("augur: interrupted: stopping running trials; they will run again on resume (Ctrl-C again quits at once)")
+            running.cancel()
+        }
+        let ending: StudyRunner.Ending
+        do {
+            ending = try await running.value
+        } catch {
+            interrupts.cancel()
+            progress.finish()
+            throw error
+        }
+        interrupts.cancel()
+        progress.finish()
+
+        let report = TrialReport(spec: studySpec, trials: try await service.bestTrials(study: name, count: top))
+        switch ending {
+        case .interrupted(let study):
+            printSummary(study, report: report)
+            printError("augur: study '\(name)' interrupted; resume with `augur run \(spec)`"
+                + (database.database.map { " --database \($0)" } ?? ""))
+            throw ExitCode(130)
+        case .finished(let study):
+            printSummary(study, report: report)
+            if study.state == .failed { throw ExitCode(2) }
+        }
+    }
+
+    private func defaultRunDirectory(study: String) -> String {
+        guard !database.isURL, database.location != ":memory:" else {
+            return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
+        }
+        let path = (database.location as NSString).expandingTildeInPath
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(study).path
+    }
+
+    private func printSummary(_ study: Study, report: TrialReport) {
+        print("study '\(study.name)' \(study.state.rawValue)" + (study.stateReason.map { ": \($0)" } ?? ""))
+        if report.trials.isEmpty {
+            print("no completed trials")
+        } else if top > 0 {
+            print("best trials:")
+            print(report.table())
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import AugurCore
+import AugurStorage
+
+/// `augur show STUDY`
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Describe one study: its state, objective, algorithm, budget, search space, trial counts and best trial.")
+
+    @Argument(help: "The study's name.")
+    var study: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Output format: table (a description) or json.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if format == .csv { throw ValidationError("`augur show` prints a table or json; use `augur trials --format csv` for CSV.") }
+    }
+
+    func run() async throws {
+        let service = try database.openExistingService()
+        let study = try await service.getStudy(self.study)
+        let counts = try await service.trialCounts(study: study.name)
+        let best = try await service.bestTrials(study: study.name, count: 1).first
+        if format == .json {
+            print(try TrialReport.encode(ShowRecord(study: study, counts: counts,
+                                                   best: best.map { TrialRecord($0, objective: study.spec.objective.metric) })))
+            return
+        }
+        let spec = study.spec
+        let objective = spec.objective
+        var lines = ["study:      \(spec.name)", "state:      \(study.state.rawValue)" + (study.stateReason.map { " (\($0))" } ?? "")]
+        var goal = "\(objective.goal.rawValue) \(objective.metric)"
+        if let target = objective.target { goal += ", target \(formatNumber(target))" }
+        if !objective.additionalMetrics.isEmpty { goal += "; also records \(objective.additionalMetrics.map(\.name).joined(separator: ", "))" }
+        lines.append("objective:  \(goal)")
+        lines.append("algorithm:  \(spec.algorithm.name), seed \(spec.seed)" + (spec.earlyStopping.map { "; early stopping: \($0.name)" } ?? ""))
+        var budget = "\(spec.budget.maxTrials) trials, \(spec.budget.parallelTrials) in parallel"
+        if let maxFailed = spec.budget.maxFailedTrials { budget += ", fails after \(maxFailed) failed trials" }
+        lines.append("budget:     \(budget)")
+        lines.append("trials:     \(counts.completed) completed, \(counts.stopped) stopped, \(counts.failed) failed, "
+            + "\(counts.infeasible) infeasible, \(counts.active) running, \(counts.requested) waiting")
+        if let best, let value = best.finalValue(of: objective.metric) {
+            lines.append("best:       trial \(best.id), \(objective.metric) = \(formatNumber(value)) at "
+                + best.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        lines.append("parameters:")
+        for parameter in spec.searchSpace.parameters {
+            lines.append("  \(parameter.name): \(Self.describe(parameter))")
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    static func describe(_ parameter: ParameterSpec) -> String {
+        switch parameter.domain {
+        case let .double(min, max, scale, step):
+            "double in [\(formatNumber(min)), \(formatNumber(max))]" + (scale == .log ? ", log scale" : "")
+                + (step.map { ", step \(formatNumber($0))" } ?? "")
+        case let .integer(min, max, step, scale):
+            "int in [\(min), \(max)]" + (step == 1 ? "" : ", step \(step)") + (scale == .log ? ", log scale" : "")
+        case .discrete(let values):
+            "one of " + values.map(formatNumber).joined(separator: ", ")
+        case .categorical(let values):
+            "one of " + values.joined(separator: ", ")
+        }
+    }
+}
+
+/// `augur show --format json`.
+struct ShowRecord: Encodable {
+    var study: Study
+    var counts: TrialCounts
+    var best: TrialRecord?
+}

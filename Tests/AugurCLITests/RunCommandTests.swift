@@ -1,0 +1,111 @@
+import AugurCore
+import AugurStorage
+import Foundation
+import Testing
+
+@Suite struct RunCommandTests {
+    @Test func runCompletesAStudyAndTheQueriesShowIt() async throws {
+        let directory = try makeTemporaryDirectory()
+        let spec = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "quick", maxTrials: 4, parallel: 2, in: directory)
+        let run = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("study 'quick' COMPLETED: budget of 4 trials spent"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/quick/trials/1/output.log"))
+
+        let csv = try AugurProcess.run(["trials", "quick", "--database", "db.sqlite", "--format", "csv"], in: directory)
+        let lines = csv.standardOutput.split(separator: "\n")
+        #expect(lines.first == "id,state,metric.loss,param.x,retries,started_at,ended_at,reason")
+        #expect(lines.count == 5)
+
+        let json = try AugurProcess.run(["best", "quick", "-n", "2", "--database", "db.sqlite", "--format", "json"], in: directory)
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+        #expect(records.count == 2)
+        let values = records.compactMap { $0["objective"] as? Double }
+        #expect(values == values.sorted())
+        #expect(Set(records[0].keys) == ["id", "state", "objective", "parameters", "metrics", "step", "retries", "worker", "reason",
+                                         "createdAt", "startedAt", "endedAt"])
+
+        let completed = try AugurProcess.run(["trials", "quick", "--database", "db.sqlite", "--state", "completed", "--sort", "loss"], in: directory)
+        #expect(completed.status == 0)
+        #expect(completed.standardOutput.split(separator: "\n").count == 5)
+
+        let studies = try AugurProcess.run(["studies", "--database", "db.sqlite"], in: directory)
+        #expect(studies.standardOutput.contains("quick"))
+        let show = try AugurProcess.run(["show", "quick", "--database", "db.sqlite"], in: directory)
+        #expect(show.standardOutput.contains("state:      COMPLETED (budget of 4 trials spent)"))
+
+        let delete = try AugurProcess.run(["delete", "quick", "--database", "db.sqlite"], in: directory)
+        #expect(delete.status == 0)
+        let missing = try AugurProcess.run(["show", "quick", "--database", "db.sqlite"], in: directory)
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("no study named 'quick'"))
+    }
+
+    @Test func studyWithTooManyFailuresExitsWithStatus2() throws {
+        let directory = try makeTemporaryDirectory()
+        let spec = try writeSpec("echo broken >&2; exit 3", name: "broken", maxTrials: 5, parallel: 1, maxFailed: 2, in: directory)
+        let run = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        #expect(run.status == 2)
+        #expect(run.standardOutput.contains("study 'broken' FAILED: 2 trials failed (maxFailedTrials is 2)"))
+        let failed = try AugurProcess.run(["trials", "broken", "--database", "db.sqlite", "--format", "json"], in: directory)
+        #expect(failed.standardOutput.contains("exit status 3; last 1 lines of output:\\nbroken"))
+    }
+
+    @Test func interruptedRunResumesWithoutLosingOrDuplicatingTrials() async throws {
+        let directory = try makeTemporaryDirectory()
+        let release = directory + "/release"
+        let script = "if [ \"$AUGUR_TRIAL_ID\" != 1 ]; then while [ ! -f \(release) ]; do sleep 0.02; done; fi; echo loss=$AUGUR_PARAM_X"
+        let spec = try writeSpec(script, name: "interrupted", maxTrials: 4, parallel: 2, in: directory)
+        let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
+
+        let first = try AugurProcess(["run", spec, "--database", "db.sqlite"], in: directory)
+        try await waitUntil("two trials wait for the release file") {
+            guard try await store.study(named: "interrupted") != nil else { return false }
+            let counts = try await store.trialCounts(study: "interrupted")
+            return counts.completed == 1 && counts.active == 2
+        }
+        first.process.interrupt()
+        let interrupted = first.finish()
+        #expect(interrupted.status == 130, "\(interrupted.standardError)")
+        let counts = try await store.trialCounts(study: "interrupted")
+        #expect(counts.requested == 2 && counts.active == 0 && counts.completed == 1)
+
+        #expect(FileManager.default.createFile(atPath: release, contents: nil))
+        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        try await expectBudgetSpentOnce(store, study: "interrupted", trials: 4)
+    }
+
+    @Test func runKilledWithSIGKILLIsResumedWithoutLosingOrDuplicatingTrials() async throws {
+        let directory = try makeTemporaryDirectory()
+        let release = directory + "/release"
+        let script = "if [ \"$AUGUR_TRIAL_ID\" != 1 ]; then while [ ! -f \(release) ]; do sleep 0.02; done; fi; echo loss=$AUGUR_PARAM_X"
+        let spec = try writeSpec(script, name: "killed", maxTrials: 4, parallel: 2, in: directory)
+        let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
+
+        let first = try AugurProcess(["run", spec, "--database", "db.sqlite"], in: directory)
+        try await waitUntil("two trials wait for the release file") {
+            guard try await store.study(named: "killed") != nil else { return false }
+            let counts = try await store.trialCounts(study: "killed")
+            return counts.completed == 1 && counts.active == 2
+        }
+        try await first.killAndReap()
+        #expect(try await store.trialCounts(study: "killed").active == 2)
+
+        // The dead run's trial processes are released too, so they end instead of lingering.
+        #expect(FileManager.default.createFile(atPath: release, contents: nil))
+        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        try await expectBudgetSpentOnce(store, study: "killed", trials: 4)
+        let rerun = try await store.trials(study: "killed", query: TrialQuery()).filter { $0.retryCount == 1 }
+        #expect(rerun.count == 2)
+    }
+
+    private func expectBudgetSpentOnce(_ store: SQLiteStudyStore, study: String, trials expected: Int) async throws {
+        let trials = try await store.trials(study: study, query: TrialQuery())
+        #expect(trials.map(\.id) == Array(1...expected))
+        #expect(trials.allSatisfy { $0.state == .completed })
+        #expect(Set(trials.map(\.parameters)).count == expected)
+        #expect(try await store.study(named: study)?.state == .completed)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+@Suite struct ValidateCommandTests {
+    @Test func validFileIsOK() throws {
+        let directory = try makeTemporaryDirectory()
+        let spec = try writeSpec("echo loss=1", name: "fine", maxTrials: 3, parallel: 1, in: directory)
+        let result = try AugurProcess.run(["validate", spec], in: directory)
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("fine.yaml: ok (study 'fine'"))
+    }
+
+    @Test func everyProblemIsReportedWithItsLocationAndTheExitStatusIs1() throws {
+        let directory = try makeTemporaryDirectory()
+        let good = try writeSpec("echo loss=1", name: "fine", maxTrials: 3, parallel: 1, in: directory)
+        let bad = directory + "/bad.yaml"
+        try """
+            name: bad
+            objective: {metric: loss, goal: minimize}
+            parameters:
+              - {name: lr, type: double, min: 1, max: 0.5}
+            algorithm: {name: gird}
+            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let result = try AugurProcess.run(["validate", good, bad, directory + "/missing.yaml"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.standardOutput.contains("fine.yaml: ok"))
+        #expect(result.standardError.contains("bad.yaml:4:"))
+        #expect(result.standardError.contains("bad.yaml:5:"))
+        #expect(result.standardError.contains(": error: algorithm.name: "))
+        #expect(result.standardError.contains("missing.yaml: error: cannot open spec file"))
+    }
+
+    @Test func usageErrorsExitWith64() throws {
+        let result = try AugurProcess.run(["trials"], in: try makeTemporaryDirectory())
+        #expect(result.status == 64)
+    }
+}

@@ -1,0 +1,278 @@
+import AugurAlgorithms
+import AugurCore
+import AugurService
+import AugurStorage
+import AugurTestSupport
+import Foundation
+import Testing
+
+/// A service over an in-memory store whose designer counts `x = 0, 1, 2, …` and whose dead workers are named.
+private func makeService(store: any StudyStore, gridCells: Int = .max, dead: Set<String> = []) -> StudyService {
+    StudyService(store: store, designers: { _ in CountingDesigner(limit: gridCells) }, leaseDuration: 60, retryLimit: 2,
+                 isWorkerGone: { dead.contains($0) })
+}
+
+private func measurement(_ loss: Double, step: Int = 0) -> TrialMeasurement {
+    TrialMeasurement(step: step, metrics: ["loss": loss])
+}
+
+/// The stores the service logic is checked against: the test double and the real embedded database.
+enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case inMemory
+    case sqlite
+
+    var description: String { rawValue }
+
+    func make() throws -> any StudyStore {
+        switch self {
+        case .inMemory: InMemoryStudyStore()
+        case .sqlite: try SQLiteStudyStore(path: ":memory:")
+        }
+    }
+}
+
+@Suite struct StudyServiceTests {
+    @Test(arguments: StoreKind.allCases) func budgetCapsTheTrialsEverCreatedAndCompletesTheStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 3, parallel: 3))
+        let first = try await service.suggestTrials(study: "test", client: "a", count: 5)
+        #expect(first.map(\.id) == [1, 2, 3])
+        #expect(try await service.suggestTrials(study: "test", client: "b", count: 1).isEmpty)
+        for trial in first {
+            try await service.completeTrial(study: "test", trial: trial.id, .measurement(measurement(Double(trial.id))))
+        }
+        let study = try await service.getStudy("test")
+        #expect(study.state == .completed)
+        #expect(study.stateReason == "budget of 3 trials spent")
+    }
+
+    @Test(arguments: StoreKind.allCases) func parallelLimitBoundsActiveTrials(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 2))
+        #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).map(\.id) == [1])
+        #expect(try await service.suggestTrials(study: "test", client: "b", count: 3).map(\.id) == [2])
+        #expect(try await service.suggestTrials(study: "test", client: "c", count: 1).isEmpty)
+        try await service.failTrial(study: "test", trial: 1, reason: "exit status 1")
+        #expect(try await service.suggestTrials(study: "test", client: "c", count: 1).map(\.id) == [3])
+        #expect(try await service.trialCounts(study: "test").active == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases) func retriedSuggestReturnsTheSameTrialsInsteadOfLeakingNewOnes(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 4))
+        let first = try await service.suggestTrials(study: "test", client: "a", count: 2)
+        let retried = try await service.suggestTrials(study: "test", client: "a", count: 2)
+        #expect(first.map(\.id) == [1, 2])
+        #expect(retried.map(\.id) == [1, 2])
+        let more = try await service.suggestTrials(study: "test", client: "a", count: 3)
+        #expect(more.map(\.id) == [1, 2, 3])
+        #expect(try await service.trialCounts(study: "test").total == 3)
+    }
+
+    @Test func expiredLeaseRequeuesTheTrialAndHandsItOutAgain() async throws {
+        let store = InMemoryStudyStore()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 1))
+        let lost = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        // The lease was stamped from the wall clock; make it lapse on the store's clock.
+        await store.updateTrial(study: "test", id: 1) { $0.leaseExpiresAt = Date(timeIntervalSince1970: 0) }
+        let again = try await service.suggestTrials(study: "test", client: "b", count: 1)
+        #expect(again.map(\.id) == lost.map(\.id))
+        let trial = try await service.trial(study: "test", id: 1)
+        #expect(trial.worker == "b")
+        #expect(trial.retryCount == 1)
+        #expect(try await service.trialCounts(study: "test").total == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases) func trialOfADeadWorkerProcessIsReRunWithoutWaitingForItsLease(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store, dead: ["host:1:dead"])
+        _ = try await service.createStudy(.testStudy(maxTrials: 4, parallel: 2))
+        _ = try await service.suggestTrials(study: "test", client: "host:1:dead", count: 2)
+        let resumed = try await service.suggestTrials(study: "test", client: "host:2:new", count: 2)
+        #expect(resumed.map(\.id) == [1, 2])
+        #expect(try await service.trialCounts(study: "test").total == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases) func trialFailsAfterItsRetriesAreUsedUp(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let dead: Set<String> = ["h:1:a", "h:2:b", "h:3:c"]
+        let service = makeService(store: store, dead: dead)
+        _ = try await service.createStudy(.testStudy(maxTrials: 1, parallel: 1))
+        _ = try await service.suggestTrials(study: "test", client: "h:1:a", count: 1)
+        _ = try await service.suggestTrials(study: "test", client: "h:2:b", count: 1)
+        _ = try await service.suggestTrials(study: "test", client: "h:3:c", count: 1)
+        // Retry limit is 2: the third abandonment fails the trial, and the one-trial budget is spent.
+        let last = try await service.suggestTrials(study: "test", client: "h:4:d", count: 1)
+        #expect(last.isEmpty)
+        let trial = try await service.trial(study: "test", id: 1)
+        #expect(trial.state == .failed)
+        #expect(trial.statusReason?.contains("giving up after 2 retries") == true)
+        #expect(try await service.getStudy("test").state == .completed)
+    }
+
+    @Test(arguments: StoreKind.allCases) func exhaustedGridCompletesTheStudyOnceRunningTrialsEnd(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store, gridCells: 2)
+        _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 3, algorithm: .grid))
+        let trials = try await service.suggestTrials(study: "test", client: "a", count: 3)
+        #expect(trials.count == 2)
+        try await service.completeTrial(study: "test", trial: 1, .measurement(measurement(1)))
+        #expect(try await service.suggestTrials(study: "test", client: "b", count: 1).isEmpty)
+        #expect(try await service.getStudy("test").state == .active)
+        try await service.completeTrial(study: "test", trial: 2, .measurement(measurement(2)))
+        #expect(try await service.suggestTrials(study: "test", client: "b", count: 1).isEmpty)
+        let study = try await service.getStudy("test")
+        #expect(study.state == .completed)
+        #expect(study.stateReason == "grid exhausted: all 2 cells tried")
+    }
+
+    @Test(arguments: StoreKind.allCases) func reachingTheTargetCompletesTheStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 1, target: 0.1))
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        try await service.completeTrial(study: "test", trial: 1, .measurement(measurement(0.05)))
+        let study = try await service.getStudy("test")
+        #expect(study.state == .completed)
+        #expect(study.stateReason == "target 0.1 reached by trial 1 (loss = 0.05)")
+        #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases) func tooManyFailuresFailTheStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 10, parallel: 2, maxFailed: 2))
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 2)
+        try await service.failTrial(study: "test", trial: 1, reason: "exit status 1")
+        #expect(try await service.getStudy("test").state == .active)
+        try await service.failTrial(study: "test", trial: 2, reason: "exit status 1")
+        let study = try await service.getStudy("test")
+        #expect(study.state == .failed)
+        #expect(study.stateReason == "2 trials failed (maxFailedTrials is 2)")
+    }
+
+    @Test(arguments: StoreKind.allCases) func finalMeasurementFollowsTheObjectiveStrategy(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        var spec = StudySpec.testStudy()
+        spec.objective.strategy = .min
+        _ = try await service.createStudy(spec)
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        for (step, loss) in [(1, 0.5), (2, 0.2), (3, 0.4)] {
+            _ = try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(loss, step: step))
+        }
+        let trial = try await service.completeTrial(study: "test", trial: 1, .measurement(nil))
+        #expect(trial.finalMeasurement == TrialMeasurement(step: 3, metrics: ["loss": 0.2]))
+    }
+
+    @Test(arguments: StoreKind.allCases) func completingWithoutTheObjectiveIsRefused(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy())
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        await #expect(throws: ServiceError.self) {
+            try await service.completeTrial(study: "test", trial: 1, .measurement(TrialMeasurement(metrics: ["accuracy": 1])))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func stoppedTrialKeepsItsMeasurementsAsFinal(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy())
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        _ = try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.7, step: 4))
+        let trial = try await service.stopTrial(study: "test", trial: 1, reason: "median rule")
+        #expect(trial.state == .stopped)
+        #expect(trial.finalValue(of: "loss") == 0.7)
+        #expect(trial.statusReason == "median rule")
+    }
+
+    @Test(arguments: StoreKind.allCases) func releasedTrialsAreHandedOutAgain(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 2, parallel: 2))
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 2)
+        try await service.releaseTrials(study: "test", client: "a", trials: [1, 2])
+        #expect(try await service.trialCounts(study: "test").requested == 2)
+        let again = try await service.suggestTrials(study: "test", client: "b", count: 2)
+        #expect(again.map(\.id) == [1, 2])
+        #expect(try await service.trialCounts(study: "test").total == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases) func resumeAcceptsABiggerBudgetAndReopensACompletedStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        #expect(try await service.resumeStudy(.testStudy(maxTrials: 1)).created)
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        try await service.completeTrial(study: "test", trial: 1, .measurement(measurement(3)))
+        #expect(try await service.getStudy("test").state == .completed)
+
+        let resumed = try await service.resumeStudy(.testStudy(maxTrials: 2))
+        #expect(!resumed.created)
+        #expect(resumed.study.state == .active)
+        #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).map(\.id) == [2])
+    }
+
+    @Test(arguments: StoreKind.allCases) func resumeRefusesAChangedSearchSpace(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.resumeStudy(.testStudy())
+        var changed = StudySpec.testStudy()
+        changed.searchSpace = SearchSpace([.integer("y", min: 0, max: 3)])
+        await #expect(throws: ServiceError.self) { try await service.resumeStudy(changed) }
+    }
+
+    @Test(arguments: StoreKind.allCases) func requestedTrialIsHandedOutBeforeNewSuggestions(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = makeService(store: store)
+        _ = try await service.createStudy(.testStudy(maxTrials: 3, parallel: 1))
+        let requested = try await service.requestTrial(study: "test", parameters: ["x": .integer(500)])
+        let handed = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        #expect(handed.map(\.id) == [requested.id])
+        #expect(handed.first?.parameters == ["x": .integer(500)])
+        await #expect(throws: ServiceError.self) {
+            try await service.requestTrial(study: "test", parameters: ["x": .integer(5000)])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func unknownStudyIsNotFound(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        await #expect(throws: ServiceError.notFound(StoreError.studyNotFound("nope").description)) {
+            try await service.suggestTrials(study: "nope", client: "a", count: 1)
+        }
+    }
+}
+
+/// Stops every trial that reached step 2.
+private struct StopAtStepTwo: StoppingPolicy {
+    func decide(for trial: Trial, among trials: [Trial], objective: Objective) -> StoppingDecision {
+        (trial.measurements.last?.step ?? 0) >= 2 ? .stop(because: "step 2 reached") : .keepRunning
+    }
+}
+
+@Suite struct StudyServiceEarlyStoppingTests {
+    @Test(arguments: StoreKind.allCases) func measurementReturnsThePolicyDecisionWhenTheStudyHasEarlyStopping(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
+        var spec = StudySpec.testStudy()
+        spec.earlyStopping = .median(MedianStoppingSettings())
+        _ = try await service.createStudy(spec)
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        let first = try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.9, step: 1))
+        #expect(first == .keepRunning)
+        let second = try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.8, step: 2))
+        #expect(second == .stop(because: "step 2 reached"))
+    }
+
+    @Test(arguments: StoreKind.allCases) func studyWithoutEarlyStoppingNeverStopsTrials(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
+        _ = try await service.createStudy(.testStudy())
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        #expect(try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.8, step: 5)) == .keepRunning)
+    }
+}
