@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "AugurWorkers",
             dependencies: [
-                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService",
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -72,8 +72,9 @@ struct RunCommand: AsyncParsableCommand {
             for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
             throw ExitCode(1)
         }
-        guard case .command = studySpec.trial else {
-            throw CLIError("study '\(studySpec.name)' has no trial command (`trial: command: [...]`), so `augur run` cannot run its trials")
+        guard studySpec.trial != nil else {
+            throw CLIError("study '\(studySpec.name)' has no trial section (`trial: command: [...]` or `trial: training: ...`), "
+                + "so `augur run` cannot run its trials")
         }
         if let seed { studySpec.seed = seed }
         if let parallel { studySpec.budget.parallelTrials = parallel }
@@ -93,7 +94,9 @@ struct RunCommand: AsyncParsableCommand {
         let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
                                    counts: counts, best: best)
         let runner = StudyRunner(
-            service: service, runner: CommandTrialRunner(runDirectory: directory, logger: logger),
+            service: service,
+            runner: TrialRunnerFactory.make(for: studySpec, runDirectory: directory, parallelTrials: studySpec.budget.parallelTrials,
+                                            logger: logger),
             parallelism: studySpec.budget.parallelTrials, progress: progress, logger: logger)
 
         let running = Task { try await runner.run(study: name) }

@@ -1,0 +1,162 @@
+import AugurAlgorithms
+import AugurCore
+import AugurService
+import AugurTraining
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs the trials of a study whose spec has a `trial: training:` section with Augur's own training core.
+///
+/// For each trial the runner
+/// - builds the ``TrainingTrialPlan`` (the section's settings, its `fixed` values and the trial's parameters through
+///   `parameters`); a value the training core rejects makes the trial INFEASIBLE when it comes from the search space
+///   and FAILED when the spec itself is wrong (an unknown name, a bad fixed value);
+/// - loads the dataset once per runner and reuses it for every trial;
+/// - trains on a dedicated thread (the trainer is synchronous and CPU-bound, so it stays off the cooperative pool),
+///   reporting every epoch as an intermediate measurement at `step = epoch` with the epoch's metrics
+///   (`validation_accuracy`, `validation_loss`, `training_loss`, `epoch_seconds`, `learning_rate`) and waiting for
+///   the early-stopping answer before the next epoch starts;
+/// - places parallel trials one per GPU when several GPUs exist (``ComputeDevice/placed(inSlot:)``) and logs once,
+///   per device, which device was picked and why.
+///
+/// A cancelled task ends training at the next epoch boundary and returns ``TrialOutcome/interrupted``.
+public struct TrainingTrialRunner: TrialRunner {
+    /// Trials this process runs at once (sets one OpenBLAS thread per trial when above 1, see ``TrainingTrialPlan``).
+    public var parallelTrials: Int
+    public var logger: Logger
+    private let state: SharedState
+
+    public init(parallelTrials: Int = 1, logger: Logger = Logger(label: "augur.training")) {
+        self.parallelTrials = max(1, parallelTrials)
+        self.logger = logger
+        self.state = SharedState()
+    }
+
+    public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
+        guard case .training(let training) = study.spec.trial else {
+            return .failed(reason: "study '\(study.name)' has no `trial: training:` section, so the training core cannot run its trials")
+        }
+        let plan: TrainingTrialPlan
+        do {
+            plan = try TrainingTrialPlan(training: training, parameters: trial.parameters, parallelTrials: parallelTrials)
+        } catch {
+            if case .invalidHyperparameters(_, fromSearchSpace: true) = error {
+                return .infeasible(reason: error.description)
+            }
+            return .failed(reason: error.description)
+        }
+        let slot = state.slots.acquire()
+        defer { state.slots.release(slot) }
+        var configuration = plan.configuration
+        configuration.device = configuration.device.placed(inSlot: slot)
+
+        let cancellation = CancellationFlag()
+        let job = TrainingJob(
+            dataset: training.dataset, configuration: configuration, objective: study.spec.objective,
+            datasets: state.datasets, cancellation: cancellation, measurements: measurements,
+            announce: { [state, logger] note in
+                if state.announceOnce(note) { logger.info("training device: \(note)") }
+            })
+        logger.debug("training trial started", metadata: [
+            "trial": "\(trial.id)", "device": "\(configuration.device)", "hyperparameters": "\(plan.hyperparameters)",
+        ])
+        return await withTaskCancellationHandler {
+            await DedicatedThread.run { job.run() }
+        } onCancel: {
+            cancellation.cancel()
+        }
+    }
+
+    /// State shared by every copy of one runner: the dataset cache, the parallel slots and the device notes logged.
+    private final class SharedState: Sendable {
+        let datasets = DatasetCache()
+        let slots = SlotPool()
+        private let notes = Mutex<Set<String>>([])
+
+        /// True the first time `note` is seen.
+        func announceOnce(_ note: String) -> Bool {
+            notes.withLock { $0.insert(note).inserted }
+        }
+    }
+}
+
+/// One trial's training, run start to end on the thread that calls ``run()``.
+private struct TrainingJob: Sendable {
+    let dataset: String
+    let configuration: TrainingConfiguration
+    let objective: Objective
+    let datasets: DatasetCache
+    let cancellation: CancellationFlag
+    let measurements: MeasurementSink
+    let announce: @Sendable (String) -> Void
+
+    func run() -> TrialOutcome {
+        let data: Dataset
+        do {
+            data = try datasets.load(dataset)
+        } catch {
+            return .failed(reason: "cannot load dataset '\(dataset)': \(error.description)")
+        }
+        guard data.sampleCount >= 2 else {
+            return .failed(reason: "dataset '\(dataset)' has \(data.sampleCount) samples; at least 2 are needed to split it.")
+        }
+        let split = data.split(validationFraction: configuration.validationFraction, seed: configuration.seed)
+        let selection: BackendSelection
+        do {
+            selection = try BackendSelection.open(configuration.device, cpuThreads: configuration.threads > 0 ? configuration.threads : nil)
+        } catch {
+            return .failed(reason: "cannot open the training device: \(error.description)")
+        }
+        announce(selection.note)
+
+        var reported: [TrialMeasurement] = []
+        var elapsed = 0.0
+        var stopReason: String?
+        let result: TrainingResult
+        do {
+            result = try Trainer().train(
+                training: split.training, validation: split.validation, configuration: configuration,
+                backend: selection.backend
+            ) { report in
+                elapsed += report.seconds
+                let measurement = TrialMeasurement(step: report.epoch, elapsedSeconds: elapsed, metrics: report.metrics)
+                reported.append(measurement)
+                if cancellation.isCancelled { return .stop }
+                let decision = measurements.reportBlocking(measurement)
+                if decision.shouldStop {
+                    stopReason = decision.reason ?? "stopped early by the study's early-stopping rule"
+                    return .stop
+                }
+                return cancellation.isCancelled ? .stop : .continue
+            }
+        } catch {
+            return .failed(reason: error.description)
+        }
+        if cancellation.isCancelled { return .interrupted }
+        if let stopReason { return .stopped(reason: stopReason) }
+        switch result.stopReason {
+        case .diverged:
+            return .infeasible(reason: "training diverged in epoch \(result.epochs.count): the loss became NaN or infinite "
+                + "(the learning rate is probably too high for this configuration)")
+        case .cancelled:
+            return .interrupted
+        case .completed, .stoppedByCaller:
+            break
+        }
+        guard let final = objective.finalMeasurement(from: reported), final.metrics[objective.metric] != nil else {
+            return .failed(reason: "training reported no '\(objective.metric)'; the training core reports validation_accuracy, "
+                + "validation_loss, training_loss, epoch_seconds and learning_rate")
+        }
+        return .completed(final)
+    }
+}
+
+extension MeasurementSink {
+    /// Reports `measurement` from a thread outside Swift concurrency and waits for the answer.
+    func reportBlocking(_ measurement: TrialMeasurement) -> StoppingDecision {
+        let answer = BlockingAnswer<StoppingDecision>()
+        Task { answer.deliver(await report(measurement)) }
+        return answer.wait()
+    }
+}
