@@ -158,7 +158,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AugurWorkersTests",
-            dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            dependencies: [
+                "AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport", "AugurTraining",
+            ],
             swiftSettings: strictSettings
         ),
         // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
