@@ -76,6 +76,11 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError("study '\(studySpec.name)' has no trial section (`trial: command: [...]` or `trial: training: ...`), "
                 + "so `augur run` cannot run its trials")
         }
+        let trainingProblems = trainingSpecProblems(studySpec)
+        guard trainingProblems.isEmpty else {
+            for problem in trainingProblems { console.printLine("\(spec): error: \(problem)") }
+            throw ExitCode(1)
+        }
         if let seed { studySpec.seed = seed }
         if let parallel { studySpec.budget.parallelTrials = parallel }
 
