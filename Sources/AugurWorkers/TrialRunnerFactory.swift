@@ -9,14 +9,14 @@ public enum TrialRunnerFactory {
     ///
     /// - Parameters:
     ///   - runDirectory: where command trials get their directories.
-    ///   - parallelTrials: trials this process runs at once.
-    public static func make(for spec: StudySpec, runDirectory: String, parallelTrials: Int,
+    ///   - parallelism: trials this process runs at once.
+    public static func make(for spec: StudySpec, runDirectory: String, parallelism: Int,
                             logger: Logger = Logger(label: "augur.runner")) -> any TrialRunner {
         switch spec.trial {
         case .command, nil:
             CommandTrialRunner(runDirectory: runDirectory, logger: logger)
         case .training:
-            TrainingTrialRunner(parallelTrials: parallelTrials, logger: logger)
+            TrainingTrialRunner(parallelism: parallelism, logger: logger)
         }
     }
 }

@@ -42,6 +42,11 @@ struct AugurProcess {
         try process.run()
     }
 
+    /// What the process wrote on standard error so far.
+    var standardErrorSoFar: String {
+        (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+    }
+
     /// Waits for the process to exit and returns what it printed.
     func finish() -> Output {
         process.waitUntilExit()

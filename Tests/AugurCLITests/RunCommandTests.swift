@@ -48,7 +48,7 @@ import Testing
         #expect(run.status == 2)
         #expect(run.standardOutput.contains("study 'broken' FAILED: 2 trials failed (maxFailedTrials is 2)"))
         let failed = try AugurProcess.run(["trials", "broken", "--database", "db.sqlite", "--format", "json"], in: directory)
-        #expect(failed.standardOutput.contains("exit status 3; last 1 lines of output:\\nbroken"))
+        #expect(failed.standardOutput.contains(#""reason" : "exit status 3\nlast line of output:\nbroken""#))
     }
 
     @Test func interruptedRunResumesWithoutLosingOrDuplicatingTrials() async throws {
@@ -101,11 +101,70 @@ import Testing
         #expect(rerun.count == 2)
     }
 
+    @Test func secondInterruptKillsTrialsThatIgnoreSIGTERMAndResumeRecoversThem() async throws {
+        let directory = try makeTemporaryDirectory()
+        let release = directory + "/release"
+        try FileManager.default.createDirectory(atPath: directory + "/pids", withIntermediateDirectories: true)
+        let script = "if [ \"$AUGUR_TRIAL_ID\" != 1 ]; then echo $$ > \(directory)/pids/$AUGUR_TRIAL_ID; trap '' TERM; "
+            + "while [ ! -f \(release) ]; do sleep 0.02; done; fi; echo loss=$AUGUR_PARAM_X"
+        let spec = try writeSpec(script, name: "stubborn", maxTrials: 3, parallel: 2, in: directory)
+        let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
+
+        let first = try AugurProcess(["run", spec, "--database", "db.sqlite"], in: directory)
+        try await waitUntil("two trials ignore SIGTERM") {
+            guard try await store.study(named: "stubborn") != nil else { return false }
+            let counts = try await store.trialCounts(study: "stubborn")
+            let pids = try FileManager.default.contentsOfDirectory(atPath: directory + "/pids")
+            return counts.completed == 1 && counts.active == 2 && pids.count == 2
+        }
+        first.process.interrupt()
+        try await waitUntil("augur announces the graceful stop") { first.standardErrorSoFar.contains("interrupted") }
+        first.process.interrupt()
+        #expect(first.finish().status == 130)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/pids") {
+            let text = try String(contentsOfFile: directory + "/pids/" + name, encoding: .utf8)
+            let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            try await waitUntil("trial process \(pid) is gone") { processIsGone(pid) }
+        }
+
+        #expect(FileManager.default.createFile(atPath: release, contents: nil))
+        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        try await expectBudgetSpentOnce(store, study: "stubborn", trials: 3)
+    }
+
     private func expectBudgetSpentOnce(_ store: SQLiteStudyStore, study: String, trials expected: Int) async throws {
         let trials = try await store.trials(study: study, query: TrialQuery())
         #expect(trials.map(\.id) == Array(1...expected))
         #expect(trials.allSatisfy { $0.state == .completed })
         #expect(Set(trials.map(\.parameters)).count == expected)
         #expect(try await store.study(named: study)?.state == .completed)
+    }
+}
+
+/// Whether `pid` no longer runs (absent, or a zombie waiting for its new parent to reap it).
+private func processIsGone(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
+}
+
+@Suite struct ConcurrentRunTests {
+    @Test func twoRunsOnOneStudyShareTheBudgetWithoutDuplicates() async throws {
+        let directory = try makeTemporaryDirectory()
+        let spec = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "shared", maxTrials: 12, parallel: 4, in: directory)
+        // Create the study first so that the two runs only resume it.
+        let created = try AugurProcess.run(["run", spec, "--database", "db.sqlite", "--parallel", "1"], in: directory)
+        #expect(created.status == 0)
+        let bigger = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "shared", maxTrials: 24, parallel: 4, in: directory)
+        let first = try AugurProcess(["run", bigger, "--database", "db.sqlite", "--parallel", "2"], in: directory)
+        let second = try AugurProcess(["run", bigger, "--database", "db.sqlite", "--parallel", "2"], in: directory)
+        #expect(first.finish().status == 0)
+        #expect(second.finish().status == 0)
+        let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
+        let trials = try await store.trials(study: "shared", query: TrialQuery())
+        #expect(trials.map(\.id) == Array(1...24))
+        #expect(trials.allSatisfy { $0.state == .completed })
+        #expect(Set(trials.map(\.parameters)).count == 24)
     }
 }

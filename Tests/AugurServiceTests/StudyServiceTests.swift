@@ -239,6 +239,33 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    @Test(arguments: StoreKind.allCases) func heartbeatIsForTheTrialsOwnerOnly(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        _ = try await service.createStudy(.testStudy())
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        try await service.heartbeat(study: "test", trial: 1, client: "a")
+        await #expect(throws: ServiceError.self) { try await service.heartbeat(study: "test", trial: 1, client: "b") }
+    }
+
+    @Test(arguments: StoreKind.allCases) func listsAndDeletesStudies(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        _ = try await service.createStudy(.testStudy(name: "one"))
+        _ = try await service.createStudy(.testStudy(name: "two"))
+        await #expect(throws: ServiceError.self) { try await service.createStudy(.testStudy(name: "one")) }
+        #expect(try await service.listStudies().map(\.study.name).sorted() == ["one", "two"])
+        try await service.deleteStudy("one")
+        #expect(try await service.listStudies().map(\.study.name) == ["two"])
+        await #expect(throws: ServiceError.self) { try await service.deleteStudy("one") }
+    }
+
+    @Test func storeErrorsMapToServiceErrors() {
+        #expect(ServiceError(StoreError.studyNotFound("x")) == .notFound(StoreError.studyNotFound("x").description))
+        #expect(ServiceError(StoreError.trialNotActive(study: "x", trial: 1, state: .completed))
+            == .failedPrecondition(StoreError.trialNotActive(study: "x", trial: 1, state: .completed).description))
+        #expect(ServiceError(StoreError.connection("down")) == .unavailable("down"))
+        #expect(ServiceError(StoreError.database("boom")) == .internalError("database error: boom"))
+    }
+
     @Test(arguments: StoreKind.allCases) func unknownStudyIsNotFound(kind: StoreKind) async throws {
         let service = makeService(store: try kind.make())
         await #expect(throws: ServiceError.notFound(StoreError.studyNotFound("nope").description)) {

@@ -38,6 +38,12 @@ public struct CommandTrialRunner: TrialRunner {
         URL(fileURLWithPath: runDirectory).appendingPathComponent("trials").appendingPathComponent(String(id)).path
     }
 
+    /// Kills (SIGKILL) the process group of every trial still running in this process. For a process about to exit
+    /// without waiting for its trials (a second Ctrl-C), so that none is left behind.
+    public static func killAllRunningTrials() {
+        SupervisedProcess.killAll()
+    }
+
     public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .command(let command) = study.spec.trial else {
             return .failed(reason: WorkerError.noCommand(study: study.name).description)
@@ -97,23 +103,7 @@ public struct CommandTrialRunner: TrialRunner {
         let readsMetricsFromOutput = metricsFile == nil
 
         // Output lines are parsed here, off the watching thread, because reporting a measurement is async.
-        let collector = Task { [measurements] () -> [TrialMeasurement] in
-            var observed: [TrialMeasurement] = []
-            var lastStep = 0
-            for await line in lines {
-                guard let observation = parser.parse(line) else { continue }
-                let step = observation.step ?? lastStep
-                lastStep = step
-                let measurement = TrialMeasurement(step: step, elapsedSeconds: Date().timeIntervalSince(started), metrics: observation.metrics)
-                observed.append(measurement)
-                guard observation.step != nil else { continue }
-                let decision = await measurements.report(measurement)
-                if decision.shouldStop {
-                    process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
-                }
-            }
-            return observed
-        }
+        async let collected = Self.collect(lines, parser: parser, started: started, measurements: measurements, process: process)
         let result = await process.wait(
             timeout: command.timeoutSeconds, gracePeriod: gracePeriod, tailFile: metricsFile,
             onLine: { line in
@@ -122,7 +112,7 @@ public struct CommandTrialRunner: TrialRunner {
             },
             onFileLine: { line in lineSink.yield(line) })
         lineSink.finish()
-        let observed = await collector.value
+        let observed = await collected
 
         switch result.termination {
         case .cancelled?:
@@ -149,6 +139,27 @@ public struct CommandTrialRunner: TrialRunner {
         var completed = final
         completed.elapsedSeconds = Date().timeIntervalSince(started)
         return .completed(completed)
+    }
+
+    /// Parses lines as they arrive; values with a step are reported at once (and may stop the trial). Returns every
+    /// observation as a measurement, in order, for the final measurement.
+    private static func collect(_ lines: AsyncStream<String>, parser: MetricsParser, started: Date, measurements: MeasurementSink,
+                                process: SupervisedProcess) async -> [TrialMeasurement] {
+        var observed: [TrialMeasurement] = []
+        var lastStep = 0
+        for await line in lines {
+            guard let observation = parser.parse(line) else { continue }
+            let step = observation.step ?? lastStep
+            lastStep = step
+            let measurement = TrialMeasurement(step: step, elapsedSeconds: Date().timeIntervalSince(started), metrics: observation.metrics)
+            observed.append(measurement)
+            guard observation.step != nil else { continue }
+            let decision = await measurements.report(measurement)
+            if decision.shouldStop {
+                process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
+            }
+        }
+        return observed
     }
 
     private static func signalName(_ signal: Int32) -> String {
@@ -181,10 +192,12 @@ private final class OutputTail: Sendable {
         }
     }
 
-    /// `"; last output:\n…"`, or nothing when there was no output.
+    /// `"\nlast 3 lines of output:\n…"`, or nothing when there was no output. The reason's first line stays short
+    /// for tables; the output follows on the next lines.
     func quoted() -> String {
         let text = lines.withLock { $0 }
         guard !text.isEmpty else { return "" }
-        return "; last \(text.count) lines of output:\n" + text.joined(separator: "\n")
+        let heading = text.count == 1 ? "last line of output:" : "last \(text.count) lines of output:"
+        return "\n" + heading + "\n" + text.joined(separator: "\n")
     }
 }

@@ -95,6 +95,7 @@ final class SupervisedProcess: Sendable {
         }
         processID = pid
         outputDescriptor = readEnd
+        Self.running.withLock { _ = $0.insert(pid) }
         if FileManager.default.createFile(atPath: logPath, contents: nil) {
             log = FileHandle(forWritingAtPath: logPath)
         } else {
@@ -160,6 +161,7 @@ final class SupervisedProcess: Sendable {
                 }
                 var status: Int32 = 0
                 if waitpid(processID, &status, WNOHANG) == processID {
+                    Self.running.withLock { _ = $0.remove(processID) }
                     exit = Self.exit(from: status)
                     exitedAt = now
                     // What the trial left behind in its group ends with it (and releases the pipe).
@@ -197,6 +199,16 @@ final class SupervisedProcess: Sendable {
         close(outputDescriptor)
         try? log?.close()
         return Result(exit: exit ?? .exited(status: -1), termination: termination)
+    }
+
+    /// Process groups of trials started and not yet reaped, for `killAll()`.
+    private static let running = Mutex<Set<pid_t>>([])
+
+    /// Sends SIGKILL to every trial process group still running (used just before augur exits abruptly).
+    static func killAll() {
+        running.withLock { groups in
+            for group in groups { killpg(group, SIGKILL) }
+        }
     }
 
     private static func exit(from status: Int32) -> Exit {

@@ -26,10 +26,20 @@ public final class Console: Sendable {
     /// Replaces the status line (terminals only; elsewhere it is ignored).
     public func setStatus(_ text: String) {
         guard isTerminal else { return }
+        // A line wider than the terminal would wrap, and `\r` would then redraw only its last part.
+        let width = terminalWidth()
+        let fitted = text.count < width ? text : String(text.prefix(max(0, width - 2))) + "…"
         status.withLock { status in
-            status = text
-            write("\r\u{1B}[2K" + text)
+            status = fitted
+            write("\r\u{1B}[2K" + fitted)
         }
+    }
+
+    /// The terminal's width in columns (80 when it cannot be asked).
+    private func terminalWidth() -> Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     /// Removes the status line, leaving the cursor at the start of an empty line.

@@ -23,12 +23,12 @@ import Synchronization
 /// A cancelled task ends training at the next epoch boundary and returns ``TrialOutcome/interrupted``.
 public struct TrainingTrialRunner: TrialRunner {
     /// Trials this process runs at once (sets one OpenBLAS thread per trial when above 1, see ``TrainingTrialPlan``).
-    public var parallelTrials: Int
+    public var parallelism: Int
     public var logger: Logger
     private let state: SharedState
 
-    public init(parallelTrials: Int = 1, logger: Logger = Logger(label: "augur.training")) {
-        self.parallelTrials = max(1, parallelTrials)
+    public init(parallelism: Int = 1, logger: Logger = Logger(label: "augur.training")) {
+        self.parallelism = max(1, parallelism)
         self.logger = logger
         self.state = SharedState()
     }
@@ -39,7 +39,7 @@ public struct TrainingTrialRunner: TrialRunner {
         }
         let plan: TrainingTrialPlan
         do {
-            plan = try TrainingTrialPlan(training: training, parameters: trial.parameters, parallelTrials: parallelTrials)
+            plan = try TrainingTrialPlan(training: training, parameters: trial.parameters, parallelTrials: parallelism)
         } catch {
             if case .invalidHyperparameters(_, fromSearchSpace: true) = error {
                 return .infeasible(reason: error.description)

@@ -34,7 +34,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Trials to run at once (default: the spec's parallel trials).")
+    @Option(help: ArgumentHelp(
+        "Trials this run keeps going at once (default: the spec's parallelTrials).",
+        discussion: "A larger value also raises the study-wide limit for this run; a smaller one leaves room for other runs."))
     var parallel: Int?
 
     @Option(help: "Seed for the designer, replacing the spec's.")
@@ -73,8 +75,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         guard studySpec.trial != nil else {
-            throw CLIError("study '\(studySpec.name)' has no trial section (`trial: command: [...]` or `trial: training: ...`), "
-                + "so `augur run` cannot run its trials")
+            throw CLIError("study '\(studySpec.name)' has no `trial:` section (a command or a training block), so `augur run` cannot run its trials")
         }
         let trainingProblems = trainingSpecProblems(studySpec)
         guard trainingProblems.isEmpty else {
@@ -82,7 +83,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if let seed { studySpec.seed = seed }
-        if let parallel { studySpec.budget.parallelTrials = parallel }
+        // --parallel is this run's concurrency; it raises the study-wide cap when larger, never lowers it, so two runs
+        // with --parallel 2 on a study allowing 4 share the work.
+        let parallelism = parallel ?? studySpec.budget.parallelTrials
+        studySpec.budget.parallelTrials = max(studySpec.budget.parallelTrials, parallelism)
 
         let service = try database.openService()
         let resumption = try await service.resumeStudy(studySpec)
@@ -98,11 +102,10 @@ struct RunCommand: AsyncParsableCommand {
         let best = try await service.bestTrials(study: name, count: 1).first
         let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
                                    counts: counts, best: best)
+        let trialRunner = TrialRunnerFactory.make(for: studySpec, runDirectory: directory, parallelism: parallelism, logger: logger)
         let runner = StudyRunner(
-            service: service,
-            runner: TrialRunnerFactory.make(for: studySpec, runDirectory: directory, parallelTrials: studySpec.budget.parallelTrials,
-                                            logger: logger),
-            parallelism: studySpec.budget.parallelTrials, progress: progress, logger: logger)
+            service: service, runner: trialRunner,
+            parallelism: parallelism, progress: progress, logger: logger)
 
         let running = Task { try await runner.run(study: name) }
         let interrupts = InterruptHandler { signal in

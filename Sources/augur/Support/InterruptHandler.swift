@@ -1,9 +1,10 @@
+import AugurWorkers
 import Dispatch
 import Foundation
 import Synchronization
 
 /// Turns SIGINT and SIGTERM into a graceful stop: the first signal calls `onInterrupt` (which cancels the run); a
-/// second one exits at once with status 130.
+/// second one kills the running trials' process groups and exits at once with status 130.
 final class InterruptHandler {
     private let sources: [any DispatchSourceSignal]
 
@@ -18,6 +19,7 @@ final class InterruptHandler {
                 if counter.increment() == 1 {
                     onInterrupt(signalNumber)
                 } else {
+                    CommandTrialRunner.killAllRunningTrials()
                     exit(130)
                 }
             }

@@ -120,7 +120,7 @@ import Testing
         spec.budget = Budget(maxTrials: 4, parallelTrials: 2)
         _ = try await service.createStudy(spec)
         let runner = StudyRunner(
-            service: service, runner: TrialRunnerFactory.make(for: spec, runDirectory: try makeTemporaryDirectory(), parallelTrials: 2),
+            service: service, runner: TrialRunnerFactory.make(for: spec, runDirectory: try makeTemporaryDirectory(), parallelism: 2),
             parallelism: 2)
         guard case .finished(let finished) = try await runner.run(study: "mlp") else {
             Issue.record("the run was interrupted")
