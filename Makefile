@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, and run the main example study on the embedded SQLite store
 #   make test   install what is missing, start a throwaway PostgreSQL, and run the whole test suite
 SWIFT ?= swift
-RUN_SPEC ?= Experiments/quickstart.yaml
+RUN_SPEC ?= Experiments/mlp-digits.yaml
 RUN_DATABASE ?= augur-runs/augur.sqlite
 
 .PHONY: run test build deps test-deps clean

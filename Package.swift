@@ -23,8 +23,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AugurCore", targets: ["AugurCore"]),
-        .executable(name: "augur", targets: ["augur"]),
         .library(name: "AugurTraining", targets: ["AugurTraining"]),
+        .executable(name: "augur", targets: ["augur"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -75,6 +75,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AugurTraining",
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AugurService",
             dependencies: [
                 "AugurCore", "AugurAlgorithms", "AugurStorage",
@@ -100,11 +105,6 @@ let package = Package(
                 "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "AugurTraining",
-            dependencies: ["CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
 
@@ -145,6 +145,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "PostgresStoreBenchmark",
+            dependencies: ["AugurCore", "AugurStorage"],
+            path: "Benchmarks/PostgresStoreBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ServiceBenchmark",
             dependencies: ["AugurCore", "AugurStorage", "AugurService", "AugurWorkers"],
             path: "Benchmarks/ServiceBenchmark",
@@ -175,7 +181,17 @@ let package = Package(
         ),
         .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore", "AugurMath"], swiftSettings: strictSettings),
-        .testTarget(name: "AugurStorageTests", dependencies: ["AugurStorage"], swiftSettings: strictSettings),
+        // Depends on PostgresStoreBenchmark so that the worker processes of the PostgreSQL concurrency test are built.
+        .testTarget(
+            name: "AugurStorageTests",
+            dependencies: ["AugurCore", "AugurStorage", "PostgresStoreBenchmark"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AugurTrainingTests",
+            dependencies: ["AugurTraining", "CLinearAlgebra"],
+            swiftSettings: strictSettings
+        ),
         // An in-memory StudyStore and a counting designer shared by the service and worker tests.
         .target(
             name: "AugurTestSupport",
@@ -201,18 +217,15 @@ let package = Package(
         ),
         .testTarget(
             name: "AugurWorkersTests",
-            dependencies: ["AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport"],
+            dependencies: [
+                "AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport", "AugurTraining",
+            ],
             swiftSettings: strictSettings
         ),
         // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
         .testTarget(
             name: "AugurCLITests",
             dependencies: ["augur", "AugurStorage", "AugurCore"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AugurTrainingTests",
-            dependencies: ["AugurTraining", "CLinearAlgebra"],
             swiftSettings: strictSettings
         ),
     ]

@@ -4,14 +4,14 @@ import Foundation
 public enum StudyStores {
     /// Opens a store from a location:
     /// - a file path (or `:memory:`): an SQLite database, creating the file and its parent directory if needed;
-    /// - a `postgres://` or `postgresql://` URL: a PostgreSQL database.
+    /// - a `postgres://` or `postgresql://` URL: a PostgreSQL database (parts the URL leaves out come from the `PG*`
+    ///   environment variables; see `PostgresStudyStore.init(url:poolSize:)`).
     ///
     /// - Throws: `StoreError.connection` with a sentence naming the location when it cannot be opened.
     public static func open(_ location: String) throws -> any StudyStore {
         let lowercased = location.lowercased()
         if lowercased.hasPrefix("postgres://") || lowercased.hasPrefix("postgresql://") {
-            throw StoreError.connection(
-                "'\(location)' is a PostgreSQL URL, but this build of Augur has no PostgreSQL store; pass a file path to use SQLite")
+            return try PostgresStudyStore(url: location)
         }
         if location.isEmpty {
             throw StoreError.connection("the database location is empty; pass a file path (SQLite) or a postgres:// URL")

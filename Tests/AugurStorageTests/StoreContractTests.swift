@@ -6,7 +6,7 @@ import Testing
 
 /// Every store implementation the contract runs against. Each factory opens a fresh, empty store per test.
 enum StoreFactories {
-    static let all: [StoreFactory] = [.sqliteFile, .sqliteMemory]
+    static let all: [StoreFactory] = [.sqliteFile, .sqliteMemory, .postgres]
 }
 
 /// The behaviour every `StudyStore` shares, written once and run against each implementation in `StoreFactories`.

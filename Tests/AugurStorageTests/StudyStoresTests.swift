@@ -20,14 +20,23 @@ struct StudyStoresTests {
         #expect(try await store.studySummaries().count == 1)
     }
 
-    @Test(arguments: ["postgres://augur@localhost/augur", "postgresql://localhost:5432/augur"])
-    func explainsPostgreSQLURLs(url: String) {
+    @Test(arguments: ["postgres://augur:secret@127.0.0.1:1/augur", "postgresql://augur:secret@127.0.0.1:1/augur"])
+    func explainsUnreachablePostgreSQLServers(url: String) {
         let error = #expect(throws: StoreError.self) { _ = try StudyStores.open(url) }
         guard case .connection(let message) = error else {
             Issue.record("expected a connection error, got \(String(describing: error))")
             return
         }
-        #expect(message.contains("PostgreSQL"))
+        #expect(message.contains("PostgreSQL") && message.contains("127.0.0.1") && message.contains("port 1"))
+        #expect(message.contains("secret") == false)
+    }
+
+    @Test(.enabled(if: PostgresTestDatabase.isAvailable, PostgresTestDatabase.skipReason))
+    func opensPostgreSQLURLs() async throws {
+        let store = try StudyStores.open(try PostgresTestDatabase.makeIsolatedURL("open"))
+        #expect(store is PostgresStudyStore)
+        _ = try await store.createStudy(testSpec("opened"))
+        #expect(try await store.studySummaries().map(\.study.name) == ["opened"])
     }
 
     @Test func refusesAnEmptyLocation() {

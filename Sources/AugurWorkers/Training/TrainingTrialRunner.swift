@@ -2,139 +2,161 @@ import AugurAlgorithms
 import AugurCore
 import AugurService
 import AugurTraining
-import Dispatch
 import Foundation
 import Logging
 import Synchronization
 
-/// Runs each trial with Augur's own training core: trains a multilayer perceptron on the trial's dataset with the
-/// hyperparameters the study's parameters map to (docs/training.md).
+/// Runs the trials of a study whose spec has a `trial: training:` section with Augur's own training core.
 ///
-/// Every epoch is an intermediate measurement at `step = epoch` with the metrics `training_loss`, `validation_loss`,
-/// `validation_accuracy`, `epoch_seconds` and `learning_rate`; an early-stopping decision ends training before the next
-/// epoch. Training runs on a dedicated thread, off Swift's cooperative pool; cancellation is honoured at the next
-/// epoch boundary.
+/// For each trial the runner
+/// - builds the ``TrainingTrialPlan`` (the section's settings, its `fixed` values and the trial's parameters through
+///   `parameters`); a value the training core rejects makes the trial INFEASIBLE when it comes from the search space
+///   and FAILED when the spec itself is wrong (an unknown name, a bad fixed value);
+/// - loads the dataset once per runner and reuses it for every trial;
+/// - trains on a dedicated thread (the trainer is synchronous and CPU-bound, so it stays off the cooperative pool),
+///   reporting every epoch as an intermediate measurement at `step = epoch` with the epoch's metrics
+///   (`validation_accuracy`, `validation_loss`, `training_loss`, `epoch_seconds`, `learning_rate`) and waiting for
+///   the early-stopping answer before the next epoch starts;
+/// - places parallel trials one per GPU when several GPUs exist (``ComputeDevice/placed(inSlot:)``) and logs once,
+///   per device, which device was picked and why.
+///
+/// A cancelled task ends training at the next epoch boundary and returns ``TrialOutcome/interrupted``.
 public struct TrainingTrialRunner: TrialRunner {
-    /// How many trials run at once; above 1, each trial trains with one OpenBLAS thread unless the spec fixes
-    /// `threads`, because busy-waiting BLAS threads of parallel trials slow each other down.
+    /// Trials this process runs at once (sets one OpenBLAS thread per trial when above 1, see ``TrainingTrialPlan``).
     public var parallelism: Int
     public var logger: Logger
+    private let state: SharedState
 
     public init(parallelism: Int = 1, logger: Logger = Logger(label: "augur.training")) {
-        self.parallelism = parallelism
+        self.parallelism = max(1, parallelism)
         self.logger = logger
+        self.state = SharedState()
     }
 
     public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .training(let training) = study.spec.trial else {
-            return .failed(reason: "study '\(study.name)' has no `trial: training:` section for the training core")
+            return .failed(reason: "study '\(study.name)' has no `trial: training:` section, so the training core cannot run its trials")
         }
-        let configuration: TrainingConfiguration
-        let dataset: Dataset
+        let plan: TrainingTrialPlan
         do {
-            configuration = try self.configuration(for: trial, training: training)
-            dataset = try DatasetCache.shared.load(training.dataset)
+            plan = try TrainingTrialPlan(training: training, parameters: trial.parameters, parallelTrials: parallelism)
         } catch {
-            return .failed(reason: "\(error)")
-        }
-
-        let cancelled = Mutex(false)
-        let stopReason = Mutex<String?>(nil)
-        let reported = Mutex<[TrialMeasurement]>([])
-        let outcome: Result<TrainingResult, TrainingError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let thread = Thread {
-                    var elapsed = 0.0
-                    let result = Result { () throws(TrainingError) -> TrainingResult in
-                        try Trainer().train(on: dataset, configuration: configuration) { report in
-                            elapsed += report.seconds
-                            let measurement = TrialMeasurement(step: report.epoch, elapsedSeconds: elapsed, metrics: report.metrics)
-                            reported.withLock { $0.append(measurement) }
-                            let decision = Self.waitFor { await measurements.report(measurement) }
-                            if decision.shouldStop {
-                                stopReason.withLock { $0 = decision.reason ?? "stopped early by the study's early-stopping rule" }
-                                return .stop
-                            }
-                            return cancelled.withLock { $0 } ? .stop : .continue
-                        }
-                    }
-                    continuation.resume(returning: result)
-                }
-                thread.name = "augur-training-\(trial.id)"
-                thread.start()
+            if case .invalidHyperparameters(_, fromSearchSpace: true) = error {
+                return .infeasible(reason: error.description)
             }
+            return .failed(reason: error.description)
+        }
+        let slot = state.slots.acquire()
+        defer { state.slots.release(slot) }
+        var configuration = plan.configuration
+        configuration.device = configuration.device.placed(inSlot: slot)
+
+        let cancellation = CancellationFlag()
+        let job = TrainingJob(
+            dataset: training.dataset, configuration: configuration, objective: study.spec.objective,
+            datasets: state.datasets, cancellation: cancellation, measurements: measurements,
+            announce: { [state, logger] note in
+                if state.announceOnce(note) { logger.info("training device: \(note)") }
+            })
+        logger.debug("training trial started", metadata: [
+            "trial": "\(trial.id)", "device": "\(configuration.device)", "hyperparameters": "\(plan.hyperparameters)",
+        ])
+        return await withTaskCancellationHandler {
+            await DedicatedThread.run { job.run() }
         } onCancel: {
-            cancelled.withLock { $0 = true }
+            cancellation.cancel()
         }
-
-        if cancelled.withLock({ $0 }) { return .interrupted }
-        let result: TrainingResult
-        switch outcome {
-        case .success(let value): result = value
-        case .failure(let error): return .failed(reason: error.description)
-        }
-        logger.debug("trial trained", metadata: ["trial": "\(trial.id)", "device": "\(result.deviceNote)"])
-        if let reason = stopReason.withLock({ $0 }) { return .stopped(reason: reason) }
-        if result.stopReason == .diverged {
-            return .failed(reason: "training diverged after \(result.epochs.count) epochs (the loss became NaN or infinite); "
-                + "the learning rate is probably too high")
-        }
-        let objective = study.spec.objective
-        guard let final = objective.finalMeasurement(from: reported.withLock({ $0 })), final.metrics[objective.metric] != nil else {
-            return .failed(reason: "never reported metric '\(objective.metric)'; the training core reports training_loss, "
-                + "validation_loss, validation_accuracy, epoch_seconds and learning_rate")
-        }
-        return .completed(final)
     }
 
-    /// The trial's training configuration: the spec's epochs, device and validation share, its fixed
-    /// hyperparameters, and the values of the study parameters mapped to hyperparameters.
-    func configuration(for trial: Trial, training: TrainingTrial) throws -> TrainingConfiguration {
-        var base = TrainingConfiguration()
-        base.epochs = training.epochs
-        base.validationFraction = training.validationFraction
-        base.device = try ComputeDevice(parsing: training.device)
-        var hyperparameters = training.fixed
-        for (hyperparameter, parameter) in training.parameterMapping {
-            guard let value = trial.parameters[parameter] else {
-                throw WorkerError.unknownReference(reference: "parameters.\(parameter)", field: "training.parameters.\(hyperparameter)")
-            }
-            hyperparameters[hyperparameter] = value.description
-        }
-        if parallelism > 1, !hyperparameters.keys.contains(where: { $0.lowercased() == "threads" }) {
-            hyperparameters["threads"] = "1"
-        }
-        var configuration = try TrainingConfiguration(hyperparameters: hyperparameters, base: base)
-        // Parallel slot k of a run trains on GPU k mod count (the slot is the last part of the worker id).
-        if let worker = trial.worker.flatMap(WorkerIdentity.init), let slot = worker.nonce.split(separator: ".").last.flatMap({ Int($0) }) {
-            configuration.device = configuration.device.placed(inSlot: slot)
-        }
-        return configuration
-    }
+    /// State shared by every copy of one runner: the dataset cache, the parallel slots and the device notes logged.
+    private final class SharedState: Sendable {
+        let datasets = DatasetCache()
+        let slots = SlotPool()
+        private let notes = Mutex<Set<String>>([])
 
-    /// Runs `body` and blocks the calling (dedicated, non-pool) thread until it finishes.
-    private static func waitFor(_ body: @escaping @Sendable () async -> StoppingDecision) -> StoppingDecision {
-        let semaphore = DispatchSemaphore(value: 0)
-        let decision = Mutex(StoppingDecision.keepRunning)
-        Task {
-            let answer = await body()
-            decision.withLock { $0 = answer }
-            semaphore.signal()
+        /// True the first time `note` is seen.
+        func announceOnce(_ note: String) -> Bool {
+            notes.withLock { $0.insert(note).inserted }
         }
-        semaphore.wait()
-        return decision.withLock { $0 }
     }
 }
 
-/// Datasets loaded once per process: every trial of a study trains on the same data.
-private final class DatasetCache: Sendable {
-    static let shared = DatasetCache()
-    private let datasets = Mutex<[String: Dataset]>([:])
+/// One trial's training, run start to end on the thread that calls ``run()``.
+private struct TrainingJob: Sendable {
+    let dataset: String
+    let configuration: TrainingConfiguration
+    let objective: Objective
+    let datasets: DatasetCache
+    let cancellation: CancellationFlag
+    let measurements: MeasurementSink
+    let announce: @Sendable (String) -> Void
 
-    func load(_ reference: String) throws -> Dataset {
-        if let cached = datasets.withLock({ $0[reference] }) { return cached }
-        let dataset = try DatasetCatalog.load(reference)
-        datasets.withLock { $0[reference] = dataset }
-        return dataset
+    func run() -> TrialOutcome {
+        let data: Dataset
+        do {
+            data = try datasets.load(dataset)
+        } catch {
+            return .failed(reason: "cannot load dataset '\(dataset)': \(error.description)")
+        }
+        guard data.sampleCount >= 2 else {
+            return .failed(reason: "dataset '\(dataset)' has \(data.sampleCount) samples; at least 2 are needed to split it.")
+        }
+        let split = data.split(validationFraction: configuration.validationFraction, seed: configuration.seed)
+        let selection: BackendSelection
+        do {
+            selection = try BackendSelection.open(configuration.device, cpuThreads: configuration.threads > 0 ? configuration.threads : nil)
+        } catch {
+            return .failed(reason: "cannot open the training device: \(error.description)")
+        }
+        announce(selection.note)
+
+        var reported: [TrialMeasurement] = []
+        var elapsed = 0.0
+        var stopReason: String?
+        let result: TrainingResult
+        do {
+            result = try Trainer().train(
+                training: split.training, validation: split.validation, configuration: configuration,
+                backend: selection.backend
+            ) { report in
+                elapsed += report.seconds
+                let measurement = TrialMeasurement(step: report.epoch, elapsedSeconds: elapsed, metrics: report.metrics)
+                reported.append(measurement)
+                if cancellation.isCancelled { return .stop }
+                let decision = measurements.reportBlocking(measurement)
+                if decision.shouldStop {
+                    stopReason = decision.reason ?? "stopped early by the study's early-stopping rule"
+                    return .stop
+                }
+                return cancellation.isCancelled ? .stop : .continue
+            }
+        } catch {
+            return .failed(reason: error.description)
+        }
+        if cancellation.isCancelled { return .interrupted }
+        if let stopReason { return .stopped(reason: stopReason) }
+        switch result.stopReason {
+        case .diverged:
+            return .infeasible(reason: "training diverged in epoch \(result.epochs.count): the loss became NaN or infinite "
+                + "(the learning rate is probably too high for this configuration)")
+        case .cancelled:
+            return .interrupted
+        case .completed, .stoppedByCaller:
+            break
+        }
+        guard let final = objective.finalMeasurement(from: reported), final.metrics[objective.metric] != nil else {
+            return .failed(reason: "training reported no '\(objective.metric)'; the training core reports validation_accuracy, "
+                + "validation_loss, training_loss, epoch_seconds and learning_rate")
+        }
+        return .completed(final)
+    }
+}
+
+extension MeasurementSink {
+    /// Reports `measurement` from a thread outside Swift concurrency and waits for the answer.
+    func reportBlocking(_ measurement: TrialMeasurement) -> StoppingDecision {
+        let answer = BlockingAnswer<StoppingDecision>()
+        Task { answer.deliver(await report(measurement)) }
+        return answer.wait()
     }
 }

@@ -77,6 +77,11 @@ struct RunCommand: AsyncParsableCommand {
         guard studySpec.trial != nil else {
             throw CLIError("study '\(studySpec.name)' has no `trial:` section (a command or a training block), so `augur run` cannot run its trials")
         }
+        let trainingProblems = trainingSpecProblems(studySpec)
+        guard trainingProblems.isEmpty else {
+            for problem in trainingProblems { console.printLine("\(spec): error: \(problem)") }
+            throw ExitCode(1)
+        }
         if let seed { studySpec.seed = seed }
         // --parallel is this run's concurrency; it raises the study-wide cap when larger, never lowers it, so two runs
         // with --parallel 2 on a study allowing 4 share the work.
@@ -97,11 +102,7 @@ struct RunCommand: AsyncParsableCommand {
         let best = try await service.bestTrials(study: name, count: 1).first
         let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
                                    counts: counts, best: best)
-        let trialRunner: any TrialRunner
-        switch studySpec.trial {
-        case .training?: trialRunner = TrainingTrialRunner(parallelism: parallelism, logger: logger)
-        default: trialRunner = CommandTrialRunner(runDirectory: directory, logger: logger)
-        }
+        let trialRunner = TrialRunnerFactory.make(for: studySpec, runDirectory: directory, parallelism: parallelism, logger: logger)
         let runner = StudyRunner(
             service: service, runner: trialRunner,
             parallelism: parallelism, progress: progress, logger: logger)

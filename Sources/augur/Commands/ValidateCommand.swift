@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugurCore
+import AugurWorkers
 
 /// `augur validate FILE...`
 struct ValidateCommand: ParsableCommand {
@@ -26,6 +27,12 @@ struct ValidateCommand: ParsableCommand {
                 let parsed = try StudySpecParser.load(path: file)
                 for warning in parsed.warnings { printError(warning.description) }
                 let spec = parsed.spec
+                let trainingProblems = trainingSpecProblems(spec)
+                for problem in trainingProblems { printError("\(file): error: \(problem)") }
+                guard trainingProblems.isEmpty else {
+                    failed = true
+                    continue
+                }
                 print("\(file): ok (study '\(spec.name)', \(spec.searchSpace.parameters.count) parameters, "
                     + "\(spec.algorithm.name), up to \(spec.budget.maxTrials) trials)")
             } catch {

@@ -110,11 +110,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let progress = RunProgress(console: console, objective: remote.spec.objective, total: remote.spec.budget.maxTrials,
                                    counts: tally, best: best)
         // The same runners as `augur run`, picked the same way.
-        let trialRunner: any TrialRunner
-        switch remote.spec.trial {
-        case .training?: trialRunner = TrainingTrialRunner(parallelism: parallel, logger: logger)
-        default: trialRunner = CommandTrialRunner(runDirectory: directory, logger: logger)
-        }
+        let trialRunner = TrialRunnerFactory.make(for: remote.spec, runDirectory: directory, parallelism: parallel, logger: logger)
         let runner = StudyRunner(service: client, runner: trialRunner, parallelism: parallel, progress: progress, logger: logger)
         let running = Task { try await runner.run(study: study) }
         let interrupts = InterruptHandler { _ in

@@ -1,0 +1,178 @@
+/// The PostgreSQL schema as an ordered list of migrations; `augur_schema.version` counts how many have been applied.
+///
+/// The tables and columns are the SQLite store's (docs/storage.md), with PostgreSQL types: `BIGSERIAL` ids, `JSONB`
+/// for specs, parameters and metrics, `TIMESTAMPTZ` times. A released migration is never edited; changes go into a
+/// new entry at the end. Tables are created unqualified, in the first schema of the connection's `search_path`.
+enum PostgresMigrations {
+    /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
+    static let all: [[String]] = [
+        // 1: studies, trials, measurements, flattened parameters, and the views for plain-SQL reporting.
+        [
+            """
+            CREATE TABLE studies (
+                id BIGSERIAL PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                spec JSONB NOT NULL,
+                state TEXT NOT NULL,
+                state_reason TEXT,
+                objective_metric TEXT NOT NULL,
+                goal TEXT NOT NULL CHECK (goal IN ('minimize', 'maximize')),
+                created_at TIMESTAMPTZ NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE trials (
+                study_id BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+                trial_id INTEGER NOT NULL,
+                parameters JSONB NOT NULL,
+                state TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                started_at TIMESTAMPTZ,
+                ended_at TIMESTAMPTZ,
+                worker TEXT,
+                lease_expires_at TIMESTAMPTZ,
+                retry_count INTEGER NOT NULL DEFAULT 0,
+                final_measurement JSONB,
+                objective_value DOUBLE PRECISION,
+                status_reason TEXT,
+                PRIMARY KEY (study_id, trial_id)
+            )
+            """,
+            // SQLite's (study_id, state) index plus trial_id, so that "trials in a state, by id" reads a page of
+            // the index in order instead of sorting every trial in that state.
+            "CREATE INDEX trials_by_state ON trials (study_id, state, trial_id)",
+            "CREATE INDEX trials_by_state_objective ON trials (study_id, state, objective_value)",
+            // Ranks trials of every state by objective (`augur trials --order objective` without a state filter).
+            "CREATE INDEX trials_by_objective ON trials (study_id, objective_value)",
+            // Descending twins: PostgreSQL puts NULLs first when it scans an ascending index backwards, but the
+            // best-first order of a maximized objective wants trials without a value last.
+            "CREATE INDEX trials_by_state_objective_desc ON trials (study_id, state, objective_value DESC NULLS LAST)",
+            "CREATE INDEX trials_by_objective_desc ON trials (study_id, objective_value DESC NULLS LAST)",
+            """
+            CREATE TABLE measurements (
+                study_id BIGINT NOT NULL,
+                trial_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                step BIGINT NOT NULL,
+                elapsed_seconds DOUBLE PRECISION,
+                metrics JSONB NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (study_id, trial_id, seq),
+                FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE trial_parameters (
+                study_id BIGINT NOT NULL,
+                trial_id INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                value_number DOUBLE PRECISION,
+                value_text TEXT,
+                PRIMARY KEY (study_id, trial_id, name),
+                FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX trial_parameters_by_name ON trial_parameters (study_id, name, value_number)",
+            """
+            CREATE VIEW trial_results AS
+            SELECT s.name AS study,
+                   t.trial_id,
+                   t.state,
+                   t.objective_value,
+                   t.parameters,
+                   t.final_measurement -> 'metrics' AS final_metrics,
+                   t.retry_count,
+                   t.status_reason,
+                   t.worker,
+                   t.started_at,
+                   t.ended_at,
+                   extract(epoch FROM t.ended_at - t.started_at)::double precision AS duration_seconds
+            FROM trials t JOIN studies s ON s.id = t.study_id
+            """,
+            """
+            CREATE VIEW study_overview AS
+            SELECT s.name AS study,
+                   s.state,
+                   s.state_reason,
+                   s.objective_metric,
+                   s.goal,
+                   (SELECT count(*) FROM trials t WHERE t.study_id = s.id) AS trials,
+                   (SELECT count(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'ACTIVE') AS active,
+                   (SELECT count(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED') AS completed,
+                   (SELECT count(*) FROM trials t WHERE t.study_id = s.id AND t.state = 'FAILED') AS failed,
+                   CASE s.goal
+                       WHEN 'minimize' THEN (SELECT min(objective_value) FROM trials t
+                                             WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                       ELSE (SELECT max(objective_value) FROM trials t
+                             WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                   END AS best_value,
+                   s.created_at
+            FROM studies s
+            """,
+            // Long form of the final metrics: one row per trial and metric, for GROUP BY and pivots.
+            """
+            CREATE VIEW trial_final_metrics AS
+            SELECT s.name AS study,
+                   t.trial_id,
+                   t.state,
+                   m.key AS metric,
+                   CASE jsonb_typeof(m.value) WHEN 'number' THEN (m.value #>> '{}')::double precision END AS value
+            FROM trials t
+            JOIN studies s ON s.id = t.study_id
+            CROSS JOIN LATERAL jsonb_each(t.final_measurement -> 'metrics') AS m
+            """,
+        ]
+    ]
+
+    /// The schema version this build writes and understands.
+    static var latestVersion: Int { all.count }
+
+    /// Any fixed number works as long as every Augur uses the same one: it serializes migrations of one database.
+    static let advisoryLockKey = "7227113090123413601"
+
+    /// Brings the database to `latestVersion`. Concurrent first openers (several `augur run` starting together) wait
+    /// on a session advisory lock, so exactly one of them applies each migration; the rest find the schema current.
+    /// Throws `StoreError.schemaTooNew` for a database written by a newer Augur.
+    static func migrate(_ connection: PostgresConnection) throws {
+        if let version = try currentVersion(connection) {
+            if version > latestVersion { throw StoreError.schemaTooNew(found: version, supported: latestVersion) }
+            if version == latestVersion { return }
+        }
+        try connection.execute(PostgresStatement(name: "augur_migration_lock", sql: "SELECT pg_advisory_lock($1::bigint)"), [advisoryLockKey])
+        defer {
+            _ = try? connection.execute(
+                PostgresStatement(name: "augur_migration_unlock", sql: "SELECT pg_advisory_unlock($1::bigint)"), [advisoryLockKey])
+        }
+        try connection.run("BEGIN")
+        do {
+            try connection.run("CREATE TABLE IF NOT EXISTS augur_schema (version INTEGER NOT NULL)")
+            let found: Int
+            if let version = try connection.run("SELECT version FROM augur_schema").int(0, 0) {
+                found = version
+            } else {
+                try connection.run("INSERT INTO augur_schema (version) VALUES (0)")
+                found = 0
+            }
+            if found > latestVersion { throw StoreError.schemaTooNew(found: found, supported: latestVersion) }
+            for migration in all[min(found, latestVersion)...] {
+                for statement in migration {
+                    try connection.run(statement)
+                }
+            }
+            try connection.execute(PostgresStatement(name: "augur_schema_bump", sql: "UPDATE augur_schema SET version = $1::integer"),
+                                   [String(latestVersion)])
+            try connection.run("COMMIT")
+        } catch {
+            if connection.isBroken == false { _ = try? connection.run("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// The version recorded in the database, or `nil` for a database (schema) without Augur tables.
+    static func currentVersion(_ connection: PostgresConnection) throws -> Int? {
+        let exists = try connection.run("SELECT to_regclass('augur_schema') IS NOT NULL").string(0, 0) == "t"
+        guard exists else { return nil }
+        return try connection.run("SELECT version FROM augur_schema").int(0, 0)
+    }
+}

@@ -1,0 +1,46 @@
+import CPostgreSQL
+import Foundation
+
+/// The rows of one successful statement, read in libpq's text format. Owned by one thread; cleared on deinit.
+final class PostgresResult {
+    private let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        PQclear(handle)
+    }
+
+    var rowCount: Int { Int(PQntuples(handle)) }
+
+    var columnCount: Int { Int(PQnfields(handle)) }
+
+    /// The text of the value at `row`, `column`, or `nil` for SQL NULL.
+    func string(_ row: Int, _ column: Int) -> String? {
+        guard PQgetisnull(handle, Int32(row), Int32(column)) == 0, let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return nil
+        }
+        return String(cString: value)
+    }
+
+    func int(_ row: Int, _ column: Int) -> Int? {
+        string(row, column).flatMap { Int($0) }
+    }
+
+    func double(_ row: Int, _ column: Int) -> Double? {
+        guard let text = string(row, column) else { return nil }
+        switch text {
+        case "NaN": return .nan
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default: return Double(text)
+        }
+    }
+
+    /// A timestamp selected as `extract(epoch from …)::float8`.
+    func date(_ row: Int, _ column: Int) -> Date? {
+        double(row, column).map { Date(timeIntervalSince1970: $0) }
+    }
+}

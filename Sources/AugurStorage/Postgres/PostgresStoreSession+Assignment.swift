@@ -1,0 +1,210 @@
+import AugurCore
+import Foundation
+
+extension PostgresStoreSession {
+    /// Counts without a scan of the study: ids are dense (1, 2, 3, … and never deleted alone), so the highest id is
+    /// the number of trials; ACTIVE and REQUESTED trials are loaded anyway; STOPPED, FAILED and INFEASIBLE are
+    /// counted through the `(study_id, state)` index (few rows); COMPLETED is what remains. A planner's snapshot
+    /// thus costs the same on the 100,000th trial as on the first.
+    private static let countsAndNextID = PostgresStatement(
+        name: "augur_assign_counts",
+        sql: """
+            SELECT 'ALL', 0, max(trial_id) FROM trials WHERE study_id = (SELECT id FROM studies WHERE name = $1)
+            UNION ALL
+            SELECT state, count(*), NULL FROM trials
+            WHERE study_id = (SELECT id FROM studies WHERE name = $1) AND state IN ('STOPPED', 'FAILED', 'INFEASIBLE')
+            GROUP BY state
+            """)
+
+    private static let openTrials = PostgresStatement(
+        name: "augur_assign_open_trials",
+        sql: """
+            SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t
+            WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) AND t.state IN ('ACTIVE', 'REQUESTED') ORDER BY t.trial_id
+            """)
+
+    private static let historyParameters = PostgresStatement(
+        name: "augur_assign_history_parameters",
+        sql: "SELECT \(trialColumns("t", measurements: false, final: false)) FROM trials t WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) ORDER BY t.trial_id")
+
+    private static let historyFinal = PostgresStatement(
+        name: "augur_assign_history_final",
+        sql: "SELECT \(trialColumns("t", measurements: false)) FROM trials t WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) ORDER BY t.trial_id")
+
+    private static let clock = PostgresStatement(name: "augur_clock", sql: "SELECT \(epoch("clock_timestamp()"))")
+
+    private static let requeue = PostgresStatement(
+        name: "augur_assign_requeue",
+        sql: """
+            UPDATE trials t SET state = 'REQUESTED', retry_count = t.retry_count + 1, worker = NULL, lease_expires_at = NULL,
+                   started_at = NULL, status_reason = r.reason
+            FROM unnest($2::integer[], $3::text[]) AS r (trial_id, reason)
+            WHERE t.study_id = $1::bigint AND t.trial_id = r.trial_id AND t.state = 'ACTIVE'
+            RETURNING t.trial_id
+            """)
+
+    // The retry starts from scratch; measurements of the lost attempt would repeat its steps.
+    private static let deleteRequeuedMeasurements = PostgresStatement(
+        name: "augur_assign_requeue_measurements",
+        sql: "DELETE FROM measurements WHERE study_id = $1::bigint AND trial_id = ANY($2::integer[])")
+
+    private static let fail = PostgresStatement(
+        name: "augur_assign_fail",
+        sql: """
+            UPDATE trials t SET state = 'FAILED', status_reason = r.reason, ended_at = to_timestamp($4::float8), lease_expires_at = NULL
+            FROM unnest($2::integer[], $3::text[]) AS r (trial_id, reason)
+            WHERE t.study_id = $1::bigint AND t.trial_id = r.trial_id AND t.state = 'ACTIVE'
+            RETURNING t.trial_id
+            """)
+
+    private static let assignRequested = PostgresStatement(
+        name: "augur_assign_requested",
+        sql: """
+            UPDATE trials t SET state = 'ACTIVE', worker = $3::text, lease_expires_at = to_timestamp($4::float8),
+                   started_at = to_timestamp($5::float8)
+            WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[]) AND t.state = 'REQUESTED'
+            RETURNING \(trialColumns("t", measurements: false))
+            """)
+
+    private static let updateStudyState = PostgresStatement(
+        name: "augur_assign_study_state",
+        sql: "UPDATE studies SET state = $2::text, state_reason = $3::text, updated_at = clock_timestamp() WHERE id = $1::bigint")
+
+    /// Runs inside one transaction. The study row's lock (`SELECT … FOR NO KEY UPDATE`) serializes assignment of one
+    /// study across every connection and process, so the planner's snapshot stays true until the plan is applied:
+    /// the parallel limit and budget hold and no grid cell is handed out twice. Finishing trials and adding
+    /// measurements do not take this lock, so workers reporting results never wait for a planner.
+    func assignTrials(
+        study name: String, worker: String, leaseExpiresAt: Date?, history scope: HistoryScope,
+        planner: (StudySnapshot) throws -> AssignmentPlan
+    ) throws -> [Trial] {
+        // One round trip: the lock first, then the reads, each of which the server starts only once the lock is
+        // held (so each sees every change the previous holder committed).
+        // The clock is read last: every trial the reads saw ACTIVE or ended, ended before it or is counted ACTIVE,
+        // so the trials started at this time never make the `[started_at, ended_at]` intervals of a study overlap
+        // more than its parallel limit (the concurrency tests check the rows for that).
+        var reads: [(statement: PostgresStatement, parameters: [String?])] = [
+            (Self.lockStudy, [name]), (Self.countsAndNextID, [name]), (Self.openTrials, [name]),
+        ]
+        switch scope {
+        case .countsOnly: break
+        case .parameters: reads.append((Self.historyParameters, [name]))
+        case .finalMeasurements: reads.append((Self.historyFinal, [name]))
+        }
+        reads.append((Self.clock, []))
+        let results = try connection.pipeline(reads)
+        let lockedStudy = results[0]
+        guard lockedStudy.rowCount > 0 else { throw StoreError.studyNotFound(name) }
+        let study = try storedStudy(lockedStudy, row: 0)
+        let now = results[results.count - 1].date(0, 0) ?? Date()
+        let studyID = String(study.id)
+        let open = try trials(results[2], of: study)
+        var counts = TrialCounts()
+        var total = 0
+        let countRows = results[1]
+        for row in 0..<countRows.rowCount {
+            if countRows.string(row, 0) == "ALL" {
+                total = countRows.int(row, 2) ?? 0
+            } else if let state = countRows.string(row, 0).flatMap(TrialState.init(rawValue:)) {
+                counts[state] = countRows.int(row, 1) ?? 0
+            }
+        }
+        for trial in open { counts[trial.state] += 1 }
+        counts.completed = max(total - counts.total, 0)
+        let nextID = total + 1
+        let history = results.count > 4 ? try trials(results[3], of: study) : []
+        let snapshot = StudySnapshot(
+            study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },
+            requestedTrials: open.filter { $0.state == .requested }, history: history, now: now)
+        let plan = try planner(snapshot)
+        let openStates = Dictionary(open.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // The common plan, new trials only: nothing to check, so the inserts go out with the COMMIT and the trials
+        // handed over are built here (they are exactly what the rows will say).
+        if plan.requeue.isEmpty, plan.fail.isEmpty, plan.assignRequested.isEmpty {
+            var writes: [(statement: PostgresStatement, parameters: [String?])] = []
+            if plan.create.isEmpty == false {
+                writes.append(insertTrialsStatement(
+                    plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
+            }
+            if let change = plan.studyState {
+                writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
+            }
+            connection.deferUntilCommit(writes)
+            let space = study.study.spec.searchSpace
+            return plan.create.enumerated().map { offset, parameters in
+                Trial(id: nextID + offset, study: name, parameters: space.coerce(parameters), state: .active, createdAt: now,
+                      startedAt: now, worker: worker, leaseExpiresAt: leaseExpiresAt.map(Self.microseconds))
+            }
+        }
+
+        // The changes, in the documented order, in one more round trip.
+        var writes: [(statement: PostgresStatement, parameters: [String?])] = []
+        var checks: [(index: Int, asked: [Int], expected: TrialState)] = []
+        if plan.requeue.isEmpty == false {
+            let reasons = plan.requeue.map { id in
+                TrialRules.requeueReason(worker: openStates[id]?.worker, retry: (openStates[id]?.retryCount ?? 0) + 1)
+            }
+            checks.append((writes.count, plan.requeue, .active))
+            writes.append((Self.requeue, [studyID, Self.arrayLiteral(plan.requeue), Self.arrayLiteral(reasons)]))
+            writes.append((Self.deleteRequeuedMeasurements, [studyID, Self.arrayLiteral(plan.requeue)]))
+        }
+        if plan.fail.isEmpty == false {
+            let failures = plan.fail.sorted { $0.key < $1.key }
+            checks.append((writes.count, failures.map(\.key), .active))
+            writes.append((Self.fail, [
+                studyID, Self.arrayLiteral(failures.map(\.key)), Self.arrayLiteral(failures.map(\.value)), Self.timestamp(now),
+            ]))
+        }
+        var assignedIndex: Int?
+        if plan.assignRequested.isEmpty == false {
+            assignedIndex = writes.count
+            checks.append((writes.count, plan.assignRequested, .requested))
+            writes.append((Self.assignRequested, [
+                studyID, Self.arrayLiteral(plan.assignRequested), worker, Self.timestamp(leaseExpiresAt), Self.timestamp(now),
+            ]))
+        }
+        var createdIndex: Int?
+        if plan.create.isEmpty == false {
+            createdIndex = writes.count
+            writes.append(insertTrialsStatement(
+                plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
+        }
+        if let change = plan.studyState {
+            writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
+        }
+        guard writes.isEmpty == false else { return [] }
+        let written = try connection.pipeline(writes)
+        for check in checks {
+            try checkChanged(written[check.index], asked: check.asked, expected: check.expected, study: study, openStates: openStates)
+        }
+        var assigned: [Trial] = []
+        if let assignedIndex {
+            let byID = Dictionary(try trials(written[assignedIndex], of: study).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            assigned = plan.assignRequested.compactMap { byID[$0] }
+        }
+        let created = try createdIndex.map { try trials(written[$0], of: study) } ?? []
+        return (assigned + created).map { trial in
+            var trial = trial
+            trial.measurements = []
+            return trial
+        }
+    }
+
+    /// Explains a plan entry that matched no row. A trial that was open in the snapshot and has ended since (its
+    /// worker finished it while the planner ran; finishing does not wait for the study lock) is simply left alone;
+    /// anything else is a planner asking for an impossible change.
+    private func checkChanged(
+        _ result: PostgresResult, asked: [Int], expected: TrialState, study: StoredStudy, openStates: [Int: Trial]
+    ) throws {
+        guard result.rowCount < Set(asked).count else { return }
+        let changed = Set((0..<result.rowCount).compactMap { result.int($0, 0) })
+        for id in asked where changed.contains(id) == false {
+            guard let current = try loadTrial(study: study.study.name, id: id).trial else {
+                throw StoreError.trialNotFound(study: study.study.name, trial: id)
+            }
+            if openStates[id]?.state == expected, current.state.isTerminal { continue }
+            throw StoreError.trialNotActive(study: study.study.name, trial: id, state: current.state)
+        }
+    }
+}

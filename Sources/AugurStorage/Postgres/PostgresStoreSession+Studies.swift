@@ -1,0 +1,79 @@
+import AugurCore
+import Foundation
+
+extension PostgresStoreSession {
+    private static let insertStudy = PostgresStatement(
+        name: "augur_insert_study",
+        sql: """
+            INSERT INTO studies AS s (name, spec, state, state_reason, objective_metric, goal, created_at, updated_at)
+            VALUES ($1, $2::jsonb, 'ACTIVE', NULL, $3, $4, clock_timestamp(), clock_timestamp())
+            ON CONFLICT (name) DO NOTHING
+            RETURNING \(studyColumns("s"))
+            """)
+
+    func createStudy(_ spec: StudySpec, specText: String) throws -> Study {
+        let result = try connection.execute(
+            Self.insertStudy, [spec.name, specText, spec.objective.metric, spec.objective.goal.rawValue])
+        guard result.rowCount > 0 else { throw StoreError.studyExists(spec.name) }
+        return try storedStudy(result, row: 0).study
+    }
+
+    private static let summaries = PostgresStatement(
+        name: "augur_study_summaries",
+        sql: """
+            SELECT \(studyColumns("s")),
+                   (SELECT jsonb_object_agg(c.state, c.n)::text
+                    FROM (SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = s.id GROUP BY t.state) c),
+                   CASE s.goal
+                       WHEN 'minimize' THEN (SELECT min(t.objective_value) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                       ELSE (SELECT max(t.objective_value) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED')
+                   END
+            FROM studies s ORDER BY s.id
+            """)
+
+    func studySummaries() throws -> [StudySummary] {
+        let result = try connection.execute(Self.summaries)
+        var summaries: [StudySummary] = []
+        for row in 0..<result.rowCount {
+            let stored = try storedStudy(result, row: row)
+            var counts = TrialCounts()
+            if let text = result.string(row, Self.studyColumnCount) {
+                for (state, count) in try StoreCoding.decode([String: Int].self, from: text, what: "trial counts") {
+                    if let state = TrialState(rawValue: state) { counts[state] = count }
+                }
+            }
+            summaries.append(StudySummary(study: stored.study, counts: counts, bestValue: result.double(row, Self.studyColumnCount + 1)))
+        }
+        return summaries
+    }
+
+    private static let lockStudyForDelete = PostgresStatement(
+        name: "augur_lock_study_for_delete", sql: "SELECT id FROM studies WHERE name = $1 FOR UPDATE")
+    private static let deleteMeasurements = PostgresStatement(
+        name: "augur_delete_study_measurements", sql: "DELETE FROM measurements WHERE study_id = $1::bigint")
+    private static let deleteParameters = PostgresStatement(
+        name: "augur_delete_study_parameters", sql: "DELETE FROM trial_parameters WHERE study_id = $1::bigint")
+    private static let deleteTrials = PostgresStatement(
+        name: "augur_delete_study_trials", sql: "DELETE FROM trials WHERE study_id = $1::bigint")
+    private static let deleteStudy = PostgresStatement(
+        name: "augur_delete_study", sql: "DELETE FROM studies WHERE id = $1::bigint")
+
+    /// Children first: one indexed range delete per table instead of a cascade per trial.
+    func deleteStudy(named name: String) throws {
+        guard let id = try connection.execute(Self.lockStudyForDelete, [name]).string(0, 0) else {
+            throw StoreError.studyNotFound(name)
+        }
+        for statement in [Self.deleteMeasurements, Self.deleteParameters, Self.deleteTrials, Self.deleteStudy] {
+            try connection.execute(statement, [id])
+        }
+    }
+
+    private static let updateState = PostgresStatement(
+        name: "augur_set_study_state",
+        sql: "UPDATE studies SET state = $2, state_reason = $3, updated_at = clock_timestamp() WHERE name = $1 RETURNING id")
+
+    func setStudyState(_ name: String, to state: StudyState, reason: String?) throws {
+        let result = try connection.execute(Self.updateState, [name, state.rawValue, reason])
+        if result.rowCount == 0 { throw StoreError.studyNotFound(name) }
+    }
+}

@@ -1,0 +1,235 @@
+import AugurCore
+import Foundation
+
+extension PostgresStoreSession {
+    private static let insertTrials = PostgresStatement(
+        name: "augur_insert_trials",
+        sql: """
+            WITH new AS (
+                INSERT INTO trials (study_id, trial_id, parameters, state, created_at, started_at, worker, lease_expires_at)
+                SELECT $1::bigint, n.trial_id, n.parameters, $4::text, to_timestamp($7::float8),
+                       CASE WHEN $4::text = 'ACTIVE' THEN to_timestamp($7::float8) END, $5::text, to_timestamp($6::float8)
+                FROM unnest($2::integer[], $3::jsonb[]) AS n (trial_id, parameters)
+                RETURNING *
+            ), flattened AS (
+                INSERT INTO trial_parameters (study_id, trial_id, name, value_number, value_text)
+                SELECT new.study_id, new.trial_id, p.key,
+                       CASE jsonb_typeof(p.value) WHEN 'number' THEN (p.value #>> '{}')::float8 END,
+                       CASE jsonb_typeof(p.value) WHEN 'string' THEN p.value #>> '{}' END
+                FROM new CROSS JOIN LATERAL jsonb_each(new.parameters) AS p
+            )
+            SELECT \(trialColumns("new", measurements: false)) FROM new ORDER BY new.trial_id
+            """)
+
+    /// The statement that inserts trials numbered from `firstID` with their flattened parameters and returns them,
+    /// created (and, when ACTIVE, started) at `now`.
+    func insertTrialsStatement(
+        _ parameters: [ParameterAssignment], firstID: Int, study: StoredStudy, state: TrialState, worker: String?,
+        leaseExpiresAt: Date?, now: Date
+    ) -> (statement: PostgresStatement, parameters: [String?]) {
+        let ids = Array(firstID..<(firstID + parameters.count))
+        let texts = parameters.map(StoreCoding.encodeParameters)
+        return (Self.insertTrials, [
+            String(study.id), Self.arrayLiteral(ids), Self.arrayLiteral(texts), state.rawValue, worker, Self.timestamp(leaseExpiresAt),
+            Self.timestamp(now),
+        ])
+    }
+
+    private static let nextTrialID = PostgresStatement(
+        name: "augur_next_trial_id", sql: "SELECT coalesce(max(trial_id), 0) + 1 FROM trials WHERE study_id = $1::bigint")
+
+    func requestTrial(study name: String, parameters: ParameterAssignment) throws -> Trial {
+        let (study, now) = try lockStudy(named: name)
+        let next = try connection.execute(Self.nextTrialID, [String(study.id)]).int(0, 0) ?? 1
+        let insert = insertTrialsStatement([parameters], firstID: next, study: study, state: .requested, worker: nil, leaseExpiresAt: nil, now: now)
+        guard var trial = try trials(try connection.execute(insert.statement, insert.parameters), of: study).first else {
+            throw StoreError.trialNotFound(study: name, trial: next)
+        }
+        trial.measurements = []
+        return trial
+    }
+
+    /// Counted like the planner's snapshot (see `countsAndNextID`): the highest id is the number of trials, every
+    /// state but COMPLETED is counted through the `(study_id, state)` index, COMPLETED is what remains.
+    private static let counts = PostgresStatement(
+        name: "augur_trial_counts",
+        sql: """
+            SELECT 'ALL', coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0) FROM studies s WHERE s.name = $1
+            UNION ALL
+            SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
+            WHERE s.name = $1 AND t.state IN ('REQUESTED', 'ACTIVE', 'STOPPED', 'FAILED', 'INFEASIBLE')
+            GROUP BY t.state
+            """)
+
+    func trialCounts(study name: String) throws -> TrialCounts {
+        let result = try connection.execute(Self.counts, [name])
+        guard result.rowCount > 0 else { throw StoreError.studyNotFound(name) }
+        var counts = TrialCounts()
+        var total = 0
+        for row in 0..<result.rowCount {
+            if result.string(row, 0) == "ALL" {
+                total = result.int(row, 1) ?? 0
+            } else if let state = result.string(row, 0).flatMap(TrialState.init(rawValue:)) {
+                counts[state] = result.int(row, 1) ?? 0
+            }
+        }
+        counts.completed = max(total - counts.total, 0)
+        return counts
+    }
+
+    // MARK: Listing
+
+    /// The statement for one shape of `TrialQuery`; the SQL differs only in fixed text chosen from enums, so each
+    /// shape is prepared once per connection. Parameters: $1 study id, $2 limit, $3 offset, then the state or
+    /// states, then the metric name.
+    private static func listStatement(states: Int, order: TrialQuery.Order, goal: ObjectiveGoal, measurements: Bool) -> PostgresStatement {
+        var parameter = 4
+        var filter = "t.study_id = $1::bigint"
+        var name = "augur_trials"
+        switch states {
+        case 0:
+            break
+        case 1:
+            filter += " AND t.state = $\(parameter)::text"
+            parameter += 1
+            name += "_state"
+        default:
+            filter += " AND t.state = ANY($\(parameter)::text[])"
+            parameter += 1
+            name += "_states"
+        }
+        let orderBy: String
+        switch order {
+        case .id:
+            orderBy = "t.trial_id"
+            name += "_by_id"
+        case .objective:
+            orderBy = "t.objective_value \(goal == .minimize ? "ASC" : "DESC") NULLS LAST, t.trial_id"
+            name += "_by_objective_\(goal.rawValue)"
+        case .metric(_, let metricGoal):
+            let value = "t.final_measurement -> 'metrics' -> $\(parameter)::text"
+            orderBy = "CASE jsonb_typeof(\(value)) WHEN 'number' THEN (\(value) #>> '{}')::float8 END "
+                + "\(metricGoal == .minimize ? "ASC" : "DESC") NULLS LAST, t.trial_id"
+            name += "_by_metric_\(metricGoal.rawValue)"
+        }
+        name += measurements ? "_with_measurements" : ""
+        // The page is chosen on the bare rows first, so that the columns (JSON, measurements) are computed only for
+        // the rows returned, not for every row an OFFSET skips.
+        return PostgresStatement(
+            name: name,
+            sql: """
+                SELECT \(trialColumns("t", measurements: measurements))
+                FROM (SELECT t.study_id, t.trial_id FROM trials t WHERE \(filter) ORDER BY \(orderBy) LIMIT $2::bigint OFFSET $3::bigint) page
+                JOIN trials t ON t.study_id = page.study_id AND t.trial_id = page.trial_id
+                ORDER BY \(orderBy)
+                """)
+    }
+
+    func trials(study name: String, query: TrialQuery) throws -> [Trial] {
+        let study = try requireStudy(named: name)
+        let states = query.states.map { states in TrialState.allCases.filter(states.contains) }
+        if let states, states.isEmpty { return [] }
+        let statement = Self.listStatement(
+            states: states?.count ?? 0, order: query.order, goal: study.study.spec.objective.goal, measurements: query.includeMeasurements)
+        var parameters: [String?] = [String(study.id), query.limit.map { String(max($0, 0)) }, String(max(query.offset, 0))]
+        if let states {
+            parameters.append(states.count == 1 ? states[0].rawValue : Self.arrayLiteral(states.map(\.rawValue)))
+        }
+        if case .metric(let metric, _) = query.order {
+            parameters.append(metric)
+        }
+        return try trials(try connection.execute(statement, parameters), of: study)
+    }
+
+    // MARK: Reports from workers
+
+    private static let lockTrial = PostgresStatement(
+        name: "augur_lock_trial",
+        sql: """
+            SELECT t.study_id, t.state, t.worker FROM trials t JOIN studies s ON s.id = t.study_id
+            WHERE s.name = $1 AND t.trial_id = $2::integer FOR NO KEY UPDATE OF t
+            """)
+
+    /// Locks one trial's row; throws `studyNotFound` or `trialNotFound` when there is none.
+    private func lockTrial(study name: String, id: Int) throws -> (studyID: String, state: TrialState, worker: String?) {
+        let result = try connection.execute(Self.lockTrial, [name, String(id)])
+        guard result.rowCount > 0, let studyID = result.string(0, 0) else {
+            _ = try requireStudy(named: name)
+            throw StoreError.trialNotFound(study: name, trial: id)
+        }
+        guard let state = result.string(0, 1).flatMap(TrialState.init(rawValue:)) else {
+            throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(result.string(0, 1) ?? "")'")
+        }
+        return (studyID, state, result.string(0, 2))
+    }
+
+    private static let insertMeasurement = PostgresStatement(
+        name: "augur_insert_measurement",
+        sql: """
+            WITH added AS (
+                INSERT INTO measurements (study_id, trial_id, seq, step, elapsed_seconds, metrics, created_at)
+                SELECT $1::bigint, $2::integer, coalesce(max(seq) + 1, 0), $3::bigint, $4::float8, $5::jsonb, clock_timestamp()
+                FROM measurements WHERE study_id = $1::bigint AND trial_id = $2::integer
+            )
+            UPDATE trials SET lease_expires_at = coalesce(to_timestamp($6::float8), lease_expires_at)
+            WHERE study_id = $1::bigint AND trial_id = $2::integer
+            """)
+
+    /// Runs inside a transaction: the trial's row lock keeps a concurrent `finishTrial` from slipping in between
+    /// the state check and the insert.
+    func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement, metricsText: String, leaseExpiresAt: Date?) throws {
+        let current = try lockTrial(study: name, id: id)
+        guard current.state == .active else { throw StoreError.trialNotActive(study: name, trial: id, state: current.state) }
+        try connection.execute(Self.insertMeasurement, [
+            current.studyID, String(id), String(measurement.step), measurement.elapsedSeconds.map { String($0) }, metricsText,
+            Self.timestamp(leaseExpiresAt),
+        ])
+    }
+
+    private static let renewLease = PostgresStatement(
+        name: "augur_renew_lease",
+        sql: """
+            UPDATE trials t SET lease_expires_at = to_timestamp($4::float8)
+            FROM studies s
+            WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer AND t.state = 'ACTIVE' AND t.worker = $3::text
+            RETURNING t.trial_id
+            """)
+
+    /// One guarded UPDATE, so it is safe to repeat after a lost connection; a miss is explained by a second look.
+    func renewLease(study name: String, trial id: Int, worker: String, until: Date) throws {
+        let result = try connection.execute(Self.renewLease, [name, String(id), worker, Self.timestamp(until)])
+        guard result.rowCount == 0 else { return }
+        guard let trial = try loadTrial(study: name, id: id).trial else { throw StoreError.trialNotFound(study: name, trial: id) }
+        guard trial.state == .active else { throw StoreError.trialNotActive(study: name, trial: id, state: trial.state) }
+        throw StoreError.notOwner(study: name, trial: id, owner: trial.worker)
+    }
+
+    private static let finishTrial = PostgresStatement(
+        name: "augur_finish_trial",
+        sql: """
+            UPDATE trials t SET state = $3::text, final_measurement = $4::jsonb, status_reason = $5::text, ended_at = clock_timestamp(),
+                   lease_expires_at = NULL,
+                   objective_value = CASE
+                       WHEN jsonb_typeof($4::jsonb -> 'metrics' -> s.objective_metric) = 'number'
+                           THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
+                       WHEN $4::jsonb -> 'metrics' ->> s.objective_metric IN ('inf', '-inf')
+                           THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
+                   END
+            FROM studies s
+            WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer AND t.state IN ('ACTIVE', 'REQUESTED')
+            RETURNING \(studyColumns("s")), \(trialColumns("t"))
+            """)
+
+    /// One guarded UPDATE, so it is safe to repeat after a lost connection: the repeat finds the trial already in
+    /// `state` and returns it (the documented idempotent retry).
+    func finishTrial(study name: String, trial id: Int, state: TrialState, finalText: String?, reason: String?) throws -> Trial {
+        let result = try connection.execute(Self.finishTrial, [name, String(id), state.rawValue, finalText, reason])
+        if result.rowCount > 0 {
+            let study = try storedStudy(result, row: 0)
+            return try trial(result, row: 0, at: Self.studyColumnCount, of: study)
+        }
+        guard let trial = try loadTrial(study: name, id: id).trial else { throw StoreError.trialNotFound(study: name, trial: id) }
+        guard trial.state == state else { throw StoreError.trialNotActive(study: name, trial: id, state: trial.state) }
+        return trial
+    }
+}

@@ -1,0 +1,131 @@
+import AugurCore
+import Foundation
+
+/// The production store: studies in a PostgreSQL database shared by any number of `augur` processes, runners and
+/// service replicas.
+///
+/// - Connections: a small pool (`poolSize`) of libpq connections opened on demand; libpq's blocking calls run on a
+///   dedicated dispatch queue, never on Swift's cooperative pool. Every statement is prepared once per connection
+///   and run with parameters.
+/// - Many writers: `assignTrials` locks the study's row for its transaction, so planners of one study run one at a
+///   time across every process; reports from workers lock only their trial's row.
+/// - Faults: when the server restarts or the network drops, the pool reconnects with back-off for up to 30 s and
+///   reruns the work. A transaction is rerun only when it never committed: if the connection broke while its
+///   `COMMIT` was in flight, its fate is looked up by transaction id on the new connection. Single-statement
+///   reports (`finishTrial`, `renewLease`, `setStudyState`) are idempotent and simply rerun.
+///
+/// docs/storage.md describes the schema, the URL forms and the SQL for reading results directly.
+public final class PostgresStudyStore: StudyStore {
+    private let pool: PostgresConnectionPool
+    private let specs = PostgresSpecCache()
+
+    /// The connection string with its password replaced by `***`, for messages.
+    public let redactedURL: String
+
+    /// Connects to the server named by `url` and brings the schema up to date (blocking until done).
+    ///
+    /// - Parameters:
+    ///   - url: `postgres://user:password@host:port/database?sslmode=…` (or `postgresql://`, or a libpq `key=value`
+    ///     string). Parts left out, and an empty string altogether, come from the `PG*` environment variables
+    ///     (`PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, …) and then libpq's defaults. Percent-encode
+    ///     special characters in the user name and password.
+    ///   - poolSize: how many connections the store may hold open at once.
+    /// - Throws: `StoreError.connection` with a one-line message naming host, port and database when the URL is
+    ///   malformed or the server cannot be reached or refuses the login (the password is never shown);
+    ///   `StoreError.schemaTooNew` when a newer Augur wrote the database; `StoreError.database` for errors the
+    ///   server reports while migrating.
+    public init(url: String, poolSize: Int = 4) throws {
+        let settings = try PostgresConnectionSettings(url)
+        redactedURL = settings.redacted
+        pool = PostgresConnectionPool(settings: settings, size: poolSize)
+        try pool.performBlocking { connection in try PostgresMigrations.migrate(connection) }
+    }
+
+    /// The schema version this build writes (`augur_schema.version`).
+    public static var schemaVersion: Int { PostgresMigrations.latestVersion }
+
+    private func session<Value: Sendable>(
+        _ work: PostgresWork, _ body: @escaping @Sendable (PostgresStoreSession) throws -> Value
+    ) async throws -> Value {
+        let specs = self.specs
+        return try await pool.perform(work) { connection in
+            try body(PostgresStoreSession(connection: connection, specs: specs))
+        }
+    }
+
+    // MARK: Studies
+
+    public func createStudy(_ spec: StudySpec) async throws -> Study {
+        let specText = try StoreCoding.encodeSpec(spec)
+        return try await session(.transaction) { try $0.createStudy(spec, specText: specText) }
+    }
+
+    public func study(named name: String) async throws -> Study? {
+        try await session(.idempotent) { try $0.storedStudy(named: name)?.study }
+    }
+
+    public func studySummaries() async throws -> [StudySummary] {
+        try await session(.idempotent) { try $0.studySummaries() }
+    }
+
+    public func deleteStudy(named name: String) async throws {
+        try await session(.transaction) { try $0.deleteStudy(named: name) }
+    }
+
+    public func setStudyState(_ name: String, to state: StudyState, reason: String?) async throws {
+        try await session(.idempotent) { try $0.setStudyState(name, to: state, reason: reason) }
+    }
+
+    // MARK: Trials
+
+    public func assignTrials(
+        study: String, worker: String, leaseExpiresAt: Date?, history: HistoryScope,
+        planner: @Sendable (StudySnapshot) throws -> AssignmentPlan
+    ) async throws -> [Trial] {
+        // The pool runs the work on its queue and returns only when it is done, so the planner never outlives
+        // this call.
+        try await withoutActuallyEscaping(planner) { planner in
+            try await session(.transaction) { session in
+                try session.assignTrials(study: study, worker: worker, leaseExpiresAt: leaseExpiresAt, history: history, planner: planner)
+            }
+        }
+    }
+
+    public func requestTrial(study: String, parameters: ParameterAssignment) async throws -> Trial {
+        try await session(.transaction) { try $0.requestTrial(study: study, parameters: parameters) }
+    }
+
+    public func trial(study: String, id: Int) async throws -> Trial? {
+        try await session(.idempotent) { try $0.loadTrial(study: study, id: id).trial }
+    }
+
+    public func trials(study: String, query: TrialQuery) async throws -> [Trial] {
+        try await session(.idempotent) { try $0.trials(study: study, query: query) }
+    }
+
+    public func trialCounts(study: String) async throws -> TrialCounts {
+        try await session(.idempotent) { try $0.trialCounts(study: study) }
+    }
+
+    public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
+        let metricsText = StoreCoding.encodeMetrics(measurement.metrics)
+        try await session(.transaction) { session in
+            try session.addMeasurement(study: study, trial: trial, measurement: measurement, metricsText: metricsText,
+                                       leaseExpiresAt: leaseExpiresAt)
+        }
+    }
+
+    public func renewLease(study: String, trial: Int, worker: String, until: Date) async throws {
+        try await session(.idempotent) { try $0.renewLease(study: study, trial: trial, worker: worker, until: until) }
+    }
+
+    public func finishTrial(
+        study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
+    ) async throws -> Trial {
+        guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: study, trial: trial, state: state) }
+        let finalText = finalMeasurement.map(StoreCoding.encodeMeasurement)
+        return try await session(.idempotent) { session in
+            try session.finishTrial(study: study, trial: trial, state: state, finalText: finalText, reason: reason)
+        }
+    }
+}

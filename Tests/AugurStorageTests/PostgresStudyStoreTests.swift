@@ -1,0 +1,134 @@
+import AugurCore
+@testable import AugurStorage
+import Foundation
+import Testing
+
+@Suite("PostgresStudyStore", .enabled(if: PostgresTestDatabase.isAvailable, PostgresTestDatabase.skipReason))
+struct PostgresStudyStoreTests {
+    static func spec(_ name: String, maxTrials: Int = 10, parallel: Int = 2, goal: ObjectiveGoal = .minimize) -> StudySpec {
+        StudySpec(
+            name: name,
+            searchSpace: SearchSpace([
+                .double("lr", min: 1e-4, max: 1, scale: .log), .integer("layers", min: 1, max: 8), .categorical("opt", ["adam", "sgd"]),
+            ]),
+            objective: Objective(metric: "loss", goal: goal, additionalMetrics: [MetricSpec(name: "accuracy")]),
+            budget: Budget(maxTrials: maxTrials, parallelTrials: parallel), seed: 7)
+    }
+
+    static func create(_ parameters: [ParameterAssignment]) -> @Sendable (StudySnapshot) -> AssignmentPlan {
+        { _ in AssignmentPlan(create: parameters) }
+    }
+
+    @Test func studyLifecycleRoundTrips() async throws {
+        let store = try PostgresStudyStore(url: try PostgresTestDatabase.makeIsolatedURL("lifecycle"))
+        let created = try await store.createStudy(Self.spec("mnist"))
+        #expect(try await store.study(named: "mnist") == created)
+        await #expect(throws: StoreError.studyExists("mnist")) { try await store.createStudy(Self.spec("mnist")) }
+
+        let point: ParameterAssignment = ["lr": .double(0.01), "layers": .integer(3), "opt": .string("adam")]
+        let lease = Date(timeIntervalSince1970: 1_900_000_000.25)
+        let assigned = try await store.assignTrials(study: "mnist", worker: "w1", leaseExpiresAt: lease, history: .countsOnly,
+                                                    planner: Self.create([point, point]))
+        #expect(assigned.map(\.id) == [1, 2])
+        #expect(assigned[0].parameters == point)
+        #expect(assigned[0].state == .active && assigned[0].worker == "w1" && assigned[0].leaseExpiresAt == lease)
+
+        try await store.addMeasurement(study: "mnist", trial: 1, measurement: TrialMeasurement(step: 1, elapsedSeconds: 0.5, metrics: ["loss": 0.7]),
+                                       leaseExpiresAt: nil)
+        try await store.addMeasurement(study: "mnist", trial: 1, measurement: TrialMeasurement(step: 2, metrics: ["loss": 0.4]), leaseExpiresAt: nil)
+        let final = TrialMeasurement(step: 2, elapsedSeconds: 1.25, metrics: ["loss": 0.4, "accuracy": 0.9])
+        let finished = try await store.finishTrial(study: "mnist", trial: 1, state: .completed, finalMeasurement: final, reason: nil)
+        #expect(finished.state == .completed && finished.finalMeasurement == final)
+        #expect(finished.measurements.map(\.step) == [1, 2])
+        #expect(try await store.trial(study: "mnist", id: 1) == finished)
+        // A repeated report of the same outcome is a no-op; another outcome is refused.
+        #expect(try await store.finishTrial(study: "mnist", trial: 1, state: .completed, finalMeasurement: final, reason: nil) == finished)
+        await #expect(throws: StoreError.trialNotActive(study: "mnist", trial: 1, state: .completed)) {
+            try await store.finishTrial(study: "mnist", trial: 1, state: .failed, finalMeasurement: nil, reason: "late")
+        }
+        await #expect(throws: StoreError.trialNotActive(study: "mnist", trial: 1, state: .completed)) {
+            try await store.addMeasurement(study: "mnist", trial: 1, measurement: TrialMeasurement(metrics: [:]), leaseExpiresAt: nil)
+        }
+        await #expect(throws: StoreError.notOwner(study: "mnist", trial: 2, owner: "w1")) {
+            try await store.renewLease(study: "mnist", trial: 2, worker: "w2", until: lease)
+        }
+        try await store.renewLease(study: "mnist", trial: 2, worker: "w1", until: lease.addingTimeInterval(60))
+        #expect(try await store.trial(study: "mnist", id: 2)?.leaseExpiresAt == lease.addingTimeInterval(60))
+
+        let requested = try await store.requestTrial(study: "mnist", parameters: point)
+        #expect(requested.id == 3 && requested.state == .requested)
+        let counts = try await store.trialCounts(study: "mnist")
+        #expect(counts.completed == 1 && counts.active == 1 && counts.requested == 1)
+        let summaries = try await store.studySummaries()
+        #expect(summaries.map(\.study.name) == ["mnist"] && summaries.first?.bestValue == 0.4 && summaries.first?.counts == counts)
+
+        try await store.setStudyState("mnist", to: .stopped, reason: "paused by test")
+        #expect(try await store.study(named: "mnist")?.state == .stopped)
+        try await store.deleteStudy(named: "mnist")
+        #expect(try await store.study(named: "mnist") == nil)
+        await #expect(throws: StoreError.studyNotFound("mnist")) { try await store.deleteStudy(named: "mnist") }
+        await #expect(throws: StoreError.studyNotFound("mnist")) { try await store.trialCounts(study: "mnist") }
+    }
+
+    @Test func rankingAndPaging() async throws {
+        let store = try PostgresStudyStore(url: try PostgresTestDatabase.makeIsolatedURL("ranking"))
+        _ = try await store.createStudy(Self.spec("rank", maxTrials: 50, parallel: 10, goal: .maximize))
+        let points = (1...6).map { ["lr": .double(Double($0) / 10), "layers": .integer($0), "opt": .string("sgd")] as ParameterAssignment }
+        _ = try await store.assignTrials(study: "rank", worker: "w", leaseExpiresAt: nil, history: .countsOnly, planner: Self.create(points))
+        for (id, value) in [(1, 0.5), (2, 0.9), (3, 0.1), (4, 0.7)] {
+            _ = try await store.finishTrial(study: "rank", trial: id, state: .completed,
+                                            finalMeasurement: TrialMeasurement(metrics: ["loss": value, "accuracy": 1 - value]), reason: nil)
+        }
+        _ = try await store.finishTrial(study: "rank", trial: 5, state: .failed, finalMeasurement: nil, reason: "exit status 1")
+        let best = try await store.trials(study: "rank", query: TrialQuery(order: .objective))
+        #expect(best.map(\.id) == [2, 4, 1, 3, 5, 6])
+        let completed = try await store.trials(study: "rank", query: TrialQuery(states: [.completed], order: .objective, limit: 2, offset: 1))
+        #expect(completed.map(\.id) == [4, 1])
+        let byAccuracy = try await store.trials(study: "rank", query: TrialQuery(order: .metric("accuracy", .maximize), limit: 3))
+        #expect(byAccuracy.map(\.id) == [3, 1, 4])
+        let open = try await store.trials(study: "rank", query: TrialQuery(states: [.active, .failed], includeMeasurements: false))
+        #expect(open.map(\.id) == [5, 6])
+        #expect(try await store.trials(study: "rank", query: TrialQuery(states: [])).isEmpty)
+    }
+
+    @Test func assignmentAppliesEveryPartOfThePlan() async throws {
+        let store = try PostgresStudyStore(url: try PostgresTestDatabase.makeIsolatedURL("plan"))
+        _ = try await store.createStudy(Self.spec("plan", maxTrials: 10, parallel: 10))
+        let point: ParameterAssignment = ["lr": .double(0.5), "layers": .integer(2), "opt": .string("adam")]
+        _ = try await store.assignTrials(study: "plan", worker: "gone", leaseExpiresAt: nil, history: .countsOnly,
+                                         planner: Self.create([point, point, point]))
+        try await store.addMeasurement(study: "plan", trial: 1, measurement: TrialMeasurement(step: 1, metrics: ["loss": 1]), leaseExpiresAt: nil)
+        let handed = try await store.assignTrials(study: "plan", worker: "new", leaseExpiresAt: nil, history: .parameters) { snapshot in
+            #expect(snapshot.counts.active == 3 && snapshot.activeTrials.map(\.id) == [1, 2, 3] && snapshot.history.count == 3)
+            return AssignmentPlan(requeue: [1], fail: [2: "lease expired 3 times"], assignRequested: [1], create: [point],
+                                  studyState: (.completed, "budget spent"))
+        }
+        #expect(handed.map(\.id) == [1, 4])
+        #expect(handed[0].retryCount == 1 && handed[0].worker == "new" && handed[0].measurements.isEmpty)
+        #expect(try await store.trial(study: "plan", id: 1)?.measurements.isEmpty == true)
+        #expect(try await store.trial(study: "plan", id: 2)?.statusReason == "lease expired 3 times")
+        let study = try await store.study(named: "plan")
+        #expect(study?.state == .completed && study?.stateReason == "budget spent")
+        await #expect(throws: StoreError.trialNotActive(study: "plan", trial: 2, state: .failed)) {
+            try await store.assignTrials(study: "plan", worker: "x", leaseExpiresAt: nil, history: .countsOnly) { _ in
+                AssignmentPlan(requeue: [2])
+            }
+        }
+        await #expect(throws: StoreError.studyNotFound("nope")) {
+            try await store.assignTrials(study: "nope", worker: "x", leaseExpiresAt: nil, history: .countsOnly) { _ in AssignmentPlan() }
+        }
+    }
+
+    @Test func secondOpenerFindsTheSchemaCurrent() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("reopen")
+        let stores = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask { _ = try PostgresStudyStore(url: url, poolSize: 1); return 1 }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(stores == 4)
+        let version = try PostgresTestDatabase.execute("SELECT version FROM augur_schema", url: url)
+        #expect(version.count == 1 && version[0][0] == String(PostgresStudyStore.schemaVersion))
+    }
+}
