@@ -4,6 +4,9 @@
 // `d s a m_1 … m_s`: dimension, degree of the primitive polynomial, its inner coefficients as a binary number, and
 // the initial direction numbers. Dimension 1 (all m_i = 1) is implicit.
 //
+// The direction numbers are Copyright (c) 2008, Frances Y. Kuo and Stephen Joe, distributed by them under a BSD-style
+// licence (redistribution with this notice and attribution permitted; see their page above for the full text).
+//
 // Kept as text and parsed once: a numeric literal of this size slows the Swift compiler down considerably.
 extension SobolSequence {
     static let joeKuoDirectionNumbers = """
