@@ -183,30 +183,19 @@ final class SQLiteConnection {
     /// the busy timeout for other processes), so that what `body` reads stays true until it commits. Rolls back if
     /// `body` throws. Nested calls join the outer transaction.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
-        if transactionDepth > 0 {
-            return try body()
-        }
-        try execute("BEGIN IMMEDIATE")
-        transactionDepth = 1
-        defer { transactionDepth = 0 }
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            if sqlite3_get_autocommit(handle) == 0 {
-                try? execute("ROLLBACK")
-            }
-            throw error
-        }
+        try transaction(begin: "BEGIN IMMEDIATE", body)
     }
 
     /// Runs `body` in a read transaction, so that its several queries see one snapshot of the database.
     func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(begin: "BEGIN DEFERRED", body)
+    }
+
+    private func transaction<T>(begin: String, _ body: () throws -> T) throws -> T {
         if transactionDepth > 0 {
             return try body()
         }
-        try execute("BEGIN DEFERRED")
+        try execute(begin)
         transactionDepth = 1
         defer { transactionDepth = 0 }
         do {

@@ -48,11 +48,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How many of the best trials the final summary shows.")
     var top: Int = 5
 
-    @Flag(name: .shortAndLong, help: "Log more (each trial's command and process id).")
-    var verbose = false
-
-    @Flag(name: .shortAndLong, help: "Log only warnings and errors.")
-    var quiet = false
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1.") }
@@ -61,8 +57,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console()
-        let level = Logger.Level.forCommandLine(verbose: verbose, quiet: quiet)
-        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console, logLevel: level) }
+        logging.bootstrap(console: console)
         let logger = Logger(label: "augur")
 
         var studySpec: StudySpec

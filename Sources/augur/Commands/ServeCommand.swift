@@ -40,11 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How often a trial abandoned by its worker runs again before it fails.")
     var retryLimit: Int = 3
 
-    @Flag(name: .shortAndLong, help: "Log more.")
-    var verbose = false
-
-    @Flag(name: .shortAndLong, help: "Log only warnings and errors.")
-    var quiet = false
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if ListenAddress(listen) == nil {
@@ -56,8 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console()
-        let level = Logger.Level.forCommandLine(verbose: verbose, quiet: quiet)
-        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console, logLevel: level) }
+        logging.bootstrap(console: console)
         let logger = Logger(label: "augur.serve")
         guard let address = ListenAddress(listen) else { throw ExitCode.validationFailure }
         let token = try tokenFile.map(TokenFile.read)

@@ -50,11 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds to keep retrying a call while the server is unreachable.")
     var retrySeconds: Double = 300
 
-    @Flag(name: .shortAndLong, help: "Log more (each trial's command and process id).")
-    var verbose = false
-
-    @Flag(name: .shortAndLong, help: "Log only warnings and errors.")
-    var quiet = false
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if ListenAddress(server) == nil {
@@ -67,8 +63,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = Console()
-        let level = Logger.Level.forCommandLine(verbose: verbose, quiet: quiet)
-        LoggingSystem.bootstrap { _ in ConsoleLogHandler(console: console, logLevel: level) }
+        logging.bootstrap(console: console)
         let logger = Logger(label: "augur.worker")
         guard let address = ListenAddress(server) else { throw ExitCode.validationFailure }
         let token = try tokenFile.map(TokenFile.read)
