@@ -102,21 +102,9 @@ struct RunCommand: AsyncParsableCommand {
             service: service, runner: trialRunner,
             parallelism: parallelism, progress: progress, logger: logger)
 
-        let running = Task { try await runner.run(study: name) }
-        let interrupts = InterruptHandler { signal in
-            console.printLine("augur: interrupted: stopping running trials; they will run again on resume (Ctrl-C again quits at once)")
-            running.cancel()
-        }
-        let ending: StudyRunner.Ending
-        do {
-            ending = try await running.value
-        } catch {
-            interrupts.cancel()
-            progress.finish()
-            throw error
-        }
-        interrupts.cancel()
-        progress.finish()
+        let ending = try await runner.runInterruptibly(
+            study: name, progress: progress, console: console,
+            interruptMessage: "augur: interrupted: stopping running trials; they will run again on resume (Ctrl-C again quits at once)")
 
         let report = TrialReport(spec: studySpec, trials: try await service.bestTrials(study: name, count: top))
         switch ending {

@@ -107,21 +107,9 @@ struct WorkerCommand: AsyncParsableCommand {
         // The same runners as `augur run`, picked the same way.
         let trialRunner = TrialRunnerFactory.make(for: remote.spec, runDirectory: directory, parallelism: parallel, logger: logger)
         let runner = StudyRunner(service: client, runner: trialRunner, parallelism: parallel, progress: progress, logger: logger)
-        let running = Task { try await runner.run(study: study) }
-        let interrupts = InterruptHandler { _ in
-            console.printLine("augur: interrupted: giving running trials back to the server (again quits at once)")
-            running.cancel()
-        }
-        let ending: StudyRunner.Ending
-        do {
-            ending = try await running.value
-        } catch {
-            interrupts.cancel()
-            progress.finish()
-            throw error
-        }
-        interrupts.cancel()
-        progress.finish()
+        let ending = try await runner.runInterruptibly(
+            study: study, progress: progress, console: console,
+            interruptMessage: "augur: interrupted: giving running trials back to the server (again quits at once)")
 
         switch ending {
         case .interrupted(let study):
