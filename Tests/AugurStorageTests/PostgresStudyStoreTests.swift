@@ -131,4 +131,53 @@ struct PostgresStudyStoreTests {
         let version = try PostgresTestDatabase.execute("SELECT version FROM augur_schema", url: url)
         #expect(version.count == 1 && version[0][0] == String(PostgresStudyStore.schemaVersion))
     }
+
+    /// A database written by the first schema (objective indexes, a `trial_parameters` table) is upgraded in place:
+    /// existing trials rank by the new `objective_rank` and `trial_parameters` reads the same rows as before.
+    @Test func upgradesADatabaseOfTheFirstSchema() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("upgrade")
+        var setUp = PostgresMigrations.all[0]
+        let spec = try StoreCoding.encodeSpec(Self.spec("old", goal: .maximize))
+        let quotedSpec = spec.replacingOccurrences(of: "'", with: "''")
+        setUp += [
+            "CREATE TABLE augur_schema (version INTEGER NOT NULL)",
+            "INSERT INTO augur_schema (version) VALUES (1)",
+            """
+            INSERT INTO studies (name, spec, state, objective_metric, goal, created_at, updated_at)
+            VALUES ('old', '\(quotedSpec)', 'ACTIVE', 'loss', 'maximize', now(), now())
+            """,
+            """
+            INSERT INTO trials (study_id, trial_id, parameters, state, created_at, final_measurement, objective_value)
+            SELECT s.id, v.id, jsonb_build_object('lr', v.id / 10.0, 'layers', v.id, 'opt', 'sgd'), v.state, now(),
+                   CASE WHEN v.value IS NOT NULL THEN jsonb_build_object('step', 1, 'metrics', jsonb_build_object('loss', v.value)) END, v.value
+            FROM studies s, (VALUES (1, 'COMPLETED', 0.5), (2, 'COMPLETED', 0.9), (3, 'COMPLETED', 0.1), (4, 'ACTIVE', NULL)) AS v (id, state, value)
+            """,
+            """
+            INSERT INTO trial_parameters (study_id, trial_id, name, value_number, value_text)
+            SELECT t.study_id, t.trial_id, 'layers', t.trial_id, NULL FROM trials t
+            """,
+        ]
+        try PostgresTestDatabase.execute(setUp.joined(separator: ";\n"), url: url)
+
+        let store = try PostgresStudyStore(url: url)
+        let version = try PostgresTestDatabase.execute("SELECT version FROM augur_schema", url: url)
+        #expect(version.first?.first == String(PostgresStudyStore.schemaVersion))
+        #expect(try await store.trials(study: "old", query: TrialQuery(order: .objective)).map(\.id) == [2, 1, 3, 4])
+        #expect(try await store.studySummaries().first?.bestValue == 0.9)
+        let parameters = try PostgresTestDatabase.execute(
+            "SELECT name, value_number, value_text FROM trial_parameters WHERE trial_id = 3 ORDER BY name", url: url)
+        #expect(parameters == [["layers", "3", nil], ["lr", "0.3", nil], ["opt", nil, "sgd"]])
+        let overview = try PostgresTestDatabase.execute("SELECT best_value FROM study_overview", url: url)
+        #expect(overview == [["0.9"]])
+
+        // New trials of the upgraded study rank with the old ones.
+        let point: ParameterAssignment = ["lr": .double(0.5), "layers": .integer(2), "opt": .string("adam")]
+        let created = try await store.assignTrials(study: "old", worker: "w", leaseExpiresAt: nil, history: .countsOnly,
+                                                   planner: Self.create([point]))
+        #expect(created.map(\.id) == [5])
+        _ = try await store.finishTrial(study: "old", trial: 5, state: .completed, finalMeasurement: TrialMeasurement(metrics: ["loss": 0.7]),
+                                        reason: nil)
+        let best = try await store.trials(study: "old", query: TrialQuery(states: [.completed], order: .objective, limit: 2))
+        #expect(best.map(\.id) == [2, 5])
+    }
 }

@@ -43,9 +43,28 @@ final class PostgresConnection: @unchecked Sendable {
             throw .cannotConnect(settings.redact(
                 "cannot connect to PostgreSQL at host \(host), port \(port), database \(database): \(reason)"))
         }
+        // Every statement is prepared once and has a fixed shape (keys, limits, states as parameters), so one
+        // generic plan serves all executions. By default PostgreSQL re-plans each of the first five executions and
+        // then keeps re-planning any statement whose generic plan does not look cheaper than the custom ones; for
+        // the short statements of assignment and reporting that planning costs as much as running them.
+        try Self.setUp(handle, "SET plan_cache_mode = force_generic_plan", settings: settings)
         self.handle = handle
         // Notices (e.g. "relation already exists, skipping") would go to stderr otherwise.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    /// Runs one set-up statement on a fresh connection; a failure closes it and reads as a failed connection.
+    private static func setUp(_ handle: OpaquePointer, _ sql: String, settings: PostgresConnectionSettings) throws(PostgresFailure) {
+        guard let result = PQexec(handle, sql) else {
+            PQfinish(handle)
+            throw .cannotConnect(settings.redact("cannot set up the PostgreSQL connection (\(settings.redacted)): no result"))
+        }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+            let reason = PostgresConnectionSettings.oneLine(text(PQresultErrorMessage(result)) ?? "unknown error")
+            PQfinish(handle)
+            throw .cannotConnect(settings.redact("cannot set up the PostgreSQL connection (\(settings.redacted)): \(reason)"))
+        }
     }
 
     deinit {

@@ -183,7 +183,7 @@ extension PostgresStoreSession {
             let byID = Dictionary(try trials(written[assignedIndex], of: study).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             assigned = plan.assignRequested.compactMap { byID[$0] }
         }
-        let created = try createdIndex.map { try trials(written[$0], of: study) } ?? []
+        let created = try createdIndex.map { try trials(written[$0], of: study).sorted { $0.id < $1.id } } ?? []
         return (assigned + created).map { trial in
             var trial = trial
             trial.measurements = []

@@ -24,10 +24,9 @@ extension PostgresStoreSession {
             SELECT \(studyColumns("s")),
                    (SELECT jsonb_object_agg(c.state, c.n)::text
                     FROM (SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = s.id GROUP BY t.state) c),
-                   CASE s.goal
-                       WHEN 'minimize' THEN (SELECT min(t.objective_value) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED')
-                       ELSE (SELECT max(t.objective_value) FROM trials t WHERE t.study_id = s.id AND t.state = 'COMPLETED')
-                   END
+                   (SELECT t.objective_value FROM trials t
+                    WHERE t.study_id = s.id AND t.state = 'COMPLETED' AND t.objective_rank IS NOT NULL
+                    ORDER BY t.objective_rank LIMIT 1)
             FROM studies s ORDER BY s.id
             """)
 
@@ -51,8 +50,6 @@ extension PostgresStoreSession {
         name: "augur_lock_study_for_delete", sql: "SELECT id FROM studies WHERE name = $1 FOR UPDATE")
     private static let deleteMeasurements = PostgresStatement(
         name: "augur_delete_study_measurements", sql: "DELETE FROM measurements WHERE study_id = $1::bigint")
-    private static let deleteParameters = PostgresStatement(
-        name: "augur_delete_study_parameters", sql: "DELETE FROM trial_parameters WHERE study_id = $1::bigint")
     private static let deleteTrials = PostgresStatement(
         name: "augur_delete_study_trials", sql: "DELETE FROM trials WHERE study_id = $1::bigint")
     private static let deleteStudy = PostgresStatement(
@@ -63,7 +60,7 @@ extension PostgresStoreSession {
         guard let id = try connection.execute(Self.lockStudyForDelete, [name]).string(0, 0) else {
             throw StoreError.studyNotFound(name)
         }
-        for statement in [Self.deleteMeasurements, Self.deleteParameters, Self.deleteTrials, Self.deleteStudy] {
+        for statement in [Self.deleteMeasurements, Self.deleteTrials, Self.deleteStudy] {
             try connection.execute(statement, [id])
         }
     }

@@ -5,23 +5,14 @@ extension PostgresStoreSession {
     private static let insertTrials = PostgresStatement(
         name: "augur_insert_trials",
         sql: """
-            WITH new AS (
-                INSERT INTO trials (study_id, trial_id, parameters, state, created_at, started_at, worker, lease_expires_at)
-                SELECT $1::bigint, n.trial_id, n.parameters, $4::text, to_timestamp($7::float8),
-                       CASE WHEN $4::text = 'ACTIVE' THEN to_timestamp($7::float8) END, $5::text, to_timestamp($6::float8)
-                FROM unnest($2::integer[], $3::jsonb[]) AS n (trial_id, parameters)
-                RETURNING *
-            ), flattened AS (
-                INSERT INTO trial_parameters (study_id, trial_id, name, value_number, value_text)
-                SELECT new.study_id, new.trial_id, p.key,
-                       CASE jsonb_typeof(p.value) WHEN 'number' THEN (p.value #>> '{}')::float8 END,
-                       CASE jsonb_typeof(p.value) WHEN 'string' THEN p.value #>> '{}' END
-                FROM new CROSS JOIN LATERAL jsonb_each(new.parameters) AS p
-            )
-            SELECT \(trialColumns("new", measurements: false)) FROM new ORDER BY new.trial_id
+            INSERT INTO trials AS t (study_id, trial_id, parameters, state, created_at, started_at, worker, lease_expires_at)
+            SELECT $1::bigint, n.trial_id, n.parameters, $4::text, to_timestamp($7::float8),
+                   CASE WHEN $4::text = 'ACTIVE' THEN to_timestamp($7::float8) END, $5::text, to_timestamp($6::float8)
+            FROM unnest($2::integer[], $3::jsonb[]) AS n (trial_id, parameters)
+            RETURNING \(trialColumns("t", measurements: false))
             """)
 
-    /// The statement that inserts trials numbered from `firstID` with their flattened parameters and returns them,
+    /// The statement that inserts trials numbered from `firstID` and returns them,
     /// created (and, when ACTIVE, started) at `now`.
     func insertTrialsStatement(
         _ parameters: [ParameterAssignment], firstID: Int, study: StoredStudy, state: TrialState, worker: String?,
@@ -82,7 +73,7 @@ extension PostgresStoreSession {
     /// The statement for one shape of `TrialQuery`; the SQL differs only in fixed text chosen from enums, so each
     /// shape is prepared once per connection. Parameters: $1 study id, $2 limit, $3 offset, then the state or
     /// states, then the metric name.
-    private static func listStatement(states: Int, order: TrialQuery.Order, goal: ObjectiveGoal, measurements: Bool) -> PostgresStatement {
+    private static func listStatement(states: Int, order: TrialQuery.Order, measurements: Bool) -> PostgresStatement {
         var parameter = 4
         var filter = "t.study_id = $1::bigint"
         var name = "augur_trials"
@@ -104,8 +95,9 @@ extension PostgresStoreSession {
             orderBy = "t.trial_id"
             name += "_by_id"
         case .objective:
-            orderBy = "t.objective_value \(goal == .minimize ? "ASC" : "DESC") NULLS LAST, t.trial_id"
-            name += "_by_objective_\(goal.rawValue)"
+            // `objective_rank` is signed so that smaller is better under either goal (NULLs sort last ascending).
+            orderBy = "t.objective_rank, t.trial_id"
+            name += "_by_objective"
         case .metric(_, let metricGoal):
             let value = "t.final_measurement -> 'metrics' -> $\(parameter)::text"
             orderBy = "CASE jsonb_typeof(\(value)) WHEN 'number' THEN (\(value) #>> '{}')::float8 END "
@@ -130,7 +122,7 @@ extension PostgresStoreSession {
         let states = query.states.map { states in TrialState.allCases.filter(states.contains) }
         if let states, states.isEmpty { return [] }
         let statement = Self.listStatement(
-            states: states?.count ?? 0, order: query.order, goal: study.study.spec.objective.goal, measurements: query.includeMeasurements)
+            states: states?.count ?? 0, order: query.order, measurements: query.includeMeasurements)
         var parameters: [String?] = [String(study.id), query.limit.map { String(max($0, 0)) }, String(max(query.offset, 0))]
         if let states {
             parameters.append(states.count == 1 ? states[0].rawValue : Self.arrayLiteral(states.map(\.rawValue)))
@@ -208,14 +200,15 @@ extension PostgresStoreSession {
         name: "augur_finish_trial",
         sql: """
             UPDATE trials t SET state = $3::text, final_measurement = $4::jsonb, status_reason = $5::text, ended_at = clock_timestamp(),
-                   lease_expires_at = NULL,
-                   objective_value = CASE
-                       WHEN jsonb_typeof($4::jsonb -> 'metrics' -> s.objective_metric) = 'number'
-                           THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
-                       WHEN $4::jsonb -> 'metrics' ->> s.objective_metric IN ('inf', '-inf')
-                           THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
-                   END
+                   lease_expires_at = NULL, objective_value = v.value,
+                   objective_rank = CASE s.goal WHEN 'maximize' THEN -v.value ELSE v.value END
             FROM studies s
+            CROSS JOIN LATERAL (SELECT CASE
+                WHEN jsonb_typeof($4::jsonb -> 'metrics' -> s.objective_metric) = 'number'
+                    THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
+                WHEN $4::jsonb -> 'metrics' ->> s.objective_metric IN ('inf', '-inf')
+                    THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
+            END AS value) v
             WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer AND t.state IN ('ACTIVE', 'REQUESTED')
             RETURNING \(studyColumns("s")), \(trialColumns("t"))
             """)

@@ -57,7 +57,7 @@ extension SQLiteDatabase {
         try connection.writeTransaction {
             let stored = try requireStudy(named: name)
             // Children first: one indexed range delete each instead of a cascade per trial.
-            for table in ["measurements", "trial_parameters", "trials", "trial_counts"] {
+            for table in ["measurements", "trials", "trial_counts"] {
                 try connection.run("DELETE FROM \(table) WHERE study_id = ?", [.integer(stored.id)])
             }
             try connection.run("DELETE FROM studies WHERE id = ?", [.integer(stored.id)])

@@ -139,7 +139,7 @@ actor SQLiteDatabase {
         return counts
     }
 
-    /// Inserts a trial and its flattened parameters.
+    /// Inserts a trial.
     func insertTrial(
         _ id: Int, studyID: Int64, parameters: ParameterAssignment, state: TrialState, now: Date, worker: String?, leaseExpiresAt: Date?
     ) throws {
@@ -152,11 +152,6 @@ actor SQLiteDatabase {
                 .integer(studyID), SQLiteValue(id), .text(StoreCoding.encodeParameters(parameters)), .text(state.rawValue),
                 SQLiteValue(now), SQLiteValue(state == .active ? now : nil), SQLiteValue(worker), SQLiteValue(leaseExpiresAt),
             ])
-        for parameter in StoreCoding.flattened(parameters) {
-            try connection.run(
-                "INSERT INTO trial_parameters (study_id, trial_id, name, value_number, value_text) VALUES (?, ?, ?, ?, ?)",
-                [.integer(studyID), SQLiteValue(id), .text(parameter.name), SQLiteValue(parameter.number), SQLiteValue(parameter.text)])
-        }
     }
 
     func nextTrialID(studyID: Int64) throws -> Int {

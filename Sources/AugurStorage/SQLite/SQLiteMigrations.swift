@@ -139,7 +139,22 @@ enum SQLiteMigrations {
                    strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at, 'unixepoch') AS created_at
             FROM studies s
             """,
-        ]
+        ],
+        // 2: `trial_parameters` becomes a view over `trials.parameters` with the same columns, as in PostgreSQL:
+        // the documented SQL keeps working and a trial's parameters are written once.
+        [
+            "DROP INDEX trial_parameters_by_name",
+            "DROP TABLE trial_parameters",
+            """
+            CREATE VIEW trial_parameters AS
+            SELECT t.study_id,
+                   t.trial_id,
+                   p.key AS name,
+                   CASE p.type WHEN 'integer' THEN CAST(p.value AS REAL) WHEN 'real' THEN p.value END AS value_number,
+                   CASE p.type WHEN 'text' THEN p.value END AS value_text
+            FROM trials t, json_each(t.parameters) AS p
+            """,
+        ],
     ]
 
     /// The schema version this build writes and understands.

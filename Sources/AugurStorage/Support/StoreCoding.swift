@@ -127,13 +127,6 @@ enum StoreCoding {
         default: nil
         }
     }
-
-    /// One row of `trial_parameters`: numbers in `value_number`, strings in `value_text`.
-    static func flattened(_ parameters: ParameterAssignment) -> [(name: String, number: Double?, text: String?)] {
-        parameters.keys.sorted().compactMap { name in
-            parameters[name].map { (name, $0.doubleValue, $0.stringValue) }
-        }
-    }
 }
 
 /// The rules about trials that every store applies the same way.
