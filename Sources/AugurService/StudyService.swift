@@ -27,6 +27,11 @@ public final class StudyService: Sendable {
     private let logger: Logger
     /// Budgets given by the spec of the current run when they differ from the stored one (see `resumeStudy`).
     private let budgetOverrides = Mutex<[String: Budget]>([:])
+    /// Specs of the studies this service has read, by name. A stored spec never changes, so suggestions and reports
+    /// need not read the study each time; a study deleted and created again under the same name (by another
+    /// replica, say) is noticed where it matters: an assignment compares the spec its snapshot holds and starts
+    /// over with the new one, a refusal is checked against a fresh read, and a verdict on the study re-reads it.
+    private let knownSpecs = Mutex<[String: StudySpec]>([:])
 
     /// - Parameters:
     ///   - store: where studies live.
@@ -60,7 +65,9 @@ public final class StudyService: Sendable {
     /// Creates a study; fails with `failedPrecondition` if one with the same name exists.
     public func createStudy(_ spec: StudySpec) async throws(ServiceError) -> Study {
         try validate(spec)
-        return try await call { try await store.createStudy(spec) }
+        let study = try await call { try await store.createStudy(spec) }
+        remember(study.spec)
+        return study
     }
 
     /// What `resumeStudy` did.
@@ -79,7 +86,9 @@ public final class StudyService: Sendable {
         try validate(spec)
         guard let existing = try await call({ try await store.study(named: spec.name) }) else {
             do {
-                return Resumption(study: try await store.createStudy(spec), created: true)
+                let created = try await store.createStudy(spec)
+                remember(created.spec)
+                return Resumption(study: created, created: true)
             } catch StoreError.studyExists {
                 // Another process created it between our look-up and our insert: resume that one.
                 return try await resumeStudy(spec)
@@ -87,6 +96,7 @@ public final class StudyService: Sendable {
                 throw ServiceError.wrapping(error)
             }
         }
+        remember(existing.spec)
         if let problem = existing.spec.incompatibility(with: spec) {
             throw .failedPrecondition(problem)
         }
@@ -108,8 +118,10 @@ public final class StudyService: Sendable {
 
     public func getStudy(_ name: String) async throws(ServiceError) -> Study {
         guard let study = try await call({ try await store.study(named: name) }) else {
+            forget(name)
             throw .notFound(StoreError.studyNotFound(name).description)
         }
+        remember(study.spec)
         return study
     }
 
@@ -122,6 +134,7 @@ public final class StudyService: Sendable {
         try await call { try await store.deleteStudy(named: name) }
         budgetOverrides.withLock { _ = $0.removeValue(forKey: name) }
         gaussianProcessCaches.forget(study: name)
+        forget(name)
     }
 
     /// Marks an ACTIVE study STOPPED (resumable) with a reason.
@@ -133,7 +146,11 @@ public final class StudyService: Sendable {
 
     /// The budget in force for a study: the one the current run gave, else the stored one.
     public func effectiveBudget(for study: Study) -> Budget {
-        budgetOverrides.withLock { $0[study.name] } ?? study.spec.budget
+        effectiveBudget(for: study.spec)
+    }
+
+    func effectiveBudget(for spec: StudySpec) -> Budget {
+        budgetOverrides.withLock { $0[spec.name] } ?? spec.budget
     }
 
     // MARK: Queries
@@ -162,46 +179,85 @@ public final class StudyService: Sendable {
 
     // MARK: Suggestions
 
+    /// What `suggest` hands a client.
+    public struct Suggestion: Sendable {
+        /// The trials the client holds now: those it already held, then the newly assigned ones.
+        public var trials: [Trial]
+        /// The study's state after the assignment (COMPLETED when this call found the budget spent).
+        public var studyState: StudyState
+        /// The study's spec (for converting the trials' parameters).
+        public var spec: StudySpec
+    }
+
     /// Hands `client` up to `count` trials to run: first those it already holds (so a retried call never leaks
     /// trials), then trials recovered from vanished workers and other REQUESTED ones, then new ones from the designer.
     ///
     /// Returns fewer (possibly none) when the parallel limit or the budget is reached, or the study is no longer
     /// ACTIVE; when nothing can be created and nothing is out, the study is marked COMPLETED.
     public func suggestTrials(study name: String, client: String, count: Int) async throws(ServiceError) -> [Trial] {
+        try await suggest(study: name, client: client, count: count).trials
+    }
+
+    /// `suggestTrials` with the study's state and spec as the assignment saw them, in one transaction with the store.
+    public func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> Suggestion {
         guard count > 0 else { throw .invalidArgument("suggestTrials needs a count of at least 1, got \(count)") }
         guard !client.isEmpty else { throw .invalidArgument("suggestTrials needs a client id") }
-        let study = try await getStudy(name)
-        let designer: any Designer
-        do {
-            designer = try designers(study.spec)
-        } catch {
-            throw .failedPrecondition("study '\(name)': \(error)")
+        var spec = try await knownSpec(name)
+        // A second round only when the study was replaced by one with another spec since this service last read it.
+        for _ in 0..<2 {
+            let designer: any Designer
+            do {
+                designer = try designers(spec)
+            } catch {
+                throw .failedPrecondition("study '\(name)': \(error)")
+            }
+            let planner = TrialPlanner(client: client, count: count, budget: effectiveBudget(for: spec), retryLimit: retryLimit,
+                                       designer: designer, isWorkerGone: isWorkerGone)
+            struct Outcome {
+                var held: [Trial] = []
+                var plan: AssignmentPlan?
+                var state: StudyState = .active
+                var replacedSpec: StudySpec?
+            }
+            let outcome = Mutex(Outcome())
+            let lease = Date().addingTimeInterval(leaseDuration)
+            let expected = spec
+            let assigned = try await storeCall(study: name) {
+                try await store.assignTrials(study: name, worker: client, leaseExpiresAt: lease, history: designer.historyScope) { snapshot in
+                    guard snapshot.study.spec == expected else {
+                        // Planned with the wrong designer or budget: change nothing, start over with this spec.
+                        outcome.withLock { $0.replacedSpec = snapshot.study.spec }
+                        return AssignmentPlan()
+                    }
+                    let plan = try planner.plan(snapshot)
+                    outcome.withLock { outcome in
+                        outcome.held = snapshot.activeTrials.filter { $0.worker == client }.sorted { $0.id < $1.id }
+                        outcome.plan = plan
+                        outcome.state = plan.studyState?.state ?? snapshot.study.state
+                    }
+                    return plan
+                }
+            }
+            let result = outcome.withLock { $0 }
+            if let replaced = result.replacedSpec {
+                remember(replaced)
+                spec = replaced
+                continue
+            }
+            if let plan = result.plan {
+                if !plan.requeue.isEmpty {
+                    logger.info("re-running trials abandoned by their worker", metadata: ["study": "\(name)", "trials": "\(plan.requeue)"])
+                }
+                for (id, reason) in plan.fail.sorted(by: { $0.key < $1.key }) {
+                    logger.warning("trial failed", metadata: ["study": "\(name)", "trial": "\(id)", "reason": "\(reason)"])
+                }
+                if let change = plan.studyState {
+                    logger.info("study \(change.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(change.reason)"])
+                }
+            }
+            return Suggestion(trials: result.held + assigned, studyState: result.state, spec: spec)
         }
-        let planner = TrialPlanner(client: client, count: count, budget: effectiveBudget(for: study), retryLimit: retryLimit,
-                                   designer: designer, isWorkerGone: isWorkerGone)
-        let held = Mutex<[Trial]>([])
-        let recovered = Mutex<AssignmentPlan?>(nil)
-        let lease = Date().addingTimeInterval(leaseDuration)
-        let assigned = try await call {
-            try await store.assignTrials(study: name, worker: client, leaseExpiresAt: lease, history: designer.historyScope) { snapshot in
-                held.withLock { $0 = snapshot.activeTrials.filter { $0.worker == client }.sorted { $0.id < $1.id } }
-                let plan = try planner.plan(snapshot)
-                recovered.withLock { $0 = plan }
-                return plan
-            }
-        }
-        if let plan = recovered.withLock({ $0 }) {
-            if !plan.requeue.isEmpty {
-                logger.info("re-running trials abandoned by their worker", metadata: ["study": "\(name)", "trials": "\(plan.requeue)"])
-            }
-            for (id, reason) in plan.fail.sorted(by: { $0.key < $1.key }) {
-                logger.warning("trial failed", metadata: ["study": "\(name)", "trial": "\(id)", "reason": "\(reason)"])
-            }
-            if let change = plan.studyState {
-                logger.info("study \(change.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(change.reason)"])
-            }
-        }
-        return held.withLock { $0 } + assigned
+        throw .unavailable("study '\(name)' was replaced twice while trials were being suggested; try again")
     }
 
     /// Adds a REQUESTED trial at a point of the user's choosing; it is handed out before any new suggestion.
@@ -228,11 +284,11 @@ public final class StudyService: Sendable {
                                            leaseExpiresAt: Date().addingTimeInterval(leaseDuration))
         }
         guard let stoppingPolicies else { return .keepRunning }
-        let study = try await getStudy(name)
-        guard let rule = study.spec.earlyStopping else { return .keepRunning }
+        let spec = try await knownSpec(name)
+        guard let rule = spec.earlyStopping else { return .keepRunning }
         let all = try await trials(study: name, query: TrialQuery(states: [.active, .completed, .stopped], includeMeasurements: true))
         guard let trial = all.first(where: { $0.id == id }) else { return .keepRunning }
-        return stoppingPolicies(rule).decide(for: trial, among: all, objective: study.spec.objective)
+        return stoppingPolicies(rule).decide(for: trial, among: all, objective: spec.objective)
     }
 
     /// Renews the lease of a trial held by `client`.
@@ -253,49 +309,40 @@ public final class StudyService: Sendable {
     /// Completes a trial, then checks whether the study is done (target reached, budget spent).
     @discardableResult
     public func completeTrial(study name: String, trial id: Int, _ completion: Completion) async throws(ServiceError) -> Trial {
-        let study = try await getStudy(name)
+        var spec = try await knownSpec(name)
         let finished: Trial
         switch completion {
         case .infeasible(let reason):
-            finished = try await call {
-                try await store.finishTrial(study: name, trial: id, state: .infeasible, finalMeasurement: nil, reason: reason)
-            }
+            finished = try await finish(spec, trial: id, state: .infeasible, finalMeasurement: nil, reason: reason)
         case .measurement(let reported):
-            let final = try await finalMeasurement(reported, study: study, trial: id)
-            guard let final, final.metrics[study.spec.objective.metric] != nil else {
+            var final = try await finalMeasurement(reported, spec: spec, trial: id)
+            if final?.metrics[spec.objective.metric] == nil {
+                // Refuse only on the study as it is now, not on a remembered spec.
+                spec = try await getStudy(name).spec
+                final = try await finalMeasurement(reported, spec: spec, trial: id)
+            }
+            guard let final, final.metrics[spec.objective.metric] != nil else {
                 throw .invalidArgument(
-                    "trial \(id) of study '\(name)' never reported the objective metric '\(study.spec.objective.metric)'; "
+                    "trial \(id) of study '\(name)' never reported the objective metric '\(spec.objective.metric)'; "
                         + "report it, or fail the trial or mark it infeasible instead")
             }
-            finished = try await call {
-                try await store.finishTrial(study: name, trial: id, state: .completed, finalMeasurement: final, reason: nil)
-            }
+            finished = try await finish(spec, trial: id, state: .completed, finalMeasurement: final, reason: nil)
         }
-        try await updateStudyState(study, finished: finished)
         return finished
     }
 
     /// Fails a trial with a reason (exit status, output tail, …), then checks whether the study failed.
     @discardableResult
     public func failTrial(study name: String, trial id: Int, reason: String) async throws(ServiceError) -> Trial {
-        let study = try await getStudy(name)
-        let finished = try await call {
-            try await store.finishTrial(study: name, trial: id, state: .failed, finalMeasurement: nil, reason: reason)
-        }
-        try await updateStudyState(study, finished: finished)
-        return finished
+        try await finish(try await knownSpec(name), trial: id, state: .failed, finalMeasurement: nil, reason: reason)
     }
 
     /// Stops a trial early (an early-stopping rule, a user); its measurements so far give its final measurement.
     @discardableResult
     public func stopTrial(study name: String, trial id: Int, reason: String) async throws(ServiceError) -> Trial {
-        let study = try await getStudy(name)
-        let final = try await finalMeasurement(nil, study: study, trial: id)
-        let finished = try await call {
-            try await store.finishTrial(study: name, trial: id, state: .stopped, finalMeasurement: final, reason: reason)
-        }
-        try await updateStudyState(study, finished: finished)
-        return finished
+        let spec = try await getStudy(name).spec
+        let final = try await finalMeasurement(nil, spec: spec, trial: id)
+        return try await finish(spec, trial: id, state: .stopped, finalMeasurement: final, reason: reason)
     }
 
     /// Gives trials held by `client` back (ACTIVE → REQUESTED) so that another run picks them up; used when a run is
@@ -321,22 +368,60 @@ public final class StudyService: Sendable {
         }
     }
 
-    private func finalMeasurement(_ reported: TrialMeasurement?, study: Study, trial id: Int) async throws(ServiceError) -> TrialMeasurement? {
+    private func finalMeasurement(_ reported: TrialMeasurement?, spec: StudySpec, trial id: Int) async throws(ServiceError) -> TrialMeasurement? {
         if let reported { return reported }
-        let stored = try await trial(study: study.name, id: id)
+        let stored = try await trial(study: spec.name, id: id)
         if let final = stored.finalMeasurement { return final }
-        return study.spec.objective.finalMeasurement(from: stored.measurements)
+        return spec.objective.finalMeasurement(from: stored.measurements)
     }
 
-    /// After `finished` ended: COMPLETED when it reached the target or the budget is spent, FAILED after too many
-    /// failures. (Only the trial that just ended can newly reach the target, so the best trial need not be queried.)
-    private func updateStudyState(_ study: Study, finished: Trial) async throws(ServiceError) {
-        guard let current = try await call({ try await store.study(named: study.name) }), current.state == .active else { return }
-        let counts = try await trialCounts(study: study.name)
+    /// Ends a trial, then updates the study: COMPLETED when the trial reached the target or the budget is spent,
+    /// FAILED after too many failures. (Only the trial that just ended can newly reach the target, so the best trial
+    /// need not be queried.) The counts come back with the finished trial; only when they call for a change is the
+    /// study itself read again, to confirm it is still ACTIVE and to judge it by its stored spec.
+    private func finish(
+        _ spec: StudySpec, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
+    ) async throws(ServiceError) -> Trial {
+        let name = spec.name
+        let (finished, counts) = try await storeCall(study: name) {
+            try await store.finishTrialCounting(study: name, trial: id, state: state, finalMeasurement: finalMeasurement, reason: reason)
+        }
         let candidate = finished.state == .completed ? finished : nil
+        guard completionVerdict(spec: spec, budget: effectiveBudget(for: spec), counts: counts, best: candidate) != nil else { return finished }
+        guard let current = try await call({ try await store.study(named: name) }), current.state == .active else { return finished }
         if let verdict = completionVerdict(spec: current.spec, budget: effectiveBudget(for: current), counts: counts, best: candidate) {
-            try await call { try await store.setStudyState(study.name, to: verdict.state, reason: verdict.reason) }
-            logger.info("study \(verdict.state.rawValue.lowercased())", metadata: ["study": "\(study.name)", "reason": "\(verdict.reason)"])
+            try await call { try await store.setStudyState(name, to: verdict.state, reason: verdict.reason) }
+            logger.info("study \(verdict.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(verdict.reason)"])
+        }
+        return finished
+    }
+
+    /// The spec of a study, remembered from an earlier read or read now.
+    private func knownSpec(_ name: String) async throws(ServiceError) -> StudySpec {
+        if let spec = knownSpecs.withLock({ $0[name] }) { return spec }
+        return try await getStudy(name).spec
+    }
+
+    private func remember(_ spec: StudySpec) {
+        knownSpecs.withLock { specs in
+            if specs.count >= 1_024, specs[spec.name] == nil { specs.removeAll() }
+            specs[spec.name] = spec
+        }
+    }
+
+    private func forget(_ name: String) {
+        knownSpecs.withLock { _ = $0.removeValue(forKey: name) }
+    }
+
+    /// A store call on a study whose spec may be remembered: when the study turns out not to exist, it is forgotten.
+    private func storeCall<T>(study name: String, _ body: () async throws -> T) async throws(ServiceError) -> T {
+        do {
+            return try await body()
+        } catch StoreError.studyNotFound(let missing) {
+            forget(name)
+            throw ServiceError(StoreError.studyNotFound(missing))
+        } catch {
+            throw ServiceError.wrapping(error)
         }
     }
 

@@ -219,4 +219,18 @@ public protocol StudyStore: Sendable {
     /// in another state it throws `StoreError.trialNotActive`. The final measurement's value of the study's
     /// objective metric becomes the trial's ranking value.
     func finishTrial(study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) async throws -> Trial
+    /// `finishTrial`, then the study's trial counts as they are right after it (what the service needs to decide
+    /// whether the study is done). A store may do both in one round trip; the default calls the two in turn.
+    func finishTrialCounting(
+        study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
+    ) async throws -> (trial: Trial, counts: TrialCounts)
+}
+
+extension StudyStore {
+    public func finishTrialCounting(
+        study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
+    ) async throws -> (trial: Trial, counts: TrialCounts) {
+        let finished = try await finishTrial(study: study, trial: trial, state: state, finalMeasurement: finalMeasurement, reason: reason)
+        return (finished, try await trialCounts(study: study))
+    }
 }

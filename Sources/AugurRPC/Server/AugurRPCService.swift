@@ -85,11 +85,10 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
             }
             try ResourceName.checkClientID(request.clientID)
             let started = Date()
-            let trials = try await service.suggestTrials(study: name, client: request.clientID, count: Int(request.suggestionCount))
-            let study = try await service.getStudy(name)
+            let suggestion = try await service.suggest(study: name, client: request.clientID, count: Int(request.suggestionCount))
             return .with {
-                $0.trials = trials.map { Augur_V1_Trial($0, space: study.spec.searchSpace) }
-                $0.studyState = Augur_V1_Study.State(study.state)
+                $0.trials = suggestion.trials.map { Augur_V1_Trial($0, space: suggestion.spec.searchSpace) }
+                $0.studyState = Augur_V1_Study.State(suggestion.studyState)
                 $0.startTime = Google_Protobuf_Timestamp(date: started)
                 $0.leaseDuration = Google_Protobuf_Duration(rounding: service.leaseDuration)
             }

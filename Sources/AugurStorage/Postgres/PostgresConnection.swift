@@ -15,6 +15,28 @@ final class PostgresConnection: @unchecked Sendable {
     private let settings: PostgresConnectionSettings
     private var prepared: Set<String> = []
     private var deferredWrites: [(statement: PostgresStatement, parameters: [String?])] = []
+    /// Set by `beginLazily`: the next round trip starts with `BEGIN` and reads the transaction's id.
+    private var beginPending = false
+    /// The id (`xid8`) of the transaction opened by the last lazy `BEGIN`, once it went out.
+    private(set) var transactionID: String?
+
+    private static let begin = PostgresStatement(name: "augur_begin", sql: "BEGIN")
+    private static let currentTransactionID = PostgresStatement(name: "augur_xact_id", sql: "SELECT pg_current_xact_id()::text")
+
+    /// Opens a transaction with the next statement instead of a round trip of its own: `BEGIN` and the read of
+    /// the transaction's id (kept for finding out after a lost `COMMIT` whether it committed) go out in front of it.
+    func beginLazily() {
+        beginPending = true
+        transactionID = nil
+    }
+
+    /// Whether `beginLazily` was called and no statement has gone out since (the transaction never started).
+    var isBeginPending: Bool { beginPending }
+
+    /// Forgets a `BEGIN` that has not gone out.
+    func cancelLazyBegin() {
+        beginPending = false
+    }
 
     /// Leaves statements for the transaction's end: the pool sends them together with its `COMMIT`. Only for
     /// writes whose results the caller does not need and whose failure should simply roll the transaction back.
@@ -47,7 +69,11 @@ final class PostgresConnection: @unchecked Sendable {
         // generic plan serves all executions. By default PostgreSQL re-plans each of the first five executions and
         // then keeps re-planning any statement whose generic plan does not look cheaper than the custom ones; for
         // the short statements of assignment and reporting that planning costs as much as running them.
-        try Self.setUp(handle, "SET plan_cache_mode = force_generic_plan", settings: settings)
+        // A plan made once must not depend on how large the tables happened to be when it was made (a fresh
+        // database is empty, and a sequential scan looks cheapest then): every statement of the store reads one
+        // study through an index, so scans that ignore the indexes are ruled out for these sessions.
+        try Self.setUp(
+            handle, "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off", settings: settings)
         self.handle = handle
         // Notices (e.g. "relation already exists, skipping") would go to stderr otherwise.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
@@ -77,6 +103,7 @@ final class PostgresConnection: @unchecked Sendable {
     /// Runs a prepared statement with text parameters (`nil` is SQL NULL); prepares it first on this connection.
     @discardableResult
     func execute(_ statement: PostgresStatement, _ parameters: [String?] = []) throws(PostgresFailure) -> PostgresResult {
+        if beginPending { return try pipeline([(statement, parameters)])[0] }
         if prepared.contains(statement.name) == false {
             let result = PQprepare(handle, statement.name, statement.sql, 0, nil)
             _ = try check(result)
@@ -96,6 +123,12 @@ final class PostgresConnection: @unchecked Sendable {
     /// lock delays the reads queued behind it until the lock is held. The first failure is thrown; the statements
     /// after it are not run.
     func pipeline(_ items: [(statement: PostgresStatement, parameters: [String?])]) throws(PostgresFailure) -> [PostgresResult] {
+        if beginPending {
+            beginPending = false
+            let results = try pipeline([(Self.begin, []), (Self.currentTransactionID, [])] + items)
+            transactionID = results[1].string(0, 0)
+            return Array(results.dropFirst(2))
+        }
         if items.count == 1 { return [try execute(items[0].statement, items[0].parameters)] }
         for item in items where prepared.contains(item.statement.name) == false {
             _ = try check(PQprepare(handle, item.statement.name, item.statement.sql, 0, nil))

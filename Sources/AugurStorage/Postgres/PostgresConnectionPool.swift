@@ -151,21 +151,33 @@ final class PostgresConnectionPool: Sendable {
     private func transaction<Value>(on connection: PostgresConnection, slot: Slot, deadline: Date,
                                     _ body: (PostgresConnection) throws -> Value) throws -> Value {
         _ = connection.takeDeferredWrites()
-        let transactionID = try connection.run("BEGIN; SELECT pg_current_xact_id()::text").string(0, 0) ?? ""
+        // BEGIN travels with the body's first statements (one round trip less).
+        connection.beginLazily()
         let value: Value
         do {
             value = try body(connection)
         } catch {
             _ = connection.takeDeferredWrites()
-            if connection.isBroken == false { _ = try? connection.run("ROLLBACK") }
+            let started = connection.isBeginPending == false
+            connection.cancelLazyBegin()
+            if started, connection.isBroken == false { _ = try? connection.run("ROLLBACK") }
             throw error
         }
         // Writes the body left for last go out in one round trip with the COMMIT, so that locks are held one round
         // trip less; if the connection breaks meanwhile, the outcome is looked up like that of a lone COMMIT.
         let finalWrites = connection.takeDeferredWrites()
+        if connection.isBeginPending && finalWrites.isEmpty {
+            // The body sent nothing: there is no transaction to end.
+            connection.cancelLazyBegin()
+            return value
+        }
+        if connection.isBeginPending {
+            // Only writes: open the transaction first, so that its id is known before the COMMIT goes out.
+            _ = try connection.pipeline([])
+        }
         do {
             if finalWrites.isEmpty {
-                try connection.run("COMMIT")
+                try connection.execute(Self.commit)
             } else {
                 _ = try connection.pipeline(finalWrites + [(Self.commit, [])])
             }
@@ -175,7 +187,10 @@ final class PostgresConnectionPool: Sendable {
                 throw error
             }
             slot.connection = nil
-            if try wasCommitted(transactionID, slot: slot, deadline: deadline, lostWith: message) { return value }
+            if let transactionID = connection.transactionID,
+               try wasCommitted(transactionID, slot: slot, deadline: deadline, lostWith: message) {
+                return value
+            }
             throw error
         }
         return value

@@ -144,6 +144,12 @@ enum PostgresMigrations {
             "DROP INDEX trials_by_objective_desc",
             "CREATE INDEX trials_by_state_rank ON trials (study_id, state, objective_rank, trial_id)",
             "CREATE INDEX trials_by_rank ON trials (study_id, objective_rank, trial_id)",
+            // Partial indexes for what every assignment and report reads: the open trials, and the counts of the
+            // states other than COMPLETED. They hold only the few rows they are about (a trial leaves `trials_open`
+            // when it ends), and their predicates are exactly those of the store's queries, so the plan the store
+            // prepares once per connection uses them however large the table was when it was planned.
+            "CREATE INDEX trials_open ON trials (study_id, trial_id) WHERE state IN ('ACTIVE', 'REQUESTED')",
+            "CREATE INDEX trials_ended_early ON trials (study_id, state) WHERE state IN ('STOPPED', 'FAILED', 'INFEASIBLE')",
             "DROP TABLE trial_parameters",
             """
             CREATE VIEW trial_parameters AS

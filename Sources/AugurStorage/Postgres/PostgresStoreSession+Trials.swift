@@ -48,12 +48,19 @@ extension PostgresStoreSession {
             SELECT 'ALL', coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0) FROM studies s WHERE s.name = $1
             UNION ALL
             SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
-            WHERE s.name = $1 AND t.state IN ('REQUESTED', 'ACTIVE', 'STOPPED', 'FAILED', 'INFEASIBLE')
+            WHERE s.name = $1 AND t.state IN ('ACTIVE', 'REQUESTED')
+            GROUP BY t.state
+            UNION ALL
+            SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
+            WHERE s.name = $1 AND t.state IN ('STOPPED', 'FAILED', 'INFEASIBLE')
             GROUP BY t.state
             """)
 
     func trialCounts(study name: String) throws -> TrialCounts {
-        let result = try connection.execute(Self.counts, [name])
+        try trialCounts(try connection.execute(Self.counts, [name]), study: name)
+    }
+
+    private func trialCounts(_ result: PostgresResult, study name: String) throws -> TrialCounts {
         guard result.rowCount > 0 else { throw StoreError.studyNotFound(name) }
         var counts = TrialCounts()
         var total = 0
@@ -212,6 +219,20 @@ extension PostgresStoreSession {
             WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer AND t.state IN ('ACTIVE', 'REQUESTED')
             RETURNING \(studyColumns("s")), \(trialColumns("t"))
             """)
+
+    /// `finishTrial` and `trialCounts` in one round trip.
+    func finishTrialCounting(study name: String, trial id: Int, state: TrialState, finalText: String?, reason: String?) throws
+        -> (trial: Trial, counts: TrialCounts)
+    {
+        let results = try connection.pipeline([(Self.finishTrial, [name, String(id), state.rawValue, finalText, reason]), (Self.counts, [name])])
+        guard results[0].rowCount > 0 else {
+            // Already finished (a retry) or not there: explained by the one-statement path.
+            let trial = try finishTrial(study: name, trial: id, state: state, finalText: finalText, reason: reason)
+            return (trial, try trialCounts(study: name))
+        }
+        let study = try storedStudy(results[0], row: 0)
+        return (try trial(results[0], row: 0, at: Self.studyColumnCount, of: study), try trialCounts(results[1], study: name))
+    }
 
     /// One guarded UPDATE, so it is safe to repeat after a lost connection: the repeat finds the trial already in
     /// `state` and returns it (the documented idempotent retry).

@@ -128,4 +128,16 @@ public final class PostgresStudyStore: StudyStore {
             try session.finishTrial(study: study, trial: trial, state: state, finalText: finalText, reason: reason)
         }
     }
+
+    /// One round trip: the guarded UPDATE and the counts go out as one pipeline (one implicit transaction, so the
+    /// counts include the change).
+    public func finishTrialCounting(
+        study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
+    ) async throws -> (trial: Trial, counts: TrialCounts) {
+        guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: study, trial: trial, state: state) }
+        let finalText = finalMeasurement.map(StoreCoding.encodeMeasurement)
+        return try await session(.idempotent) { session in
+            try session.finishTrialCounting(study: study, trial: trial, state: state, finalText: finalText, reason: reason)
+        }
+    }
 }
