@@ -70,19 +70,106 @@ extension PostgresStoreSession {
         name: "augur_assign_study_state",
         sql: "UPDATE studies SET state = $2::text, state_reason = $3::text, updated_at = clock_timestamp() WHERE id = $1::bigint")
 
+    /// One caller's part of an assignment: who gets the trials, and the planner that decides them.
+    final class AssignmentRequest: @unchecked Sendable {
+        let worker: String
+        let leaseExpiresAt: Date?
+        let scope: HistoryScope
+        /// Dropped (set to `nil`) once the transaction is over, before the caller is answered: the caller's planner
+        /// must not outlive its call.
+        var planner: (@Sendable (StudySnapshot) throws -> AssignmentPlan)?
+
+        init(worker: String, leaseExpiresAt: Date?, scope: HistoryScope, planner: @escaping @Sendable (StudySnapshot) throws -> AssignmentPlan) {
+            self.worker = worker
+            self.leaseExpiresAt = leaseExpiresAt
+            self.scope = scope
+            self.planner = planner
+        }
+    }
+
+    /// What the snapshot reads found, kept up to date while several requests are planned in one transaction.
+    private struct Planning {
+        var study: StoredStudy
+        var snapshot: StudySnapshot
+        var openStates: [Int: Trial]
+        var nextID: Int
+    }
+
     /// Runs inside one transaction. The study row's lock (`SELECT … FOR NO KEY UPDATE`) serializes assignment of one
     /// study across every connection and process, so the planner's snapshot stays true until the plan is applied:
     /// the parallel limit and budget hold and no grid cell is handed out twice. Finishing trials and adding
     /// measurements do not take this lock, so workers reporting results never wait for a planner.
-    func assignTrials(
-        study name: String, worker: String, leaseExpiresAt: Date?, history scope: HistoryScope,
-        planner: (StudySnapshot) throws -> AssignmentPlan
-    ) throws -> [Trial] {
-        // One round trip: the lock first, then the reads, each of which the server starts only once the lock is
-        // held (so each sees every change the previous holder committed).
-        // The clock is read last: every trial the reads saw ACTIVE or ended, ended before it or is counted ACTIVE,
-        // so the trials started at this time never make the `[started_at, ended_at]` intervals of a study overlap
-        // more than its parallel limit (the concurrency tests check the rows for that).
+    ///
+    /// Several requests (callers of one process waiting on the same study) are planned one after another under
+    /// the one lock, each seeing the trials handed to those before it: new trials are added to the snapshot as
+    /// they are planned, and after any other change the snapshot is read again. A planner that throws fails only
+    /// its own request. The result holds each request's trials or error, in order.
+    func assignTrials(study name: String, requests: [AssignmentRequest]) throws -> [Result<[Trial], any Error>] {
+        let scope: HistoryScope = requests.contains { $0.scope == .finalMeasurements }
+            ? .finalMeasurements : requests.contains { $0.scope == .parameters } ? .parameters : .countsOnly
+        var planning = try readSnapshot(study: name, scope: scope)
+        var results: [Result<[Trial], any Error>] = []
+        // New trials of simple plans: inserted with the COMMIT (or before a plan that changes existing trials).
+        var inserts: [(statement: PostgresStatement, parameters: [String?])] = []
+        for request in requests {
+            var view = planning.snapshot
+            if request.scope == .countsOnly { view.history = [] }
+            let plan: AssignmentPlan
+            do {
+                guard let planner = request.planner else { throw StoreError.database("internal error: an assignment was planned twice") }
+                plan = try planner(view)
+            } catch {
+                results.append(.failure(error))
+                continue
+            }
+            let study = planning.study
+            let studyID = String(study.id)
+            // The common plan, new trials only: nothing to check, so the inserts go out with the COMMIT and the
+            // trials handed over are built here (they are exactly what the rows will say).
+            if plan.requeue.isEmpty, plan.fail.isEmpty, plan.assignRequested.isEmpty {
+                let now = planning.snapshot.now
+                if plan.create.isEmpty == false {
+                    inserts.append(insertTrialsStatement(
+                        plan.create, firstID: planning.nextID, study: study, state: .active, worker: request.worker,
+                        leaseExpiresAt: request.leaseExpiresAt, now: now))
+                }
+                if let change = plan.studyState {
+                    inserts.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
+                    planning.snapshot.study.state = change.state
+                    planning.snapshot.study.stateReason = change.reason
+                }
+                let space = study.study.spec.searchSpace
+                let created = plan.create.enumerated().map { offset, parameters in
+                    Trial(id: planning.nextID + offset, study: name, parameters: space.coerce(parameters), state: .active, createdAt: now,
+                          startedAt: now, worker: request.worker, leaseExpiresAt: request.leaseExpiresAt.map(Self.microseconds))
+                }
+                planning.nextID += created.count
+                planning.snapshot.counts.active += created.count
+                planning.snapshot.activeTrials += created
+                if scope != .countsOnly { planning.snapshot.history += created }
+                for trial in created { planning.openStates[trial.id] = trial }
+                results.append(.success(created))
+                continue
+            }
+            if inserts.isEmpty == false {
+                _ = try connection.pipeline(inserts)
+                inserts = []
+            }
+            results.append(.success(try apply(plan, planning: planning, worker: request.worker, leaseExpiresAt: request.leaseExpiresAt)))
+            if request !== requests.last {
+                planning = try readSnapshot(study: name, scope: scope)
+            }
+        }
+        connection.deferUntilCommit(inserts)
+        return results
+    }
+
+    /// Locks the study and reads what a planner sees, in one round trip: the lock first, then the reads, each of
+    /// which the server starts only once the lock is held (so each sees every change the previous holder
+    /// committed). The clock is read last: every trial the reads saw ACTIVE or ended, ended before it or is counted
+    /// ACTIVE, so the trials started at this time never make the `[started_at, ended_at]` intervals of a study
+    /// overlap more than its parallel limit (the concurrency tests check the rows for that).
+    private func readSnapshot(study name: String, scope: HistoryScope) throws -> Planning {
         var reads: [(statement: PostgresStatement, parameters: [String?])] = [
             (Self.lockStudy, [name]), (Self.countsAndNextID, [name]), (Self.openTrials, [name]),
         ]
@@ -97,7 +184,6 @@ extension PostgresStoreSession {
         guard lockedStudy.rowCount > 0 else { throw StoreError.studyNotFound(name) }
         let study = try storedStudy(lockedStudy, row: 0)
         let now = results[results.count - 1].date(0, 0) ?? Date()
-        let studyID = String(study.id)
         let open = try trials(results[2], of: study)
         var counts = TrialCounts()
         var total = 0
@@ -111,34 +197,21 @@ extension PostgresStoreSession {
         }
         for trial in open { counts[trial.state] += 1 }
         counts.completed = max(total - counts.total, 0)
-        let nextID = total + 1
         let history = results.count > 4 ? try trials(results[3], of: study) : []
         let snapshot = StudySnapshot(
             study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },
             requestedTrials: open.filter { $0.state == .requested }, history: history, now: now)
-        let plan = try planner(snapshot)
         let openStates = Dictionary(open.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return Planning(study: study, snapshot: snapshot, openStates: openStates, nextID: total + 1)
+    }
 
-        // The common plan, new trials only: nothing to check, so the inserts go out with the COMMIT and the trials
-        // handed over are built here (they are exactly what the rows will say).
-        if plan.requeue.isEmpty, plan.fail.isEmpty, plan.assignRequested.isEmpty {
-            var writes: [(statement: PostgresStatement, parameters: [String?])] = []
-            if plan.create.isEmpty == false {
-                writes.append(insertTrialsStatement(
-                    plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
-            }
-            if let change = plan.studyState {
-                writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
-            }
-            connection.deferUntilCommit(writes)
-            let space = study.study.spec.searchSpace
-            return plan.create.enumerated().map { offset, parameters in
-                Trial(id: nextID + offset, study: name, parameters: space.coerce(parameters), state: .active, createdAt: now,
-                      startedAt: now, worker: worker, leaseExpiresAt: leaseExpiresAt.map(Self.microseconds))
-            }
-        }
-
-        // The changes, in the documented order, in one more round trip.
+    /// Applies a plan that changes existing trials, in the documented order, in one round trip, and returns the
+    /// trials handed to `worker`.
+    private func apply(_ plan: AssignmentPlan, planning: Planning, worker: String, leaseExpiresAt: Date?) throws -> [Trial] {
+        let study = planning.study
+        let studyID = String(study.id)
+        let openStates = planning.openStates
+        let now = planning.snapshot.now
         var writes: [(statement: PostgresStatement, parameters: [String?])] = []
         var checks: [(index: Int, asked: [Int], expected: TrialState)] = []
         if plan.requeue.isEmpty == false {
@@ -168,12 +241,11 @@ extension PostgresStoreSession {
         if plan.create.isEmpty == false {
             createdIndex = writes.count
             writes.append(insertTrialsStatement(
-                plan.create, firstID: nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
+                plan.create, firstID: planning.nextID, study: study, state: .active, worker: worker, leaseExpiresAt: leaseExpiresAt, now: now))
         }
         if let change = plan.studyState {
             writes.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
         }
-        guard writes.isEmpty == false else { return [] }
         let written = try connection.pipeline(writes)
         for check in checks {
             try checkChanged(written[check.index], asked: check.asked, expected: check.expected, study: study, openStates: openStates)

@@ -18,6 +18,7 @@ import Foundation
 public final class PostgresStudyStore: StudyStore {
     private let pool: PostgresConnectionPool
     private let specs = PostgresSpecCache()
+    private let assignments = PostgresAssignmentQueue()
 
     /// The connection string with its password replaced by `***`, for messages.
     public let redactedURL: String
@@ -78,15 +79,18 @@ public final class PostgresStudyStore: StudyStore {
 
     // MARK: Trials
 
+    /// Callers of this process that ask for trials of the same study while an assignment of it is under way wait
+    /// for it to end and are then served together, in one transaction (see `PostgresStoreSession.assignTrials`):
+    /// the study lock is taken once for all of them instead of being handed from connection to connection.
     public func assignTrials(
         study: String, worker: String, leaseExpiresAt: Date?, history: HistoryScope,
         planner: @Sendable (StudySnapshot) throws -> AssignmentPlan
     ) async throws -> [Trial] {
-        // The pool runs the work on its queue and returns only when it is done, so the planner never outlives
-        // this call.
+        // The request drops the planner before this call is answered, so the planner never outlives the call.
         try await withoutActuallyEscaping(planner) { planner in
-            try await session(.transaction) { session in
-                try session.assignTrials(study: study, worker: worker, leaseExpiresAt: leaseExpiresAt, history: history, planner: planner)
+            let request = PostgresStoreSession.AssignmentRequest(worker: worker, leaseExpiresAt: leaseExpiresAt, scope: history, planner: planner)
+            return try await assignments.submit(request, study: study) { batch in
+                try await self.session(.transaction) { session in try session.assignTrials(study: study, requests: batch) }
             }
         }
     }
