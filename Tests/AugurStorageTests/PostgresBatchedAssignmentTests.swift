@@ -124,4 +124,37 @@ struct PostgresBatchedAssignmentTests {
         #expect(stored.count == 200 && stored.allSatisfy { $0.worker == owners[$0.id] && $0.state == .completed })
         #expect(PostgresConcurrencyTests.maximumOverlap(stored) <= 8)
     }
+
+    /// Several finishes in one round trip: each gets its trial and the counts; a repeat is answered like a retry,
+    /// an unknown trial fails alone.
+    @Test func finishesGoOutTogether() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("batchfinish")
+        let store = try PostgresStudyStore(url: url)
+        _ = try await store.createStudy(PostgresStudyStoreTests.spec("fin", maxTrials: 10, parallel: 5))
+        _ = try await store.assignTrials(study: "fin", worker: "w", leaseExpiresAt: nil, history: .countsOnly,
+                                         planner: PostgresStudyStoreTests.create([Self.point(1), Self.point(2), Self.point(3)]))
+        let final = StoreCoding.encodeMeasurement(TrialMeasurement(metrics: ["loss": 0.5]))
+        let requests = [
+            PostgresStoreSession.FinishRequest(study: "fin", trial: 2, state: .failed, finalText: nil, reason: "exit status 1"),
+            PostgresStoreSession.FinishRequest(study: "fin", trial: 1, state: .completed, finalText: final, reason: nil),
+            PostgresStoreSession.FinishRequest(study: "fin", trial: 1, state: .completed, finalText: final, reason: nil),
+            PostgresStoreSession.FinishRequest(study: "fin", trial: 99, state: .completed, finalText: final, reason: nil),
+        ]
+        let pool = PostgresConnectionPool(settings: try PostgresConnectionSettings(url), size: 1)
+        let specs = PostgresSpecCache()
+        let results = try await pool.perform(.idempotent) { connection in
+            try PostgresStoreSession(connection: connection, specs: specs).finishTrialsCounting(requests)
+        }
+        let failed = try results[0].get()
+        #expect(failed.trial.state == .failed && failed.trial.statusReason == "exit status 1")
+        let completed = try results[1].get()
+        #expect(completed.trial.state == .completed && completed.trial.finalMeasurement?.metrics["loss"] == 0.5)
+        // Counts are as of each UPDATE, which go in trial order: trial 1 before trial 2.
+        #expect(completed.counts.completed == 1 && completed.counts.failed == 0 && completed.counts.active == 2)
+        #expect(failed.counts.completed == 1 && failed.counts.failed == 1 && failed.counts.active == 1)
+        #expect(try results[2].get().trial.state == .completed, "a repeat is answered with the finished trial")
+        #expect(throws: StoreError.trialNotFound(study: "fin", trial: 99)) { try results[3].get() }
+        let counts = try await store.trialCounts(study: "fin")
+        #expect(counts.completed == 1 && counts.failed == 1 && counts.active == 1)
+    }
 }

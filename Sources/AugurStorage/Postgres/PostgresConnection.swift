@@ -73,7 +73,7 @@ final class PostgresConnection: @unchecked Sendable {
         // database is empty, and a sequential scan looks cheapest then): every statement of the store reads one
         // study through an index, so scans that ignore the indexes are ruled out for these sessions.
         try Self.setUp(
-            handle, "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off", settings: settings)
+            handle, "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off; SET jit = off", settings: settings)
         self.handle = handle
         // Notices (e.g. "relation already exists, skipping") would go to stderr otherwise.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)

@@ -220,18 +220,49 @@ extension PostgresStoreSession {
             RETURNING \(studyColumns("s")), \(trialColumns("t"))
             """)
 
-    /// `finishTrial` and `trialCounts` in one round trip.
-    func finishTrialCounting(study name: String, trial id: Int, state: TrialState, finalText: String?, reason: String?) throws
-        -> (trial: Trial, counts: TrialCounts)
-    {
-        let results = try connection.pipeline([(Self.finishTrial, [name, String(id), state.rawValue, finalText, reason]), (Self.counts, [name])])
-        guard results[0].rowCount > 0 else {
-            // Already finished (a retry) or not there: explained by the one-statement path.
-            let trial = try finishTrial(study: name, trial: id, state: state, finalText: finalText, reason: reason)
-            return (trial, try trialCounts(study: name))
+    struct FinishRequest: Sendable {
+        var study: String
+        var trial: Int
+        var state: TrialState
+        var finalText: String?
+        var reason: String?
+    }
+
+    struct FinishedTrial: Sendable {
+        var trial: Trial
+        var counts: TrialCounts
+    }
+
+    /// `finishTrial` and `trialCounts` for each request, all in one round trip (one implicit transaction; the
+    /// UPDATEs go in trial order, so that two such batches never wait on each other's rows in opposite orders). A
+    /// trial the UPDATE did not match (already finished: a retry; or not there) is explained afterwards by the
+    /// one-statement path. A statement the server rejects fails the whole round trip.
+    func finishTrialsCounting(_ requests: [FinishRequest]) throws -> [Result<FinishedTrial, any Error>] {
+        let order = requests.indices.sorted { (requests[$0].study, requests[$0].trial) < (requests[$1].study, requests[$1].trial) }
+        var statements: [(statement: PostgresStatement, parameters: [String?])] = []
+        for index in order {
+            let request = requests[index]
+            statements.append((Self.finishTrial, [request.study, String(request.trial), request.state.rawValue, request.finalText, request.reason]))
+            statements.append((Self.counts, [request.study]))
         }
-        let study = try storedStudy(results[0], row: 0)
-        return (try trial(results[0], row: 0, at: Self.studyColumnCount, of: study), try trialCounts(results[1], study: name))
+        let results = try connection.pipeline(statements)
+        var outcomes = [Result<FinishedTrial, any Error>](repeating: .failure(StoreError.database("internal error: no answer")), count: requests.count)
+        for (position, index) in order.enumerated() {
+            let request = requests[index]
+            outcomes[index] = Result {
+                let updated = results[2 * position]
+                guard updated.rowCount > 0 else {
+                    let trial = try finishTrial(
+                        study: request.study, trial: request.trial, state: request.state, finalText: request.finalText, reason: request.reason)
+                    return FinishedTrial(trial: trial, counts: try trialCounts(study: request.study))
+                }
+                let study = try storedStudy(updated, row: 0)
+                return FinishedTrial(
+                    trial: try trial(updated, row: 0, at: Self.studyColumnCount, of: study),
+                    counts: try trialCounts(results[2 * position + 1], study: request.study))
+            }
+        }
+        return outcomes
     }
 
     /// One guarded UPDATE, so it is safe to repeat after a lost connection: the repeat finds the trial already in

@@ -177,10 +177,19 @@ struct PostgresStoreSession {
 
     /// A PostgreSQL array literal (`{"a","b"}`) of the given texts, for `$n::text[]` parameters.
     static func arrayLiteral(_ values: [String]) -> String {
-        let elements = values.map { value in
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        // Every element quoted, with `\` and `"` escaped by a backslash (a byte loop: this runs for every trial).
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
         }
-        return "{" + elements.joined(separator: ",") + "}"
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func arrayLiteral(_ values: [Int]) -> String {

@@ -18,7 +18,18 @@ import Foundation
 public final class PostgresStudyStore: StudyStore {
     private let pool: PostgresConnectionPool
     private let specs = PostgresSpecCache()
-    private let assignments = PostgresAssignmentQueue()
+    /// Assignments of one study from concurrent callers, served together (see `assignTrials`).
+    private let assignments = PostgresBatchQueue<PostgresStoreSession.AssignmentRequest, [Trial]>(
+        maximumBatch: 64,
+        retryAlone: { error in
+            switch error as? StoreError {
+            case .trialNotActive, .trialNotFound, .notOwner: true
+            default: false
+            }
+        },
+        release: { $0.planner = nil })
+    /// Trials finished by concurrent callers, sent together when all lanes are busy (see `finishTrialCounting`).
+    private let finishes: PostgresBatchQueue<PostgresStoreSession.FinishRequest, PostgresStoreSession.FinishedTrial>
 
     /// The connection string with its password replaced by `***`, for messages.
     public let redactedURL: String
@@ -39,6 +50,11 @@ public final class PostgresStudyStore: StudyStore {
         let settings = try PostgresConnectionSettings(url)
         redactedURL = settings.redacted
         pool = PostgresConnectionPool(settings: settings, size: poolSize)
+        // One connection stays free of finishing for assignments and reads.
+        finishes = PostgresBatchQueue(maximumBatch: 32, lanes: max(poolSize - 1, 1)) { error in
+            if case .connection = error as? StoreError { return false }
+            return true
+        }
         try pool.performBlocking { connection in try PostgresMigrations.migrate(connection) }
     }
 
@@ -89,7 +105,7 @@ public final class PostgresStudyStore: StudyStore {
         // The request drops the planner before this call is answered, so the planner never outlives the call.
         try await withoutActuallyEscaping(planner) { planner in
             let request = PostgresStoreSession.AssignmentRequest(worker: worker, leaseExpiresAt: leaseExpiresAt, scope: history, planner: planner)
-            return try await assignments.submit(request, study: study) { batch in
+            return try await assignments.submit(request, key: study) { batch in
                 try await self.session(.transaction) { session in try session.assignTrials(study: study, requests: batch) }
             }
         }
@@ -134,14 +150,17 @@ public final class PostgresStudyStore: StudyStore {
     }
 
     /// One round trip: the guarded UPDATE and the counts go out as one pipeline (one implicit transaction, so the
-    /// counts include the change).
+    /// counts include the change). When every lane is busy, trials finished by concurrent callers of this process
+    /// go out together in the next round trip.
     public func finishTrialCounting(
         study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws -> (trial: Trial, counts: TrialCounts) {
         guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: study, trial: trial, state: state) }
-        let finalText = finalMeasurement.map(StoreCoding.encodeMeasurement)
-        return try await session(.idempotent) { session in
-            try session.finishTrialCounting(study: study, trial: trial, state: state, finalText: finalText, reason: reason)
+        let request = PostgresStoreSession.FinishRequest(
+            study: study, trial: trial, state: state, finalText: finalMeasurement.map(StoreCoding.encodeMeasurement), reason: reason)
+        let finished = try await finishes.submit(request, key: "") { batch in
+            try await self.session(.idempotent) { session in try session.finishTrialsCounting(batch) }
         }
+        return (finished.trial, finished.counts)
     }
 }
