@@ -203,9 +203,25 @@ extension PostgresStoreSession {
         throw StoreError.notOwner(study: name, trial: id, owner: trial.worker)
     }
 
-    private static let finishTrial = PostgresStatement(
-        name: "augur_finish_trial",
-        sql: """
+    private static let finishTrial = PostgresStatement(name: "augur_finish_trial", sql: finishSQL(counted: false))
+
+    /// `finishTrial` that also returns what the counts need, read in the same statement: the highest trial id and
+    /// the numbers of the study's other open and STOPPED/FAILED/INFEASIBLE trials (the finished trial excluded: the
+    /// statement's snapshot still shows it open). Each is one probe of a small index.
+    private static let finishTrialCounted = PostgresStatement(name: "augur_finish_trial_counted", sql: finishSQL(counted: true))
+
+    private static func finishSQL(counted: Bool) -> String {
+        let counts = counted
+            ? """
+            , (SELECT max(o.trial_id) FROM trials o WHERE o.study_id = s.id),
+              (SELECT ARRAY[count(*) FILTER (WHERE o.state = 'ACTIVE'), count(*) FILTER (WHERE o.state = 'REQUESTED')]::text
+               FROM trials o WHERE o.study_id = s.id AND o.state IN ('ACTIVE', 'REQUESTED') AND o.trial_id <> t.trial_id),
+              (SELECT ARRAY[count(*) FILTER (WHERE o.state = 'STOPPED'), count(*) FILTER (WHERE o.state = 'FAILED'),
+                            count(*) FILTER (WHERE o.state = 'INFEASIBLE')]::text
+               FROM trials o WHERE o.study_id = s.id AND o.state IN ('STOPPED', 'FAILED', 'INFEASIBLE') AND o.trial_id <> t.trial_id)
+            """
+            : ""
+        return """
             UPDATE trials t SET state = $3::text, final_measurement = $4::jsonb, status_reason = $5::text, ended_at = clock_timestamp(),
                    lease_expires_at = NULL, objective_value = v.value,
                    objective_rank = CASE s.goal WHEN 'maximize' THEN -v.value ELSE v.value END
@@ -217,8 +233,30 @@ extension PostgresStoreSession {
                     THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
             END AS value) v
             WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer AND t.state IN ('ACTIVE', 'REQUESTED')
-            RETURNING \(studyColumns("s")), \(trialColumns("t"))
-            """)
+            RETURNING \(studyColumns("s")), \(trialColumns("t"))\(counts)
+            """
+    }
+
+    /// The counts right after the trial in `row` of a `finishTrialCounted` result ended in `state`.
+    private static func countsAfterFinish(_ result: PostgresResult, row: Int, state: TrialState) -> TrialCounts {
+        let base = studyColumnCount + 12
+        func numbers(_ column: Int, _ count: Int) -> [Int] {
+            let text = result.string(row, column) ?? ""
+            let values = text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").compactMap { Int($0) }
+            return values.count == count ? values : Array(repeating: 0, count: count)
+        }
+        let open = numbers(base + 1, 2)
+        let endedEarly = numbers(base + 2, 3)
+        var counts = TrialCounts()
+        counts.active = open[0]
+        counts.requested = open[1]
+        counts.stopped = endedEarly[0]
+        counts.failed = endedEarly[1]
+        counts.infeasible = endedEarly[2]
+        counts[state] += 1
+        counts.completed = max((result.int(row, base) ?? 0) - (counts.total - counts.completed), 0)
+        return counts
+    }
 
     struct FinishRequest: Sendable {
         var study: String
@@ -242,15 +280,14 @@ extension PostgresStoreSession {
         var statements: [(statement: PostgresStatement, parameters: [String?])] = []
         for index in order {
             let request = requests[index]
-            statements.append((Self.finishTrial, [request.study, String(request.trial), request.state.rawValue, request.finalText, request.reason]))
-            statements.append((Self.counts, [request.study]))
+            statements.append((Self.finishTrialCounted, [request.study, String(request.trial), request.state.rawValue, request.finalText, request.reason]))
         }
         let results = try connection.pipeline(statements)
         var outcomes = [Result<FinishedTrial, any Error>](repeating: .failure(StoreError.database("internal error: no answer")), count: requests.count)
         for (position, index) in order.enumerated() {
             let request = requests[index]
             outcomes[index] = Result {
-                let updated = results[2 * position]
+                let updated = results[position]
                 guard updated.rowCount > 0 else {
                     let trial = try finishTrial(
                         study: request.study, trial: request.trial, state: request.state, finalText: request.finalText, reason: request.reason)
@@ -259,7 +296,7 @@ extension PostgresStoreSession {
                 let study = try storedStudy(updated, row: 0)
                 return FinishedTrial(
                     trial: try trial(updated, row: 0, at: Self.studyColumnCount, of: study),
-                    counts: try trialCounts(results[2 * position + 1], study: request.study))
+                    counts: Self.countsAfterFinish(updated, row: 0, state: request.state))
             }
         }
         return outcomes
