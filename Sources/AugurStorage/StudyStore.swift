@@ -210,7 +210,8 @@ public protocol StudyStore: Sendable {
     func trials(study: String, query: TrialQuery) async throws -> [Trial]
     func trialCounts(study: String) async throws -> TrialCounts
 
-    /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease.
+    /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease. A measurement equal
+    /// to the trial's last one (same step and metrics) is not recorded twice, so a retried call is harmless.
     func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws
     /// Renews the lease of an ACTIVE trial owned by `worker`.
     func renewLease(study: String, trial: Int, worker: String, until: Date) async throws

@@ -311,6 +311,20 @@ struct StoreContractTests {
         trial = try #require(try await store.trial(study: "study", id: 1))
         #expect(trial.measurements == reported + [extra])
         #expect(sameInstant(trial.leaseExpiresAt, renewed))
+
+        // A retry of the last report (its reply was lost) is recorded once, and still renews the lease; the same
+        // metrics at another step, or other metrics at the same step, are new measurements.
+        let later = Date(timeIntervalSince1970: 1_960_000_000)
+        try await store.addMeasurement(study: "study", trial: 1, measurement: extra, leaseExpiresAt: later)
+        trial = try #require(try await store.trial(study: "study", id: 1))
+        #expect(trial.measurements == reported + [extra], "a repeated report is not stored twice")
+        #expect(sameInstant(trial.leaseExpiresAt, later))
+        let sameValuesLaterStep = TrialMeasurement(step: 60, metrics: ["loss": 0.1])
+        let otherValuesSameStep = TrialMeasurement(step: 60, metrics: ["loss": 0.05])
+        try await store.addMeasurement(study: "study", trial: 1, measurement: sameValuesLaterStep, leaseExpiresAt: nil)
+        try await store.addMeasurement(study: "study", trial: 1, measurement: otherValuesSameStep, leaseExpiresAt: nil)
+        trial = try #require(try await store.trial(study: "study", id: 1))
+        #expect(trial.measurements == reported + [extra, sameValuesLaterStep, otherValuesSameStep])
         #expect(try await store.trial(study: "study", id: 2)?.measurements == [TrialMeasurement(metrics: ["loss": 9])])
 
         try await store.complete(1, in: "study", loss: 0.1)

@@ -165,17 +165,21 @@ extension PostgresStoreSession {
     private static let insertMeasurement = PostgresStatement(
         name: "augur_insert_measurement",
         sql: """
-            WITH added AS (
+            WITH last AS (
+                SELECT m.seq, m.step, m.metrics FROM measurements m
+                WHERE m.study_id = $1::bigint AND m.trial_id = $2::integer ORDER BY m.seq DESC LIMIT 1
+            ), added AS (
                 INSERT INTO measurements (study_id, trial_id, seq, step, elapsed_seconds, metrics, created_at)
-                SELECT $1::bigint, $2::integer, coalesce(max(seq) + 1, 0), $3::bigint, $4::float8, $5::jsonb, clock_timestamp()
-                FROM measurements WHERE study_id = $1::bigint AND trial_id = $2::integer
+                SELECT $1::bigint, $2::integer, coalesce((SELECT seq FROM last) + 1, 0), $3::bigint, $4::float8, $5::jsonb, clock_timestamp()
+                WHERE NOT EXISTS (SELECT 1 FROM last WHERE last.step = $3::bigint AND last.metrics = $5::jsonb)
             )
             UPDATE trials SET lease_expires_at = coalesce(to_timestamp($6::float8), lease_expires_at)
             WHERE study_id = $1::bigint AND trial_id = $2::integer
             """)
 
     /// Runs inside a transaction: the trial's row lock keeps a concurrent `finishTrial` from slipping in between
-    /// the state check and the insert.
+    /// the state check and the insert. A repeat of the trial's last measurement (same step and metrics: a call
+    /// retried after its reply was lost) is not recorded again; the lease is renewed either way.
     func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement, metricsText: String, leaseExpiresAt: Date?) throws {
         let current = try lockTrial(study: name, id: id)
         guard current.state == .active else { throw StoreError.trialNotActive(study: name, trial: id, state: current.state) }

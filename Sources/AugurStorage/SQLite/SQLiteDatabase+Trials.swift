@@ -103,10 +103,17 @@ extension SQLiteDatabase {
             let current = try trialState(id, of: study)
             guard current.state == .active else { throw StoreError.trialNotActive(study: name, trial: id, state: current.state) }
             let now = Date()
+            // A repeat of the trial's last measurement (same step and metrics: a call retried after its reply was
+            // lost) is not recorded again.
             try connection.run(
                 """
                 INSERT INTO measurements (study_id, trial_id, seq, step, elapsed_seconds, metrics, created_at)
-                VALUES (?1, ?2, (SELECT COALESCE(MAX(seq) + 1, 0) FROM measurements WHERE study_id = ?1 AND trial_id = ?2), ?3, ?4, ?5, ?6)
+                SELECT ?1, ?2, (SELECT COALESCE(MAX(seq) + 1, 0) FROM measurements WHERE study_id = ?1 AND trial_id = ?2), ?3, ?4, ?5, ?6
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM measurements last
+                    WHERE last.study_id = ?1 AND last.trial_id = ?2 AND last.step = ?3 AND last.metrics = ?5
+                      AND last.seq = (SELECT MAX(seq) FROM measurements WHERE study_id = ?1 AND trial_id = ?2)
+                )
                 """,
                 [.integer(study.id), SQLiteValue(id), SQLiteValue(measurement.step), SQLiteValue(measurement.elapsedSeconds), .text(metrics), SQLiteValue(now)])
             if let leaseExpiresAt {
