@@ -14,18 +14,17 @@ let augurExecutable: String? = {
 /// A child process whose output is collected, which a test can kill.
 final class ChildProcess: Sendable {
     let process: Process
-    let output = OutputCollector()
+    let output: OutputFile
 
     init(_ executable: String, _ arguments: [String], directory: URL) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let output = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        output = try OutputFile()
+        process.standardOutput = output.handle
+        process.standardError = output.handle
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
     }

@@ -12,11 +12,10 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let collected = OutputCollector()
-    pipe.fileHandleForReading.readabilityHandler = { handle in collected.append(handle.availableData) }
+    let output = try OutputFile()
+    process.standardOutput = output.handle
+    process.standardError = output.handle
+    process.standardInput = FileHandle.nullDevice
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
         do {
@@ -26,25 +25,32 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
             continuation.resume(throwing: error)
         }
     }
-    pipe.fileHandleForReading.readabilityHandler = nil
-    collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
-    return (status, collected.text)
+    return (status, output.text)
 }
 
-final class OutputCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
+/// A child process's standard output and error, written to a temporary file (removed with this object) and read
+/// back whole. A file rather than a pipe with a `readabilityHandler`: Foundation on Linux watches such a pipe with a
+/// dispatch source, and closing the pipe while the source is live crashed the test process in libdispatch.
+final class OutputFile: Sendable {
+    let path: String
+    let handle: FileHandle
 
-    func append(_ chunk: Data) {
-        lock.lock()
-        data.append(chunk)
-        lock.unlock()
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("augur-child-\(UUID().uuidString).log").path
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     }
 
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Everything written so far.
     var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: data, as: UTF8.self)
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 }
 
