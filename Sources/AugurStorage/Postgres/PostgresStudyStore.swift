@@ -28,7 +28,7 @@ public final class PostgresStudyStore: StudyStore {
             }
         },
         release: { $0.planner = nil })
-    /// Trials finished by concurrent callers, sent together when all lanes are busy (see `finishTrialCounting`).
+    /// Trials finished by concurrent callers, sent together (see `finishTrialCounting`).
     private let finishes: PostgresBatchQueue<PostgresStoreSession.FinishRequest, PostgresStoreSession.FinishedTrial>
 
     /// The connection string with its password replaced by `***`, for messages.
@@ -50,8 +50,9 @@ public final class PostgresStudyStore: StudyStore {
         let settings = try PostgresConnectionSettings(url)
         redactedURL = settings.redacted
         pool = PostgresConnectionPool(settings: settings, size: poolSize)
-        // One connection stays free of finishing for assignments and reads.
-        finishes = PostgresBatchQueue(maximumBatch: 32, lanes: max(poolSize - 1, 1)) { error in
+        // One batch of finishes at a time: finishes that arrive meanwhile go out together in the next round trip
+        // (measured against one lane per spare connection: 16 RPC clients 950-987 -> 1,051-1,055 trials/s).
+        finishes = PostgresBatchQueue(maximumBatch: 32, lanes: 1) { error in
             if case .connection = error as? StoreError { return false }
             return true
         }
@@ -150,8 +151,8 @@ public final class PostgresStudyStore: StudyStore {
     }
 
     /// One round trip: the guarded UPDATE and the counts go out as one pipeline (one implicit transaction, so the
-    /// counts include the change). When every lane is busy, trials finished by concurrent callers of this process
-    /// go out together in the next round trip.
+    /// counts include the change). Trials finished by concurrent callers of this process while such a round trip
+    /// is under way go out together in the next one.
     public func finishTrialCounting(
         study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws -> (trial: Trial, counts: TrialCounts) {
