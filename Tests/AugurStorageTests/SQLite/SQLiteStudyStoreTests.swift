@@ -63,6 +63,38 @@ struct SQLiteStudyStoreTests {
         }
     }
 
+    /// A file written by the first schema (a `trial_parameters` table) is upgraded in place: the view reads the
+    /// parameters of the trials already there.
+    @Test func upgradesAFileOfTheFirstSchema() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        let old = try SQLiteConnection(path: path)
+        for statement in SQLiteMigrations.all[0] { try old.execute(statement) }
+        try old.execute("CREATE TABLE augur_schema (version INTEGER NOT NULL)")
+        _ = try old.run("INSERT INTO augur_schema (version) VALUES (1)")
+        _ = try old.run(
+            "INSERT INTO studies (name, spec, state, objective_metric, goal, created_at, updated_at) VALUES (?, ?, 'ACTIVE', 'loss', 'minimize', 0, 0)",
+            [.text("study"), .text(try StoreCoding.encodeSpec(testSpec()))])
+        _ = try old.run(
+            "INSERT INTO trials (study_id, trial_id, parameters, state, created_at) VALUES (1, 1, ?, 'ACTIVE', 0)",
+            [.text(StoreCoding.encodeParameters(testPoint(0)))])
+        _ = try old.run("INSERT INTO trial_parameters (study_id, trial_id, name, value_number) VALUES (1, 1, 'layers', 1)")
+
+        let store = try SQLiteStudyStore(path: path)
+        let connection = try SQLiteConnection(path: path)
+        #expect(try connection.queryFirst("SELECT version FROM augur_schema") { $0.int(0) } == SQLiteStudyStore.schemaVersion)
+        #expect(try connection.queryFirst("SELECT type FROM sqlite_master WHERE name = 'trial_parameters'") { $0.text(0) } == "view")
+        let flattened = try connection.query("SELECT name, value_number, value_text FROM trial_parameters WHERE trial_id = 1 ORDER BY name") { row in
+            "\(row.text(0) ?? "")=\(row.double(1).map { String($0) } ?? row.text(2) ?? "null")"
+        }
+        #expect(flattened == testPoint(0).keys.sorted().map { name in
+            let value = testPoint(0)[name]
+            return "\(name)=\(value?.doubleValue.map { String($0) } ?? value?.stringValue ?? "null")"
+        })
+        #expect(try await store.trial(study: "study", id: 1)?.parameters == testPoint(0))
+    }
+
     @Test func explainsFilesItCannotOpen() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
