@@ -7,8 +7,8 @@ import Synchronization
 
 /// The study logic every front end shares: `augur run` calls it in-process, the RPC server calls it for remote clients.
 ///
-/// It knows no transport and keeps no state of its own beyond the budgets given by the current run; everything else
-/// lives in the `StudyStore`, so several service instances (processes) can work on one database.
+/// It knows no transport and keeps no state of its own (only caches of what cannot change); everything lives in the
+/// `StudyStore`, so several service instances (processes) can work on one database.
 public final class StudyService: Sendable {
     /// Builds the designer for a study.
     public typealias DesignerProvider = @Sendable (StudySpec) throws -> any Designer
@@ -25,12 +25,11 @@ public final class StudyService: Sendable {
     private let stoppingPolicies: StoppingPolicyProvider?
     private let isWorkerGone: @Sendable (String) -> Bool
     private let logger: Logger
-    /// Budgets given by the spec of the current run when they differ from the stored one (see `resumeStudy`).
-    private let budgetOverrides = Mutex<[String: Budget]>([:])
-    /// Specs of the studies this service has read, by name. A stored spec never changes, so suggestions and reports
-    /// need not read the study each time; a study deleted and created again under the same name (by another
-    /// replica, say) is noticed where it matters: an assignment compares the spec its snapshot holds and starts
-    /// over with the new one, a refusal is checked against a fresh read, and a verdict on the study re-reads it.
+    /// Specs of the studies this service has read, by name. A stored spec changes only when a run resumes the study
+    /// with another budget, so suggestions and reports need not read the study each time; a changed spec, or a study
+    /// deleted and created again under the same name (by another process, say), is noticed where it matters: an
+    /// assignment compares the spec its snapshot holds and starts over with the new one, a refusal is checked
+    /// against a fresh read, and a verdict on the study re-reads it.
     private let knownSpecs = Mutex<[String: StudySpec]>([:])
 
     /// - Parameters:
@@ -79,9 +78,9 @@ public final class StudyService: Sendable {
 
     /// Creates the study, or continues the stored study of the same name.
     ///
-    /// The stored spec must have the same search space and objective. A different budget applies to this service
-    /// instance (the run that gave it) and can re-open a study that completed because its old budget was spent; the
-    /// stored spec keeps the budget it was created with. A STOPPED study becomes ACTIVE again.
+    /// The stored spec must have the same search space and objective. A different budget is written to the stored
+    /// spec (every process working on the study then follows it) and can re-open a study that completed because its
+    /// old budget was spent. A STOPPED study becomes ACTIVE again.
     public func resumeStudy(_ spec: StudySpec) async throws(ServiceError) -> Resumption {
         try validate(spec)
         guard let existing = try await call({ try await store.study(named: spec.name) }) else {
@@ -96,18 +95,19 @@ public final class StudyService: Sendable {
                 throw ServiceError.wrapping(error)
             }
         }
-        remember(existing.spec)
         if let problem = existing.spec.incompatibility(with: spec) {
+            remember(existing.spec)
             throw .failedPrecondition(problem)
         }
-        if existing.spec.budget != spec.budget {
-            budgetOverrides.withLock { $0[spec.name] = spec.budget }
-        }
         var study = existing
-        if existing.state != .active {
+        if existing.spec.budget != spec.budget {
+            study = try await call { try await store.setStudyBudget(spec.name, to: spec.budget) }
+        }
+        remember(study.spec)
+        if study.state != .active {
             let counts = try await call { try await store.trialCounts(study: spec.name) }
             let best = try await bestTrials(study: spec.name, count: 1).first
-            if completionVerdict(spec: existing.spec, budget: spec.budget, counts: counts, best: best) == nil {
+            if completionVerdict(spec: study.spec, budget: study.spec.budget, counts: counts, best: best) == nil {
                 try await call { try await store.setStudyState(spec.name, to: .active, reason: "resumed") }
                 study.state = .active
                 study.stateReason = "resumed"
@@ -132,7 +132,6 @@ public final class StudyService: Sendable {
     public func deleteStudy(_ name: String) async throws(ServiceError) {
         _ = try await getStudy(name)
         try await call { try await store.deleteStudy(named: name) }
-        budgetOverrides.withLock { _ = $0.removeValue(forKey: name) }
         gaussianProcessCaches.forget(study: name)
         forget(name)
     }
@@ -142,15 +141,6 @@ public final class StudyService: Sendable {
         let study = try await getStudy(name)
         guard study.state == .active else { return }
         try await call { try await store.setStudyState(name, to: .stopped, reason: reason) }
-    }
-
-    /// The budget in force for a study: the one the current run gave, else the stored one.
-    public func effectiveBudget(for study: Study) -> Budget {
-        effectiveBudget(for: study.spec)
-    }
-
-    func effectiveBudget(for spec: StudySpec) -> Budget {
-        budgetOverrides.withLock { $0[spec.name] } ?? spec.budget
     }
 
     // MARK: Queries
@@ -211,7 +201,7 @@ public final class StudyService: Sendable {
             } catch {
                 throw .failedPrecondition("study '\(name)': \(error)")
             }
-            let planner = TrialPlanner(client: client, count: count, budget: effectiveBudget(for: spec), retryLimit: retryLimit,
+            let planner = TrialPlanner(client: client, count: count, budget: spec.budget, retryLimit: retryLimit,
                                        designer: designer, isWorkerGone: isWorkerGone)
             struct Outcome {
                 var held: [Trial] = []
@@ -387,9 +377,11 @@ public final class StudyService: Sendable {
             try await store.finishTrialCounting(study: name, trial: id, state: state, finalMeasurement: finalMeasurement, reason: reason)
         }
         let candidate = finished.state == .completed ? finished : nil
-        guard completionVerdict(spec: spec, budget: effectiveBudget(for: spec), counts: counts, best: candidate) != nil else { return finished }
-        guard let current = try await call({ try await store.study(named: name) }), current.state == .active else { return finished }
-        if let verdict = completionVerdict(spec: current.spec, budget: effectiveBudget(for: current), counts: counts, best: candidate) {
+        guard completionVerdict(spec: spec, budget: spec.budget, counts: counts, best: candidate) != nil else { return finished }
+        guard let current = try await call({ try await store.study(named: name) }) else { return finished }
+        remember(current.spec)
+        guard current.state == .active else { return finished }
+        if let verdict = completionVerdict(spec: current.spec, budget: current.spec.budget, counts: counts, best: candidate) {
             try await call { try await store.setStudyState(name, to: verdict.state, reason: verdict.reason) }
             logger.info("study \(verdict.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(verdict.reason)"])
         }

@@ -214,7 +214,29 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         let resumed = try await service.resumeStudy(.testStudy(maxTrials: 2))
         #expect(!resumed.created)
         #expect(resumed.study.state == .active)
+        #expect(resumed.study.spec.budget.maxTrials == 2)
+        #expect(try await store.study(named: "test")?.spec.budget.maxTrials == 2, "the new budget is stored")
         #expect(try await service.suggestTrials(study: "test", client: "a", count: 1).map(\.id) == [2])
+    }
+
+    /// Another process (a second service on the same store) follows a budget changed by a resumed run: its next
+    /// suggestion plans with the stored budget, not the one it remembered.
+    @Test(arguments: StoreKind.allCases) func otherProcessesFollowABudgetChangedOnResume(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let first = makeService(store: store)
+        let second = makeService(store: store)
+        _ = try await first.resumeStudy(.testStudy(maxTrials: 1))
+        #expect(try await second.getStudy("test").spec.budget.maxTrials == 1)
+        _ = try await second.suggestTrials(study: "test", client: "b", count: 1)
+        try await second.completeTrial(study: "test", trial: 1, .measurement(measurement(3)))
+        #expect(try await second.suggestTrials(study: "test", client: "b", count: 1).isEmpty)
+
+        _ = try await first.resumeStudy(.testStudy(maxTrials: 3))
+        for id in [2, 3] {
+            #expect(try await second.suggestTrials(study: "test", client: "b", count: 1).map(\.id) == [id])
+            try await second.completeTrial(study: "test", trial: id, .measurement(measurement(Double(id))))
+        }
+        #expect(try await first.getStudy("test").state == .completed)
     }
 
     @Test(arguments: StoreKind.allCases) func resumeRefusesAChangedSearchSpace(kind: StoreKind) async throws {

@@ -33,6 +33,22 @@ struct StoreContractTests {
     }
 
     @Test(arguments: StoreFactories.all)
+    func aStudysBudgetCanBeRewritten(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        let created = try await store.createStudy(testSpec(maxTrials: 10))
+        let changed = try await store.setStudyBudget("study", to: Budget(maxTrials: 25, parallelTrials: 3, maxFailedTrials: 2))
+        var expected = created.spec
+        expected.budget = Budget(maxTrials: 25, parallelTrials: 3, maxFailedTrials: 2)
+        #expect(changed.spec == expected && changed.state == created.state)
+        #expect(try await store.study(named: "study")?.spec == expected)
+        #expect(try await store.studySummaries().first?.study.spec == expected)
+        await #expect(throws: StoreError.studyNotFound("nope")) {
+            try await store.setStudyBudget("nope", to: Budget(maxTrials: 1, parallelTrials: 1))
+        }
+    }
+
+    @Test(arguments: StoreFactories.all)
     func refusesDuplicateStudyNames(factory: StoreFactory) async throws {
         guard let handle = try await factory.make() else { return }
         _ = try await handle.store.createStudy(testSpec("alpha"))

@@ -48,6 +48,13 @@ public actor InMemoryStudyStore: StudyStore {
         trialsByStudy[name] = nil
     }
 
+    public func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
+        guard var study = studies[name] else { throw StoreError.studyNotFound(name) }
+        study.spec.budget = budget
+        studies[name] = study
+        return study
+    }
+
     public func setStudyState(_ name: String, to state: StudyState, reason: String?) throws {
         guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
         studies[name]?.state = state

@@ -65,6 +65,20 @@ extension PostgresStoreSession {
         }
     }
 
+    private static let updateSpec = PostgresStatement(
+        name: "augur_set_study_spec",
+        sql: "UPDATE studies s SET spec = $2::jsonb, updated_at = clock_timestamp() WHERE s.name = $1 RETURNING \(studyColumns("s"))")
+
+    /// Runs inside a transaction; the study's row lock (the one assignments take) keeps planners from seeing a
+    /// half-changed study and serializes concurrent changes.
+    func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
+        var spec = try lockStudy(named: name).study.study.spec
+        spec.budget = budget
+        let result = try connection.execute(Self.updateSpec, [name, try StoreCoding.encodeSpec(spec)])
+        guard result.rowCount > 0 else { throw StoreError.studyNotFound(name) }
+        return try storedStudy(result, row: 0).study
+    }
+
     private static let updateState = PostgresStatement(
         name: "augur_set_study_state",
         sql: "UPDATE studies SET state = $2, state_reason = $3, updated_at = clock_timestamp() WHERE name = $1 RETURNING id")

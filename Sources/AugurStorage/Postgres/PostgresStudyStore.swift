@@ -94,6 +94,10 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.setStudyState(name, to: state, reason: reason) }
     }
 
+    public func setStudyBudget(_ name: String, to budget: Budget) async throws -> Study {
+        try await session(.transaction) { try $0.setStudyBudget(name, to: budget) }
+    }
+
     // MARK: Trials
 
     /// Callers of this process that ask for trials of the same study while an assignment of it is under way wait

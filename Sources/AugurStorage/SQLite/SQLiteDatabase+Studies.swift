@@ -64,6 +64,19 @@ extension SQLiteDatabase {
         }
     }
 
+    /// Reads, changes and writes the spec in one write transaction, so concurrent changes do not interleave.
+    func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
+        try connection.writeTransaction {
+            var study = try requireStudy(named: name).study
+            study.spec.budget = budget
+            let changed = try connection.run(
+                "UPDATE studies SET spec = ?, updated_at = ? WHERE name = ?",
+                [.text(try StoreCoding.encodeSpec(study.spec)), SQLiteValue(Date()), .text(name)])
+            if changed == 0 { throw StoreError.studyNotFound(name) }
+            return study
+        }
+    }
+
     func setStudyState(_ name: String, to state: StudyState, reason: String?) throws {
         let changed = try connection.run(
             "UPDATE studies SET state = ?, state_reason = ?, updated_at = ? WHERE name = ?",

@@ -47,6 +47,10 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.setStudyState(name, to: state, reason: reason)
     }
 
+    public func setStudyBudget(_ name: String, to budget: Budget) async throws -> Study {
+        try await database.setStudyBudget(name, to: budget)
+    }
+
     public func assignTrials(
         study: String, worker: String, leaseExpiresAt: Date?, history: HistoryScope,
         planner: @Sendable (StudySnapshot) throws -> AssignmentPlan

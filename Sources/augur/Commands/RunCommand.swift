@@ -78,8 +78,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if let seed { studySpec.seed = seed }
-        // --parallel is this run's concurrency; it raises the study-wide cap when larger, never lowers it, so two runs
-        // with --parallel 2 on a study allowing 4 share the work.
+        // --parallel is this run's concurrency; it raises the study-wide cap when larger (stored with the study when
+        // it is resumed), never lowers it, so two runs with --parallel 2 on a study allowing 4 share the work.
         let parallelism = parallel ?? studySpec.budget.parallelTrials
         studySpec.budget.parallelTrials = max(studySpec.budget.parallelTrials, parallelism)
 
