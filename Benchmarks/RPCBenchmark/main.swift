@@ -9,12 +9,15 @@ import Logging
 // RPCBenchmark: the suggestion service end to end over gRPC on loopback.
 //
 //   RPCBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N]
-//                    [--skip-throughput] [--skip-gp]
+//                    [--skip-throughput] [--skip-gp] [--cooperative-pool]
 //
-// Throughput: one `augur serve`-equivalent server (AugurServer over StudyService) in this process, and N concurrent
+// Throughput: one `augur serve`-equivalent server (AugurServer over StudyService, with concurrency on the event
+// loops as `augur serve` runs it) in this process, and N concurrent
 // clients (tasks, each with its own client id, sharing 4 HTTP/2 connections) that loop SuggestTrials(1) →
 // CompleteTrial(final measurement) on a random-search study whose parallel limit is N. It prints trials per second
 // and the p50/p99 latency of one suggest+complete cycle and of each call.
+//
+// --cooperative-pool leaves Swift concurrency on its default thread pool, for comparison.
 //
 // GP overhead: on a study with H completed trials, the time of one GP suggestion in-process (StudyService) and
 // through the RPC server; the difference is what the RPC layer adds.
@@ -29,6 +32,7 @@ struct Options {
     var gpRepeats = 10
     var throughput = true
     var gp = true
+    var eventLoopExecutor = true
 
     init(arguments: [String]) throws(OptionError) {
         var remaining = arguments[...]
@@ -49,6 +53,7 @@ struct Options {
             case "--gp-repeats": gpRepeats = try numbers(after: argument)[0]
             case "--skip-throughput": throughput = false
             case "--skip-gp": gp = false
+            case "--cooperative-pool": eventLoopExecutor = false
             case "--help", "-h": throw OptionError(nil)
             default: throw OptionError("unknown argument '\(argument)'")
             }
@@ -231,9 +236,12 @@ do {
     options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
 } catch {
     if let message = error.message { FileHandle.standardError.write(Data("RPCBenchmark: \(message)\n".utf8)) }
-    print("usage: RPCBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N] [--skip-throughput] [--skip-gp]")
+    print("usage: RPCBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N] [--skip-throughput] [--skip-gp] [--cooperative-pool]")
     exit(error.message == nil ? 0 : 64)
 }
+
+// Configured as `augur serve` is, unless asked otherwise.
+if options.eventLoopExecutor { AugurServer.runConcurrencyOnEventLoops() }
 
 var scratch: URL?
 let location: String
@@ -249,7 +257,8 @@ defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
 
 let store = try StudyStores.open(location)
 let engine = location.lowercased().hasPrefix("postgres") ? "PostgreSQL" : "SQLite"
-print("RPCBenchmark: \(engine) store (\(options.database == nil ? "temporary file" : location)), server and clients in one process over loopback gRPC")
+print("RPCBenchmark: \(engine) store (\(options.database == nil ? "temporary file" : location)), server and clients in one process over loopback gRPC, "
+    + (options.eventLoopExecutor ? "concurrency on the event loops as in augur serve" : "concurrency on the default cooperative pool") + ")")
 
 if options.throughput {
     let service = StudyService(store: store, isWorkerGone: { _ in false }, logger: quietLogger)

@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        AugurServer.runConcurrencyOnEventLoops()
         let console = Console()
         logging.bootstrap(console: console)
         let logger = Logger(label: "augur.serve")
