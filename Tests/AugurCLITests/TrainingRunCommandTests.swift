@@ -66,14 +66,17 @@ import Testing
               training:
                 dataset: data/digits-subset.csv
                 epochs: 1
-                parameters: {learningRate: lr}
+                parameters: {learningRate: lr, colour: lr}
                 fixed: {widht: "32"}
             """
         try spec.write(toFile: directory + "/misspelt.yaml", atomically: true, encoding: .utf8)
-        let message = "misspelt.yaml: error: trial.training: 'widht' is not a hyperparameter of the training core; known names: "
+        let message = "misspelt.yaml:12:13: error: trial.training.fixed.widht: 'widht' is not a hyperparameter of the training core; "
+            + "known names: "
         let validate = try AugurProcess.run(["validate", "misspelt.yaml"], in: directory)
         #expect(validate.status == 1)
         #expect(validate.standardError.contains(message), "\(validate.standardError)")
+        #expect(validate.standardError.contains("misspelt.yaml:11:36: error: trial.training.parameters.colour: 'colour' is not"),
+                "\(validate.standardError)")
         let run = try AugurProcess.run(["run", "misspelt.yaml", "--database", "db.sqlite"], in: directory)
         #expect(run.status == 1)
         #expect(run.standardError.contains(message), "\(run.standardError)")

@@ -457,6 +457,7 @@ struct AugurSpecReader {
         }
         if let node = fields["parameters"], let mapping = reader.userFields(node, what: "`training.parameters`") {
             for hyperparameter in mapping.keys {
+                reader.recordKeyLocation(hyperparameter, in: mapping)
                 guard let valueNode = mapping[hyperparameter],
                       let parameter = reader.string(valueNode, what: "the study parameter for `\(hyperparameter)`")
                 else { continue }
@@ -476,6 +477,7 @@ struct AugurSpecReader {
         }
         if let node = fields["fixed"], let mapping = reader.userFields(node, what: "`training.fixed`") {
             for hyperparameter in mapping.keys {
+                reader.recordKeyLocation(hyperparameter, in: mapping)
                 guard let valueNode = mapping[hyperparameter],
                       let value = reader.string(valueNode, what: "the value of `\(hyperparameter)`") else { continue }
                 if training.parameterMapping[hyperparameter] != nil {

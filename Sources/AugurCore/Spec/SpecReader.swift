@@ -10,6 +10,8 @@ struct SpecReader {
     let baseDirectory: String
     private(set) var errors: [SpecProblem] = []
     private(set) var warnings: [SpecProblem] = []
+    /// See `ParsedSpec.keyLocations`.
+    private(set) var keyLocations: [String: SourceLocation] = [:]
 
     init(file: String) {
         self.file = file
@@ -21,6 +23,12 @@ struct SpecReader {
 
     func location(_ mark: Mark?) -> SourceLocation? {
         mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+    }
+
+    /// Remembers where the key of `fields[key]` is, for checks made after parsing.
+    mutating func recordKeyLocation(_ key: String, in fields: SpecFields) {
+        guard let keyNode = fields.keyNode(key), let location = location(keyNode.mark) else { return }
+        keyLocations[keyNode.path] = location
     }
 
     mutating func error(_ message: String, at node: SpecNode) {

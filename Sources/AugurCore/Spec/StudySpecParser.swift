@@ -47,7 +47,7 @@ public enum StudySpecParser {
                 : reader.errors
             throw SpecError(inFileOrder(problems))
         }
-        return ParsedSpec(spec: spec, warnings: inFileOrder(reader.warnings))
+        return ParsedSpec(spec: spec, warnings: inFileOrder(reader.warnings), keyLocations: reader.keyLocations)
     }
 
     /// Problems sorted by position, as a compiler lists them; problems without a position come first.

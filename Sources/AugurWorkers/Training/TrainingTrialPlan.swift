@@ -76,13 +76,18 @@ public struct TrainingTrialPlan: Sendable, Hashable {
         hyperparameters = values
     }
 
-    /// The names in `training` (mapped and fixed) that are not hyperparameters of the training core, as sentences;
+    /// The names in `training` (mapped and fixed) that are not hyperparameters of the training core, as spec problems
+    /// naming the field (`trial.training.fixed.widht`) but no location (`keyLocations` of the parsed spec has it);
     /// empty when every name is known. A spec check that needs no trial values.
-    public static func unknownHyperparameters(in training: TrainingTrial) -> [String] {
+    public static func unknownHyperparameters(in training: TrainingTrial) -> [SpecProblem] {
         let known = TrainingConfiguration.hyperparameterNames.map(\.name).joined(separator: ", ")
-        return (Array(training.parameterMapping.keys) + Array(training.fixed.keys)).sorted()
-            .filter { TrainingConfiguration.canonicalHyperparameterName($0) == nil }
-            .map { "trial.training: '\($0)' is not a hyperparameter of the training core; known names: \(known)." }
+        let names = training.parameterMapping.keys.map { ("parameters", $0) } + training.fixed.keys.map { ("fixed", $0) }
+        return names.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+            .filter { TrainingConfiguration.canonicalHyperparameterName($0.1) == nil }
+            .map { section, name in
+                SpecProblem(location: nil, field: "trial.training.\(section).\(name)",
+                            message: "'\(name)' is not a hyperparameter of the training core; known names: \(known).")
+            }
     }
 
     /// The exact text of a parameter value: doubles in Swift's shortest round-tripping form (no rounding).

@@ -60,21 +60,21 @@ struct RunCommand: AsyncParsableCommand {
         logging.bootstrap(console: console)
         let logger = Logger(label: "augur")
 
-        var studySpec: StudySpec
+        let parsed: ParsedSpec
         do {
-            let parsed = try StudySpecParser.load(path: spec)
+            parsed = try StudySpecParser.load(path: spec)
             for warning in parsed.warnings { console.printLine(warning.description) }
-            studySpec = parsed.spec
         } catch {
             for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
             throw ExitCode(1)
         }
+        var studySpec = parsed.spec
         guard studySpec.trial != nil else {
             throw CLIError("study '\(studySpec.name)' has no `trial:` section (a command or a training block), so `augur run` cannot run its trials")
         }
-        let trainingProblems = trainingSpecProblems(studySpec)
+        let trainingProblems = trainingSpecProblems(parsed)
         guard trainingProblems.isEmpty else {
-            for problem in trainingProblems { console.printLine("\(spec): error: \(problem)") }
+            for problem in trainingProblems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
             throw ExitCode(1)
         }
         if let seed { studySpec.seed = seed }

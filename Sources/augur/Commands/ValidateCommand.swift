@@ -27,8 +27,10 @@ struct ValidateCommand: ParsableCommand {
                 let parsed = try StudySpecParser.load(path: file)
                 for warning in parsed.warnings { printError(warning.description) }
                 let spec = parsed.spec
-                let trainingProblems = trainingSpecProblems(spec)
-                for problem in trainingProblems { printError("\(file): error: \(problem)") }
+                let trainingProblems = trainingSpecProblems(parsed)
+                for problem in trainingProblems {
+                    printError(problem.location == nil ? "\(file): \(problem.description)" : problem.description)
+                }
                 guard trainingProblems.isEmpty else {
                     failed = true
                     continue

@@ -140,6 +140,24 @@ import Testing
             parameterMapping: ["learningRate": "lr", "width": "width"], fixed: ["activation": "relu", "dropout": "0.1"])))
     }
 
+    @Test func trainingHyperparameterKeysKeepTheirLocations() throws {
+        let parsed = try StudySpecParser.parse("""
+        name: training
+        objective: {metric: accuracy, goal: maximize}
+        parameters: [{name: lr, type: double, min: 1e-3, max: 1, scale: log}]
+        trial:
+          training:
+            parameters:
+              learningRate: lr
+            fixed: {activation: relu, dropuot: 0.1}
+        """, file: "t.yaml")
+        #expect(parsed.keyLocations == [
+            "trial.training.parameters.learningRate": SourceLocation(file: "t.yaml", line: 7, column: 7),
+            "trial.training.fixed.activation": SourceLocation(file: "t.yaml", line: 8, column: 13),
+            "trial.training.fixed.dropuot": SourceLocation(file: "t.yaml", line: 8, column: 31),
+        ])
+    }
+
     @Test func shippedDatasetNameIsNotAPath() throws {
         let spec = try StudySpecParser.parse("""
         name: digits

@@ -70,7 +70,8 @@ import Testing
                 && problem.description.contains("'colour': is not a hyperparameter of the training core")
         }
         #expect(TrainingTrialPlan.unknownHyperparameters(in: section).count == 1)
-        #expect(TrainingTrialPlan.unknownHyperparameters(in: section).first?.contains("'colour'") == true)
+        #expect(TrainingTrialPlan.unknownHyperparameters(in: section).first?.field == "trial.training.fixed.colour")
+        #expect(TrainingTrialPlan.unknownHyperparameters(in: section).first?.message.contains("'colour'") == true)
         #expect(TrainingTrialPlan.unknownHyperparameters(in: training).isEmpty)
     }
 
