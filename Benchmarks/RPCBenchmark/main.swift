@@ -8,7 +8,7 @@ import Logging
 
 // RPCBenchmark: the suggestion service end to end over gRPC on loopback.
 //
-//   RPCBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N]
+//   RPCBenchmark [--database PATH_OR_URL | --server HOST:PORT] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N]
 //                    [--skip-throughput] [--skip-gp] [--cooperative-pool]
 //
 // Throughput: one `augur serve`-equivalent server (AugurServer over StudyService, with concurrency on the event
@@ -16,6 +16,9 @@ import Logging
 // clients (tasks, each with its own client id, sharing 4 HTTP/2 connections) that loop SuggestTrials(1) →
 // CompleteTrial(final measurement) on a random-search study whose parallel limit is N. It prints trials per second
 // and the p50/p99 latency of one suggest+complete cycle and of each call.
+//
+// --server drives a running `augur serve` instead (throughput only; the clients in this process, the server in its
+// own, as in a deployment; `augur serve` prints the store it uses).
 //
 // --cooperative-pool leaves Swift concurrency on its default thread pool, for comparison.
 //
@@ -26,6 +29,7 @@ import Logging
 
 struct Options {
     var database: String?
+    var server: ListenAddress?
     var clientCounts = [1, 16, 64]
     var trials = 2_000
     var gpHistories = [100, 500]
@@ -47,6 +51,11 @@ struct Options {
             case "--database":
                 guard let value = remaining.popFirst() else { throw OptionError("--database needs a path or URL") }
                 database = value
+            case "--server":
+                guard let value = remaining.popFirst(), let address = ListenAddress(value) else {
+                    throw OptionError("--server needs HOST:PORT of a running augur serve")
+                }
+                server = address
             case "--clients": clientCounts = try numbers(after: argument)
             case "--trials": trials = try numbers(after: argument)[0]
             case "--gp-history": gpHistories = try numbers(after: argument)
@@ -138,59 +147,77 @@ struct ThroughputResult {
     var complete: Latencies
 }
 
-func measureThroughput(service: StudyService, clients: Int, trials: Int, label: String) async throws -> ThroughputResult {
+/// Where the throughput clients send their calls: a server started here over an in-process service, or a running one.
+enum Target: Sendable {
+    case local(StudyService)
+    case remote(ListenAddress)
+}
+
+func measureThroughput(target: Target, clients: Int, trials: Int, label: String) async throws -> ThroughputResult {
     let name = "bench-\(label)-\(clients)-\(UInt32.random(in: 0...UInt32.max))"
-    _ = try await service.createStudy(benchmarkSpec(name: name, trials: trials, parallel: clients))
-    let result = try await withServer(service) { address in
-        let connections = min(4, clients)
-        let start = ContinuousClock.now
-        let perClient = try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { outer in
-            for connection in 0..<connections {
-                outer.addTask {
-                    try await AugurClient.withClient(server: address) { client in
-                        try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { group in
-                            for number in stride(from: connection, to: clients, by: connections) {
-                                group.addTask {
-                                    var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-                                    let me = "bench-client-\(number)"
-                                    while true {
-                                        let began = ContinuousClock.now
-                                        guard let trial = try await client.suggestTrials(study: name, client: me, count: 1).first else { break }
-                                        let suggested = elapsed(since: began)
-                                        let completing = ContinuousClock.now
-                                        try await client.completeTrial(study: name, trial: trial.id,
-                                                                       .measurement(TrialMeasurement(step: 1, metrics: ["loss": loss(of: trial)])))
-                                        complete.values.append(elapsed(since: completing))
-                                        suggest.values.append(suggested)
-                                        cycle.values.append(elapsed(since: began))
-                                    }
-                                    return (cycle, suggest, complete)
+    let spec = benchmarkSpec(name: name, trials: trials, parallel: clients)
+    let result: ThroughputResult
+    switch target {
+    case .local(let service):
+        _ = try await service.createStudy(spec)
+        result = try await withServer(service) { address in try await runClients(address: address, study: name, clients: clients) }
+        try await service.deleteStudy(name)
+    case .remote(let address):
+        try await AugurClient.withClient(server: address) { client in _ = try await client.createStudy(spec) }
+        result = try await runClients(address: address, study: name, clients: clients)
+        try await AugurClient.withClient(server: address) { client in try await client.deleteStudy(name) }
+    }
+    return result
+}
+
+/// `clients` concurrent clients looping suggest → complete on `name` until the study has no more trials to give.
+func runClients(address: ListenAddress, study name: String, clients: Int) async throws -> ThroughputResult {
+    let connections = min(4, clients)
+    let start = ContinuousClock.now
+    let perClient = try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { outer in
+        for connection in 0..<connections {
+            outer.addTask {
+                try await AugurClient.withClient(server: address) { client in
+                    try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { group in
+                        for number in stride(from: connection, to: clients, by: connections) {
+                            group.addTask {
+                                var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
+                                let me = "bench-client-\(number)"
+                                while true {
+                                    let began = ContinuousClock.now
+                                    guard let trial = try await client.suggestTrials(study: name, client: me, count: 1).first else { break }
+                                    let suggested = elapsed(since: began)
+                                    let completing = ContinuousClock.now
+                                    try await client.completeTrial(study: name, trial: trial.id,
+                                                                   .measurement(TrialMeasurement(step: 1, metrics: ["loss": loss(of: trial)])))
+                                    complete.values.append(elapsed(since: completing))
+                                    suggest.values.append(suggested)
+                                    cycle.values.append(elapsed(since: began))
                                 }
+                                return (cycle, suggest, complete)
                             }
-                            var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-                            for try await part in group {
-                                cycle.append(contentsOf: part.0)
-                                suggest.append(contentsOf: part.1)
-                                complete.append(contentsOf: part.2)
-                            }
-                            return (cycle, suggest, complete)
                         }
+                        var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
+                        for try await part in group {
+                            cycle.append(contentsOf: part.0)
+                            suggest.append(contentsOf: part.1)
+                            complete.append(contentsOf: part.2)
+                        }
+                        return (cycle, suggest, complete)
                     }
                 }
             }
-            var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-            for try await part in outer {
-                cycle.append(contentsOf: part.0)
-                suggest.append(contentsOf: part.1)
-                complete.append(contentsOf: part.2)
-            }
-            return (cycle, suggest, complete)
         }
-        return ThroughputResult(clients: clients, trials: perClient.0.values.count, seconds: elapsed(since: start),
-                                cycle: perClient.0, suggest: perClient.1, complete: perClient.2)
+        var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
+        for try await part in outer {
+            cycle.append(contentsOf: part.0)
+            suggest.append(contentsOf: part.1)
+            complete.append(contentsOf: part.2)
+        }
+        return (cycle, suggest, complete)
     }
-    try await service.deleteStudy(name)
-    return result
+    return ThroughputResult(clients: clients, trials: perClient.0.values.count, seconds: elapsed(since: start),
+                            cycle: perClient.0, suggest: perClient.1, complete: perClient.2)
 }
 
 /// Creates `history` completed trials with random search, then times GP suggestions in-process and over RPC.
@@ -236,7 +263,7 @@ do {
     options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
 } catch {
     if let message = error.message { FileHandle.standardError.write(Data("RPCBenchmark: \(message)\n".utf8)) }
-    print("usage: RPCBenchmark [--database PATH_OR_URL] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N] [--skip-throughput] [--skip-gp] [--cooperative-pool]")
+    print("usage: RPCBenchmark [--database PATH_OR_URL | --server HOST:PORT] [--clients 1,16,64] [--trials N] [--gp-history 100,500] [--gp-repeats N] [--skip-throughput] [--skip-gp] [--cooperative-pool]")
     exit(error.message == nil ? 0 : 64)
 }
 
@@ -255,20 +282,31 @@ if let database = options.database {
 }
 defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
 
-let store = try StudyStores.open(location)
-let engine = location.lowercased().hasPrefix("postgres") ? "PostgreSQL" : "SQLite"
-print("RPCBenchmark: \(engine) store (\(options.database == nil ? "temporary file" : location)), server and clients in one process over loopback gRPC, "
-    + (options.eventLoopExecutor ? "concurrency on the event loops as in augur serve" : "concurrency on the default cooperative pool") + ")")
+let store: (any StudyStore)?
+let engine: String
+let target: Target
+if let server = options.server {
+    store = nil
+    engine = "augur serve"
+    target = .remote(server)
+    print("RPCBenchmark: the augur serve at \(server), clients in this process over gRPC")
+} else {
+    let opened = try StudyStores.open(location)
+    store = opened
+    engine = location.lowercased().hasPrefix("postgres") ? "PostgreSQL" : "SQLite"
+    target = .local(StudyService(store: opened, isWorkerGone: { _ in false }, logger: quietLogger))
+    print("RPCBenchmark: \(engine) store (\(options.database == nil ? "temporary file" : location)), server and clients in one process over "
+        + "loopback gRPC, " + (options.eventLoopExecutor ? "concurrency on the event loops as in augur serve" : "concurrency on the default cooperative pool") + ")")
+}
 
 if options.throughput {
-    let service = StudyService(store: store, isWorkerGone: { _ in false }, logger: quietLogger)
     print("")
     print("| store | clients | trials | trials/s | cycle p50 ms | cycle p99 ms | suggest p50 / p99 ms | complete p50 / p99 ms |")
     print("|---|---|---|---|---|---|---|---|")
     for clients in options.clientCounts {
         // A warm-up study, so that connections and caches are set up before timing.
-        _ = try await measureThroughput(service: service, clients: clients, trials: min(100, options.trials), label: "warmup")
-        let result = try await measureThroughput(service: service, clients: clients, trials: options.trials, label: "run")
+        _ = try await measureThroughput(target: target, clients: clients, trials: min(100, options.trials), label: "warmup")
+        let result = try await measureThroughput(target: target, clients: clients, trials: options.trials, label: "run")
         print("| \(engine) | \(clients) | \(result.trials) | \(String(format: "%.0f", Double(result.trials) / result.seconds)) | "
             + "\(milliseconds(result.cycle.percentile(0.5))) | \(milliseconds(result.cycle.percentile(0.99))) | "
             + "\(milliseconds(result.suggest.percentile(0.5))) / \(milliseconds(result.suggest.percentile(0.99))) | "
@@ -276,7 +314,10 @@ if options.throughput {
     }
 }
 
-if options.gp {
+if options.gp, options.server != nil {
+    print("")
+    print("GP overhead: skipped with --server (it compares with an in-process suggestion on the same store)")
+} else if options.gp, let store {
     print("")
     var printedHeader = false
     for history in options.gpHistories {
