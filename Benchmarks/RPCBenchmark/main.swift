@@ -171,18 +171,29 @@ func measureThroughput(target: Target, clients: Int, trials: Int, label: String)
     return result
 }
 
+/// The latencies one client (or a group of them) saw.
+struct ClientLatencies: Sendable {
+    var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
+
+    mutating func append(contentsOf other: ClientLatencies) {
+        cycle.append(contentsOf: other.cycle)
+        suggest.append(contentsOf: other.suggest)
+        complete.append(contentsOf: other.complete)
+    }
+}
+
 /// `clients` concurrent clients looping suggest → complete on `name` until the study has no more trials to give.
 func runClients(address: ListenAddress, study name: String, clients: Int) async throws -> ThroughputResult {
     let connections = min(4, clients)
     let start = ContinuousClock.now
-    let perClient = try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { outer in
+    let all = try await withThrowingTaskGroup(of: ClientLatencies.self) { outer in
         for connection in 0..<connections {
             outer.addTask {
                 try await AugurClient.withClient(server: address) { client in
-                    try await withThrowingTaskGroup(of: (Latencies, Latencies, Latencies).self) { group in
+                    try await withThrowingTaskGroup(of: ClientLatencies.self) { group in
                         for number in stride(from: connection, to: clients, by: connections) {
                             group.addTask {
-                                var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
+                                var seen = ClientLatencies()
                                 let me = "bench-client-\(number)"
                                 while true {
                                     let began = ContinuousClock.now
@@ -191,34 +202,22 @@ func runClients(address: ListenAddress, study name: String, clients: Int) async 
                                     let completing = ContinuousClock.now
                                     try await client.completeTrial(study: name, trial: trial.id,
                                                                    .measurement(TrialMeasurement(step: 1, metrics: ["loss": loss(of: trial)])))
-                                    complete.values.append(elapsed(since: completing))
-                                    suggest.values.append(suggested)
-                                    cycle.values.append(elapsed(since: began))
+                                    seen.complete.values.append(elapsed(since: completing))
+                                    seen.suggest.values.append(suggested)
+                                    seen.cycle.values.append(elapsed(since: began))
                                 }
-                                return (cycle, suggest, complete)
+                                return seen
                             }
                         }
-                        var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-                        for try await part in group {
-                            cycle.append(contentsOf: part.0)
-                            suggest.append(contentsOf: part.1)
-                            complete.append(contentsOf: part.2)
-                        }
-                        return (cycle, suggest, complete)
+                        return try await group.reduce(into: ClientLatencies()) { $0.append(contentsOf: $1) }
                     }
                 }
             }
         }
-        var cycle = Latencies(), suggest = Latencies(), complete = Latencies()
-        for try await part in outer {
-            cycle.append(contentsOf: part.0)
-            suggest.append(contentsOf: part.1)
-            complete.append(contentsOf: part.2)
-        }
-        return (cycle, suggest, complete)
+        return try await outer.reduce(into: ClientLatencies()) { $0.append(contentsOf: $1) }
     }
-    return ThroughputResult(clients: clients, trials: perClient.0.values.count, seconds: elapsed(since: start),
-                            cycle: perClient.0, suggest: perClient.1, complete: perClient.2)
+    return ThroughputResult(clients: clients, trials: all.cycle.values.count, seconds: elapsed(since: start),
+                            cycle: all.cycle, suggest: all.suggest, complete: all.complete)
 }
 
 /// Creates `history` completed trials with random search, then times GP suggestions in-process and over RPC.
