@@ -81,5 +81,9 @@ import Testing
         #expect(run.status == 1)
         #expect(run.standardError.contains(message), "\(run.standardError)")
         #expect(!run.standardOutput.contains("misspelt"))
+        // A worker checks the file before it creates the study on a server (none listens on port 9).
+        let worker = try AugurProcess.run(["worker", "--server", "127.0.0.1:9", "--spec", "misspelt.yaml"], in: directory)
+        #expect(worker.status == 1)
+        #expect(worker.standardError.contains(message), "\(worker.standardError)")
     }
 }

@@ -42,6 +42,12 @@ public struct SpecProblem: Sendable, Hashable, Codable, CustomStringConvertible 
         return "\(place)\(severity.rawValue): \(path)\(message)"
     }
 
+    /// The problem as a line of output about `file`: `description`, led by the file's name when the problem has no
+    /// location of its own (a file that could not be read, a check made without positions).
+    public func description(file: String) -> String {
+        location == nil ? "\(file): \(description)" : description
+    }
+
     private enum CodingKeys: String, CodingKey {
         case location, field, message, severity
     }

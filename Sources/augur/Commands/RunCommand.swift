@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             parsed = try StudySpecParser.load(path: spec)
             for warning in parsed.warnings { console.printLine(warning.description) }
         } catch {
-            for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
+            for problem in error.problems { console.printLine(problem.description(file: spec)) }
             throw ExitCode(1)
         }
         var studySpec = parsed.spec
@@ -74,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let trainingProblems = trainingSpecProblems(parsed)
         guard trainingProblems.isEmpty else {
-            for problem in trainingProblems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
+            for problem in trainingProblems { console.printLine(problem.description(file: spec)) }
             throw ExitCode(1)
         }
         if let seed { studySpec.seed = seed }

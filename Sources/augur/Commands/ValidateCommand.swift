@@ -29,7 +29,7 @@ struct ValidateCommand: ParsableCommand {
                 let spec = parsed.spec
                 let trainingProblems = trainingSpecProblems(parsed)
                 for problem in trainingProblems {
-                    printError(problem.location == nil ? "\(file): \(problem.description)" : problem.description)
+                    printError(problem.description(file: file))
                 }
                 guard trainingProblems.isEmpty else {
                     failed = true
@@ -40,7 +40,7 @@ struct ValidateCommand: ParsableCommand {
             } catch {
                 failed = true
                 for problem in error.problems {
-                    printError(problem.location == nil ? "\(file): \(problem.description)" : problem.description)
+                    printError(problem.description(file: file))
                 }
             }
         }

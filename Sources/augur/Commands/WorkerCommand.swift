@@ -76,14 +76,21 @@ struct WorkerCommand: AsyncParsableCommand {
 
         var fromFile: StudySpec?
         if let spec {
+            let parsed: ParsedSpec
             do {
-                let parsed = try StudySpecParser.load(path: spec)
+                parsed = try StudySpecParser.load(path: spec)
                 for warning in parsed.warnings { console.printLine(warning.description) }
-                fromFile = parsed.spec
             } catch {
-                for problem in error.problems { console.printLine(problem.location == nil ? "\(spec): \(problem)" : problem.description) }
+                for problem in error.problems { console.printLine(problem.description(file: spec)) }
                 throw ExitCode(1)
             }
+            // As `augur run` does, before the study is created on the server.
+            let trainingProblems = trainingSpecProblems(parsed)
+            guard trainingProblems.isEmpty else {
+                for problem in trainingProblems { console.printLine(problem.description(file: spec)) }
+                throw ExitCode(1)
+            }
+            fromFile = parsed.spec
         }
         guard let study = study ?? fromFile?.name else { throw ExitCode.validationFailure }
         let remote: Study
