@@ -9,4 +9,9 @@ struct PostgresArrayLiteralTests {
         #expect(PostgresStoreSession.arrayLiteral([#"{"opt":"a\"b"}"#, #"c:\dir"#, "é,}"]) == #"{"{\"opt\":\"a\\\"b\"}","c:\\dir","é,}"}"#)
         #expect(PostgresStoreSession.arrayLiteral([3, -1, 42]) == "{3,-1,42}")
     }
+
+    @Test func writesAMissingValueAsNullAndTheTextNullQuoted() {
+        #expect(PostgresStoreSession.arrayLiteral([nil, "NULL", "1.5"] as [String?]) == #"{NULL,"NULL","1.5"}"#)
+        #expect(PostgresStoreSession.arrayLiteral([String?]()) == "{}")
+    }
 }

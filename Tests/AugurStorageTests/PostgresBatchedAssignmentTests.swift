@@ -33,7 +33,9 @@ struct PostgresBatchedAssignmentTests {
         let url = try PostgresTestDatabase.makeIsolatedURL("batch")
         let store = try PostgresStudyStore(url: url)
         _ = try await store.createStudy(PostgresStudyStoreTests.spec("batch", maxTrials: 10, parallel: 3))
-        let requests = (0..<5).map { Request(worker: "w\($0)", leaseExpiresAt: nil, scope: .countsOnly, planner: Self.oneMore) }
+        // Leases differ per request (one without any): the one INSERT of the batch keeps each request's own.
+        let leases: [Date?] = [Date(timeIntervalSince1970: 1_900_000_000.25), nil, Date(timeIntervalSince1970: 1_900_000_060.5), nil, nil]
+        let requests = (0..<5).map { Request(worker: "w\($0)", leaseExpiresAt: leases[$0], scope: .countsOnly, planner: Self.oneMore) }
         let results = try await Self.run(requests, study: "batch", url: url)
         let handed = try results.map { try $0.get() }
         #expect(handed.map { $0.map(\.id) } == [[1], [2], [3], [], []], "the parallel limit of 3 holds across the batch")
@@ -41,6 +43,10 @@ struct PostgresBatchedAssignmentTests {
         let stored = try await store.trials(study: "batch", query: TrialQuery(includeMeasurements: false))
         #expect(stored.map(\.id) == [1, 2, 3] && stored.map(\.worker) == ["w0", "w1", "w2"])
         #expect(stored.map(\.parameters) == [Self.point(0), Self.point(1), Self.point(2)])
+        #expect(stored.map(\.leaseExpiresAt) == Array(leases.prefix(3)))
+        #expect(stored.allSatisfy { $0.state == .active && $0.startedAt != nil && $0.startedAt == $0.createdAt })
+        // What the callers were handed is what the rows say.
+        #expect(handed.flatMap { $0 } == stored)
     }
 
     @Test func aThrowingPlannerFailsOnlyItsOwnRequest() async throws {

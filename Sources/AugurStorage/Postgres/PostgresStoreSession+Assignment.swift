@@ -109,8 +109,14 @@ extension PostgresStoreSession {
             ? .finalMeasurements : requests.contains { $0.scope == .parameters } ? .parameters : .countsOnly
         var planning = try readSnapshot(study: name, scope: scope)
         var results: [Result<[Trial], any Error>] = []
-        // New trials of simple plans: inserted with the COMMIT (or before a plan that changes existing trials).
+        // Writes of simple plans: sent with the COMMIT (or before a plan that changes existing trials). Their new
+        // trials, whoever they went to, are gathered into one INSERT.
         var inserts: [(statement: PostgresStatement, parameters: [String?])] = []
+        var newTrials = NewTrialRows()
+        func gatherNewTrials() {
+            if let statement = newTrials.statement(study: planning.study, now: planning.snapshot.now) { inserts.append(statement) }
+            newTrials = NewTrialRows()
+        }
         for request in requests {
             var view = planning.snapshot
             if request.scope == .countsOnly { view.history = [] }
@@ -128,12 +134,9 @@ extension PostgresStoreSession {
             // trials handed over are built here (they are exactly what the rows will say).
             if plan.requeue.isEmpty, plan.fail.isEmpty, plan.assignRequested.isEmpty {
                 let now = planning.snapshot.now
-                if plan.create.isEmpty == false {
-                    inserts.append(insertTrialsStatement(
-                        plan.create, firstID: planning.nextID, study: study, state: .active, worker: request.worker,
-                        leaseExpiresAt: request.leaseExpiresAt, now: now))
-                }
+                newTrials.append(plan.create, firstID: planning.nextID, worker: request.worker, leaseExpiresAt: request.leaseExpiresAt)
                 if let change = plan.studyState {
+                    gatherNewTrials()
                     inserts.append((Self.updateStudyState, [studyID, change.state.rawValue, change.reason]))
                     planning.snapshot.study.state = change.state
                     planning.snapshot.study.stateReason = change.reason
@@ -151,6 +154,7 @@ extension PostgresStoreSession {
                 results.append(.success(created))
                 continue
             }
+            gatherNewTrials()
             if inserts.isEmpty == false {
                 _ = try connection.pipeline(inserts)
                 inserts = []
@@ -160,9 +164,43 @@ extension PostgresStoreSession {
                 planning = try readSnapshot(study: name, scope: scope)
             }
         }
+        gatherNewTrials()
         connection.deferUntilCommit(inserts)
         return results
     }
+
+    /// New ACTIVE trials of several requests of one assignment batch, inserted by one statement that returns nothing
+    /// (the trials handed over are built from the plan).
+    private struct NewTrialRows {
+        var ids: [Int] = []
+        var parameters: [String] = []
+        var workers: [String] = []
+        var leases: [String?] = []
+
+        mutating func append(_ created: [ParameterAssignment], firstID: Int, worker: String, leaseExpiresAt: Date?) {
+            ids += firstID..<(firstID + created.count)
+            parameters += created.map(StoreCoding.encodeParameters)
+            workers += Array(repeating: worker, count: created.count)
+            leases += Array(repeating: PostgresStoreSession.timestamp(leaseExpiresAt), count: created.count)
+        }
+
+        func statement(study: StoredStudy, now: Date) -> (statement: PostgresStatement, parameters: [String?])? {
+            guard ids.isEmpty == false else { return nil }
+            return (PostgresStoreSession.insertAssignedTrials, [
+                String(study.id), PostgresStoreSession.arrayLiteral(ids), PostgresStoreSession.arrayLiteral(parameters),
+                PostgresStoreSession.arrayLiteral(workers), PostgresStoreSession.arrayLiteral(leases), PostgresStoreSession.timestamp(now),
+            ])
+        }
+    }
+
+    static let insertAssignedTrials = PostgresStatement(
+        name: "augur_insert_assigned_trials",
+        sql: """
+            INSERT INTO trials (study_id, trial_id, parameters, state, created_at, started_at, worker, lease_expires_at)
+            SELECT $1::bigint, n.trial_id, n.parameters, 'ACTIVE', to_timestamp($6::float8), to_timestamp($6::float8), n.worker,
+                   to_timestamp(n.lease)
+            FROM unnest($2::integer[], $3::jsonb[], $4::text[], $5::float8[]) AS n (trial_id, parameters, worker, lease)
+            """)
 
     /// Locks the study and reads what a planner sees, in one round trip: the lock first, then the reads, each of
     /// which the server starts only once the lock is held (so each sees every change the previous holder

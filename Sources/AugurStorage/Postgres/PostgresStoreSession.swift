@@ -177,10 +177,21 @@ struct PostgresStoreSession {
 
     /// A PostgreSQL array literal (`{"a","b"}`) of the given texts, for `$n::text[]` parameters.
     static func arrayLiteral(_ values: [String]) -> String {
+        arrayLiteral(values.lazy.map(Optional.some))
+    }
+
+    /// A PostgreSQL array literal of the given texts, `nil` written as NULL (`{"a",NULL}`).
+    static func arrayLiteral<Values: Sequence<String?>>(_ values: Values) -> String {
         // Every element quoted, with `\` and `"` escaped by a backslash (a byte loop: this runs for every trial).
         var bytes: [UInt8] = [UInt8(ascii: "{")]
-        for (index, value) in values.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        var first = true
+        for value in values {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            guard let value else {
+                bytes += "NULL".utf8
+                continue
+            }
             bytes.append(UInt8(ascii: "\""))
             for byte in value.utf8 {
                 if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }
