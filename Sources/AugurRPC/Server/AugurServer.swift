@@ -46,8 +46,8 @@ public final class AugurServer: Sendable {
     /// Makes the event loops that carry the server's connections Swift concurrency's global executor, for a process
     /// whose job is to serve (`augur serve`). A call's handler then runs on the thread that read its request, instead
     /// of being handed to the cooperative pool and its reply back to an event loop: two fewer thread switches per
-    /// call, and on a small machine two fewer threads competing for the cores (PostgreSQL, 16 clients: about 11 %
-    /// more trials per second; Benchmarks/README.md).
+    /// call, and on a small machine two fewer threads competing for the cores (PostgreSQL, 16 clients: 11–25 % more
+    /// trials per second; Benchmarks/README.md).
     ///
     /// Safe because nothing the service does blocks a task: the stores run their blocking database calls on their
     /// own dispatch queues (the PostgreSQL pool's, SQLite's executor), and designers run inside those calls.
