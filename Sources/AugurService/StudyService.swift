@@ -24,6 +24,7 @@ public final class StudyService: Sendable {
     private let gaussianProcessCaches = GaussianProcessCacheRegistry()
     private let stoppingPolicies: StoppingPolicyProvider?
     private let isWorkerGone: @Sendable (String) -> Bool
+    private let checkSpec: @Sendable (StudySpec) -> [SpecProblem]
     private let logger: Logger
     /// Specs of the studies this service has read, by name. A stored spec changes only when a run resumes the study
     /// with another budget, so suggestions and reports need not read the study each time; a changed spec, or a study
@@ -41,11 +42,15 @@ public final class StudyService: Sendable {
     ///   - leaseDuration: seconds a trial stays assigned without a heartbeat (default 120).
     ///   - retryLimit: how often a trial abandoned by its worker is re-run before it fails (default 3).
     ///   - isWorkerGone: whether a worker id names a dead process (default: a local process that no longer exists).
+    ///   - checkSpec: checks a new or resumed study's spec needs beyond the parser's, from layers this one cannot see
+    ///     (`augur serve` passes the training core's hyperparameter names); any problem refuses the spec with
+    ///     `invalidArgument`. Default: none.
     public init(store: any StudyStore,
                 designers: DesignerProvider? = nil,
                 stoppingPolicies: StoppingPolicyProvider? = { StoppingPolicyFactory.make(for: $0) },
                 leaseDuration: TimeInterval = 120, retryLimit: Int = 3,
                 isWorkerGone: @escaping @Sendable (String) -> Bool = WorkerIdentity.isDeadLocalProcess,
+                checkSpec: @escaping @Sendable (StudySpec) -> [SpecProblem] = { _ in [] },
                 logger: Logger = Logger(label: "augur.service")) {
         self.store = store
         let caches = gaussianProcessCaches
@@ -56,6 +61,7 @@ public final class StudyService: Sendable {
         self.leaseDuration = leaseDuration
         self.retryLimit = retryLimit
         self.isWorkerGone = isWorkerGone
+        self.checkSpec = checkSpec
         self.logger = logger
     }
 
@@ -355,6 +361,10 @@ public final class StudyService: Sendable {
         if spec.budget.maxTrials < 1 { throw .invalidArgument("budget.maxTrials must be at least 1, got \(spec.budget.maxTrials)") }
         if spec.budget.parallelTrials < 1 {
             throw .invalidArgument("budget.parallelTrials must be at least 1, got \(spec.budget.parallelTrials)")
+        }
+        let problems = checkSpec(spec)
+        if problems.isEmpty == false {
+            throw .invalidArgument(problems.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" }.joined(separator: "; "))
         }
     }
 

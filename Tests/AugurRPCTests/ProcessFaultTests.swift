@@ -182,3 +182,30 @@ struct ProcessFaultTests {
         }
     }
 }
+
+/// `augur serve` wires the checks that need the training core into the service.
+@Suite(.enabled(if: augurExecutable != nil, "build the augur executable first (swift build)"))
+struct ServeCommandChecksTests {
+    @Test func createStudyRefusesATrainingStudyWithAnUnknownHyperparameter() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-serve-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, address) = try await startServer(database: directory.appendingPathComponent("db.sqlite").path, port: 0,
+                                                      directory: directory, leaseSeconds: 60)
+        defer { server.kill(SIGKILL) }
+        var misspelt = StudySpec.rpcStudy(name: "misspelt")
+        misspelt.trial = .training(TrainingTrial(dataset: "digits", fixed: ["widht": "32"]))
+        var fixed = misspelt
+        fixed.trial = .training(TrainingTrial(dataset: "digits", fixed: ["width": "32"]))
+        try await withClient(address) { [misspelt, fixed] client in
+            let refusal = await #expect(throws: ServiceError.self) { try await client.createStudy(misspelt) }
+            guard case .invalidArgument(let reason)? = refusal else {
+                Issue.record("expected INVALID_ARGUMENT, got \(String(describing: refusal))")
+                return
+            }
+            #expect(reason.hasPrefix("trial.training.fixed.widht: 'widht' is not a hyperparameter of the training core"), "\(reason)")
+            await #expect(throws: ServiceError.self) { try await client.getStudy("misspelt") }
+            _ = try await client.createStudy(fixed)
+        }
+    }
+}

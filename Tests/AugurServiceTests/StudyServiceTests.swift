@@ -280,6 +280,18 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         await #expect(throws: ServiceError.self) { try await service.deleteStudy("one") }
     }
 
+    @Test func aSpecCheckRefusesTheStudyWithItsProblems() async throws {
+        let store = InMemoryStudyStore()
+        let service = StudyService(store: store, designers: { _ in CountingDesigner(limit: .max) }, checkSpec: { spec in
+            spec.name == "bad" ? [SpecProblem(location: nil, field: "trial.training.fixed.widht", message: "'widht' is unknown.")] : []
+        })
+        let refusal = ServiceError.invalidArgument("trial.training.fixed.widht: 'widht' is unknown.")
+        await #expect(throws: refusal) { try await service.createStudy(.testStudy(name: "bad")) }
+        await #expect(throws: refusal) { try await service.resumeStudy(.testStudy(name: "bad")) }
+        #expect(try await store.study(named: "bad") == nil, "nothing stored")
+        _ = try await service.createStudy(.testStudy(name: "good"))
+    }
+
     @Test func storeErrorsMapToServiceErrors() {
         #expect(ServiceError(StoreError.studyNotFound("x")) == .notFound(StoreError.studyNotFound("x").description))
         #expect(ServiceError(StoreError.trialNotActive(study: "x", trial: 1, state: .completed))

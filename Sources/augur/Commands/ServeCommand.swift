@@ -58,8 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard let address = ListenAddress(listen) else { throw ExitCode.validationFailure }
         let token = try tokenFile.map(TokenFile.read)
 
+        // CreateStudy refuses a training study whose hyperparameter names the training core does not know, as
+        // `augur validate` does, rather than letting every trial fail.
         let service = StudyService(store: try StudyStores.open(database.location), leaseDuration: leaseSeconds,
-                                   retryLimit: retryLimit, logger: logger)
+                                   retryLimit: retryLimit, checkSpec: trainingSpecProblems, logger: logger)
         let server = AugurServer(service: service, address: address, token: token, logger: logger)
         let interrupts = InterruptHandler { signal in
             logger.info("signal \(signal): shutting down once running calls finish (again quits at once)")
