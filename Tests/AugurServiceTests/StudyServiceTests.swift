@@ -281,7 +281,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     @Test func aSpecCheckRefusesTheStudyWithItsProblems() async throws {
-        let store = InMemoryStudyStore()
+        let store: any StudyStore = InMemoryStudyStore()
         let service = StudyService(store: store, designers: { _ in CountingDesigner(limit: .max) }, checkSpec: { spec in
             spec.name == "bad" ? [SpecProblem(location: nil, field: "trial.training.fixed.widht", message: "'widht' is unknown.")] : []
         })
