@@ -43,7 +43,8 @@ public final class StudyService: Sendable {
     ///   - retryLimit: how often a trial abandoned by its worker is re-run before it fails (default 3).
     ///   - isWorkerGone: whether a worker id names a dead process (default: a local process that no longer exists).
     ///   - checkSpec: checks a new or resumed study's spec needs beyond the parser's, from layers this one cannot see
-    ///     (`augur serve` passes the training core's hyperparameter names); any problem refuses the spec with
+    ///     (`augur serve` passes the training core's hyperparameter names; `augur run` checks its file itself, with
+    ///     line and column, before it calls the service); any problem refuses the spec with
     ///     `invalidArgument`. Default: none.
     public init(store: any StudyStore,
                 designers: DesignerProvider? = nil,

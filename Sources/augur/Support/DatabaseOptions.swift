@@ -30,7 +30,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store and the service over it.
     func openService() throws -> StudyService {
-        StudyService(store: try StudyStores.open(location), checkSpec: trainingSpecProblems)
+        StudyService(store: try StudyStores.open(location))
     }
 
     /// Opens the store for a query; a missing SQLite file is an error rather than a new empty database.
