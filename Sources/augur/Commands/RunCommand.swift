@@ -60,22 +60,9 @@ struct RunCommand: AsyncParsableCommand {
         logging.bootstrap(console: console)
         let logger = Logger(label: "augur")
 
-        let parsed: ParsedSpec
-        do {
-            parsed = try StudySpecParser.load(path: spec)
-            for warning in parsed.warnings { console.printLine(warning.description) }
-        } catch {
-            for problem in error.problems { console.printLine(problem.description(file: spec)) }
-            throw ExitCode(1)
-        }
-        var studySpec = parsed.spec
+        var studySpec = try loadSpecToRun(spec, console: console).spec
         guard studySpec.trial != nil else {
             throw CLIError("study '\(studySpec.name)' has no `trial:` section (a command or a training block), so `augur run` cannot run its trials")
-        }
-        let trainingProblems = trainingSpecProblems(parsed)
-        guard trainingProblems.isEmpty else {
-            for problem in trainingProblems { console.printLine(problem.description(file: spec)) }
-            throw ExitCode(1)
         }
         if let seed { studySpec.seed = seed }
         // --parallel is this run's concurrency; it raises the study-wide cap when larger (stored with the study when

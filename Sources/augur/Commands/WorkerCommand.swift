@@ -76,21 +76,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
         var fromFile: StudySpec?
         if let spec {
-            let parsed: ParsedSpec
-            do {
-                parsed = try StudySpecParser.load(path: spec)
-                for warning in parsed.warnings { console.printLine(warning.description) }
-            } catch {
-                for problem in error.problems { console.printLine(problem.description(file: spec)) }
-                throw ExitCode(1)
-            }
             // As `augur run` does, before the study is created on the server.
-            let trainingProblems = trainingSpecProblems(parsed)
-            guard trainingProblems.isEmpty else {
-                for problem in trainingProblems { console.printLine(problem.description(file: spec)) }
-                throw ExitCode(1)
-            }
-            fromFile = parsed.spec
+            fromFile = try loadSpecToRun(spec, console: console).spec
         }
         guard let study = study ?? fromFile?.name else { throw ExitCode.validationFailure }
         let remote: Study

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AugurCore
 import AugurWorkers
 
@@ -16,4 +17,23 @@ func trainingSpecProblems(_ parsed: ParsedSpec) -> [SpecProblem] {
 @Sendable func trainingSpecProblems(_ spec: StudySpec) -> [SpecProblem] {
     guard case .training(let training) = spec.trial else { return [] }
     return TrainingTrialPlan.unknownHyperparameters(in: training)
+}
+
+/// Reads a spec file for a command that runs its trials (`augur run`, `augur worker --spec`): prints its warnings,
+/// and prints every problem, the training core's included, then exits with status 1 when there is any.
+func loadSpecToRun(_ path: String, console: Console) throws -> ParsedSpec {
+    let parsed: ParsedSpec
+    do {
+        parsed = try StudySpecParser.load(path: path)
+        for warning in parsed.warnings { console.printLine(warning.description) }
+    } catch {
+        for problem in error.problems { console.printLine(problem.description(file: path)) }
+        throw ExitCode(1)
+    }
+    let trainingProblems = trainingSpecProblems(parsed)
+    guard trainingProblems.isEmpty else {
+        for problem in trainingProblems { console.printLine(problem.description(file: path)) }
+        throw ExitCode(1)
+    }
+    return parsed
 }
