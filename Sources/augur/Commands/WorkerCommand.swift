@@ -74,11 +74,8 @@ struct WorkerCommand: AsyncParsableCommand {
             connections.cancel()
         }
 
-        var fromFile: StudySpec?
-        if let spec {
-            // As `augur run` does, before the study is created on the server.
-            fromFile = try loadSpecToRun(spec, console: console).spec
-        }
+        // Checked as `augur run` checks it, before the study is created on the server.
+        let fromFile = try spec.map { try loadSpecToRun($0, console: console).spec }
         guard let study = study ?? fromFile?.name else { throw ExitCode.validationFailure }
         let remote: Study
         if let fromFile {
