@@ -10,7 +10,7 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql python3)
 fi
 if [[ "${1:-}" == "--proto" ]]; then
-    packages+=(protobuf-compiler)
+    packages+=(protobuf-compiler libprotobuf-dev)
 fi
 
 missing=()

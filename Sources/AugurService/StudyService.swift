@@ -68,7 +68,8 @@ public final class StudyService: Sendable {
 
     // MARK: Studies
 
-    /// Creates a study; fails with `failedPrecondition` if one with the same name exists.
+    /// Creates a study; fails with `alreadyExists` if one with the same name exists, `invalidArgument` (with every
+    /// problem) if its spec is not valid.
     public func createStudy(_ spec: StudySpec) async throws(ServiceError) -> Study {
         try validate(spec)
         let study = try await call { try await store.createStudy(spec) }
@@ -114,7 +115,7 @@ public final class StudyService: Sendable {
         if study.state != .active {
             let counts = try await call { try await store.trialCounts(study: spec.name) }
             let best = try await bestTrials(study: spec.name, count: 1).first
-            if completionVerdict(spec: study.spec, budget: study.spec.budget, counts: counts, best: best) == nil {
+            if StudyVerdict.judge(budget: study.spec.budget, objective: study.spec.objective, counts: counts, candidate: best) == nil {
                 try await call { try await store.setStudyState(spec.name, to: .active, reason: "resumed") }
                 study.state = .active
                 study.stateReason = "resumed"
@@ -180,10 +181,17 @@ public final class StudyService: Sendable {
     public struct Suggestion: Sendable {
         /// The trials the client holds now: those it already held, then the newly assigned ones.
         public var trials: [Trial]
-        /// The study's state after the assignment (COMPLETED when this call found the budget spent).
-        public var studyState: StudyState
-        /// The study's spec (for converting the trials' parameters).
-        public var spec: StudySpec
+        /// The study as the assignment saw it, with its state after the assignment (COMPLETED when this call found
+        /// the budget spent): what a runner needs to run the trials, so it need not read the study again.
+        public var study: Study
+
+        public init(trials: [Trial], study: Study) {
+            self.trials = trials
+            self.study = study
+        }
+
+        public var studyState: StudyState { study.state }
+        public var spec: StudySpec { study.spec }
     }
 
     /// Hands `client` up to `count` trials to run: first those it already holds (so a retried call never leaks
@@ -213,7 +221,7 @@ public final class StudyService: Sendable {
             struct Outcome {
                 var held: [Trial] = []
                 var plan: AssignmentPlan?
-                var state: StudyState = .active
+                var study: Study?
                 var replacedSpec: StudySpec?
             }
             let outcome = Mutex(Outcome())
@@ -230,7 +238,12 @@ public final class StudyService: Sendable {
                     outcome.withLock { outcome in
                         outcome.held = snapshot.activeTrials.filter { $0.worker == client }.sorted { $0.id < $1.id }
                         outcome.plan = plan
-                        outcome.state = plan.studyState?.state ?? snapshot.study.state
+                        var study = snapshot.study
+                        if let change = plan.studyState {
+                            study.state = change.state
+                            study.stateReason = change.reason
+                        }
+                        outcome.study = study
                     }
                     return plan
                 }
@@ -252,7 +265,8 @@ public final class StudyService: Sendable {
                     logger.info("study \(change.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(change.reason)"])
                 }
             }
-            return Suggestion(trials: result.held + assigned, studyState: result.state, spec: spec)
+            let study = result.study ?? Study(spec: spec)
+            return Suggestion(trials: result.held + assigned, study: study)
         }
         throw .unavailable("study '\(name)' was replaced twice while trials were being suggested; try again")
     }
@@ -280,12 +294,37 @@ public final class StudyService: Sendable {
             try await store.addMeasurement(study: name, trial: id, measurement: measurement,
                                            leaseExpiresAt: Date().addingTimeInterval(leaseDuration))
         }
-        guard let stoppingPolicies else { return .keepRunning }
-        let spec = try await knownSpec(name)
-        guard let rule = spec.earlyStopping else { return .keepRunning }
-        let all = try await trials(study: name, query: TrialQuery(states: [.active, .completed, .stopped], includeMeasurements: true))
-        guard let trial = all.first(where: { $0.id == id }) else { return .keepRunning }
-        return stoppingPolicies(rule).decide(for: trial, among: all, objective: spec.objective)
+        return try await earlyStoppingDecision(study: name, trial: id, spec: try await knownSpec(name))
+    }
+
+    /// Whether a trial should stop early: the one place this is decided, for a measurement just reported and for a
+    /// client that asks (`CheckTrialEarlyStoppingState`). Vizier's semantics:
+    /// - an ACTIVE trial gets the study's early-stopping policy's verdict on its measurements so far (never stop
+    ///   when the study has no policy);
+    /// - a STOPPED trial should stop (it was stopped by a user or a rule while its worker ran on), with its reason;
+    /// - any other trial (REQUESTED, COMPLETED, FAILED, INFEASIBLE) should not: there is nothing running to stop.
+    /// Throws `notFound` for an unknown study or trial.
+    public func earlyStoppingDecision(study name: String, trial id: Int) async throws(ServiceError) -> StoppingDecision {
+        try await earlyStoppingDecision(study: name, trial: id, spec: try await getStudy(name).spec)
+    }
+
+    private func earlyStoppingDecision(study name: String, trial id: Int, spec: StudySpec) async throws(ServiceError) -> StoppingDecision {
+        guard let rule = spec.earlyStopping, let stoppingPolicies else {
+            return try await decisionWithoutPolicy(study: name, trial: id)
+        }
+        let policy = stoppingPolicies(rule)
+        let history = try await trials(study: name, query: TrialQuery(states: policy.historyScope.states.union([.active]), includeMeasurements: true))
+        guard let trial = history.first(where: { $0.id == id }), trial.state == .active else {
+            return try await decisionWithoutPolicy(study: name, trial: id)
+        }
+        return policy.decide(for: trial, among: history, objective: spec.objective)
+    }
+
+    /// The decision for a trial no policy judges: stop only a STOPPED one.
+    private func decisionWithoutPolicy(study name: String, trial id: Int) async throws(ServiceError) -> StoppingDecision {
+        let stored = try await trial(study: name, id: id)
+        guard stored.state == .stopped else { return .keepRunning }
+        return .stop(because: stored.statusReason ?? "trial \(id) was stopped")
     }
 
     /// Renews the lease of a trial held by `client`.
@@ -297,8 +336,13 @@ public final class StudyService: Sendable {
 
     /// How a trial ended, as its runner reports it.
     public enum Completion: Sendable, Hashable {
-        /// The trial finished; `nil` takes the final measurement from its intermediate ones (objective strategy).
+        /// The trial finished with this final measurement (a client's own); `nil` takes the final measurement from
+        /// its stored intermediate ones by the metrics' strategies.
         case measurement(TrialMeasurement?)
+        /// The trial finished; its final measurement is taken by the metrics' strategies from its stored intermediate
+        /// measurements followed by `observations` (values it reported without a step, never sent as intermediate
+        /// ones), and lasted `elapsedSeconds` when given. What a runner reports: the service alone computes finals.
+        case observed([TrialMeasurement], elapsedSeconds: Double?)
         /// The point cannot be evaluated (invalid configuration); not counted as a failure.
         case infeasible(reason: String)
     }
@@ -306,26 +350,23 @@ public final class StudyService: Sendable {
     /// Completes a trial, then checks whether the study is done (target reached, budget spent).
     @discardableResult
     public func completeTrial(study name: String, trial id: Int, _ completion: Completion) async throws(ServiceError) -> Trial {
-        var spec = try await knownSpec(name)
-        let finished: Trial
-        switch completion {
-        case .infeasible(let reason):
-            finished = try await finish(spec, trial: id, state: .infeasible, finalMeasurement: nil, reason: reason)
-        case .measurement(let reported):
-            var final = try await finalMeasurement(reported, spec: spec, trial: id)
-            if final?.metrics[spec.objective.metric] == nil {
-                // Refuse only on the study as it is now, not on a remembered spec.
-                spec = try await getStudy(name).spec
-                final = try await finalMeasurement(reported, spec: spec, trial: id)
-            }
-            guard let final, final.metrics[spec.objective.metric] != nil else {
-                throw .invalidArgument(
-                    "trial \(id) of study '\(name)' never reported the objective metric '\(spec.objective.metric)'; "
-                        + "report it, or fail the trial or mark it infeasible instead")
-            }
-            finished = try await finish(spec, trial: id, state: .completed, finalMeasurement: final, reason: nil)
+        let remembered = try await knownSpec(name)
+        if case .infeasible(let reason) = completion {
+            return try await finish(remembered, trial: id, state: .infeasible, finalMeasurement: nil, reason: reason)
         }
-        return finished
+        var spec = remembered
+        var final = try await finalMeasurement(of: completion, spec: spec, trial: id)
+        if final?.metrics[spec.objective.metric] == nil {
+            // Refuse only on the study as it is now, not on a remembered spec.
+            spec = try await getStudy(name).spec
+            final = try await finalMeasurement(of: completion, spec: spec, trial: id)
+        }
+        guard let final, final.metrics[spec.objective.metric] != nil else {
+            throw .invalidArgument(
+                "trial \(id) of study '\(name)' never reported the objective metric '\(spec.objective.metric)'; "
+                    + "report it, or fail the trial or mark it infeasible instead")
+        }
+        return try await finish(spec, trial: id, state: .completed, finalMeasurement: final, reason: nil)
     }
 
     /// Fails a trial with a reason (exit status, output tail, …), then checks whether the study failed.
@@ -338,7 +379,7 @@ public final class StudyService: Sendable {
     @discardableResult
     public func stopTrial(study name: String, trial id: Int, reason: String) async throws(ServiceError) -> Trial {
         let spec = try await getStudy(name).spec
-        let final = try await finalMeasurement(nil, spec: spec, trial: id)
+        let final = try await finalMeasurement(of: .measurement(nil), spec: spec, trial: id)
         return try await finish(spec, trial: id, state: .stopped, finalMeasurement: final, reason: reason)
     }
 
@@ -357,6 +398,8 @@ public final class StudyService: Sendable {
 
     // MARK: Helpers
 
+    /// Whether a spec may be created or resumed: the spec's own rules, the checks of layers above this one, and
+    /// whether its designer can be built.
     private func validate(_ spec: StudySpec) throws(ServiceError) {
         if spec.name.isEmpty { throw .invalidArgument("a study needs a name") }
         if spec.budget.maxTrials < 1 { throw .invalidArgument("budget.maxTrials must be at least 1, got \(spec.budget.maxTrials)") }
@@ -365,15 +408,38 @@ public final class StudyService: Sendable {
         }
         let problems = checkSpec(spec)
         if problems.isEmpty == false {
-            throw .invalidArgument(problems.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" }.joined(separator: "; "))
+            throw .invalidSpec(problems)
+        }
+        do {
+            _ = try designers(spec)
+        } catch {
+            throw ServiceError(.invalidArgument, "algorithm: \(error)", cause: error)
         }
     }
 
-    private func finalMeasurement(_ reported: TrialMeasurement?, spec: StudySpec, trial id: Int) async throws(ServiceError) -> TrialMeasurement? {
-        if let reported { return reported }
+    /// The final measurement of a trial: the one place it is computed. A client's own final measurement is taken as
+    /// it is; otherwise the metrics' strategies pick it from the stored intermediate measurements (followed by a
+    /// runner's unreported observations). A trial that already has one (a retried call) keeps it.
+    private func finalMeasurement(of completion: Completion, spec: StudySpec, trial id: Int) async throws(ServiceError) -> TrialMeasurement? {
+        switch completion {
+        case .measurement(let reported?):
+            return reported
+        case .measurement(nil):
+            return try await finalMeasurement(observations: [], elapsedSeconds: nil, spec: spec, trial: id)
+        case .observed(let observations, let elapsedSeconds):
+            return try await finalMeasurement(observations: observations, elapsedSeconds: elapsedSeconds, spec: spec, trial: id)
+        case .infeasible:
+            return nil
+        }
+    }
+
+    private func finalMeasurement(observations: [TrialMeasurement], elapsedSeconds: Double?, spec: StudySpec,
+                                  trial id: Int) async throws(ServiceError) -> TrialMeasurement? {
         let stored = try await trial(study: spec.name, id: id)
         if let final = stored.finalMeasurement { return final }
-        return spec.objective.finalMeasurement(from: stored.measurements)
+        guard var final = spec.objective.finalMeasurement(from: stored.measurements + observations) else { return nil }
+        if let elapsedSeconds { final.elapsedSeconds = elapsedSeconds }
+        return final
     }
 
     /// Ends a trial, then updates the study: COMPLETED when the trial reached the target or the budget is spent,
@@ -388,11 +454,11 @@ public final class StudyService: Sendable {
             try await store.finishTrialCounting(study: name, trial: id, state: state, finalMeasurement: finalMeasurement, reason: reason)
         }
         let candidate = finished.state == .completed ? finished : nil
-        guard completionVerdict(spec: spec, budget: spec.budget, counts: counts, best: candidate) != nil else { return finished }
+        guard StudyVerdict.judge(budget: spec.budget, objective: spec.objective, counts: counts, candidate: candidate) != nil else { return finished }
         guard let current = try await call({ try await store.study(named: name) }) else { return finished }
         remember(current.spec)
         guard current.state == .active else { return finished }
-        if let verdict = completionVerdict(spec: current.spec, budget: current.spec.budget, counts: counts, best: candidate) {
+        if let verdict = StudyVerdict.judge(budget: current.spec.budget, objective: current.spec.objective, counts: counts, candidate: candidate) {
             try await call { try await store.setStudyState(name, to: verdict.state, reason: verdict.reason) }
             logger.info("study \(verdict.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(verdict.reason)"])
         }
@@ -426,21 +492,6 @@ public final class StudyService: Sendable {
         } catch {
             throw ServiceError.wrapping(error)
         }
-    }
-
-    /// Whether a study with these counts is done, and why; `best` is the trial to check against the target.
-    func completionVerdict(spec: StudySpec, budget: Budget, counts: TrialCounts, best: Trial?) -> (state: StudyState, reason: String)? {
-        let objective = spec.objective
-        if let best, let value = best.finalValue(of: objective.metric), objective.reachesTarget(value), let target = objective.target {
-            return (.completed, "target \(formatNumber(target)) reached by trial \(best.id) (\(objective.metric) = \(formatNumber(value)))")
-        }
-        if let maxFailed = budget.maxFailedTrials, counts.failed >= maxFailed {
-            return (.failed, "\(counts.failed) trials failed (maxFailedTrials is \(maxFailed))")
-        }
-        if counts.total >= budget.maxTrials, counts.active == 0, counts.requested == 0 {
-            return (.completed, "budget of \(budget.maxTrials) trials spent")
-        }
-        return nil
     }
 
     /// Runs a store call, turning its errors into `ServiceError`.

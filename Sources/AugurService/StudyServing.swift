@@ -11,7 +11,8 @@ public protocol StudyServing: Sendable {
     var leaseDuration: TimeInterval { get }
 
     func getStudy(_ name: String) async throws(ServiceError) -> Study
-    func suggestTrials(study name: String, client: String, count: Int) async throws(ServiceError) -> [Trial]
+    /// Hands `client` up to `count` trials, with the study as the assignment saw it (so a runner need not read it).
+    func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> StudyService.Suggestion
     @discardableResult
     func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> StoppingDecision
     func heartbeat(study name: String, trial id: Int, client: String) async throws(ServiceError)

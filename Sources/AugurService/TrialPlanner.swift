@@ -44,13 +44,16 @@ struct TrialPlanner: Sendable {
         }
         plan.requeue = requeued.map(\.id)
 
-        let failedAfter = counts.failed + plan.fail.count
-        if let maxFailed = budget.maxFailedTrials, failedAfter >= maxFailed {
-            plan.studyState = (.failed, "\(failedAfter) trials failed (maxFailedTrials is \(maxFailed))")
+        let activeAfterRecovery = counts.active - plan.requeue.count - plan.fail.count
+        var recovered = counts
+        recovered.failed += plan.fail.count
+        recovered.active = activeAfterRecovery
+        recovered.requested += plan.requeue.count
+        if let verdict = StudyVerdict.judge(budget: budget, objective: spec.objective, counts: recovered), verdict.state == .failed {
+            plan.studyState = (verdict.state, verdict.reason)
             return plan
         }
 
-        let activeAfterRecovery = counts.active - plan.requeue.count - plan.fail.count
         let freeSlots = max(0, budget.parallelTrials - activeAfterRecovery)
         let wanted = max(0, count - held.count)
         let take = min(wanted, freeSlots)
@@ -70,11 +73,12 @@ struct TrialPlanner: Sendable {
             exhausted = proposals.count < newCount
         }
 
-        let requestedAfter = counts.requested + plan.requeue.count - plan.assignRequested.count
-        let activeAfter = activeAfterRecovery + plan.assignRequested.count + plan.create.count
-        if activeAfter == 0 && requestedAfter == 0 {
-            if budgetLeft <= 0 {
-                plan.studyState = (.completed, "budget of \(budget.maxTrials) trials spent")
+        var after = recovered
+        after.requested -= plan.assignRequested.count
+        after.active += plan.assignRequested.count + plan.create.count
+        if after.active == 0 && after.requested == 0 {
+            if let verdict = StudyVerdict.judge(budget: budget, objective: spec.objective, counts: after) {
+                plan.studyState = (verdict.state, verdict.reason)
             } else if exhausted {
                 let created = counts.total + plan.create.count
                 if case .grid = spec.algorithm {

@@ -152,8 +152,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notOwner(study: String, trial: Int, owner: String?)
     /// The database file or server could not be opened or reached.
     case connection(String)
-    /// The database reported an error: its own message (and SQLSTATE for PostgreSQL).
-    case database(String)
+    /// The database reported an error: its own message, and PostgreSQL's SQLSTATE when the server gave one.
+    case database(String, sqlState: String? = nil)
     /// The database was written by a newer Augur.
     case schemaTooNew(found: Int, supported: Int)
 
@@ -166,7 +166,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notOwner(let study, let trial, let owner):
             "trial \(trial) of study '\(study)' belongs to worker \(owner ?? "none"); only its owner may report on it"
         case .connection(let message): message
-        case .database(let message): "database error: \(message)"
+        case .database(let message, let sqlState):
+            "database error: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
         case .schemaTooNew(let found, let supported):
             "the database has schema version \(found) but this Augur understands up to \(supported); upgrade Augur"
         }

@@ -59,10 +59,11 @@ public struct StudyRunner: Sendable {
                     do throws(ServiceError) {
                         while let slot = freeSlots.first {
                             let client = identity.slot(slot).description
-                            guard let trial = try await service.suggestTrials(study: name, client: client, count: 1).first else { break }
+                            let suggestion = try await service.suggest(study: name, client: client, count: 1)
+                            guard let trial = suggestion.trials.first else { break }
                             freeSlots.removeFirst()
                             running += 1
-                            group.addTask { await runTrial(trial, study: name, client: client, slot: slot) }
+                            group.addTask { await runTrial(trial, of: suggestion.study, client: client, slot: slot) }
                         }
                     } catch {
                         group.cancelAll()
@@ -95,16 +96,9 @@ public struct StudyRunner: Sendable {
     }
 
     /// Runs one trial and records how it ended; returns the slot it used.
-    private func runTrial(_ trial: Trial, study name: String, client: String, slot: Int) async -> Int {
+    private func runTrial(_ trial: Trial, of study: Study, client: String, slot: Int) async -> Int {
         progress?.trialStarted(trial)
-        let study: Study
-        do throws(ServiceError) {
-            study = try await service.getStudy(name)
-        } catch {
-            logger.error("cannot load the study", metadata: ["study": "\(name)", "error": "\(error)"])
-            progress?.trialEnded(trial, interrupted: true)
-            return slot
-        }
+        let name = study.name
         let sink = MeasurementSink { [service, logger] measurement in
             do throws(ServiceError) {
                 return try await service.addMeasurement(study: name, trial: trial.id, measurement: measurement)
@@ -133,8 +127,8 @@ public struct StudyRunner: Sendable {
         do throws(ServiceError) {
             let finished: Trial
             switch outcome {
-            case .completed(let measurement):
-                finished = try await service.completeTrial(study: name, trial: trial.id, .measurement(measurement))
+            case .completed(let observations, let elapsedSeconds):
+                finished = try await service.completeTrial(study: name, trial: trial.id, .observed(observations, elapsedSeconds: elapsedSeconds))
             case .failed(let reason):
                 finished = try await service.failTrial(study: name, trial: trial.id, reason: reason)
             case .stopped(let reason):

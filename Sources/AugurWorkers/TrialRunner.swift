@@ -12,8 +12,10 @@ public protocol TrialRunner: Sendable {
 
 /// How a trial ended, as its runner saw it.
 public enum TrialOutcome: Sendable, Hashable {
-    /// It finished and reported the objective; the measurement is its final one.
-    case completed(TrialMeasurement)
+    /// It finished and reported the objective. `observations` are the values it reported without a step (so never
+    /// sent as intermediate measurements), in order; the service takes the final measurement from the intermediate
+    /// measurements followed by these. `elapsedSeconds` is how long it ran, when the runner knows.
+    case completed(observations: [TrialMeasurement], elapsedSeconds: Double?)
     /// It failed: exit status or signal, timeout, missing metric, with the tail of its output.
     case failed(reason: String)
     /// An early-stopping rule stopped it; its measurements so far make its final measurement.

@@ -146,16 +146,16 @@ import Testing
         try await withTestServer(store: InMemoryStudyStore()) { address, _ in
             try await withClient(address) { client in
                 let missing = await #expect(throws: ServiceError.self) { try await client.getStudy("missing") }
-                guard case .notFound(let message) = missing else {
+                guard let missing, missing.kind == .notFound else {
                     Issue.record("expected notFound, got \(String(describing: missing))")
                     return
                 }
-                #expect(message.contains("missing"))
+                #expect(missing.message.contains("missing"))
                 let badCount = await #expect(throws: ServiceError.self) {
                     _ = try await client.createStudy(.rpcStudy())
                     return try await client.suggestTrials(study: "rpc", client: "c", count: 500)
                 }
-                guard case .invalidArgument = badCount else {
+                guard badCount?.kind == .invalidArgument else {
                     Issue.record("expected invalidArgument, got \(String(describing: badCount))")
                     return
                 }

@@ -131,7 +131,7 @@ import Testing
                 let heartbeatOfDead = await #expect(throws: ServiceError.self) {
                     try await client.heartbeat(study: "rpc", trial: held.id, client: "dead-worker")
                 }
-                if case .failedPrecondition = heartbeatOfDead {} else { Issue.record("expected FAILED_PRECONDITION, got \(String(describing: heartbeatOfDead))") }
+                if heartbeatOfDead?.kind == .failedPrecondition {} else { Issue.record("expected FAILED_PRECONDITION, got \(String(describing: heartbeatOfDead))") }
                 try await client.completeTrial(study: "rpc", trial: retried.id, .measurement(TrialMeasurement(metrics: ["loss": 1])))
                 #expect(try await client.getStudy("rpc").state == .completed)
             }

@@ -199,7 +199,7 @@ struct ServeCommandChecksTests {
         fixed.trial = .training(TrainingTrial(dataset: "digits", fixed: ["width": "32"]))
         try await withClient(address) { [misspelt, fixed] client in
             let refusal = await #expect(throws: ServiceError.self) { try await client.createStudy(misspelt) }
-            guard case .invalidArgument(let reason)? = refusal else {
+            guard let reason = refusal?.message, refusal?.kind == .invalidArgument else {
                 Issue.record("expected INVALID_ARGUMENT, got \(String(describing: refusal))")
                 return
             }

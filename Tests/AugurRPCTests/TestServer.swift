@@ -13,14 +13,11 @@ func withTestServer<Result: Sendable>(
     leaseDuration: TimeInterval = 60,
     token: String? = nil,
     designers: StudyService.DesignerProvider? = nil,
+    stoppingPolicies: StudyService.StoppingPolicyProvider? = { StoppingPolicyFactory.make(for: $0) },
     _ body: @Sendable (ListenAddress, StudyService) async throws -> Result
 ) async throws -> Result {
-    let service: StudyService
-    if let designers {
-        service = StudyService(store: store, designers: designers, leaseDuration: leaseDuration, retryLimit: 3, isWorkerGone: { _ in false })
-    } else {
-        service = StudyService(store: store, leaseDuration: leaseDuration, retryLimit: 3, isWorkerGone: { _ in false })
-    }
+    let service = StudyService(store: store, designers: designers, stoppingPolicies: stoppingPolicies, leaseDuration: leaseDuration,
+                               retryLimit: 3, isWorkerGone: { _ in false })
     let server = AugurServer(service: service, address: ListenAddress(host: "127.0.0.1", port: 0), token: token)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.serve() }

@@ -298,6 +298,19 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
             == .failedPrecondition(StoreError.trialNotActive(study: "x", trial: 1, state: .completed).description))
         #expect(ServiceError(StoreError.connection("down")) == .unavailable("down"))
         #expect(ServiceError(StoreError.database("boom")) == .internalError("database error: boom"))
+        #expect(ServiceError(StoreError.studyExists("x")) == .alreadyExists(StoreError.studyExists("x").description))
+    }
+
+    @Test func serviceErrorsKeepTheirCauseAndSQLState() {
+        let error = ServiceError(StoreError.database("duplicate key", sqlState: "23505"))
+        #expect(error.kind == .internalError)
+        #expect(error.sqlState == "23505")
+        #expect(error.storeError == .database("duplicate key", sqlState: "23505"))
+        #expect(error.message == "database error: duplicate key (SQLSTATE 23505)")
+        let problems = [SpecProblem(location: nil, field: "budget.maxTrials", message: "must be at least 1, got 0")]
+        let invalid = ServiceError.invalidSpec(problems)
+        #expect(invalid.kind == .invalidArgument && invalid.problems == problems)
+        #expect(invalid.message == "budget.maxTrials: must be at least 1, got 0")
     }
 
     @Test(arguments: StoreKind.allCases) func unknownStudyIsNotFound(kind: StoreKind) async throws {
@@ -310,6 +323,8 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
 
 /// Stops every trial that reached step 2.
 private struct StopAtStepTwo: StoppingPolicy {
+    var historyScope: StoppingHistoryScope { .progressingTrials }
+
     func decide(for trial: Trial, among trials: [Trial], objective: Objective) -> StoppingDecision {
         (trial.measurements.last?.step ?? 0) >= 2 ? .stop(because: "step 2 reached") : .keepRunning
     }
@@ -335,5 +350,92 @@ private struct StopAtStepTwo: StoppingPolicy {
         _ = try await service.createStudy(.testStudy())
         _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
         #expect(try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.8, step: 5)) == .keepRunning)
+    }
+}
+
+/// StudyService is the one door for study decisions; these pin down the answers every front end now gets from it.
+@Suite struct StudyServiceDecisionTests {
+    private func earlyStoppingService(_ store: any StudyStore) -> StudyService {
+        StudyService(store: store, designers: { _ in CountingDesigner() }, stoppingPolicies: { _ in StopAtStepTwo() })
+    }
+
+    private func earlyStoppingSpec() -> StudySpec {
+        var spec = StudySpec.testStudy(maxTrials: 5, parallel: 3)
+        spec.earlyStopping = .median(MedianStoppingSettings())
+        return spec
+    }
+
+    @Test(arguments: StoreKind.allCases) func earlyStoppingFollowsVizierSemanticsForEveryTrialState(kind: StoreKind) async throws {
+        let service = earlyStoppingService(try kind.make())
+        _ = try await service.createStudy(earlyStoppingSpec())
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 3)
+        // ACTIVE: the injected policy decides.
+        try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.9, step: 1))
+        #expect(try await service.earlyStoppingDecision(study: "test", trial: 1) == .keepRunning)
+        try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.8, step: 2))
+        #expect(try await service.earlyStoppingDecision(study: "test", trial: 1) == .stop(because: "step 2 reached"))
+        // STOPPED: its worker should stop, with the reason it was stopped for.
+        try await service.stopTrial(study: "test", trial: 2, reason: "stopped by a user")
+        #expect(try await service.earlyStoppingDecision(study: "test", trial: 2) == .stop(because: "stopped by a user"))
+        // COMPLETED (even past step 2): nothing is running, nothing to stop.
+        try await service.addMeasurement(study: "test", trial: 3, measurement: measurement(0.5, step: 3))
+        try await service.completeTrial(study: "test", trial: 3, .measurement(nil))
+        #expect(try await service.earlyStoppingDecision(study: "test", trial: 3) == .keepRunning)
+        await #expect(throws: ServiceError.notFound(StoreError.trialNotFound(study: "test", trial: 9).description)) {
+            try await service.earlyStoppingDecision(study: "test", trial: 9)
+        }
+        await #expect(throws: ServiceError.notFound(StoreError.studyNotFound("nope").description)) {
+            try await service.earlyStoppingDecision(study: "nope", trial: 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func creatingATakenNameIsAlreadyExists(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        _ = try await service.createStudy(.testStudy())
+        let refusal = await #expect(throws: ServiceError.self) { try await service.createStudy(.testStudy()) }
+        #expect(refusal?.kind == .alreadyExists)
+        #expect(refusal?.storeError == .studyExists("test"))
+    }
+
+    @Test(arguments: StoreKind.allCases) func aDesignerThatCannotBeBuiltRefusesTheSpec(kind: StoreKind) async throws {
+        struct Unbuildable: Error, CustomStringConvertible { var description: String { "grid needs a step for 'x'" } }
+        let store = try kind.make()
+        let service = StudyService(store: store, designers: { _ in throw Unbuildable() })
+        let refusal = await #expect(throws: ServiceError.self) { try await service.createStudy(.testStudy()) }
+        #expect(refusal == .invalidArgument("algorithm: grid needs a step for 'x'"))
+        #expect(try await store.study(named: "test") == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases) func theServiceComputesAFinalMeasurementFromARunnersObservations(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        var spec = StudySpec.testStudy(maxTrials: 5)
+        spec.objective = Objective(metric: "loss", goal: .minimize, strategy: .min)
+        _ = try await service.createStudy(spec)
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.7, step: 1))
+        try await service.addMeasurement(study: "test", trial: 1, measurement: measurement(0.4, step: 2))
+        let unreported = [TrialMeasurement(step: 2, metrics: ["loss": 0.6, "accuracy": 0.8])]
+        let finished = try await service.completeTrial(study: "test", trial: 1, .observed(unreported, elapsedSeconds: 12.5))
+        #expect(finished.state == .completed)
+        #expect(finished.finalMeasurement == TrialMeasurement(step: 2, elapsedSeconds: 12.5, metrics: ["loss": 0.4, "accuracy": 0.8]))
+        #expect(finished.finalValue(of: "loss") == 0.4)
+
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        let refusal = await #expect(throws: ServiceError.self) {
+            try await service.completeTrial(study: "test", trial: 2, .observed([TrialMeasurement(metrics: ["accuracy": 1])], elapsedSeconds: 1))
+        }
+        #expect(refusal?.kind == .invalidArgument)
+    }
+
+    @Test(arguments: StoreKind.allCases) func aSuggestionCarriesTheStudyAsTheAssignmentSawIt(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        let created = try await service.createStudy(.testStudy(maxTrials: 1))
+        let first = try await service.suggest(study: "test", client: "a", count: 1)
+        #expect(first.trials.map(\.id) == [1])
+        #expect(first.study.spec == created.spec && first.study.state == .active)
+        try await service.completeTrial(study: "test", trial: 1, .measurement(measurement(1)))
+        let none = try await service.suggest(study: "test", client: "a", count: 1)
+        #expect(none.trials.isEmpty)
+        #expect(none.study.state == .completed)
     }
 }

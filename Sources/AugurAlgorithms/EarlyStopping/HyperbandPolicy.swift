@@ -12,6 +12,8 @@ import AugurCore
 /// cumulative shares, most aggressive bracket first, which interleaves the brackets evenly in creation order.
 /// A trial is compared only with the trials of its own bracket.
 public struct HyperbandPolicy: StoppingPolicy {
+    public var historyScope: StoppingHistoryScope { .progressingTrials }
+
     /// One successive-halving bracket.
     public struct Bracket: Sendable, Hashable {
         /// Hyperband's `s`: how many rungs the bracket has (0 never stops anything).

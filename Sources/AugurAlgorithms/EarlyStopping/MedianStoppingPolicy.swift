@@ -12,6 +12,8 @@ import AugurCore
 /// - the median of an even number of averages is the mean of the two middle ones; a best value equal to the median
 ///   keeps the trial running.
 public struct MedianStoppingPolicy: StoppingPolicy {
+    public var historyScope: StoppingHistoryScope { .progressingTrials }
+
     public let settings: MedianStoppingSettings
 
     /// `minTrialsRequired` below 1 is taken as 1 (the median of nothing is undefined).

@@ -18,7 +18,24 @@ import AugurCore
 ///   making progress); FAILED and INFEASIBLE trials are left out because their curves say nothing about what a
 ///   healthy trial reaches, and REQUESTED trials have no measurements.
 public protocol StoppingPolicy: Sendable {
+    /// Which of the study's trials the service loads (with their measurements) for `decide`, as designers declare
+    /// theirs with `Designer.historyScope`.
+    var historyScope: StoppingHistoryScope { get }
+
     /// Decides whether `trial` (ACTIVE, with its intermediate measurements) should stop, given the study's other
     /// trials with theirs. `trials` may include `trial` itself; it is never compared with itself.
     func decide(for trial: Trial, among trials: [Trial], objective: Objective) -> StoppingDecision
+}
+
+/// Which trials a stopping policy compares a trial with; the service loads exactly these, with measurements.
+public struct StoppingHistoryScope: Sendable, Hashable {
+    /// The states of the trials loaded (the trial being judged is ACTIVE and always among them).
+    public var states: Set<TrialState>
+
+    public init(states: Set<TrialState>) {
+        self.states = states
+    }
+
+    /// Trials that are or were making progress: ACTIVE, COMPLETED and STOPPED (what every built-in policy reads).
+    public static let progressingTrials = StoppingHistoryScope(states: [.active, .completed, .stopped])
 }

@@ -16,6 +16,8 @@ import AugurCore
 /// A trial that passes the top rung runs to the end of its own budget. A rung before a trial's first measurement is
 /// not judged for that trial, and the trial does not count in that rung's population.
 public struct SuccessiveHalvingPolicy: StoppingPolicy {
+    public var historyScope: StoppingHistoryScope { .progressingTrials }
+
     public let settings: SuccessiveHalvingSettings
     /// The steps at which trials are judged, increasing.
     public let rungSteps: [Int]

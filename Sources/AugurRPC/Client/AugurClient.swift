@@ -6,6 +6,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import SwiftProtobuf
 import Synchronization
 
 /// A client of `augur serve` speaking the domain model: the same calls as `StudyService`, over gRPC.
@@ -30,8 +31,10 @@ public final class AugurClient: Sendable {
     private let metadata: Metadata
     private let logger: Logger
     private let lease = Mutex<TimeInterval>(120)
-    /// Search spaces of the studies seen, to give integer parameters back as integers.
-    private let spaces = Mutex<[String: SearchSpace]>([:])
+    /// The studies seen, by name: their search spaces give integer parameters back as integers, and a suggestion
+    /// hands its study to the runner. Renewed by every read of a study; dropped when the study is deleted or a call
+    /// says it is gone.
+    private let studies = Mutex<[String: Study]>([:])
 
     /// - Parameters:
     ///   - server: the `augur serve` address.
@@ -121,13 +124,17 @@ public final class AugurClient: Sendable {
     public func deleteStudy(_ name: String) async throws(ServiceError) {
         let request = Augur_V1_DeleteStudyRequest.with { $0.name = ResourceName.study(name) }
         _ = try await call { try await stub.deleteStudy(request, metadata: metadata) }
-        _ = spaces.withLock { $0.removeValue(forKey: name) }
+        _ = studies.withLock { $0.removeValue(forKey: name) }
     }
 
     // MARK: Suggestions
 
     public func suggestTrials(study name: String, client: String, count: Int) async throws(ServiceError) -> [Trial] {
-        let space = try await searchSpace(of: name)
+        try await suggest(study: name, client: client, count: count).trials
+    }
+
+    public func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> StudyService.Suggestion {
+        var study = try await knownStudy(name)
         let request = Augur_V1_SuggestTrialsRequest.with {
             $0.parent = ResourceName.study(name)
             $0.suggestionCount = Int32(clamping: count)
@@ -135,13 +142,19 @@ public final class AugurClient: Sendable {
         }
         let response = try await call { try await stub.suggestTrials(request, metadata: metadata) }
         if response.hasLeaseDuration { lease.withLock { $0 = response.leaseDuration.timeInterval } }
-        return try response.trials.map { (trial) throws(ServiceError) in try Trial(trial, space: space) }
+        let trials = try response.trials.map { (trial) throws(ServiceError) in try Trial(trial, space: study.spec.searchSpace) }
+        if let state = response.studyState.domain, state != study.state {
+            // The study changed since it was read (completed, stopped, resumed with another budget): read it again.
+            study = try await getStudy(name)
+        }
+        return StudyService.Suggestion(trials: trials, study: study)
     }
 
     // MARK: Reporting
 
     /// Records an intermediate measurement; the answer says whether the study's early-stopping rule recommends stopping.
-    public func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> StoppingDecision {
+@discardableResult
+        public func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> StoppingDecision {
         let request = Augur_V1_AddTrialMeasurementRequest.with {
             $0.trialName = ResourceName.trial(study: name, id: id)
             $0.measurement = Augur_V1_Measurement(measurement)
@@ -173,6 +186,9 @@ public final class AugurClient: Sendable {
             switch completion {
             case .measurement(let measurement):
                 if let measurement { $0.finalMeasurement = Augur_V1_Measurement(measurement) }
+            case .observed(let observations, let elapsedSeconds):
+                $0.observations = observations.map(Augur_V1_Measurement.init)
+                if let elapsedSeconds { $0.elapsedDuration = Google_Protobuf_Duration(rounding: elapsedSeconds) }
             case .infeasible(let reason):
                 $0.trialInfeasible = true
                 $0.infeasibleReason = reason
@@ -257,13 +273,20 @@ public final class AugurClient: Sendable {
     // MARK: Helpers
 
     private func remember(_ study: Study) -> Study {
-        spaces.withLock { $0[study.name] = study.spec.searchSpace }
+        studies.withLock { studies in
+            if studies.count >= 1_024, studies[study.name] == nil { studies.removeAll() }
+            studies[study.name] = study
+        }
         return study
     }
 
+    private func knownStudy(_ name: String) async throws(ServiceError) -> Study {
+        if let known = studies.withLock({ $0[name] }) { return known }
+        return try await getStudy(name)
+    }
+
     private func searchSpace(of study: String) async throws(ServiceError) -> SearchSpace {
-        if let known = spaces.withLock({ $0[study] }) { return known }
-        return try await getStudy(study).spec.searchSpace
+        try await knownStudy(study).spec.searchSpace
     }
 
     private func trial(from message: Augur_V1_Trial, study: String) async throws(ServiceError) -> Trial {
@@ -280,7 +303,7 @@ public final class AugurClient: Sendable {
                 return try await body()
             } catch let error as RPCError {
                 let mapped = ServiceError(error)
-                guard case .unavailable = mapped, !Task.isCancelled, clock.now.advanced(by: delay) < deadline else { throw mapped }
+                guard mapped.kind == .unavailable, !Task.isCancelled, clock.now.advanced(by: delay) < deadline else { throw mapped }
                 logger.debug("server unavailable; retrying", metadata: ["server": "\(server)", "delay": "\(delay)"])
             } catch is CancellationError {
                 throw .unavailable("the call to \(server) was cancelled")

@@ -1217,11 +1217,28 @@ public nonisolated struct Augur_V1_CompleteTrialRequest: Sendable {
 
   public var infeasibleReason: String = String()
 
+  /// Augur: without final_measurement, values the trial observed without a step (never sent as intermediate
+  /// measurements, e.g. the last lines of a command's output), in order. The server chooses the final measurement by
+  /// the metrics' strategies from the stored intermediate measurements followed by these; a worker sends them so that
+  /// the final measurement is computed in one place.
+  public var observations: [Augur_V1_Measurement] = []
+
+  /// Augur: how long the trial ran; sets the elapsed time of the final measurement the server chooses.
+  public var elapsedDuration: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_elapsedDuration ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_elapsedDuration = newValue}
+  }
+  /// Returns true if `elapsedDuration` has been explicitly set.
+  public var hasElapsedDuration: Bool {self._elapsedDuration != nil}
+  /// Clears the value of `elapsedDuration`. Subsequent reads from it will return its default value.
+  public mutating func clearElapsedDuration() {self._elapsedDuration = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _finalMeasurement: Augur_V1_Measurement? = nil
+  fileprivate var _elapsedDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
 }
 
 public nonisolated struct Augur_V1_CheckTrialEarlyStoppingStateRequest: Sendable {
@@ -3108,7 +3125,7 @@ nonisolated extension Augur_V1_AddTrialMeasurementRequest: SwiftProtobuf.Message
 
 nonisolated extension Augur_V1_CompleteTrialRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CompleteTrialRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}final_measurement\0\u{3}trial_infeasible\0\u{3}infeasible_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}final_measurement\0\u{3}trial_infeasible\0\u{3}infeasible_reason\0\u{2}`\u{1}observations\0\u{3}elapsed_duration\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3120,6 +3137,8 @@ nonisolated extension Augur_V1_CompleteTrialRequest: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularMessageField(value: &self._finalMeasurement) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.trialInfeasible) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.infeasibleReason) }()
+      case 100: try { try decoder.decodeRepeatedMessageField(value: &self.observations) }()
+      case 101: try { try decoder.decodeSingularMessageField(value: &self._elapsedDuration) }()
       default: break
       }
     }
@@ -3142,6 +3161,12 @@ nonisolated extension Augur_V1_CompleteTrialRequest: SwiftProtobuf.Message, Swif
     if !self.infeasibleReason.isEmpty {
       try visitor.visitSingularStringField(value: self.infeasibleReason, fieldNumber: 4)
     }
+    if !self.observations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.observations, fieldNumber: 100)
+    }
+    try { if let v = self._elapsedDuration {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 101)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3150,6 +3175,8 @@ nonisolated extension Augur_V1_CompleteTrialRequest: SwiftProtobuf.Message, Swif
     if lhs._finalMeasurement != rhs._finalMeasurement {return false}
     if lhs.trialInfeasible != rhs.trialInfeasible {return false}
     if lhs.infeasibleReason != rhs.infeasibleReason {return false}
+    if lhs.observations != rhs.observations {return false}
+    if lhs._elapsedDuration != rhs._elapsedDuration {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

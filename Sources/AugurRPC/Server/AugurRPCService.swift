@@ -9,8 +9,9 @@ import SwiftProtobuf
 /// The `augur.v1.AugurService` implementation: reads and checks each request, calls `StudyService`, and writes the
 /// answer. It holds no state of its own, so any number of servers may share one database.
 ///
-/// Every `ServiceError` becomes the matching gRPC status with its reason (INVALID_ARGUMENT, NOT_FOUND,
-/// FAILED_PRECONDITION, ALREADY_EXISTS for a taken study name, UNAVAILABLE, INTERNAL).
+/// It decides nothing itself: every study decision is `StudyService`'s. Every `ServiceError` becomes the gRPC status
+/// of its kind with its reason (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS for a taken study name,
+/// FAILED_PRECONDITION, UNAVAILABLE, INTERNAL); the mapping lives in `ServiceError+RPC.swift`.
 public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
     public let service: StudyService
 
@@ -21,7 +22,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
     // MARK: Studies
 
     public func createStudy(request: Augur_V1_CreateStudyRequest, context: ServerContext) async throws -> Augur_V1_Study {
-        let spec = try await answer { () throws(ServiceError) in
+        try await answer { () throws(ServiceError) in
             guard request.hasStudy else { throw .invalidArgument("study is missing; send the study to create") }
             let name: String
             if !request.study.displayName.isEmpty {
@@ -32,20 +33,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
                 throw .invalidArgument("study.display_name is empty; name the study")
             }
             let spec = try StudySpec(request.study.studySpec, name: name, field: "study.study_spec")
-            do {
-                _ = try DesignerFactory.make(for: spec)
-            } catch {
-                throw .invalidArgument("study.study_spec: \(error)")
-            }
-            return spec
-        }
-        do {
             return Augur_V1_Study(try await service.createStudy(spec))
-        } catch {
-            if case .failedPrecondition(let message) = error, (try? await service.getStudy(spec.name)) != nil {
-                throw RPCError(code: .alreadyExists, message: message)
-            }
-            throw error.rpcError
         }
     }
 
@@ -121,6 +109,14 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
                 completion = .infeasible(reason: reason)
             } else if request.hasFinalMeasurement {
                 completion = .measurement(try TrialMeasurement(request.finalMeasurement, field: "final_measurement"))
+            } else if !request.observations.isEmpty || request.hasElapsedDuration {
+                guard request.observations.count <= RequestLimits.maximumObservations else {
+                    throw .invalidArgument("observations has \(request.observations.count) measurements; at most \(RequestLimits.maximumObservations) per call")
+                }
+                let observations = try request.observations.enumerated().map { (index, observation) throws(ServiceError) in
+                    try TrialMeasurement(observation, field: "observations[\(index)]")
+                }
+                completion = .observed(observations, elapsedSeconds: request.hasElapsedDuration ? request.elapsedDuration.timeInterval : nil)
             } else {
                 completion = .measurement(nil)
             }
@@ -132,14 +128,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
                                              context: ServerContext) async throws -> Augur_V1_CheckTrialEarlyStoppingStateResponse {
         try await answer { () throws(ServiceError) in
             let (name, id) = try ResourceName.parseTrial(request.trialName, field: "trial_name")
-            let study = try await service.getStudy(name)
-            let query = TrialQuery(states: [.active, .completed, .stopped], includeMeasurements: true)
-            let trials = try await service.trials(study: name, query: query)
-            guard let rule = study.spec.earlyStopping, let trial = trials.first(where: { $0.id == id }), trial.state == .active else {
-                _ = try await service.trial(study: name, id: id)
-                return Augur_V1_CheckTrialEarlyStoppingStateResponse()
-            }
-            let decision = StoppingPolicyFactory.make(for: rule).decide(for: trial, among: trials, objective: study.spec.objective)
+            let decision = try await service.earlyStoppingDecision(study: name, trial: id)
             return .with {
                 $0.shouldStop = decision.shouldStop
                 $0.reason = decision.reason ?? ""

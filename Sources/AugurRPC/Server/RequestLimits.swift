@@ -8,6 +8,8 @@ public enum RequestLimits {
     public static let maximumPageSize = 1_000
     /// The most trials one ReleaseTrials call may name.
     public static let maximumReleasedTrials = 1_000
+    /// The most unreported observations one CompleteTrial call may carry.
+    public static let maximumObservations = 1_000
     /// The longest reason text (stop, fail, infeasible) the server stores; longer ones are cut.
     public static let maximumReasonLength = 4_096
 }

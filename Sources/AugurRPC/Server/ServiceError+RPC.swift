@@ -2,14 +2,20 @@ import AugurService
 import GRPCCore
 
 extension ServiceError {
-    /// The gRPC status a client sees for this error, with the reason as its message.
+    /// The gRPC status a client sees for this error, with the reason as its message and the error as its cause.
     var rpcError: RPCError {
-        switch self {
-        case .invalidArgument(let message): RPCError(code: .invalidArgument, message: message)
-        case .notFound(let message): RPCError(code: .notFound, message: message)
-        case .failedPrecondition(let message): RPCError(code: .failedPrecondition, message: message)
-        case .unavailable(let message): RPCError(code: .unavailable, message: message)
-        case .internalError(let message): RPCError(code: .internalError, message: message)
+        RPCError(code: rpcCode, message: message, cause: self)
+    }
+
+    /// The one place a refusal's kind becomes a gRPC status code.
+    var rpcCode: RPCError.Code {
+        switch kind {
+        case .invalidArgument: .invalidArgument
+        case .notFound: .notFound
+        case .alreadyExists: .alreadyExists
+        case .failedPrecondition: .failedPrecondition
+        case .unavailable: .unavailable
+        case .internalError: .internalError
         }
     }
 
@@ -17,16 +23,17 @@ extension ServiceError {
     init(_ error: RPCError) {
         let message = error.message.isEmpty ? "the server answered \(error.code)" : error.message
         switch error.code {
-        case .invalidArgument, .outOfRange: self = .invalidArgument(message)
-        case .resourceExhausted: self = .invalidArgument("the request is too large for the server: \(message)")
-        case .notFound: self = .notFound(message)
-        case .failedPrecondition, .alreadyExists, .aborted: self = .failedPrecondition(message)
+        case .invalidArgument, .outOfRange: self.init(.invalidArgument, message, cause: error)
+        case .resourceExhausted: self.init(.invalidArgument, "the request is too large for the server: \(message)", cause: error)
+        case .notFound: self.init(.notFound, message, cause: error)
+        case .alreadyExists: self.init(.alreadyExists, message, cause: error)
+        case .failedPrecondition, .aborted: self.init(.failedPrecondition, message, cause: error)
         case .unavailable, .deadlineExceeded, .cancelled:
-            self = .unavailable("the Augur server is unavailable (\(error.code)): \(message)")
+            self.init(.unavailable, "the Augur server is unavailable (\(error.code)): \(message)", cause: error)
         case .unauthenticated:
-            self = .failedPrecondition("the server refused the token (\(message)); pass the server's token with --token-file")
-        case .permissionDenied: self = .failedPrecondition(message)
-        default: self = .internalError("the server failed (\(error.code)): \(message)")
+            self.init(.failedPrecondition, "the server refused the token (\(message)); pass the server's token with --token-file", cause: error)
+        case .permissionDenied: self.init(.failedPrecondition, message, cause: error)
+        default: self.init(.internalError, "the server failed (\(error.code)): \(message)", cause: error)
         }
     }
 }

@@ -25,7 +25,7 @@ enum PostgresFailure: Error, Sendable {
         switch self {
         case .connectionLost(let message): .connection("lost the connection to PostgreSQL: \(message)")
         case .cannotConnect(let message): .connection(message)
-        case .transient(let message, let sqlState), .server(let message, let sqlState): .database("\(message) (SQLSTATE \(sqlState))")
+        case .transient(let message, let sqlState), .server(let message, let sqlState): .database(message, sqlState: sqlState)
         }
     }
 }

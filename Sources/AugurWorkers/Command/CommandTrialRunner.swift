@@ -132,28 +132,36 @@ public struct CommandTrialRunner: TrialRunner {
         case .exited:
             break
         }
-        guard let final = objective.finalMeasurement(from: observed), final.metrics[objective.metric] != nil else {
+        guard observed.all.contains(where: { $0.metrics[objective.metric] != nil }) else {
             let source = metricsFile.map { "metrics file \($0)" } ?? "its output"
             return .failed(reason: "never reported metric '\(objective.metric)' in \(source)" + tail.quoted())
         }
-        var completed = final
-        completed.elapsedSeconds = Date().timeIntervalSince(started)
-        return .completed(completed)
+        return .completed(observations: observed.unreported, elapsedSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// What a trial's output said: every observation in order, and those without a step (not reported as
+    /// intermediate measurements, so the service gets them with the completion).
+    private struct Observations: Sendable {
+        var all: [TrialMeasurement] = []
+        var unreported: [TrialMeasurement] = []
     }
 
     /// Parses lines as they arrive; values with a step are reported at once (and may stop the trial). Returns every
-    /// observation as a measurement, in order, for the final measurement.
+    /// observation as a measurement, in order, and those that were not reported.
     private static func collect(_ lines: AsyncStream<String>, parser: MetricsParser, started: Date, measurements: MeasurementSink,
-                                process: SupervisedProcess) async -> [TrialMeasurement] {
-        var observed: [TrialMeasurement] = []
+                                process: SupervisedProcess) async -> Observations {
+        var observed = Observations()
         var lastStep = 0
         for await line in lines {
             guard let observation = parser.parse(line) else { continue }
             let step = observation.step ?? lastStep
             lastStep = step
             let measurement = TrialMeasurement(step: step, elapsedSeconds: Date().timeIntervalSince(started), metrics: observation.metrics)
-            observed.append(measurement)
-            guard observation.step != nil else { continue }
+            observed.all.append(measurement)
+            guard observation.step != nil else {
+                observed.unreported.append(measurement)
+                continue
+            }
             let decision = await measurements.report(measurement)
             if decision.shouldStop {
                 process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))

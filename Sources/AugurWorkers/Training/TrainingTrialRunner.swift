@@ -144,11 +144,12 @@ private struct TrainingJob: Sendable {
         case .completed, .stoppedByCaller:
             break
         }
-        guard let final = objective.finalMeasurement(from: reported), final.metrics[objective.metric] != nil else {
+        guard reported.contains(where: { $0.metrics[objective.metric] != nil }) else {
             return .failed(reason: "training reported no '\(objective.metric)'; the training core reports validation_accuracy, "
                 + "validation_loss, training_loss, epoch_seconds and learning_rate")
         }
-        return .completed(final)
+        // Every epoch was reported as an intermediate measurement: the service takes the final one from those.
+        return .completed(observations: [], elapsedSeconds: reported.last?.elapsedSeconds)
     }
 }
 

@@ -118,7 +118,7 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             return try await client.getStudy(name)
         } catch {
-            guard case .notFound = error else { throw error }
+            guard error.kind == .notFound else { throw error }
         }
         var spec = spec
         spec.name = name
@@ -127,7 +127,7 @@ struct WorkerCommand: AsyncParsableCommand {
             logger.info("created study '\(name)' on \(client.server)")
             return created
         } catch {
-            guard case .failedPrecondition = error else { throw error }
+            guard error.kind == .alreadyExists else { throw error }
             return try await client.getStudy(name)
         }
     }

@@ -28,10 +28,14 @@ import Testing
             #expect(Set(measurement.metrics.keys).isSuperset(of: ["validation_accuracy", "validation_loss", "training_loss"]))
         }
         #expect(zip(measurements, measurements.dropFirst()).allSatisfy { ($0.elapsedSeconds ?? 0) <= ($1.elapsedSeconds ?? 0) })
-        guard case .completed(let final) = outcome else {
+        guard case .completed(let observations, let elapsedSeconds) = outcome,
+              let final = Objective(metric: "validation_accuracy", goal: .maximize).finalMeasurement(from: measurements + observations)
+        else {
             Issue.record("expected a completed trial, got \(outcome)")
             return
         }
+        #expect(observations.isEmpty, "every epoch was reported")
+        #expect(elapsedSeconds == measurements.last?.elapsedSeconds)
         #expect(final.step == 4)
         #expect(final.metrics["validation_accuracy"] == measurements.last?.metrics["validation_accuracy"])
         // Two well separated blobs: the network must learn them.
