@@ -187,7 +187,7 @@ let package = Package(
         // Depends on PostgresStoreBenchmark so that the worker processes of the PostgreSQL concurrency test are built.
         .testTarget(
             name: "AugurStorageTests",
-            dependencies: ["AugurCore", "AugurStorage", "PostgresStoreBenchmark"],
+            dependencies: ["AugurCore", "AugurStorage", "AugurTestSupport", "PostgresStoreBenchmark"],
             swiftSettings: strictSettings
         ),
         .testTarget(

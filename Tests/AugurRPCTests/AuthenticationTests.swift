@@ -1,5 +1,6 @@
 @testable import AugurRPC
 import AugurService
+import AugurStorage
 import AugurTestSupport
 import GRPCCore
 import Testing

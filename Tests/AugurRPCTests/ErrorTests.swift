@@ -1,6 +1,7 @@
 import AugurCore
 import AugurRPC
 import AugurService
+import AugurStorage
 import AugurTestSupport
 import Foundation
 import GRPCCore

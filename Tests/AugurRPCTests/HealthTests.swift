@@ -1,4 +1,5 @@
 import AugurRPC
+import AugurStorage
 import AugurTestSupport
 import GRPCCore
 import Testing

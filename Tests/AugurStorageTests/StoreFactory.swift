@@ -1,4 +1,5 @@
 import AugurStorage
+import AugurTestSupport
 import Foundation
 
 /// A store opened for one test, with whatever must be removed afterwards.
@@ -33,6 +34,11 @@ struct StoreFactory: Sendable, CustomStringConvertible {
     /// SQLite in memory.
     static let sqliteMemory = StoreFactory(name: "SQLite :memory:") {
         StoreUnderTest(try SQLiteStudyStore(path: ":memory:"))
+    }
+
+    /// The in-memory test double that the service and worker tests use.
+    static let inMemory = StoreFactory(name: "InMemoryStudyStore") {
+        StoreUnderTest(InMemoryStudyStore())
     }
 }
 

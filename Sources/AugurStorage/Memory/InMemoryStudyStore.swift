@@ -1,9 +1,12 @@
 import AugurCore
-import AugurStorage
 import Foundation
 
-/// A `StudyStore` kept in memory, for testing the service and runner without a database. It applies assignment plans
-/// the way the real stores do: requeue, fail, hand out requested trials, create new ones, change the study state.
+/// A `StudyStore` kept in memory, for tests of the service, the run loop and the RPC layer without a database, and
+/// for throwaway studies. It passes the same contract tests as the SQLite and PostgreSQL stores
+/// (Tests/AugurStorageTests/StoreContractTests.swift): plans apply atomically in the documented order, a requeue
+/// discards the lost attempt's measurements, a repeated measurement is recorded once. Its clock can be moved
+/// (`advanceClock(by:)`) to expire leases, and `updateTrial` changes a trial behind the service's back (another
+/// process).
 public actor InMemoryStudyStore: StudyStore {
     private var studies: [String: Study] = [:]
     private var trialsByStudy: [String: [Trial]] = [:]
@@ -79,18 +82,30 @@ public actor InMemoryStudyStore: StudyStore {
             requestedTrials: trials.filter { $0.state == .requested }.sorted { $0.id < $1.id },
             history: historyTrials, now: now)
         let plan = try planner(snapshot)
-        func update(_ id: Int, _ change: (inout Trial) -> Void) {
-            if let index = trials.firstIndex(where: { $0.id == id }) { change(&trials[index]) }
+        // Changes go to a copy that is stored only when the whole plan applied: a bad step changes nothing.
+        func update(_ id: Int, from state: TrialState, _ change: (inout Trial) -> Void) throws {
+            guard let index = trials.firstIndex(where: { $0.id == id }) else { throw StoreError.trialNotFound(study: name, trial: id) }
+            guard trials[index].state == state else { throw StoreError.trialNotActive(study: name, trial: id, state: trials[index].state) }
+            change(&trials[index])
         }
         for id in plan.requeue {
-            update(id) { $0.state = .requested; $0.worker = nil; $0.leaseExpiresAt = nil; $0.retryCount += 1 }
+            try update(id, from: .active) { trial in
+                trial.retryCount += 1
+                trial.statusReason = TrialRules.requeueReason(worker: trial.worker, retry: trial.retryCount)
+                trial.state = .requested
+                trial.worker = nil
+                trial.leaseExpiresAt = nil
+                trial.startedAt = nil
+                // The retry starts from scratch; measurements of the lost attempt would repeat its steps.
+                trial.measurements = []
+            }
         }
-        for (id, reason) in plan.fail {
-            update(id) { $0.state = .failed; $0.statusReason = reason; $0.endedAt = now; $0.leaseExpiresAt = nil }
+        for (id, reason) in plan.fail.sorted(by: { $0.key < $1.key }) {
+            try update(id, from: .active) { $0.state = .failed; $0.statusReason = reason; $0.endedAt = now; $0.leaseExpiresAt = nil }
         }
         var handed: [Trial] = []
         for id in plan.assignRequested {
-            update(id) { $0.state = .active; $0.worker = worker; $0.leaseExpiresAt = leaseExpiresAt; $0.startedAt = now }
+            try update(id, from: .requested) { $0.state = .active; $0.worker = worker; $0.leaseExpiresAt = leaseExpiresAt; $0.startedAt = now }
             if let trial = trials.first(where: { $0.id == id }) { handed.append(trial) }
         }
         for parameters in plan.create {
@@ -141,7 +156,8 @@ public actor InMemoryStudyStore: StudyStore {
     public func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) throws {
         let trial = try activeTrial(name, id)
         updateTrial(study: name, id: trial.id) { trial in
-            trial.measurements.append(measurement)
+            // A repeat of the last measurement (a call retried after its reply was lost) is not recorded again.
+            if trial.measurements.last != measurement { trial.measurements.append(measurement) }
             if let leaseExpiresAt { trial.leaseExpiresAt = leaseExpiresAt }
         }
     }
@@ -153,6 +169,7 @@ public actor InMemoryStudyStore: StudyStore {
     }
 
     public func finishTrial(study name: String, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) throws -> Trial {
+        guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: name, trial: id, state: state) }
         guard let trial = try trial(study: name, id: id) else { throw StoreError.trialNotFound(study: name, trial: id) }
         if trial.state == state { return trial }
         guard !trial.state.isTerminal else { throw StoreError.trialNotActive(study: name, trial: id, state: trial.state) }
