@@ -31,7 +31,7 @@ public final class StudyService: Sendable {
     /// deleted and created again under the same name (by another process, say), is noticed where it matters: an
     /// assignment compares the spec its snapshot holds and starts over with the new one, a refusal is checked
     /// against a fresh read, and a verdict on the study re-reads it.
-    private let knownSpecs = Mutex<[String: StudySpec]>([:])
+    private let knownSpecs = BoundedCache<String, StudySpec>(capacity: 1_024)
 
     /// - Parameters:
     ///   - store: where studies live.
@@ -467,19 +467,16 @@ public final class StudyService: Sendable {
 
     /// The spec of a study, remembered from an earlier read or read now.
     private func knownSpec(_ name: String) async throws(ServiceError) -> StudySpec {
-        if let spec = knownSpecs.withLock({ $0[name] }) { return spec }
+        if let spec = knownSpecs[name] { return spec }
         return try await getStudy(name).spec
     }
 
     private func remember(_ spec: StudySpec) {
-        knownSpecs.withLock { specs in
-            if specs.count >= 1_024, specs[spec.name] == nil { specs.removeAll() }
-            specs[spec.name] = spec
-        }
+        knownSpecs.set(spec, for: spec.name)
     }
 
     private func forget(_ name: String) {
-        knownSpecs.withLock { _ = $0.removeValue(forKey: name) }
+        knownSpecs.remove(name)
     }
 
     /// A store call on a study whose spec may be remembered: when the study turns out not to exist, it is forgotten.

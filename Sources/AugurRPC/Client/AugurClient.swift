@@ -34,7 +34,7 @@ public final class AugurClient: Sendable {
     /// The studies seen, by name: their search spaces give integer parameters back as integers, and a suggestion
     /// hands its study to the runner. Renewed by every read of a study; dropped when the study is deleted or a call
     /// says it is gone.
-    private let studies = Mutex<[String: Study]>([:])
+    private let studies = BoundedCache<String, Study>(capacity: 1_024)
 
     /// - Parameters:
     ///   - server: the `augur serve` address.
@@ -124,7 +124,7 @@ public final class AugurClient: Sendable {
     public func deleteStudy(_ name: String) async throws(ServiceError) {
         let request = Augur_V1_DeleteStudyRequest.with { $0.name = ResourceName.study(name) }
         _ = try await call { try await stub.deleteStudy(request, metadata: metadata) }
-        _ = studies.withLock { $0.removeValue(forKey: name) }
+        studies.remove(name)
     }
 
     // MARK: Suggestions
@@ -273,15 +273,12 @@ public final class AugurClient: Sendable {
     // MARK: Helpers
 
     private func remember(_ study: Study) -> Study {
-        studies.withLock { studies in
-            if studies.count >= 1_024, studies[study.name] == nil { studies.removeAll() }
-            studies[study.name] = study
-        }
+        studies.set(study, for: study.name)
         return study
     }
 
     private func knownStudy(_ name: String) async throws(ServiceError) -> Study {
-        if let known = studies.withLock({ $0[name] }) { return known }
+        if let known = studies[name] { return known }
         return try await getStudy(name)
     }
 

@@ -5,26 +5,30 @@ import Synchronization
 /// Decoded specs by study row id, reused while the stored text is unchanged, and decoded parameter objects by their
 /// text (a study's open trials are read by every planner call); shared by every connection of a store.
 final class PostgresSpecCache: Sendable {
-    private let entries = Mutex<[Int64: (text: String, spec: StudySpec)]>([:])
-    private let assignments = Mutex<[String: (studyID: Int64, parameters: ParameterAssignment)]>([:])
+    private let entries = BoundedCache<Int64, StoredSpec>(capacity: 256)
+    private let assignments = BoundedCache<String, DecodedParameters>(capacity: 4_096)
+
+    private struct StoredSpec: Sendable {
+        var text: String
+        var spec: StudySpec
+    }
+
+    private struct DecodedParameters: Sendable {
+        var studyID: Int64
+        var parameters: ParameterAssignment
+    }
 
     func spec(id: Int64, text: String) throws(StoreError) -> StudySpec {
-        if let cached = entries.withLock({ $0[id] }), cached.text == text { return cached.spec }
+        if let cached = entries[id], cached.text == text { return cached.spec }
         let spec = try StoreCoding.decodeSpec(text)
-        entries.withLock { entries in
-            if entries.count > 256 { entries.removeAll() }
-            entries[id] = (text, spec)
-        }
+        entries.set(StoredSpec(text: text, spec: spec), for: id)
         return spec
     }
 
     func parameters(_ text: String, study: PostgresStoreSession.StoredStudy) throws(StoreError) -> ParameterAssignment {
-        if let cached = assignments.withLock({ $0[text] }), cached.studyID == study.id { return cached.parameters }
+        if let cached = assignments[text], cached.studyID == study.id { return cached.parameters }
         let parameters = try StoreCoding.decodeParameters(text, space: study.study.spec.searchSpace)
-        assignments.withLock { assignments in
-            if assignments.count > 4096 { assignments.removeAll() }
-            assignments[text] = (study.id, parameters)
-        }
+        assignments.set(DecodedParameters(studyID: study.id, parameters: parameters), for: text)
         return parameters
     }
 }

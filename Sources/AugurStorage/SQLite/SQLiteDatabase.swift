@@ -9,7 +9,12 @@ actor SQLiteDatabase {
     private let executor: SQLiteExecutor
     let connection: SQLiteConnection
     /// Decoded specs by study row id, reused while the stored text is unchanged.
-    private var specCache: [Int64: (text: String, spec: StudySpec)] = [:]
+    private let specCache = BoundedCache<Int64, StoredSpec>(capacity: 256)
+
+    private struct StoredSpec: Sendable {
+        var text: String
+        var spec: StudySpec
+    }
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -39,7 +44,7 @@ actor SQLiteDatabase {
             spec = cached.spec
         } else {
             spec = try StoreCoding.decodeSpec(text)
-            specCache[id] = (text, spec)
+            specCache.set(StoredSpec(text: text, spec: spec), for: id)
         }
         let stateText = row.text(2) ?? ""
         guard let state = StudyState(rawValue: stateText) else {
