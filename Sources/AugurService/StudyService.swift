@@ -26,12 +26,12 @@ public final class StudyService: Sendable {
     private let isWorkerGone: @Sendable (String) -> Bool
     private let checkSpec: @Sendable (StudySpec) -> [SpecProblem]
     private let logger: Logger
-    /// Specs of the studies this service has read, by name. A stored spec changes only when a run resumes the study
-    /// with another budget, so suggestions and reports need not read the study each time; a changed spec, or a study
-    /// deleted and created again under the same name (by another process, say), is noticed where it matters: an
-    /// assignment compares the spec its snapshot holds and starts over with the new one, a refusal is checked
-    /// against a fresh read, and a verdict on the study re-reads it.
-    private let knownSpecs = BoundedCache<String, StudySpec>(capacity: 1_024)
+    /// The studies this service has read, by name, each with its version (creation id and spec revision). A stored
+    /// spec changes only by a new revision (a run resuming the study with another budget), so suggestions and reports
+    /// need not read the study each time. A newer revision or a study created again under the same name (by another
+    /// process, say) is noticed where it matters: an assignment compares the version its snapshot holds and plans
+    /// with the stored budget, a refusal is checked against a fresh read, and a verdict on the study re-reads it.
+    private let knownStudies = BoundedCache<String, Study>(capacity: 1_024)
 
     /// - Parameters:
     ///   - store: where studies live.
@@ -73,7 +73,7 @@ public final class StudyService: Sendable {
     public func createStudy(_ spec: StudySpec) async throws(ServiceError) -> Study {
         try validate(spec)
         let study = try await call { try await store.createStudy(spec) }
-        remember(study.spec)
+        remember(study)
         return study
     }
 
@@ -94,7 +94,7 @@ public final class StudyService: Sendable {
         guard let existing = try await call({ try await store.study(named: spec.name) }) else {
             do {
                 let created = try await store.createStudy(spec)
-                remember(created.spec)
+                remember(created)
                 return Resumption(study: created, created: true)
             } catch StoreError.studyExists {
                 // Another process created it between our look-up and our insert: resume that one.
@@ -104,14 +104,14 @@ public final class StudyService: Sendable {
             }
         }
         if let problem = existing.spec.incompatibility(with: spec) {
-            remember(existing.spec)
+            remember(existing)
             throw .failedPrecondition(problem)
         }
         var study = existing
         if existing.spec.budget != spec.budget {
             study = try await call { try await store.setStudyBudget(spec.name, to: spec.budget) }
         }
-        remember(study.spec)
+        remember(study)
         if study.state != .active {
             let counts = try await call { try await store.trialCounts(study: spec.name) }
             let best = try await bestTrials(study: spec.name, count: 1).first
@@ -129,7 +129,7 @@ public final class StudyService: Sendable {
             forget(name)
             throw .notFound(StoreError.studyNotFound(name).description)
         }
-        remember(study.spec)
+        remember(study)
         return study
     }
 
@@ -207,31 +207,33 @@ public final class StudyService: Sendable {
     public func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> Suggestion {
         guard count > 0 else { throw .invalidArgument("suggestTrials needs a count of at least 1, got \(count)") }
         guard !client.isEmpty else { throw .invalidArgument("suggestTrials needs a client id") }
-        var spec = try await knownSpec(name)
-        // A second round only when the study was replaced by one with another spec since this service last read it.
+        var known = try await knownStudy(name)
+        // A second round only when the study was deleted and created again (a new creation id, so perhaps another
+        // algorithm or search space) since this service last read it; a new revision of the same study changes only
+        // its budget, which the planner reads from the snapshot.
         for _ in 0..<2 {
             let designer: any Designer
             do {
-                designer = try designers(spec)
+                designer = try designers(known.spec)
             } catch {
                 throw .failedPrecondition("study '\(name)': \(error)")
             }
-            let planner = TrialPlanner(client: client, count: count, budget: spec.budget, retryLimit: retryLimit,
-                                       designer: designer, isWorkerGone: isWorkerGone)
+            let planner = TrialPlanner(client: client, count: count, retryLimit: retryLimit, designer: designer,
+                                       isWorkerGone: isWorkerGone)
             struct Outcome {
                 var held: [Trial] = []
                 var plan: AssignmentPlan?
                 var study: Study?
-                var replacedSpec: StudySpec?
+                var recreated: Study?
             }
             let outcome = Mutex(Outcome())
             let lease = Date().addingTimeInterval(leaseDuration)
-            let expected = spec
+            let expected = known.version.uid
             let assigned = try await storeCall(study: name) {
                 try await store.assignTrials(study: name, worker: client, leaseExpiresAt: lease, history: designer.historyScope) { snapshot in
-                    guard snapshot.study.spec == expected else {
-                        // Planned with the wrong designer or budget: change nothing, start over with this spec.
-                        outcome.withLock { $0.replacedSpec = snapshot.study.spec }
+                    guard snapshot.study.version.uid == expected else {
+                        // Planned with another study's designer: change nothing, start over with this one.
+                        outcome.withLock { $0.recreated = snapshot.study }
                         return AssignmentPlan()
                     }
                     let plan = try planner.plan(snapshot)
@@ -249,9 +251,9 @@ public final class StudyService: Sendable {
                 }
             }
             let result = outcome.withLock { $0 }
-            if let replaced = result.replacedSpec {
-                remember(replaced)
-                spec = replaced
+            if let recreated = result.recreated {
+                remember(recreated)
+                known = recreated
                 continue
             }
             if let plan = result.plan {
@@ -265,10 +267,11 @@ public final class StudyService: Sendable {
                     logger.info("study \(change.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(change.reason)"])
                 }
             }
-            let study = result.study ?? Study(spec: spec)
+            let study = result.study ?? known
+            if study.version != known.version { remember(study) }
             return Suggestion(trials: result.held + assigned, study: study)
         }
-        throw .unavailable("study '\(name)' was replaced twice while trials were being suggested; try again")
+        throw .unavailable("study '\(name)' was deleted and created again twice while trials were being suggested; try again")
     }
 
     /// Adds a REQUESTED trial at a point of the user's choosing; it is handed out before any new suggestion.
@@ -456,7 +459,7 @@ public final class StudyService: Sendable {
         let candidate = finished.state == .completed ? finished : nil
         guard StudyVerdict.judge(budget: spec.budget, objective: spec.objective, counts: counts, candidate: candidate) != nil else { return finished }
         guard let current = try await call({ try await store.study(named: name) }) else { return finished }
-        remember(current.spec)
+        remember(current)
         guard current.state == .active else { return finished }
         if let verdict = StudyVerdict.judge(budget: current.spec.budget, objective: current.spec.objective, counts: counts, candidate: candidate) {
             try await call { try await store.setStudyState(name, to: verdict.state, reason: verdict.reason) }
@@ -465,18 +468,23 @@ public final class StudyService: Sendable {
         return finished
     }
 
-    /// The spec of a study, remembered from an earlier read or read now.
-    private func knownSpec(_ name: String) async throws(ServiceError) -> StudySpec {
-        if let spec = knownSpecs[name] { return spec }
-        return try await getStudy(name).spec
+    /// A study as this service last read it (its spec and version; its state may be out of date), or read now.
+    private func knownStudy(_ name: String) async throws(ServiceError) -> Study {
+        if let study = knownStudies[name] { return study }
+        return try await getStudy(name)
     }
 
-    private func remember(_ spec: StudySpec) {
-        knownSpecs.set(spec, for: spec.name)
+    /// The spec of a study, remembered from an earlier read or read now.
+    private func knownSpec(_ name: String) async throws(ServiceError) -> StudySpec {
+        try await knownStudy(name).spec
+    }
+
+    private func remember(_ study: Study) {
+        knownStudies.set(study, for: study.name)
     }
 
     private func forget(_ name: String) {
-        knownSpecs.remove(name)
+        knownStudies.remove(name)
     }
 
     /// A store call on a study whose spec may be remembered: when the study turns out not to exist, it is forgotten.

@@ -13,8 +13,6 @@ struct TrialPlanner: Sendable {
     var client: String
     /// How many trials the client wants in total, counting those it already holds.
     var count: Int
-    /// The budget in force (the stored one, or the one the current run gave).
-    var budget: Budget
     /// How often a trial may be taken back from a vanished worker before it fails.
     var retryLimit: Int
     var designer: any Designer
@@ -25,6 +23,8 @@ struct TrialPlanner: Sendable {
         var plan = AssignmentPlan()
         guard snapshot.study.state == .active else { return plan }
         let spec = snapshot.study.spec
+        // The stored budget, as the lock holds it: a run resuming the study with another one has already written it.
+        let budget = spec.budget
         let counts = snapshot.counts
 
         let held = snapshot.activeTrials.filter { $0.worker == client }

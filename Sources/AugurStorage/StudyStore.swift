@@ -191,7 +191,8 @@ public protocol StudyStore: Sendable {
     func deleteStudy(named name: String) async throws
     /// Sets a study's state and reason; throws `StoreError.studyNotFound` if there is no such study.
     func setStudyState(_ name: String, to state: StudyState, reason: String?) async throws
-    /// Rewrites the budget in the study's stored spec (a run resumed with a different budget); returns the study.
+    /// Rewrites the budget in the study's stored spec (a run resumed with a different budget) and raises its revision by
+    /// one; an unchanged budget changes nothing. Returns the study.
     func setStudyBudget(_ name: String, to budget: Budget) async throws -> Study
 
     /// Under the study's lock and in one transaction: loads a snapshot, asks `planner` what to change, applies it,

@@ -437,5 +437,32 @@ private struct StopAtStepTwo: StoppingPolicy {
         let none = try await service.suggest(study: "test", client: "a", count: 1)
         #expect(none.trials.isEmpty)
         #expect(none.study.state == .completed)
+        #expect(none.study.version == created.version)
+
+        let resumed = try await service.resumeStudy(.testStudy(maxTrials: 2))
+        #expect(resumed.study.version == StudyVersion(uid: created.version.uid, revision: 2))
+        let next = try await service.suggest(study: "test", client: "a", count: 1)
+        #expect(next.trials.map(\.id) == [2])
+        #expect(next.study.version.revision == 2 && next.study.spec.budget.maxTrials == 2)
+    }
+
+    /// Another process deletes the study and creates one under the same name with another search space: a service
+    /// that remembered the old one plans with the new one (its designer, its space), not with what it remembered.
+    @Test(arguments: StoreKind.allCases) func aStudyCreatedAgainUnderItsNameIsPlannedAsTheNewStudy(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = StudyService(store: store, leaseDuration: 60)
+        let other = StudyService(store: store, leaseDuration: 60)
+        _ = try await service.createStudy(.testStudy(maxTrials: 5))
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        try await other.deleteStudy("test")
+        var replacement = StudySpec.testStudy(maxTrials: 5)
+        replacement.searchSpace = SearchSpace([.categorical("kind", ["left", "right"])])
+        let created = try await other.createStudy(replacement)
+
+        let suggestion = try await service.suggest(study: "test", client: "a", count: 1)
+        #expect(suggestion.study.version == created.version)
+        #expect(suggestion.trials.map(\.id) == [1])
+        let point = try #require(suggestion.trials.first).parameters
+        #expect(replacement.searchSpace.isValid(point), "planned in the new study's search space: \(point)")
     }
 }

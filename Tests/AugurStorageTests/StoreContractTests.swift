@@ -53,9 +53,26 @@ struct StoreContractTests {
         #expect(changed.spec == expected && changed.state == created.state)
         #expect(try await store.study(named: "study")?.spec == expected)
         #expect(try await store.studySummaries().first?.study.spec == expected)
+        #expect(created.version.revision == 1 && !created.version.uid.isEmpty)
+        #expect(changed.version == StudyVersion(uid: created.version.uid, revision: 2), "a new spec is a new revision")
+        #expect(try await store.study(named: "study")?.version == changed.version)
+        let unchanged = try await store.setStudyBudget("study", to: Budget(maxTrials: 25, parallelTrials: 3, maxFailedTrials: 2))
+        #expect(unchanged.version == changed.version, "the same budget again changes nothing")
         await #expect(throws: StoreError.studyNotFound("nope")) {
             try await store.setStudyBudget("nope", to: Budget(maxTrials: 1, parallelTrials: 1))
         }
+    }
+
+    @Test(arguments: StoreFactories.all)
+    func aStudyCreatedAgainUnderItsNameHasAnotherCreationID(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        let first = try await store.createStudy(testSpec(maxTrials: 10))
+        try await store.deleteStudy(named: "study")
+        let second = try await store.createStudy(testSpec(maxTrials: 10))
+        #expect(second.version.revision == 1)
+        #expect(second.version.uid != first.version.uid)
+        #expect(try await store.study(named: "study")?.version == second.version)
     }
 
     @Test(arguments: StoreFactories.all)

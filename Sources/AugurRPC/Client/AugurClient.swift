@@ -142,11 +142,14 @@ public final class AugurClient: Sendable {
         }
         let response = try await call { try await stub.suggestTrials(request, metadata: metadata) }
         if response.hasLeaseDuration { lease.withLock { $0 = response.leaseDuration.timeInterval } }
-        let trials = try response.trials.map { (trial) throws(ServiceError) in try Trial(trial, space: study.spec.searchSpace) }
-        if let state = response.studyState.domain, state != study.state {
-            // The study changed since it was read (completed, stopped, resumed with another budget): read it again.
+        let version = StudyVersion(uid: response.studyUid, revision: Int(clamping: response.studyRevision))
+        let changedState = response.studyState.domain.map { $0 != study.state } ?? false
+        if version != study.version || changedState {
+            // Another spec revision (a resumed budget), another study under the same name, or a new state (its
+            // reason comes with the study): read it again before reading the trials with its search space.
             study = try await getStudy(name)
         }
+        let trials = try response.trials.map { (trial) throws(ServiceError) in try Trial(trial, space: study.spec.searchSpace) }
         return StudyService.Suggestion(trials: trials, study: study)
     }
 

@@ -17,6 +17,8 @@ extension Augur_V1_Study {
         state = Augur_V1_Study.State(study.state)
         createTime = Google_Protobuf_Timestamp(date: study.createdAt)
         inactiveReason = study.stateReason ?? ""
+        uid = study.version.uid
+        revision = Int64(study.version.revision)
     }
 }
 
@@ -48,7 +50,8 @@ extension Study {
         let spec = try StudySpec(message.studySpec, name: message.displayName, field: "study.study_spec")
         self.init(spec: spec, state: message.state.domain ?? .active,
                   stateReason: message.inactiveReason.isEmpty ? nil : message.inactiveReason,
-                  createdAt: message.createTime.date)
+                  createdAt: message.createTime.date,
+                  version: StudyVersion(uid: message.uid, revision: Int(clamping: message.revision)))
     }
 }
 

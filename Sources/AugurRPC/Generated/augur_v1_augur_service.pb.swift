@@ -62,6 +62,13 @@ public nonisolated struct Augur_V1_Study: Sendable {
   /// Why the study is not ACTIVE (Augur sets it for every state change, including COMPLETED).
   public var inactiveReason: String = String()
 
+  /// Augur: set once when the study is created; a study deleted and created again under the same name gets another.
+  public var uid: String = String()
+
+  /// Augur: the revision of the stored spec, 1 at creation and one more each time the spec changes (a run resuming
+  /// the study with another budget). (uid, revision) names one spec for good, so a client may cache specs by it.
+  public var revision: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -1163,6 +1170,12 @@ public nonisolated struct Augur_V1_SuggestTrialsResponse: Sendable {
   /// Clears the value of `leaseDuration`. Subsequent reads from it will return its default value.
   public mutating func clearLeaseDuration() {self._leaseDuration = nil}
 
+  /// Augur: the version of the study the assignment saw (`Study.uid` and `Study.revision`): a client that cached the
+  /// study reads it again only when these differ.
+  public var studyUid: String = String()
+
+  public var studyRevision: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1438,7 +1451,7 @@ fileprivate nonisolated let _protobuf_package = "augur.v1"
 
 nonisolated extension Augur_V1_Study: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Study"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}display_name\0\u{3}study_spec\0\u{1}state\0\u{3}create_time\0\u{3}inactive_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}display_name\0\u{3}study_spec\0\u{1}state\0\u{3}create_time\0\u{3}inactive_reason\0\u{2}^\u{1}uid\0\u{1}revision\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1452,6 +1465,8 @@ nonisolated extension Augur_V1_Study: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 4: try { try decoder.decodeSingularEnumField(value: &self.state) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.inactiveReason) }()
+      case 100: try { try decoder.decodeSingularStringField(value: &self.uid) }()
+      case 101: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
       default: break
       }
     }
@@ -1480,6 +1495,12 @@ nonisolated extension Augur_V1_Study: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if !self.inactiveReason.isEmpty {
       try visitor.visitSingularStringField(value: self.inactiveReason, fieldNumber: 6)
     }
+    if !self.uid.isEmpty {
+      try visitor.visitSingularStringField(value: self.uid, fieldNumber: 100)
+    }
+    if self.revision != 0 {
+      try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 101)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1490,6 +1511,8 @@ nonisolated extension Augur_V1_Study: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.state != rhs.state {return false}
     if lhs._createTime != rhs._createTime {return false}
     if lhs.inactiveReason != rhs.inactiveReason {return false}
+    if lhs.uid != rhs.uid {return false}
+    if lhs.revision != rhs.revision {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3037,7 +3060,7 @@ nonisolated extension Augur_V1_SuggestTrialsRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SuggestTrialsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}trials\0\u{3}study_state\0\u{3}start_time\0\u{4}a\u{1}lease_duration\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}trials\0\u{3}study_state\0\u{3}start_time\0\u{4}a\u{1}lease_duration\0\u{3}study_uid\0\u{3}study_revision\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3049,6 +3072,8 @@ nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, Swi
       case 2: try { try decoder.decodeSingularEnumField(value: &self.studyState) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._startTime) }()
       case 100: try { try decoder.decodeSingularMessageField(value: &self._leaseDuration) }()
+      case 101: try { try decoder.decodeSingularStringField(value: &self.studyUid) }()
+      case 102: try { try decoder.decodeSingularInt64Field(value: &self.studyRevision) }()
       default: break
       }
     }
@@ -3071,6 +3096,12 @@ nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, Swi
     try { if let v = self._leaseDuration {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 100)
     } }()
+    if !self.studyUid.isEmpty {
+      try visitor.visitSingularStringField(value: self.studyUid, fieldNumber: 101)
+    }
+    if self.studyRevision != 0 {
+      try visitor.visitSingularInt64Field(value: self.studyRevision, fieldNumber: 102)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3079,6 +3110,8 @@ nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, Swi
     if lhs.studyState != rhs.studyState {return false}
     if lhs._startTime != rhs._startTime {return false}
     if lhs._leaseDuration != rhs._leaseDuration {return false}
+    if lhs.studyUid != rhs.studyUid {return false}
+    if lhs.studyRevision != rhs.studyRevision {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -79,6 +79,8 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
                 $0.studyState = Augur_V1_Study.State(suggestion.studyState)
                 $0.startTime = Google_Protobuf_Timestamp(date: started)
                 $0.leaseDuration = Google_Protobuf_Duration(rounding: service.leaseDuration)
+                $0.studyUid = suggestion.study.version.uid
+                $0.studyRevision = Int64(suggestion.study.version.revision)
             }
         }
     }

@@ -53,7 +53,9 @@ public actor InMemoryStudyStore: StudyStore {
 
     public func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
         guard var study = studies[name] else { throw StoreError.studyNotFound(name) }
+        guard study.spec.budget != budget else { return study }
         study.spec.budget = budget
+        study.version.revision += 1
         studies[name] = study
         return study
     }

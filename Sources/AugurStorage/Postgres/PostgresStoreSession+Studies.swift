@@ -5,15 +5,15 @@ extension PostgresStoreSession {
     private static let insertStudy = PostgresStatement(
         name: "augur_insert_study",
         sql: """
-            INSERT INTO studies AS s (name, spec, state, state_reason, objective_metric, goal, created_at, updated_at)
-            VALUES ($1, $2::jsonb, 'ACTIVE', NULL, $3, $4, clock_timestamp(), clock_timestamp())
+            INSERT INTO studies AS s (name, spec, state, state_reason, objective_metric, goal, created_at, updated_at, uid, revision)
+            VALUES ($1, $2::jsonb, 'ACTIVE', NULL, $3, $4, clock_timestamp(), clock_timestamp(), $5, 1)
             ON CONFLICT (name) DO NOTHING
             RETURNING \(studyColumns("s"))
             """)
 
     func createStudy(_ spec: StudySpec, specText: String) throws -> Study {
         let result = try connection.execute(
-            Self.insertStudy, [spec.name, specText, spec.objective.metric, spec.objective.goal.rawValue])
+            Self.insertStudy, [spec.name, specText, spec.objective.metric, spec.objective.goal.rawValue, StudyVersion.new().uid])
         guard result.rowCount > 0 else { throw StoreError.studyExists(spec.name) }
         return try storedStudy(result, row: 0).study
     }
@@ -67,12 +67,17 @@ extension PostgresStoreSession {
 
     private static let updateSpec = PostgresStatement(
         name: "augur_set_study_spec",
-        sql: "UPDATE studies s SET spec = $2::jsonb, updated_at = clock_timestamp() WHERE s.name = $1 RETURNING \(studyColumns("s"))")
+        sql: """
+            UPDATE studies s SET spec = $2::jsonb, revision = s.revision + 1, updated_at = clock_timestamp()
+            WHERE s.name = $1 RETURNING \(studyColumns("s"))
+            """)
 
     /// Runs inside a transaction; the study's row lock (the one assignments take) keeps planners from seeing a
     /// half-changed study and serializes concurrent changes.
     func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
-        var spec = try lockStudy(named: name).study.study.spec
+        let current = try lockStudy(named: name).study.study
+        guard current.spec.budget != budget else { return current }
+        var spec = current.spec
         spec.budget = budget
         let result = try connection.execute(Self.updateSpec, [name, try StoreCoding.encodeSpec(spec)])
         guard result.rowCount > 0 else { throw StoreError.studyNotFound(name) }

@@ -2,26 +2,22 @@ import AugurCore
 import Foundation
 import Synchronization
 
-/// Decoded specs by study row id, reused while the stored text is unchanged, and decoded parameter objects by their
-/// text (a study's open trials are read by every planner call); shared by every connection of a store.
+/// Decoded specs by study version (a version names one spec for good, so a hit needs no comparison), and decoded
+/// parameter objects by their text (a study's open trials are read by every planner call); shared by every
+/// connection of a store.
 final class PostgresSpecCache: Sendable {
-    private let entries = BoundedCache<Int64, StoredSpec>(capacity: 256)
+    private let entries = BoundedCache<StudyVersion, StudySpec>(capacity: 256)
     private let assignments = BoundedCache<String, DecodedParameters>(capacity: 4_096)
-
-    private struct StoredSpec: Sendable {
-        var text: String
-        var spec: StudySpec
-    }
 
     private struct DecodedParameters: Sendable {
         var studyID: Int64
         var parameters: ParameterAssignment
     }
 
-    func spec(id: Int64, text: String) throws(StoreError) -> StudySpec {
-        if let cached = entries[id], cached.text == text { return cached.spec }
-        let spec = try StoreCoding.decodeSpec(text)
-        entries.set(StoredSpec(text: text, spec: spec), for: id)
+    func spec(version: StudyVersion, text: String?) throws(StoreError) -> StudySpec {
+        if let cached = entries[version] { return cached }
+        let spec = try StoreCoding.decodeSpec(text ?? "")
+        entries.set(spec, for: version)
         return spec
     }
 
@@ -55,12 +51,15 @@ struct PostgresStoreSession {
         "extract(epoch FROM \(column))::float8"
     }
 
-    /// Five columns (0–4) read by `storedStudy(_:row:)`.
+    /// Seven columns (0–6) read by `storedStudy(_:row:)`.
     static func studyColumns(_ alias: String) -> String {
-        "\(alias).id, \(alias).spec::text, \(alias).state, \(alias).state_reason, \(epoch("\(alias).created_at"))"
+        """
+        \(alias).id, \(alias).spec::text, \(alias).state, \(alias).state_reason, \(epoch("\(alias).created_at")), \
+        \(alias).uid, \(alias).revision
+        """
     }
 
-    static let studyColumnCount = 5
+    static let studyColumnCount = 7
 
     /// Twelve columns read by `trial(_:row:at:of:)`; the last is the JSON array of intermediate measurements, or NULL
     /// when `measurements` is false. `final` false leaves the final measurement out (planner snapshots).
@@ -85,13 +84,14 @@ struct PostgresStoreSession {
         guard let id = result.string(row, offset).flatMap({ Int64($0) }) else {
             throw .database("a study row without an id; was the row edited by hand?")
         }
-        let spec = try specs.spec(id: id, text: result.string(row, offset + 1) ?? "")
+        let version = StudyVersion(uid: result.string(row, offset + 5) ?? "", revision: result.int(row, offset + 6) ?? 1)
+        let spec = try specs.spec(version: version, text: result.string(row, offset + 1))
         let stateText = result.string(row, offset + 2) ?? ""
         guard let state = StudyState(rawValue: stateText) else {
             throw .database("study '\(spec.name)' has the unknown state '\(stateText)'; was the row edited by hand?")
         }
         let study = Study(spec: spec, state: state, stateReason: result.string(row, offset + 3),
-                          createdAt: result.date(row, offset + 4) ?? Date(timeIntervalSince1970: 0))
+                          createdAt: result.date(row, offset + 4) ?? Date(timeIntervalSince1970: 0), version: version)
         return StoredStudy(id: id, study: study)
     }
 

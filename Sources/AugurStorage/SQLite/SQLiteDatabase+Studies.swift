@@ -10,12 +10,12 @@ extension SQLiteDatabase {
             let now = Date()
             try connection.run(
                 """
-                INSERT INTO studies (name, spec, state, state_reason, objective_metric, goal, created_at, updated_at)
-                VALUES (?, ?, ?, NULL, ?, ?, ?, ?)
+                INSERT INTO studies (name, spec, state, state_reason, objective_metric, goal, created_at, updated_at, uid, revision)
+                VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, 1)
                 """,
                 [
                     .text(spec.name), .text(specText), .text(StudyState.active.rawValue), .text(spec.objective.metric),
-                    .text(spec.objective.goal.rawValue), SQLiteValue(now), SQLiteValue(now),
+                    .text(spec.objective.goal.rawValue), SQLiteValue(now), SQLiteValue(now), .text(StudyVersion.new().uid),
                 ])
             return try requireStudy(named: spec.name).study
         }
@@ -68,10 +68,12 @@ extension SQLiteDatabase {
     func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
         try connection.writeTransaction {
             var study = try requireStudy(named: name).study
+            guard study.spec.budget != budget else { return study }
             study.spec.budget = budget
+            study.version.revision += 1
             let changed = try connection.run(
-                "UPDATE studies SET spec = ?, updated_at = ? WHERE name = ?",
-                [.text(try StoreCoding.encodeSpec(study.spec)), SQLiteValue(Date()), .text(name)])
+                "UPDATE studies SET spec = ?, revision = ?, updated_at = ? WHERE name = ?",
+                [.text(try StoreCoding.encodeSpec(study.spec)), SQLiteValue(study.version.revision), SQLiteValue(Date()), .text(name)])
             if changed == 0 { throw StoreError.studyNotFound(name) }
             return study
         }

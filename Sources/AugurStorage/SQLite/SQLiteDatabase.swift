@@ -8,13 +8,8 @@ import Foundation
 actor SQLiteDatabase {
     private let executor: SQLiteExecutor
     let connection: SQLiteConnection
-    /// Decoded specs by study row id, reused while the stored text is unchanged.
-    private let specCache = BoundedCache<Int64, StoredSpec>(capacity: 256)
-
-    private struct StoredSpec: Sendable {
-        var text: String
-        var spec: StudySpec
-    }
+    /// Decoded specs by study version: a version names one spec for good, so a hit needs no comparison.
+    private let specCache = BoundedCache<StudyVersion, StudySpec>(capacity: 256)
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -34,23 +29,24 @@ actor SQLiteDatabase {
         var study: Study
     }
 
-    static let studyColumns = "id, spec, state, state_reason, created_at"
+    static let studyColumns = "id, spec, state, state_reason, created_at, uid, revision"
 
     func storedStudy(_ row: SQLiteRow) throws -> StoredStudy {
         let id = row.int64(0)
-        let text = row.text(1) ?? ""
+        let version = StudyVersion(uid: row.text(5) ?? "", revision: row.int(6))
         let spec: StudySpec
-        if let cached = specCache[id], cached.text == text {
-            spec = cached.spec
+        if let cached = specCache[version] {
+            spec = cached
         } else {
-            spec = try StoreCoding.decodeSpec(text)
-            specCache.set(StoredSpec(text: text, spec: spec), for: id)
+            spec = try StoreCoding.decodeSpec(row.text(1) ?? "")
+            specCache.set(spec, for: version)
         }
         let stateText = row.text(2) ?? ""
         guard let state = StudyState(rawValue: stateText) else {
             throw StoreError.database("study '\(spec.name)' has the unknown state '\(stateText)'; was the row edited by hand?")
         }
-        let study = Study(spec: spec, state: state, stateReason: row.text(3), createdAt: row.date(4) ?? Date(timeIntervalSince1970: 0))
+        let study = Study(spec: spec, state: state, stateReason: row.text(3), createdAt: row.date(4) ?? Date(timeIntervalSince1970: 0),
+                          version: version)
         return StoredStudy(id: id, study: study)
     }
 

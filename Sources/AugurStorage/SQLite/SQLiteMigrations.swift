@@ -155,6 +155,13 @@ enum SQLiteMigrations {
             FROM trials t, json_each(t.parameters) AS p
             """,
         ],
+        // 3: a study's version: a creation id that a study created again under the same name does not share, and a
+        // spec revision that each change of the stored spec raises, so caches key specs by (uid, revision).
+        [
+            "ALTER TABLE studies ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE studies ADD COLUMN revision INTEGER NOT NULL DEFAULT 1",
+            "UPDATE studies SET uid = lower(hex(randomblob(16))) WHERE uid = ''",
+        ],
     ]
 
     /// The schema version this build writes and understands.
