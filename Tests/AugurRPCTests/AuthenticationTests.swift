@@ -19,9 +19,13 @@ import Testing
                     #expect(code == .unauthenticated, "\(wrong)")
                 }
             }
-            try await withRawStub(address) { stub, _ in
-                let metadata: Metadata = ["authorization": "Bearer s3cret-token"]
-                #expect(await statusCode { try await stub.listStudies(Augur_V1_ListStudiesRequest(), metadata: metadata) } == nil)
+            // RFC 6750 / 7235: the scheme name is case-insensitive and may be followed by more than one space.
+            for right in ["Bearer s3cret-token", "bearer s3cret-token", "BEARER s3cret-token", "bEaReR   s3cret-token"] {
+                try await withRawStub(address) { stub, _ in
+                    let metadata: Metadata = ["authorization": .string(right)]
+                    let code = await statusCode { try await stub.listStudies(Augur_V1_ListStudiesRequest(), metadata: metadata) }
+                    #expect(code == nil, "\(right)")
+                }
             }
             try await withClient(address, token: "s3cret-token") { client in
                 _ = try await client.createStudy(.rpcStudy())
@@ -40,6 +44,18 @@ import Testing
         #expect(!equal("abc", "abcd"))
         #expect(!equal("", "a"))
         #expect(equal("", ""))
+    }
+
+    @Test func theBearerSchemeIsReadCaseInsensitively() {
+        let credentials = { (header: String) in BearerTokenInterceptor.bearerCredentials(header).map { String(decoding: $0, as: UTF8.self) } }
+        #expect(credentials("Bearer abc") == "abc")
+        #expect(credentials("bearer abc") == "abc")
+        #expect(credentials("BeArEr  abc") == "abc")
+        #expect(credentials("Bearer ") == "")
+        #expect(credentials("Bearerabc") == nil)
+        #expect(credentials("Bearer") == nil)
+        #expect(credentials("Basic abc") == nil)
+        #expect(credentials("Bearer\tabc") == nil)
     }
 }
 

@@ -23,11 +23,25 @@ public struct BearerTokenInterceptor: ServerInterceptor {
         guard let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) else {
             throw RPCError(code: .unauthenticated, message: "this server needs `authorization: Bearer <token>` metadata")
         }
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix), Self.constantTimeEquals(Array(header.utf8.dropFirst(prefix.utf8.count)), expected) else {
+        guard let presented = Self.bearerCredentials(header) else {
+            throw RPCError(code: .unauthenticated, message: "the authorization metadata must be `Bearer <token>`")
+        }
+        guard Self.constantTimeEquals(presented, expected) else {
             throw RPCError(code: .unauthenticated, message: "the bearer token is wrong")
         }
         return try await next(request, context)
+    }
+
+    /// The credentials of an `authorization` value in the Bearer scheme, or nil for another scheme. The scheme name is
+    /// case-insensitive and may be followed by several spaces (RFC 7235 section 2.1, RFC 6750 section 2.1).
+    static func bearerCredentials(_ header: String) -> [UInt8]? {
+        let bytes = Array(header.utf8)
+        let scheme = Array("bearer".utf8)
+        guard bytes.count > scheme.count, bytes[scheme.count] == UInt8(ascii: " ") else { return nil }
+        for (byte, expected) in zip(bytes, scheme) where byte | 0x20 != expected {
+            return nil
+        }
+        return Array(bytes[scheme.count...].drop { $0 == UInt8(ascii: " ") })
     }
 
     /// Whether `a` equals `b`, looking at every byte of the longer one whatever the contents.
