@@ -1,7 +1,10 @@
 // The supervisor of one trial command; see CProcessSupervision.h.
 //
-// Between fork and exec (and in the supervisor, which never execs) only async-signal-safe calls are made: the
-// caller is multi-threaded, and another thread may have held a lock (malloc's, say) when it forked.
+// Between fork and exec (and in the supervisor, which never execs) only thin system-call wrappers are used: the
+// caller is multi-threaded, and another thread may have held a lock (malloc's, say) when it forked. For the same
+// reason both forks are raw clone system calls rather than fork(3): fork runs the process's pthread_atfork handlers,
+// and those of OpenBLAS and libdispatch stop thread pools in the caller and, in a child that forks again, wait
+// for threads that do not exist there.
 #define _GNU_SOURCE
 #include "CProcessSupervision.h"
 
@@ -23,6 +26,11 @@
 
 // Descriptors the supervisor keeps, moved to these numbers before it closes every other one.
 enum { OUTPUT_FD = 3, STATUS_FD = 4 };
+
+// fork(2) without glibc's atfork handlers: the child gets a copy of the caller's memory and its own stack copy.
+static pid_t raw_fork(void) {
+    return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+}
 
 static void write_errno(int fd, int value) {
     ssize_t ignored = write(fd, &value, sizeof value);
@@ -109,7 +117,7 @@ static void supervise(pid_t caller, const char *path, char *const argv[], char *
     if (status_fd != STATUS_FD && dup2(status_fd, STATUS_FD) < 0) _exit(127);
     close_from(STATUS_FD + 1);
 
-    pid_t command = fork();
+    pid_t command = raw_fork();
     if (command < 0) {
         write_errno(STATUS_FD, errno);
         _exit(127);
@@ -184,7 +192,7 @@ pid_t augur_spawn_supervised(const char *program, char *const argv[], char *cons
         return -1;
     }
     pid_t caller = getpid();
-    pid_t supervisor = fork();
+    pid_t supervisor = raw_fork();
     if (supervisor < 0) {
         *error_number = errno;
         close(status_pipe[0]);
@@ -212,4 +220,8 @@ pid_t augur_spawn_supervised(const char *program, char *const argv[], char *cons
         return -1;
     }
     return supervisor;
+}
+
+int augur_cloexec_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
 }

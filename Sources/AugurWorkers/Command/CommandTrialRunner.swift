@@ -100,27 +100,30 @@ public struct CommandTrialRunner: TrialRunner {
             logger.warning("ended processes an earlier attempt of the trial left running", metadata: ["trial": "\(trial.id)", "pids": "\(stale)"])
         }
         let logPath = URL(fileURLWithPath: directory).appendingPathComponent("output.log").path
-        let process = try SupervisedProcess(arguments: arguments, environment: environment, directory: workingDirectory, logPath: logPath)
-        TrialProcessRecord.current(processGroup: process.processID).write(in: directory)
-        defer { TrialProcessRecord.remove(in: directory) }
-        logger.debug("trial started", metadata: ["trial": "\(trial.id)", "pid": "\(process.processID)", "command": "\(arguments)"])
-
         let started = Date()
         let tail = OutputTail(capacity: tailLines)
         let (lines, lineSink) = AsyncStream<String>.makeStream()
         let readsMetricsFromOutput = metricsFile == nil
+        let control = SupervisedProcess.TerminationRequest()
 
         // Output lines are parsed here, off the watching thread, because reporting a measurement is async.
-        async let collected = Self.collect(lines, parser: parser, started: started, measurements: measurements, process: process)
-        let result = await process.wait(
+        async let collected = Self.collect(lines, parser: parser, started: started, measurements: measurements, control: control)
+        let outcome = await SupervisedProcess.run(
+            arguments: arguments, environment: environment, directory: workingDirectory, logPath: logPath, control: control,
             timeout: command.timeoutSeconds, gracePeriod: gracePeriod, tailFile: metricsFile,
+            onStart: { [logger, arguments] group in
+                TrialProcessRecord.current(processGroup: group).write(in: directory)
+                logger.debug("trial started", metadata: ["trial": "\(trial.id)", "pid": "\(group)", "command": "\(arguments)"])
+            },
             onLine: { line in
                 tail.append(line)
                 if readsMetricsFromOutput { lineSink.yield(line) }
             },
             onFileLine: { line in lineSink.yield(line) })
+        TrialProcessRecord.remove(in: directory)
         lineSink.finish()
         let observed = await collected
+        let result = try outcome.get()
 
         switch result.termination {
         case .cancelled?:
@@ -157,7 +160,7 @@ public struct CommandTrialRunner: TrialRunner {
     /// Parses lines as they arrive; values with a step are reported at once (and may stop the trial). Returns every
     /// observation as a measurement, in order, and those that were not reported.
     private static func collect(_ lines: AsyncStream<String>, parser: MetricsParser, started: Date, measurements: MeasurementSink,
-                                process: SupervisedProcess) async -> Observations {
+                                control: SupervisedProcess.TerminationRequest) async -> Observations {
         var observed = Observations()
         var lastStep = 0
         for await line in lines {
@@ -172,7 +175,7 @@ public struct CommandTrialRunner: TrialRunner {
             }
             let decision = await measurements.report(measurement)
             if decision.shouldStop {
-                process.terminate(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
+                control.request(.stopped(reason: decision.reason ?? "stopped early by the study's early-stopping rule"))
             }
         }
         return observed

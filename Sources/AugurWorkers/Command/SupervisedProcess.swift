@@ -37,28 +37,77 @@ final class SupervisedProcess: Sendable {
         var termination: Termination?
     }
 
+    /// Why the process should end, set by whoever decides (an early stop, cancellation, the timeout) before or while
+    /// it runs; the watching thread acts on it.
+    final class TerminationRequest: Sendable {
+        private let value = Mutex<Termination?>(nil)
+
+        init() {}
+
+        /// Asks the process group to end (SIGTERM now, SIGKILL after the grace period). The first reason wins.
+        func request(_ why: Termination) {
+            value.withLock { current in
+                if current == nil { current = why }
+            }
+        }
+
+        var current: Termination? { value.withLock { $0 } }
+    }
+
     let processID: pid_t
     private let outputDescriptor: Int32
     private let log: FileHandle?
-    private let requested = Mutex<Termination?>(nil)
+    private let requested: TerminationRequest
+
+    /// Starts `arguments[0]` and watches it until it exited and its output is drained, on a thread of its own: the
+    /// spawn (which waits for the command's exec) and the watching never hold a thread of Swift's cooperative pool.
+    ///
+    /// - Parameters:
+    ///   - control: where an early end is requested; cancelling the calling task requests `.cancelled`.
+    ///   - timeout: seconds after which the process is terminated as timed out.
+    ///   - gracePeriod: seconds between SIGTERM and SIGKILL.
+    ///   - tailFile: a metrics file whose new complete lines are handed to `onFileLine` while the process runs.
+    ///   - onStart: called with the process group once the command runs.
+    ///   - onLine: called on the watching thread with each complete line of output.
+    static func run(arguments: [String], environment: [String: String], directory: String, logPath: String,
+                    control: TerminationRequest, timeout: Double?, gracePeriod: Double, tailFile: String? = nil,
+                    onStart: @escaping @Sendable (pid_t) -> Void = { _ in },
+                    onLine: @escaping @Sendable (String) -> Void,
+                    onFileLine: @escaping @Sendable (String) -> Void = { _ in }) async -> Swift.Result<Result, WorkerError> {
+        await withTaskCancellationHandler {
+            await DedicatedThread.run(name: "augur-trial") {
+                do throws(WorkerError) {
+                    let process = try SupervisedProcess(arguments: arguments, environment: environment, directory: directory,
+                                                        logPath: logPath, control: control)
+                    onStart(process.processID)
+                    return .success(process.watch(timeout: timeout, gracePeriod: gracePeriod, tailFile: tailFile,
+                                                  onLine: onLine, onFileLine: onFileLine))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } onCancel: {
+            control.request(.cancelled)
+        }
+    }
 
     /// Starts `arguments[0]` (searched in `PATH` when it has no `/`) with `environment`, in `directory`, with standard
     /// input from /dev/null and standard output and error going to one pipe.
-    init(arguments: [String], environment: [String: String], directory: String, logPath: String) throws(WorkerError) {
+    private init(arguments: [String], environment: [String: String], directory: String, logPath: String,
+                 control: TerminationRequest) throws(WorkerError) {
+        requested = control
         guard let program = arguments.first, !program.isEmpty else {
             throw .spawnFailed(command: "", message: "the trial command is empty")
         }
-        // Pipe creation and spawning are serialized so that no other trial's child inherits this pipe's write end
-        // between `pipe` and `fcntl` (which would keep the pipe open after this trial exits).
+        // Spawns are serialized: a supervisor (a fork that does not exec) starts with a copy of every descriptor, so
+        // while one is being made no other trial's pipe should be open for writing here.
         Self.spawnLock.lock()
         defer { Self.spawnLock.unlock() }
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else {
+        guard augur_cloexec_pipe(&pipeEnds) == 0 else {
             throw .spawnFailed(command: program, message: String(cString: strerror(errno)))
         }
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
-        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { close(writeEnd) }
 
         let argv = arguments.map { strdup($0) } + [nil]
@@ -83,31 +132,6 @@ final class SupervisedProcess: Sendable {
         }
     }
 
-    /// Asks the process group to end (SIGTERM now, SIGKILL after the grace period). The first reason wins.
-    func terminate(_ why: Termination) {
-        requested.withLock { current in
-            if current == nil { current = why }
-        }
-    }
-
-    /// Watches the process until it exited and its output is drained.
-    ///
-    /// - Parameters:
-    ///   - timeout: seconds after which the process is terminated as timed out.
-    ///   - gracePeriod: seconds between SIGTERM and SIGKILL.
-    ///   - tailFile: a metrics file whose new complete lines are handed to `onFileLine` while the process runs.
-    ///   - onLine: called on the watching thread with each complete line of output.
-    func wait(timeout: Double?, gracePeriod: Double, tailFile: String? = nil,
-              onLine: @escaping @Sendable (String) -> Void, onFileLine: @escaping @Sendable (String) -> Void = { _ in }) async -> Result {
-        await withTaskCancellationHandler {
-            await DedicatedThread.run(name: "augur-trial-\(processID)") { [self] in
-                watch(timeout: timeout, gracePeriod: gracePeriod, tailFile: tailFile, onLine: onLine, onFileLine: onFileLine)
-            }
-        } onCancel: {
-            terminate(.cancelled)
-        }
-    }
-
     private func watch(timeout: Double?, gracePeriod: Double, tailFile: String?,
                        onLine: @Sendable (String) -> Void, onFileLine: @Sendable (String) -> Void) -> Result {
         let start = monotonicSeconds()
@@ -124,8 +148,8 @@ final class SupervisedProcess: Sendable {
         while exit == nil || outputOpen {
             let now = monotonicSeconds()
             if exit == nil {
-                if termination == nil, let timeout, now - start >= timeout { terminate(.timedOut(seconds: timeout)) }
-                if termination == nil, let why = requested.withLock({ $0 }) {
+                if termination == nil, let timeout, now - start >= timeout { requested.request(.timedOut(seconds: timeout)) }
+                if termination == nil, let why = requested.current {
                     termination = why
                     signalledAt = now
                     killpg(processID, SIGTERM)

@@ -23,4 +23,7 @@
 pid_t augur_spawn_supervised(const char *program, char *const argv[], char *const envp[], const char *directory,
                              int output_fd, int *error_number);
 
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no exec'd child inherits, created atomically.
+int augur_cloexec_pipe(int fds[2]);
+
 #endif
