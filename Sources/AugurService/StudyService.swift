@@ -401,15 +401,10 @@ public final class StudyService: Sendable {
 
     // MARK: Helpers
 
-    /// Whether a spec may be created or resumed: the spec's own rules, the checks of layers above this one, and
-    /// whether its designer can be built.
+    /// Whether a spec may be created or resumed: the spec's own rules (`SpecValidator`, the same ones a spec file
+    /// meets), the checks of layers above this one, and whether its designer can be built.
     private func validate(_ spec: StudySpec) throws(ServiceError) {
-        if spec.name.isEmpty { throw .invalidArgument("a study needs a name") }
-        if spec.budget.maxTrials < 1 { throw .invalidArgument("budget.maxTrials must be at least 1, got \(spec.budget.maxTrials)") }
-        if spec.budget.parallelTrials < 1 {
-            throw .invalidArgument("budget.parallelTrials must be at least 1, got \(spec.budget.parallelTrials)")
-        }
-        let problems = checkSpec(spec)
+        let problems = spec.problems() + checkSpec(spec)
         if problems.isEmpty == false {
             throw .invalidSpec(problems)
         }
