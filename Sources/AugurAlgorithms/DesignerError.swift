@@ -4,9 +4,7 @@ import AugurCore
 public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The search space has no parameters.
     case emptySearchSpace
-    /// Two parameters share a name.
-    case duplicateParameter(name: String)
-    /// A parameter's feasible space cannot be searched; `reason` says what is wrong with it.
+    /// A parameter cannot be searched (its name or its feasible space breaks the spec's rules); `reason` says why.
     case invalidParameter(name: String, reason: String)
     /// Grid search met a double parameter without a step.
     case gridNeedsStep(parameter: String)
@@ -22,8 +20,6 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .emptySearchSpace:
             return "The search space has no parameters; list at least one parameter under `parameters`."
-        case .duplicateParameter(let name):
-            return "Parameter '\(name)' is listed more than once; give every parameter a unique name."
         case let .invalidParameter(name, reason):
             return "Parameter '\(name)' cannot be searched: \(reason)."
         case .gridNeedsStep(let parameter):

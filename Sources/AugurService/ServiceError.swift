@@ -48,9 +48,15 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     public static func internalError(_ message: String) -> ServiceError { ServiceError(.internalError, message) }
 
     /// An invalid spec: every problem, with the message listing them as `field: message; …`.
+    /// The message lists at most the first 20 problems (the rest are counted), so that a spec with thousands of
+    /// bad values makes a short reply; `problems` keeps them all.
     public static func invalidSpec(_ problems: [SpecProblem]) -> ServiceError {
-        let message = problems.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" }.joined(separator: "; ")
-        return ServiceError(.invalidArgument, message, problems: problems)
+        let shown = problems.prefix(20).map { problem in
+            let sentence = problem.message.hasSuffix(".") ? String(problem.message.dropLast()) : problem.message
+            return problem.field.isEmpty ? sentence : "\(problem.field): \(sentence)"
+        }
+        let more = problems.count > shown.count ? ["and \(problems.count - shown.count) more problems"] : []
+        return ServiceError(.invalidArgument, (shown + more).joined(separator: "; "), problems: problems)
     }
 
     public var description: String { message }

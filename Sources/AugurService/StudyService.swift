@@ -158,6 +158,7 @@ public final class StudyService: Sendable {
     }
 
     public func trial(study: String, id: Int) async throws(ServiceError) -> Trial {
+        try checkTrialID(id, study: study)
         guard let trial = try await call({ try await store.trial(study: study, id: id) }) else {
             throw .notFound(StoreError.trialNotFound(study: study, trial: id).description)
         }
@@ -290,9 +291,11 @@ public final class StudyService: Sendable {
     /// early-stopping rule, returns its verdict on the trial (the caller stops the trial when told to).
     @discardableResult
     public func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> StoppingDecision {
+        try checkTrialID(id, study: name)
         guard !measurement.metrics.isEmpty else {
             throw .invalidArgument("a measurement of trial \(id) needs at least one metric")
         }
+        try checkMetricNames(of: [measurement], trial: id)
         try await call {
             try await store.addMeasurement(study: name, trial: id, measurement: measurement,
                                            leaseExpiresAt: Date().addingTimeInterval(leaseDuration))
@@ -308,7 +311,8 @@ public final class StudyService: Sendable {
     /// - any other trial (REQUESTED, COMPLETED, FAILED, INFEASIBLE) should not: there is nothing running to stop.
     /// Throws `notFound` for an unknown study or trial.
     public func earlyStoppingDecision(study name: String, trial id: Int) async throws(ServiceError) -> StoppingDecision {
-        try await earlyStoppingDecision(study: name, trial: id, spec: try await getStudy(name).spec)
+        try checkTrialID(id, study: name)
+        return try await earlyStoppingDecision(study: name, trial: id, spec: try await getStudy(name).spec)
     }
 
     private func earlyStoppingDecision(study name: String, trial id: Int, spec: StudySpec) async throws(ServiceError) -> StoppingDecision {
@@ -332,6 +336,7 @@ public final class StudyService: Sendable {
 
     /// Renews the lease of a trial held by `client`.
     public func heartbeat(study name: String, trial id: Int, client: String) async throws(ServiceError) {
+        try checkTrialID(id, study: name)
         try await call {
             try await store.renewLease(study: name, trial: id, worker: client, until: Date().addingTimeInterval(leaseDuration))
         }
@@ -353,6 +358,12 @@ public final class StudyService: Sendable {
     /// Completes a trial, then checks whether the study is done (target reached, budget spent).
     @discardableResult
     public func completeTrial(study name: String, trial id: Int, _ completion: Completion) async throws(ServiceError) -> Trial {
+        try checkTrialID(id, study: name)
+        switch completion {
+        case .measurement(let reported?): try checkMetricNames(of: [reported], trial: id)
+        case .observed(let observations, _): try checkMetricNames(of: observations, trial: id)
+        case .measurement(nil), .infeasible: break
+        }
         let remembered = try await knownSpec(name)
         if case .infeasible(let reason) = completion {
             return try await finish(remembered, trial: id, state: .infeasible, finalMeasurement: nil, reason: reason)
@@ -375,12 +386,14 @@ public final class StudyService: Sendable {
     /// Fails a trial with a reason (exit status, output tail, …), then checks whether the study failed.
     @discardableResult
     public func failTrial(study name: String, trial id: Int, reason: String) async throws(ServiceError) -> Trial {
-        try await finish(try await knownSpec(name), trial: id, state: .failed, finalMeasurement: nil, reason: reason)
+        try checkTrialID(id, study: name)
+        return try await finish(try await knownSpec(name), trial: id, state: .failed, finalMeasurement: nil, reason: reason)
     }
 
     /// Stops a trial early (an early-stopping rule, a user); its measurements so far give its final measurement.
     @discardableResult
     public func stopTrial(study name: String, trial id: Int, reason: String) async throws(ServiceError) -> Trial {
+        try checkTrialID(id, study: name)
         let spec = try await getStudy(name).spec
         let final = try await finalMeasurement(of: .measurement(nil), spec: spec, trial: id)
         return try await finish(spec, trial: id, state: .stopped, finalMeasurement: final, reason: reason)
@@ -401,15 +414,28 @@ public final class StudyService: Sendable {
 
     // MARK: Helpers
 
-    /// Whether a spec may be created or resumed: the spec's own rules, the checks of layers above this one, and
-    /// whether its designer can be built.
-    private func validate(_ spec: StudySpec) throws(ServiceError) {
-        if spec.name.isEmpty { throw .invalidArgument("a study needs a name") }
-        if spec.budget.maxTrials < 1 { throw .invalidArgument("budget.maxTrials must be at least 1, got \(spec.budget.maxTrials)") }
-        if spec.budget.parallelTrials < 1 {
-            throw .invalidArgument("budget.parallelTrials must be at least 1, got \(spec.budget.parallelTrials)")
+    /// The largest trial id a store keeps (PostgreSQL's `INTEGER`); a larger one names no trial.
+    public static let maximumTrialID = Int(Int32.max)
+
+    /// A trial id no store can hold names no trial: NOT_FOUND, before any store is asked.
+    private func checkTrialID(_ id: Int, study: String) throws(ServiceError) {
+        guard id < 1 || id > Self.maximumTrialID else { return }
+        throw .notFound(StoreError.trialNotFound(study: study, trial: id).description)
+    }
+
+    /// Metric names a store can keep: no NUL (PostgreSQL's text refuses it), whichever store this service has.
+    private func checkMetricNames(of measurements: [TrialMeasurement], trial id: Int) throws(ServiceError) {
+        for name in Set(measurements.flatMap(\.metrics.keys)) {
+            if let problem = SpecValidator.textProblem(name, what: "metric name `\(name.excerptForMessage)`") {
+                throw .invalidArgument("a measurement of trial \(id): \(problem.dropLast())")
+            }
         }
-        let problems = checkSpec(spec)
+    }
+
+    /// Whether a spec may be created or resumed: the spec's own rules (`SpecValidator`, the same ones a spec file
+    /// meets), the checks of layers above this one, and whether its designer can be built.
+    private func validate(_ spec: StudySpec) throws(ServiceError) {
+        let problems = spec.problems() + checkSpec(spec)
         if problems.isEmpty == false {
             throw .invalidSpec(problems)
         }
@@ -453,6 +479,8 @@ public final class StudyService: Sendable {
         _ spec: StudySpec, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws(ServiceError) -> Trial {
         let name = spec.name
+        // A reason is free text (a failed command's output tail, say); a NUL in it is shown, not refused.
+        let reason = reason.map { $0.replacingOccurrences(of: "\0", with: "\u{FFFD}") }
         let (finished, counts) = try await storeCall(study: name) {
             try await store.finishTrialCounting(study: name, trial: id, state: state, finalMeasurement: finalMeasurement, reason: reason)
         }

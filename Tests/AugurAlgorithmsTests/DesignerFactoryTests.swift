@@ -27,7 +27,7 @@ import AugurCore
 
     @Test func everyErrorReadsAsASentence() {
         let errors: [DesignerError] = [
-            .emptySearchSpace, .duplicateParameter(name: "lr"), .invalidParameter(name: "lr", reason: "min is negative"),
+            .emptySearchSpace, .invalidParameter(name: "lr", reason: "min is negative"),
             .gridNeedsStep(parameter: "lr"), .gridTooLarge(parameters: ["a", "b"]),
             .tooManyDimensions(sequence: .sobol, dimensions: 2_000, maximum: 1_024),
             .sequenceExhausted(sequence: .sobol, position: 5),
@@ -39,12 +39,12 @@ import AugurCore
     }
 
     @Test(arguments: [
-        (SearchSpace([.integer("n", min: 1, max: 3), .integer("n", min: 1, max: 3)]), "more than once"),
-        (SearchSpace([.double("lr", min: 1, max: 0)]), "greater than max"),
-        (SearchSpace([.double("lr", min: 0, max: 1, step: -0.1)]), "positive"),
+        (SearchSpace([.integer("n", min: 1, max: 3), .integer("n", min: 1, max: 3)]), "defined twice"),
+        (SearchSpace([.double("lr", min: 1, max: 0)]), "must be greater than `min`"),
+        (SearchSpace([.double("lr", min: 0, max: 1, step: -0.1)]), "must be greater than 0"),
         (SearchSpace([.double("lr", min: 0, max: .infinity)]), "finite"),
-        (SearchSpace([.integer("units", min: 0, max: 64, scale: .log)]), "log scale"),
-        (SearchSpace([.integer("n", min: 0, max: 8, step: 0)]), "positive integer"),
+        (SearchSpace([.integer("units", min: 0, max: 64, scale: .log)]), "log-scaled"),
+        (SearchSpace([.integer("n", min: 0, max: 8, step: 0)]), "at least 1"),
         (SearchSpace([.discrete("batch", [])]), "empty"),
         (SearchSpace([.discrete("batch", [.nan])]), "finite"),
     ])

@@ -27,7 +27,7 @@ import Testing
         #expect(result.standardError.contains("bad.yaml:4:"))
         #expect(result.standardError.contains("bad.yaml:5:"))
         #expect(result.standardError.contains(": error: algorithm.name: "))
-        #expect(result.standardError.contains("missing.yaml: error: cannot open spec file"))
+        #expect(result.standardError.contains("missing.yaml:1:1: error: cannot open spec file"))
     }
 
     @Test func usageErrorsExitWith64() throws {

@@ -285,7 +285,8 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         let service = StudyService(store: store, designers: { _ in CountingDesigner(limit: .max) }, checkSpec: { spec in
             spec.name == "bad" ? [SpecProblem(location: nil, field: "trial.training.fixed.widht", message: "'widht' is unknown.")] : []
         })
-        let refusal = ServiceError.invalidArgument("trial.training.fixed.widht: 'widht' is unknown.")
+        // One sentence per problem, without its period (the style of every ServiceError message).
+        let refusal = ServiceError.invalidArgument("trial.training.fixed.widht: 'widht' is unknown")
         await #expect(throws: refusal) { try await service.createStudy(.testStudy(name: "bad")) }
         await #expect(throws: refusal) { try await service.resumeStudy(.testStudy(name: "bad")) }
         #expect(try await store.study(named: "bad") == nil, "nothing stored")

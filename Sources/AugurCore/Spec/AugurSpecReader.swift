@@ -4,55 +4,36 @@ struct AugurSpecReader {
 
     static let topLevelFields = ["name", "objective", "parameters", "algorithm", "earlyStopping", "budget", "seed", "trial"]
 
-    /// The spec, or `nil` if any problem was reported.
-    mutating func read(_ root: SpecNode) -> StudySpec? {
-        guard let fields = reader.fields(of: root, known: Self.topLevelFields, what: "the spec") else { return nil }
+    /// The parts of the spec that could be read; every syntax problem is reported on the way.
+    mutating func read(_ root: SpecNode) -> SpecDraft {
+        var draft = SpecDraft(format: .augur)
+        guard let fields = reader.fields(of: root, known: Self.topLevelFields, what: "the spec") else { return draft }
 
-        var name: String?
-        if let node = reader.required("name", in: fields, hint: "give the study a unique name, e.g. `name: quickstart`."),
-           let text = reader.string(node, what: "`name`") {
-            SpecRules.checkStudyName(text, at: node, &reader)
-            name = text
+        if let node = reader.required("name", in: fields, hint: "give the study a unique name, e.g. `name: quickstart`.") {
+            draft.name = reader.string(node, what: "`name`")
         }
 
-        let objective = reader.required("objective", in: fields,
-                                        hint: "say what to optimize, e.g. `objective: {metric: loss, goal: minimize}`.")
+        draft.objective = reader.required("objective", in: fields,
+                                          hint: "say what to optimize, e.g. `objective: {metric: loss, goal: minimize}`.")
             .flatMap { readObjective($0) }
 
-        var parameters: [ParameterSpec]?
-        var drafts: [ParameterDraft] = []
+        var drafts: [ParameterDraft?] = []
         if let node = reader.required("parameters", in: fields,
                                       hint: "list the parameters to search, e.g. `- {name: x, type: double, min: 0, max: 1}`.") {
-            (parameters, drafts) = readParameters(node)
+            (draft.parameters, drafts) = readParameters(node)
         }
 
-        var algorithm: AlgorithmSpec? = .random
-        if let node = fields["algorithm"] {
-            algorithm = readAlgorithm(node)
-            if case .grid = algorithm, let parameters {
-                SpecRules.checkGrid(parameters, drafts: drafts, at: node, &reader)
-            }
-        }
-
-        var earlyStopping: EarlyStoppingSpec?
-        if let node = fields["earlyStopping"] { earlyStopping = readEarlyStopping(node) }
-
-        var budget: Budget? = Budget()
-        if let node = fields["budget"] { budget = readBudget(node) }
-
-        var seed: UInt64? = 1
-        if let node = fields["seed"] { seed = readSeed(node, &reader) }
-
-        var trial: TrialTemplate?
+        draft.algorithm = .random
+        if let node = fields["algorithm"] { draft.algorithm = readAlgorithm(node) }
+        if let node = fields["earlyStopping"] { draft.earlyStopping = readEarlyStopping(node) }
+        draft.budget = Budget()
+        if let node = fields["budget"] { draft.budget = readBudget(node) }
+        draft.seed = 1
+        if let node = fields["seed"] { draft.seed = readSeed(node, &reader) }
         if let node = fields["trial"] {
-            trial = readTrial(node, parameterNames: Set(drafts.map(\.name)))
+            draft.trial = readTrial(node, parameterNames: Set(drafts.compactMap { $0?.name }))
         }
-
-        guard reader.errors.isEmpty, let name, let objective, let parameters, let algorithm, let budget, let seed else {
-            return nil
-        }
-        return StudySpec(name: name, searchSpace: SearchSpace(parameters), objective: objective, algorithm: algorithm,
-                         earlyStopping: earlyStopping, budget: budget, trial: trial, seed: seed, format: .augur)
+        return draft
     }
 
     // MARK: Objective
@@ -60,13 +41,8 @@ struct AugurSpecReader {
     private mutating func readObjective(_ node: SpecNode) -> Objective? {
         guard let fields = reader.fields(of: node, known: ["metric", "goal", "target", "strategy", "additionalMetrics"],
                                          what: "`objective`") else { return nil }
-        var metricNames: [(String, SpecNode)] = []
-        var metric: String?
-        if let node = reader.required("metric", in: fields, hint: "name the metric to optimize, e.g. `metric: loss`."),
-           let text = reader.string(node, what: "`metric`") {
-            metric = text
-            metricNames.append((text, node))
-        }
+        let metric = reader.required("metric", in: fields, hint: "name the metric to optimize, e.g. `metric: loss`.")
+            .flatMap { reader.string($0, what: "`metric`") }
         let goal = reader.required("goal", in: fields, hint: "write `goal: minimize` or `goal: maximize`.").flatMap {
             reader.choice($0, what: "`goal`", among: ["minimize": ObjectiveGoal.minimize, "maximize": .maximize])
         }
@@ -74,26 +50,27 @@ struct AugurSpecReader {
         var strategy: MetricStrategy? = .latest
         if let node = fields["strategy"] { strategy = readStrategy(node) }
 
-        var additional: [MetricSpec] = []
+        var additional: [MetricSpec?] = []
         if let node = fields["additionalMetrics"], let elements = reader.list(node, what: "`additionalMetrics`") {
-            for element in elements {
-                if case .mapping = element.node {
-                    guard let metricFields = reader.fields(of: element, known: ["name", "strategy"],
-                                                           what: "an additional metric") else { continue }
-                    guard let nameNode = reader.required("name", in: metricFields, hint: "name the metric, e.g. `name: accuracy`."),
-                          let name = reader.string(nameNode, what: "`name`") else { continue }
-                    let strategy = metricFields["strategy"].map { readStrategy($0) } ?? .latest
-                    metricNames.append((name, nameNode))
-                    if let strategy { additional.append(MetricSpec(name: name, strategy: strategy)) }
-                } else if let name = reader.string(element, what: "an additional metric") {
-                    metricNames.append((name, element))
-                    additional.append(MetricSpec(name: name))
-                }
-            }
+            additional = elements.map { readAdditionalMetric($0) }
         }
-        SpecRules.checkMetricNames(metricNames, &reader)
-        guard let metric, let goal, let strategy else { return nil }
-        return Objective(metric: metric, goal: goal, target: target, strategy: strategy, additionalMetrics: additional)
+        // Every metric must be read for the validator's paths (`additionalMetrics[2]`) to match the file's.
+        let metrics = additional.compactMap { $0 }
+        guard let metric, let goal, let strategy, metrics.count == additional.count else { return nil }
+        return Objective(metric: metric, goal: goal, target: target, strategy: strategy, additionalMetrics: metrics)
+    }
+
+    /// `accuracy` or `{name: accuracy, strategy: max}`.
+    private mutating func readAdditionalMetric(_ element: SpecNode) -> MetricSpec? {
+        guard case .mapping = element.node else {
+            return reader.string(element, what: "an additional metric").map { MetricSpec(name: $0) }
+        }
+        guard let metricFields = reader.fields(of: element, known: ["name", "strategy"], what: "an additional metric"),
+              let nameNode = reader.required("name", in: metricFields, hint: "name the metric, e.g. `name: accuracy`."),
+              let name = reader.string(nameNode, what: "`name`") else { return nil }
+        // A strategy that could not be read (reported) leaves the metric in place, so its name is still checked.
+        let strategy = metricFields["strategy"].map { readStrategy($0) ?? .latest } ?? .latest
+        return MetricSpec(name: name, strategy: strategy)
     }
 
     private mutating func readStrategy(_ node: SpecNode) -> MetricStrategy? {
@@ -104,18 +81,10 @@ struct AugurSpecReader {
 
     private static let parameterFields = ["name", "type", "min", "max", "step", "scale", "values"]
 
-    private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec]?, [ParameterDraft]) {
+    private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec?]?, [ParameterDraft?]) {
         guard let elements = reader.list(node, what: "`parameters`") else { return (nil, []) }
-        if elements.isEmpty {
-            reader.error("`parameters` is empty; list at least one parameter to search.", at: node)
-            return (nil, [])
-        }
-        var drafts: [ParameterDraft] = []
-        var allRead = true
-        for element in elements {
-            if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
-        }
-        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
+        let drafts = elements.map { readParameterDraft($0) }
+        return (ParameterDraft.buildAll(drafts, &reader), drafts)
     }
 
     private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {
@@ -205,8 +174,7 @@ struct AugurSpecReader {
         guard let node else { return settings }
         guard let fields = reader.fields(of: node, known: ["initialTrials", "acquisition", "ucbBeta"],
                                          what: "Gaussian-process settings") else { return nil }
-        let errorsBefore = reader.errors.count
-        if let node = fields["initialTrials"], let value = reader.integer(node, what: "`initialTrials`", atLeast: 1) {
+        if let node = fields["initialTrials"], let value = reader.integer(node, what: "`initialTrials`") {
             settings.initialTrials = value
         }
         if let node = fields["acquisition"], let value = reader.choice(node, what: "`acquisition`", among: [
@@ -216,68 +184,61 @@ struct AugurSpecReader {
             settings.acquisition = value
         }
         if let node = fields["ucbBeta"], let value = reader.number(node, what: "`ucbBeta`") {
-            if value > 0 {
-                settings.ucbBeta = value
-            } else {
-                reader.error("`ucbBeta` must be greater than 0 (it weighs exploration), not \(formatNumber(value)).", at: node)
-            }
+            settings.ucbBeta = value
         }
-        return reader.errors.count == errorsBefore ? settings : nil
+        // What could be read goes to the validator (a setting that could not be read keeps its default).
+        return settings
     }
 
     // MARK: Early stopping
 
     private mutating func readEarlyStopping(_ node: SpecNode) -> EarlyStoppingSpec? {
         guard let (name, nameNode, settings) = nameAndSettings(node, what: "`earlyStopping`", example: "median") else { return nil }
-        let errorsBefore = reader.errors.count
+        // Settings that could not be read keep their defaults; the validator judges the rest.
         switch name.lowercased() {
         case "median", "medianstop":
             var median = MedianStoppingSettings()
             if let settings, let fields = reader.fields(of: settings, known: ["minTrialsRequired", "startStep"],
                                                         what: "median stopping settings") {
-                if let node = fields["minTrialsRequired"], let value = reader.integer(node, what: "`minTrialsRequired`", atLeast: 1) {
+                if let node = fields["minTrialsRequired"], let value = reader.integer(node, what: "`minTrialsRequired`") {
                     median.minTrialsRequired = value
                 }
-                if let node = fields["startStep"], let value = reader.integer(node, what: "`startStep`", atLeast: 0) {
+                if let node = fields["startStep"], let value = reader.integer(node, what: "`startStep`") {
                     median.startStep = value
                 }
             }
-            return reader.errors.count == errorsBefore ? .median(median) : nil
+            return .median(median)
         case "asha", "successivehalving":
             var asha = SuccessiveHalvingSettings()
             if let settings, let fields = reader.fields(of: settings, known: ["minResource", "reductionFactor", "rungs"],
                                                         what: "ASHA settings") {
-                if let node = fields["minResource"], let value = reader.integer(node, what: "`minResource`", atLeast: 1) {
+                if let node = fields["minResource"], let value = reader.integer(node, what: "`minResource`") {
                     asha.minResource = value
                 }
-                if let node = fields["reductionFactor"], let value = reader.integer(node, what: "`reductionFactor`", atLeast: 2) {
+                if let node = fields["reductionFactor"], let value = reader.integer(node, what: "`reductionFactor`") {
                     asha.reductionFactor = value
                 }
-                if let node = fields["rungs"], let value = reader.integer(node, what: "`rungs`", atLeast: 1) {
+                if let node = fields["rungs"], let value = reader.integer(node, what: "`rungs`") {
                     asha.rungs = value
                 }
             }
-            return reader.errors.count == errorsBefore ? .successiveHalving(asha) : nil
+            return .successiveHalving(asha)
         case "hyperband":
             var hyperband = HyperbandSettings()
             if let settings, let fields = reader.fields(of: settings, known: ["resourceName", "minResource", "maxResource", "eta"],
                                                         what: "Hyperband settings") {
                 if let node = fields["resourceName"] { hyperband.resourceName = reader.string(node, what: "`resourceName`") }
-                if let node = fields["minResource"], let value = reader.integer(node, what: "`minResource`", atLeast: 1) {
+                if let node = fields["minResource"], let value = reader.integer(node, what: "`minResource`") {
                     hyperband.minResource = value
                 }
-                if let node = fields["maxResource"], let value = reader.integer(node, what: "`maxResource`", atLeast: 1) {
+                if let node = fields["maxResource"], let value = reader.integer(node, what: "`maxResource`") {
                     hyperband.maxResource = value
                 }
-                if let node = fields["eta"], let value = reader.integer(node, what: "`eta`", atLeast: 2) {
+                if let node = fields["eta"], let value = reader.integer(node, what: "`eta`") {
                     hyperband.eta = value
                 }
-                if reader.errors.count == errorsBefore, hyperband.maxResource <= hyperband.minResource {
-                    reader.error("`maxResource` (\(hyperband.maxResource)) must be greater than `minResource` "
-                        + "(\(hyperband.minResource)).", at: fields["maxResource"] ?? fields["minResource"] ?? settings)
-                }
             }
-            return reader.errors.count == errorsBefore ? .hyperband(hyperband) : nil
+            return .hyperband(hyperband)
         default:
             var message = "unknown early-stopping policy `\(name)`"
             if let suggestion = closestName(to: name, among: ["median", "asha", "hyperband"]) {
@@ -295,18 +256,17 @@ struct AugurSpecReader {
     private mutating func readBudget(_ node: SpecNode) -> Budget? {
         guard let fields = reader.fields(of: node, known: ["maxTrials", "parallelTrials", "maxFailedTrials"],
                                          what: "`budget`") else { return nil }
-        let errorsBefore = reader.errors.count
         var budget = Budget()
-        if let node = fields["maxTrials"], let value = reader.integer(node, what: "`maxTrials`", atLeast: 1) {
+        if let node = fields["maxTrials"], let value = reader.integer(node, what: "`maxTrials`") {
             budget.maxTrials = value
         }
-        if let node = fields["parallelTrials"], let value = reader.integer(node, what: "`parallelTrials`", atLeast: 1) {
+        if let node = fields["parallelTrials"], let value = reader.integer(node, what: "`parallelTrials`") {
             budget.parallelTrials = value
         }
-        if let node = fields["maxFailedTrials"], let value = reader.integer(node, what: "`maxFailedTrials`", atLeast: 0) {
+        if let node = fields["maxFailedTrials"], let value = reader.integer(node, what: "`maxFailedTrials`") {
             budget.maxFailedTrials = value
         }
-        return reader.errors.count == errorsBefore ? budget : nil
+        return budget
     }
 
     // MARK: Trial
@@ -321,13 +281,14 @@ struct AugurSpecReader {
                         + "and takes no `\(key)`.", at: keyNode)
                 }
             }
-            return readTraining(training, parameterNames: parameterNames).map { .training($0) }
+            return readTraining(training).map { .training($0) }
         }
         guard let commandNode = reader.required("command", in: fields, hint: "give the command each trial runs, e.g. "
             + "`command: [sh, -c, \"./train --lr ${parameters.lr}\"]`, or a `training:` block.") else { return nil }
         return readCommandTrial(fields, commandNode: commandNode, parameterNames: parameterNames).map { .command($0) }
     }
 
+    /// The command trial as far as it could be read, for the validator; `nil` when its command could not be read.
     private mutating func readCommandTrial(_ fields: SpecFields, commandNode: SpecNode, parameterNames: Set<String>) -> CommandTrial? {
         let errorsBefore = reader.errors.count
         var referencing: [(String, SpecNode)] = []
@@ -339,19 +300,16 @@ struct AugurSpecReader {
                 referencing.append((line, commandNode))
             }
         } else if let elements = reader.stringList(commandNode, what: "`command`") {
-            if elements.isEmpty { reader.error("`command` is empty; give the program and its arguments.", at: commandNode) }
             argv = elements.map(\.0)
             referencing += elements
         }
+        // The validator's paths (`trial.command[2]`) must match the file's: no command unless every part was read.
+        let commandRead = reader.errors.count == errorsBefore
 
         var environment: [String: String] = [:]
         if let node = fields["env"], let envFields = reader.userFields(node, what: "`env`") {
             for key in envFields.keys {
                 guard let valueNode = envFields.rawValue(key) else { continue }
-                if isValidEnvironmentName(key) == false, let keyNode = envFields.keyNode(key) {
-                    reader.error("`\(key)` is not a valid environment variable name; use letters, digits and `_`, "
-                        + "not starting with a digit.", at: keyNode)
-                }
                 let value = valueNode.isNull ? "" : reader.string(valueNode, what: "the value of `\(key)`")
                 if let value {
                     environment[key] = value
@@ -368,7 +326,7 @@ struct AugurSpecReader {
 
         var timeout: Double?
         if let node = fields["timeout"], let text = reader.string(node, what: "`timeout`") {
-            if let seconds = SpecRules.parseDuration(text), seconds > 0 {
+            if let seconds = SpecRules.parseDuration(text) {
                 timeout = seconds
             } else {
                 reader.error("`timeout` must be a positive number of seconds (`90`) or a duration like `90s`, `5m` "
@@ -383,7 +341,7 @@ struct AugurSpecReader {
 
         SpecRules.checkReferences(in: referencing, prefix: "parameters", known: parameterNames,
                                   what: "parameter", &reader)
-        guard reader.errors.count == errorsBefore else { return nil }
+        guard commandRead else { return nil }
         return CommandTrial(argv: argv, environment: environment, workingDirectory: workingDirectory,
                             timeoutSeconds: timeout, metrics: metrics)
     }
@@ -432,15 +390,14 @@ struct AugurSpecReader {
         return MetricsCollector(source: metricsSource, format: isJSON ? .json : .text(patterns: patterns))
     }
 
-    private mutating func readTraining(_ node: SpecNode, parameterNames: Set<String>) -> TrainingTrial? {
+    private mutating func readTraining(_ node: SpecNode) -> TrainingTrial? {
         guard let fields = reader.fields(of: node, known: ["dataset", "epochs", "device", "validationFraction", "parameters", "fixed"],
                                          what: "`training`") else { return nil }
-        let errorsBefore = reader.errors.count
         var training = TrainingTrial()
         if let node = fields["dataset"], let dataset = reader.string(node, what: "`dataset`") {
             training.dataset = dataset == "digits" ? dataset : reader.absolutePath(dataset)
         }
-        if let node = fields["epochs"], let epochs = reader.integer(node, what: "`epochs`", atLeast: 1) {
+        if let node = fields["epochs"], let epochs = reader.integer(node, what: "`epochs`") {
             training.epochs = epochs
         }
         if let node = fields["device"], let device = reader.choice(node, what: "`device`",
@@ -448,12 +405,7 @@ struct AugurSpecReader {
             training.device = device
         }
         if let node = fields["validationFraction"], let fraction = reader.number(node, what: "`validationFraction`") {
-            if fraction > 0, fraction < 1 {
-                training.validationFraction = fraction
-            } else {
-                reader.error("`validationFraction` must be between 0 and 1 (exclusive), e.g. `0.2`, not "
-                    + "\(formatNumber(fraction)).", at: node)
-            }
+            training.validationFraction = fraction
         }
         if let node = fields["parameters"], let mapping = reader.userFields(node, what: "`training.parameters`") {
             for hyperparameter in mapping.keys {
@@ -461,18 +413,7 @@ struct AugurSpecReader {
                 guard let valueNode = mapping[hyperparameter],
                       let parameter = reader.string(valueNode, what: "the study parameter for `\(hyperparameter)`")
                 else { continue }
-                if parameterNames.contains(parameter) {
-                    training.parameterMapping[hyperparameter] = parameter
-                } else {
-                    var message = "`\(parameter)` is not a parameter of this study"
-                    if let suggestion = closestName(to: parameter, among: Array(parameterNames)) {
-                        message += "; did you mean `\(suggestion)`?"
-                    } else {
-                        message += "; map each training hyperparameter to one of: "
-                            + parameterNames.sorted().map { "`\($0)`" }.joined(separator: ", ") + "."
-                    }
-                    reader.error(message, at: valueNode)
-                }
+                training.parameterMapping[hyperparameter] = parameter
             }
         }
         if let node = fields["fixed"], let mapping = reader.userFields(node, what: "`training.fixed`") {
@@ -480,20 +421,10 @@ struct AugurSpecReader {
                 reader.recordKeyLocation(hyperparameter, in: mapping)
                 guard let valueNode = mapping[hyperparameter],
                       let value = reader.string(valueNode, what: "the value of `\(hyperparameter)`") else { continue }
-                if training.parameterMapping[hyperparameter] != nil {
-                    reader.error("`\(hyperparameter)` is both searched (in `parameters`) and fixed; keep one.", at: valueNode)
-                }
                 training.fixed[hyperparameter] = value
             }
         }
-        return reader.errors.count == errorsBefore ? training : nil
-    }
-
-    // MARK: Helpers
-
-    private func isValidEnvironmentName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first.properties.numericType == nil else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil) }
+        return training
     }
 }
 

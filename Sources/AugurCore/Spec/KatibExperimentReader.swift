@@ -24,40 +24,40 @@ struct KatibExperimentReader {
         "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields", "selfLink",
     ]
 
-    /// The spec, or `nil` if any problem was reported.
-    mutating func read(_ root: SpecNode) -> StudySpec? {
+    /// The parts of the spec that could be read; every syntax problem is reported on the way.
+    mutating func read(_ root: SpecNode) -> SpecDraft {
+        var draft = SpecDraft(format: .katib)
         guard let fields = reader.fields(of: root, known: ["apiVersion", "kind", "metadata", "spec"],
                                          ignored: ["status": "`status` is written by Katib's controller and is ignored."],
                                          what: "a Katib Experiment")
-        else { return nil }
-        guard readHeader(fields) else { return nil }
+        else { return draft }
+        guard readHeader(fields) else { return draft }
 
-        var name: String?
         if let node = reader.required("metadata", in: fields, hint: "give the experiment a name under `metadata: {name: …}`.") {
-            name = readMetadataName(node)
+            draft.name = readMetadataName(node)
         }
-        guard let specNode = reader.required("spec", in: fields, hint: "a Katib Experiment needs its `spec`.") else { return nil }
+        guard let specNode = reader.required("spec", in: fields, hint: "a Katib Experiment needs its `spec`.") else { return draft }
         var ignoredSpecFields: [String: String] = [:]
         ignoredSpecFields["resumePolicy"] = "`resumePolicy` is ignored: an Augur study keeps its state in its database "
             + "and can be resumed from there."
         guard let spec = reader.fields(of: specNode, known: [
             "parameters", "objective", "algorithm", "earlyStopping", "trialTemplate", "parallelTrialCount",
             "maxTrialCount", "maxFailedTrialCount", "metricsCollectorSpec", "nasConfig",
-        ], ignored: ignoredSpecFields, what: "the Experiment's `spec`") else { return nil }
+        ], ignored: ignoredSpecFields, what: "the Experiment's `spec`") else { return draft }
 
         if let keyNode = spec.keyNode("nasConfig") {
             reader.error("neural architecture search (`nasConfig`, for ENAS and DARTS) is not supported by Augur; "
                 + "describe a hyperparameter search with `parameters` instead.", at: keyNode)
         }
 
-        let objective = reader.required("objective", in: spec, hint: "say what to optimize, e.g. `objective: {type: "
+        draft.objective = reader.required("objective", in: spec, hint: "say what to optimize, e.g. `objective: {type: "
             + "minimize, objectiveMetricName: loss}`.").flatMap { readObjective($0) }
 
-        var drafts: [ParameterDraft] = []
-        var parameters: [ParameterSpec]?
+        var drafts: [ParameterDraft?] = []
+        var parameters: [ParameterSpec?]?
         if let node = reader.required("parameters", in: spec, hint: "list the parameters to search.") {
             (parameters, drafts) = readParameters(node)
-            for parameter in parameters ?? [] { parametersByName[parameter.name] = parameter }
+            for case let parameter? in parameters ?? [] { parametersByName[parameter.name] = parameter }
         }
 
         var algorithm: KatibAlgorithm?
@@ -78,15 +78,12 @@ struct KatibExperimentReader {
         // Hyperband's resource parameter is fixed at its maximum: the stopping policy, not the designer, decides how
         // much resource each trial gets.
         if let resource = algorithm?.fixedResourceParameter, var searched = parameters {
-            if let index = searched.firstIndex(where: { $0.name == resource.name }) {
+            if let index = searched.firstIndex(where: { $0?.name == resource.name }) {
                 searched[index] = ParameterSpec(name: resource.name, domain: .discrete([Double(resource.value)]))
             }
             parameters = searched
         }
-
-        if case .grid = algorithm?.designer, let parameters, let node = spec["algorithm"] {
-            SpecRules.checkGrid(parameters, drafts: drafts, at: node, &reader)
-        }
+        draft.parameters = parameters
 
         let budget = readBudget(spec, parameters: parameters, algorithm: algorithm?.designer)
 
@@ -94,21 +91,50 @@ struct KatibExperimentReader {
         if let node = reader.required("trialTemplate", in: spec, hint: "say what each trial runs with a `trialTemplate` "
             + "holding a `trialSpec`.") {
             var template = KatibTrialTemplateReader(reader: reader)
-            trial = template.read(node, parameterNames: Set(drafts.map(\.name)))
+            trial = template.read(node, parameterNames: Set(drafts.compactMap { $0?.name }))
             reader = template.reader
         }
         var metrics = MetricsCollector()
         if let node = spec["metricsCollectorSpec"] {
-            metrics = readMetricsCollector(node, parallelTrials: budget?.parallelTrials ?? 1) ?? metrics
+            metrics = readMetricsCollector(node, parallelTrials: budget.parallelTrials) ?? metrics
         }
         trial?.metrics = metrics
 
-        guard reader.errors.isEmpty, let name, let objective, let parameters, let algorithm, let budget, let trial else {
-            return nil
+        draft.algorithm = algorithm?.designer
+        draft.earlyStopping = algorithm?.earlyStopping ?? earlyStopping
+        draft.budget = budget
+        // A Katib Experiment always runs a command; when it has none, its reader has said why.
+        draft.trial = trial.map { .command($0) }
+        draft.seed = algorithm?.seed ?? 1
+        return draft
+    }
+
+    /// Where in a Katib file the value a validator field path names is written (`parameters[2].max` →
+    /// `spec.parameters[2].feasibleSpace.max`, `budget.maxTrials` → `spec.maxTrialCount`); a field Katib spells
+    /// nowhere maps to the closest enclosing one.
+    static func filePath(ofField field: String) -> String {
+        let direct = [
+            "name": "metadata.name", "objective.metric": "spec.objective.objectiveMetricName",
+            "objective.target": "spec.objective.goal", "budget.maxTrials": "spec.maxTrialCount",
+            "budget.parallelTrials": "spec.parallelTrialCount", "budget.maxFailedTrials": "spec.maxFailedTrialCount",
+        ]
+        if let path = direct[field] { return path }
+        let additional = "objective.additionalMetrics"
+        if field.hasPrefix(additional) {
+            return "spec.objective.additionalMetricNames" + field.dropFirst(additional.count)
         }
-        return StudySpec(name: name, searchSpace: SearchSpace(parameters), objective: objective,
-                         algorithm: algorithm.designer, earlyStopping: algorithm.earlyStopping ?? earlyStopping,
-                         budget: budget, trial: .command(trial), seed: algorithm.seed ?? 1, format: .katib)
+        if field.hasPrefix("parameters") {
+            var path = "spec." + field
+            for (domain, katib) in [("values", "list"), ("scale", "distribution"), ("min", "min"), ("max", "max"), ("step", "step")] {
+                path = path.replacingOccurrences(of: "].\(domain)", with: "].feasibleSpace.\(katib)")
+            }
+            return path
+        }
+        for (domain, katib) in [("algorithm", "spec.algorithm"), ("earlyStopping", "spec.earlyStopping"), ("trial", "spec.trialTemplate")]
+        where field.hasPrefix(domain) {
+            return katib
+        }
+        return field.isEmpty ? "" : "spec"
     }
 
     // MARK: Header and metadata
@@ -147,7 +173,6 @@ struct KatibExperimentReader {
         }
         guard let nameNode = reader.required("name", in: fields, hint: "name the experiment, e.g. `name: random-example`."),
               let name = reader.string(nameNode, what: "`metadata.name`") else { return nil }
-        SpecRules.checkStudyName(name, at: nameNode, &reader)
         return name
     }
 
@@ -169,7 +194,6 @@ struct KatibExperimentReader {
         if let node = fields["additionalMetricNames"], let list = reader.stringList(node, what: "`additionalMetricNames`") {
             names += list
         }
-        SpecRules.checkMetricNames(names, &reader)
 
         var strategies: [String: MetricStrategy] = [:]
         if let node = fields["metricStrategies"], let elements = reader.list(node, what: "`metricStrategies`") {
@@ -203,18 +227,10 @@ struct KatibExperimentReader {
 
     // MARK: Parameters
 
-    private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec]?, [ParameterDraft]) {
+    private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec?]?, [ParameterDraft?]) {
         guard let elements = reader.list(node, what: "`parameters`") else { return (nil, []) }
-        if elements.isEmpty {
-            reader.error("`parameters` is empty; list at least one parameter to search.", at: node)
-            return (nil, [])
-        }
-        var drafts: [ParameterDraft] = []
-        var allRead = true
-        for element in elements {
-            if let draft = readParameterDraft(element) { drafts.append(draft) } else { allRead = false }
-        }
-        return (ParameterDraft.buildAll(drafts, allRead: allRead, &reader), drafts)
+        let drafts = elements.map { readParameterDraft($0) }
+        return (ParameterDraft.buildAll(drafts, &reader), drafts)
     }
 
     private mutating func readParameterDraft(_ node: SpecNode) -> ParameterDraft? {
@@ -409,21 +425,21 @@ struct KatibExperimentReader {
 
     // MARK: Budget
 
-    private mutating func readBudget(_ spec: SpecFields, parameters: [ParameterSpec]?, algorithm: AlgorithmSpec?) -> Budget? {
-        let errorsBefore = reader.errors.count
+    /// The budget as far as it could be read (a count that could not be read keeps its default), for the validator.
+    private mutating func readBudget(_ spec: SpecFields, parameters: [ParameterSpec?]?, algorithm: AlgorithmSpec?) -> Budget {
         var budget = Budget(parallelTrials: Self.defaultParallelTrialCount)
-        if let node = spec["parallelTrialCount"], let value = reader.integer(node, what: "`parallelTrialCount`", atLeast: 1) {
+        if let node = spec["parallelTrialCount"], let value = reader.integer(node, what: "`parallelTrialCount`") {
             budget.parallelTrials = value
         }
-        if let node = spec["maxTrialCount"], let value = reader.integer(node, what: "`maxTrialCount`", atLeast: 1) {
+        if let node = spec["maxTrialCount"], let value = reader.integer(node, what: "`maxTrialCount`") {
             budget.maxTrials = value
         } else if spec["maxTrialCount"] == nil {
             let cells = parameters?.reduce(Int?.some(1)) { product, parameter in
-                guard let product, let count = parameter.cardinality else { return nil }
+                guard let product, let count = parameter?.cardinality else { return nil }
                 let (result, overflow) = product.multipliedReportingOverflow(by: count)
                 return overflow ? nil : result
             } ?? nil
-            if case .grid = algorithm, let cells, cells <= SpecRules.maximumGridSize {
+            if case .grid = algorithm, let cells, cells <= SpecLimits.maximumGridSize {
                 budget.maxTrials = cells
             } else {
                 reader.warning("`maxTrialCount` is not set: Katib would run until the goal is reached, Augur stops "
@@ -431,10 +447,10 @@ struct KatibExperimentReader {
                     field: spec.owner.path(of: "maxTrialCount"), mark: spec.owner.mark)
             }
         }
-        if let node = spec["maxFailedTrialCount"], let value = reader.integer(node, what: "`maxFailedTrialCount`", atLeast: 0) {
+        if let node = spec["maxFailedTrialCount"], let value = reader.integer(node, what: "`maxFailedTrialCount`") {
             budget.maxFailedTrials = value
         }
-        return reader.errors.count == errorsBefore ? budget : nil
+        return budget
     }
 
     // MARK: Metrics collector

@@ -12,6 +12,9 @@ struct SpecReader {
     private(set) var warnings: [SpecProblem] = []
     /// See `ParsedSpec.keyLocations`.
     private(set) var keyLocations: [String: SourceLocation] = [:]
+    /// Where each node met so far is, by its field path in the file, so that problems found after reading (by
+    /// `SpecValidator`) can be given a place.
+    private(set) var nodeLocations: [String: SourceLocation] = [:]
 
     init(file: String) {
         self.file = file
@@ -23,6 +26,23 @@ struct SpecReader {
 
     func location(_ mark: Mark?) -> SourceLocation? {
         mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+    }
+
+    /// Remembers where `node` is, for problems found after reading.
+    mutating func record(_ node: SpecNode) {
+        if nodeLocations[node.path] == nil, let location = location(node.mark) { nodeLocations[node.path] = location }
+    }
+
+    /// Where the node at `path` is, or the closest enclosing node that was met (`parameters[2].max` falls back to
+    /// `parameters[2]`, then `parameters`, then the whole file).
+    func location(ofPath path: String) -> SourceLocation? {
+        var path = Substring(path)
+        while true {
+            if let location = nodeLocations[String(path)] { return location }
+            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            path = path[..<cut]
+        }
+        return nodeLocations[""] ?? SourceLocation(file: file, line: 1, column: 1)
     }
 
     /// Remembers where the key of `fields[key]` is, for checks made after parsing.
@@ -65,6 +85,7 @@ struct SpecReader {
             }
             let keySpec = SpecNode(keyNode, path: node.path(of: key))
             let valueSpec = SpecNode(valueNode, path: node.path(of: key))
+            record(valueSpec)
             if known.contains(key) {
                 members.append((key, keySpec, valueSpec))
             } else if let reason = ignored[key] {
@@ -179,7 +200,9 @@ struct SpecReader {
             error("\(what) must be a list (`[a, b]` or lines starting with `- `), not \(node.summary).", at: node)
             return nil
         }
-        return sequence.enumerated().map { SpecNode($1, path: node.path(at: $0)) }
+        let elements = sequence.enumerated().map { SpecNode($1, path: node.path(at: $0)) }
+        for element in elements { record(element) }
+        return elements
     }
 
     /// A list of scalars as text; a bad element is reported and left out.

@@ -1,9 +1,10 @@
+import AugurCore
 import AugurService
 
 /// Parses and formats the resource names of the API: `studies/{study}` and `studies/{study}/trials/{id}`.
 public enum ResourceName {
     /// The longest study name or client id the service accepts.
-    public static let maximumNameLength = 128
+    public static let maximumNameLength = SpecLimits.maximumNameLength
 
     /// `studies/{study}`.
     public static func study(_ name: String) -> String { "studies/\(name)" }
@@ -36,14 +37,11 @@ public enum ResourceName {
         return (name, id)
     }
 
-    /// A study name: 1 to 128 letters, digits, `-`, `_` and `.`.
+    /// A study name, by the spec's own rule (`SpecValidator.nameProblem`): 1 to 128 letters, digits, `-`, `_` and
+    /// `.`, neither `.` nor `..`.
     public static func checkStudyName(_ name: String, field: String) throws(ServiceError) {
-        guard !name.isEmpty else { throw .invalidArgument("\(field): the study name is empty") }
-        guard name.utf8.count <= maximumNameLength else {
-            throw .invalidArgument("\(field): study names are at most \(maximumNameLength) characters, got \(name.utf8.count)")
-        }
-        guard isValidName(name) else {
-            throw .invalidArgument("\(field): study name `\(excerpt(name))` may use only letters, digits, `-`, `_` and `.`")
+        if let problem = SpecValidator.nameProblem(name, what: "study name") {
+            throw .invalidArgument("\(field): \(problem.dropLast())")
         }
     }
 
@@ -58,15 +56,8 @@ public enum ResourceName {
         }
     }
 
-    static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2D || byte == 0x5F || byte == 0x2E
-        }
-    }
-
     /// The start of a value for an error message, so that a huge bad value does not make a huge reply.
     static func excerpt(_ text: String) -> String {
-        text.count <= 64 ? text : String(text.prefix(64)) + "…"
+        text.excerptForMessage
     }
 }

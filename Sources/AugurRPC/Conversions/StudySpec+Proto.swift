@@ -210,33 +210,16 @@ extension Augur_V1_MetricsCollector {
 
 // MARK: Reading specs
 
-/// Bounds on what one spec may hold, so that a request cannot make the server allocate without limit.
-enum SpecLimits {
-    static let maximumParameters = 1_000
-    static let maximumValuesPerParameter = 10_000
-    static let maximumMetrics = 100
-}
+// Reading a spec maps the wire's syntax only (enums, oneofs, proto3's zero meaning "the default"); whether the
+// values make a valid spec is `SpecValidator`'s to say, and `StudyService` asks it before a spec is stored, so a
+// request and a spec file meet the same rules and get the same problems by field path.
 
 extension StudySpec {
-    /// Reads and checks a spec sent by a client; `name` is the study's name.
+    /// Reads a spec sent over the wire; `name` is the study's name and `field` the message's path, for the problems
+    /// of the wire's own syntax.
     init(_ message: Augur_V1_StudySpec, name: String, field: String) throws(ServiceError) {
-        try ResourceName.checkStudyName(name, field: "study.display_name")
-
         guard let objectiveMessage = message.metrics.first else {
             throw .invalidArgument("\(field).metrics is empty; name the objective metric and its goal (MAXIMIZE or MINIMIZE)")
-        }
-        guard message.metrics.count <= SpecLimits.maximumMetrics else {
-            throw .invalidArgument("\(field).metrics has \(message.metrics.count) entries; at most \(SpecLimits.maximumMetrics) are allowed")
-        }
-        var metricNames = Set<String>()
-        for (index, metric) in message.metrics.enumerated() {
-            guard ResourceName.isValidName(metric.metricID), metric.metricID.utf8.count <= ResourceName.maximumNameLength else {
-                throw .invalidArgument("\(field).metrics[\(index)].metric_id `\(ResourceName.excerpt(metric.metricID))` must be 1 to "
-                    + "\(ResourceName.maximumNameLength) letters, digits, `-`, `_` or `.`")
-            }
-            guard metricNames.insert(metric.metricID).inserted else {
-                throw .invalidArgument("\(field).metrics[\(index)]: metric `\(metric.metricID)` is listed twice")
-            }
         }
         let goal: ObjectiveGoal
         switch objectiveMessage.goal {
@@ -244,9 +227,6 @@ extension StudySpec {
         case .minimize: goal = .minimize
         case .unspecified, .UNRECOGNIZED:
             throw .invalidArgument("\(field).metrics[0].goal (the objective's) must be MAXIMIZE or MINIMIZE")
-        }
-        if objectiveMessage.hasTarget, !objectiveMessage.target.isFinite {
-            throw .invalidArgument("\(field).metrics[0].target must be a finite number")
         }
         var additional: [MetricSpec] = []
         for (index, metric) in message.metrics.enumerated().dropFirst() {
@@ -258,20 +238,9 @@ extension StudySpec {
                                   strategy: try objectiveMessage.strategy.domain(field: "\(field).metrics[0].strategy"),
                                   additionalMetrics: additional)
 
-        guard !message.parameters.isEmpty else {
-            throw .invalidArgument("\(field).parameters is empty; a study needs at least one parameter to tune")
-        }
-        guard message.parameters.count <= SpecLimits.maximumParameters else {
-            throw .invalidArgument("\(field).parameters has \(message.parameters.count) entries; at most \(SpecLimits.maximumParameters) are allowed")
-        }
         var parameters: [ParameterSpec] = []
-        var parameterNames = Set<String>()
         for (index, parameter) in message.parameters.enumerated() {
-            let spec = try ParameterSpec(parameter, field: "\(field).parameters[\(index)]")
-            guard parameterNames.insert(spec.name).inserted else {
-                throw .invalidArgument("\(field).parameters[\(index)]: parameter `\(spec.name)` is defined twice")
-            }
-            parameters.append(spec)
+            parameters.append(try ParameterSpec(parameter, field: "\(field).parameters[\(index)]"))
         }
 
         let options = message.algorithmOptions
@@ -289,12 +258,7 @@ extension StudySpec {
             algorithm = .grid
         case "GAUSSIAN_PROCESS_BANDIT":
             var settings = GaussianProcessSettings()
-            if options.initialTrials != 0 {
-                guard options.initialTrials > 0 else {
-                    throw .invalidArgument("\(field).algorithm_options.initial_trials must be positive, got \(options.initialTrials)")
-                }
-                settings.initialTrials = Int(options.initialTrials)
-            }
+            if options.initialTrials != 0 { settings.initialTrials = Int(options.initialTrials) }
             if !options.acquisition.isEmpty {
                 guard let acquisition = AcquisitionFunction(rawValue: options.acquisition) else {
                     let known = AcquisitionFunction.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")
@@ -302,18 +266,14 @@ extension StudySpec {
                 }
                 settings.acquisition = acquisition
             }
-            if options.ucbBeta != 0 {
-                guard options.ucbBeta.isFinite, options.ucbBeta > 0 else {
-                    throw .invalidArgument("\(field).algorithm_options.ucb_beta must be a positive number")
-                }
-                settings.ucbBeta = options.ucbBeta
-            }
+            if options.ucbBeta != 0 { settings.ucbBeta = options.ucbBeta }
             algorithm = .gaussianProcess(settings)
         default:
             throw .invalidArgument("\(field).algorithm `\(ResourceName.excerpt(message.algorithm))` is not one Augur runs; use RANDOM_SEARCH, "
                 + "QUASI_RANDOM_SEARCH, GRID_SEARCH or GAUSSIAN_PROCESS_BANDIT")
         }
 
+        // Zero is proto3's "not set": each setting left at zero keeps Augur's default.
         let earlyStopping: EarlyStoppingSpec?
         switch message.automatedStoppingSpec {
         case nil:
@@ -324,19 +284,12 @@ extension StudySpec {
             var settings = MedianStoppingSettings()
             if median.minTrialsRequired != 0 { settings.minTrialsRequired = Int(median.minTrialsRequired) }
             if median.startStep != 0 { settings.startStep = Int(clamping: median.startStep) }
-            guard settings.minTrialsRequired >= 1, settings.startStep >= 0 else {
-                throw .invalidArgument("\(field).median_stopping_spec: min_trials_required must be at least 1 and start_step not negative")
-            }
             earlyStopping = .median(settings)
         case .successiveHalvingSpec(let halving):
             var settings = SuccessiveHalvingSettings()
             if halving.minResource != 0 { settings.minResource = Int(clamping: halving.minResource) }
             if halving.reductionFactor != 0 { settings.reductionFactor = Int(halving.reductionFactor) }
             if halving.rungs != 0 { settings.rungs = Int(halving.rungs) }
-            guard settings.minResource >= 1, settings.reductionFactor >= 2, settings.rungs >= 1, settings.rungs <= 64 else {
-                throw .invalidArgument("\(field).successive_halving_spec: min_resource must be at least 1, reduction_factor at "
-                    + "least 2 and rungs between 1 and 64")
-            }
             earlyStopping = .successiveHalving(settings)
         case .hyperbandSpec(let hyperband):
             var settings = HyperbandSettings()
@@ -344,26 +297,14 @@ extension StudySpec {
             if hyperband.minResource != 0 { settings.minResource = Int(clamping: hyperband.minResource) }
             if hyperband.maxResource != 0 { settings.maxResource = Int(clamping: hyperband.maxResource) }
             if hyperband.eta != 0 { settings.eta = Int(hyperband.eta) }
-            guard settings.minResource >= 1, settings.maxResource >= settings.minResource, settings.eta >= 2 else {
-                throw .invalidArgument("\(field).hyperband_spec: min_resource must be at least 1, max_resource at least "
-                    + "min_resource and eta at least 2")
-            }
             earlyStopping = .hyperband(settings)
         }
 
         let budget: Budget
         if message.hasBudget {
             let wire = message.budget
-            guard wire.maxTrialCount >= 1 else {
-                throw .invalidArgument("\(field).budget.max_trial_count must be at least 1, got \(wire.maxTrialCount)")
-            }
-            guard wire.parallelTrialCount >= 0 else {
-                throw .invalidArgument("\(field).budget.parallel_trial_count must not be negative, got \(wire.parallelTrialCount)")
-            }
-            if wire.hasMaxFailedTrialCount, wire.maxFailedTrialCount < 1 {
-                throw .invalidArgument("\(field).budget.max_failed_trial_count must be at least 1 when given")
-            }
-            budget = Budget(maxTrials: Int(wire.maxTrialCount), parallelTrials: max(1, Int(wire.parallelTrialCount)),
+            budget = Budget(maxTrials: Int(wire.maxTrialCount),
+                            parallelTrials: wire.parallelTrialCount == 0 ? 1 : Int(wire.parallelTrialCount),
                             maxFailedTrials: wire.hasMaxFailedTrialCount ? Int(wire.maxFailedTrialCount) : nil)
         } else {
             // Vizier has no budget: a study runs until its clients stop asking.
@@ -391,10 +332,6 @@ extension StudySpec {
 extension ParameterSpec {
     init(_ message: Augur_V1_StudySpec.ParameterSpec, field: String) throws(ServiceError) {
         let name = message.parameterID
-        guard ResourceName.isValidName(name), name.utf8.count <= ResourceName.maximumNameLength else {
-            throw .invalidArgument("\(field).parameter_id `\(ResourceName.excerpt(name))` must be 1 to \(ResourceName.maximumNameLength) "
-                + "letters, digits, `-`, `_` or `.`")
-        }
         let scale: ScaleType
         switch message.scaleType {
         case .unspecified, .unitLinearScale: scale = .linear
@@ -404,44 +341,16 @@ extension ParameterSpec {
         }
         switch message.parameterValueSpec {
         case nil:
-            throw .invalidArgument("\(field) (`\(name)`) needs one of double_value_spec, integer_value_spec, "
-                + "categorical_value_spec or discrete_value_spec")
+            throw .invalidArgument("\(field) (`\(ResourceName.excerpt(name))`) needs one of double_value_spec, "
+                + "integer_value_spec, categorical_value_spec or discrete_value_spec")
         case .doubleValueSpec(let spec):
-            guard spec.minValue.isFinite, spec.maxValue.isFinite, spec.minValue <= spec.maxValue else {
-                throw .invalidArgument("\(field).double_value_spec (`\(name)`) needs finite min_value ≤ max_value, got "
-                    + "\(formatNumber(spec.minValue)) and \(formatNumber(spec.maxValue))")
-            }
-            if scale == .log, spec.minValue <= 0 {
-                throw .invalidArgument("\(field) (`\(name)`): UNIT_LOG_SCALE needs min_value > 0, got \(formatNumber(spec.minValue))")
-            }
-            if spec.hasStep, !(spec.step.isFinite && spec.step > 0) {
-                throw .invalidArgument("\(field).double_value_spec.step (`\(name)`) must be a positive number")
-            }
             self = .double(name, min: spec.minValue, max: spec.maxValue, scale: scale, step: spec.hasStep ? spec.step : nil)
         case .integerValueSpec(let spec):
-            guard spec.minValue <= spec.maxValue else {
-                throw .invalidArgument("\(field).integer_value_spec (`\(name)`) needs min_value ≤ max_value, got \(spec.minValue) and \(spec.maxValue)")
-            }
-            guard spec.step >= 0 else {
-                throw .invalidArgument("\(field).integer_value_spec.step (`\(name)`) must be positive, got \(spec.step)")
-            }
-            if scale == .log, spec.minValue <= 0 {
-                throw .invalidArgument("\(field) (`\(name)`): UNIT_LOG_SCALE needs min_value > 0, got \(spec.minValue)")
-            }
-            self = .integer(name, min: Int(spec.minValue), max: Int(spec.maxValue), step: spec.step == 0 ? 1 : Int(spec.step), scale: scale)
+            self = .integer(name, min: Int(spec.minValue), max: Int(spec.maxValue), step: spec.step == 0 ? 1 : Int(spec.step),
+                            scale: scale)
         case .discreteValueSpec(let spec):
-            guard !spec.values.isEmpty, spec.values.count <= SpecLimits.maximumValuesPerParameter,
-                  spec.values.allSatisfy(\.isFinite), Set(spec.values).count == spec.values.count else {
-                throw .invalidArgument("\(field).discrete_value_spec (`\(name)`) needs 1 to \(SpecLimits.maximumValuesPerParameter) "
-                    + "distinct finite values")
-            }
             self = .discrete(name, spec.values)
         case .categoricalValueSpec(let spec):
-            guard !spec.values.isEmpty, spec.values.count <= SpecLimits.maximumValuesPerParameter,
-                  Set(spec.values).count == spec.values.count, !spec.values.contains("") else {
-                throw .invalidArgument("\(field).categorical_value_spec (`\(name)`) needs 1 to \(SpecLimits.maximumValuesPerParameter) "
-                    + "distinct, non-empty values")
-            }
             self = .categorical(name, spec.values)
         }
     }
@@ -453,12 +362,6 @@ extension TrialTemplate {
         case nil:
             throw .invalidArgument("\(field) needs `command` or `training`")
         case .command(let command):
-            guard !command.argv.isEmpty, !command.argv[0].isEmpty else {
-                throw .invalidArgument("\(field).command.argv is empty; give the program to run and its arguments")
-            }
-            if command.hasTimeoutSeconds, !(command.timeoutSeconds.isFinite && command.timeoutSeconds > 0) {
-                throw .invalidArgument("\(field).command.timeout_seconds must be a positive number")
-            }
             let collector = command.metricsCollector
             let source: MetricsSource = collector.hasFilePath ? .file(path: collector.filePath) : .standardOutput
             let format: MetricsFormat
@@ -473,9 +376,6 @@ extension TrialTemplate {
                                          metrics: MetricsCollector(source: source, format: format),
                                          parameterReferences: command.parameterReferences))
         case .training(let training):
-            guard training.epochs >= 0, training.validationFraction >= 0, training.validationFraction < 1 else {
-                throw .invalidArgument("\(field).training: epochs must not be negative and validation_fraction must be in [0, 1)")
-            }
             let defaults = TrainingTrial()
             self = .training(TrainingTrial(dataset: training.dataset.isEmpty ? defaults.dataset : training.dataset,
                                            epochs: training.epochs == 0 ? defaults.epochs : Int(training.epochs),

@@ -34,13 +34,17 @@ public final class AugurServer: Service, Sendable {
         self.logger = logger
         health = HealthService()
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        config.rpc.maxRequestPayloadSize = RequestLimits.maximumMessageBytes
+        // Messages between the two limits reach RequestSizeInterceptor, which answers RESOURCE_EXHAUSTED with the
+        // limit; the transport would only reset the stream (CANCELLED).
+        config.rpc.maxRequestPayloadSize = RequestLimits.hardMessageBytes
+        config.http2.maxConcurrentStreams = RequestLimits.maximumConcurrentStreams
         let socket: GRPCNIOTransportCore.SocketAddress = address.isIPv6
             ? .ipv6(host: address.host, port: address.port)
             : .ipv4(host: address.host == "localhost" ? "127.0.0.1" : address.host, port: address.port)
         transport = HTTP2ServerTransport.Posix(address: socket, transportSecurity: .plaintext, config: config)
         var interceptors: [any ServerInterceptor] = []
         if let token { interceptors.append(BearerTokenInterceptor(token: token)) }
+        interceptors.append(RequestSizeInterceptor())
         server = GRPCServer(transport: transport, services: [AugurRPCService(service: service), health], interceptors: interceptors)
     }
 

@@ -111,10 +111,10 @@ struct RunCommand: AsyncParsableCommand {
 
     private func defaultRunDirectory(study: String) -> String {
         guard !database.isURL, database.location != ":memory:" else {
-            return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
+            return RunDirectory.path(forStudy: study, in: FileManager.default.currentDirectoryPath)
         }
         let path = (database.location as NSString).expandingTildeInPath
-        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(study).path
+        return RunDirectory.path(forStudy: study, in: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     private func printSummary(_ study: Study, report: TrialReport) {

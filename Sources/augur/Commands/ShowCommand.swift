@@ -51,7 +51,8 @@ struct ShowCommand: AsyncParsableCommand {
         for parameter in spec.searchSpace.parameters {
             lines.append("  \(parameter.name): \(Self.describe(parameter))")
         }
-        print(lines.joined(separator: "\n"))
+        // Names, values and reasons come from specs and trials: shown, never obeyed, by the terminal.
+        print(lines.map(\.escapingControlCharacters).joined(separator: "\n"))
     }
 
     static func describe(_ parameter: ParameterSpec) -> String {

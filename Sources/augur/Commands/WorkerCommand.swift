@@ -90,7 +90,7 @@ struct WorkerCommand: AsyncParsableCommand {
             let best = try await client.optimalTrials(study: study, count: 1).first
             logger.info("working on study '\(study)' at \(address): \(tally.ended) of \(remote.spec.budget.maxTrials) trials done")
 
-            let directory = runDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
+            let directory = runDirectory ?? RunDirectory.path(forStudy: study, in: FileManager.default.currentDirectoryPath)
             let progress = RunProgress(console: console, objective: remote.spec.objective, total: remote.spec.budget.maxTrials,
                                        counts: tally, best: best)
             // The same runners as `augur run`, picked the same way.

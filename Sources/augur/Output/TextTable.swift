@@ -1,6 +1,7 @@
+import AugurCore
 import Foundation
 
-/// A plain-text table with a header row and left-aligned, space-padded columns.
+/// A plain-text table for a terminal, with a header row and left-aligned, space-padded columns.
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
@@ -13,8 +14,10 @@ struct TextTable {
         rows.append(row)
     }
 
+    /// The table as lines of text. Cells are shown with their control characters escaped (a value or metric name
+    /// cannot move the cursor or recolour the terminal); CSV and JSON keep the exact values.
     func render() -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(\.escapingControlCharacters) }
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in

@@ -57,12 +57,17 @@ import AugurCore
         #expect(gp.sequence == .halton)
     }
 
-    @Test func sobolRejectsTooManyParameters() {
-        let space = SearchSpace((0..<1_100).map { ParameterSpec.double("x\($0)", min: 0, max: 1) })
-        #expect(throws: DesignerError.tooManyDimensions(sequence: .sobol, dimensions: 1_100, maximum: 1_024)) {
-            try QuasiRandomDesigner(searchSpace: space, sequence: .sobol, seed: 1)
+    /// Sobol's table covers every search space a spec may have; a larger one is refused by the spec's own limit (the
+    /// sequence's own limit is `SobolSequenceTests`').
+    @Test func sobolCoversEverySpecsParametersAndLargerSpacesAreRefused() throws {
+        #expect(SpecLimits.maximumParameters <= SobolSequence.maximumDimensions)
+        let largest = SearchSpace((0..<SpecLimits.maximumParameters).map { ParameterSpec.double("x\($0)", min: 0, max: 1) })
+        #expect(throws: Never.self) { try QuasiRandomDesigner(searchSpace: largest, sequence: .sobol, seed: 1) }
+        let tooLarge = SearchSpace((0..<1_100).map { ParameterSpec.double("x\($0)", min: 0, max: 1) })
+        for sequence in QuasiRandomSequence.allCases {
+            let error = #expect(throws: DesignerError.self) { try QuasiRandomDesigner(searchSpace: tooLarge, sequence: sequence, seed: 1) }
+            #expect(error?.description.contains("at most \(SpecLimits.maximumParameters)") == true, "\(String(describing: error))")
         }
-        #expect(throws: Never.self) { try QuasiRandomDesigner(searchSpace: space, sequence: .halton, seed: 1) }
     }
 
     @Test func sobolEndsAfterItsLastPoint() throws {

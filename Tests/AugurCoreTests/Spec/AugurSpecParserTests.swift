@@ -212,12 +212,13 @@ import Testing
         ])
     }
 
-    @Test func missingFileIsAProblemWithoutLocation() {
+    @Test func missingFileIsAProblemAtTheFilesStart() {
         #expect {
             try StudySpecParser.load(path: "/nonexistent/augur/spec.yaml")
         } throws: { error in
             guard let error = error as? SpecError, let problem = error.problems.first else { return false }
-            return problem.location == nil && problem.message.contains("there is no such file")
+            return problem.location == SourceLocation(file: "/nonexistent/augur/spec.yaml", line: 1, column: 1)
+                && problem.message.contains("there is no such file")
         }
     }
 

@@ -1,0 +1,394 @@
+/// Decides whether a study spec is valid: the one place that does, for every door a spec comes in by. The YAML and
+/// Katib readers only map syntax and attach `file:line:column` to the problems found here; the wire reader and
+/// `StudyService` report them by field path.
+///
+/// Field paths use the field names of Augur's own format (docs/spec.md): `name`, `objective.metric`,
+/// `objective.additionalMetrics[1]`, `parameters[2].max`, `parameters[0].values[3]`, `algorithm.settings.ucbBeta`,
+/// `earlyStopping.settings.rungs`, `budget.maxTrials`, `trial.command[1]`, `trial.env.NAME`, `trial.timeout`,
+/// `trial.training.epochs`. Every problem is reported, not only the first.
+public enum SpecValidator {
+    /// Every problem with `spec`, in field order; empty when it is valid.
+    public static func problems(of spec: StudySpec) -> [SpecProblem] {
+        problems(of: SpecDraft(spec))
+    }
+
+    /// Every problem with the parameters of `searchSpace` (names, domains, limits), by field path
+    /// (`parameters[2].max`): what every designer relies on, so that a hand-built spec cannot crash one.
+    public static func problems(of searchSpace: SearchSpace) -> [SpecProblem] {
+        var checks = Checks()
+        checks.parameters(searchSpace.parameters)
+        return checks.problems
+    }
+
+    /// Every problem with the parts of a spec a reader could read; a part that is `nil` is skipped (its reader
+    /// reported why), so a file with a syntax error in one place still gets every other problem.
+    static func problems(of draft: SpecDraft) -> [SpecProblem] {
+        var checks = Checks()
+        if let name = draft.name { checks.studyName(name) }
+        if let objective = draft.objective { checks.objective(objective) }
+        if let parameters = draft.parameters { checks.parameters(parameters) }
+        let complete = draft.parameters.flatMap { list in list.allSatisfy { $0 != nil } ? list.compactMap { $0 } : nil }
+        if let algorithm = draft.algorithm { checks.algorithm(algorithm, parameters: complete) }
+        if let earlyStopping = draft.earlyStopping { checks.earlyStopping(earlyStopping) }
+        if let budget = draft.budget { checks.budget(budget) }
+        if let trial = draft.trial {
+            checks.trial(trial, parameterNames: draft.parameters.map { Set($0.compactMap { $0?.name }) })
+        }
+        return checks.problems
+    }
+
+    /// Why `name` cannot name a study (`what` is "study name", "parameter name", …), or `nil` when it can: 1 to
+    /// `SpecLimits.maximumNameLength` letters, digits, `-`, `_` and `.`, and neither `.` nor `..`, so that a name is
+    /// safe as a folder name and in a resource name (`studies/{name}`).
+    public static func nameProblem(_ name: String, what: String) -> String? {
+        if name.isEmpty { return "the \(what) is empty; use letters, digits, `-`, `_` and `.`, e.g. `mnist-lr-sweep`." }
+        if name.utf8.count > SpecLimits.maximumNameLength {
+            return "the \(what) is \(name.utf8.count) bytes long; names are at most \(SpecLimits.maximumNameLength)."
+        }
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || byte == 0x2E
+        }
+        if allowed == false {
+            return "\(what) `\(name.excerptForMessage)` may use only letters, digits, `-`, `_` and `.`; for example "
+                + "`mnist-lr-sweep`."
+        }
+        if name == "." || name == ".." {
+            return "\(what) `\(name)` is not allowed: `.` and `..` name folders; choose a word, e.g. `mnist-lr-sweep`."
+        }
+        return nil
+    }
+
+    /// Why `name` cannot name a metric, or `nil` when it can: 1 to `SpecLimits.maximumNameLength` bytes, no white
+    /// space and no control characters (a metric name is matched in a trial's output and printed in tables).
+    public static func metricNameProblem(_ name: String) -> String? {
+        if name.isEmpty || name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.isControlCharacter }) {
+            return "metric name `\(name.excerptForMessage)` must be a single word without spaces or control characters."
+        }
+        if name.utf8.count > SpecLimits.maximumNameLength {
+            return "metric name `\(name.excerptForMessage)` is \(name.utf8.count) bytes long; names are at most "
+                + "\(SpecLimits.maximumNameLength)."
+        }
+        return nil
+    }
+
+    /// Why a text a trial carries (a categorical value, a command argument, an environment value) cannot be kept,
+    /// or `nil`: no store can hold a NUL character, and no program can receive one in its arguments.
+    public static func textProblem(_ text: String, what: String) -> String? {
+        text.utf8.contains(0) ? "\(what) contains a NUL character, which Augur cannot store or pass to a program; remove it." : nil
+    }
+}
+
+/// The checks themselves, collecting problems as they go.
+private struct Checks {
+    var problems: [SpecProblem] = []
+
+    mutating func add(_ field: String, _ message: String) {
+        problems.append(SpecProblem(location: nil, field: field, message: message))
+    }
+
+    mutating func atLeast(_ value: Int, _ minimum: Int, _ field: String, _ name: String) {
+        if value < minimum { add(field, "`\(name)` must be at least \(minimum), not \(value).") }
+    }
+
+    // MARK: Name and objective
+
+    mutating func studyName(_ name: String) {
+        if let problem = SpecValidator.nameProblem(name, what: "study name") { add("name", problem) }
+    }
+
+    mutating func objective(_ objective: Objective) {
+        if let target = objective.target, target.isFinite == false {
+            add("objective.target", "`target` must be a finite number, not \(formatNumber(target)).")
+        }
+        let names = [("objective.metric", objective.metric)]
+            + objective.additionalMetrics.enumerated().map { ("objective.additionalMetrics[\($0)]", $1.name) }
+        if names.count > SpecLimits.maximumMetrics {
+            add("objective.additionalMetrics", "the study collects \(names.count) metrics; at most "
+                + "\(SpecLimits.maximumMetrics) are allowed.")
+            return
+        }
+        var seen: Set<String> = []
+        for (field, name) in names {
+            if let problem = SpecValidator.metricNameProblem(name) { add(field, problem) }
+            if seen.insert(name).inserted == false {
+                add(field, "metric `\(name.excerptForMessage)` is listed twice (the objective metric is collected "
+                    + "already); list each metric once.")
+            }
+        }
+    }
+
+    // MARK: Parameters
+
+    mutating func parameters(_ parameters: [ParameterSpec?]) {
+        if parameters.isEmpty {
+            add("parameters", "`parameters` is empty; list at least one parameter to search.")
+            return
+        }
+        if parameters.count > SpecLimits.maximumParameters {
+            add("parameters", "`parameters` has \(parameters.count) entries; at most \(SpecLimits.maximumParameters) "
+                + "are allowed.")
+            return
+        }
+        var firstIndex: [String: Int] = [:]
+        for (index, parameter) in parameters.enumerated() {
+            guard let parameter else { continue }
+            let field = "parameters[\(index)]"
+            if let problem = SpecValidator.nameProblem(parameter.name, what: "parameter name") {
+                add("\(field).name", problem)
+            }
+            if let first = firstIndex[parameter.name] {
+                add("\(field).name", "parameter `\(parameter.name.excerptForMessage)` is defined twice (first as "
+                    + "`parameters[\(first)]`); give each parameter its own name.")
+            } else {
+                firstIndex[parameter.name] = index
+            }
+            domain(parameter.domain, field: field)
+        }
+    }
+
+    private mutating func domain(_ domain: ParameterSpec.Domain, field: String) {
+        switch domain {
+        case let .double(low, high, scale, step):
+            doubleDomain(low, high, scale, step, field: field)
+        case let .integer(low, high, step, scale):
+            var fits = true
+            for (value, key) in [(low, "min"), (high, "max")]
+                where value > SpecLimits.largestExactInteger || value < -SpecLimits.largestExactInteger {
+                add("\(field).\(key)", "\(value) is too large for an int parameter; keep `min` and `max` within "
+                    + "±\(SpecLimits.largestExactInteger).")
+                fits = false
+            }
+            if step < 1 { add("\(field).step", "`step` of an int parameter must be at least 1, not \(step).") }
+            if fits { order(Double(low), Double(high), scale, field: field) }
+        case .discrete(let values):
+            guard valueCount(values.count, field: field) else { return }
+            var seen: Set<Double> = []
+            for (index, value) in values.enumerated() {
+                if value.isFinite == false {
+                    add("\(field).values[\(index)]", "a value of a discrete parameter must be a finite number, not "
+                        + "\(formatNumber(value)).")
+                } else if seen.insert(value).inserted == false {
+                    add("\(field).values[\(index)]", "the value \(formatNumber(value)) is listed twice; list each value once.")
+                }
+            }
+        case .categorical(let values):
+            guard valueCount(values.count, field: field) else { return }
+            var seen: Set<String> = []
+            for (index, value) in values.enumerated() {
+                if value.isEmpty {
+                    add("\(field).values[\(index)]", "a categorical value must not be empty; write a word such as `adam`.")
+                } else if let problem = SpecValidator.textProblem(value, what: "the value `\(value.excerptForMessage)`") {
+                    add("\(field).values[\(index)]", problem)
+                } else if seen.insert(value).inserted == false {
+                    add("\(field).values[\(index)]", "the value `\(value.excerptForMessage)` is listed twice; list each "
+                        + "value once.")
+                }
+            }
+        }
+    }
+
+    private mutating func doubleDomain(_ low: Double, _ high: Double, _ scale: ScaleType, _ step: Double?, field: String) {
+        var stepIsValid = true
+        if let step, step.isFinite == false || step <= 0 {
+            add("\(field).step", "`step` must be greater than 0, not \(formatNumber(step)).")
+            stepIsValid = false
+        }
+        var finite = true
+        for (value, key) in [(low, "min"), (high, "max")] where value.isFinite == false {
+            add("\(field).\(key)", "`\(key)` must be a finite number, not \(formatNumber(value)).")
+            finite = false
+        }
+        guard finite, order(low, high, scale, field: field) else { return }
+        guard (high - low).isFinite else {
+            add("\(field).max", "the range from `min` to `max` is too wide to search; keep both within ±1e307.")
+            return
+        }
+        if let step, stepIsValid, (high - low) / step > SpecLimits.maximumStepCount {
+            add("\(field).step", "`step` \(formatNumber(step)) cuts the range into more than "
+                + "\(formatNumber(SpecLimits.maximumStepCount)) values; use a larger step, or leave `step` out to search "
+                + "the range continuously.")
+        }
+    }
+
+    /// `min < max`, and `min > 0` on a log scale.
+    @discardableResult
+    private mutating func order(_ low: Double, _ high: Double, _ scale: ScaleType, field: String) -> Bool {
+        var valid = true
+        if low >= high {
+            add("\(field).max", "`max` (\(formatNumber(high))) must be greater than `min` (\(formatNumber(low))); for a "
+                + "single fixed value write it into the command instead of searching it.")
+            valid = false
+        }
+        if scale == .log, low <= 0 {
+            add("\(field).min", "a log-scaled parameter needs `min` greater than 0 (log of \(formatNumber(low)) is "
+                + "undefined); raise `min` or use linear scale.")
+            valid = false
+        }
+        return valid
+    }
+
+    private mutating func valueCount(_ count: Int, field: String) -> Bool {
+        if count == 0 {
+            add("\(field).values", "`values` is empty; list at least one value.")
+            return false
+        }
+        if count > SpecLimits.maximumValuesPerParameter {
+            add("\(field).values", "`values` has \(count) entries; at most \(SpecLimits.maximumValuesPerParameter) are "
+                + "allowed.")
+            return false
+        }
+        return true
+    }
+
+    // MARK: Algorithm, early stopping, budget
+
+    mutating func algorithm(_ algorithm: AlgorithmSpec, parameters: [ParameterSpec]?) {
+        switch algorithm {
+        case .random, .quasiRandom:
+            break
+        case .grid:
+            if let parameters { grid(parameters) }
+        case .gaussianProcess(let settings):
+            atLeast(settings.initialTrials, 1, "algorithm.settings.initialTrials", "initialTrials")
+            if settings.ucbBeta.isFinite == false || settings.ucbBeta <= 0 {
+                add("algorithm.settings.ucbBeta", "`ucbBeta` must be greater than 0 (it weighs exploration), not "
+                    + "\(formatNumber(settings.ucbBeta)).")
+            }
+        }
+    }
+
+    /// A grid needs every parameter to have finitely many values, and not too many cells.
+    private mutating func grid(_ parameters: [ParameterSpec]) {
+        var cells = 1
+        var finite = true
+        for (index, parameter) in parameters.enumerated() {
+            guard let count = parameter.cardinality else {
+                finite = false
+                if case .double(_, _, _, nil) = parameter.domain {
+                    add("parameters[\(index)]", "grid search needs a `step` for double parameter "
+                        + "`\(parameter.name.excerptForMessage)` (for example `step: 0.1`), or make it discrete with a "
+                        + "list of values.")
+                }
+                continue
+            }
+            let (product, overflow) = cells.multipliedReportingOverflow(by: count)
+            cells = overflow ? Int.max : product
+        }
+        guard finite, cells > SpecLimits.maximumGridSize else { return }
+        let size = cells == Int.max ? "more than \(Int.max)" : "\(cells)"
+        add("algorithm", "the grid has \(size) points, more than the \(SpecLimits.maximumGridSize) Augur allows; use "
+            + "larger steps, fewer values, or a random or quasi-random search.")
+    }
+
+    mutating func earlyStopping(_ earlyStopping: EarlyStoppingSpec) {
+        let field = "earlyStopping.settings"
+        switch earlyStopping {
+        case .median(let settings):
+            atLeast(settings.minTrialsRequired, 1, "\(field).minTrialsRequired", "minTrialsRequired")
+            atLeast(settings.startStep, 0, "\(field).startStep", "startStep")
+        case .successiveHalving(let settings):
+            atLeast(settings.minResource, 1, "\(field).minResource", "minResource")
+            atLeast(settings.reductionFactor, 2, "\(field).reductionFactor", "reductionFactor")
+            atLeast(settings.rungs, 1, "\(field).rungs", "rungs")
+            if settings.rungs > SpecLimits.maximumRungs {
+                add("\(field).rungs", "`rungs` must be at most \(SpecLimits.maximumRungs), not \(settings.rungs).")
+            }
+        case .hyperband(let settings):
+            atLeast(settings.minResource, 1, "\(field).minResource", "minResource")
+            atLeast(settings.eta, 2, "\(field).eta", "eta")
+            if settings.minResource >= 1, settings.maxResource <= settings.minResource {
+                add("\(field).maxResource", "`maxResource` (\(settings.maxResource)) must be greater than `minResource` "
+                    + "(\(settings.minResource)).")
+            }
+        }
+    }
+
+    mutating func budget(_ budget: Budget) {
+        atLeast(budget.maxTrials, 1, "budget.maxTrials", "maxTrials")
+        atLeast(budget.parallelTrials, 1, "budget.parallelTrials", "parallelTrials")
+        if let maxFailed = budget.maxFailedTrials { atLeast(maxFailed, 0, "budget.maxFailedTrials", "maxFailedTrials") }
+    }
+
+    // MARK: Trial
+
+    mutating func trial(_ trial: TrialTemplate, parameterNames: Set<String>?) {
+        switch trial {
+        case .command(let command): self.command(command)
+        case .training(let training): self.training(training, parameterNames: parameterNames)
+        }
+    }
+
+    private mutating func command(_ command: CommandTrial) {
+        if command.argv.isEmpty {
+            add("trial.command", "`command` is empty; give the program and its arguments.")
+        } else if command.argv[0].isEmpty {
+            add("trial.command[0]", "the program to run is empty; give its name or path.")
+        }
+        for (index, argument) in command.argv.enumerated() {
+            if let problem = SpecValidator.textProblem(argument, what: "argument \(index) of `command`") {
+                add("trial.command[\(index)]", problem)
+            }
+        }
+        for key in command.environment.keys.sorted() {
+            let field = "trial.env.\(key)"
+            if isEnvironmentName(key) == false {
+                add(field, "`\(key.excerptForMessage)` is not a valid environment variable name; use letters, digits "
+                    + "and `_`, not starting with a digit.")
+            } else if let value = command.environment[key],
+                      let problem = SpecValidator.textProblem(value, what: "the value of `\(key)`") {
+                add(field, problem)
+            }
+        }
+        if let directory = command.workingDirectory,
+           let problem = SpecValidator.textProblem(directory, what: "`workingDirectory`") {
+            add("trial.workingDirectory", problem)
+        }
+        if let timeout = command.timeoutSeconds, timeout.isFinite == false || timeout <= 0 {
+            add("trial.timeout", "`timeout` must be a positive number of seconds (`90`) or a duration like `90s`, `5m` "
+                + "or `1h30m`, not \(formatNumber(timeout)).")
+        }
+    }
+
+    private func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.properties.numericType == nil else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil)
+        }
+    }
+
+    private mutating func training(_ training: TrainingTrial, parameterNames: Set<String>?) {
+        let field = "trial.training"
+        atLeast(training.epochs, 1, "\(field).epochs", "epochs")
+        if ["auto", "cpu", "cuda"].contains(training.device) == false {
+            add("\(field).device", "`device` `\(training.device.excerptForMessage)` is not one of `auto`, `cpu`, `cuda`.")
+        }
+        if (training.validationFraction > 0 && training.validationFraction < 1) == false {
+            add("\(field).validationFraction", "`validationFraction` must be between 0 and 1 (exclusive), e.g. `0.2`, "
+                + "not \(formatNumber(training.validationFraction)).")
+        }
+        for hyperparameter in training.parameterMapping.keys.sorted() {
+            guard let parameter = training.parameterMapping[hyperparameter], let parameterNames,
+                  parameterNames.contains(parameter) == false else { continue }
+            var message = "`\(parameter.excerptForMessage)` is not a parameter of this study"
+            if let suggestion = closestName(to: parameter, among: Array(parameterNames)) {
+                message += "; did you mean `\(suggestion)`?"
+            } else {
+                message += "; map each training hyperparameter to one of: "
+                    + parameterNames.sorted().map { "`\($0)`" }.joined(separator: ", ") + "."
+            }
+            add("\(field).parameters.\(hyperparameter)", message)
+        }
+        for hyperparameter in training.fixed.keys.sorted() where training.parameterMapping[hyperparameter] != nil {
+            add("\(field).fixed.\(hyperparameter)", "`\(hyperparameter)` is both searched (in `parameters`) and fixed; "
+                + "keep one.")
+        }
+    }
+}
+
+extension StudySpec {
+    /// Every problem with this spec, keyed by field path; empty when it is valid. See `SpecValidator`.
+    public func problems() -> [SpecProblem] {
+        SpecValidator.problems(of: self)
+    }
+}
