@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Katib's examples write `command: [sh, -c, "python train.py --lr=${trialParameters.lr}"]`; substituted as plain
 /// text, a categorical value `; rm -rf ~` or `$(…)` would run in that shell. Values made only of characters no shell
-/// treats specially (letters, digits and `-_.,+:/@%^`, which covers every number) are written as they are, so
+/// treats specially (letters, digits and `-_.,+:/@%`, which covers every number) are written as they are, so
 /// `--lr=0.01` reads as before; any other value is quoted for the place it lands in (POSIX single quotes, `'` written
 /// as `'\''`). A value with such characters in a place that cannot be quoted (inside `$((…))`, backquotes, a
 /// here-document, bash's `$'…'`, a comment it could end) is refused rather than run.
@@ -91,11 +91,11 @@ public enum ShellScript {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// Whether `value` reads the same to a shell wherever it lands: only letters, digits and `-_.,+:/@%^`.
+    /// Whether `value` reads the same to a shell wherever it lands: only letters, digits and `-_.,+:/@%`.
     public static func isInert(_ value: String) -> Bool {
         !value.isEmpty && value.unicodeScalars.allSatisfy { scalar in
             switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", ",", "+", ":", "/", "@", "%", "^": true
+            case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", ",", "+", ":", "/", "@", "%": true
             default: false
             }
         }

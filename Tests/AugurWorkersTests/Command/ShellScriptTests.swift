@@ -35,7 +35,7 @@ import Testing
 
     static let hostileValues = [
         "; touch pwned", "$(touch pwned)", "`touch pwned`", "it's; touch pwned", #"a"b; touch pwned; "#,
-        #"'; touch pwned; '"#, #"\"; touch pwned; #"#, "x\ntouch pwned", "*", "~", "a b  c", "$HOME", "!!", "",
+        #"'; touch pwned; '"#, #"\"; touch pwned; #"#, "x\ntouch pwned", "*", "~", "a b  c", "$HOME", "!!", "a^b", "",
     ]
 
     static let templates = [
