@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, each using only those above it:
-//   C shims (CLinearAlgebra, CPostgreSQL, CSQLite)
+//   C shims (CLinearAlgebra, CPostgreSQL, CSQLite, CProcessSupervision)
 //   AugurCore          domain model and spec parsing
 //   AugurMath          matrices over BLAS/LAPACK, optimizers
 //   AugurAlgorithms    designers (random, quasi-random, grid, GP) and stopping policies
@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // MARK: C shims
@@ -50,6 +51,8 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The supervisor that keeps a trial's processes from outliving augur (fork, PR_SET_PDEATHSIG, exec).
+        .target(name: "CProcessSupervision"),
 
         // MARK: Libraries
         .target(
@@ -72,6 +75,7 @@ let package = Package(
             dependencies: [
                 "AugurCore", "CSQLite", "CPostgreSQL",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -99,13 +103,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "AugurWorkers",
             dependencies: [
-                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining",
+                "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining", "CProcessSupervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -118,6 +123,8 @@ let package = Package(
                 "AugurCore", "AugurStorage", "AugurService", "AugurRPC", "AugurWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -24,18 +24,20 @@ public struct StudyRunner: Sendable {
     public var runner: any TrialRunner
     public var parallelism: Int
     public var identity: WorkerIdentity
-    public var progress: RunProgress?
+    /// Where the run reports what happens (``RunEvent``); the stream is not finished by the run.
+    public var events: AsyncStream<RunEvent>.Continuation?
     /// How long to wait before asking again when every trial is out with other workers.
     public var pollInterval: Duration
     public var logger: Logger
 
     public init(service: any StudyServing, runner: any TrialRunner, parallelism: Int, identity: WorkerIdentity = .currentProcess(),
-                progress: RunProgress? = nil, pollInterval: Duration = .milliseconds(500), logger: Logger = Logger(label: "augur.run")) {
+                events: AsyncStream<RunEvent>.Continuation? = nil, pollInterval: Duration = .milliseconds(500),
+                logger: Logger = Logger(label: "augur.run")) {
         self.service = service
         self.runner = runner
         self.parallelism = max(1, parallelism)
         self.identity = identity
-        self.progress = progress
+        self.events = events
         self.pollInterval = pollInterval
         self.logger = logger
     }
@@ -45,15 +47,6 @@ public struct StudyRunner: Sendable {
         let failure: ServiceError? = await withTaskGroup(of: Int.self) { group in
             var freeSlots = Array(0..<parallelism)
             var running = 0
-            let ticker = progress.map { progress in
-                Task {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(1))
-                        progress.redraw()
-                    }
-                }
-            }
-            defer { ticker?.cancel() }
             while true {
                 if !Task.isCancelled {
                     do throws(ServiceError) {
@@ -97,7 +90,7 @@ public struct StudyRunner: Sendable {
 
     /// Runs one trial and records how it ended; returns the slot it used.
     private func runTrial(_ trial: Trial, of study: Study, client: String, slot: Int) async -> Int {
-        progress?.trialStarted(trial)
+        events?.yield(.trialStarted(trial))
         let name = study.name
         let sink = MeasurementSink { [service, logger] measurement in
             do throws(ServiceError) {
@@ -120,7 +113,7 @@ public struct StudyRunner: Sendable {
                     try? await service.heartbeat(study: name, trial: trial.id, client: client)
                 }
             }
-            let outcome = await runner.run(trial, of: study, measurements: sink)
+            let outcome = await runner.run(trial, of: study, slot: slot, measurements: sink)
             group.cancelAll()
             return outcome
         }
@@ -138,13 +131,13 @@ public struct StudyRunner: Sendable {
             case .interrupted:
                 try await service.releaseTrials(study: name, client: client, trials: [trial.id])
                 logger.info("trial interrupted; it will run again when the study is resumed", metadata: ["trial": "\(trial.id)"])
-                progress?.trialEnded(trial, interrupted: true)
+                events?.yield(.trialReturned(trial))
                 return slot
             }
-            progress?.trialEnded(finished)
+            events?.yield(.trialEnded(finished))
         } catch {
             logger.error("cannot record how trial \(trial.id) ended", metadata: ["error": "\(error)"])
-            progress?.trialEnded(trial, interrupted: true)
+            events?.yield(.trialReturned(trial))
         }
         return slot
     }

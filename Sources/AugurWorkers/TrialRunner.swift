@@ -6,8 +6,18 @@ import AugurCore
 /// A runner reports intermediate measurements through `measurements` as they arrive and stops the trial when the
 /// answer says so. When the calling task is cancelled it ends the trial at once (killing what it started) and returns
 /// `.interrupted`.
+///
+/// `slot` numbers the trials one run loop keeps going at once (0 ..< parallelism, each in use by one trial at a time):
+/// the training core places parallel trials one per GPU by it.
 public protocol TrialRunner: Sendable {
-    func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome
+    func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome
+}
+
+extension TrialRunner {
+    /// Runs one trial outside a run loop, in slot 0.
+    public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
+        await run(trial, of: study, slot: 0, measurements: measurements)
+    }
 }
 
 /// How a trial ended, as its runner saw it.

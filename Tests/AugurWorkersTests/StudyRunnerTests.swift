@@ -4,6 +4,7 @@ import AugurStorage
 import AugurTestSupport
 import AugurWorkers
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct StudyRunnerTests {
@@ -25,6 +26,33 @@ import Testing
         #expect(trials.count == 5)
         #expect(trials.allSatisfy { $0.state == .completed && $0.finalValue(of: "loss") == Double($0.parameters["x"]?.doubleValue ?? -1) })
         #expect(try await service.bestTrials(study: "shell", count: 1).first?.id == 1)
+    }
+
+    @Test func eachRunningTrialHasItsOwnSlotAndTheRunReportsEveryTrial() async throws {
+        let store = InMemoryStudyStore()
+        let service = service(store)
+        _ = try await service.createStudy(shellStudy("unused", maxTrials: 9, parallel: 3))
+        let slots = SlotRecorder()
+        let (events, continuation) = AsyncStream<RunEvent>.makeStream()
+        let runner = StudyRunner(service: service, runner: slots, parallelism: 3, events: continuation)
+        _ = try await runner.run(study: "shell")
+        continuation.finish()
+        #expect(slots.overlaps == 0)
+        #expect(Set(slots.used).isSubset(of: [0, 1, 2]))
+        #expect(slots.used.count == 9)
+        var started: [Int] = []
+        var ended: [Int] = []
+        for await event in events {
+            switch event {
+            case .trialStarted(let trial): started.append(trial.id)
+            case .trialEnded(let trial):
+                #expect(trial.state == .completed)
+                ended.append(trial.id)
+            case .trialReturned(let trial): Issue.record("trial \(trial.id) was returned")
+            }
+        }
+        #expect(started.sorted() == Array(1...9))
+        #expect(ended.sorted() == Array(1...9))
     }
 
     @Test func tooManyFailuresFailTheStudy() async throws {
@@ -75,5 +103,31 @@ import Testing
         #expect(trials.map(\.id) == [1, 2, 3, 4])
         #expect(trials.allSatisfy { $0.state == .completed })
         #expect(trials.filter { $0.retryCount == 1 }.count == 2)
+    }
+}
+
+/// A runner that completes every trial at once and records the slots it was given, and whether a slot was given to
+/// two trials at the same time.
+private final class SlotRecorder: TrialRunner, Sendable {
+    private struct State {
+        var inUse: Set<Int> = []
+        var used: [Int] = []
+        var overlaps = 0
+    }
+
+    private let state = Mutex(State())
+
+    var used: [Int] { state.withLock { $0.used } }
+    var overlaps: Int { state.withLock { $0.overlaps } }
+
+    func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome {
+        state.withLock { state in
+            if !state.inUse.insert(slot).inserted { state.overlaps += 1 }
+            state.used.append(slot)
+        }
+        await Task.yield()
+        state.withLock { _ = $0.inUse.remove(slot) }
+        let loss = TrialMeasurement(step: 0, elapsedSeconds: 0, metrics: ["loss": Double(trial.id)])
+        return .completed(observations: [loss], elapsedSeconds: 0)
     }
 }

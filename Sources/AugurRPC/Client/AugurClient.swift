@@ -6,6 +6,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import ServiceLifecycle
 import SwiftProtobuf
 import Synchronization
 
@@ -21,7 +22,7 @@ import Synchronization
 ///     let trials = try await client.suggestTrials(study: "demo", client: "worker-1", count: 1)
 /// }
 /// ```
-public final class AugurClient: Sendable {
+public final class AugurClient: Service, Sendable {
     public let server: ListenAddress
     /// How long a call keeps retrying while the server is unreachable.
     public let retryTimeout: Duration
@@ -62,9 +63,14 @@ public final class AugurClient: Sendable {
         self.metadata = metadata
     }
 
-    /// Runs the client's connections until `close()`; calls wait until this runs.
+    /// Runs the client's connections until `close()` or, in a `ServiceGroup`, graceful shutdown; calls wait until
+    /// this runs.
     public func run() async throws {
-        try await client.runConnections()
+        try await withGracefulShutdownHandler {
+            try await client.runConnections()
+        } onGracefulShutdown: {
+            self.close()
+        }
     }
 
     /// Lets running calls finish, then closes the connections (`run` returns).

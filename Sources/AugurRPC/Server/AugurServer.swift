@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// An `augur.v1.AugurService` server with the health service, over HTTP/2 (plaintext) on one address.
@@ -17,7 +18,7 @@ import Synchronization
 ///     server.beginGracefulShutdown()
 /// }
 /// ```
-public final class AugurServer: Sendable {
+public final class AugurServer: Service, Sendable {
     public let address: ListenAddress
     public let health: HealthService
     private let server: GRPCServer<HTTP2ServerTransport.Posix>
@@ -50,7 +51,7 @@ public final class AugurServer: Sendable {
     /// trials per second; Benchmarks/README.md).
     ///
     /// Safe because nothing the service does blocks a task: the stores run their blocking database calls on their
-    /// own dispatch queues (the PostgreSQL pool's, SQLite's executor), and designers run inside those calls.
+    /// own threads (the PostgreSQL pool's `BlockingWorkPool`, SQLite's executor), and designers run inside those calls.
     /// Call it at most once per process, before the server starts; later calls do nothing.
     /// - Returns: whether the event loops now run concurrency's tasks.
     @discardableResult
@@ -71,6 +72,16 @@ public final class AugurServer: Sendable {
         try await withTaskCancellationHandler {
             try await server.serve()
         } onCancel: {
+            self.beginGracefulShutdown()
+        }
+    }
+
+    /// Serves as a service of a `ServiceGroup`: graceful shutdown stops accepting calls and lets running ones
+    /// finish (``beginGracefulShutdown()``).
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await serve()
+        } onGracefulShutdown: {
             self.beginGracefulShutdown()
         }
     }

@@ -13,8 +13,8 @@ enum PostgresWork: Sendable {
     case transaction
 }
 
-/// A small pool of libpq connections. Work runs on a dedicated dispatch queue (libpq blocks), at most `size`
-/// connections at once; waiting callers suspend without holding a thread. Connections open lazily, and one that
+/// A small pool of libpq connections. Work runs on the pool's own threads (a ``BlockingWorkPool``, one thread per
+/// connection: libpq blocks), at most `size` connections at once; waiting callers suspend without holding a thread. Connections open lazily, and one that
 /// breaks is replaced with back-off for up to `reconnectWindow` seconds before the work fails.
 final class PostgresConnectionPool: Sendable {
     /// A connection slot; only the task that acquired it touches it.
@@ -31,29 +31,25 @@ final class PostgresConnectionPool: Sendable {
     private let reconnectWindow: TimeInterval
     private let state: Mutex<State>
     private let hasConnected = Atomic<Bool>(false)
-    private let queue = DispatchQueue(label: "augur.postgres.pool", attributes: .concurrent)
+    private let threads: BlockingWorkPool
     private let logger = Logger(label: "augur.storage.postgres")
 
     init(settings: PostgresConnectionSettings, size: Int, reconnectWindow: TimeInterval = 30) {
         self.settings = settings
         self.reconnectWindow = reconnectWindow
         self.state = Mutex(State(idle: (0..<max(size, 1)).map { _ in Slot() }))
+        self.threads = BlockingWorkPool(threads: max(size, 1))
     }
 
-    /// Runs `body` with a connection on the pool's queue, retrying as `work` allows.
+    /// Runs `body` with a connection on one of the pool's threads, retrying as `work` allows.
     func perform<Value: Sendable>(_ work: PostgresWork, _ body: @escaping @Sendable (PostgresConnection) throws -> Value) async throws -> Value {
         let slot = await acquire()
         defer { release(slot) }
         let pending = PendingWork(body)
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                let result = self.run(pending, work, slot: slot)
-                continuation.resume(with: result)
-            }
-        }
+        return try await threads.run { self.run(pending, work, slot: slot) }.get()
     }
 
-    /// Holds the work so that the dispatch block can drop it before resuming the caller: `assignTrials` passes a
+    /// Holds the work so that the pool's thread can drop it before resuming the caller: `assignTrials` passes a
     /// planner that must not outlive its call (`withoutActuallyEscaping` checks).
     private final class PendingWork<Value>: @unchecked Sendable {
         var body: ((PostgresConnection) throws -> Value)?
@@ -105,7 +101,7 @@ final class PostgresConnectionPool: Sendable {
         waiter?.resume(returning: slot)
     }
 
-    // MARK: Blocking part (runs on `queue`)
+    // MARK: Blocking part (runs on the pool's threads, which may block and sleep between reconnection attempts)
 
     private func runWithRetry<Value>(_ work: PostgresWork, slot: Slot, _ body: (PostgresConnection) throws -> Value) throws -> Value {
         let deadline = Date().addingTimeInterval(reconnectWindow)

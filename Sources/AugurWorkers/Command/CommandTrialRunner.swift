@@ -45,7 +45,7 @@ public struct CommandTrialRunner: TrialRunner {
         SupervisedProcess.killAll()
     }
 
-    public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
+    public func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .command(let command) = study.spec.trial else {
             return .failed(reason: WorkerError.noCommand(study: study.name).description)
         }
@@ -96,8 +96,16 @@ public struct CommandTrialRunner: TrialRunner {
             if let metricsFile { try? FileManager.default.removeItem(atPath: metricsFile) }
         }
 
+        // An earlier attempt of this trial whose supervision was killed with it may have left its command running:
+        // end it before this attempt starts, so that the trial never runs twice at once on this machine.
+        let stale = await TrialProcessRecord.endStaleProcesses(in: directory)
+        if !stale.isEmpty {
+            logger.warning("ended processes an earlier attempt of the trial left running", metadata: ["trial": "\(trial.id)", "pids": "\(stale)"])
+        }
         let logPath = URL(fileURLWithPath: directory).appendingPathComponent("output.log").path
         let process = try SupervisedProcess(arguments: arguments, environment: environment, directory: workingDirectory, logPath: logPath)
+        TrialProcessRecord.current(processGroup: process.processID).write(in: directory)
+        defer { TrialProcessRecord.remove(in: directory) }
         logger.debug("trial started", metadata: ["trial": "\(trial.id)", "pid": "\(process.processID)", "command": "\(arguments)"])
 
         let started = Date()

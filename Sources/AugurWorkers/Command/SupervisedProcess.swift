@@ -1,3 +1,4 @@
+import CProcessSupervision
 import Foundation
 import Synchronization
 
@@ -10,6 +11,10 @@ import Darwin
 /// A subprocess in its own process group, watched by a dedicated thread that copies its output to a log file, hands
 /// complete lines to a callback, enforces a timeout and terminates the whole group on request (SIGTERM, then SIGKILL
 /// after a grace period).
+///
+/// The group cannot outlive augur: its leader is a small supervisor (`augur_spawn_supervised`, CProcessSupervision)
+/// that runs the command as its child and kills the group when augur dies, however it dies (`kill -9` included). The
+/// supervisor exits as the command does, so `processID`'s exit status is the command's.
 ///
 /// The blocking calls (`poll`, `read`, `waitpid`) run on that thread, never on Swift's cooperative pool.
 final class SupervisedProcess: Sendable {
@@ -43,13 +48,10 @@ final class SupervisedProcess: Sendable {
         guard let program = arguments.first, !program.isEmpty else {
             throw .spawnFailed(command: "", message: "the trial command is empty")
         }
-        guard let addChangeDirectory = GNUFunctions.addChangeDirectory else {
-            throw .spawnFailed(command: program, message: "this C library lacks posix_spawn_file_actions_addchdir_np (glibc 2.29 or later needed)")
-        }
         // Pipe creation and spawning are serialized so that no other trial's child inherits this pipe's write end
         // between `pipe` and `fcntl` (which would keep the pipe open after this trial exits).
-        GNUFunctions.spawnLock.lock()
-        defer { GNUFunctions.spawnLock.unlock() }
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else {
             throw .spawnFailed(command: program, message: String(cString: strerror(errno)))
@@ -59,39 +61,17 @@ final class SupervisedProcess: Sendable {
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { close(writeEnd) }
 
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 2)
-        _ = addChangeDirectory(&fileActions, directory)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        // The runner ignores SIGINT/SIGTERM to handle them itself; ignored signals survive exec, so reset them.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, program, &fileActions, &attributes, argv, envp)
-        guard status == 0 else {
+        var spawnError: Int32 = 0
+        let pid = augur_spawn_supervised(program, argv, envp, directory, writeEnd, &spawnError)
+        guard pid > 0 else {
             close(readEnd)
-            throw .spawnFailed(command: program, message: String(cString: strerror(status)))
+            throw .spawnFailed(command: program, message: String(cString: strerror(spawnError)))
         }
         processID = pid
         outputDescriptor = readEnd
@@ -120,13 +100,8 @@ final class SupervisedProcess: Sendable {
     func wait(timeout: Double?, gracePeriod: Double, tailFile: String? = nil,
               onLine: @escaping @Sendable (String) -> Void, onFileLine: @escaping @Sendable (String) -> Void = { _ in }) async -> Result {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
-                let thread = Thread { [self] in
-                    continuation.resume(returning: watch(timeout: timeout, gracePeriod: gracePeriod, tailFile: tailFile,
-                                                         onLine: onLine, onFileLine: onFileLine))
-                }
-                thread.name = "augur-trial-\(processID)"
-                thread.start()
+            await DedicatedThread.run(name: "augur-trial-\(processID)") { [self] in
+                watch(timeout: timeout, gracePeriod: gracePeriod, tailFile: tailFile, onLine: onLine, onFileLine: onFileLine)
             }
         } onCancel: {
             terminate(.cancelled)
@@ -201,6 +176,8 @@ final class SupervisedProcess: Sendable {
         return Result(exit: exit ?? .exited(status: -1), termination: termination)
     }
 
+    private static let spawnLock = NSLock()
+
     /// Process groups of trials started and not yet reaped, for `killAll()`.
     private static let running = Mutex<Set<pid_t>>([])
 
@@ -253,16 +230,4 @@ private struct FileTail {
         }
         return lines
     }
-}
-
-/// glibc extensions Swift's Glibc module does not expose (they need `_GNU_SOURCE`), looked up once at run time.
-private enum GNUFunctions {
-    typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
-
-    static let addChangeDirectory: AddChangeDirectory? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddChangeDirectory.self)
-    }()
-
-    static let spawnLock = NSLock()
 }

@@ -17,7 +17,7 @@ import Synchronization
 ///   reporting every epoch as an intermediate measurement at `step = epoch` with the epoch's metrics
 ///   (`validation_accuracy`, `validation_loss`, `training_loss`, `epoch_seconds`, `learning_rate`) and waiting for
 ///   the early-stopping answer before the next epoch starts;
-/// - places parallel trials one per GPU when several GPUs exist (``ComputeDevice/placed(inSlot:)``) and logs once,
+/// - places parallel trials one per GPU by their run-loop slot when several GPUs exist (``ComputeDevice/placed(inSlot:)``) and logs once,
 ///   per device, which device was picked and why.
 ///
 /// A cancelled task ends training at the next epoch boundary and returns ``TrialOutcome/interrupted``.
@@ -33,7 +33,7 @@ public struct TrainingTrialRunner: TrialRunner {
         self.state = SharedState()
     }
 
-    public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
+    public func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .training(let training) = study.spec.trial else {
             return .failed(reason: "study '\(study.name)' has no `trial: training:` section, so the training core cannot run its trials")
         }
@@ -46,8 +46,6 @@ public struct TrainingTrialRunner: TrialRunner {
             }
             return .failed(reason: error.description)
         }
-        let slot = state.slots.acquire()
-        defer { state.slots.release(slot) }
         var configuration = plan.configuration
         configuration.device = configuration.device.placed(inSlot: slot)
 
@@ -62,16 +60,15 @@ public struct TrainingTrialRunner: TrialRunner {
             "trial": "\(trial.id)", "device": "\(configuration.device)", "hyperparameters": "\(plan.hyperparameters)",
         ])
         return await withTaskCancellationHandler {
-            await DedicatedThread.run { job.run() }
+            await DedicatedThread.run(name: "augur-training-\(trial.id)") { job.run() }
         } onCancel: {
             cancellation.cancel()
         }
     }
 
-    /// State shared by every copy of one runner: the dataset cache, the parallel slots and the device notes logged.
+    /// State shared by every copy of one runner: the dataset cache and the device notes logged.
     private final class SharedState: Sendable {
         let datasets = DatasetCache()
-        let slots = SlotPool()
         private let notes = Mutex<Set<String>>([])
 
         /// True the first time `note` is seen.

@@ -19,8 +19,9 @@ struct RunCommand: AsyncParsableCommand {
             Each trial runs the spec's command in its own directory, <run directory>/trials/<id>, where \
             output.log keeps its output. The run directory defaults to <database directory>/<study name>.
 
-            Ctrl-C stops gracefully: running trials are terminated and put back to be run again; `augur run` \
-            with the same spec resumes. A second Ctrl-C quits at once.
+            Ctrl-C (or SIGTERM) stops gracefully: running trials are terminated and put back to be run again; \
+            `augur run` with the same spec resumes. A second Ctrl-C kills the running trials at once. A trial's \
+            processes never outlive augur, even when augur itself is killed.
 
             On a terminal a progress line shows trials done, running and failed, the best value so far, the \
             elapsed time and an estimate of the time left; otherwise each trial prints a line. At the end the \
@@ -85,13 +86,15 @@ struct RunCommand: AsyncParsableCommand {
         let progress = RunProgress(console: console, objective: studySpec.objective, total: studySpec.budget.maxTrials,
                                    counts: counts, best: best)
         let trialRunner = TrialRunnerFactory.make(for: studySpec, runDirectory: directory, parallelism: parallelism, logger: logger)
-        let runner = StudyRunner(
-            service: service, runner: trialRunner,
-            parallelism: parallelism, progress: progress, logger: logger)
-
-        let ending = try await runner.runInterruptibly(
-            study: name, progress: progress, console: console,
-            interruptMessage: "augur: interrupted: stopping running trials; they will run again on resume (Ctrl-C again quits at once)")
+        let job = StudyRunJob(
+            console: console,
+            interruptMessage: "augur: interrupted: stopping running trials; they will run again on resume (Ctrl-C again kills them at once)"
+        ) { events in
+            let runner = StudyRunner(service: service, runner: trialRunner, parallelism: parallelism, events: events, logger: logger)
+            return StudyRunJob.Prepared(runner: runner, study: name, progress: progress)
+        }
+        try await runServices([.init(service: job, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger)
+        let ending = try job.outcome()
 
         let report = TrialReport(spec: studySpec, trials: try await service.bestTrials(study: name, count: top))
         switch ending {

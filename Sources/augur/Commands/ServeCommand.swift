@@ -5,6 +5,7 @@ import AugurStorage
 import AugurWorkers
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `augur serve`
 struct ServeCommand: AsyncParsableCommand {
@@ -80,19 +81,26 @@ struct ServeCommand: AsyncParsableCommand {
         let service = StudyService(store: try StudyStores.open(database.location), leaseDuration: leaseSeconds,
                                    retryLimit: retryLimit, checkSpec: trainingSpecProblems, logger: logger)
         let server = AugurServer(service: service, address: address, token: token, logger: logger)
-        let interrupts = InterruptHandler { signal in
-            logger.info("signal \(signal): shutting down once running calls finish (again quits at once)")
-            server.beginGracefulShutdown()
-        }
-        defer { interrupts.cancel() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            let bound = try await server.listeningAddress()
-            // Scripts and tests read this line to learn the port.
-            let announcement = "augur serve: listening on \(bound) (database \(database.location)\(token == nil ? "" : ", token required"))\n"
-            FileHandle.standardOutput.write(Data(announcement.utf8))
-            try await group.waitForAll()
-        }
+        // The address is announced once bound; the announcement is not a service of its own lifetime.
+        let announcement = AddressAnnouncement(server: server, database: database.location, tokenRequired: token != nil)
+        try await runServices([
+            .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: announcement, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ], logger: logger)
         logger.info("stopped")
+    }
+}
+
+/// Prints `augur serve: listening on HOST:PORT …` on standard output once the server is bound; scripts and tests
+/// read that line to learn the port.
+private struct AddressAnnouncement: Service {
+    let server: AugurServer
+    let database: String
+    let tokenRequired: Bool
+
+    func run() async throws {
+        let bound = try await server.listeningAddress()
+        let line = "augur serve: listening on \(bound) (database \(database)\(tokenRequired ? ", token required" : ""))\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
     }
 }

@@ -23,7 +23,8 @@ struct WorkerCommand: AsyncParsableCommand {
             A worker that dies loses nothing: its trials return to the study when their leases lapse.
 
             SIGTERM or Ctrl-C stops gracefully: running trials are terminated and given back to the server, \
-            to be run again by any worker. A second signal quits at once.
+            to be run again by any worker. A second signal kills the running trials at once. A trial's processes \
+            never outlive the worker, even when the worker itself is killed.
 
             The worker runs only what it agreed to. With --spec it refuses a study whose trial template (command, \
             environment, working directory, metrics) or search space differs from the file's, so it runs only its \
@@ -83,49 +84,51 @@ struct WorkerCommand: AsyncParsableCommand {
         guard let address = ListenAddress(server) else { throw ExitCode.validationFailure }
         let token = try tokenFile.map(TokenFile.read)
         let client = try AugurClient(server: address, token: token, retryTimeout: .milliseconds(Int(retrySeconds * 1000)), logger: logger)
-        let connections = Task { try await client.run() }
-        defer {
-            client.close()
-            connections.cancel()
-        }
-
         // Checked as `augur run` checks it, before the study is created on the server.
         let fromFile = try spec.map { try loadSpecToRun($0, console: console).spec }
         guard let study = study ?? fromFile?.name else { throw ExitCode.validationFailure }
-        let remote: Study
-        if let fromFile {
-            remote = try await existingOrCreatedStudy(study, from: fromFile, client: client, logger: logger)
-        } else {
-            remote = try await client.getStudy(study)
-        }
-        guard remote.spec.trial != nil else {
-            throw CLIError("study '\(study)' has no trial template (a command or a training block), so `augur worker` cannot run its trials")
-        }
-        let policy = WorkerPolicy(spec: fromFile, allowedCommands: allowedCommands.compactMap(WorkerPolicy.commandPrefix))
-        if let refusal = policy.refusal(of: remote) { throw CLIError(refusal) }
-        if fromFile == nil, policy.allowedCommands.isEmpty {
-            logger.notice("""
-                running any command study '\(study)' names; whoever can create studies on \(address) decides what that is \
-                (restrict it with --spec or --allow-command)
-                """)
-        }
-        let counts = try await client.trials(study: study)
-        var tally = TrialCounts()
-        for trial in counts { tally[trial.state] += 1 }
-        let best = try await client.optimalTrials(study: study, count: 1).first
-        logger.info("working on study '\(study)' at \(address): \(tally.ended) of \(remote.spec.budget.maxTrials) trials done")
+        let job = StudyRunJob(
+            console: console, interruptMessage: "augur: interrupted: giving running trials back to the server (again kills them at once)"
+        ) { [self] events in
+            let remote: Study
+            if let fromFile {
+                remote = try await existingOrCreatedStudy(study, from: fromFile, client: client, logger: logger)
+            } else {
+                remote = try await client.getStudy(study)
+            }
+            guard remote.spec.trial != nil else {
+                throw CLIError("study '\(study)' has no trial template (a command or a training block), so `augur worker` cannot run its trials")
+            }
+            let policy = WorkerPolicy(spec: fromFile, allowedCommands: allowedCommands.compactMap(WorkerPolicy.commandPrefix))
+            if let refusal = policy.refusal(of: remote) { throw CLIError(refusal) }
+            if fromFile == nil, policy.allowedCommands.isEmpty {
+                logger.notice("""
+                    running any command study '\(study)' names; whoever can create studies on \(address) decides what that is \
+                    (restrict it with --spec or --allow-command)
+                    """)
+            }
+            let counts = try await client.trials(study: study)
+            var tally = TrialCounts()
+            for trial in counts { tally[trial.state] += 1 }
+            let best = try await client.optimalTrials(study: study, count: 1).first
+            logger.info("working on study '\(study)' at \(address): \(tally.ended) of \(remote.spec.budget.maxTrials) trials done")
 
-        let directory = runDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
-        let progress = RunProgress(console: console, objective: remote.spec.objective, total: remote.spec.budget.maxTrials,
-                                   counts: tally, best: best)
-        // The same runners as `augur run`, picked the same way.
-        let trialRunner = TrialRunnerFactory.make(for: remote.spec, runDirectory: directory, parallelism: parallel, logger: logger)
-        // Stops rather than run a study created again under the same name, or one the policy refuses.
-        let guarded = GuardedStudyService(service: client, study: remote, policy: policy)
-        let runner = StudyRunner(service: guarded, runner: trialRunner, parallelism: parallel, progress: progress, logger: logger)
-        let ending = try await runner.runInterruptibly(
-            study: study, progress: progress, console: console,
-            interruptMessage: "augur: interrupted: giving running trials back to the server (again quits at once)")
+            let directory = runDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(study).path
+            let progress = RunProgress(console: console, objective: remote.spec.objective, total: remote.spec.budget.maxTrials,
+                                       counts: tally, best: best)
+            // The same runners as `augur run`, picked the same way.
+            let trialRunner = TrialRunnerFactory.make(for: remote.spec, runDirectory: directory, parallelism: parallel, logger: logger)
+            // Stops rather than run a study created again under the same name, or one the policy refuses.
+            let guarded = GuardedStudyService(service: client, study: remote, policy: policy)
+            let runner = StudyRunner(service: guarded, runner: trialRunner, parallelism: parallel, events: events, logger: logger)
+            return StudyRunJob.Prepared(runner: runner, study: study, progress: progress)
+        }
+        // Shut down in reverse: the run gives its trials back before the client's connections close.
+        try await runServices([
+            .init(service: client),
+            .init(service: job, successTerminationBehavior: .gracefullyShutdownGroup),
+        ], logger: logger)
+        let ending = try job.outcome()
 
         switch ending {
         case .interrupted(let study):

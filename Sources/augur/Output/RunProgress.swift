@@ -1,12 +1,13 @@
 import AugurCore
 import AugurStorage
+import AugurWorkers
 import Foundation
 import Synchronization
 
 /// What `augur run` shows while trials execute: done / running / failed of the budget, the best value so far, the
 /// elapsed time and an estimate of the time left. On a terminal it is one line redrawn in place; otherwise every
 /// finished trial prints a plain line.
-public final class RunProgress: Sendable {
+final class RunProgress: Sendable {
     private struct State {
         var counts: TrialCounts
         var endedThisRun = 0
@@ -22,7 +23,7 @@ public final class RunProgress: Sendable {
     /// - Parameters:
     ///   - counts: the study's trial counts when the run starts (a resumed study has some done already).
     ///   - best: the best completed trial so far.
-    public init(console: Console, objective: Objective, total: Int, counts: TrialCounts, best: Trial?) {
+    init(console: Console, objective: Objective, total: Int, counts: TrialCounts, best: Trial?) {
         self.console = console
         self.objective = objective
         self.total = total
@@ -34,7 +35,29 @@ public final class RunProgress: Sendable {
         state = Mutex(initial)
     }
 
-    public func trialStarted(_ trial: Trial) {
+    /// Draws `events` until the stream finishes, redrawing the status line once a second meanwhile (for the elapsed
+    /// time), then removes the status line.
+    func render(_ events: AsyncStream<RunEvent>) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    redraw()
+                }
+            }
+            for await event in events {
+                switch event {
+                case .trialStarted(let trial): trialStarted(trial)
+                case .trialEnded(let trial): trialEnded(trial)
+                case .trialReturned(let trial): trialEnded(trial, interrupted: true)
+                }
+            }
+            group.cancelAll()
+        }
+        finish()
+    }
+
+    func trialStarted(_ trial: Trial) {
         state.withLock { $0.counts.active += 1 }
         if !console.isTerminal {
             console.printLine("trial \(trial.id) started: \(Self.describe(trial.parameters))")
@@ -43,7 +66,7 @@ public final class RunProgress: Sendable {
     }
 
     /// Records a trial that ended (or, with `interrupted`, that went back to REQUESTED).
-    public func trialEnded(_ trial: Trial, interrupted: Bool = false) {
+    func trialEnded(_ trial: Trial, interrupted: Bool = false) {
         let line: String? = state.withLock { state in
             state.counts.active -= 1
             guard !interrupted else { return nil }
@@ -69,13 +92,13 @@ public final class RunProgress: Sendable {
     }
 
     /// Redraws the status line (called on every event and once a second).
-    public func redraw() {
+    func redraw() {
         guard console.isTerminal else { return }
         console.setStatus(state.withLock { summary($0) })
     }
 
     /// Removes the status line before the final summary.
-    public func finish() {
+    func finish() {
         console.clearStatus()
     }
 

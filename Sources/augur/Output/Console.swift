@@ -3,17 +3,17 @@ import Synchronization
 
 /// Standard error shared by log lines and the live progress line: on a terminal the status line stays at the bottom
 /// and is redrawn in place; other lines scroll above it.
-public final class Console: Sendable {
+final class Console: Sendable {
     /// Whether standard error is a terminal (so the status line can be redrawn in place).
-    public let isTerminal: Bool
+    let isTerminal: Bool
     private let status = Mutex<String?>(nil)
 
-    public init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+    init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
         self.isTerminal = isTerminal
     }
 
     /// Writes a line to standard error, keeping the status line below it.
-    public func printLine(_ text: String) {
+    func printLine(_ text: String) {
         status.withLock { status in
             var output = ""
             if isTerminal, status != nil { output += "\r\u{1B}[2K" }
@@ -24,7 +24,7 @@ public final class Console: Sendable {
     }
 
     /// Replaces the status line (terminals only; elsewhere it is ignored).
-    public func setStatus(_ text: String) {
+    func setStatus(_ text: String) {
         guard isTerminal else { return }
         // A line wider than the terminal would wrap, and `\r` would then redraw only its last part.
         let width = terminalWidth()
@@ -43,7 +43,7 @@ public final class Console: Sendable {
     }
 
     /// Removes the status line, leaving the cursor at the start of an empty line.
-    public func clearStatus() {
+    func clearStatus() {
         guard isTerminal else { return }
         status.withLock { status in
             if status != nil { write("\r\u{1B}[2K") }

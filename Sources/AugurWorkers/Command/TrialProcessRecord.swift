@@ -1,0 +1,120 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process group of a trial's running command, written in the trial's directory while it runs
+/// (`.augur-process`), so that a later run of the same trial on this machine can end what an earlier one left behind.
+///
+/// A trial's command normally dies with the augur that started it (see ``SupervisedProcess``). When that supervision
+/// was itself killed (`kill -9` of the whole process tree, the OOM killer), the command may live on; the next attempt
+/// of the trial then finds the record, kills every process still in that group that belongs to this trial, and waits
+/// until they are gone before it starts the command again. A trial never runs twice at once on one machine.
+struct TrialProcessRecord: Sendable, Equatable {
+    static let fileName = ".augur-process"
+
+    /// The supervisor's pid, which is the group id.
+    var processGroup: pid_t
+    /// The kernel's boot id: after a reboot no process of the record can be alive.
+    var bootID: String
+
+    /// The record of a group just started.
+    static func current(processGroup: pid_t) -> TrialProcessRecord {
+        TrialProcessRecord(processGroup: processGroup, bootID: Self.readBootID())
+    }
+
+    var text: String { "\(processGroup) \(bootID)\n" }
+
+    init(processGroup: pid_t, bootID: String) {
+        self.processGroup = processGroup
+        self.bootID = bootID
+    }
+
+    init?(text: String) {
+        let fields = text.split(whereSeparator: \.isWhitespace)
+        guard fields.count == 2, let group = pid_t(fields[0]), group > 1 else { return nil }
+        processGroup = group
+        bootID = String(fields[1])
+    }
+
+    static func path(in directory: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
+    }
+
+    /// Writes the record into the trial's directory (best effort: a trial still runs when it cannot be written).
+    func write(in directory: String) {
+        try? text.write(toFile: Self.path(in: directory), atomically: true, encoding: .utf8)
+    }
+
+    /// Removes the record of a group that has ended.
+    static func remove(in directory: String) {
+        try? FileManager.default.removeItem(atPath: path(in: directory))
+    }
+
+    /// Ends what an earlier attempt of the trial in `directory` left running: the processes of the recorded group
+    /// whose environment names this trial directory (`AUGUR_TRIAL_DIR`) or that are the recorded supervisor itself.
+    /// Waits until they are gone (at most `timeout`), then removes the record.
+    /// - Returns: the pids that were killed (empty when nothing was left).
+    @discardableResult
+    static func endStaleProcesses(in directory: String, timeout: Duration = .seconds(10)) async -> [pid_t] {
+        let path = path(in: directory)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        defer { remove(in: directory) }
+        guard let record = TrialProcessRecord(text: text), record.bootID == readBootID() else { return [] }
+        let stale = members(of: record.processGroup, trialDirectory: directory)
+        for pid in stale { kill(pid, SIGKILL) }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline, stale.contains(where: isAlive) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return stale
+    }
+
+    /// Processes of group `group` that belong to the trial in `directory`.
+    static func members(of group: pid_t, trialDirectory directory: String) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let marker = Array("AUGUR_TRIAL_DIR=\(directory)".utf8)
+        var found: [pid_t] = []
+        for entry in entries {
+            guard let pid = pid_t(entry), pid > 1, pid != getpid(), processGroup(of: pid) == group else { continue }
+            if pid == group, command(of: pid) == "augur-trial" {
+                found.append(pid)
+            } else if environment(of: pid).contains(where: { $0.elementsEqual(marker) }) {
+                found.append(pid)
+            }
+        }
+        return found
+    }
+
+    /// The group of `pid` from /proc/PID/stat (field 5), or nil when it is gone.
+    private static func processGroup(of pid: pid_t) -> pid_t? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After the command name: state, ppid, pgrp, …
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2 else { return nil }
+        return pid_t(fields[2])
+    }
+
+    /// Whether `pid` is alive (a zombie counts as gone).
+    private static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
+    private static func command(of pid: pid_t) -> String? {
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func environment(of pid: pid_t) -> [ArraySlice<UInt8>] {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return [] }
+        return Array(data).split(separator: 0)
+    }
+
+    private static func readBootID() -> String {
+        let text = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? "unknown"
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
