@@ -8,8 +8,10 @@ import Foundation
 /// text, a categorical value `; rm -rf ~` or `$(…)` would run in that shell. Values made only of characters no shell
 /// treats specially (letters, digits and `-_.,+:/@%`, which covers every number) are written as they are, so
 /// `--lr=0.01` reads as before; any other value is quoted for the place it lands in (POSIX single quotes, `'` written
-/// as `'\''`). A value with such characters in a place that cannot be quoted (inside `$((…))`, backquotes, a
-/// here-document, bash's `$'…'`, a comment it could end) is refused rather than run.
+/// as `'\''`). A value with such characters in a place that cannot be quoted (inside `$((…))`, a here-document,
+/// bash's `$'…'`, right after a `$`; a backquote or backslash inside backquotes; a newline in a comment) is refused
+/// rather than run. Only POSIX-family shells are recognised: `csh`, `fish` and other languages' `-c`/`-e` (Python,
+/// Perl) are not, and values reach them as they are.
 public enum ShellScript {
     /// Where in a shell script a substituted value lands.
     public enum Context: Sendable, Hashable {
