@@ -143,23 +143,28 @@ struct WorkerSecurityTests {
         }
     }
 
+    /// The databases the comparison is checked against: SQLite, and PostgreSQL when the environment names one.
+    static let databases = ["sqlite"] + (ProcessInfo.processInfo.environment["AUGUR_TEST_POSTGRES_URL"].map { [$0] } ?? [])
+
     /// A worker given the spec a study was created from accepts the study the server stored: what it compares
     /// survives the store and the wire for every example spec.
-    @Test func everyExampleSpecSurvivesTheServerUnchanged() async throws {
+    @Test(arguments: databases) func everyExampleSpecSurvivesTheServerUnchanged(database: String) async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let examples = repositoryRoot.appendingPathComponent("Experiments")
         let files = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(!files.isEmpty)
-        let store = try SQLiteStudyStore(path: directory.appendingPathComponent("db.sqlite").path)
-        try await withTestServer(store: store) { address, _ in
+        let location = database == "sqlite" ? directory.appendingPathComponent("db.sqlite").path : database
+        let prefix = "example-\(UInt32.random(in: 0...UInt32.max))"
+        try await withTestServer(store: try StudyStores.open(location)) { address, _ in
             try await withClient(address) { client in
                 for (index, file) in files.enumerated() {
                     var spec = try StudySpecParser.load(path: examples.appendingPathComponent(file).path).spec
-                    spec.name = "example-\(index)"
+                    spec.name = "\(prefix)-\(index)"
                     _ = try await client.createStudy(spec)
                     let stored = try await client.getStudy(spec.name)
                     #expect(WorkerPolicy(spec: spec).refusal(of: stored) == nil, "\(file)")
+                    try await client.deleteStudy(spec.name)
                 }
             }
         }
