@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "AugurRPCTests",
             dependencies: [
-                "augur", "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport",
+                "augur", "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport", "AugurWorkers",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -8,7 +8,7 @@ a temporary directory), so nothing generated is committed for Python. Needs: pip
     python3 Experiments/python-client/run_study.py --server 127.0.0.1:50051 --study py-demo --trials 12
 
 It creates the study (random search over a double, an integer and a categorical parameter, minimizing a known
-function), then asks for trials one at a time as client `python-<pid>`, reports two intermediate measurements and
+function), then asks for trials one at a time as client `python-<pid>-<random>`, reports two intermediate measurements and
 a final one for each, and prints the best trial. Exit status 0 when the study completed with every trial
 SUCCEEDED.
 """
@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROTO_ROOT = os.path.join(REPO_ROOT, "Protos")
@@ -99,7 +100,8 @@ def main():
                                         metadata=metadata)
             print(f"created {study.name}")
 
-            client_id = f"python-{os.getpid()}"
+            # Random per process: two containers may both run this as pid 1 on hosts of one name.
+            client_id = f"python-{os.getpid()}-{uuid.uuid4().hex}"
             finished = 0
             while True:
                 response = service.SuggestTrials(

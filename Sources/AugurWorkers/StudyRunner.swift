@@ -6,7 +6,7 @@ import Foundation
 import Logging
 
 /// The run loop behind `augur run`: keeps up to `parallelism` trials running, each asked from the service by its own
-/// slot (worker id `host:pid:nonce.slot`), reports what they measure and how they end, and returns when the study is
+/// slot (worker id `host:pid:namespace:instance.slot`), reports what they measure and how they end, and returns when the study is
 /// no longer ACTIVE.
 ///
 /// Cancelling the task that calls `run` is the graceful stop (Ctrl-C): running trials are terminated and given back

@@ -30,6 +30,25 @@ import Testing
         #expect(result.standardError.contains("missing.yaml:1:1: error: cannot open spec file"))
     }
 
+    @Test func valuesAShellWouldInterpretAreWarnedOf() throws {
+        let directory = try makeTemporaryDirectory()
+        let spec = directory + "/shell.yaml"
+        try """
+            name: shell
+            objective: {metric: loss, goal: minimize}
+            parameters:
+              - {name: opt, type: categorical, values: [adam, '; touch pwned', '$(touch pwned)']}
+            trial:
+              command: "python3 train.py --opt=${parameters.opt}"
+            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let result = try AugurProcess.run(["validate", spec], in: directory)
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("shell.yaml: ok"))
+        #expect(result.standardError.contains(#"warning: trial.command[2]: categorical value "; touch pwned" of parameter `opt`"#))
+        #expect(result.standardError.contains(#"categorical value "$(touch pwned)""#))
+        #expect(!result.standardError.contains(#"value "adam""#))
+    }
+
     @Test func usageErrorsExitWith64() throws {
         let result = try AugurProcess.run(["trials"], in: try makeTemporaryDirectory())
         #expect(result.status == 64)

@@ -31,5 +31,14 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var isIPv6: Bool { host.contains(":") }
 
+    /// Whether only this machine can connect to the address: `localhost`, 127.0.0.0/8 or `::1`. Any other host
+    /// (`0.0.0.0`, `::`, a network address or a host name) may be reached from other machines.
+    public var isLoopback: Bool {
+        let lowered = host.lowercased()
+        if lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

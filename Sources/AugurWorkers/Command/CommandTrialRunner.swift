@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// For trial N the runner
 /// - substitutes `${parameters.NAME}`, Katib's `${trialParameters.NAME}` and `${trial.id}` / `${trial.directory}` /
-///   `${trial.study}` in the arguments and environment values;
+///   `${trial.study}` in the arguments and environment values; in the script of a command that runs a shell
+///   (`sh -c SCRIPT`, a spec's single-string command) each value is quoted for that shell (`ShellScript`);
 /// - adds `AUGUR_STUDY`, `AUGUR_TRIAL_ID`, `AUGUR_TRIAL_DIR` and `AUGUR_PARAM_<NAME>` for every parameter to the
 ///   environment it inherits;
 /// - creates `<run directory>/trials/N/`, runs the command there (or in the spec's `workingDirectory`) and writes its
@@ -65,9 +66,11 @@ public struct CommandTrialRunner: TrialRunner {
         let substitution = ParameterSubstitution(
             parameters: trial.parameters, references: command.parameterReferences,
             trialValues: ["id": String(trial.id), "directory": directory, "study": study.name])
+        // The script of `sh -c SCRIPT` is code for that shell: values substituted into it are quoted for it.
+        let script = ShellScript.scriptIndex(in: command.argv)
         var arguments: [String] = []
         for (index, argument) in command.argv.enumerated() {
-            arguments.append(try substitution.apply(to: argument, field: "command[\(index)]"))
+            arguments.append(try substitution.apply(to: argument, field: "command[\(index)]", quotingForShell: index == script))
         }
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in command.environment {

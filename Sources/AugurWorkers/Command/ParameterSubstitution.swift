@@ -1,7 +1,8 @@
 import AugurCore
 
 /// Replaces `${parameters.NAME}` (Augur) and `${trialParameters.NAME}` (Katib, through `parameterReferences`) in a
-/// command's arguments and environment values with a trial's values. Nothing else is interpreted: there is no shell.
+/// command's arguments and environment values with a trial's values. Nothing else is interpreted: there is no shell,
+/// except the one a command may run itself (`sh -c SCRIPT`), for whose script values are quoted.
 struct ParameterSubstitution: Sendable {
     var parameters: ParameterAssignment
     /// Katib reference name → study parameter name.
@@ -10,36 +11,75 @@ struct ParameterSubstitution: Sendable {
     var trialValues: [String: String]
 
     /// `text` with every reference replaced; throws for a reference to nothing.
-    func apply(to text: String, field: String) throws(WorkerError) -> String {
+    ///
+    /// With `quotingForShell` (the script of a `sh -c`-style command, `ShellScript.scriptIndex`), each value is
+    /// written so that the shell reads it as the literal value (`ShellScript.quote`), and a value that cannot be
+    /// quoted where it lands is refused.
+    func apply(to text: String, field: String, quotingForShell: Bool = false) throws(WorkerError) -> String {
         guard text.contains("${") else { return text }
         var result = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "${") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-                result += rest[open.lowerBound...]
-                return result
+        var scanner = quotingForShell ? ShellScriptScanner() : nil
+        try Self.forEachPiece(of: text) { (piece) throws(WorkerError) in
+            switch piece {
+            case .literal(let literal):
+                result += literal
+                scanner?.read(literal)
+            case .reference(let reference):
+                let value = try value(of: reference, field: field)
+                guard var shell = scanner else {
+                    result += value
+                    return
+                }
+                guard let quoted = ShellScript.quote(value, in: shell.context) else {
+                    throw .unquotableValue(reference: reference, value: value, field: field, place: shell.context.place)
+                }
+                shell.readValue()
+                scanner = shell
+                result += quoted
             }
-            let reference = String(rest[open.upperBound..<close])
-            result += try value(of: reference, field: field)
+        }
+        return result
+    }
+
+    /// A piece of a template: its own text, or the inside of a `${…}` reference.
+    enum Piece {
+        case literal(Substring)
+        case reference(String)
+    }
+
+    /// Calls `body` with the pieces of `text` in order; a `${` without its `}` is text.
+    static func forEachPiece(of text: String, _ body: (Piece) throws(WorkerError) -> Void) throws(WorkerError) {
+        var rest = Substring(text)
+        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            if open.lowerBound > rest.startIndex { try body(.literal(rest[..<open.lowerBound])) }
+            try body(.reference(String(rest[open.upperBound..<close])))
             rest = rest[rest.index(after: close)...]
         }
-        return result + rest
+        if !rest.isEmpty { try body(.literal(rest)) }
+    }
+
+    /// The study parameter a reference stands for (`parameters.NAME`, or a Katib `trialParameters.NAME`); `nil` for
+    /// `trial.*` and references to nothing.
+    func parameterName(of reference: String) -> String? {
+        let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        switch parts[0] {
+        case "parameters": return parts[1]
+        case "trialParameters": return references[parts[1]]
+        default: return nil
+        }
     }
 
     private func value(of reference: String, field: String) throws(WorkerError) -> String {
-        let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { throw .unknownReference(reference: reference, field: field) }
-        let name: String?
-        switch parts[0] {
-        case "parameters": name = parts[1]
-        case "trialParameters": name = references[parts[1]]
-        case "trial":
-            guard let value = trialValues[parts[1]] else { throw .unknownReference(reference: reference, field: field) }
+        if reference.hasPrefix("trial.") {
+            guard let value = trialValues[String(reference.dropFirst("trial.".count))] else {
+                throw .unknownReference(reference: reference, field: field)
+            }
             return value
-        default: name = nil
         }
-        guard let name, let value = parameters[name] else { throw .unknownReference(reference: reference, field: field) }
+        guard let name = parameterName(of: reference), let value = parameters[name] else {
+            throw .unknownReference(reference: reference, field: field)
+        }
         return value.description
     }
 

@@ -22,7 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
             A trial handed to a client is leased to it for --lease-seconds; measurements and heartbeats renew the \
             lease. When a lease lapses (its worker died), the trial goes to the next client that asks, as a retry.
 
-            With --token-file every call but health checks needs `authorization: Bearer <token>` metadata.
+            With --token-file every call but health checks needs `authorization: Bearer <token>` metadata. Whoever \
+            can call the server decides what its workers run (a study names its trial command), so it refuses to \
+            listen on an address other machines can reach (anything but 127.0.0.1, ::1 or localhost) without \
+            --token-file, unless you say --insecure. There is no TLS: see docs/deployment.md.
 
             SIGTERM or Ctrl-C stops gracefully: no new calls are accepted and running ones finish.
             """)
@@ -34,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("A file whose first line is the bearer token clients must send.", valueName: "file"))
     var tokenFile: String?
+
+    @Flag(help: "Listen on an address other machines can reach without --token-file: anyone who can reach it can make the workers run any command.")
+    var insecure = false
 
     @Option(help: "Seconds a trial stays leased to its client without a measurement or heartbeat.")
     var leaseSeconds: Double = 120
@@ -47,6 +53,14 @@ struct ServeCommand: AsyncParsableCommand {
         if ListenAddress(listen) == nil {
             throw ValidationError("--listen must look like HOST:PORT (for example 127.0.0.1:50051 or [::]:50051), got `\(listen)`.")
         }
+        if let address = ListenAddress(listen), !address.isLoopback, tokenFile == nil, !insecure {
+            throw ValidationError("""
+                --listen \(listen) accepts calls from other machines, and anyone who can call augur serve can make its \
+                workers run any command. Require a token: `augur serve --listen \(listen) --token-file FILE` (and \
+                `augur worker --token-file FILE` on each worker), or listen on 127.0.0.1 only; if every machine that \
+                can reach this address is trusted, add --insecure.
+                """)
+        }
         if !(leaseSeconds.isFinite && leaseSeconds > 0) { throw ValidationError("--lease-seconds must be a positive number.") }
         if retryLimit < 0 { throw ValidationError("--retry-limit must not be negative.") }
     }
@@ -58,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "augur.serve")
         guard let address = ListenAddress(listen) else { throw ExitCode.validationFailure }
         let token = try tokenFile.map(TokenFile.read)
+        if token == nil, !address.isLoopback {
+            logger.warning("--insecure: anyone who can reach \(address) can create studies and make the workers run any command")
+        }
 
         // CreateStudy refuses a training study whose hyperparameter names the training core does not know, as
         // `augur validate` does, rather than letting every trial fail.

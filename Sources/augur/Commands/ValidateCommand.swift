@@ -26,6 +26,7 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let parsed = try StudySpecParser.load(path: file)
                 for warning in parsed.warnings { printError(warning.description) }
+                for warning in ShellScript.warnings(for: parsed.spec) { printError(warning.description(file: file)) }
                 let spec = parsed.spec
                 let trainingProblems = trainingSpecProblems(parsed)
                 for problem in trainingProblems {

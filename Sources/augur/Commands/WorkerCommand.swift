@@ -26,6 +26,12 @@ struct WorkerCommand: AsyncParsableCommand {
             to be run again by any worker. A second signal kills the running trials at once. A trial's processes \
             never outlive the worker, even when the worker itself is killed.
 
+            The worker runs only what it agreed to. With --spec it refuses a study whose trial template (command, \
+            environment, working directory, metrics) or search space differs from the file's, so it runs only its \
+            own spec's command; --allow-command PREFIX (repeatable) allows only commands whose argument vector \
+            starts with one of the prefixes. A study deleted and created again while the worker runs is another \
+            study: the worker stops with an error instead of running its trials.
+
             Exit status: 0 the study is no longer ACTIVE; 1 an error; 2 the study FAILED; 130 interrupted.
             """)
 
@@ -35,9 +41,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The study to work on (default: the name in --spec).")
     var study: String?
 
-    @Option(help: ArgumentHelp("A spec file (Augur YAML or Katib Experiment): the server creates the study from it when it has none of that name.",
+    @Option(help: ArgumentHelp("A spec file (Augur YAML or Katib Experiment): the server creates the study from it when it has none of that name, "
+                               + "and the worker refuses a study whose trial template or search space differs from it.",
                                valueName: "spec"))
     var spec: String?
+
+    @Option(name: .customLong("allow-command"),
+            help: ArgumentHelp("Run only commands whose argument vector starts with these words, e.g. `python3 train.py` (repeatable).",
+                               valueName: "prefix"))
+    var allowedCommands: [String] = []
 
     @Option(help: "Trials to run at once.")
     var parallel: Int = 1
@@ -58,6 +70,9 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--server must look like HOST:PORT (for example 127.0.0.1:50051), got `\(server)`.")
         }
         if study == nil, spec == nil { throw ValidationError("name the study with --study, or give its spec file with --spec.") }
+        if allowedCommands.contains(where: { WorkerPolicy.commandPrefix($0) == nil }) {
+            throw ValidationError("--allow-command needs the words a command starts with, e.g. --allow-command 'python3 train.py'.")
+        }
         if parallel < 1 { throw ValidationError("--parallel must be at least 1.") }
         if !(retrySeconds.isFinite && retrySeconds >= 0) { throw ValidationError("--retry-seconds must not be negative.") }
     }
@@ -84,6 +99,14 @@ struct WorkerCommand: AsyncParsableCommand {
             guard remote.spec.trial != nil else {
                 throw CLIError("study '\(study)' has no trial template (a command or a training block), so `augur worker` cannot run its trials")
             }
+            let policy = WorkerPolicy(spec: fromFile, allowedCommands: allowedCommands.compactMap(WorkerPolicy.commandPrefix))
+            if let refusal = policy.refusal(of: remote) { throw CLIError(refusal) }
+            if fromFile == nil, policy.allowedCommands.isEmpty {
+                logger.notice("""
+                    running any command study '\(study)' names; whoever can create studies on \(address) decides what that is \
+                    (restrict it with --spec or --allow-command)
+                    """)
+            }
             let counts = try await client.trials(study: study)
             var tally = TrialCounts()
             for trial in counts { tally[trial.state] += 1 }
@@ -95,7 +118,9 @@ struct WorkerCommand: AsyncParsableCommand {
                                        counts: tally, best: best)
             // The same runners as `augur run`, picked the same way.
             let trialRunner = TrialRunnerFactory.make(for: remote.spec, runDirectory: directory, parallelism: parallel, logger: logger)
-            let runner = StudyRunner(service: client, runner: trialRunner, parallelism: parallel, events: events, logger: logger)
+            // Stops rather than run a study created again under the same name, or one the policy refuses.
+            let guarded = GuardedStudyService(service: client, study: remote, policy: policy)
+            let runner = StudyRunner(service: guarded, runner: trialRunner, parallelism: parallel, events: events, logger: logger)
             return StudyRunJob.Prepared(runner: runner, study: study, progress: progress)
         }
         // Shut down in reverse: the run gives its trials back before the client's connections close.

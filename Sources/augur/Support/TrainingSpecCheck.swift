@@ -26,6 +26,7 @@ func loadSpecToRun(_ path: String, console: Console) throws -> ParsedSpec {
     do {
         parsed = try StudySpecParser.load(path: path)
         for warning in parsed.warnings { console.printLine(warning.description) }
+        for warning in ShellScript.warnings(for: parsed.spec) { console.printLine(warning.description(file: path)) }
     } catch {
         for problem in error.problems { console.printLine(problem.description(file: path)) }
         throw ExitCode(1)

@@ -127,12 +127,12 @@ import Testing
 }
 
 /// The final measurement the service would store for a completed outcome, given what the sink received.
-private func completedMeasurement(_ outcome: TrialOutcome, reported: [TrialMeasurement] = []) -> TrialMeasurement? {
+func completedMeasurement(_ outcome: TrialOutcome, reported: [TrialMeasurement] = []) -> TrialMeasurement? {
     guard case .completed(let observations, let elapsedSeconds) = outcome, elapsedSeconds != nil else { return nil }
     return Objective(metric: "loss", goal: .minimize).finalMeasurement(from: reported + observations)
 }
 
-private func failureReason(_ outcome: TrialOutcome) -> String? {
+func failureReason(_ outcome: TrialOutcome) -> String? {
     if case .failed(let reason) = outcome { return reason }
     return nil
 }
