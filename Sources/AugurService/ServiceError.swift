@@ -23,6 +23,9 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// Something went wrong inside Augur or its database.
         case internalError
+        /// The database was lost under the service (its file deleted, moved or replaced): nothing more can be
+        /// recorded and retrying cannot help, so the caller should stop; the message says what was kept.
+        case dataLoss
     }
 
     public var kind: Kind
@@ -79,6 +82,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         case .trialNotActive, .notOwner: kind = .failedPrecondition
         case .connection: kind = .unavailable
         case .database, .schemaTooNew: kind = .internalError
+        case .databaseFileLost: kind = .dataLoss
         }
         self.init(kind, error.description, cause: error)
     }

@@ -156,6 +156,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case database(String, sqlState: String? = nil)
     /// The database was written by a newer Augur.
     case schemaTooNew(found: Int, supported: Int)
+    /// The SQLite database file was deleted, moved or replaced while the store had it open, so what it writes would
+    /// be lost with the old file: the path it was opened with, what happened to it, and where the store saved what
+    /// it still had (`nil` when it could not).
+    case databaseFileLost(path: String, what: String, savedTo: String?)
 
     public var description: String {
         switch self {
@@ -170,6 +174,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "database error: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
         case .schemaTooNew(let found, let supported):
             "the database has schema version \(found) but this Augur understands up to \(supported); upgrade Augur"
+        case .databaseFileLost(let path, let what, let savedTo):
+            "the SQLite database '\(path)' \(what) while Augur was using it, so nothing more can be recorded in it; "
+                + (savedTo.map { "everything recorded up to then was saved to '\($0)' (resume from it with --database \($0))" }
+                    ?? "what it held could not be saved elsewhere and is lost")
         }
     }
 }

@@ -300,6 +300,8 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         #expect(ServiceError(StoreError.connection("down")) == .unavailable("down"))
         #expect(ServiceError(StoreError.database("boom")) == .internalError("database error: boom"))
         #expect(ServiceError(StoreError.studyExists("x")) == .alreadyExists(StoreError.studyExists("x").description))
+        // A database lost under the store is not a wait-and-retry: the caller must stop.
+        #expect(ServiceError(StoreError.databaseFileLost(path: "/x/augur.sqlite", what: "was deleted", savedTo: nil)).kind == .dataLoss)
     }
 
     @Test func serviceErrorsKeepTheirCauseAndSQLState() {

@@ -16,6 +16,7 @@ extension ServiceError {
         case .failedPrecondition: .failedPrecondition
         case .unavailable: .unavailable
         case .internalError: .internalError
+        case .dataLoss: .dataLoss
         }
     }
 
@@ -33,6 +34,7 @@ extension ServiceError {
         case .unauthenticated:
             self.init(.failedPrecondition, "the server refused the token (\(message)); pass the server's token with --token-file", cause: error)
         case .permissionDenied: self.init(.failedPrecondition, message, cause: error)
+        case .dataLoss: self.init(.dataLoss, message, cause: error)
         default: self.init(.internalError, "the server failed (\(error.code)): \(message)", cause: error)
         }
     }
