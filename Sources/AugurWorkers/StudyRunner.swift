@@ -92,14 +92,10 @@ public struct StudyRunner: Sendable {
     private func runTrial(_ trial: Trial, of study: Study, client: String, slot: Int) async -> Int {
         events?.yield(.trialStarted(trial))
         let name = study.name
-        let sink = MeasurementSink { [service, logger] measurement in
-            do throws(ServiceError) {
-                return try await service.addMeasurement(study: name, trial: trial.id, measurement: measurement)
-            } catch {
-                logger.warning("cannot record a measurement", metadata: ["trial": "\(trial.id)", "error": "\(error)"])
-                return .keepRunning
-            }
-        }
+        // Measurements the store cannot take while it is away are held and written when it is back (HeldMeasurements).
+        let held = HeldMeasurements(service: service, study: name, trial: trial.id, folder: runner.trialFolder(of: trial.id),
+                                    retryDelay: pollInterval, logger: logger)
+        let sink = MeasurementSink { measurement in await held.report(measurement) }
         let outcome = await withTaskGroup(of: TrialOutcome?.self) { group in
             group.addTask {
                 // Keeps the lease alive for trials that run long without reporting.
@@ -121,13 +117,17 @@ public struct StudyRunner: Sendable {
             let finished: Trial
             switch outcome {
             case .completed(let observations, let elapsedSeconds):
-                finished = try await service.completeTrial(study: name, trial: trial.id, .observed(observations, elapsedSeconds: elapsedSeconds))
+                finished = try await held.afterHeldMeasurements {
+                    try await service.completeTrial(study: name, trial: trial.id, .observed(observations, elapsedSeconds: elapsedSeconds))
+                }
             case .failed(let reason):
-                finished = try await service.failTrial(study: name, trial: trial.id, reason: reason)
+                finished = try await held.afterHeldMeasurements { try await service.failTrial(study: name, trial: trial.id, reason: reason) }
             case .stopped(let reason):
-                finished = try await service.stopTrial(study: name, trial: trial.id, reason: reason)
+                finished = try await held.afterHeldMeasurements { try await service.stopTrial(study: name, trial: trial.id, reason: reason) }
             case .infeasible(let reason):
-                finished = try await service.completeTrial(study: name, trial: trial.id, .infeasible(reason: reason))
+                finished = try await held.afterHeldMeasurements {
+                    try await service.completeTrial(study: name, trial: trial.id, .infeasible(reason: reason))
+                }
             case .interrupted:
                 try await service.releaseTrials(study: name, client: client, trials: [trial.id])
                 logger.info("trial interrupted; it will run again when the study is resumed", metadata: ["trial": "\(trial.id)"])

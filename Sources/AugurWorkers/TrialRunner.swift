@@ -11,9 +11,16 @@ import AugurCore
 /// the training core places parallel trials one per GPU by it.
 public protocol TrialRunner: Sendable {
     func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome
+    /// The folder where trial `id` keeps its files, or `nil` for a runner that keeps none (the default; the
+    /// training core's trials write no files). The run loop keeps there the measurements the store could not take yet.
+    func trialFolder(of id: Int) -> String?
 }
 
 extension TrialRunner {
+    public func trialFolder(of id: Int) -> String? {
+        nil
+    }
+
     /// Runs one trial outside a run loop, in slot 0.
     public func run(_ trial: Trial, of study: Study, measurements: MeasurementSink) async -> TrialOutcome {
         await run(trial, of: study, slot: 0, measurements: measurements)

@@ -39,6 +39,10 @@ public struct CommandTrialRunner: TrialRunner {
         URL(fileURLWithPath: runDirectory).appendingPathComponent("trials").appendingPathComponent(String(id)).path
     }
 
+    public func trialFolder(of id: Int) -> String? {
+        trialDirectory(of: id)
+    }
+
     /// Kills (SIGKILL) the process group of every trial still running in this process. For a process about to exit
     /// without waiting for its trials (a second Ctrl-C), so that none is left behind.
     public static func killAllRunningTrials() {

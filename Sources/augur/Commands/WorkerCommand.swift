@@ -19,8 +19,10 @@ struct WorkerCommand: AsyncParsableCommand {
             completes, fails or stops each trial. Any number of workers on any machines may serve one study; \
             the server never hands one trial to two of them at once.
 
-            When the server is unreachable (restarting), calls are retried with back-off for --retry-seconds. \
-            A worker that dies loses nothing: its trials return to the study when their leases lapse.
+            When the server is unreachable (restarting), calls are retried with back-off for --retry-seconds; \
+            measurements it still cannot take then are held, in memory and in the trial's directory, and written \
+            in order once it is back, before the trial's ending. A worker that dies loses nothing: its trials \
+            return to the study when their leases lapse.
 
             SIGTERM or Ctrl-C stops gracefully: running trials are terminated and given back to the server, \
             to be run again by any worker. A second signal kills the running trials at once. A trial's processes \
