@@ -150,7 +150,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case trialNotActive(study: String, trial: Int, state: TrialState)
     /// The trial belongs to another worker.
     case notOwner(study: String, trial: Int, owner: String?)
-    /// The database file or server could not be opened or reached.
+    /// The database file or server could not be opened or reached, or its disk is full: retrying later may succeed.
     case connection(String)
     /// The database reported an error: its own message, and PostgreSQL's SQLSTATE when the server gave one.
     case database(String, sqlState: String? = nil)

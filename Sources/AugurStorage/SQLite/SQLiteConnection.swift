@@ -11,6 +11,8 @@ final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private var transactionDepth = 0
+    /// Set once the file was found deleted, moved or replaced; every later write fails with it.
+    private var lostFile: StoreError?
 
     /// How long a statement waits for another connection's lock before giving up.
     static let busyTimeoutMilliseconds: Int32 = 10_000
@@ -89,7 +91,8 @@ final class SQLiteConnection {
         case SQLITE_READONLY, SQLITE_PERM:
             return .database("'\(path)' cannot be written (\(message)); check the file's permissions")
         case SQLITE_FULL:
-            return .database("the disk holding '\(path)' is full (\(message))")
+            // Reported as a connection problem, which callers may retry: space freed a moment later lets it through.
+            return .connection("the disk holding '\(path)' is full (\(message)); free some space and try again")
         default:
             let statement = sql.split(separator: "\n").first.map(String.init) ?? sql
             return .database("\(message) (SQLite code \(code)) in: \(statement)")
@@ -173,6 +176,8 @@ final class SQLiteConnection {
     /// Runs a statement that yields no rows; returns how many rows it changed.
     @discardableResult
     func run(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
+        // A write outside a transaction checks the file as a transaction does.
+        if transactionDepth == 0 { try checkFileIdentity() }
         try forEachRow(sql, values) { _ in }
         return Int(sqlite3_changes(handle))
     }
@@ -195,6 +200,7 @@ final class SQLiteConnection {
         if transactionDepth > 0 {
             return try body()
         }
+        try checkFileIdentity()
         try execute(begin)
         transactionDepth = 1
         defer { transactionDepth = 0 }
@@ -208,5 +214,53 @@ final class SQLiteConnection {
             }
             throw error
         }
+    }
+}
+
+extension SQLiteConnection {
+    // MARK: File identity
+
+    /// Throws `StoreError.databaseFileLost` when the file at `path` is no longer the file this connection has open
+    /// (deleted, moved, or replaced by another file): what it wrote from then on would go to a file nobody can open
+    /// again. Uses SQLite's `SQLITE_FCNTL_HAS_MOVED`, which compares a `stat` of the path with the inode of the open
+    /// file: one system call per transaction. The first time, it saves what the open file still holds (see
+    /// `saveLostFile`); later calls throw the same error.
+    func checkFileIdentity() throws(StoreError) {
+        if let lostFile { throw lostFile }
+        guard path != ":memory:" else { return }
+        var moved: Int32 = 0
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK, moved != 0 else { return }
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let what: String
+        if !FileManager.default.fileExists(atPath: directory) {
+            what = "was deleted with its folder '\(directory)'"
+        } else if !FileManager.default.fileExists(atPath: path) {
+            what = "was deleted or moved"
+        } else {
+            what = "was replaced by another file"
+        }
+        let error = StoreError.databaseFileLost(path: path, what: what, savedTo: saveLostFile())
+        lostFile = error
+        throw error
+    }
+
+    /// Copies the database this connection still has open (the deleted or replaced file, WAL included) to a new
+    /// file with `VACUUM INTO`: to `path` itself when nothing is there now (re-creating its folder), otherwise
+    /// beside it as `<path>.rescued-<unix time>`. Returns where it went, or `nil` when neither could be written.
+    private func saveLostFile() -> String? {
+        var candidates = [path + ".rescued-\(Int(Date().timeIntervalSince1970))"]
+        if !FileManager.default.fileExists(atPath: path) { candidates.insert(path, at: 0) }
+        for target in candidates {
+            do {
+                let directory = URL(fileURLWithPath: target).deletingLastPathComponent().path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try forEachRow("VACUUM INTO ?", [.text(target)]) { _ in }
+                return target
+            } catch {
+                continue
+            }
+        }
+        return nil
     }
 }
