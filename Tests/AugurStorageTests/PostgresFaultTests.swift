@@ -1,5 +1,6 @@
 import AugurCore
 @testable import AugurStorage
+import AugurTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -42,14 +42,16 @@ public final class PostgresStudyStore: StudyStore {
     ///     (`PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, …) and then libpq's defaults. Percent-encode
     ///     special characters in the user name and password.
     ///   - poolSize: how many connections the store may hold open at once.
+    ///   - reconnectWindow: how long, in seconds, a call keeps reconnecting to a server that went away before it fails
+    ///     with `StoreError.connection`.
     /// - Throws: `StoreError.connection` with a one-line message naming host, port and database when the URL is
     ///   malformed or the server cannot be reached or refuses the login (the password is never shown);
     ///   `StoreError.schemaTooNew` when a newer Augur wrote the database; `StoreError.database` for errors the
     ///   server reports while migrating.
-    public init(url: String, poolSize: Int = 4) throws {
+    public init(url: String, poolSize: Int = 4, reconnectWindow: TimeInterval = 30) throws {
         let settings = try PostgresConnectionSettings(url)
         redactedURL = settings.redacted
-        pool = PostgresConnectionPool(settings: settings, size: poolSize)
+        pool = PostgresConnectionPool(settings: settings, size: poolSize, reconnectWindow: reconnectWindow)
         // One batch of finishes at a time: finishes that arrive meanwhile go out together in the next round trip
         // (measured against one lane per spare connection: 16 RPC clients 950-987 -> 1,051-1,055 trials/s).
         finishes = PostgresBatchQueue(maximumBatch: 32, lanes: 1) { error in

@@ -5,22 +5,49 @@ import Glibc
 
 /// A PostgreSQL server of one test's own (initdb into a temporary directory, a free port on 127.0.0.1), for tests
 /// that stop and start the server and so must not disturb the shared one. Uses the binaries in
-/// `AUGUR_TEST_POSTGRES_BINDIR` and runs them as the `postgres` user when the tests run as root (initdb refuses root).
-final class PostgresPrivateServer: Sendable {
-    let directory: String
-    let port: Int
-    let binaries: String
+/// `AUGUR_TEST_POSTGRES_BINDIR` (or `installedBinaries`) and runs them as the `postgres` user when the tests run as
+/// root (initdb refuses root).
+public final class PostgresPrivateServer: Sendable {
+    public let directory: String
+    public let port: Int
+    public let binaries: String
 
-    var url: String { "postgres://augur@127.0.0.1:\(port)/postgres" }
+    public var url: String { "postgres://augur@127.0.0.1:\(port)/postgres" }
     private var dataDirectory: String { directory + "/data" }
 
-    init(binaries: String) throws {
+    /// The folder holding `initdb` and `pg_ctl`: `AUGUR_TEST_POSTGRES_BINDIR` (set by scripts/with-postgres.sh), else
+    /// the newest `/usr/lib/postgresql/*/bin` that has them; `nil` when PostgreSQL's server is not installed.
+    public static var installedBinaries: String? {
+        if let configured = ProcessInfo.processInfo.environment["AUGUR_TEST_POSTGRES_BINDIR"] { return configured }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        return versions.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+            .map { "/usr/lib/postgresql/\($0)/bin" }
+            .last { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") && FileManager.default.isExecutableFile(atPath: $0 + "/pg_ctl") }
+    }
+
+    public init(binaries: String) throws {
         self.binaries = binaries
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-pg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres", directory], log: "/dev/null") }
         try runServerTool("initdb", ["-D", dataDirectory, "-U", "augur", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        try start()
+    }
+
+    /// Stops the server (fast: sessions are cut, in-flight transactions abort) and starts it again with the same
+    /// options; returns once it accepts connections.
+    public func restart() throws {
+        try runServerTool("pg_ctl", ["-D", dataDirectory, "-l", directory + "/server.log", "-m", "fast", "-w", "-t", "60", "restart"])
+    }
+
+    /// Stops the server (fast: sessions are cut, in-flight transactions abort), keeping its data for `start()`.
+    public func pause() throws {
+        try runServerTool("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
+    }
+
+    /// Starts a server stopped by `pause()` with the same options; returns once it accepts connections.
+    public func start() throws {
         try runServerTool("pg_ctl", [
             "-D", dataDirectory, "-l", directory + "/server.log", "-w", "-t", "60",
             "-o", "-h 127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
@@ -28,13 +55,8 @@ final class PostgresPrivateServer: Sendable {
         ])
     }
 
-    /// Stops the server (fast: sessions are cut, in-flight transactions abort) and starts it again with the same
-    /// options; returns once it accepts connections.
-    func restart() throws {
-        try runServerTool("pg_ctl", ["-D", dataDirectory, "-l", directory + "/server.log", "-m", "fast", "-w", "-t", "60", "restart"])
-    }
-
-    func stop() {
+    /// Stops the server for good and deletes its files.
+    public func stop() {
         _ = try? runServerTool("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -88,7 +110,7 @@ final class PostgresPrivateServer: Sendable {
     }
 }
 
-struct PrivateServerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct PrivateServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
