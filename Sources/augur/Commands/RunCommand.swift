@@ -27,7 +27,12 @@ struct RunCommand: AsyncParsableCommand {
             elapsed time and an estimate of the time left; otherwise each trial prints a line. At the end the \
             best trials are printed on standard output.
 
-            Exit status: 0 the study completed; 1 an error; 2 the study FAILED; 130 interrupted.
+            A measurement the database cannot take for a while (PostgreSQL restarting, a full disk) is held, in \
+            memory and in the trial's directory, and written in order once the database is back. A database file \
+            deleted or replaced under the run stops it with an error naming where what it had was saved.
+
+            Exit status: 0 the study completed; 1 an error (a database deleted under the run too); 2 the study \
+            FAILED; 130 interrupted.
             """)
 
     @Argument(help: ArgumentHelp("The spec file (Augur YAML or Katib Experiment).", valueName: "spec"))
@@ -94,7 +99,12 @@ struct RunCommand: AsyncParsableCommand {
             return StudyRunJob.Prepared(runner: runner, study: name, progress: progress)
         }
         try await runServices([.init(service: job, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger)
-        let ending = try job.outcome()
+        let ending: StudyRunner.Ending
+        do {
+            ending = try job.outcome()
+        } catch let error as ServiceError where error.kind == .dataLoss {
+            throw CLIError(error.message + "; " + trialFoldersAfterDataLoss(directory))
+        }
 
         let report = TrialReport(spec: studySpec, trials: try await service.bestTrials(study: name, count: top))
         switch ending {
@@ -115,6 +125,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         let path = (database.location as NSString).expandingTildeInPath
         return RunDirectory.path(forStudy: study, in: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// What became of the trial folders when the database was lost under the run (its folder often holds them).
+    private func trialFoldersAfterDataLoss(_ directory: String) -> String {
+        if FileManager.default.fileExists(atPath: directory) {
+            return "the running trials were stopped; their folders and output are kept under '\(directory)'"
+        }
+        return "the running trials were stopped; their folders under '\(directory)' were deleted too, and their output is lost"
     }
 
     private func printSummary(_ study: Study, report: TrialReport) {
