@@ -23,9 +23,9 @@ import Logging
 /// first, so that a crash does not lose them; the file is removed once they are written. A file left by an
 /// earlier attempt of the trial (a crash) is kept as `held-measurements.earlier.jsonl`: the store discarded that
 /// attempt's measurements when it handed the trial out again.
-actor HeldMeasurements {
+public actor HeldMeasurements {
     /// The file in the trial's folder that keeps what is held.
-    static let fileName = "held-measurements.jsonl"
+    public static let fileName = "held-measurements.jsonl"
 
     private let service: any StudyServing
     private let study: String

@@ -129,10 +129,15 @@ struct RunCommand: AsyncParsableCommand {
 
     /// What became of the trial folders when the database was lost under the run (its folder often holds them).
     private func trialFoldersAfterDataLoss(_ directory: String) -> String {
-        if FileManager.default.fileExists(atPath: directory) {
-            return "the running trials were stopped; their folders and output are kept under '\(directory)'"
+        let trials = URL(fileURLWithPath: directory).appendingPathComponent("trials")
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: trials.path)) ?? []
+        let has = { (file: String) in folders.filter { FileManager.default.fileExists(atPath: trials.appendingPathComponent($0).appendingPathComponent(file).path) } }
+        let held = has(HeldMeasurements.fileName)
+        let heldNote = held.isEmpty ? "" : "; the measurements not stored are kept in \(HeldMeasurements.fileName) in the folders of trials \(held.sorted().joined(separator: ", "))"
+        if !has("output.log").isEmpty {
+            return "the running trials were stopped; the trial folders and their output are kept under '\(trials.path)'" + heldNote
         }
-        return "the running trials were stopped; their folders under '\(directory)' were deleted too, and their output is lost"
+        return "the running trials were stopped; the trial folders under '\(trials.path)' were deleted too, so their output is lost" + heldNote
     }
 
     private func printSummary(_ study: Study, report: TrialReport) {
