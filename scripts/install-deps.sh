@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Augur needs, only those that are missing.
 #   scripts/install-deps.sh          build and run dependencies
-#   scripts/install-deps.sh --test   also what the test suite needs (a PostgreSQL server)
+#   scripts/install-deps.sh --test   also what the test suite needs (a PostgreSQL server, and the Python clients the
+#                                    tests drive, in .venv: grpcio and grpcio-tools)
 #   scripts/install-deps.sh --proto  also protoc, for scripts/generate-grpc.sh
 set -euo pipefail
 
 packages=(libopenblas-dev liblapack-dev libpq-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(postgresql python3)
+    packages+=(postgresql python3 python3-venv)
 fi
 if [[ "${1:-}" == "--proto" ]]; then
     packages+=(protobuf-compiler libprotobuf-dev)
@@ -20,7 +21,20 @@ for package in "${packages[@]}"; do
     fi
 done
 
+install_python_test_clients() {
+    # The real Python clients the test suite drives (PythonClientTests), in a virtual environment of the repository.
+    local root
+    root="$(cd "$(dirname "$0")/.." && pwd)"
+    if [[ -x "$root/.venv/bin/python3" ]] && "$root/.venv/bin/python3" -c 'import grpc, grpc_tools' 2>/dev/null; then
+        return 0
+    fi
+    echo "Installing the Python test clients into .venv (grpcio, grpcio-tools)" >&2
+    /usr/bin/python3 -m venv "$root/.venv"
+    "$root/.venv/bin/python3" -m pip install --quiet --disable-pip-version-check 'grpcio==1.76.0' 'grpcio-tools==1.76.0'
+}
+
 if ((${#missing[@]} == 0)); then
+    if [[ "${1:-}" == "--test" ]]; then install_python_test_clients; fi
     exit 0
 fi
 
@@ -32,3 +46,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [[ "${1:-}" == "--test" ]]; then install_python_test_clients; fi

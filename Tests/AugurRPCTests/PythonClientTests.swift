@@ -54,17 +54,31 @@ final class OutputFile: Sendable {
     }
 }
 
+/// The Python the client tests use: the repository's `.venv` (which `make test` fills with grpcio and grpcio-tools),
+/// else `python3` on the PATH; nil when neither can import grpc and grpc_tools.
+let pythonWithGrpc: String? = {
+    let candidates = [repositoryRoot.appendingPathComponent(".venv/bin/python3").path]
+        + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: candidate)
+        probe.arguments = ["-c", "import grpc, grpc_tools"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { continue }
+        probe.waitUntilExit()
+        if probe.terminationStatus == 0 { return candidate }
+    }
+    return nil
+}()
+
 @Suite struct PythonClientTests {
-    @Test func pythonGrpcioClientRunsAStudy() async throws {
-        let python = "/usr/bin/env"
-        let probe = try await runProgram(python, ["python3", "-c", "import grpc, grpc_tools"])
-        guard probe.status == 0 else {
-            print("skipping the Python client test: python3 with grpcio and grpcio-tools is not available (pip install grpcio grpcio-tools)")
-            return
-        }
+    @Test(.enabled(if: pythonWithGrpc != nil, "python3 with grpcio and grpcio-tools (make test installs them into .venv)"))
+    func pythonGrpcioClientRunsAStudy() async throws {
+        let python = try #require(pythonWithGrpc)
         let script = repositoryRoot.appendingPathComponent("Experiments/python-client/run_study.py").path
         try await withTestServer(store: try SQLiteStudyStore(path: ":memory:")) { address, service in
-            let run = try await runProgram(python, ["python3", script, "--server", address.description, "--study", "from-python", "--trials", "6"])
+            let run = try await runProgram(python, [script, "--server", address.description, "--study", "from-python", "--trials", "6"])
             #expect(run.status == 0, "\(run.output)")
             let study = try await service.getStudy("from-python")
             #expect(study.state == .completed)
