@@ -26,14 +26,9 @@ final class PostgresBatchQueue<Request: Sendable, Output: Sendable>: Sendable {
         case serve
     }
 
-    private final class Waiter: @unchecked Sendable {
+    private struct Waiter: Sendable {
         let request: Request
         let continuation: CheckedContinuation<Wake, Never>
-
-        init(request: Request, continuation: CheckedContinuation<Wake, Never>) {
-            self.request = request
-            self.continuation = continuation
-        }
     }
 
     private struct Lanes {

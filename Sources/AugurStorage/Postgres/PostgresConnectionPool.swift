@@ -17,9 +17,15 @@ enum PostgresWork: Sendable {
 /// connection: libpq blocks), at most `size` connections at once; waiting callers suspend without holding a thread. Connections open lazily, and one that
 /// breaks is replaced with back-off for up to `reconnectWindow` seconds before the work fails.
 final class PostgresConnectionPool: Sendable {
-    /// A connection slot; only the task that acquired it touches it.
-    private final class Slot: @unchecked Sendable {
-        var connection: PostgresConnection?
+    /// A connection slot; only the task that acquired it touches it (the lock makes that checked, and costs nothing
+    /// uncontended).
+    private final class Slot: Sendable {
+        private let current = Mutex<PostgresConnection?>(nil)
+
+        var connection: PostgresConnection? {
+            get { current.withLock { $0 } }
+            set { current.withLock { $0 = newValue } }
+        }
     }
 
     private struct State: ~Copyable {
@@ -51,17 +57,25 @@ final class PostgresConnectionPool: Sendable {
 
     /// Holds the work so that the pool's thread can drop it before resuming the caller: `assignTrials` passes a
     /// planner that must not outlive its call (`withoutActuallyEscaping` checks).
-    private final class PendingWork<Value>: @unchecked Sendable {
-        var body: ((PostgresConnection) throws -> Value)?
+    private final class PendingWork<Value>: Sendable {
+        typealias Body = @Sendable (PostgresConnection) throws -> Value
+        private let body: Mutex<Body?>
 
-        init(_ body: @escaping (PostgresConnection) throws -> Value) {
-            self.body = body
+        init(_ body: @escaping Body) {
+            self.body = Mutex(body)
+        }
+
+        /// The work, once: the pool's thread takes it and drops it before the caller resumes.
+        func take() -> Body? {
+            body.withLock { body in
+                defer { body = nil }
+                return body
+            }
         }
     }
 
     private func run<Value>(_ pending: PendingWork<Value>, _ work: PostgresWork, slot: Slot) -> Result<Value, any Error> {
-        guard let body = pending.body else { return .failure(StoreError.database("internal error: work ran twice")) }
-        pending.body = nil
+        guard let body = pending.take() else { return .failure(StoreError.database("internal error: work ran twice")) }
         return Result { try runWithRetry(work, slot: slot, body) }
     }
 

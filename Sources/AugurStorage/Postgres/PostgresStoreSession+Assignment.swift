@@ -1,5 +1,6 @@
 import AugurCore
 import Foundation
+import Synchronization
 
 extension PostgresStoreSession {
     /// Counts without a scan of the study: ids are dense (1, 2, 3, … and never deleted alone), so the highest id is
@@ -71,19 +72,28 @@ extension PostgresStoreSession {
         sql: "UPDATE studies SET state = $2::text, state_reason = $3::text, updated_at = clock_timestamp() WHERE id = $1::bigint")
 
     /// One caller's part of an assignment: who gets the trials, and the planner that decides them.
-    final class AssignmentRequest: @unchecked Sendable {
+    final class AssignmentRequest: Sendable {
+        typealias Planner = @Sendable (StudySnapshot) throws -> AssignmentPlan
+
         let worker: String
         let leaseExpiresAt: Date?
         let scope: HistoryScope
-        /// Dropped (set to `nil`) once the transaction is over, before the caller is answered: the caller's planner
-        /// must not outlive its call.
-        var planner: (@Sendable (StudySnapshot) throws -> AssignmentPlan)?
+        private let plannerSlot: Mutex<Planner?>
 
-        init(worker: String, leaseExpiresAt: Date?, scope: HistoryScope, planner: @escaping @Sendable (StudySnapshot) throws -> AssignmentPlan) {
+        init(worker: String, leaseExpiresAt: Date?, scope: HistoryScope, planner: @escaping Planner) {
             self.worker = worker
             self.leaseExpiresAt = leaseExpiresAt
             self.scope = scope
-            self.planner = planner
+            self.plannerSlot = Mutex(planner)
+        }
+
+        /// The caller's planner, until ``dropPlanner()``.
+        var planner: Planner? { plannerSlot.withLock { $0 } }
+
+        /// Drops the planner once the transaction is over, before the caller is answered: the caller's planner must
+        /// not outlive its call.
+        func dropPlanner() {
+            plannerSlot.withLock { $0 = nil }
         }
     }
 

@@ -27,7 +27,7 @@ public final class PostgresStudyStore: StudyStore {
             default: false
             }
         },
-        release: { $0.planner = nil })
+        release: { $0.dropPlanner() })
     /// Trials finished by concurrent callers, sent together (see `finishTrialCounting`).
     private let finishes: PostgresBatchQueue<PostgresStoreSession.FinishRequest, PostgresStoreSession.FinishedTrial>
 
