@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import AugurCore
+
+/// Katib's own example Experiments (`Fixtures/katib-examples`, copied unchanged from kubeflow/katib), read as a
+/// Katib user hands them to `augur validate`: each one states what Augur makes of a Katib feature it claims.
+@Suite struct KatibExamplesTests {
+    static let folder = SpecTestPaths.testsDirectory.appendingPathComponent("Fixtures/katib-examples")
+
+    static func parse(_ relativePath: String) throws -> ParsedSpec {
+        try StudySpecParser.load(path: folder.appendingPathComponent(relativePath).path)
+    }
+
+    // MARK: hp-tuning/hyperband.yaml
+
+    /// `r_l` is Katib's largest resource (R); with `eta: 2` the brackets start at 1 and end at 2 epochs. The
+    /// resource parameter's own feasible space (`min: 1, max: 1`) is Katib's placeholder and is not searched.
+    @Test func hyperbandExampleReadsRLAsTheLargestResource() throws {
+        let parsed = try Self.parse("hp-tuning/hyperband.yaml")
+        #expect(parsed.spec.algorithm == .random)
+        #expect(parsed.spec.earlyStopping == .hyperband(HyperbandSettings(
+            resourceName: "num-epochs", minResource: 1, maxResource: 2, eta: 2)))
+        #expect(parsed.spec.searchSpace["num-epochs"] == .discrete("num-epochs", [2]))
+        #expect(parsed.spec.searchSpace["lr"] == .double("lr", min: 0.01, max: 0.05))
+        #expect(parsed.warnings.contains { $0.message.contains("runs every trial with `num-epochs` = 2") })
+    }
+
+    @Test(arguments: [(27, 3, 1), (81, 3, 1), (2, 2, 1), (100, 3, 1), (10, 3, 1), (20, 3, 2), (1000, 10, 1), (2, 3, 2)])
+    func hyperbandSmallestResourceFollowsKatib(largest: Int, eta: Int, smallest: Int) {
+        #expect(KatibExperimentReader.hyperbandSmallestResource(largest: largest, eta: eta) == smallest)
+    }
+
+    @Test func hyperbandWithRLBelowEtaIsRandomSearchAtTheLargestResource() throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("hp-tuning/hyperband.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "value: \"2\"\n      - name: \"r_l\"", with: "value: \"3\"\n      - name: \"r_l\"")
+        let parsed = try StudySpecParser.parse(text, file: "hb.yaml")
+        #expect(parsed.spec.earlyStopping == nil)
+        #expect(parsed.spec.searchSpace["num-epochs"] == .discrete("num-epochs", [2]))
+        #expect(parsed.warnings.contains { $0.message.contains("single bracket") })
+    }
+
+    @Test func hyperbandResourceNamingNoParameterSuggestsOne() {
+        let problems = specProblems(KatibExperimentParserTests.experiment(algorithm: """
+        algorithmName: hyperband
+        algorithmSettings: [{name: resource_name, value: num-epoch}, {name: r_l, value: "9"}]
+        """, parameters: """
+        - {name: num-epochs, parameterType: int, feasibleSpace: {min: "1", max: "9"}}
+        """), file: "hb.yaml")
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains("did you mean `num-epochs`?") == true)
+        #expect(problems.first?.location?.line != nil)
+    }
+}
