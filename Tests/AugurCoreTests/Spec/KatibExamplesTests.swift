@@ -51,3 +51,32 @@ import Testing
         #expect(problems.first?.location?.line != nil)
     }
 }
+
+extension KatibExamplesTests {
+    // MARK: metrics-collector/file-metrics-collector.yaml
+
+    @Test func fileMetricsCollectorExampleKeepsKatibsFilter() throws {
+        let parsed = try Self.parse("metrics-collector/file-metrics-collector.yaml")
+        guard case .command(let command) = parsed.spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        #expect(command.metrics == MetricsCollector(
+            source: .file(path: "/katib/mnist.log"),
+            format: .text(patterns: [MetricPatternTests.katibFileExampleFilter])))
+        #expect(parsed.spec.objective.allMetricNames == ["accuracy", "loss"])
+    }
+
+    @Test func filterUsingAnRE2ConstructICULacksIsRefusedWithItsPlace() {
+        let problems = specProblems(KatibExperimentParserTests.experiment(algorithm: "algorithmName: random", extraSpec: """
+        metricsCollectorSpec:
+          source:
+            filter:
+              metricsFormat: ['(\\w+)=(\\d+)\\C']
+        """), file: "f.yaml")
+        #expect(problems.count == 1)
+        #expect(problems.first?.field == "spec.metricsCollectorSpec.source.filter.metricsFormat[0]")
+        #expect(problems.first?.message.contains("`\\C`, which Augur cannot translate") == true)
+        #expect(problems.first?.location?.line != nil)
+    }
+}

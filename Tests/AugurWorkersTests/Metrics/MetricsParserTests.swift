@@ -21,6 +21,15 @@ import Testing
         #expect(parser.parse("loss=0.1") == nil)
     }
 
+    /// Katib's file-metrics-collector example: RE2 syntax, where the braces are literal.
+    @Test func katibFileCollectorFilterReadsItsLines() throws {
+        let filter = #"{metricName: ([\w|-]+), metricValue: ((-?\d+)(\.\d+)?)}"#
+        let parser = try MetricsParser(format: .text(patterns: [filter]), metricNames: names)
+        #expect(parser.parse("2024-01-01T00:00:00Z {metricName: accuracy, metricValue: 0.9695}")
+            == MetricObservation(metrics: ["accuracy": 0.9695]))
+        #expect(parser.parse("{metricName: loss, metricValue: -2}") == MetricObservation(metrics: ["loss": -2]))
+    }
+
     @Test func invalidPatternIsAnError() {
         #expect(throws: WorkerError.self) { try MetricsParser(format: .text(patterns: ["(unclosed"]), metricNames: names) }
     }
