@@ -80,3 +80,31 @@ extension KatibExamplesTests {
         #expect(problems.first?.location?.line != nil)
     }
 }
+
+extension KatibExamplesTests {
+    // MARK: kubeflow-training-operator/xgboostjob-lightgbm.yaml
+
+    /// LightGBM's metric names (`valid_1 auc`) are accepted, and its filter compiles. The example's container has
+    /// only `args` (the image's entrypoint runs LightGBM), which Augur cannot run: that is the one problem left.
+    @Test func xgboostLightGBMExampleAcceptsMetricNamesWithSpaces() {
+        let problems = specProblems(
+            (try? String(contentsOf: Self.folder.appendingPathComponent("kubeflow-training-operator/xgboostjob-lightgbm.yaml"),
+                         encoding: .utf8)) ?? "", file: "xgboostjob-lightgbm.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.trialSpec.spec.xgbReplicaSpecs.Master.template.spec.containers[0].command"])
+        #expect(problems.first?.message.contains("Augur cannot run an image's entrypoint") == true)
+    }
+
+    @Test func xgboostLightGBMExampleMetricsAreReadWithTheCommandAdded() throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("kubeflow-training-operator/xgboostjob-lightgbm.yaml"),
+                              encoding: .utf8)
+            .replacingOccurrences(of: "                    args:\n", with: "                    command: [lightgbm]\n                    args:\n")
+        let parsed = try StudySpecParser.parse(text, file: "xgboostjob-lightgbm.yaml")
+        #expect(parsed.spec.objective.allMetricNames
+            == ["valid_1 auc", "valid_1 binary_logloss", "training auc", "training binary_logloss"])
+        guard case .command(let command) = parsed.spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        #expect(command.metrics.format == .text(patterns: [#"(\w+\s\w+)\s:\s((-?\d+)(\.\d+)?)"#]))
+    }
+}

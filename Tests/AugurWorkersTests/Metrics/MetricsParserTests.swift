@@ -30,6 +30,17 @@ import Testing
         #expect(parser.parse("{metricName: loss, metricValue: -2}") == MetricObservation(metrics: ["loss": -2]))
     }
 
+    /// Katib's xgboostjob-lightgbm example: names with a space, captured and trimmed as Katib does.
+    @Test func metricNamesWithSpacesAreReported() throws {
+        let parser = try MetricsParser(format: .text(patterns: [#"(\w+\s\w+)\s:\s((-?\d+)(\.\d+)?)"#]),
+                                       metricNames: ["valid_1 auc", "training auc"])
+        #expect(parser.parse("[LightGBM] [Info] Iteration:3, valid_1 auc : 0.75, training auc : 0.5")
+            == MetricObservation(metrics: ["valid_1 auc": 0.75, "training auc": 0.5]))
+        let padded = try MetricsParser(format: .text(patterns: [#"name=( ?[a-z_1 ]+ ?);([0-9.]+)"#]),
+                                       metricNames: ["valid_1 auc"])
+        #expect(padded.parse("name= valid_1 auc ;0.5") == MetricObservation(metrics: ["valid_1 auc": 0.5]))
+    }
+
     @Test func invalidPatternIsAnError() {
         #expect(throws: WorkerError.self) { try MetricsParser(format: .text(patterns: ["(unclosed"]), metricNames: names) }
     }
