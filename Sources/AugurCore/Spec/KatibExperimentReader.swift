@@ -92,7 +92,8 @@ struct KatibExperimentReader {
         if let node = reader.required("trialTemplate", in: spec, hint: "say what each trial runs with a `trialTemplate` "
             + "holding a `trialSpec`.") {
             var template = KatibTrialTemplateReader(reader: reader)
-            trial = template.read(node, parameterNames: Set(drafts.compactMap { $0?.name }))
+            let namespace = fields["metadata"]?.node.mapping?["namespace"]?.scalar?.string
+            trial = template.read(node, parameterNames: Set(drafts.compactMap { $0?.name }), namespace: namespace)
             reader = template.reader
         }
         var metrics = MetricsCollector()
@@ -162,6 +163,8 @@ struct KatibExperimentReader {
         for key in Self.objectMetadataIgnored {
             ignored[key] = "`metadata.\(key)` is ignored: Augur runs trials on this machine, not in a Kubernetes cluster."
         }
+        ignored["namespace"] = "`metadata.namespace` is ignored (except as `${trialSpec.Namespace}` in a trial "
+            + "parameter): Augur runs trials on this machine, not in a Kubernetes cluster."
         guard let fields = reader.fields(of: node, known: ["name", "generateName"], ignored: ignored, what: "`metadata`")
         else { return nil }
         if fields["name"] == nil, let generateName = fields["generateName"] {

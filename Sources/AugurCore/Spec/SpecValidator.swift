@@ -353,6 +353,11 @@ private struct Checks {
                 add(field, problem)
             }
         }
+        for name in command.parameterReferences.keys.sorted() {
+            guard case .text(let text)? = command.reference(named: name),
+                  let problem = SpecValidator.textProblem(text, what: "the value of trial parameter `\(name)`") else { continue }
+            add("trial.parameterReferences.\(name)", problem)
+        }
         if let directory = command.workingDirectory,
            let problem = SpecValidator.textProblem(directory, what: "`workingDirectory`") {
             add("trial.workingDirectory", problem)

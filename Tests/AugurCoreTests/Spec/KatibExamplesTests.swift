@@ -108,3 +108,49 @@ extension KatibExamplesTests {
         #expect(command.metrics.format == .text(patterns: [#"(\w+\s\w+)\s:\s((-?\d+)(\.\d+)?)"#]))
     }
 }
+
+extension KatibExamplesTests {
+    // MARK: trial-template/trial-metadata-substitution.yaml
+
+    @Test func trialMetadataSubstitutionExampleResolvesEveryReference() throws {
+        let parsed = try Self.parse("trial-template/trial-metadata-substitution.yaml")
+        guard case .command(let command) = parsed.spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        let expected: [String: TrialParameterReference] = [
+            "learningRate": .parameter("lr"), "momentum": .parameter("momentum"), "trialName": .trialName,
+            "trialNamespace": .text("kubeflow"), "trialKind": .text("Job"), "trialAPIVersion": .text("batch/v1"),
+            "trialLabelCustom": .text("custom-label"), "trialAnnotationCustom": .text("custom-annotation"),
+        ]
+        #expect(command.parameterReferences.mapValues(TrialParameterReference.init(encoded:)) == expected)
+        #expect(command.environment["TRIAL_NAME"] == "${trialParameters.trialName}")
+        #expect(parsed.spec.problems().isEmpty)
+    }
+
+    @Test func trialNamespaceDefaultsToDefault() throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("trial-template/trial-metadata-substitution.yaml"),
+                              encoding: .utf8).replacingOccurrences(of: "  namespace: kubeflow\n", with: "")
+        let parsed = try StudySpecParser.parse(text, file: "t.yaml")
+        guard case .command(let command) = parsed.spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        #expect(command.reference(named: "trialNamespace") == .text("default"))
+    }
+
+    @Test(arguments: [
+        ("${trialSpec.Labels[other-key]}", "the label `other-key`, which `trialSpec.metadata.labels` does not have"),
+        ("${trialSpec.Annotations[x]}", "the annotation `x`, which `trialSpec.metadata.annotations` does not have"),
+        ("${trialSpec.Uid}", "is not trial metadata Katib knows"),
+    ])
+    func unresolvableTrialMetadataIsRefusedWhereItIsWritten(reference: String, message: String) throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("trial-template/trial-metadata-substitution.yaml"),
+                              encoding: .utf8).replacingOccurrences(of: "${trialSpec.Labels[custom-key]}", with: reference)
+        let problems = specProblems(text, file: "t.yaml")
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains(message) == true)
+        #expect(problems.first?.location?.line == 52)
+        #expect(problems.first?.field == "spec.trialTemplate.trialParameters[6].reference")
+    }
+}
