@@ -127,7 +127,8 @@ struct KatibExperimentReader {
         }
         if field.hasPrefix("parameters") {
             var path = "spec." + field
-            for (domain, katib) in [("values", "list"), ("scale", "distribution"), ("min", "min"), ("max", "max"), ("step", "step")] {
+            for (domain, katib) in [("values", "list"), ("scale", "distribution"), ("distribution", "distribution"), ("min", "min"),
+                                    ("max", "max"), ("step", "step")] {
                 path = path.replacingOccurrences(of: "].\(domain)", with: "].feasibleSpace.\(katib)")
             }
             return path
@@ -253,20 +254,20 @@ struct KatibExperimentReader {
             let space = reader.fields(of: spaceNode, known: ["min", "max", "step", "list", "distribution"],
                                       what: "`feasibleSpace`")
         else { return nil }
-        var scale: ScaleType? = .linear
+        // Katib's four distributions are a scale and a shape: `logNormal` is normal in the logarithm.
+        var shape: (scale: ScaleType, distribution: ParameterDistribution)? = (.linear, .uniform)
         if let node = space["distribution"] {
-            scale = reader.choice(node, what: "`distribution`", among: [
-                "uniform": ScaleType?.some(.linear), "logUniform": .log, "normal": nil, "logNormal": nil,
-            ]) ?? nil
-            if scale == nil, let text = node.scalarText, ["normal", "lognormal"].contains(text.lowercased()) {
-                reader.error("the `\(text)` distribution is not supported: Augur searches uniformly or log-uniformly "
-                    + "between `min` and `max`; use `uniform` or `logUniform`.", at: node)
-            }
+            shape = reader.choice(node, what: "`distribution`", among: [
+                "uniform": (ScaleType.linear, ParameterDistribution.uniform), "logUniform": (.log, .uniform),
+                "normal": (.linear, .normal), "logNormal": (.log, .normal),
+            ])
         }
-        guard let name, let nameNode, let kind, let scale else { return nil }
-        return ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: spaceNode,
-                              min: space["min"], max: space["max"], step: space["step"], values: space["list"],
-                              valuesKey: "list", scale: scale, scaleNode: space["distribution"])
+        guard let name, let nameNode, let kind, let shape else { return nil }
+        var draft = ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: spaceNode,
+                                   min: space["min"], max: space["max"], step: space["step"], values: space["list"],
+                                   valuesKey: "list", scale: shape.scale, scaleNode: space["distribution"])
+        draft.distribution = shape.distribution
+        return draft
     }
 
     // MARK: Algorithm

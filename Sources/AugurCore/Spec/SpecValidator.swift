@@ -157,6 +157,15 @@ private struct Checks {
                 firstIndex[parameter.name] = index
             }
             domain(parameter.domain, field: field)
+            if parameter.distribution != .uniform {
+                switch parameter.domain {
+                case .double, .integer: break
+                case .discrete, .categorical:
+                    add("\(field).distribution", "a \(parameter.typeName) parameter is drawn from its list with equal "
+                        + "chances; only double and int parameters can have a `\(parameter.distribution.rawValue)` "
+                        + "distribution.")
+                }
+            }
         }
     }
 

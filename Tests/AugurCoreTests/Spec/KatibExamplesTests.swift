@@ -154,3 +154,40 @@ extension KatibExamplesTests {
         #expect(problems.first?.field == "spec.trialTemplate.trialParameters[6].reference")
     }
 }
+
+extension KatibExamplesTests {
+    // MARK: hp-tuning/hyperopt-distribution.yaml
+
+    @Test func hyperoptDistributionExampleKeepsEveryDistribution() throws {
+        let parsed = try Self.parse("hp-tuning/hyperopt-distribution.yaml")
+        #expect(parsed.spec.searchSpace.parameters == [
+            .double("lr", min: 0.01, max: 0.05, step: 0.01, distribution: .normal),
+            .double("momentum", min: 0.001, max: 1),
+            .integer("epochs", min: 1, max: 3, scale: .log),
+            .integer("batch_size", min: 32, max: 64, scale: .log, distribution: .normal),
+        ])
+    }
+
+    @Test func aListParameterCannotHaveANormalDistribution() {
+        let problems = specProblems("""
+        name: lists
+        objective: {metric: loss, goal: minimize}
+        parameters:
+          - {name: optimizer, type: categorical, values: [sgd, adam], distribution: normal}
+        trial: {command: [./train]}
+        """, file: "lists.yaml")
+        #expect(problems.map(\.field) == ["parameters[0].distribution"])
+        #expect(problems.first?.location?.line == 4)
+    }
+
+    @Test func distributionIsStoredOnlyWhenItIsNotUniform() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let uniform = String(decoding: try encoder.encode(ParameterSpec.double("x", min: 0, max: 1)), as: UTF8.self)
+        #expect(uniform.contains("distribution") == false)
+        let normal = ParameterSpec.integer("n", min: 1, max: 9, distribution: .normal)
+        let decoded = try JSONDecoder().decode(ParameterSpec.self, from: try encoder.encode(normal))
+        #expect(decoded == normal)
+        #expect(try JSONDecoder().decode(ParameterSpec.self, from: Data(uniform.utf8)).distribution == .uniform)
+    }
+}
