@@ -25,7 +25,7 @@ public enum WorkerError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "code, and it lands \(place) of the shell script, where Augur cannot quote it; move the reference out of "
                 + "there, or read the value from the environment (AUGUR_PARAM_<NAME>) in the script"
         case .invalidPattern(let pattern, let message):
-            "metrics pattern `\(pattern)` is not a valid regular expression: \(message)"
+            "cannot read metrics with the pattern `\(pattern)`: \(message)"
         case .spawnFailed(let command, let message):
             "cannot start `\(command)`: \(message)"
         case .filesystem(let path, let message):

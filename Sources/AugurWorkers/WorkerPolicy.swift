@@ -86,9 +86,14 @@ public struct WorkerPolicy: Sendable, Hashable {
         default:
             break
         }
-        if mine.searchSpace != stored.searchSpace {
-            let own = Dictionary(mine.searchSpace.parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-            let theirs = Dictionary(stored.searchSpace.parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // A parameter's distribution only decides how the server draws values, not which values a trial may get, and
+        // the wire format does not carry it: compare names and domains.
+        func domains(_ space: SearchSpace) -> [ParameterSpec] {
+            space.parameters.map { ParameterSpec(name: $0.name, domain: $0.domain) }
+        }
+        if domains(mine.searchSpace) != domains(stored.searchSpace) {
+            let own = Dictionary(domains(mine.searchSpace).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let theirs = Dictionary(domains(stored.searchSpace).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let names = Set(own.keys).union(theirs.keys).filter { own[$0] != theirs[$0] }.sorted()
             differences.append(names.isEmpty
                 ? "its search space lists the parameters in another order than the spec file"

@@ -62,6 +62,30 @@ private struct StopAtStepTwo: StoppingPolicy {
         }
     }
 
+    /// Katib's metric names with spaces (`valid_1 auc`) and its trial-metadata references travel over the wire
+    /// unchanged, and the service computes the final measurement under the spaced name.
+    @Test func katibMetricNamesAndTrialMetadataTravelOverTheWire() async throws {
+        var katib = StudySpec.rpcStudy()
+        katib.objective = Objective(metric: "valid_1 auc", goal: .maximize, additionalMetrics: [MetricSpec(name: "training auc")])
+        katib.trial = .command(CommandTrial(
+            argv: ["/bin/echo", "${trialParameters.trialName}"],
+            parameterReferences: ["trialName": TrialParameterReference.trialName.encoded,
+                                  "namespace": TrialParameterReference.text("kubeflow").encoded]))
+        let spec = katib
+        try await withTestServer(store: InMemoryStudyStore()) { address, _ in
+            try await withClient(address) { client in
+                let created = try await client.createStudy(spec)
+                #expect(created.spec == spec)
+                #expect(try await client.getStudy("rpc").spec == spec)
+                let trial = try #require(try await client.suggestTrials(study: "rpc", client: "w", count: 1).first)
+                let finished = try await client.completeTrial(
+                    study: "rpc", trial: trial.id, .measurement(TrialMeasurement(metrics: ["valid_1 auc": 0.8, "training auc": 0.9])))
+                #expect(finished.finalMeasurement?.metrics["valid_1 auc"] == 0.8)
+                #expect(try await client.trials(study: "rpc").first?.finalMeasurement?.metrics["training auc"] == 0.9)
+            }
+        }
+    }
+
     @Test func aSuggestionOverTheWireCarriesTheStudy() async throws {
         try await withTestServer(store: InMemoryStudyStore()) { address, _ in
             try await withClient(address) { client in

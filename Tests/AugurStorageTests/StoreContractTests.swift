@@ -479,6 +479,39 @@ struct StoreContractTests {
         #expect(summary.counts.active == 0)
     }
 
+    /// Katib allows metric names with spaces (its xgboostjob-lightgbm example optimizes `valid_1 auc`): stored,
+    /// ranked by and queried like any other name.
+    @Test(arguments: StoreFactories.all)
+    func metricNamesWithSpacesAreStoredAndQueried(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        var spec = testSpec(goal: .maximize)
+        spec.objective = Objective(metric: "valid_1 auc", goal: .maximize, additionalMetrics: [MetricSpec(name: "training auc")])
+        #expect(spec.problems().isEmpty)
+        let created = try await store.createStudy(spec)
+        #expect(created.spec.objective.metric == "valid_1 auc")
+        try await store.createTrials(3, in: "study")
+        try await store.addMeasurement(
+            study: "study", trial: 1, measurement: TrialMeasurement(step: 1, elapsedSeconds: 1, metrics: ["valid_1 auc": 0.6]),
+            leaseExpiresAt: nil)
+        for (trial, valid, training) in [(1, 0.7, 0.9), (2, 0.8, 0.5), (3, 0.75, 0.95)] {
+            _ = try await store.finishTrial(
+                study: "study", trial: trial, state: .completed,
+                finalMeasurement: TrialMeasurement(step: 2, elapsedSeconds: 2, metrics: ["valid_1 auc": valid, "training auc": training]),
+                reason: nil)
+        }
+        let ranked = try await store.trials(study: "study", query: TrialQuery(order: .objective))
+        #expect(ranked.map(\.id) == [2, 3, 1])
+        let byTraining = try await store.trials(study: "study", query: TrialQuery(order: .metric("training auc", .maximize)))
+        #expect(byTraining.map(\.id) == [3, 1, 2])
+        #expect(ranked.last?.finalMeasurement?.metrics["training auc"] == 0.9)
+        let withMeasurements = try await store.trials(study: "study", query: TrialQuery(order: .id, includeMeasurements: true))
+        #expect(withMeasurements.first?.measurements.first?.metrics == ["valid_1 auc": 0.6])
+        let summary = try #require(try await store.studySummaries().first)
+        #expect(summary.bestValue == 0.8)
+        #expect(try await store.study(named: "study")?.spec.objective == spec.objective)
+    }
+
     @Test(arguments: StoreFactories.all)
     func ranksByObjectiveWhenMaximizing(factory: StoreFactory) async throws {
         guard let handle = try await factory.make() else { return }

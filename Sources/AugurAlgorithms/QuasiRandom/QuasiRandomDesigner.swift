@@ -1,9 +1,9 @@
 import AugurCore
 
 /// Quasi-random search: trial `n` (counting from 0) is point `n` of a scrambled Halton or Sobol sequence, mapped to
-/// parameter values through `SearchSpace.assignment(atUnit:)`. Low-discrepancy points cover the space more evenly
-/// than random ones, so few trials leave no large region unexplored; the Gaussian-process designer seeds its model
-/// with them.
+/// parameter values through `SearchSpace.assignment(drawnAtUnit:)` (a `normal` distribution reshapes each
+/// coordinate). Low-discrepancy points cover the space more evenly than random ones, so few trials leave no large
+/// region unexplored; the Gaussian-process designer seeds its model with them (uniformly: it ignores distributions).
 ///
 /// The position in the sequence is the trial count, so the designer needs no history and trial `n` is the same
 /// whatever happened to the others. Unscrambled sequences skip their first point, the origin (the corner of the
@@ -74,7 +74,7 @@ public struct QuasiRandomDesigner: Designer {
 
     public func suggest(_ request: DesignRequest) throws -> [ParameterAssignment] {
         try (0..<max(request.count, 0)).map { offset in
-            searchSpace.assignment(atUnit: try unitPoint(at: request.trialCount + offset))
+            searchSpace.assignment(drawnAtUnit: try unitPoint(at: request.trialCount + offset))
         }
     }
 }

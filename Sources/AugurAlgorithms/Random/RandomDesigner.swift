@@ -1,7 +1,7 @@
 import AugurCore
 
 /// Random search: each trial is a uniform point of the unit cube, mapped to parameter values through
-/// `SearchSpace.assignment(atUnit:)` (so log scale, integer steps and lists are honoured).
+/// `SearchSpace.assignment(drawnAtUnit:)` (so distributions, log scale, integer steps and lists are honoured).
 ///
 /// Trial `n` (counting from 0) draws from `SeededGenerator(seed: seed, stream: n)`, so it is the same whatever
 /// happened to the other trials, and the designer needs only the trial count.
@@ -47,7 +47,7 @@ public struct RandomDesigner: Designer {
         guard let grid = finiteGrid else {
             return (0..<count).map { index in
                 var generator = generator(forTrial: request.trialCount + index)
-                return searchSpace.assignment(atUnit: unitPoint(using: &generator))
+                return searchSpace.assignment(drawnAtUnit: unitPoint(using: &generator))
             }
         }
         var used = UsedCells(grid.cells(of: request.history.lazy.map(\.parameters)))
@@ -76,7 +76,7 @@ public struct RandomDesigner: Designer {
     private func freshCell(in grid: SearchGrid, avoiding used: inout UsedCells,
                            using generator: inout SeededGenerator) -> Int {
         for _ in 0..<Self.redrawLimit {
-            let point = searchSpace.assignment(atUnit: unitPoint(using: &generator))
+            let point = searchSpace.assignment(drawnAtUnit: unitPoint(using: &generator))
             if let cell = grid.cell(of: point), !used.contains(cell) { return cell }
         }
         var rank = generator.nextIndex(below: grid.cellCount - used.count)

@@ -6,6 +6,17 @@ public enum ScaleType: String, Sendable, Codable, Hashable, CaseIterable {
     case log
 }
 
+/// How random and quasi-random search draw a numeric parameter's values, on top of its scale (Katib's
+/// `distribution`: `uniform` and `normal` on linear scale, `logUniform` and `logNormal` on log scale).
+public enum ParameterDistribution: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Uniform in the parameter's scale: every value (or, on log scale, every order of magnitude) equally likely.
+    case uniform
+    /// Normal in the parameter's scale, truncated to `[min, max]`: mean at the middle of the range and standard
+    /// deviation a sixth of it (Katib's convention for hyperopt, ±3σ spanning the range), both measured in the
+    /// logarithm on log scale.
+    case normal
+}
+
 /// One dimension of a search space.
 public struct ParameterSpec: Sendable, Codable, Hashable {
     /// What values a parameter takes.
@@ -23,18 +34,44 @@ public struct ParameterSpec: Sendable, Codable, Hashable {
 
     public var name: String
     public var domain: Domain
+    /// How random and quasi-random search draw the values; only double and int parameters may be `.normal`
+    /// (`SpecValidator`). The grid and the Gaussian process do not use it (docs/algorithms.md).
+    public var distribution: ParameterDistribution
 
-    public init(name: String, domain: Domain) {
+    public init(name: String, domain: Domain, distribution: ParameterDistribution = .uniform) {
         self.name = name
         self.domain = domain
+        self.distribution = distribution
     }
 
-    public static func double(_ name: String, min: Double, max: Double, scale: ScaleType = .linear, step: Double? = nil) -> ParameterSpec {
-        ParameterSpec(name: name, domain: .double(min: min, max: max, scale: scale, step: step))
+    private enum CodingKeys: String, CodingKey {
+        case name, domain, distribution
     }
 
-    public static func integer(_ name: String, min: Int, max: Int, step: Int = 1, scale: ScaleType = .linear) -> ParameterSpec {
-        ParameterSpec(name: name, domain: .integer(min: min, max: max, step: step, scale: scale))
+    // `distribution` is written only when it is not the default, so that specs stored before it existed, and their
+    // JSON, stay as they were.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        domain = try container.decode(Domain.self, forKey: .domain)
+        distribution = try container.decodeIfPresent(ParameterDistribution.self, forKey: .distribution) ?? .uniform
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(domain, forKey: .domain)
+        if distribution != .uniform { try container.encode(distribution, forKey: .distribution) }
+    }
+
+    public static func double(_ name: String, min: Double, max: Double, scale: ScaleType = .linear, step: Double? = nil,
+                              distribution: ParameterDistribution = .uniform) -> ParameterSpec {
+        ParameterSpec(name: name, domain: .double(min: min, max: max, scale: scale, step: step), distribution: distribution)
+    }
+
+    public static func integer(_ name: String, min: Int, max: Int, step: Int = 1, scale: ScaleType = .linear,
+                               distribution: ParameterDistribution = .uniform) -> ParameterSpec {
+        ParameterSpec(name: name, domain: .integer(min: min, max: max, step: step, scale: scale), distribution: distribution)
     }
 
     public static func discrete(_ name: String, _ values: [Double]) -> ParameterSpec {

@@ -79,7 +79,7 @@ struct AugurSpecReader {
 
     // MARK: Parameters
 
-    private static let parameterFields = ["name", "type", "min", "max", "step", "scale", "values"]
+    private static let parameterFields = ["name", "type", "min", "max", "step", "scale", "distribution", "values"]
 
     private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec?]?, [ParameterDraft?]) {
         guard let elements = reader.list(node, what: "`parameters`") else { return (nil, []) }
@@ -100,10 +100,18 @@ struct AugurSpecReader {
         if let node = fields["scale"] {
             scale = reader.choice(node, what: "`scale`", among: ["linear": ScaleType.linear, "log": .log])
         }
-        guard let name, let nameNode, let kind, let scale else { return nil }
-        return ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: node,
-                              min: fields["min"], max: fields["max"], step: fields["step"], values: fields["values"],
-                              valuesKey: "values", scale: scale, scaleNode: fields["scale"])
+        var distribution: ParameterDistribution? = .uniform
+        if let node = fields["distribution"] {
+            distribution = reader.choice(node, what: "`distribution`", among: [
+                "uniform": ParameterDistribution.uniform, "normal": .normal,
+            ])
+        }
+        guard let name, let nameNode, let kind, let scale, let distribution else { return nil }
+        var draft = ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: node,
+                                   min: fields["min"], max: fields["max"], step: fields["step"], values: fields["values"],
+                                   valuesKey: "values", scale: scale, scaleNode: fields["scale"])
+        draft.distribution = distribution
+        return draft
     }
 
     // MARK: Algorithm

@@ -5,8 +5,9 @@
 /// supports instead, never a silent fallback. The mapping is documented in `docs/spec.md`, "Katib compatibility".
 struct KatibExperimentReader {
     var reader: SpecReader
-    /// The parameters, for Hyperband's `resource_name`; filled by `read` before the algorithm is read.
-    private var parametersByName: [String: ParameterSpec] = [:]
+    /// The names of the parameters as written (whether or not their domains could be read), for Hyperband's
+    /// `resource_name`; filled by `read` before the algorithm is read.
+    private var parameterNames: Set<String> = []
 
     init(reader: SpecReader) {
         self.reader = reader
@@ -57,7 +58,7 @@ struct KatibExperimentReader {
         var parameters: [ParameterSpec?]?
         if let node = reader.required("parameters", in: spec, hint: "list the parameters to search.") {
             (parameters, drafts) = readParameters(node)
-            for case let parameter? in parameters ?? [] { parametersByName[parameter.name] = parameter }
+            parameterNames = Set(drafts.compactMap { $0?.name })
         }
 
         var algorithm: KatibAlgorithm?
@@ -91,7 +92,8 @@ struct KatibExperimentReader {
         if let node = reader.required("trialTemplate", in: spec, hint: "say what each trial runs with a `trialTemplate` "
             + "holding a `trialSpec`.") {
             var template = KatibTrialTemplateReader(reader: reader)
-            trial = template.read(node, parameterNames: Set(drafts.compactMap { $0?.name }))
+            let namespace = fields["metadata"]?.node.mapping?["namespace"]?.scalar?.string
+            trial = template.read(node, parameterNames: Set(drafts.compactMap { $0?.name }), namespace: namespace)
             reader = template.reader
         }
         var metrics = MetricsCollector()
@@ -125,7 +127,8 @@ struct KatibExperimentReader {
         }
         if field.hasPrefix("parameters") {
             var path = "spec." + field
-            for (domain, katib) in [("values", "list"), ("scale", "distribution"), ("min", "min"), ("max", "max"), ("step", "step")] {
+            for (domain, katib) in [("values", "list"), ("scale", "distribution"), ("distribution", "distribution"), ("min", "min"),
+                                    ("max", "max"), ("step", "step")] {
                 path = path.replacingOccurrences(of: "].\(domain)", with: "].feasibleSpace.\(katib)")
             }
             return path
@@ -161,6 +164,8 @@ struct KatibExperimentReader {
         for key in Self.objectMetadataIgnored {
             ignored[key] = "`metadata.\(key)` is ignored: Augur runs trials on this machine, not in a Kubernetes cluster."
         }
+        ignored["namespace"] = "`metadata.namespace` is ignored (except as `${trialSpec.Namespace}` in a trial "
+            + "parameter): Augur runs trials on this machine, not in a Kubernetes cluster."
         guard let fields = reader.fields(of: node, known: ["name", "generateName"], ignored: ignored, what: "`metadata`")
         else { return nil }
         if fields["name"] == nil, let generateName = fields["generateName"] {
@@ -249,20 +254,20 @@ struct KatibExperimentReader {
             let space = reader.fields(of: spaceNode, known: ["min", "max", "step", "list", "distribution"],
                                       what: "`feasibleSpace`")
         else { return nil }
-        var scale: ScaleType? = .linear
+        // Katib's four distributions are a scale and a shape: `logNormal` is normal in the logarithm.
+        var shape: (scale: ScaleType, distribution: ParameterDistribution)? = (.linear, .uniform)
         if let node = space["distribution"] {
-            scale = reader.choice(node, what: "`distribution`", among: [
-                "uniform": ScaleType?.some(.linear), "logUniform": .log, "normal": nil, "logNormal": nil,
-            ]) ?? nil
-            if scale == nil, let text = node.scalarText, ["normal", "lognormal"].contains(text.lowercased()) {
-                reader.error("the `\(text)` distribution is not supported: Augur searches uniformly or log-uniformly "
-                    + "between `min` and `max`; use `uniform` or `logUniform`.", at: node)
-            }
+            shape = reader.choice(node, what: "`distribution`", among: [
+                "uniform": (ScaleType.linear, ParameterDistribution.uniform), "logUniform": (.log, .uniform),
+                "normal": (.linear, .normal), "logNormal": (.log, .normal),
+            ])
         }
-        guard let name, let nameNode, let kind, let scale else { return nil }
-        return ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: spaceNode,
-                              min: space["min"], max: space["max"], step: space["step"], values: space["list"],
-                              valuesKey: "list", scale: scale, scaleNode: space["distribution"])
+        guard let name, let nameNode, let kind, let shape else { return nil }
+        var draft = ParameterDraft(node: node, name: name, nameNode: nameNode, kind: kind, boundsOwner: spaceNode,
+                                   min: space["min"], max: space["max"], step: space["step"], values: space["list"],
+                                   valuesKey: "list", scale: shape.scale, scaleNode: space["distribution"])
+        draft.distribution = shape.distribution
+        return draft
     }
 
     // MARK: Algorithm
@@ -361,45 +366,67 @@ struct KatibExperimentReader {
 
     /// Katib's Hyperband suggests the resource itself; Augur draws the other parameters at random and lets the
     /// Hyperband stopping policy cut trials at its rungs, so every trial is started with the full resource.
+    ///
+    /// Katib's settings mean what its suggestion service makes of them: `r_l` is the largest resource a trial gets
+    /// (the Hyperband paper's R), `s_max = ⌊log R / log eta⌋`, and the first bracket starts trials at
+    /// `R · eta^(-s_max)`. The resource parameter's own `feasibleSpace` is not consulted (Katib overwrites its value
+    /// per bracket); it only has to exist.
     private mutating func readHyperband(_ settings: inout KatibSettings, at nameNode: SpecNode) -> KatibAlgorithm {
         var hyperband = HyperbandSettings()
-        if let minimum = settings.integer("r_l", atLeast: 1, &reader) { hyperband.minResource = minimum }
-        if let eta = settings.integer("eta", atLeast: 2, &reader) { hyperband.eta = eta }
+        let eta = settings.integer("eta", atLeast: 2, &reader) ?? 3
+        hyperband.eta = eta
         var result = KatibAlgorithm(designer: .random)
+        let largestEntry = settings.take("r_l")
+        let largest = largestEntry.flatMap { reader.integer($0.node, what: "`r_l`", atLeast: 1) }
         guard let resource = settings.take("resource_name") else {
-            reader.error("Katib's hyperband needs the setting `resource_name`, naming the int parameter that sets the "
+            reader.error("Katib's hyperband needs the setting `resource_name`, naming the parameter that sets the "
                 + "training budget (e.g. epochs).", at: settings.node ?? nameNode)
             return result
         }
+        if largestEntry == nil {
+            reader.error("Katib's hyperband needs the setting `r_l`, the largest resource (e.g. epochs) a trial gets, "
+                + "e.g. `{name: r_l, value: \"27\"}`.", at: settings.node ?? nameNode)
+        }
         hyperband.resourceName = resource.value
-        guard let parameter = parametersByName[resource.value] else {
-            reader.error("`resource_name: \(resource.value)` names no parameter; it must be the int parameter that sets "
-                + "each trial's budget (e.g. epochs).", at: resource.node)
+        guard parameterNames.contains(resource.value) else {
+            let names = parameterNames.sorted()
+            var message = "`resource_name: \(resource.value)` names no parameter; it must be the parameter that sets "
+                + "each trial's budget (e.g. epochs)"
+            if let suggestion = closestName(to: resource.value, among: names) {
+                message += "; did you mean `\(suggestion)`?"
+            } else {
+                message += "; the parameters are " + names.map { "`\($0)`" }.joined(separator: ", ") + "."
+            }
+            reader.error(message, at: resource.node)
             return result
         }
-        let largest: Double?
-        switch parameter.domain {
-        case .integer(_, let high, _, _): largest = Double(high)
-        case .double(_, let high, _, _): largest = high
-        case .discrete(let values): largest = values.max()
-        case .categorical: largest = nil
-        }
-        guard let largest, let maximum = Int(exactly: largest.rounded(.down)) else {
-            reader.error("`resource_name: \(resource.value)` must name the int parameter that sets each trial's budget "
-                + "(e.g. epochs), with a whole-number `max`.", at: resource.node)
+        guard let largest else { return result }
+        hyperband.maxResource = largest
+        hyperband.minResource = Self.hyperbandSmallestResource(largest: largest, eta: eta)
+        result.fixedResourceParameter = (resource.value, largest)
+        if hyperband.minResource == largest {
+            // s_max = 0: Katib's Hyperband runs one bracket of full-resource trials, which is random search.
+            reader.warning("with `r_l` = \(largest) below `eta` = \(eta), Katib's hyperband runs a single bracket "
+                + "without early stopping; Augur runs random search with `\(resource.value)` = \(largest).",
+                at: resource.node)
             return result
         }
-        hyperband.maxResource = maximum
-        if maximum <= hyperband.minResource {
-            reader.error("the resource parameter `\(resource.value)` goes up to \(maximum), which must be greater than "
-                + "`r_l` (\(hyperband.minResource)).", at: resource.node)
-            return result
-        }
-        reader.warning("Katib's hyperband chooses `\(resource.value)` per bracket; Augur runs every trial with "
-            + "`\(resource.value)` = \(maximum) and stops trials early at Hyperband's rungs instead.", at: resource.node)
+        reader.warning("Katib's hyperband chooses `\(resource.value)` per bracket (from \(hyperband.minResource) to "
+            + "`r_l` = \(largest)); Augur runs every trial with `\(resource.value)` = \(largest) and stops trials early "
+            + "at Hyperband's rungs instead.", at: resource.node)
         result.earlyStopping = .hyperband(hyperband)
-        result.fixedResourceParameter = (resource.value, maximum)
         return result
+    }
+
+    /// The resource Katib's Hyperband starts its most aggressive bracket with: `int(R · eta^(-s_max))` with
+    /// `s_max = int(log R / log eta)`, at least 1.
+    static func hyperbandSmallestResource(largest: Int, eta: Int) -> Int {
+        guard largest >= 1, eta >= 2 else { return 1 }
+        // ⌊⌊R / eta⌋ / eta⌋ = ⌊R / eta²⌋, so dividing while the quotient stays ≥ eta ends at ⌊R / eta^s_max⌋,
+        // exactly (Katib's float logarithm can round s_max down at exact powers; whole numbers cannot).
+        var smallest = largest
+        while smallest >= eta { smallest /= eta }
+        return smallest
     }
 
     // MARK: Early stopping

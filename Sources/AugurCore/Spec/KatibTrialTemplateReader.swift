@@ -6,7 +6,9 @@ struct KatibTrialTemplateReader {
 
     private static let usedContainerFields: Set<String> = ["name", "command", "args", "env", "workingDir"]
 
-    mutating func read(_ node: SpecNode, parameterNames: Set<String>) -> CommandTrial? {
+    /// - Parameter namespace: the Experiment's `metadata.namespace`, for `${trialSpec.Namespace}` (`default` when
+    ///   it has none, as `kubectl` would place it).
+    mutating func read(_ node: SpecNode, parameterNames: Set<String>, namespace: String?) -> CommandTrial? {
         let ignoredReason = " is ignored: Augur runs each trial as a local process and judges it by its exit status."
         guard let fields = reader.fields(of: node, known: ["primaryContainerName", "trialParameters", "trialSpec", "configMap"],
                                          ignored: [
@@ -25,7 +27,8 @@ struct KatibTrialTemplateReader {
         var references: [String: String] = [:]
         var declared: Set<String> = []
         if let node = fields["trialParameters"] {
-            (references, declared) = readTrialParameters(node, parameterNames: parameterNames)
+            let metadata = TrialMetadata(trialSpec: fields["trialSpec"], namespace: namespace ?? "default")
+            (references, declared) = readTrialParameters(node, parameterNames: parameterNames, metadata: metadata)
         }
         var primaryName: String?
         if let node = fields["primaryContainerName"] {
@@ -41,7 +44,8 @@ struct KatibTrialTemplateReader {
 
     /// The references that name a search parameter, and every trial parameter's name (valid or not), so that a
     /// bad `reference` is not reported again at each use of its name.
-    private mutating func readTrialParameters(_ node: SpecNode, parameterNames: Set<String>) -> ([String: String], Set<String>) {
+    private mutating func readTrialParameters(_ node: SpecNode, parameterNames: Set<String>,
+                                              metadata: TrialMetadata) -> ([String: String], Set<String>) {
         guard let elements = reader.list(node, what: "`trialParameters`") else { return ([:], []) }
         var references: [String: String] = [:]
         var declared: Set<String> = []
@@ -59,10 +63,12 @@ struct KatibTrialTemplateReader {
                 continue
             }
             if parameterNames.contains(reference) {
-                references[name] = reference
+                references[name] = TrialParameterReference.parameter(reference).encoded
             } else if reference.hasPrefix("${trialSpec.") {
-                reader.error("`\(reference)` refers to Kubernetes metadata of the trial, which Augur does not have; "
-                    + "trial parameters must refer to search parameters.", at: referenceNode)
+                switch metadata.resolve(reference) {
+                case .success(let resolved): references[name] = resolved.encoded
+                case .failure(let problem): reader.error(problem.message, at: referenceNode)
+                }
             } else {
                 var message = "`reference: \(reference)` names no search parameter"
                 if let suggestion = closestName(to: reference, among: Array(parameterNames)) {
@@ -225,6 +231,78 @@ struct KatibTrialTemplateReader {
             return sequence.enumerated().flatMap { podSpecs(in: SpecNode($1, path: node.path(at: $0))) }
         case .scalar, .alias:
             return []
+        }
+    }
+}
+
+/// The Kubernetes metadata a Katib trial template may refer to as `${trialSpec.…}`, with the meaning Augur gives it
+/// on this machine (docs/spec.md, "Trial metadata").
+struct TrialMetadata {
+    var namespace: String
+    var kind: String?
+    var apiVersion: String?
+    var labels: [String: String] = [:]
+    var annotations: [String: String] = [:]
+
+    /// A reference that cannot be resolved, with the message for its author.
+    struct Problem: Error {
+        var message: String
+    }
+
+    init(trialSpec: SpecNode?, namespace: String) {
+        self.namespace = namespace
+        guard let mapping = trialSpec?.node.mapping else { return }
+        kind = mapping["kind"]?.scalar?.string
+        apiVersion = mapping["apiVersion"]?.scalar?.string
+        guard let metadata = mapping["metadata"]?.mapping else { return }
+        for (key, target) in [("labels", \TrialMetadata.labels), ("annotations", \TrialMetadata.annotations)] {
+            guard let entries = metadata[key]?.mapping else { continue }
+            for (name, value) in entries {
+                if let name = name.scalar?.string, let value = value.scalar?.string { self[keyPath: target][name] = value }
+            }
+        }
+    }
+
+    /// What `reference` (`${trialSpec.Name}`, `${trialSpec.Labels[key]}`, …) stands for, as Katib's trial
+    /// controller reads it: `${trialSpec.KEY}` or `${trialSpec.KEY[INDEX]}` for labels and annotations.
+    func resolve(_ reference: String) -> Result<TrialParameterReference, Problem> {
+        let keys = "`Name`, `Namespace`, `Kind`, `APIVersion`, `Labels[key]` and `Annotations[key]`"
+        guard reference.hasPrefix("${trialSpec."), reference.hasSuffix("}") else {
+            return .failure(Problem(message: "`\(reference)` is not a trial metadata reference; write "
+                + "`${trialSpec.KEY}` with KEY one of \(keys)."))
+        }
+        let inner = String(reference.dropFirst("${trialSpec.".count).dropLast())
+        var key = inner
+        var index: String?
+        if let open = inner.firstIndex(of: "["), inner.hasSuffix("]") {
+            key = String(inner[..<open])
+            index = String(inner[inner.index(after: open)..<inner.index(before: inner.endIndex)])
+        }
+        switch (key, index) {
+        case ("Name", nil):
+            return .success(.trialName)
+        case ("Namespace", nil):
+            return .success(.text(namespace))
+        case ("Kind", nil):
+            guard let kind else { return .failure(Problem(message: "`\(reference)` refers to the trial template's "
+                + "`kind`, which is not written; add `kind:` to `trialSpec`.")) }
+            return .success(.text(kind))
+        case ("APIVersion", nil):
+            guard let apiVersion else { return .failure(Problem(message: "`\(reference)` refers to the trial "
+                + "template's `apiVersion`, which is not written; add `apiVersion:` to `trialSpec`.")) }
+            return .success(.text(apiVersion))
+        case ("Labels", let index?), ("Annotations", let index?):
+            let isLabel = key == "Labels"
+            let entries = isLabel ? labels : annotations
+            guard let value = entries[index] else {
+                let field = isLabel ? "labels" : "annotations"
+                return .failure(Problem(message: "`\(reference)` refers to the \(isLabel ? "label" : "annotation") "
+                    + "`\(index)`, which `trialSpec.metadata.\(field)` does not have; add it there (Katib would fail "
+                    + "each trial on it)."))
+            }
+            return .success(.text(value))
+        default:
+            return .failure(Problem(message: "`\(reference)` is not trial metadata Katib knows; use \(keys)."))
         }
     }
 }

@@ -24,6 +24,8 @@ struct ParameterDraft {
     var scale: ScaleType
     /// Where the scale was written (Augur `scale`, Katib `distribution`), if it was.
     var scaleNode: SpecNode?
+    /// How random and quasi-random search draw it (Augur `distribution`, Katib `normal`/`logNormal`).
+    var distribution: ParameterDistribution = .uniform
 
     /// Builds each parameter; an element is `nil` when that parameter could not be read (its problem is reported).
     /// Whether the values make a valid domain is `SpecValidator`'s to say.
@@ -42,7 +44,7 @@ struct ParameterDraft {
         case .categorical: domain = categoricalDomain(&reader)
         }
         guard let domain, reader.errors.count == errorsBefore else { return nil }
-        return ParameterSpec(name: name, domain: domain)
+        return ParameterSpec(name: name, domain: domain, distribution: distribution)
     }
 
     private func rejectList(_ reader: inout SpecReader) {

@@ -36,15 +36,15 @@ enum SpecRules {
         return names
     }
 
-    /// Each pattern must compile and capture at least the metric name and the value.
+    /// Each pattern must be one Katib's collector would compile (Go RE2 syntax, see `MetricPattern`) and capture at
+    /// least the metric name and the value.
     static func checkPatterns(_ patterns: [(String, SpecNode)], _ reader: inout SpecReader) {
         for (pattern, node) in patterns {
             let expression: NSRegularExpression
             do {
-                expression = try NSRegularExpression(pattern: pattern)
+                expression = try MetricPattern(pattern).compile()
             } catch {
-                reader.error("the pattern `\(pattern)` is not a valid regular expression; check its brackets and "
-                    + "escapes (in YAML, single quotes keep backslashes as written).", at: node)
+                reader.error(error.description, at: node)
                 continue
             }
             if expression.numberOfCaptureGroups < 2 {

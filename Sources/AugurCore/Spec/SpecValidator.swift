@@ -59,11 +59,24 @@ public enum SpecValidator {
         return nil
     }
 
-    /// Why `name` cannot name a metric, or `nil` when it can: 1 to `SpecLimits.maximumNameLength` bytes, no white
-    /// space and no control characters (a metric name is matched in a trial's output and printed in tables).
+    /// Why `name` cannot name a metric, or `nil` when it can: 1 to `SpecLimits.maximumNameLength` bytes, no control
+    /// characters, and no white space but plain spaces inside: Katib allows `valid_1 auc` (a name its
+    /// filters capture with `(\w+\s\w+)`), so Augur does too, while a name that starts or ends with a space, or holds
+    /// a tab or another kind of space, would not read back the same from a table or an output line.
     public static func metricNameProblem(_ name: String) -> String? {
-        if name.isEmpty || name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.isControlCharacter }) {
-            return "metric name `\(name.excerptForMessage)` must be a single word without spaces or control characters."
+        if name.isEmpty {
+            return "the metric name is empty; name the metric as the trial reports it, e.g. `loss`."
+        }
+        if name.unicodeScalars.contains(where: \.isControlCharacter) {
+            return "metric name `\(name.excerptForMessage)` contains a control character; remove it."
+        }
+        if name.first == " " || name.last == " " {
+            return "metric name `\(name.excerptForMessage)` starts or ends with a space; remove it (spaces are "
+                + "allowed only between words, as in `valid_1 auc`)."
+        }
+        if name.unicodeScalars.contains(where: { $0 != " " && $0.properties.isWhitespace }) {
+            return "metric name `\(name.excerptForMessage)` contains white space other than a plain space; "
+                + "separate words with spaces, as in `valid_1 auc`."
         }
         if name.utf8.count > SpecLimits.maximumNameLength {
             return "metric name `\(name.excerptForMessage)` is \(name.utf8.count) bytes long; names are at most "
@@ -144,6 +157,15 @@ private struct Checks {
                 firstIndex[parameter.name] = index
             }
             domain(parameter.domain, field: field)
+            if parameter.distribution != .uniform {
+                switch parameter.domain {
+                case .double, .integer: break
+                case .discrete, .categorical:
+                    add("\(field).distribution", "a \(parameter.typeName) parameter is drawn from its list with equal "
+                        + "chances; only double and int parameters can have a `\(parameter.distribution.rawValue)` "
+                        + "distribution.")
+                }
+            }
         }
     }
 
@@ -339,6 +361,11 @@ private struct Checks {
                       let problem = SpecValidator.textProblem(value, what: "the value of `\(key)`") {
                 add(field, problem)
             }
+        }
+        for name in command.parameterReferences.keys.sorted() {
+            guard case .text(let text)? = command.reference(named: name),
+                  let problem = SpecValidator.textProblem(text, what: "the value of trial parameter `\(name)`") else { continue }
+            add("trial.parameterReferences.\(name)", problem)
         }
         if let directory = command.workingDirectory,
            let problem = SpecValidator.textProblem(directory, what: "`workingDirectory`") {

@@ -5,9 +5,10 @@ import AugurCore
 /// except the one a command may run itself (`sh -c SCRIPT`), for whose script values are quoted.
 struct ParameterSubstitution: Sendable {
     var parameters: ParameterAssignment
-    /// Katib reference name → study parameter name.
+    /// Katib trial parameter name → what it stands for, encoded as `TrialParameterReference.encoded`.
     var references: [String: String]
-    /// Extra names usable as `${trial.NAME}`: `id`, `directory`, `study`.
+    /// Extra names usable as `${trial.NAME}`: `id`, `directory`, `study`, `name` (`<study>-<id>`, also Katib's
+    /// `${trialSpec.Name}`).
     var trialValues: [String: String]
 
     /// `text` with every reference replaced; throws for a reference to nothing.
@@ -58,14 +59,16 @@ struct ParameterSubstitution: Sendable {
         if !rest.isEmpty { try body(.literal(rest)) }
     }
 
-    /// The study parameter a reference stands for (`parameters.NAME`, or a Katib `trialParameters.NAME`); `nil` for
-    /// `trial.*` and references to nothing.
+    /// The study parameter a reference stands for (`parameters.NAME`, or a Katib `trialParameters.NAME` that refers
+    /// to one); `nil` for `trial.*`, trial metadata and references to nothing.
     func parameterName(of reference: String) -> String? {
         let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
         switch parts[0] {
         case "parameters": return parts[1]
-        case "trialParameters": return references[parts[1]]
+        case "trialParameters":
+            guard case .parameter(let name)? = references[parts[1]].map(TrialParameterReference.init(encoded:)) else { return nil }
+            return name
         default: return nil
         }
     }
@@ -76,6 +79,19 @@ struct ParameterSubstitution: Sendable {
                 throw .unknownReference(reference: reference, field: field)
             }
             return value
+        }
+        // Katib trial metadata (`${trialSpec.Name}`, …) as the spec reader resolved it.
+        if reference.hasPrefix("trialParameters."),
+           let encoded = references[String(reference.dropFirst("trialParameters.".count))] {
+            switch TrialParameterReference(encoded: encoded) {
+            case .trialName:
+                guard let name = trialValues["name"] else { throw .unknownReference(reference: reference, field: field) }
+                return name
+            case .text(let text):
+                return text
+            case .parameter:
+                break
+            }
         }
         guard let name = parameterName(of: reference), let value = parameters[name] else {
             throw .unknownReference(reference: reference, field: field)

@@ -17,7 +17,8 @@ public struct MetricObservation: Sendable, Hashable {
 ///
 /// - TEXT with no patterns: Katib's default `([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)`, so
 ///   `epoch=3 loss=0.25 accuracy=0.9` reports `loss` and `accuracy` at step 3.
-/// - TEXT with patterns: each regular expression's first group is the name, its second the value.
+/// - TEXT with patterns: each regular expression's first group is the name, its second the value, both trimmed of
+///   white space; patterns are in Katib's syntax (Go RE2), translated by `MetricPattern`.
 /// - JSON: one object per line; numeric (or numeric-string) members are values, `step` or `epoch` the step.
 ///
 /// Only the study's metrics are kept; `step` and `epoch` (any case) give the step of the line's values.
@@ -38,9 +39,9 @@ public struct MetricsParser: Sendable {
             var compiled: [NSRegularExpression] = []
             for pattern in custom.isEmpty ? [Self.defaultPattern] : custom {
                 do {
-                    compiled.append(try NSRegularExpression(pattern: pattern))
+                    compiled.append(try MetricPattern(pattern).compile())
                 } catch {
-                    throw .invalidPattern(pattern: pattern, message: "\(error.localizedDescription)")
+                    throw .invalidPattern(pattern: pattern, message: error.description)
                 }
             }
             expressions = compiled
@@ -65,7 +66,8 @@ public struct MetricsParser: Sendable {
             for match in expression.matches(in: line, range: whole) where match.numberOfRanges >= 3 {
                 guard let nameRange = Range(match.range(at: 1), in: line), let valueRange = Range(match.range(at: 2), in: line)
                 else { continue }
-                let name = String(line[nameRange])
+                // Katib trims both captures (`strings.TrimSpace`), so `(\w+ \w+)` may report `valid_1 auc`.
+                let name = line[nameRange].trimmingCharacters(in: .whitespaces)
                 guard let value = Double(line[valueRange].trimmingCharacters(in: .whitespaces)) else { continue }
                 record(name: name, value: value, metrics: &metrics, step: &step)
             }

@@ -193,10 +193,10 @@ import Testing
         algorithmSettings:
           - {name: resource_name, value: num-epochs}
           - {name: eta, value: "3"}
-          - {name: r_l, value: "1"}
+          - {name: r_l, value: "27"}
         """, parameters: """
         - {name: lr, parameterType: double, feasibleSpace: {min: "0.01", max: "0.1"}}
-        - {name: num-epochs, parameterType: int, feasibleSpace: {min: "1", max: "27"}}
+        - {name: num-epochs, parameterType: int, feasibleSpace: {min: "1", max: "5"}}
         """, container: "command: [sh, -c, \"echo loss=1\", \"${trialParameters.epochs}\"]")
             .replacingOccurrences(of: "    trialSpec:", with: "    trialParameters: [{name: epochs, reference: num-epochs}]\n    trialSpec:")
         let parsed = try StudySpecParser.parse(text, file: "hb.yaml")

@@ -22,7 +22,7 @@ import Testing
         let spec = StudySpec(
             name: "..",
             searchSpace: SearchSpace([.double("lr", min: 1, max: 0), .categorical("opt", ["a", "a", "b\0"])]),
-            objective: Objective(metric: "val loss", goal: .minimize),
+            objective: Objective(metric: "val loss ", goal: .minimize),
             budget: Budget(maxTrials: 0, parallelTrials: 0),
             trial: .command(CommandTrial(argv: ["", "x\0"], environment: ["1BAD": "v"], timeoutSeconds: -1)))
         let fields = spec.problems().map(\.field)

@@ -23,6 +23,24 @@ import Testing
         #expect(throws: WorkerError.self) { try substitution.apply(to: "${trialParameters.lr}", field: "x") }
     }
 
+    /// Katib's trial-metadata-substitution example, as the spec reader resolves it.
+    @Test func katibTrialMetadataTakesItsLocalMeaning() throws {
+        let metadata = ParameterSubstitution(
+            parameters: ["lr": .double(0.02)],
+            references: ["learningRate": "lr", "trialName": "${trialSpec.Name}", "trialNamespace": "=kubeflow",
+                         "trialAnnotationCustom": "=it's \"quoted\""],
+            trialValues: ["id": "4", "study": "trial-metadata-substitution",
+                          "name": TrialParameterReference.trialName(study: "trial-metadata-substitution", trial: 4)])
+        #expect(try metadata.apply(to: "${trialParameters.trialName}", field: "env.TRIAL_NAME") == "trial-metadata-substitution-4")
+        #expect(try metadata.apply(to: "${trialParameters.trialNamespace}/${trialParameters.learningRate}", field: "a")
+            == "kubeflow/0.02")
+        // Fixed text is a value like any other: quoted for the shell where it lands in a script.
+        #expect(try metadata.apply(to: "echo ${trialParameters.trialAnnotationCustom}", field: "command[2]", quotingForShell: true)
+            == #"echo 'it'\''s "quoted"'"#)
+        #expect(metadata.parameterName(of: "trialParameters.trialName") == nil)
+        #expect(metadata.parameterName(of: "trialParameters.learningRate") == "lr")
+    }
+
     @Test func environmentNamesAreUpperCasedWithUnderscores() {
         #expect(ParameterSubstitution.environmentName(of: "num-layers") == "AUGUR_PARAM_NUM_LAYERS")
         #expect(ParameterSubstitution.environmentName(of: "lr") == "AUGUR_PARAM_LR")

@@ -21,6 +21,26 @@ import Testing
         #expect(parser.parse("loss=0.1") == nil)
     }
 
+    /// Katib's file-metrics-collector example: RE2 syntax, where the braces are literal.
+    @Test func katibFileCollectorFilterReadsItsLines() throws {
+        let filter = #"{metricName: ([\w|-]+), metricValue: ((-?\d+)(\.\d+)?)}"#
+        let parser = try MetricsParser(format: .text(patterns: [filter]), metricNames: names)
+        #expect(parser.parse("2024-01-01T00:00:00Z {metricName: accuracy, metricValue: 0.9695}")
+            == MetricObservation(metrics: ["accuracy": 0.9695]))
+        #expect(parser.parse("{metricName: loss, metricValue: -2}") == MetricObservation(metrics: ["loss": -2]))
+    }
+
+    /// Katib's xgboostjob-lightgbm example: names with a space, captured and trimmed as Katib does.
+    @Test func metricNamesWithSpacesAreReported() throws {
+        let parser = try MetricsParser(format: .text(patterns: [#"(\w+\s\w+)\s:\s((-?\d+)(\.\d+)?)"#]),
+                                       metricNames: ["valid_1 auc", "training auc"])
+        #expect(parser.parse("[LightGBM] [Info] Iteration:3, valid_1 auc : 0.75, training auc : 0.5")
+            == MetricObservation(metrics: ["valid_1 auc": 0.75, "training auc": 0.5]))
+        let padded = try MetricsParser(format: .text(patterns: [#"name=( ?[a-z_1 ]+ ?);([0-9.]+)"#]),
+                                       metricNames: ["valid_1 auc"])
+        #expect(padded.parse("name= valid_1 auc ;0.5") == MetricObservation(metrics: ["valid_1 auc": 0.5]))
+    }
+
     @Test func invalidPatternIsAnError() {
         #expect(throws: WorkerError.self) { try MetricsParser(format: .text(patterns: ["(unclosed"]), metricNames: names) }
     }
