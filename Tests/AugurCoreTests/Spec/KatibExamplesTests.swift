@@ -11,6 +11,18 @@ import Testing
         try StudySpecParser.load(path: folder.appendingPathComponent(relativePath).path)
     }
 
+    /// The command trial of a parsed example (every example read here runs a command).
+    static func command(of parsed: ParsedSpec) throws -> CommandTrial {
+        guard case .command(let command) = parsed.spec.trial else {
+            throw ExampleError(description: "expected a command trial")
+        }
+        return command
+    }
+
+    struct ExampleError: Error, CustomStringConvertible {
+        var description: String
+    }
+
     // MARK: hp-tuning/hyperband.yaml
 
     /// `r_l` is Katib's largest resource (R); with `eta: 2` the brackets start at 1 and end at 2 epochs. The
@@ -57,10 +69,7 @@ extension KatibExamplesTests {
 
     @Test func fileMetricsCollectorExampleKeepsKatibsFilter() throws {
         let parsed = try Self.parse("metrics-collector/file-metrics-collector.yaml")
-        guard case .command(let command) = parsed.spec.trial else {
-            Issue.record("expected a command trial")
-            return
-        }
+        let command = try Self.command(of: parsed)
         #expect(command.metrics == MetricsCollector(
             source: .file(path: "/katib/mnist.log"),
             format: .text(patterns: [MetricPatternTests.katibFileExampleFilter])))
@@ -101,10 +110,7 @@ extension KatibExamplesTests {
         let parsed = try StudySpecParser.parse(text, file: "xgboostjob-lightgbm.yaml")
         #expect(parsed.spec.objective.allMetricNames
             == ["valid_1 auc", "valid_1 binary_logloss", "training auc", "training binary_logloss"])
-        guard case .command(let command) = parsed.spec.trial else {
-            Issue.record("expected a command trial")
-            return
-        }
+        let command = try Self.command(of: parsed)
         #expect(command.metrics.format == .text(patterns: [#"(\w+\s\w+)\s:\s((-?\d+)(\.\d+)?)"#]))
     }
 }
@@ -114,10 +120,7 @@ extension KatibExamplesTests {
 
     @Test func trialMetadataSubstitutionExampleResolvesEveryReference() throws {
         let parsed = try Self.parse("trial-template/trial-metadata-substitution.yaml")
-        guard case .command(let command) = parsed.spec.trial else {
-            Issue.record("expected a command trial")
-            return
-        }
+        let command = try Self.command(of: parsed)
         let expected: [String: TrialParameterReference] = [
             "learningRate": .parameter("lr"), "momentum": .parameter("momentum"), "trialName": .trialName,
             "trialNamespace": .text("kubeflow"), "trialKind": .text("Job"), "trialAPIVersion": .text("batch/v1"),
@@ -132,10 +135,7 @@ extension KatibExamplesTests {
         let text = try String(contentsOf: Self.folder.appendingPathComponent("trial-template/trial-metadata-substitution.yaml"),
                               encoding: .utf8).replacingOccurrences(of: "  namespace: kubeflow\n", with: "")
         let parsed = try StudySpecParser.parse(text, file: "t.yaml")
-        guard case .command(let command) = parsed.spec.trial else {
-            Issue.record("expected a command trial")
-            return
-        }
+        let command = try Self.command(of: parsed)
         #expect(command.reference(named: "trialNamespace") == .text("default"))
     }
 
