@@ -58,8 +58,8 @@ struct TrialProcessRecord: Sendable, Equatable {
     /// - Returns: the pids that were killed (empty when nothing was left).
     @discardableResult
     static func endStaleProcesses(in directory: String, timeout: Duration = .seconds(10)) async -> [pid_t] {
-        let path = path(in: directory)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        guard let bytes = readProcFile(path(in: directory)) else { return [] }
+        let text = String(decoding: bytes, as: UTF8.self)
         defer { remove(in: directory) }
         guard let record = TrialProcessRecord(text: text), record.bootID == readBootID() else { return [] }
         let stale = members(of: record.processGroup, trialDirectory: directory)
@@ -73,11 +73,11 @@ struct TrialProcessRecord: Sendable, Equatable {
 
     /// Processes of group `group` that belong to the trial in `directory`.
     static func members(of group: pid_t, trialDirectory directory: String) -> [pid_t] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let entries = processIDs()
         let marker = Array("AUGUR_TRIAL_DIR=\(directory)".utf8)
         var found: [pid_t] = []
-        for entry in entries {
-            guard let pid = pid_t(entry), pid > 1, pid != getpid(), processGroup(of: pid) == group else { continue }
+        for pid in entries {
+            guard pid > 1, pid != getpid(), processGroup(of: pid) == group else { continue }
             if pid == group, command(of: pid) == "augur-trial" {
                 found.append(pid)
             } else if environment(of: pid).contains(where: { $0.elementsEqual(marker) }) {
@@ -87,10 +87,25 @@ struct TrialProcessRecord: Sendable, Equatable {
         return found
     }
 
+    /// The pids listed in /proc.
+    private static func processIDs() -> [pid_t] {
+        guard let directory = opendir("/proc") else { return [] }
+        defer { closedir(directory) }
+        var pids: [pid_t] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { String(cString: $0) }
+            }
+            if let pid = pid_t(name) { pids.append(pid) }
+        }
+        return pids
+    }
+
     /// The group of `pid` from /proc/PID/stat (field 5), or nil when it is gone.
     private static func processGroup(of pid: pid_t) -> pid_t? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+        guard let bytes = readProcFile("/proc/\(pid)/stat") else { return nil }
+        let stat = String(decoding: bytes, as: UTF8.self)
+        guard let close = stat.lastIndex(of: ")") else { return nil }
         // After the command name: state, ppid, pgrp, …
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 2 else { return nil }
@@ -99,22 +114,41 @@ struct TrialProcessRecord: Sendable, Equatable {
 
     /// Whether `pid` is alive (a zombie counts as gone).
     private static func isAlive(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+        guard let bytes = readProcFile("/proc/\(pid)/stat") else { return false }
+        let stat = String(decoding: bytes, as: UTF8.self)
+        guard let close = stat.lastIndex(of: ")") else { return false }
         return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     private static func command(of pid: pid_t) -> String? {
-        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        readProcFile("/proc/\(pid)/comm").map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     private static func environment(of pid: pid_t) -> [ArraySlice<UInt8>] {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return [] }
-        return Array(data).split(separator: 0)
+        guard let bytes = readProcFile("/proc/\(pid)/environ") else { return [] }
+        return bytes.split(separator: 0)
     }
 
     private static func readBootID() -> String {
-        let text = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? "unknown"
+        let text = readProcFile("/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self) } ?? "unknown"
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The contents of a small file (a /proc entry or the record) read with plain system calls: a process may vanish
+    /// between listing /proc and opening its files, and every failure (ENOENT, ESRCH, EACCES, …) is just "nothing".
+    private static func readProcFile(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while contents.count < limit {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            contents.append(contentsOf: chunk[0..<count])
+        }
+        return contents
     }
 }
