@@ -25,7 +25,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    echo "usage: $0 PATH/TO/augur [CASE...]   (cases: 1 2 3a 3b 3c 3d 4 5)" >&2
+    echo "usage: $0 PATH/TO/augur [CASE...]   (cases: 1 2 3a 3b 3c 3d 4 5 5b)" >&2
     exit 64
 fi
 augur="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
@@ -38,7 +38,7 @@ if [[ -z "${AUGUR_TEST_POSTGRES_URL:-}" ]]; then
 fi
 
 cases=("$@")
-[[ ${#cases[@]} -gt 0 ]] || cases=(1 2 3a 3b 3c 3d 4 5)
+[[ ${#cases[@]} -gt 0 ]] || cases=(1 2 3a 3b 3c 3d 4 5 5b)
 
 work="$(mktemp -d /tmp/augur-faults.XXXXXX)"
 started_pids=()
@@ -337,9 +337,10 @@ case_serve_killed() {
     wait "$serve_pid" 2>/dev/null || true
 }
 
-# Case 5: the PostgreSQL server stopped (pg_ctl stop -m fast) for 10 s under augur run, then started again.
+# Case 5: the PostgreSQL server stopped (pg_ctl stop -m fast) for OUTAGE seconds under augur run, then started
+# again; an augur run that gave up meanwhile is run again (said so in the output).
 case_postgres_restarted() {
-    local case=5 database=$AUGUR_TEST_POSTGRES_URL dir="$work/case5" study="faults-case5"
+    local case=$1 outage=$2 database=$AUGUR_TEST_POSTGRES_URL dir="$work/case$1" study="faults-case$1"
     local bindir=$AUGUR_TEST_POSTGRES_BINDIR datadir=$AUGUR_TEST_POSTGRES_DATADIR
     local port=${database##*:}
     port=${port%%/*}
@@ -353,13 +354,19 @@ case_postgres_restarted() {
     wait_for_ends "$dir/log" 8
     now >"$dir/fault"
     "${as_server_user[@]}" "$bindir/pg_ctl" -D "$datadir" -m fast -w stop >/dev/null
-    sleep 10
+    sleep "$outage"
     "${as_server_user[@]}" "$bindir/pg_ctl" -D "$datadir" -l "$(dirname "$datadir")/server.log" -w -t 60 \
         -o "-h 127.0.0.1 -p $port -k $(dirname "$datadir") -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null
     now >"$dir/back"
-    wait_exit "$runner" 120 || echo "case 5: augur run exited with status $?" >&2
-    analyse 5 "$1" "$dir" "$database" "$study" 3
+    if ! wait_exit "$runner" 120; then
+        echo "case $case: augur run exited with status $? ($(tail -1 "$dir/run.out")); running it again" >&2
+        "$augur" run "$dir/spec.yaml" --database "$database" --run-directory "$dir/run" -q >"$dir/run2.out" 2>&1 &
+        runner=$!
+        started_pids+=("$runner")
+        wait_exit "$runner" 120 || echo "case $case: the resumed augur run exited with status $?" >&2
+    fi
+    analyse "$case" "$3" "$dir" "$database" "$study" 3
 }
 
 for c in "${cases[@]}"; do
@@ -373,7 +380,8 @@ for c in "${cases[@]}"; do
         3d) PAUSE=12 RERUNS_EXPECTED=1 case_worker_killed 3d 5 0 \
                 "as 3a with --lease-seconds 5, one worker stopped (SIGSTOP) for 12 s, then continued (SIGCONT)" ;;
         4) case_serve_killed "kill -9 of augur serve (PostgreSQL, lease 15 s) + 2 workers, serve restarted on the same port 3 s later" ;;
-        5) case_postgres_restarted "PostgreSQL stopped (pg_ctl stop -m fast) for 10 s under augur run (parallel 3), started again" ;;
+        5) case_postgres_restarted 5 10 "PostgreSQL stopped (pg_ctl stop -m fast) for 10 s under augur run (parallel 3), started again" ;;
+        5b) case_postgres_restarted 5b 40 "as 5, stopped for 40 s (longer than the store's 30 s reconnect window)" ;;
         *) echo "fault_injection: unknown case $c" >&2; exit 64 ;;
     esac
     echo "  (case took $((SECONDS - t0)) s)"
