@@ -10,7 +10,8 @@
 #
 # Each study has 30 trials of two doubles, seeded. A trial is `sh -c` that appends "start ID PID TIME" to the case's
 # log, then "tick ID PID TIME" every 0.25 s for 1–3 s (set by its x), then "end ID PID TIME", and prints loss=…
-# (PID is the shell's pid as the host sees it, also for a worker in a PID namespace of its own). A
+# (PID is the shell's PID namespace and its pid there, NAMESPACE:PID, as workers in namespaces of their own see a
+# /proc of their own). A
 # command's life is [start, its last line]; a command killed without a chance to write "end" is known to be dead no
 # later than 0.25 s after its last tick.
 #
@@ -57,6 +58,14 @@ now() { date +%s.%N; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
+# NAMESPACE:PID of a host pid, as the trial script writes it.
+namespaced() {
+    local namespace nspid
+    namespace="$(readlink "/proc/$1/ns/pid" 2>/dev/null | tr -dc 0-9)" || return 0
+    nspid="$(awk '/^NSpid:/ { print $NF }' "/proc/$1/status" 2>/dev/null)" || return 0
+    [[ -z "$namespace" || -z "$nspid" ]] || echo "$namespace:$nspid"
+}
+
 # All descendants of a process (a snapshot).
 descendants() {
     local child
@@ -84,7 +93,7 @@ trial:
     - |
       log='$4'
       id=\$AUGUR_TRIAL_ID
-      pid=\$(cut -d' ' -f4 /proc/self/stat)
+      pid=\$(readlink /proc/self/ns/pid | tr -dc 0-9):\$(cut -d' ' -f4 /proc/self/stat)
       echo "start \$id \$pid \$(date +%s.%N)" >> "\$log"
       ticks=\$(awk -v x="\$AUGUR_PARAM_X" 'BEGIN { printf "%d", 4 + x * 8 }')
       i=0
@@ -147,14 +156,14 @@ def read_time(name):
         return None
 fault, back = read_time("fault"), read_time("back")
 try:
-    killed = {int(pid) for pid in open(f"{folder}/killed").read().split()}
+    killed = set(open(f"{folder}/killed").read().split())
 except OSError:
     killed = set()
 
 life = {}       # (trial, pid) -> [first, last, ended]
 for line in open(f"{folder}/log"):
     kind, trial, pid, at = line.split()
-    key, at = (int(trial), int(pid)), float(at)
+    key, at = (int(trial), pid), float(at)
     span = life.setdefault(key, [at, at, False])
     span[0], span[1] = min(span[0], at), max(span[1], at)
     span[2] = span[2] or kind == "end"
@@ -218,14 +227,14 @@ PY
 
 # Cases 1, 2: kill -9 of augur run mid-study, then augur run again.
 case_run_killed() {
-    local case=$1 database=$2 dir="$work/case$1" study="faults-case$1"
+    local case=$1 database=$2 dir="$work/$tag" study="faults-$tag"
     mkdir -p "$dir"
     write_spec "$dir/spec.yaml" "$study" 3 "$dir/log"
     "$augur" run "$dir/spec.yaml" --database "$database" --run-directory "$dir/run" -q >"$dir/run1.out" 2>&1 &
     local runner=$!
     started_pids+=("$runner")
     wait_for_ends "$dir/log" 8
-    descendants "$runner" >"$dir/killed"
+    for pid in $(descendants "$runner"); do namespaced "$pid"; done >"$dir/killed"
     now >"$dir/fault"
     kill -9 "$runner"
     wait "$runner" 2>/dev/null || true
@@ -257,9 +266,9 @@ start_worker() {
     local command=("$augur" worker --server "127.0.0.1:$port" --spec "$dir/spec.yaml" --parallel 2
                    --run-directory "$dir/worker$n" --retry-seconds 60 -q)
     if [[ "$remote" == 1 ]]; then
-        # The worker is not the namespace's init (sh is, and outlives a killed worker by 5 s), so what ends its
-        # trials' commands is PR_SET_PDEATHSIG, not the end of the namespace.
-        unshare --pid --fork sh -c '"$@" & wait $!; s=$?; [ $s -ne 137 ] || sleep 5; exit $s' sh "${command[@]}" \
+        # With a /proc of its own, as in a container. The worker is not the namespace's init (sh is, and outlives a
+        # killed worker by 5 s), so what ends its trials' commands is PR_SET_PDEATHSIG, not the end of the namespace.
+        unshare --pid --fork --mount-proc sh -c '"$@" & wait $!; s=$?; [ $s -ne 137 ] || sleep 5; exit $s' sh "${command[@]}" \
             >"$dir/worker$n.out" 2>&1 &
     else
         "${command[@]}" >"$dir/worker$n.out" 2>&1 &
@@ -272,14 +281,14 @@ start_worker() {
 worker_process() {
     local pid
     for pid in "$1" $(descendants "$1"); do
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^$augur worker"; then echo "$pid"; return; fi
+        if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "^$augur worker"; then echo "$pid"; return; fi
     done
 }
 
 # Case 3: serve + two workers (--parallel 2 each, limit 4); kill -9 one worker; the other finishes. With
 # PAUSE=SECONDS the worker is stopped (SIGSTOP) that long instead, then continued: a slow or partitioned worker.
 case_worker_killed() {
-    local case=$1 lease=$2 remote=$3 database="$work/case$1/augur.sqlite" dir="$work/case$1" study="faults-case$1"
+    local case=$1 lease=$2 remote=$3 database="$work/$tag/augur.sqlite" dir="$work/$tag" study="faults-$tag"
     mkdir -p "$dir"
     write_spec "$dir/spec.yaml" "$study" 4 "$dir/log"
     local port
@@ -292,6 +301,7 @@ case_worker_killed() {
     wait_for_ends "$dir/log" 8
     local victim
     victim="$(worker_process "${worker_pids[1]}")"
+    [[ -n "$victim" ]] || { echo "case $case: worker 1 is not running ($(tail -1 "$dir/worker1.out"))" >&2; return 1; }
     if [[ -n "${PAUSE:-}" ]]; then
         now >"$dir/fault"
         kill -STOP "$victim"
@@ -299,7 +309,7 @@ case_worker_killed() {
         kill -CONT "$victim"
         wait_exit "${worker_pids[1]}" 150 || echo "case $case: worker 1 exited with status $?" >&2
     else
-        descendants "$victim" >"$dir/killed"
+        for pid in $(descendants "$victim"); do namespaced "$pid"; done >"$dir/killed"
         now >"$dir/fault"
         kill -9 "$victim"
     fi
@@ -313,7 +323,7 @@ case_worker_killed() {
 
 # Case 4: kill -9 of augur serve (on PostgreSQL) mid-study; restarted on the same port 3 s later.
 case_serve_killed() {
-    local case=4 database=$AUGUR_TEST_POSTGRES_URL dir="$work/case4" study="faults-case4"
+    local case=4 database=$AUGUR_TEST_POSTGRES_URL dir="$work/$tag" study="faults-$tag"
     mkdir -p "$dir"
     write_spec "$dir/spec.yaml" "$study" 4 "$dir/log"
     local port
@@ -340,7 +350,7 @@ case_serve_killed() {
 # Case 5: the PostgreSQL server stopped (pg_ctl stop -m fast) for OUTAGE seconds under augur run, then started
 # again; an augur run that gave up meanwhile is run again (said so in the output).
 case_postgres_restarted() {
-    local case=$1 outage=$2 database=$AUGUR_TEST_POSTGRES_URL dir="$work/case$1" study="faults-case$1"
+    local case=$1 outage=$2 database=$AUGUR_TEST_POSTGRES_URL dir="$work/$tag" study="faults-$tag"
     local bindir=$AUGUR_TEST_POSTGRES_BINDIR datadir=$AUGUR_TEST_POSTGRES_DATADIR
     local port=${database##*:}
     port=${port%%/*}
@@ -369,10 +379,14 @@ case_postgres_restarted() {
     analyse "$case" "$3" "$dir" "$database" "$study" 3
 }
 
+index=0
 for c in "${cases[@]}"; do
+    # A case may be named more than once: each run has a folder and a study of its own.
+    index=$((index + 1))
+    tag="case$c-$index"
     t0=$SECONDS
     case $c in
-        1) case_run_killed 1 "$work/case1/augur.sqlite" "kill -9 of augur run (SQLite, parallel 3) after 8 trials, augur run again 1 s later" ;;
+        1) case_run_killed 1 "$work/$tag/augur.sqlite" "kill -9 of augur run (SQLite, parallel 3) after 8 trials, augur run again 1 s later" ;;
         2) case_run_killed 2 "$AUGUR_TEST_POSTGRES_URL" "kill -9 of augur run (PostgreSQL, parallel 3) after 8 trials, augur run again 1 s later" ;;
         3a) case_worker_killed 3a 15 0 "augur serve --lease-seconds 15 (SQLite) + 2 workers --parallel 2 on its host, kill -9 of one worker" ;;
         3b) case_worker_killed 3b 15 1 "as 3a, workers in PID namespaces of their own (remote: only the lease tells), --lease-seconds 15" ;;
