@@ -2,7 +2,7 @@
 # Fault injection: kills Augur's processes (and restarts PostgreSQL) in the middle of small studies and measures what
 # the faults cost, from the store and from a log the trials write themselves.
 #
-#   Benchmarks/fault_injection.sh .build/debug/augur            # all cases, about 4 minutes
+#   Benchmarks/fault_injection.sh .build/debug/augur            # all cases, about 5 minutes
 #   Benchmarks/fault_injection.sh .build/debug/augur 1 3b       # only the cases named
 #
 # Without AUGUR_TEST_POSTGRES_URL the script runs itself under scripts/with-postgres.sh (a throwaway server on
