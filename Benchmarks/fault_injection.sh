@@ -11,9 +11,8 @@
 # Each study has 30 trials of two doubles, seeded. A trial is `sh -c` that appends "start ID PID TIME" to the case's
 # log, then "tick ID PID TIME" every 0.25 s for 1–3 s (set by its x), then "end ID PID TIME", and prints loss=…
 # (PID is the shell's PID namespace and its pid there, NAMESPACE:PID, as workers in namespaces of their own see a
-# /proc of their own). A
-# command's life is [start, its last line]; a command killed without a chance to write "end" is known to be dead no
-# later than 0.25 s after its last tick.
+# /proc of their own). A command's life is [start, its last line]; a command killed without a chance to write "end"
+# is known to be dead no later than 0.25 s after its last tick.
 #
 # Per case it prints: the trials in the study vs the budget and their states (lost = budget − COMPLETED), duplicate
 # ids and duplicate parameter sets (duplicated), how many commands ran to "end" more than once for one trial, the
