@@ -96,9 +96,14 @@ public struct StudyRunner: Sendable {
         let held = HeldMeasurements(service: service, study: name, trial: trial.id, folder: runner.trialFolder(of: trial.id),
                                     retryDelay: pollInterval, logger: logger)
         let sink = MeasurementSink { measurement in await held.report(measurement) }
-        let outcome = await withTaskGroup(of: TrialOutcome?.self) { group in
+        let running = await withTaskGroup(of: RunningTrial?.self) { group in
             group.addTask {
-                // Keeps the lease alive for trials that run long without reporting.
+                .ended(await runner.run(trial, of: study, slot: slot, measurements: sink))
+            }
+            group.addTask {
+                // Keeps the lease alive for trials that run long without reporting. When the service says the trial
+                // is no longer this client's (its lease lapsed and it went to another worker, or it ended), the run
+                // here stops: the trial must not go on twice, nor its reports mix with another attempt's.
                 let interval = max(1, service.leaseDuration / 3)
                 while true {
                     do {
@@ -106,12 +111,32 @@ public struct StudyRunner: Sendable {
                     } catch {
                         return nil
                     }
-                    try? await service.heartbeat(study: name, trial: trial.id, client: client)
+                    do throws(ServiceError) {
+                        try await service.heartbeat(study: name, trial: trial.id, client: client)
+                    } catch where error.kind == .failedPrecondition || error.kind == .notFound {
+                        return .leaseLost(error.message)
+                    } catch {
+                        continue  // Unreachable for now: the next heartbeat tries again.
+                    }
                 }
             }
-            let outcome = await runner.run(trial, of: study, slot: slot, measurements: sink)
-            group.cancelAll()
-            return outcome
+            var result: RunningTrial?
+            while let piece = await group.next() {
+                guard let piece else { continue }
+                if result == nil { result = piece }
+                group.cancelAll()
+            }
+            return result ?? .ended(.interrupted)
+        }
+        let outcome: TrialOutcome
+        switch running {
+        case .ended(let ended):
+            outcome = ended
+        case .leaseLost(let why):
+            logger.warning("trial is no longer this worker's; stopped it here without reporting its end",
+                           metadata: ["trial": "\(trial.id)", "reason": "\(why)"])
+            events?.yield(.trialReturned(trial))
+            return slot
         }
         do throws(ServiceError) {
             let finished: Trial
@@ -141,4 +166,11 @@ public struct StudyRunner: Sendable {
         }
         return slot
     }
+}
+
+/// How one trial's run ended on this worker: its runner's outcome, or the service's word that the trial is no longer
+/// this worker's.
+private enum RunningTrial: Sendable {
+    case ended(TrialOutcome)
+    case leaseLost(String)
 }

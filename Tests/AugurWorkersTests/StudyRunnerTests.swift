@@ -55,6 +55,34 @@ import Testing
         #expect(ended.sorted() == Array(1...9))
     }
 
+    @Test func aTrialThatWentToAnotherWorkerStopsHereAndIsNotReported() async throws {
+        let store = InMemoryStudyStore()
+        let service = StudyService(store: store, designers: { _ in CountingDesigner() }, leaseDuration: 3)
+        let directory = try makeTemporaryDirectory()
+        let pidFile = directory + "/pid"
+        _ = try await service.createStudy(shellStudy("echo $$ > \(pidFile); exec sleep 600", maxTrials: 1, parallel: 1))
+        let identity = WorkerIdentity(host: "test-host", processID: 1, namespace: "", instance: "a")
+        let runner = StudyRunner(service: service, runner: CommandTrialRunner(runDirectory: directory, gracePeriod: 0.2),
+                                 parallelism: 1, identity: identity, pollInterval: .milliseconds(50))
+        let run = Task { try await runner.run(study: "shell") }
+        try await waitUntil("the trial runs") { FileManager.default.fileExists(atPath: pidFile) }
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+
+        // The trial's lease goes to another worker (as when this one was cut off for longer than the lease).
+        try await service.releaseTrials(study: "shell", client: identity.slot(0).description, trials: [1])
+        let other = try await service.suggest(study: "shell", client: "other-worker", count: 1)
+        #expect(other.trials.map(\.id) == [1])
+
+        // This worker's next heartbeat is refused: it stops its run of the trial and reports nothing.
+        try await waitUntil("the trial's process ends here") { kill(pid, 0) == -1 && errno == ESRCH }
+        let trial = try await service.trials(study: "shell").first
+        #expect(trial?.state == .active)
+        #expect(trial?.worker == "other-worker")
+        run.cancel()
+        _ = try await run.value
+        #expect(try await service.trials(study: "shell").first?.worker == "other-worker")
+    }
+
     @Test func tooManyFailuresFailTheStudy() async throws {
         let store = InMemoryStudyStore()
         let service = service(store)
