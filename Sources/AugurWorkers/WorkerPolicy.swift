@@ -87,7 +87,7 @@ public struct WorkerPolicy: Sendable, Hashable {
             break
         }
         // A parameter's distribution only decides how the server draws values, not which values a trial may get, and
-        // the wire format does not carry it: compare names and domains.
+        // studies created over gRPC before the wire carried it were stored uniform: compare names and domains.
         func domains(_ space: SearchSpace) -> [ParameterSpec] {
             space.parameters.map { ParameterSpec(name: $0.name, domain: $0.domain) }
         }

@@ -5,6 +5,7 @@ import AugurService
 import AugurStorage
 import AugurTestSupport
 import Foundation
+import SwiftProtobuf
 import Testing
 
 /// Stops every trial that reached step 2: a policy no factory builds, so an answer that follows it can only come
@@ -97,5 +98,33 @@ private struct StopAtStepTwo: StoppingPolicy {
                 #expect(try await client.suggest(study: "rpc", client: "w", count: 1).study.state == .completed)
             }
         }
+    }
+
+    /// A parameter's distribution is part of the spec on the wire, as in a spec file: a study created over gRPC with
+    /// a log-normal and a normal parameter (the field set on the message, as any client sets it) is stored with them,
+    /// and its clients read them back.
+    @Test func normalDistributionsSentOverTheWireAreStored() async throws {
+        let store = InMemoryStudyStore()
+        var expected = StudySpec.rpcStudy()
+        expected.searchSpace.parameters[0].distribution = .normal
+        expected.searchSpace.parameters[1].distribution = .normal
+        let spec = expected
+        try await withTestServer(store: store) { address, _ in
+            try await withRawStub(address) { stub, _ in
+                _ = try await stub.createStudy(.with {
+                    $0.study.displayName = "rpc"
+                    $0.study.studySpec = Augur_V1_StudySpec(.rpcStudy())
+                    $0.study.studySpec.parameters[0].distribution = .normal
+                    $0.study.studySpec.parameters[1].distribution = .normal
+                })
+            }
+            try await withClient(address) { client in
+                let read = try await client.getStudy("rpc")
+                #expect(read.spec == spec)
+            }
+        }
+        let stored = try #require(await store.study(named: "rpc"))
+        #expect(stored.spec.searchSpace.parameters.map(\.distribution) == [.normal, .normal, .uniform])
+        #expect(stored.spec == spec)
     }
 }

@@ -65,6 +65,10 @@ import Testing
              fields: ["parameters[3].values[0]"]),
         Case(description: "empty categorical list", spec: base(parameter(3, .categorical("optimizer", []))),
              fields: ["parameters[3].values"]),
+        Case(description: "normal distribution on a categorical",
+             spec: base { $0.searchSpace.parameters[3].distribution = .normal }, fields: ["parameters[3].distribution"]),
+        Case(description: "normal distribution on a discrete",
+             spec: base { $0.searchSpace.parameters[2].distribution = .normal }, fields: ["parameters[2].distribution"]),
         Case(description: "too many parameters",
              spec: base { $0.searchSpace = SearchSpace((0...SpecLimits.maximumParameters).map { .integer("p\($0)", min: 0, max: 1) }) },
              fields: ["parameters"]),
@@ -110,6 +114,18 @@ import Testing
 
     @Test func theValidSpecIsValidThroughEveryDoor() async throws {
         let spec = Self.base()
+        #expect(spec.problems().isEmpty)
+        #expect(fileProblems(Self.augurYAML(spec), file: "/specs/table.yaml")?.isEmpty == true)
+        #expect(fileProblems(Self.katibYAML(spec), file: "/specs/table-katib.yaml")?.isEmpty == true)
+        #expect(try await wireProblems(spec).isEmpty)
+    }
+
+    /// Normal and log-normal double and int parameters, written in each door's own words, are valid through each.
+    @Test func normalDistributionsOnNumbersAreValidThroughEveryDoor() async throws {
+        let spec = Self.base {
+            $0.searchSpace.parameters[0].distribution = .normal
+            $0.searchSpace.parameters[1].distribution = .normal
+        }
         #expect(spec.problems().isEmpty)
         #expect(fileProblems(Self.augurYAML(spec), file: "/specs/table.yaml")?.isEmpty == true)
         #expect(fileProblems(Self.katibYAML(spec), file: "/specs/table-katib.yaml")?.isEmpty == true)
@@ -182,6 +198,7 @@ import Testing
             case .categorical(let values):
                 fields.append("values: \(list(values.map(quoted)))")
             }
+            if parameter.distribution != .uniform { fields.append("distribution: \(parameter.distribution.rawValue)") }
             lines.append("  - {\(fields.joined(separator: ", "))}")
         }
         lines.append("algorithm: \(spec.algorithm.name)")
@@ -196,6 +213,15 @@ import Testing
         return lines.joined(separator: "\n") + "\n"
     }
 
+    static func katibDistribution(_ scale: ScaleType, _ normal: Bool) -> String {
+        switch (scale, normal) {
+        case (.linear, false): "uniform"
+        case (.linear, true): "normal"
+        case (.log, false): "logUniform"
+        case (.log, true): "logNormal"
+        }
+    }
+
     static func katibYAML(_ spec: StudySpec) -> String {
         var lines = [
             "apiVersion: kubeflow.org/v1beta1", "kind: Experiment", "metadata:", "  name: \(quoted(spec.name))", "spec:",
@@ -208,18 +234,22 @@ import Testing
         lines.append(spec.searchSpace.parameters.isEmpty ? "  parameters: []" : "  parameters:")
         for parameter in spec.searchSpace.parameters {
             var space: [String] = []
+            // Katib's `distribution` is the scale and the shape in one word (`logNormal` is normal on log scale).
+            let normal = parameter.distribution == .normal
             switch parameter.domain {
             case let .double(low, high, scale, step):
                 space += ["min: \"\(formatNumber(low))\"", "max: \"\(formatNumber(high))\""]
                 if let step { space.append("step: \"\(formatNumber(step))\"") }
-                if scale == .log { space.append("distribution: logUniform") }
+                if scale == .log || normal { space.append("distribution: \(Self.katibDistribution(scale, normal))") }
             case let .integer(low, high, step, scale):
                 space += ["min: \"\(low)\"", "max: \"\(high)\"", "step: \"\(step)\""]
-                if scale == .log { space.append("distribution: logUniform") }
+                if scale == .log || normal { space.append("distribution: \(Self.katibDistribution(scale, normal))") }
             case .discrete(let values):
                 space.append("list: \(list(values.map { "\"\(formatNumber($0))\"" }))")
+                if normal { space.append("distribution: normal") }
             case .categorical(let values):
                 space.append("list: \(list(values.map(quoted)))")
+                if normal { space.append("distribution: normal") }
             }
             lines.append("    - {name: \(quoted(parameter.name)), parameterType: \(parameter.typeName), "
                 + "feasibleSpace: {\(space.joined(separator: ", "))}}")

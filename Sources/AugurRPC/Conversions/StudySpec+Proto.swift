@@ -168,6 +168,26 @@ extension Augur_V1_StudySpec.ParameterSpec {
         case .categorical(let values):
             categoricalValueSpec = .with { $0.values = values }
         }
+        distribution = Distribution(parameter.distribution)
+    }
+}
+
+extension Augur_V1_StudySpec.ParameterSpec.Distribution {
+    init(_ distribution: ParameterDistribution) {
+        switch distribution {
+        case .uniform: self = .uniform
+        case .normal: self = .normal
+        }
+    }
+
+    /// Which parameter kinds may have a distribution is `SpecValidator`'s to say, as it is for a file.
+    func domain(field: String) throws(ServiceError) -> ParameterDistribution {
+        switch self {
+        case .uniform: return .uniform
+        case .normal: return .normal
+        case .UNRECOGNIZED(let value):
+            throw .invalidArgument("\(field): unknown distribution \(value); use UNIFORM or NORMAL")
+        }
     }
 }
 
@@ -353,6 +373,7 @@ extension ParameterSpec {
         case .categoricalValueSpec(let spec):
             self = .categorical(name, spec.values)
         }
+        distribution = try message.distribution.domain(field: "\(field).distribution")
     }
 }
 

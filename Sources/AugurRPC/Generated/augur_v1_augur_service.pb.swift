@@ -625,6 +625,8 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
 
     public var scaleType: Augur_V1_StudySpec.ParameterSpec.ScaleType = .unspecified
 
+    public var distribution: Augur_V1_StudySpec.ParameterSpec.Distribution = .uniform
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public nonisolated enum OneOf_ParameterValueSpec: Equatable, Sendable {
@@ -675,6 +677,47 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
         .unitLinearScale,
         .unitLogScale,
         .unitReverseLogScale,
+      ]
+
+    }
+
+    /// Augur: how random and quasi-random search draw a double or integer parameter, in its scale_type. NORMAL is a
+    /// normal truncated to [min_value, max_value], its mean at the middle of the range and its standard deviation a
+    /// sixth of it; on UNIT_LOG_SCALE both are measured in the logarithm (Katib's logNormal). Grid search and the
+    /// Gaussian process ignore it. Categorical and discrete parameters are drawn from their list with equal chances:
+    /// NORMAL on one is INVALID_ARGUMENT.
+    public nonisolated enum Distribution: SwiftProtobuf.Enum, Swift.CaseIterable {
+      public typealias RawValue = Int
+
+      /// Also what a client that does not know the field sends.
+      case uniform // = 0
+      case normal // = 1
+      case UNRECOGNIZED(Int)
+
+      public init() {
+        self = .uniform
+      }
+
+      public init?(rawValue: Int) {
+        switch rawValue {
+        case 0: self = .uniform
+        case 1: self = .normal
+        default: self = .UNRECOGNIZED(rawValue)
+        }
+      }
+
+      public var rawValue: Int {
+        switch self {
+        case .uniform: return 0
+        case .normal: return 1
+        case .UNRECOGNIZED(let i): return i
+        }
+      }
+
+      // The compiler won't synthesize support with the UNRECOGNIZED case.
+      public static let allCases: [Augur_V1_StudySpec.ParameterSpec.Distribution] = [
+        .uniform,
+        .normal,
       ]
 
     }
@@ -2057,7 +2100,7 @@ nonisolated extension Augur_V1_StudySpec.MetricSpec.Strategy: SwiftProtobuf._Pro
 
 nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Augur_V1_StudySpec.protoMessageName + ".ParameterSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}parameter_id\0\u{3}double_value_spec\0\u{3}integer_value_spec\0\u{3}categorical_value_spec\0\u{3}discrete_value_spec\0\u{3}scale_type\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}parameter_id\0\u{3}double_value_spec\0\u{3}integer_value_spec\0\u{3}categorical_value_spec\0\u{3}discrete_value_spec\0\u{3}scale_type\0\u{2}^\u{1}distribution\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2119,6 +2162,7 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
         }
       }()
       case 6: try { try decoder.decodeSingularEnumField(value: &self.scaleType) }()
+      case 100: try { try decoder.decodeSingularEnumField(value: &self.distribution) }()
       default: break
       }
     }
@@ -2154,6 +2198,9 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
     if self.scaleType != .unspecified {
       try visitor.visitSingularEnumField(value: self.scaleType, fieldNumber: 6)
     }
+    if self.distribution != .uniform {
+      try visitor.visitSingularEnumField(value: self.distribution, fieldNumber: 100)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2161,6 +2208,7 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
     if lhs.parameterID != rhs.parameterID {return false}
     if lhs.parameterValueSpec != rhs.parameterValueSpec {return false}
     if lhs.scaleType != rhs.scaleType {return false}
+    if lhs.distribution != rhs.distribution {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2168,6 +2216,10 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
 
 nonisolated extension Augur_V1_StudySpec.ParameterSpec.ScaleType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCALE_TYPE_UNSPECIFIED\0\u{1}UNIT_LINEAR_SCALE\0\u{1}UNIT_LOG_SCALE\0\u{1}UNIT_REVERSE_LOG_SCALE\0")
+}
+
+nonisolated extension Augur_V1_StudySpec.ParameterSpec.Distribution: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNIFORM\0\u{1}NORMAL\0")
 }
 
 nonisolated extension Augur_V1_StudySpec.ParameterSpec.DoubleValueSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,0 +1,73 @@
+import AugurCore
+@testable import AugurRPC
+import AugurService
+import SwiftProtobuf
+import Testing
+
+/// A spec means the same on the wire as in the domain model: written to the wire message and read back, it is the
+/// spec it was.
+@Suite struct StudySpecProtoTests {
+    static let distributedParameters: [ParameterSpec] = [
+        .double("lr", min: 0.01, max: 0.05, distribution: .normal),
+        .double("decay", min: 1e-5, max: 1e-1, scale: .log, distribution: .normal),
+        .double("momentum", min: 0.5, max: 0.99, step: 0.01, distribution: .normal),
+        .integer("layers", min: 1, max: 9, distribution: .normal),
+        .integer("batch", min: 16, max: 512, scale: .log, distribution: .normal),
+        .double("dropout", min: 0, max: 0.5),
+        .integer("heads", min: 1, max: 8, scale: .log),
+    ]
+
+    @Test(arguments: distributedParameters)
+    func aParameterKeepsItsDistributionThroughTheWire(parameter: ParameterSpec) throws {
+        let message = Augur_V1_StudySpec.ParameterSpec(parameter)
+        #expect(message.distribution == (parameter.distribution == .normal ? .normal : .uniform))
+        #expect(try ParameterSpec(message, field: "parameters[0]") == parameter)
+        // Through the bytes too, as another process reads them.
+        let decoded = try Augur_V1_StudySpec.ParameterSpec(serializedBytes: try message.serializedBytes() as [UInt8])
+        #expect(try ParameterSpec(decoded, field: "parameters[0]") == parameter)
+    }
+
+    /// Katib's `logNormal` is a normal distribution on log scale: both halves survive the round trip of a whole spec.
+    @Test func aSpecWithLogNormalParametersComesBackUnchanged() throws {
+        let spec = StudySpec(
+            name: "hyperopt-distribution",
+            searchSpace: SearchSpace(Self.distributedParameters + [.categorical("optimizer", ["sgd", "adam"])]),
+            objective: Objective(metric: "loss", goal: .minimize),
+            algorithm: .quasiRandom(.sobol),
+            budget: Budget(maxTrials: 12, parallelTrials: 3),
+            trial: .command(CommandTrial(argv: ["/bin/echo", "loss=1"])),
+            seed: 11,
+            format: .katib)
+        let read = try StudySpec(Augur_V1_StudySpec(spec), name: spec.name, field: "study.study_spec")
+        #expect(read == spec)
+        #expect(read.searchSpace.parameters[1].distribution == .normal)
+        if case .double(_, _, let scale, _) = read.searchSpace.parameters[1].domain {
+            #expect(scale == .log)
+        } else {
+            Issue.record("`decay` is no longer a double: \(read.searchSpace.parameters[1])")
+        }
+    }
+
+    /// A uniform parameter leaves the field at its zero value, so its bytes are those a client that predates the
+    /// field sends, and such a client's parameters read as uniform.
+    @Test func aUniformParameterIsWhatAClientWithoutTheFieldSends() throws {
+        let message = Augur_V1_StudySpec.ParameterSpec(.double("x", min: 0, max: 1))
+        let withoutField = Augur_V1_StudySpec.ParameterSpec.with {
+            $0.parameterID = "x"
+            $0.doubleValueSpec = .with { $0.minValue = 0; $0.maxValue = 1 }
+            $0.scaleType = .unitLinearScale
+        }
+        #expect(try message.serializedBytes() as [UInt8] == (try withoutField.serializedBytes() as [UInt8]))
+        #expect(try ParameterSpec(withoutField, field: "parameters[0]").distribution == .uniform)
+    }
+
+    @Test func anUnknownDistributionIsInvalidArgumentNamingTheField() {
+        var message = Augur_V1_StudySpec.ParameterSpec(.double("x", min: 0, max: 1))
+        message.distribution = .UNRECOGNIZED(7)
+        let error = #expect(throws: ServiceError.self) {
+            try ParameterSpec(message, field: "study.study_spec.parameters[0]")
+        }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.hasPrefix("study.study_spec.parameters[0].distribution:") == true)
+    }
+}
