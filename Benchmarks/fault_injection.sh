@@ -224,15 +224,23 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# start_run DIR DATABASE OUT: writes the case's spec (for the caller's $study) into DIR, starts `augur run` on it in
+# the background with its output in OUT, sets the caller's $runner to its pid and waits until 8 trials have ended.
+start_run() {
+    local dir=$1 database=$2 out=$3
+    write_spec "$dir/spec.yaml" "$study" 3 "$dir/log"
+    "$augur" run "$dir/spec.yaml" --database "$database" --run-directory "$dir/run" -q >"$out" 2>&1 &
+    runner=$!
+    started_pids+=("$runner")
+    wait_for_ends "$dir/log" 8
+}
+
 # Cases 1, 2: kill -9 of augur run mid-study, then augur run again.
 case_run_killed() {
     local case=$1 database=$2 dir="$work/$tag" study="faults-$tag"
     mkdir -p "$dir"
-    write_spec "$dir/spec.yaml" "$study" 3 "$dir/log"
-    "$augur" run "$dir/spec.yaml" --database "$database" --run-directory "$dir/run" -q >"$dir/run1.out" 2>&1 &
-    local runner=$!
-    started_pids+=("$runner")
-    wait_for_ends "$dir/log" 8
+    local runner
+    start_run "$dir" "$database" "$dir/run1.out"
     for pid in $(descendants "$runner"); do namespaced "$pid"; done >"$dir/killed"
     now >"$dir/fault"
     kill -9 "$runner"
@@ -356,11 +364,8 @@ case_postgres_restarted() {
     local as_server_user=()
     [[ "$(id -u)" != 0 ]] || as_server_user=(runuser -u postgres --)
     mkdir -p "$dir"
-    write_spec "$dir/spec.yaml" "$study" 3 "$dir/log"
-    "$augur" run "$dir/spec.yaml" --database "$database" --run-directory "$dir/run" -q >"$dir/run.out" 2>&1 &
-    local runner=$!
-    started_pids+=("$runner")
-    wait_for_ends "$dir/log" 8
+    local runner
+    start_run "$dir" "$database" "$dir/run.out"
     now >"$dir/fault"
     "${as_server_user[@]}" "$bindir/pg_ctl" -D "$datadir" -m fast -w stop >/dev/null
     sleep "$outage"
