@@ -9,8 +9,8 @@ import UnixSignals
 ///
 /// Graceful shutdown (the first SIGINT or SIGTERM) prints `interruptMessage` and cancels the run, which is the run
 /// loop's graceful stop: running trials are terminated (SIGTERM, then SIGKILL after their grace period) and given
-/// back, and the service returns once that is recorded. A second signal ends the running trials at once (SIGKILL);
-/// the run then returns as soon as it has given them back. Progress is drawn from the run's events while it runs.
+/// back, and the service returns once that is recorded. Cancellation of the group (``runServices`` cancels it at a
+/// second signal) ends the running trials at once (SIGKILL). Progress is drawn from the run's events while it runs.
 ///
 /// The run's result, or the error that ended it, is kept in ``outcome`` for the command to report after the group
 /// has shut down (an error is not thrown into the group, so that the group's other services still stop gracefully).
@@ -52,14 +52,19 @@ final class StudyRunJob: Service, Sendable {
     }
 
     func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in
-                await escalateOnSecondSignal()
+        let ending = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await Result { try await cancelWhenGracefulShutdown { try await self.runPrepared() } }
+            } onGracefulShutdown: { [self] in
+                interrupted.store(true, ordering: .releasing)
+                console.printLine(interruptMessage)
             }
-            let ending = await Result { try await cancelWhenGracefulShutdown { try await self.runPrepared() } }
-            result.withLock { $0 = ending }
-            group.cancelAll()
+        } onCancel: { [console] in
+            // The group is cancelled (a second signal): the user asked to quit at once.
+            console.printLine("augur: killing running trials now")
+            CommandTrialRunner.killAllRunningTrials()
         }
+        result.withLock { $0 = ending }
     }
 
     private func runPrepared() async throws -> StudyRunner.Ending {
@@ -78,20 +83,6 @@ final class StudyRunJob: Service, Sendable {
         }
     }
 
-    /// Announces the graceful stop, then kills the running trials at every further signal, until cancelled.
-    private func escalateOnSecondSignal() async {
-        do {
-            try await gracefulShutdown()
-        } catch {
-            return
-        }
-        interrupted.store(true, ordering: .releasing)
-        console.printLine(interruptMessage)
-        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
-            console.printLine("augur: killing running trials now")
-            CommandTrialRunner.killAllRunningTrials()
-        }
-    }
 }
 
 extension Result where Failure == any Error {
