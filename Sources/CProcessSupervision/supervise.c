@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,13 @@ static void close_from(int first) {
         highest = (long)limit.rlim_cur;
     }
     for (long fd = first; fd < highest; fd++) close((int)fd);
+}
+
+// Reports errno to the caller through the status pipe, so that a spawn that failed before the command ran is an
+// error there rather than a command that exited with status 127.
+static void fail_before_exec(int status_fd) {
+    write_errno(status_fd, errno);
+    _exit(127);
 }
 
 // Runs in the command's process, after the second fork: never returns.
@@ -109,12 +117,12 @@ static void supervise(pid_t caller, const char *path, char *const argv[], char *
     if (output_fd != OUTPUT_FD) {
         if (status_fd == OUTPUT_FD) {
             int moved = fcntl(status_fd, F_DUPFD, STATUS_FD + 1);
-            if (moved < 0) _exit(127);
+            if (moved < 0) fail_before_exec(status_fd);
             status_fd = moved;
         }
-        if (dup2(output_fd, OUTPUT_FD) < 0) _exit(127);
+        if (dup2(output_fd, OUTPUT_FD) < 0) fail_before_exec(status_fd);
     }
-    if (status_fd != STATUS_FD && dup2(status_fd, STATUS_FD) < 0) _exit(127);
+    if (status_fd != STATUS_FD && dup2(status_fd, STATUS_FD) < 0) fail_before_exec(status_fd);
     close_from(STATUS_FD + 1);
 
     pid_t command = raw_fork();
@@ -192,9 +200,17 @@ pid_t augur_spawn_supervised(const char *program, char *const argv[], char *cons
         return -1;
     }
     pid_t caller = getpid();
+    // No signal may reach the child while it still has augur's handlers and process group (a terminal's Ctrl-C
+    // goes to the whole foreground group): it starts with every signal blocked, as posix_spawn's children do, and
+    // the supervisor keeps them blocked.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
     pid_t supervisor = raw_fork();
+    int fork_error = errno;
+    if (supervisor != 0) pthread_sigmask(SIG_SETMASK, &previous, NULL);
     if (supervisor < 0) {
-        *error_number = errno;
+        *error_number = fork_error;
         close(status_pipe[0]);
         close(status_pipe[1]);
         free(path);

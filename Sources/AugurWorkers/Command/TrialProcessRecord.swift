@@ -101,23 +101,25 @@ struct TrialProcessRecord: Sendable, Equatable {
         return pids
     }
 
-    /// The group of `pid` from /proc/PID/stat (field 5), or nil when it is gone.
-    private static func processGroup(of pid: pid_t) -> pid_t? {
+    /// The state letter and process group of `pid` from /proc/PID/stat (fields 3 and 5), or nil when it is gone.
+    private static func status(of pid: pid_t) -> (state: Substring, group: pid_t)? {
         guard let bytes = readProcFile("/proc/\(pid)/stat") else { return nil }
         let stat = String(decoding: bytes, as: UTF8.self)
         guard let close = stat.lastIndex(of: ")") else { return nil }
         // After the command name: state, ppid, pgrp, …
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2 else { return nil }
-        return pid_t(fields[2])
+        guard fields.count > 2, let group = pid_t(fields[2]) else { return nil }
+        return (fields[0], group)
+    }
+
+    private static func processGroup(of pid: pid_t) -> pid_t? {
+        status(of: pid)?.group
     }
 
     /// Whether `pid` is alive (a zombie counts as gone).
     private static func isAlive(_ pid: pid_t) -> Bool {
-        guard let bytes = readProcFile("/proc/\(pid)/stat") else { return false }
-        let stat = String(decoding: bytes, as: UTF8.self)
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        guard let state = status(of: pid)?.state else { return false }
+        return state != "Z"
     }
 
     private static func command(of pid: pid_t) -> String? {
