@@ -237,6 +237,13 @@ public protocol StudyStore: Sendable {
     func finishTrialCounting(
         study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws -> (trial: Trial, counts: TrialCounts)
+
+    /// Writes metadata on a study and its trials, in one transaction and in order (a later write of the same
+    /// namespace and key replaces the value). Throws `StoreError.studyNotFound` or `StoreError.trialNotFound`, and
+    /// then writes nothing.
+    func updateMetadata(study: String, updates: [MetadataUpdate]) async throws
+    /// All metadata of a study and its trials; throws `StoreError.studyNotFound` for an unknown study.
+    func metadata(study: String) async throws -> StudyMetadata
 }
 
 extension StudyStore {

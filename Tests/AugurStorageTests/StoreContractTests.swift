@@ -609,3 +609,73 @@ struct StoreContractTests {
         #expect(history.map(\.parameters) == points + [points[0]])
     }
 }
+
+extension StoreContractTests {
+    // MARK: Finishing a stopped trial
+
+    /// A client told to stop may still report its final measurement: STOPPED → COMPLETED (Vizier's STOPPING →
+    /// SUCCEEDED), counted once; a STOPPED trial cannot fail or become infeasible, and COMPLETED is final.
+    @Test(arguments: StoreFactories.all)
+    func aStoppedTrialMayStillBeCompleted(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        _ = try await store.createTrials(2, in: "study")
+        _ = try await store.complete(1, in: "study", loss: 0.5, state: .stopped)
+        await #expect(throws: StoreError.trialNotActive(study: "study", trial: 1, state: .stopped)) {
+            try await store.finishTrial(study: "study", trial: 1, state: .failed, finalMeasurement: nil, reason: "late failure")
+        }
+        let (completed, counts) = try await store.finishTrialCounting(
+            study: "study", trial: 1, state: .completed, finalMeasurement: TrialMeasurement(metrics: ["loss": 0.25]), reason: nil)
+        #expect(completed.state == .completed)
+        #expect(completed.finalMeasurement?.metrics["loss"] == 0.25)
+        #expect(counts.completed == 1 && counts.stopped == 0 && counts.active == 1 && counts.total == 2)
+        #expect(try await store.trialCounts(study: "study") == counts)
+        #expect(try await store.studySummaries().first?.bestValue == 0.25)
+        await #expect(throws: StoreError.trialNotActive(study: "study", trial: 1, state: .completed)) {
+            try await store.finishTrial(study: "study", trial: 1, state: .stopped, finalMeasurement: nil, reason: nil)
+        }
+    }
+
+    // MARK: Metadata
+
+    @Test(arguments: StoreFactories.all)
+    func metadataIsKeptPerStudyAndTrialAndReplacedBySlot(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        _ = try await store.createStudy(testSpec("other"))
+        _ = try await store.createTrials(2, in: "study")
+        #expect(try await store.metadata(study: "study") == StudyMetadata())
+
+        let message = MetadataValue.message(typeURL: "type.googleapis.com/vizier.Trial", bytes: Data([0, 1, 2, 255]))
+        try await store.updateMetadata(study: "study", updates: [
+            MetadataUpdate(entry: MetadataEntry(key: "owner", value: .text("first"))),
+            MetadataUpdate(entry: MetadataEntry(namespace: ":a", key: "owner", value: .text("namespaced"))),
+            MetadataUpdate(trial: 2, entry: MetadataEntry(namespace: ":x", key: "checkpoint", value: message)),
+            MetadataUpdate(entry: MetadataEntry(key: "owner", value: .text("second"))),
+        ])
+        try await store.updateMetadata(study: "other", updates: [MetadataUpdate(entry: MetadataEntry(key: "k", value: .text("v")))])
+        let metadata = try await store.metadata(study: "study")
+        #expect(metadata.study == [
+            MetadataEntry(key: "owner", value: .text("second")),
+            MetadataEntry(namespace: ":a", key: "owner", value: .text("namespaced")),
+        ])
+        #expect(metadata.trials == [2: [MetadataEntry(namespace: ":x", key: "checkpoint", value: message)]])
+
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 9)) {
+            try await store.updateMetadata(study: "study", updates: [
+                MetadataUpdate(entry: MetadataEntry(key: "owner", value: .text("lost"))),
+                MetadataUpdate(trial: 9, entry: MetadataEntry(key: "k", value: .text("v"))),
+            ])
+        }
+        #expect(try await store.metadata(study: "study") == metadata, "a refused update writes nothing")
+        await #expect(throws: StoreError.studyNotFound("nope")) { try await store.metadata(study: "nope") }
+        await #expect(throws: StoreError.studyNotFound("nope")) { try await store.updateMetadata(study: "nope", updates: []) }
+
+        try await store.deleteStudy(named: "study")
+        _ = try await store.createStudy(testSpec())
+        #expect(try await store.metadata(study: "study") == StudyMetadata(), "a study created again starts without metadata")
+        #expect(try await store.metadata(study: "other").study.count == 1)
+    }
+}

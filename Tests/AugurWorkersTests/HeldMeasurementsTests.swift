@@ -82,6 +82,10 @@ final class IntermittentStore: StudyStore {
     func trial(study: String, id: Int) async throws -> Trial? { try await inner.trial(study: study, id: id) }
     func trials(study: String, query: TrialQuery) async throws -> [Trial] { try await inner.trials(study: study, query: query) }
     func trialCounts(study: String) async throws -> TrialCounts { try await inner.trialCounts(study: study) }
+    func updateMetadata(study: String, updates: [MetadataUpdate]) async throws {
+        try await inner.updateMetadata(study: study, updates: updates)
+    }
+    func metadata(study: String) async throws -> StudyMetadata { try await inner.metadata(study: study) }
     func renewLease(study: String, trial: Int, worker: String, until: Date) async throws {
         try await inner.renewLease(study: study, trial: trial, worker: worker, until: until)
     }

@@ -10,6 +10,7 @@ import Foundation
 public actor InMemoryStudyStore: StudyStore {
     private var studies: [String: Study] = [:]
     private var trialsByStudy: [String: [Trial]] = [:]
+    private var metadataByStudy: [String: StudyMetadata] = [:]
     /// The clock the store stamps leases against; tests move it forward to expire leases.
     public var now: Date
 
@@ -49,6 +50,7 @@ public actor InMemoryStudyStore: StudyStore {
     public func deleteStudy(named name: String) throws {
         guard studies.removeValue(forKey: name) != nil else { throw StoreError.studyNotFound(name) }
         trialsByStudy[name] = nil
+        metadataByStudy[name] = nil
     }
 
     public func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
@@ -174,7 +176,9 @@ public actor InMemoryStudyStore: StudyStore {
         guard state.isTerminal else { throw TrialRules.nonTerminalFinish(study: name, trial: id, state: state) }
         guard let trial = try trial(study: name, id: id) else { throw StoreError.trialNotFound(study: name, trial: id) }
         if trial.state == state { return trial }
-        guard !trial.state.isTerminal else { throw StoreError.trialNotActive(study: name, trial: id, state: trial.state) }
+        guard TrialRules.mayFinish(from: trial.state, to: state) else {
+            throw StoreError.trialNotActive(study: name, trial: id, state: trial.state)
+        }
         let endedAt = now
         updateTrial(study: name, id: id) { trial in
             trial.state = state
@@ -184,6 +188,20 @@ public actor InMemoryStudyStore: StudyStore {
             trial.leaseExpiresAt = nil
         }
         return try self.trial(study: name, id: id) ?? trial
+    }
+
+    public func updateMetadata(study name: String, updates: [MetadataUpdate]) throws {
+        guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
+        let ids = Set(trialsByStudy[name, default: []].map(\.id))
+        if let missing = updates.compactMap(\.trial).first(where: { !ids.contains($0) }) {
+            throw StoreError.trialNotFound(study: name, trial: missing)
+        }
+        metadataByStudy[name] = metadataByStudy[name, default: StudyMetadata()].applying(updates)
+    }
+
+    public func metadata(study name: String) throws -> StudyMetadata {
+        guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
+        return metadataByStudy[name] ?? StudyMetadata()
     }
 
     // MARK: Helpers

@@ -186,6 +186,21 @@ enum PostgresMigrations {
             "ALTER TABLE studies ADD COLUMN revision INTEGER NOT NULL DEFAULT 1",
             "UPDATE studies SET uid = md5(random()::text || clock_timestamp()::text || id::text) WHERE uid = ''",
         ],
+        // 4: metadata clients keep with studies and trials (Vizier's KeyValue): trial_id 0 is the study's own; a
+        // value with a type_url is a serialized message, base64-encoded.
+        [
+            """
+            CREATE TABLE metadata (
+                study_id BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+                trial_id INTEGER NOT NULL,
+                namespace TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                type_url TEXT,
+                PRIMARY KEY (study_id, trial_id, namespace, key)
+            )
+            """,
+        ],
     ]
 
     /// The schema version this build writes and understands.

@@ -50,6 +50,8 @@ extension PostgresStoreSession {
         name: "augur_lock_study_for_delete", sql: "SELECT id FROM studies WHERE name = $1 FOR UPDATE")
     private static let deleteMeasurements = PostgresStatement(
         name: "augur_delete_study_measurements", sql: "DELETE FROM measurements WHERE study_id = $1::bigint")
+    private static let deleteMetadata = PostgresStatement(
+        name: "augur_delete_study_metadata", sql: "DELETE FROM metadata WHERE study_id = $1::bigint")
     private static let deleteTrials = PostgresStatement(
         name: "augur_delete_study_trials", sql: "DELETE FROM trials WHERE study_id = $1::bigint")
     private static let deleteStudy = PostgresStatement(
@@ -60,7 +62,7 @@ extension PostgresStoreSession {
         guard let id = try connection.execute(Self.lockStudyForDelete, [name]).string(0, 0) else {
             throw StoreError.studyNotFound(name)
         }
-        for statement in [Self.deleteMeasurements, Self.deleteTrials, Self.deleteStudy] {
+        for statement in [Self.deleteMeasurements, Self.deleteMetadata, Self.deleteTrials, Self.deleteStudy] {
             try connection.execute(statement, [id])
         }
     }
@@ -91,5 +93,63 @@ extension PostgresStoreSession {
     func setStudyState(_ name: String, to state: StudyState, reason: String?) throws {
         let result = try connection.execute(Self.updateState, [name, state.rawValue, reason])
         if result.rowCount == 0 { throw StoreError.studyNotFound(name) }
+    }
+
+    /// Writes every update in one statement (the session is a transaction): the rows in order, so that a later write
+    /// of a slot wins, after a check that every named trial exists.
+    private static let upsertMetadata = PostgresStatement(
+        name: "augur_upsert_metadata",
+        sql: """
+            INSERT INTO metadata AS m (study_id, trial_id, namespace, key, value, type_url)
+            SELECT DISTINCT ON (u.trial_id, u.namespace, u.key) $1::bigint, u.trial_id, u.namespace, u.key, u.value, u.type_url
+            FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+                AS u (trial_id, namespace, key, value, type_url, position)
+            ORDER BY u.trial_id, u.namespace, u.key, u.position DESC
+            ON CONFLICT (study_id, trial_id, namespace, key) DO UPDATE SET value = excluded.value, type_url = excluded.type_url
+            """)
+
+    private static let missingTrial = PostgresStatement(
+        name: "augur_metadata_missing_trial",
+        sql: """
+            SELECT w.trial_id FROM unnest($2::integer[]) AS w (trial_id)
+            WHERE NOT EXISTS (SELECT 1 FROM trials t WHERE t.study_id = $1::bigint AND t.trial_id = w.trial_id)
+            ORDER BY w.trial_id LIMIT 1
+            """)
+
+    private static let studyMetadata = PostgresStatement(
+        name: "augur_study_metadata",
+        sql: """
+            SELECT m.trial_id, m.namespace, m.key, m.value, m.type_url FROM metadata m JOIN studies s ON s.id = m.study_id
+            WHERE s.name = $1 ORDER BY m.trial_id, m.namespace, m.key
+            """)
+
+    func updateMetadata(study name: String, updates: [MetadataUpdate]) throws {
+        let study = try requireStudy(named: name)
+        let trials = Set(updates.compactMap(\.trial)).sorted()
+        if !trials.isEmpty,
+           let missing = try connection.execute(Self.missingTrial, [String(study.id), Self.arrayLiteral(trials)]).int(0, 0) {
+            throw StoreError.trialNotFound(study: name, trial: missing)
+        }
+        guard !updates.isEmpty else { return }
+        let values = updates.map { StoreCoding.encodeMetadataValue($0.entry.value) }
+        try connection.execute(Self.upsertMetadata, [
+            String(study.id), Self.arrayLiteral(updates.map { $0.trial ?? 0 }),
+            Self.arrayLiteral(updates.map(\.entry.namespace)), Self.arrayLiteral(updates.map(\.entry.key)),
+            Self.arrayLiteral(values.map(\.value)), Self.arrayLiteral(values.map(\.typeURL)),
+        ])
+    }
+
+    func metadata(study name: String) throws -> StudyMetadata {
+        let study = try requireStudy(named: name)
+        let result = try connection.execute(Self.studyMetadata, [study.study.name])
+        var metadata = StudyMetadata()
+        for row in 0..<result.rowCount {
+            let entry = MetadataEntry(
+                namespace: result.string(row, 1) ?? "", key: result.string(row, 2) ?? "",
+                value: StoreCoding.decodeMetadataValue(result.string(row, 3) ?? "", typeURL: result.string(row, 4)))
+            let trial = result.int(row, 0) ?? 0
+            if trial == 0 { metadata.study.append(entry) } else { metadata.trials[trial, default: []].append(entry) }
+        }
+        return metadata
     }
 }

@@ -236,7 +236,8 @@ extension PostgresStoreSession {
                 WHEN $4::jsonb -> 'metrics' ->> s.objective_metric IN ('inf', '-inf')
                     THEN ($4::jsonb -> 'metrics' ->> s.objective_metric)::float8
             END AS value) v
-            WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer AND t.state IN ('ACTIVE', 'REQUESTED')
+            WHERE s.id = t.study_id AND s.name = $1 AND t.trial_id = $2::integer
+              AND (t.state IN ('ACTIVE', 'REQUESTED') OR (t.state = 'STOPPED' AND $3::text = 'COMPLETED'))
             RETURNING \(studyColumns("s")), \(trialColumns("t"))\(counts)
             """
     }

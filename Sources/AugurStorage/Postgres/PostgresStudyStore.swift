@@ -170,4 +170,12 @@ public final class PostgresStudyStore: StudyStore {
         }
         return (finished.trial, finished.counts)
     }
+
+    public func updateMetadata(study: String, updates: [MetadataUpdate]) async throws {
+        try await session(.transaction) { try $0.updateMetadata(study: study, updates: updates) }
+    }
+
+    public func metadata(study: String) async throws -> StudyMetadata {
+        try await session(.idempotent) { try $0.metadata(study: study) }
+    }
 }

@@ -57,7 +57,7 @@ extension SQLiteDatabase {
         try connection.writeTransaction {
             let stored = try requireStudy(named: name)
             // Children first: one indexed range delete each instead of a cascade per trial.
-            for table in ["measurements", "trials", "trial_counts"] {
+            for table in ["measurements", "metadata", "trials", "trial_counts"] {
                 try connection.run("DELETE FROM \(table) WHERE study_id = ?", [.integer(stored.id)])
             }
             try connection.run("DELETE FROM studies WHERE id = ?", [.integer(stored.id)])
@@ -84,5 +84,42 @@ extension SQLiteDatabase {
             "UPDATE studies SET state = ?, state_reason = ?, updated_at = ? WHERE name = ?",
             [.text(state.rawValue), SQLiteValue(reason), SQLiteValue(Date()), .text(name)])
         if changed == 0 { throw StoreError.studyNotFound(name) }
+    }
+
+    func updateMetadata(study name: String, updates: [MetadataUpdate]) throws {
+        try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            for trial in Set(updates.compactMap(\.trial)).sorted() {
+                _ = try trialState(trial, of: study)
+            }
+            for update in updates {
+                let (value, typeURL) = StoreCoding.encodeMetadataValue(update.entry.value)
+                try connection.run(
+                    """
+                    INSERT INTO metadata (study_id, trial_id, namespace, key, value, type_url) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (study_id, trial_id, namespace, key) DO UPDATE SET value = excluded.value, type_url = excluded.type_url
+                    """,
+                    [.integer(study.id), SQLiteValue(update.trial ?? 0), .text(update.entry.namespace), .text(update.entry.key),
+                     .text(value), SQLiteValue(typeURL)])
+            }
+        }
+    }
+
+    func metadata(study name: String) throws -> StudyMetadata {
+        try connection.readTransaction {
+            let study = try requireStudy(named: name)
+            var metadata = StudyMetadata()
+            try connection.forEachRow(
+                "SELECT trial_id, namespace, key, value, type_url FROM metadata WHERE study_id = ? ORDER BY trial_id, namespace, key",
+                [.integer(study.id)]
+            ) { row in
+                let entry = MetadataEntry(
+                    namespace: row.text(1) ?? "", key: row.text(2) ?? "",
+                    value: StoreCoding.decodeMetadataValue(row.text(3) ?? "", typeURL: row.text(4)))
+                let trial = row.int(0)
+                if trial == 0 { metadata.study.append(entry) } else { metadata.trials[trial, default: []].append(entry) }
+            }
+            return metadata
+        }
     }
 }

@@ -143,7 +143,7 @@ extension SQLiteDatabase {
             let study = try requireStudy(named: name)
             let current = try trialState(id, of: study)
             switch current.state {
-            case .active, .requested:
+            case let from where TrialRules.mayFinish(from: from, to: state):
                 try connection.run(
                     """
                     UPDATE trials SET state = ?, final_measurement = ?, objective_value = ?, status_reason = ?, ended_at = ?,

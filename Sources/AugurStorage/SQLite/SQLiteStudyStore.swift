@@ -85,4 +85,12 @@ public final class SQLiteStudyStore: StudyStore {
     public func finishTrial(study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?) async throws -> Trial {
         try await database.finishTrial(study: study, trial: trial, state: state, finalMeasurement: finalMeasurement, reason: reason)
     }
+
+    public func updateMetadata(study: String, updates: [MetadataUpdate]) async throws {
+        try await database.updateMetadata(study: study, updates: updates)
+    }
+
+    public func metadata(study: String) async throws -> StudyMetadata {
+        try await database.metadata(study: study)
+    }
 }

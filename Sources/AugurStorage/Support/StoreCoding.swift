@@ -130,6 +130,21 @@ enum StoreCoding {
 }
 
 /// The rules about trials that every store applies the same way.
+extension StoreCoding {
+    /// A metadata value as the stores keep it: the text itself, or a message's bytes in base64 with its type URL.
+    static func encodeMetadataValue(_ value: MetadataValue) -> (value: String, typeURL: String?) {
+        switch value {
+        case .text(let text): (text, nil)
+        case .message(let typeURL, let bytes): (bytes.base64EncodedString(), typeURL)
+        }
+    }
+
+    static func decodeMetadataValue(_ value: String, typeURL: String?) -> MetadataValue {
+        guard let typeURL else { return .text(value) }
+        return .message(typeURL: typeURL, bytes: Data(base64Encoded: value) ?? Data())
+    }
+}
+
 enum TrialRules {
     /// The value stored in `objective_value`: the final measurement's value of the study's objective metric.
     /// NaN counts as no value, so that it never ranks as best.
@@ -142,6 +157,18 @@ enum TrialRules {
     static func requeueReason(worker: String?, retry: Int) -> String {
         let owner = worker.map { "worker '\($0)'" } ?? "its worker"
         return "requeued (retry \(retry)) after \(owner) stopped reporting before its lease expired"
+    }
+
+    /// Whether a trial in state `current` may be finished as `target`: an ACTIVE or REQUESTED trial may end in any
+    /// terminal state, and a STOPPED one may still be COMPLETED by its client (told to stop, it reports its final
+    /// measurement: Vizier's STOPPING → SUCCEEDED). Finishing in the state a trial already has is the idempotent retry
+    /// each store handles itself.
+    static func mayFinish(from current: TrialState, to target: TrialState) -> Bool {
+        switch current {
+        case .active, .requested: target.isTerminal
+        case .stopped: target == .completed
+        case .completed, .failed, .infeasible: false
+        }
     }
 
     /// The error for finishing a trial in a state that is not terminal.
