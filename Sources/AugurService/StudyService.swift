@@ -151,6 +151,64 @@ public final class StudyService: Sendable {
         try await call { try await store.setStudyState(name, to: .stopped, reason: reason) }
     }
 
+    /// Sets a study's state on a client's request (Vizier's SetStudyState): ACTIVE resumes it, STOPPED pauses it,
+    /// COMPLETED ends it. FAILED is the service's own verdict and cannot be set.
+    @discardableResult
+    public func setStudyState(_ name: String, to state: StudyState, reason: String) async throws(ServiceError) -> Study {
+        guard state != .failed else {
+            throw .invalidArgument("a study fails only when too many of its trials fail; set ACTIVE, STOPPED or COMPLETED")
+        }
+        var study = try await getStudy(name)
+        guard study.state != state else { return study }
+        try await call { try await store.setStudyState(name, to: state, reason: reason) }
+        study.state = state
+        study.stateReason = reason
+        return study
+    }
+
+    // MARK: Metadata
+
+    /// The most metadata changes one call may make, and the longest key, namespace and value.
+    public static let maximumMetadataUpdates = 1_000
+    public static let maximumMetadataKeyLength = 1_024
+    public static let maximumMetadataValueBytes = 1 << 20
+
+    /// A study's metadata and its trials' (what clients keep with them; the service never reads it).
+    public func metadata(study name: String) async throws(ServiceError) -> StudyMetadata {
+        try await call { try await store.metadata(study: name) }
+    }
+
+    /// Writes metadata on a study and its trials in one transaction; INVALID_ARGUMENT for entries a store cannot
+    /// keep (too many, too long, a NUL in text), NOT_FOUND for an unknown study or trial (then nothing is written).
+    public func updateMetadata(study name: String, updates: [MetadataUpdate]) async throws(ServiceError) {
+        guard updates.count <= Self.maximumMetadataUpdates else {
+            throw .invalidArgument("\(updates.count) metadata changes in one call; at most \(Self.maximumMetadataUpdates)")
+        }
+        for (index, update) in updates.enumerated() {
+            if let trial = update.trial { try checkTrialID(trial, study: name) }
+            let entry = update.entry
+            for (what, text) in [("key", entry.key), ("namespace", entry.namespace)] {
+                guard text.utf8.count <= Self.maximumMetadataKeyLength, !text.utf8.contains(0) else {
+                    throw .invalidArgument("metadata change \(index): the \(what) must be at most \(Self.maximumMetadataKeyLength) bytes without NUL")
+                }
+            }
+            switch entry.value {
+            case .text(let text):
+                guard text.utf8.count <= Self.maximumMetadataValueBytes, !text.utf8.contains(0) else {
+                    throw .invalidArgument("metadata change \(index) (`\(entry.key.excerptForMessage)`): a text value must be at most "
+                        + "\(Self.maximumMetadataValueBytes) bytes without NUL; send binary data as a message")
+                }
+            case .message(let typeURL, let bytes):
+                guard bytes.count <= Self.maximumMetadataValueBytes, typeURL.utf8.count <= Self.maximumMetadataKeyLength,
+                      !typeURL.utf8.contains(0) else {
+                    throw .invalidArgument("metadata change \(index) (`\(entry.key.excerptForMessage)`): a message must be at most "
+                        + "\(Self.maximumMetadataValueBytes) bytes with a type URL of at most \(Self.maximumMetadataKeyLength)")
+                }
+            }
+        }
+        try await call { try await store.updateMetadata(study: name, updates: updates) }
+    }
+
     // MARK: Queries
 
     public func trials(study: String, query: TrialQuery = TrialQuery()) async throws(ServiceError) -> [Trial] {
@@ -283,6 +341,22 @@ public final class StudyService: Sendable {
             throw .invalidArgument("parameters \(coerced) are not a point of study '\(name)''s search space")
         }
         return try await call { try await store.requestTrial(study: name, parameters: coerced) }
+    }
+
+    /// Adds a trial at a point of the client's choosing (Vizier's CreateTrial): REQUESTED, to be handed out before
+    /// any new suggestion, or, with a completion, already ended (a result obtained elsewhere, told to the study).
+    public func addTrial(study name: String, parameters: ParameterAssignment, completion: Completion?) async throws(ServiceError) -> Trial {
+        if case .measurement(let final?) = completion {
+            // Refused before the trial exists, so that a bad result leaves no REQUESTED trial behind.
+            try checkMetricNames(of: [final], trial: 0)
+            let objective = try await knownSpec(name).objective.metric
+            guard final.metrics[objective] != nil else {
+                throw .invalidArgument("the final measurement lacks the objective metric '\(objective)'")
+            }
+        }
+        let requested = try await requestTrial(study: name, parameters: parameters)
+        guard let completion else { return requested }
+        return try await completeTrial(study: name, trial: requested.id, completion)
     }
 
     // MARK: Reporting
