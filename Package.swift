@@ -9,6 +9,7 @@ import PackageDescription
 //   AugurStorage       StudyStore: SQLite and PostgreSQL
 //   AugurService       transport-free study logic
 //   AugurRPC           gRPC API, server and client
+//   AugurVizier        OSS Vizier's gRPC API over the same service (a front end beside AugurRPC, on its server)
 //   AugurWorkers       trial runners and the run loop
 //   augur              the executable
 // AugurTraining (the training core) depends only on the BLAS shim.
@@ -108,6 +109,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AugurVizier",
+            dependencies: [
+                "AugurCore", "AugurStorage", "AugurService", "AugurRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AugurWorkers",
             dependencies: [
                 "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining", "CProcessSupervision",
@@ -120,8 +131,9 @@ let package = Package(
         .executableTarget(
             name: "augur",
             dependencies: [
-                "AugurCore", "AugurStorage", "AugurService", "AugurRPC", "AugurWorkers",
+                "AugurCore", "AugurStorage", "AugurService", "AugurRPC", "AugurVizier", "AugurWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

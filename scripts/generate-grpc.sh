@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates Sources/AugurRPC/Generated/ from Protos/ (Augur's service and the standard health service).
+# Regenerates the committed gRPC code from Protos/:
+#   Sources/AugurRPC/Generated/     Augur's own service and the standard health service
+#   Sources/AugurVizier/Generated/  OSS Vizier's service (Protos/vizier, from google-vizier 0.1.24) and the
+#                                   google.longrunning / google.rpc messages it uses (Protos/google, from
+#                                   googleapis-common-protos 1.66.0); see the README.md in each folder
 #
 # The generated files are committed; run this after changing a .proto and commit both. It needs `protoc` (3.21 or
 # later) and the two Swift plugins built from the very package versions Package.swift depends on:
@@ -46,21 +50,36 @@ MANIFEST
     plugin_dir="$scratch/.build/release"
 fi
 
-mkdir -p "$output"
-rm -f "$output"/*.swift
+# generate OUTPUT_DIR PROTOC_ARGUMENTS…: messages and services of the given files into a fresh OUTPUT_DIR.
+generate() {
+    local output="$1"
+    shift
+    mkdir -p "$output"
+    rm -f "$output"/*.swift
+    protoc \
+        --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
+        --swift_out="$output" \
+        --swift_opt=Visibility=Public \
+        --swift_opt=FileNaming=PathToUnderscores \
+        --plugin=protoc-gen-grpc-swift="$plugin_dir/protoc-gen-grpc-swift-2" \
+        --grpc-swift_out="$output" \
+        --grpc-swift_opt=Visibility=Public \
+        --grpc-swift_opt=FileNaming=PathToUnderscores \
+        "$@"
+    # The gRPC plugin writes a file for every input; those of files without a service hold only imports.
+    local file
+    for file in "$output"/*.grpc.swift; do
+        grep -q "ServiceDescriptor" "$file" || rm "$file"
+    done
+    echo "generated in $output:" >&2
+    ls -1 "$output" >&2
+}
 
-protos=(augur/v1/augur_service.proto grpc/health/v1/health.proto)
 cd "$repo_root/Protos"
-protoc \
-    --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
-    --swift_out="$output" \
-    --swift_opt=Visibility=Public \
-    --swift_opt=FileNaming=PathToUnderscores \
-    --plugin=protoc-gen-grpc-swift="$plugin_dir/protoc-gen-grpc-swift-2" \
-    --grpc-swift_out="$output" \
-    --grpc-swift_opt=Visibility=Public \
-    --grpc-swift_opt=FileNaming=PathToUnderscores \
-    "${protos[@]}"
-
-echo "generated:" >&2
-ls -1 "$output" >&2
+generate "$output" augur/v1/augur_service.proto grpc/health/v1/health.proto
+# Vizier's files import each other by bare name ("study.proto"), so Protos/vizier is an import root of its own.
+# Only what the façade serves is generated: the google/api files are needed to read the others (their options are
+# annotations for REST gateways and client generators), not by the Swift code.
+generate "$repo_root/Sources/AugurVizier/Generated" -I vizier -I . \
+    vizier/key_value.proto vizier/study.proto vizier/vizier_service.proto \
+    google/longrunning/operations.proto google/rpc/status.proto

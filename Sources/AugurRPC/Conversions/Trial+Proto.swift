@@ -62,7 +62,7 @@ extension Augur_V1_Trial.State {
 }
 
 extension Google_Protobuf_Value {
-    init(_ value: ParameterValue) {
+    public init(_ value: ParameterValue) {
         switch value {
         case .double(let x): self.init(numberValue: x)
         case .integer(let x): self.init(numberValue: Double(x))
@@ -123,32 +123,41 @@ enum MeasurementLimits {
 
 extension TrialMeasurement {
     init(_ message: Augur_V1_Measurement, field: String) throws(ServiceError) {
-        guard message.metrics.count <= MeasurementLimits.maximumMetrics else {
-            throw .invalidArgument("\(field).metrics has \(message.metrics.count) entries; at most \(MeasurementLimits.maximumMetrics) are allowed")
+        self = try TrialMeasurement(
+            wireStep: message.stepCount, elapsed: message.hasElapsedDuration ? message.elapsedDuration : nil,
+            metrics: message.metrics.map { ($0.metricID, $0.value) }, field: field)
+    }
+
+    /// Reads a measurement from the fields every gRPC API shares (Augur's and Vizier's `Measurement`), checking
+    /// what a client could get wrong: the number of metrics, their names, NaN values, repeats, the step, the time.
+    public init(wireStep stepCount: Int64, elapsed: Google_Protobuf_Duration?, metrics reported: [(id: String, value: Double)],
+                field: String) throws(ServiceError) {
+        guard reported.count <= MeasurementLimits.maximumMetrics else {
+            throw .invalidArgument("\(field).metrics has \(reported.count) entries; at most \(MeasurementLimits.maximumMetrics) are allowed")
         }
-        guard message.stepCount >= 0, message.stepCount <= Int64(Int32.max) * 1024 else {
-            throw .invalidArgument("\(field).step_count must be between 0 and \(Int64(Int32.max) * 1024), got \(message.stepCount)")
+        guard stepCount >= 0, stepCount <= Int64(Int32.max) * 1024 else {
+            throw .invalidArgument("\(field).step_count must be between 0 and \(Int64(Int32.max) * 1024), got \(stepCount)")
         }
         var metrics: [String: Double] = [:]
-        for (index, metric) in message.metrics.enumerated() {
-            guard !metric.metricID.isEmpty, metric.metricID.utf8.count <= ResourceName.maximumNameLength else {
+        for (index, metric) in reported.enumerated() {
+            guard !metric.id.isEmpty, metric.id.utf8.count <= ResourceName.maximumNameLength else {
                 throw .invalidArgument("\(field).metrics[\(index)].metric_id must be 1 to \(ResourceName.maximumNameLength) characters")
             }
             guard !metric.value.isNaN else {
-                throw .invalidArgument("\(field).metrics[\(index)] (`\(metric.metricID)`) is NaN; report a number, or fail the trial")
+                throw .invalidArgument("\(field).metrics[\(index)] (`\(metric.id)`) is NaN; report a number, or fail the trial")
             }
-            guard metrics.updateValue(metric.value, forKey: metric.metricID) == nil else {
-                throw .invalidArgument("\(field).metrics[\(index)]: metric `\(metric.metricID)` is reported twice")
+            guard metrics.updateValue(metric.value, forKey: metric.id) == nil else {
+                throw .invalidArgument("\(field).metrics[\(index)]: metric `\(metric.id)` is reported twice")
             }
         }
-        var elapsed: Double?
-        if message.hasElapsedDuration {
-            let seconds = message.elapsedDuration.timeInterval
-            guard seconds.isFinite, seconds >= 0 else {
+        var seconds: Double?
+        if let elapsed {
+            let value = elapsed.timeInterval
+            guard value.isFinite, value >= 0 else {
                 throw .invalidArgument("\(field).elapsed_duration must not be negative")
             }
-            elapsed = seconds
+            seconds = value
         }
-        self.init(step: Int(message.stepCount), elapsedSeconds: elapsed, metrics: metrics)
+        self.init(step: Int(stepCount), elapsedSeconds: seconds, metrics: metrics)
     }
 }

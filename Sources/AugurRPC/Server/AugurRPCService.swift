@@ -240,17 +240,17 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
         }
     }
 
-    static func bounded(_ reason: String) -> String {
+    public static func bounded(_ reason: String) -> String {
         reason.utf8.count <= RequestLimits.maximumReasonLength ? reason : String(reason.prefix(RequestLimits.maximumReasonLength)) + "…"
     }
 }
 
 /// A page of a list: where it starts and how long it is, read from `page_size` and `page_token`.
-struct Page {
-    var offset: Int
-    var size: Int
+public struct Page: Sendable {
+    public var offset: Int
+    public var size: Int
 
-    init(size: Int32, token: String) throws(ServiceError) {
+    public init(size: Int32, token: String) throws(ServiceError) {
         guard size >= 0 else { throw .invalidArgument("page_size must not be negative, got \(size)") }
         self.size = size == 0 ? RequestLimits.maximumPageSize : min(Int(size), RequestLimits.maximumPageSize)
         if token.isEmpty {

@@ -29,7 +29,11 @@ public final class AugurServer: Service, Sendable {
     ///   - service: the study logic (and its store) the API exposes.
     ///   - address: where to listen; port 0 picks a free one.
     ///   - token: when given, every call but health checks needs `authorization: Bearer <token>`.
-    public init(service: StudyService, address: ListenAddress, token: String? = nil, logger: Logger = Logger(label: "augur.serve")) {
+    ///   - additionalServices: other front ends over the same `service` served on the same port (Vizier's API).
+    ///   - servesAugurAPI: whether `augur.v1.AugurService` itself is served (not on a listener for another API only).
+    public init(service: StudyService, address: ListenAddress, token: String? = nil,
+                additionalServices: [any RegistrableRPCService] = [], servesAugurAPI: Bool = true,
+                logger: Logger = Logger(label: "augur.serve")) {
         self.address = address
         self.logger = logger
         health = HealthService()
@@ -45,7 +49,8 @@ public final class AugurServer: Service, Sendable {
         var interceptors: [any ServerInterceptor] = []
         if let token { interceptors.append(BearerTokenInterceptor(token: token)) }
         interceptors.append(RequestSizeInterceptor())
-        server = GRPCServer(transport: transport, services: [AugurRPCService(service: service), health], interceptors: interceptors)
+        let api: [any RegistrableRPCService] = servesAugurAPI ? [AugurRPCService(service: service)] : []
+        server = GRPCServer(transport: transport, services: api + additionalServices + [health], interceptors: interceptors)
     }
 
     /// Makes the event loops that carry the server's connections Swift concurrency's global executor, for a process

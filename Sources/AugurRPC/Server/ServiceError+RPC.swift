@@ -3,7 +3,7 @@ import GRPCCore
 
 extension ServiceError {
     /// The gRPC status a client sees for this error, with the reason as its message and the error as its cause.
-    var rpcError: RPCError {
+    public var rpcError: RPCError {
         RPCError(code: rpcCode, message: message, cause: self)
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AugurRPC
 import AugurService
+import AugurVizier
+import GRPCCore
 import AugurStorage
 import AugurWorkers
 import Foundation
@@ -11,10 +13,15 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the suggestion API (gRPC augur.v1.AugurService) over a study database.",
+        abstract: "Serve the suggestion API (gRPC augur.v1.AugurService and OSS Vizier's vizier.VizierService) over a study database.",
         discussion: """
             Clients in any language create studies, ask for trials (SuggestTrials with a client id), report \
             measurements and complete trials; `augur worker` is such a client. docs/api.md describes the API.
+
+            The same port serves OSS Vizier's API (vizier.VizierService and google.longrunning.Operations), so \
+            Vizier's own Python client works unchanged: `clients.environment_variables.server_endpoint = \
+            "HOST:PORT"`. That client sends no token: with --token-file, give it a listener of its own with \
+            --vizier-listen (loopback, or a trusted network with --insecure; see docs/api.md).
 
             The server keeps no state of its own: several `augur serve` processes may share one database \
             (PostgreSQL for several machines), behind a load balancer or not.
@@ -41,6 +48,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Listen on an address other machines can reach without --token-file: anyone who can reach it can make the workers run any command.")
     var insecure = false
 
+    @Option(help: ArgumentHelp(
+        "Also serve Vizier's API alone, without the token check, on this address (for Vizier's client, which sends no token).",
+        valueName: "host:port"))
+    var vizierListen: String?
+
     @Option(help: "Seconds a trial stays leased to its client without a measurement or heartbeat.")
     var leaseSeconds: Double = 120
 
@@ -61,6 +73,18 @@ struct ServeCommand: AsyncParsableCommand {
                 can reach this address is trusted, add --insecure.
                 """)
         }
+        if let vizierListen {
+            guard let address = ListenAddress(vizierListen) else {
+                throw ValidationError("--vizier-listen must look like HOST:PORT (for example 127.0.0.1:50052), got `\(vizierListen)`.")
+            }
+            if !address.isLoopback, !insecure {
+                throw ValidationError("""
+                    --vizier-listen \(vizierListen) accepts calls from other machines without a token (Vizier's client \
+                    sends none). Listen on 127.0.0.1 and put an authenticating proxy in front (docs/api.md), or, if \
+                    every machine that can reach this address is trusted, add --insecure.
+                    """)
+            }
+        }
         if !(leaseSeconds.isFinite && leaseSeconds > 0) { throw ValidationError("--lease-seconds must be a positive number.") }
         if retryLimit < 0 { throw ValidationError("--retry-limit must not be negative.") }
     }
@@ -80,13 +104,29 @@ struct ServeCommand: AsyncParsableCommand {
         // `augur validate` does, rather than letting every trial fail.
         let service = StudyService(store: try StudyStores.open(database.location), leaseDuration: leaseSeconds,
                                    retryLimit: retryLimit, checkSpec: trainingSpecProblems, logger: logger)
-        let server = AugurServer(service: service, address: address, token: token, logger: logger)
+        let vizier: [any RegistrableRPCService] = [VizierRPCService(service: service), VizierOperationsService(service: service)]
+        let server = AugurServer(service: service, address: address, token: token, additionalServices: vizier, logger: logger)
         // The address is announced once bound; the announcement is not a service of its own lifetime.
-        let announcement = AddressAnnouncement(server: server, database: database.location, tokenRequired: token != nil)
-        try await runServices([
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: announcement, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ], logger: logger)
+            .init(service: AddressAnnouncement(server: server, line: { bound in
+                "augur serve: listening on \(bound) (database \(database.location)\(token != nil ? ", token required" : ""))"
+            }), successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let vizierAddress = vizierListen.flatMap(ListenAddress.init) {
+            if !vizierAddress.isLoopback {
+                logger.warning("--insecure: anyone who can reach \(vizierAddress) can use the Vizier API without a token")
+            }
+            let vizierServer = AugurServer(service: service, address: vizierAddress, additionalServices: vizier, servesAugurAPI: false,
+                                           logger: logger)
+            services += [
+                .init(service: vizierServer, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: AddressAnnouncement(server: vizierServer, line: { bound in
+                    "augur serve: Vizier API listening on \(bound) (no token)"
+                }), successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+        }
+        try await runServices(services, logger: logger)
         logger.info("stopped")
     }
 }
@@ -95,12 +135,10 @@ struct ServeCommand: AsyncParsableCommand {
 /// read that line to learn the port.
 private struct AddressAnnouncement: Service {
     let server: AugurServer
-    let database: String
-    let tokenRequired: Bool
+    let line: @Sendable (ListenAddress) -> String
 
     func run() async throws {
         let bound = try await server.listeningAddress()
-        let line = "augur serve: listening on \(bound) (database \(database)\(tokenRequired ? ", token required" : ""))\n"
-        FileHandle.standardOutput.write(Data(line.utf8))
+        FileHandle.standardOutput.write(Data((line(bound) + "\n").utf8))
     }
 }
