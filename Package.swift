@@ -227,14 +227,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Starts real servers on loopback; the fault tests run the built `augur` binary (a dependency, so it is built).
+        // Vizier/ holds the tests of Vizier's API (AugurVizier), which shares the server and its test helpers.
         .testTarget(
             name: "AugurRPCTests",
             dependencies: [
-                "augur", "AugurRPC", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport", "AugurWorkers",
+                "augur", "AugurRPC", "AugurVizier", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport",
+                "AugurWorkers",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            exclude: ["Vizier/vizier_client_loop.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,7 +2,7 @@
 # Installs the Debian packages Augur needs, only those that are missing.
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what the test suite needs (a PostgreSQL server, and the Python clients the
-#                                    tests drive, in .venv: grpcio and grpcio-tools)
+#                                    tests drive, in .venv: grpcio, grpcio-tools and OSS Vizier's client)
 #   scripts/install-deps.sh --proto  also protoc, for scripts/generate-grpc.sh
 set -euo pipefail
 
@@ -25,12 +25,14 @@ install_python_test_clients() {
     # The real Python clients the test suite drives (PythonClientTests), in a virtual environment of the repository.
     local root
     root="$(cd "$(dirname "$0")/.." && pwd)"
-    if [[ -x "$root/.venv/bin/python3" ]] && "$root/.venv/bin/python3" -c 'import grpc, grpc_tools' 2>/dev/null; then
+    if [[ -x "$root/.venv/bin/python3" ]] \
+        && "$root/.venv/bin/python3" -c 'import grpc, grpc_tools, vizier.service.clients' 2>/dev/null; then
         return 0
     fi
-    echo "Installing the Python test clients into .venv (grpcio, grpcio-tools)" >&2
+    echo "Installing the Python test clients into .venv (grpcio, grpcio-tools, google-vizier)" >&2
     /usr/bin/python3 -m venv "$root/.venv"
-    "$root/.venv/bin/python3" -m pip install --quiet --disable-pip-version-check 'grpcio==1.76.0' 'grpcio-tools==1.76.0'
+    "$root/.venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
+        'grpcio==1.76.0' 'grpcio-tools==1.76.0' 'google-vizier==0.1.24'
 }
 
 if ((${#missing[@]} == 0)); then

@@ -145,7 +145,7 @@ extension StudySpec {
         }
         guard message.metrics.count == 1 else {
             throw .invalidArgument("\(field).metrics has \(message.metrics.count) metrics; Augur optimizes one objective metric "
-                + "so far (several objectives are not supported yet)")
+                + "so far (several metrics and several objectives are not supported yet)")
         }
         guard !objectiveMessage.hasSafetyConfig else {
             throw .invalidArgument("\(field).metrics[0].safety_config: safety metrics (constraints) are not supported yet")
