@@ -109,17 +109,27 @@ extension Vizier_StudySpec.ParameterSpec {
                 $0.minValue = min
                 $0.maxValue = max
             }
-            scaleType = scale == .log ? .unitLogScale : .unitLinearScale
+            scaleType = ScaleType(scale)
         case let .integer(min, max, _, scale):
             integerValueSpec = .with {
                 $0.minValue = Int64(min)
                 $0.maxValue = Int64(max)
             }
-            scaleType = scale == .log ? .unitLogScale : .unitLinearScale
+            scaleType = ScaleType(scale)
         case .discrete(let values):
             discreteValueSpec = .with { $0.values = values }
         case .categorical(let values):
             categoricalValueSpec = .with { $0.values = values }
+        }
+    }
+}
+
+extension Vizier_StudySpec.ParameterSpec.ScaleType {
+    init(_ scale: AugurCore.ScaleType) {
+        switch scale {
+        case .linear: self = .unitLinearScale
+        case .log: self = .unitLogScale
+        case .reverseLog: self = .unitReverseLogScale
         }
     }
 }
@@ -186,9 +196,7 @@ extension ParameterSpec {
         switch message.scaleType {
         case .unspecified, .unitLinearScale: scale = .linear
         case .unitLogScale: scale = .log
-        case .unitReverseLogScale:
-            throw .invalidArgument("\(field) (`\(name.excerptForMessage)`): UNIT_REVERSE_LOG_SCALE is not supported yet; "
-                + "use UNIT_LINEAR_SCALE or UNIT_LOG_SCALE")
+        case .unitReverseLogScale: scale = .reverseLog
         case .UNRECOGNIZED(let value):
             throw .invalidArgument("\(field).scale_type: unknown scale \(value)")
         }

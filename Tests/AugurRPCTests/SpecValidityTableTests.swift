@@ -219,6 +219,7 @@ import Testing
         case (.linear, true): "normal"
         case (.log, false): "logUniform"
         case (.log, true): "logNormal"
+        case (.reverseLog, _): "reverseLog"  // Katib has no reverse-log scale; no spec of the table uses one
         }
     }
 

@@ -4,6 +4,12 @@ import Foundation
 public enum ScaleType: String, Sendable, Codable, Hashable, CaseIterable {
     case linear
     case log
+    /// Vizier's UNIT_REVERSE_LOG_SCALE: the log scale mirrored, so that values near `max` are spread out (a momentum
+    /// or decay rate close to 1): `u = 1 − (log(max + min − x) − log(min)) / (log(max) − log(min))`. Needs `min > 0`.
+    case reverseLog = "reverse_log"
+
+    /// Whether the scale takes logarithms (and so needs a positive range).
+    public var isLogarithmic: Bool { self != .linear }
 }
 
 /// How random and quasi-random search draw a numeric parameter's values, on top of its scale (Katib's

@@ -145,6 +145,7 @@ extension ParameterSpec {
         switch scale {
         case .linear: min + u * (max - min)
         case .log: Foundation.exp(Foundation.log(min) + u * (Foundation.log(max) - Foundation.log(min)))
+        case .reverseLog: max + min - interpolate(1 - u, min, max, .log)
         }
     }
 
@@ -156,6 +157,8 @@ extension ParameterSpec {
         case .log:
             guard x > 0, min > 0 else { return 0 }
             u = (Foundation.log(x) - Foundation.log(min)) / (Foundation.log(max) - Foundation.log(min))
+        case .reverseLog:
+            u = 1 - position(max + min - x, min, max, .log)
         }
         return u.isNaN ? 0.5 : Swift.min(Swift.max(u, 0), 1)
     }
@@ -182,6 +185,10 @@ private struct NumericLattice {
     }
 
     func index(atUnit u: Double) -> Int {
+        if scale == .reverseLog {
+            // The log lattice mirrored: point k of this lattice is point count−1−k of the log one.
+            return count - 1 - NumericLattice(first: first, step: step, count: count, scale: .log).index(atUnit: 1 - u)
+        }
         guard let (low, high) = logBounds else {
             return Swift.min(Int(u * Double(count)), count - 1)
         }
@@ -192,6 +199,10 @@ private struct NumericLattice {
     }
 
     func position(of x: Double) -> Double {
+        if scale == .reverseLog {
+            let last = first + Double(count - 1) * step
+            return 1 - NumericLattice(first: first, step: step, count: count, scale: .log).position(of: first + last - x)
+        }
         let u: Double
         if let (low, high) = logBounds {
             guard x > 0 else { return 0 }

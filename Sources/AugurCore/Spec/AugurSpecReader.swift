@@ -98,7 +98,7 @@ struct AugurSpecReader {
         }
         var scale: ScaleType? = .linear
         if let node = fields["scale"] {
-            scale = reader.choice(node, what: "`scale`", among: ["linear": ScaleType.linear, "log": .log])
+            scale = reader.choice(node, what: "`scale`", among: ["linear": ScaleType.linear, "log": .log, "reverse_log": .reverseLog])
         }
         var distribution: ParameterDistribution? = .uniform
         if let node = fields["distribution"] {

@@ -242,9 +242,9 @@ private struct Checks {
                 + "single fixed value write it into the command instead of searching it.")
             valid = false
         }
-        if scale == .log, low <= 0 {
-            add("\(field).min", "a log-scaled parameter needs `min` greater than 0 (log of \(formatNumber(low)) is "
-                + "undefined); raise `min` or use linear scale.")
+        if scale.isLogarithmic, low <= 0 {
+            add("\(field).min", "a \(scale == .log ? "log" : "reverse-log")-scaled parameter needs `min` greater than 0 "
+                + "(log of \(formatNumber(low)) is undefined); raise `min` or use linear scale.")
             valid = false
         }
         return valid

@@ -155,20 +155,30 @@ extension Augur_V1_StudySpec.ParameterSpec {
                 $0.maxValue = max
                 if let step { $0.step = step }
             }
-            scaleType = scale == .log ? .unitLogScale : .unitLinearScale
+            scaleType = ScaleType(scale)
         case let .integer(min, max, step, scale):
             integerValueSpec = .with {
                 $0.minValue = Int64(min)
                 $0.maxValue = Int64(max)
                 $0.step = Int64(step)
             }
-            scaleType = scale == .log ? .unitLogScale : .unitLinearScale
+            scaleType = ScaleType(scale)
         case .discrete(let values):
             discreteValueSpec = .with { $0.values = values }
         case .categorical(let values):
             categoricalValueSpec = .with { $0.values = values }
         }
         distribution = Distribution(parameter.distribution)
+    }
+}
+
+extension Augur_V1_StudySpec.ParameterSpec.ScaleType {
+    init(_ scale: AugurCore.ScaleType) {
+        switch scale {
+        case .linear: self = .unitLinearScale
+        case .log: self = .unitLogScale
+        case .reverseLog: self = .unitReverseLogScale
+        }
     }
 }
 
@@ -356,8 +366,9 @@ extension ParameterSpec {
         switch message.scaleType {
         case .unspecified, .unitLinearScale: scale = .linear
         case .unitLogScale: scale = .log
-        case .unitReverseLogScale, .UNRECOGNIZED:
-            throw .invalidArgument("\(field).scale_type: Augur supports UNIT_LINEAR_SCALE and UNIT_LOG_SCALE only")
+        case .unitReverseLogScale: scale = .reverseLog
+        case .UNRECOGNIZED(let value):
+            throw .invalidArgument("\(field).scale_type: unknown scale \(value); use UNIT_LINEAR_SCALE, UNIT_LOG_SCALE or UNIT_REVERSE_LOG_SCALE")
         }
         switch message.parameterValueSpec {
         case nil:

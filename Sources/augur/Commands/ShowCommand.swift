@@ -58,10 +58,10 @@ struct ShowCommand: AsyncParsableCommand {
     static func describe(_ parameter: ParameterSpec) -> String {
         switch parameter.domain {
         case let .double(min, max, scale, step):
-            "double in [\(formatNumber(min)), \(formatNumber(max))]" + (scale == .log ? ", log scale" : "")
+            "double in [\(formatNumber(min)), \(formatNumber(max))]" + (scale == .linear ? "" : ", \(scale == .log ? "log" : "reverse-log") scale")
                 + (step.map { ", step \(formatNumber($0))" } ?? "")
         case let .integer(min, max, step, scale):
-            "int in [\(min), \(max)]" + (step == 1 ? "" : ", step \(step)") + (scale == .log ? ", log scale" : "")
+            "int in [\(min), \(max)]" + (step == 1 ? "" : ", step \(step)") + (scale == .linear ? "" : ", \(scale == .log ? "log" : "reverse-log") scale")
         case .discrete(let values):
             "one of " + values.map(formatNumber).joined(separator: ", ")
         case .categorical(let values):

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import AugurCore
 
@@ -9,12 +10,15 @@ import AugurCore
         .integer("layers", min: 1, max: 8),
         .integer("units", min: 16, max: 512, step: 16, scale: .log),
         .integer("odd", min: 0, max: 10, step: 3),
+        .integer("epochs", min: 1, max: 100, scale: .reverseLog),
+        .double("beta", min: 0.5, max: 0.99, scale: .reverseLog, step: 0.01),
         .discrete("batch", [32, 64, 128]),
         .categorical("optimizer", ["sgd", "adam", "rmsprop"]),
     ]
     static let allParameters: [ParameterSpec] = finiteParameters + [
         .double("weight", min: -2, max: 3),
         .double("decay", min: 1e-6, max: 1e-2, scale: .log),
+        .double("momentum-rl", min: 0.1, max: 0.999, scale: .reverseLog),
     ]
 
     // MARK: Cardinality
@@ -126,6 +130,22 @@ import AugurCore
         #expect(parameter.value(atUnit: 1) == .integer(1000))
         // The geometric middle of [0.5, 1000.5] is about 22.4.
         #expect(parameter.value(atUnit: 0.5) == .integer(22))
+    }
+
+    /// Vizier's reverse-log scale: `u = 1 − (log(max + min − x) − log(min)) / (log(max) − log(min))`, so the top of
+    /// the range is spread out: on [0.1, 0.999], half of [0, 1] lands above 0.999 + 0.1 − √(0.1·0.999) ≈ 0.783.
+    @Test func reverseLogScaleSpreadsTheTopOfTheRange() throws {
+        let parameter = ParameterSpec.double("momentum", min: 0.1, max: 0.999, scale: .reverseLog)
+        let middle = try #require(parameter.value(atUnit: 0.5).doubleValue)
+        #expect(abs(middle - (0.999 + 0.1 - (0.1 * 0.999).squareRoot())) < 1e-12)
+        #expect(parameter.value(atUnit: 0).doubleValue == 0.1)
+        #expect(abs((parameter.value(atUnit: 1).doubleValue ?? 0) - 0.999) < 1e-12)
+        let nearTop = try #require(parameter.unitPosition(of: .double(0.99)))
+        let expected = 1 - (log(0.999 + 0.1 - 0.99) - log(0.1)) / (log(0.999) - log(0.1))
+        #expect(abs(nearTop - expected) < 1e-12)
+        let integers = ParameterSpec.integer("epochs", min: 1, max: 1000, scale: .reverseLog)
+        #expect(integers.value(atUnit: 0) == .integer(1) && integers.value(atUnit: 1) == .integer(1000))
+        #expect(integers.value(atUnit: 0.5) == .integer(1001 - 22), "the log lattice mirrored")
     }
 
     @Test func listCellCentresMapBack() {

@@ -136,14 +136,13 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
             case "several metrics": spec.metrics.append(.with { $0.metricID = "acc"; $0.goal = .maximize })
             case "safety metrics": spec.metrics[0].safetyConfig = .with { $0.safetyThreshold = 1 }
             case "conditional parameters": spec.parameters[3].conditionalParameterSpecs = [.with { $0.parameterSpec = spec.parameters[0] }]
-            case "UNIT_REVERSE_LOG_SCALE": spec.parameters[1].scaleType = .unitReverseLogScale
             case "is not one Augur runs": spec.algorithm = "NSGA2"
             default: spec.metrics[0].goal = .unspecified
             }
         }
     }
 
-    @Test(arguments: ["several metrics", "safety metrics", "conditional parameters", "UNIT_REVERSE_LOG_SCALE", "is not one Augur runs", "goal"])
+    @Test(arguments: ["several metrics", "safety metrics", "conditional parameters", "is not one Augur runs", "goal"])
     func unsupportedSpecsAreInvalidArgumentSayingWhat(reason: String) async throws {
         try await withVizierServer { vizier, service in
             do {
@@ -154,6 +153,15 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
                 #expect(error.message.contains(reason), "\(error.message)")
             }
             #expect(try await service.listStudies().isEmpty)
+        }
+    }
+
+    @Test func reverseLogScaleIsServed() async throws {
+        try await withVizierServer { vizier, service in
+            let spec = vizierSpec { $0.parameters[1].scaleType = .unitReverseLogScale }
+            let created = try await vizier.createStudy(createRequest(study: "rl", spec: spec))
+            #expect(created.studySpec.parameters[1].scaleType == .unitReverseLogScale)
+            #expect(try await service.getStudy("rl").spec.searchSpace["lr"]?.scale == .reverseLog)
         }
     }
 
