@@ -359,6 +359,14 @@ public final class StudyService: Sendable {
         return try await completeTrial(study: name, trial: requested.id, completion)
     }
 
+    /// Deletes a trial with its measurements and metadata (Vizier's DeleteTrial): it leaves the study's history, so
+    /// the designer no longer learns from it. NOT_FOUND for an unknown study or trial.
+    public func deleteTrial(study name: String, trial id: Int) async throws(ServiceError) {
+        try checkTrialID(id, study: name)
+        try await call { try await store.deleteTrial(study: name, trial: id) }
+        gaussianProcessCaches.forget(study: name)
+    }
+
     // MARK: Reporting
 
     /// Records an intermediate measurement of an ACTIVE trial and renews its lease. When the study has an

@@ -244,6 +244,11 @@ public protocol StudyStore: Sendable {
     func updateMetadata(study: String, updates: [MetadataUpdate]) async throws
     /// All metadata of a study and its trials; throws `StoreError.studyNotFound` for an unknown study.
     func metadata(study: String) async throws -> StudyMetadata
+    /// Deletes a trial with its measurements and metadata, whatever its state (Vizier's DeleteTrial); throws
+    /// `StoreError.trialNotFound` or `StoreError.studyNotFound`. The counts no longer include it. Ids stay dense in
+    /// the sense the stores count by: a new trial takes the highest id plus one, so deleting the newest trial frees
+    /// its id for the next one (as in Vizier's own datastore).
+    func deleteTrial(study: String, trial: Int) async throws
 }
 
 extension StudyStore {

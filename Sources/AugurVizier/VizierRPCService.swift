@@ -257,17 +257,11 @@ public struct VizierRPCService: Vizier_VizierService.SimpleServiceProtocol {
     }
 
     public func deleteTrial(request: Vizier_DeleteTrialRequest, context: ServerContext) async throws -> Google_Protobuf_Empty {
-        let name: VizierNames.TrialName
-        do {
-            name = try VizierNames.parseTrial(request.name, field: "name")
-            _ = try await service.trial(study: name.study.study, id: name.id)
-        } catch {
-            throw error.rpcError
+        try await answer { () throws(ServiceError) in
+            let name = try VizierNames.parseTrial(request.name, field: "name")
+            try await service.deleteTrial(study: name.study.study, trial: name.id)
+            return Google_Protobuf_Empty()
         }
-        // Augur numbers a study's trials densely and counts them by number (docs/storage.md), and a trial's result
-        // has already told the designer where to look: a trial stays in its study's history.
-        throw RPCError(code: .unimplemented,
-                       message: "Augur keeps every trial of a study; trial \(name.id) was not deleted (stop it, or mark it infeasible)")
     }
 
     public func checkTrialEarlyStoppingState(request: Vizier_CheckTrialEarlyStoppingStateRequest,

@@ -679,3 +679,43 @@ extension StoreContractTests {
         #expect(try await store.metadata(study: "other").study.count == 1)
     }
 }
+
+extension StoreContractTests {
+    // MARK: Deleting a trial
+
+    /// A deleted trial leaves with its measurements and metadata, and the counts (which the PostgreSQL store takes
+    /// from the highest id) stay exact through holes, a deleted newest trial and new trials after both.
+    @Test(arguments: StoreFactories.all)
+    func aDeletedTrialLeavesTheStudyAndItsCounts(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec(maxTrials: 100))
+        _ = try await store.createTrials(4, in: "study")
+        try await store.addMeasurement(study: "study", trial: 2, measurement: TrialMeasurement(step: 1, metrics: ["loss": 1]), leaseExpiresAt: nil)
+        _ = try await store.complete(1, in: "study", loss: 0.5)
+        _ = try await store.complete(2, in: "study", loss: 0.1)
+        try await store.updateMetadata(study: "study", updates: [MetadataUpdate(trial: 2, entry: MetadataEntry(key: "k", value: .text("v")))])
+
+        try await store.deleteTrial(study: "study", trial: 2)
+        #expect(try await store.trial(study: "study", id: 2) == nil)
+        #expect(try await store.metadata(study: "study").trials[2] == nil)
+        var counts = try await store.trialCounts(study: "study")
+        #expect(counts.total == 3 && counts.completed == 1 && counts.active == 2)
+        #expect(try await store.trials(study: "study", query: TrialQuery()).map(\.id) == [1, 3, 4])
+        #expect(try await store.studySummaries().first?.bestValue == 0.5, "the deleted best no longer counts")
+
+        try await store.deleteTrial(study: "study", trial: 4)  // the newest
+        let next = try await store.createTrials(1, in: "study", firstPoint: 7)
+        #expect(next.map(\.id) == [4], "a new trial takes the highest id plus one")
+        let (_, afterFinish) = try await store.finishTrialCounting(
+            study: "study", trial: 3, state: .completed, finalMeasurement: TrialMeasurement(metrics: ["loss": 0.3]), reason: nil)
+        counts = try await store.trialCounts(study: "study")
+        #expect(afterFinish == counts)
+        #expect(counts.total == 3 && counts.completed == 2 && counts.active == 1)
+        let snapshot = try #require(try await store.snapshot(of: "study", history: .countsOnly))
+        #expect(snapshot.counts == counts)
+
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 2)) { try await store.deleteTrial(study: "study", trial: 2) }
+        await #expect(throws: StoreError.studyNotFound("nope")) { try await store.deleteTrial(study: "nope", trial: 1) }
+    }
+}

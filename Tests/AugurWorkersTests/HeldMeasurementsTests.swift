@@ -86,6 +86,7 @@ final class IntermittentStore: StudyStore {
         try await inner.updateMetadata(study: study, updates: updates)
     }
     func metadata(study: String) async throws -> StudyMetadata { try await inner.metadata(study: study) }
+    func deleteTrial(study: String, trial: Int) async throws { try await inner.deleteTrial(study: study, trial: trial) }
     func renewLease(study: String, trial: Int, worker: String, until: Date) async throws {
         try await inner.renewLease(study: study, trial: trial, worker: worker, until: until)
     }

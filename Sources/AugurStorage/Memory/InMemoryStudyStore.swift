@@ -204,6 +204,13 @@ public actor InMemoryStudyStore: StudyStore {
         return metadataByStudy[name] ?? StudyMetadata()
     }
 
+    public func deleteTrial(study name: String, trial id: Int) throws {
+        guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
+        guard trialsByStudy[name, default: []].contains(where: { $0.id == id }) else { throw StoreError.trialNotFound(study: name, trial: id) }
+        trialsByStudy[name]?.removeAll { $0.id == id }
+        metadataByStudy[name]?.trials[id] = nil
+    }
+
     // MARK: Helpers
 
     private func activeTrial(_ name: String, _ id: Int) throws -> Trial {

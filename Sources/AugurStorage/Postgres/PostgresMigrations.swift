@@ -187,8 +187,10 @@ enum PostgresMigrations {
             "UPDATE studies SET uid = md5(random()::text || clock_timestamp()::text || id::text) WHERE uid = ''",
         ],
         // 4: metadata clients keep with studies and trials (Vizier's KeyValue): trial_id 0 is the study's own; a
-        // value with a type_url is a serialized message, base64-encoded.
+        // value with a type_url is a serialized message, base64-encoded. And the number of trial ids below the
+        // highest that name no trial (deleted trials), so that counting by the highest id stays exact.
         [
+            "ALTER TABLE studies ADD COLUMN missing_trials INTEGER NOT NULL DEFAULT 0",
             """
             CREATE TABLE metadata (
                 study_id BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,

@@ -3,14 +3,14 @@ import Foundation
 import Synchronization
 
 extension PostgresStoreSession {
-    /// Counts without a scan of the study: ids are dense (1, 2, 3, … and never deleted alone), so the highest id is
-    /// the number of trials; ACTIVE and REQUESTED trials are loaded anyway; STOPPED, FAILED and INFEASIBLE are
+    /// Counts without a scan of the study: ids are dense (1, 2, 3, …), so the highest id less the ids a deleted
+    /// trial left free (`studies.missing_trials`, set when a trial is deleted) is the number of trials; ACTIVE and REQUESTED trials are loaded anyway; STOPPED, FAILED and INFEASIBLE are
     /// counted through the `(study_id, state)` index (few rows); COMPLETED is what remains. A planner's snapshot
     /// thus costs the same on the 100,000th trial as on the first.
     private static let countsAndNextID = PostgresStatement(
         name: "augur_assign_counts",
         sql: """
-            SELECT 'ALL', 0, max(trial_id) FROM trials WHERE study_id = (SELECT id FROM studies WHERE name = $1)
+            SELECT 'ALL', (SELECT missing_trials FROM studies WHERE name = $1), max(trial_id) FROM trials WHERE study_id = (SELECT id FROM studies WHERE name = $1)
             UNION ALL
             SELECT state, count(*), NULL FROM trials
             WHERE study_id = (SELECT id FROM studies WHERE name = $1) AND state IN ('STOPPED', 'FAILED', 'INFEASIBLE')
@@ -235,16 +235,18 @@ extension PostgresStoreSession {
         let open = try trials(results[2], of: study)
         var counts = TrialCounts()
         var total = 0
+        var missing = 0
         let countRows = results[1]
         for row in 0..<countRows.rowCount {
             if countRows.string(row, 0) == "ALL" {
                 total = countRows.int(row, 2) ?? 0
+                missing = countRows.int(row, 1) ?? 0
             } else if let state = countRows.string(row, 0).flatMap(TrialState.init(rawValue:)) {
                 counts[state] = countRows.int(row, 1) ?? 0
             }
         }
         for trial in open { counts[trial.state] += 1 }
-        counts.completed = max(total - counts.total, 0)
+        counts.completed = max(total - missing - counts.total, 0)
         let history = results.count > 4 ? try trials(results[3], of: study) : []
         let snapshot = StudySnapshot(
             study: study.study, counts: counts, activeTrials: open.filter { $0.state == .active },

@@ -40,12 +40,13 @@ extension PostgresStoreSession {
         return trial
     }
 
-    /// Counted like the planner's snapshot (see `countsAndNextID`): the highest id is the number of trials, every
+    /// Counted like the planner's snapshot (see `countsAndNextID`): the highest id less the missing ids is the number
+    /// of trials, every
     /// state but COMPLETED is counted through the `(study_id, state)` index, COMPLETED is what remains.
     private static let counts = PostgresStatement(
         name: "augur_trial_counts",
         sql: """
-            SELECT 'ALL', coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0) FROM studies s WHERE s.name = $1
+            SELECT 'ALL', coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0) - s.missing_trials FROM studies s WHERE s.name = $1
             UNION ALL
             SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
             WHERE s.name = $1 AND t.state IN ('ACTIVE', 'REQUESTED')
@@ -217,7 +218,7 @@ extension PostgresStoreSession {
     private static func finishSQL(counted: Bool) -> String {
         let counts = counted
             ? """
-            , (SELECT max(o.trial_id) FROM trials o WHERE o.study_id = s.id),
+            , (SELECT max(o.trial_id) FROM trials o WHERE o.study_id = s.id) - s.missing_trials,
               (SELECT ARRAY[count(*) FILTER (WHERE o.state = 'ACTIVE'), count(*) FILTER (WHERE o.state = 'REQUESTED')]::text
                FROM trials o WHERE o.study_id = s.id AND o.state IN ('ACTIVE', 'REQUESTED') AND o.trial_id <> t.trial_id),
               (SELECT ARRAY[count(*) FILTER (WHERE o.state = 'STOPPED'), count(*) FILTER (WHERE o.state = 'FAILED'),
@@ -318,5 +319,30 @@ extension PostgresStoreSession {
         guard let trial = try loadTrial(study: name, id: id).trial else { throw StoreError.trialNotFound(study: name, trial: id) }
         guard trial.state == state else { throw StoreError.trialNotActive(study: name, trial: id, state: trial.state) }
         return trial
+    }
+
+    private static let deleteTrialStatements = [
+        PostgresStatement(name: "augur_delete_trial_measurements", sql: "DELETE FROM measurements WHERE study_id = $1::bigint AND trial_id = $2::integer"),
+        PostgresStatement(name: "augur_delete_trial_metadata", sql: "DELETE FROM metadata WHERE study_id = $1::bigint AND trial_id = $2::integer"),
+        PostgresStatement(name: "augur_delete_trial", sql: "DELETE FROM trials WHERE study_id = $1::bigint AND trial_id = $2::integer RETURNING trial_id"),
+    ]
+
+    private static let recountMissingTrials = PostgresStatement(
+        name: "augur_recount_missing_trials",
+        sql: """
+            UPDATE studies s SET missing_trials = (SELECT coalesce(max(t.trial_id), 0) - count(*) FROM trials t WHERE t.study_id = s.id)
+            WHERE s.id = $1::bigint
+            """)
+
+    /// Deletes a trial with its measurements and metadata, under the study's lock, and recounts the ids left free.
+    func deleteTrial(study name: String, trial id: Int) throws {
+        let (study, _) = try lockStudy(named: name)
+        let parameters = [String(study.id), String(id)]
+        var deleted = 0
+        for statement in Self.deleteTrialStatements {
+            deleted = try connection.execute(statement, parameters).rowCount
+        }
+        guard deleted > 0 else { throw StoreError.trialNotFound(study: name, trial: id) }
+        try connection.execute(Self.recountMissingTrials, [String(study.id)])
     }
 }

@@ -178,4 +178,8 @@ public final class PostgresStudyStore: StudyStore {
     public func metadata(study: String) async throws -> StudyMetadata {
         try await session(.idempotent) { try $0.metadata(study: study) }
     }
+
+    public func deleteTrial(study: String, trial: Int) async throws {
+        try await session(.transaction) { try $0.deleteTrial(study: study, trial: trial) }
+    }
 }

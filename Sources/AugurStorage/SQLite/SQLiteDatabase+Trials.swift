@@ -164,4 +164,15 @@ extension SQLiteDatabase {
             return trial
         }
     }
+
+    /// Deletes a trial with its measurements and metadata (the `trial_counts` trigger uncounts it).
+    func deleteTrial(study name: String, trial id: Int) throws {
+        try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            _ = try trialState(id, of: study)
+            for table in ["measurements", "metadata", "trials"] {
+                try connection.run("DELETE FROM \(table) WHERE study_id = ? AND trial_id = ?", [.integer(study.id), SQLiteValue(id)])
+            }
+        }
+    }
 }

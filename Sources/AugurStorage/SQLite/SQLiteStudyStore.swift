@@ -93,4 +93,8 @@ public final class SQLiteStudyStore: StudyStore {
     public func metadata(study: String) async throws -> StudyMetadata {
         try await database.metadata(study: study)
     }
+
+    public func deleteTrial(study: String, trial: Int) async throws {
+        try await database.deleteTrial(study: study, trial: trial)
+    }
 }

@@ -224,13 +224,16 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
                 try await vizier.updateMetadata(.with { $0.name = "owners/o/studies/s"; $0.delta = [.with { $0.trialID = "99"; $0.metadatum.key = "k" }] })
             }
             #expect(unknownTrial == .notFound)
-            let deleted = await statusCode { try await vizier.deleteTrial(.with { $0.name = trials[0].name }) }
-            #expect(deleted == .unimplemented)
-            #expect(try await service.trialCounts(study: "s").total == 2)
             let missing = await statusCode { try await vizier.getTrial(.with { $0.name = "owners/o/studies/s/trials/99" }) }
             #expect(missing == .notFound)
             let optimal = try await vizier.listOptimalTrials(.with { $0.parent = "owners/o/studies/s" })
             #expect(optimal.optimalTrials.map(\.id) == [trials[0].id])
+            _ = try await vizier.deleteTrial(.with { $0.name = trials[0].name })
+            #expect(try await service.trialCounts(study: "s").total == 1)
+            let gone = await statusCode { try await vizier.getTrial(.with { $0.name = trials[0].name }) }
+            #expect(gone == .notFound)
+            let again = await statusCode { try await vizier.deleteTrial(.with { $0.name = trials[0].name }) }
+            #expect(again == .notFound)
         }
     }
 

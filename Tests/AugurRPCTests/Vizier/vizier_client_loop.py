@@ -133,6 +133,11 @@ def main():
     except grpc.RpcError as error:
         assert error.code() == grpc.StatusCode.NOT_FOUND, error.code()
 
+    # Delete a trial: it leaves the study.
+    extra = study.suggest(count=1, client_id="worker-5")[0]
+    extra.delete()
+    assert extra.id not in [t.id for t in study.trials()], "a deleted trial is gone"
+
     # Delete, then loading the deleted study fails with ResourceNotFoundError.
     study.delete()
     try:
