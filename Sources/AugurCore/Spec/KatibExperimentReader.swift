@@ -477,6 +477,20 @@ struct KatibExperimentReader {
         if let node = spec["maxFailedTrialCount"], let value = reader.integer(node, what: "`maxFailedTrialCount`") {
             budget.maxFailedTrials = value
         }
+        // Katib's validating webhook refuses more parallel trials than trials, after its defaulting webhook has set
+        // an unwritten `parallelTrialCount` to 3. Augur's own format and the wire API cap the parallelism instead;
+        // a Katib file keeps Katib's rule, so that a file Augur runs is one Katib would accept.
+        if let maxNode = spec["maxTrialCount"], budget.maxTrials >= 1, budget.parallelTrials > budget.maxTrials {
+            if let parallelNode = spec["parallelTrialCount"] {
+                reader.error("`parallelTrialCount` (\(budget.parallelTrials)) must be at most `maxTrialCount` "
+                    + "(\(budget.maxTrials)), as Katib requires; lower it to \(budget.maxTrials) or raise `maxTrialCount`.",
+                    at: parallelNode)
+            } else {
+                reader.error("`maxTrialCount` (\(budget.maxTrials)) is below Katib's default `parallelTrialCount` of "
+                    + "\(Self.defaultParallelTrialCount), which Katib refuses; set `parallelTrialCount: "
+                    + "\(budget.maxTrials)` or raise `maxTrialCount`.", at: maxNode)
+            }
+        }
         return budget
     }
 
