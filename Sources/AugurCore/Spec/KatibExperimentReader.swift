@@ -19,6 +19,7 @@ struct KatibExperimentReader {
     static let defaultParallelTrialCount = 3
     static let defaultMedianStopping = MedianStoppingSettings(minTrialsRequired: 3, startStep: 4)
     static let defaultMetricsFilePath = "/var/log/katib/metrics.log"
+    static let defaultTensorFlowEventDirectory = "/var/log/katib/tfevent/"
 
     private static let objectMetadataIgnored = [
         "namespace", "labels", "annotations", "uid", "resourceVersion", "generation", "creationTimestamp",
@@ -500,7 +501,7 @@ struct KatibExperimentReader {
         guard let fields = reader.fields(of: node, known: ["collector", "source"], what: "`metricsCollectorSpec`")
         else { return nil }
         let errorsBefore = reader.errors.count
-        enum Kind { case standardOutput, file, unsupported }
+        enum Kind { case standardOutput, file, tensorFlowEvent, unsupported }
         var kind = Kind.standardOutput
         if let collector = fields["collector"],
            let collectorFields = reader.fields(of: collector, known: ["kind", "customCollector"], what: "`collector`"),
@@ -509,17 +510,19 @@ struct KatibExperimentReader {
             switch text {
             case "StdOut": kind = .standardOutput
             case "File": kind = .file
+            case "TensorFlowEvent": kind = .tensorFlowEvent
             case "None":
                 kind = .unsupported
                 reader.error("collector `None` means the trial reports metrics itself to Katib's database; Augur must "
                     + "read them from the trial, so use `StdOut` or `File`.", at: kindNode)
-            case "TensorFlowEvent", "PrometheusMetric", "Custom":
+            case "PrometheusMetric", "Custom":
                 kind = .unsupported
                 reader.error("the `\(text)` metrics collector is not supported; Augur reads metrics from the trial's "
-                    + "standard output (`StdOut`) or from a file it writes (`File`, TEXT or JSON).", at: kindNode)
+                    + "standard output (`StdOut`), from a file it writes (`File`, TEXT or JSON) or from the TensorFlow "
+                    + "event files it writes (`TensorFlowEvent`).", at: kindNode)
             default:
                 kind = .unsupported
-                reader.error("unknown collector kind `\(text)`; use `StdOut` or `File`.", at: kindNode)
+                reader.error("unknown collector kind `\(text)`; use `StdOut`, `File` or `TensorFlowEvent`.", at: kindNode)
             }
             if let custom = collectorFields.keyNode("customCollector") {
                 reader.error("`customCollector` is not supported; use the `StdOut` or `File` collector.", at: custom)
@@ -551,11 +554,23 @@ struct KatibExperimentReader {
                         path = reader.string(node, what: "`path`")
                         pathNode = node
                     }
-                    if let node = pathFields["kind"], let text = reader.string(node, what: "`kind`"), text != "File" {
-                        reader.error("`kind: \(text)` is not supported; the File collector reads one file (`kind: File`).",
-                                     at: node)
+                    // Katib's webhook requires `kind: Directory` for TensorFlowEvent and `kind: File` for File.
+                    if let node = pathFields["kind"], let text = reader.string(node, what: "`kind`") {
+                        switch (kind, text) {
+                        case (.tensorFlowEvent, "Directory"), (.file, "File"), (.unsupported, _): break
+                        case (.tensorFlowEvent, _):
+                            reader.error("`kind: \(text)` does not fit the `TensorFlowEvent` collector, which reads every "
+                                + "event file under a directory; write `kind: Directory`.", at: node)
+                        default:
+                            reader.error("`kind: \(text)` does not fit the `File` collector, which reads one file; write "
+                                + "`kind: File` (a directory of event files is for `collector: {kind: TensorFlowEvent}`).",
+                                at: node)
+                        }
                     }
-                    if let node = pathFields["format"] {
+                    if let node = pathFields["format"], kind == .tensorFlowEvent {
+                        reader.error("`format` is for the `File` collector; TensorFlow event files have one format, so "
+                            + "remove it.", at: node)
+                    } else if let node = pathFields["format"] {
                         isJSON = reader.choice(node, what: "`format`", among: ["TEXT": false, "JSON": true]) ?? false
                         if isJSON, let first = patterns.first {
                             reader.error("`metricsFormat` filters apply to TEXT files; a JSON metrics file is read by "
@@ -578,6 +593,20 @@ struct KatibExperimentReader {
                     + "directory) or set `parallelTrialCount: 1`.", at: pathNode ?? node)
             }
             return MetricsCollector(source: .file(path: file), format: isJSON ? .json : textFormat)
+        case .tensorFlowEvent:
+            if let first = patterns.first {
+                reader.error("`metricsFormat` filters apply to TEXT files; TensorFlow event files are read by their "
+                    + "summary tags, so remove the filter.", at: first.1)
+                return nil
+            }
+            let directory = path ?? Self.defaultTensorFlowEventDirectory
+            if directory.hasPrefix("/"), parallelTrials > 1 {
+                reader.warning("all \(parallelTrials) parallel trials write their TensorFlow event files under "
+                    + "`\(directory)`; on one machine each trial would read the others' events too. Write a relative "
+                    + "path (Augur reads it in each trial's own working directory) or set `parallelTrialCount: 1`.",
+                    at: pathNode ?? node)
+            }
+            return MetricsCollector(source: .directory(path: directory), format: .tensorFlowEvent)
         case .unsupported:
             return nil
         }

@@ -191,3 +191,42 @@ extension KatibExamplesTests {
         #expect(try JSONDecoder().decode(ParameterSpec.self, from: Data(uniform.utf8)).distribution == .uniform)
     }
 }
+
+extension KatibExamplesTests {
+    // MARK: kubeflow-training-operator/tfjob-mnist-with-summaries.yaml
+
+    /// The `TensorFlowEvent` collector reads the event files under the `Directory` path, once the trial has ended.
+    @Test func tfJobWithSummariesReadsTensorFlowEventFiles() throws {
+        let parsed = try Self.parse("kubeflow-training-operator/tfjob-mnist-with-summaries.yaml")
+        let command = try Self.command(of: parsed)
+        #expect(command.metrics == MetricsCollector(source: .directory(path: "/mnist-with-summaries-logs/test"),
+                                                    format: .tensorFlowEvent))
+        #expect(parsed.warnings.contains { $0.message.contains("each trial would read the others' events") })
+    }
+
+    @Test(arguments: [
+        ("        kind: Directory\n", "        kind: File\n", "spec.metricsCollectorSpec.source.fileSystemPath.kind",
+         "write `kind: Directory`"),
+        ("        kind: Directory\n", "        kind: Directory\n        format: JSON\n",
+         "spec.metricsCollectorSpec.source.fileSystemPath.format", "TensorFlow event files have one format"),
+        ("      fileSystemPath:\n", "      filter: {metricsFormat: ['(\\w+)=(\\d+)']}\n      fileSystemPath:\n",
+         "spec.metricsCollectorSpec.source.filter.metricsFormat[0]", "read by their summary tags"),
+    ])
+    func tensorFlowEventCollectorMisfitsAreRefusedWhereWritten(old: String, new: String, field: String, message: String) throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("kubeflow-training-operator/tfjob-mnist-with-summaries.yaml"),
+                              encoding: .utf8).replacingOccurrences(of: old, with: new)
+        let problems = specProblems(text, file: "tf.yaml")
+        #expect(problems.map(\.field) == [field])
+        #expect(problems.first?.message.contains(message) == true)
+        #expect(problems.first?.location?.line != nil)
+    }
+
+    @Test func tensorFlowEventWithoutAPathReadsKatibsDefaultDirectory() throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("kubeflow-training-operator/tfjob-mnist-with-summaries.yaml"),
+                              encoding: .utf8)
+            .replacingOccurrences(of: "      fileSystemPath:\n        path: /mnist-with-summaries-logs/test\n        kind: Directory\n",
+                                  with: "      fileSystemPath:\n        kind: Directory\n")
+        let command = try Self.command(of: try StudySpecParser.parse(text, file: "tf.yaml"))
+        #expect(command.metrics.source == .directory(path: "/var/log/katib/tfevent/"))
+    }
+}
