@@ -48,8 +48,11 @@ struct KatibExperimentReader {
         ], ignored: ignoredSpecFields, what: "the Experiment's `spec`") else { return draft }
 
         if let keyNode = spec.keyNode("nasConfig") {
+            // The rest of a NAS experiment (no `parameters`, trial parameters naming NAS settings, the `enas` or
+            // `darts` algorithm) only follows from this one refusal, so it is not reported again.
             reader.error("neural architecture search (`nasConfig`, for ENAS and DARTS) is not supported by Augur; "
                 + "describe a hyperparameter search with `parameters` instead.", at: keyNode)
+            return draft
         }
 
         draft.objective = reader.required("objective", in: spec, hint: "say what to optimize, e.g. `objective: {type: "
@@ -515,7 +518,12 @@ struct KatibExperimentReader {
                 kind = .unsupported
                 reader.error("collector `None` means the trial reports metrics itself to Katib's database; Augur must "
                     + "read them from the trial, so use `StdOut` or `File`.", at: kindNode)
-            case "PrometheusMetric", "Custom":
+            case "Custom":
+                kind = .unsupported
+                reader.error("the `Custom` metrics collector (a sidecar image that reports to Katib's database) is not "
+                    + "supported; Augur reads metrics from the trial's standard output (`StdOut`), from a file it writes "
+                    + "(`File`, TEXT or JSON) or from the TensorFlow event files it writes (`TensorFlowEvent`).", at: kindNode)
+            case "PrometheusMetric":
                 kind = .unsupported
                 reader.error("the `\(text)` metrics collector is not supported; Augur reads metrics from the trial's "
                     + "standard output (`StdOut`), from a file it writes (`File`, TEXT or JSON) or from the TensorFlow "
@@ -524,8 +532,10 @@ struct KatibExperimentReader {
                 kind = .unsupported
                 reader.error("unknown collector kind `\(text)`; use `StdOut`, `File` or `TensorFlowEvent`.", at: kindNode)
             }
-            if let custom = collectorFields.keyNode("customCollector") {
-                reader.error("`customCollector` is not supported; use the `StdOut` or `File` collector.", at: custom)
+            // With `kind: Custom` its refusal already covers the `customCollector` container.
+            if let custom = collectorFields.keyNode("customCollector"), text != "Custom" {
+                reader.error("`customCollector` belongs to the `Custom` collector, which Augur does not support; remove "
+                    + "it.", at: custom)
             }
         }
 
