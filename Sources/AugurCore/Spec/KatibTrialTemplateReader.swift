@@ -256,8 +256,9 @@ struct KatibTrialTemplateReader {
             guard let taskSpec = spec?.child("taskSpec") else { return [] }
             return tektonSteps(of: taskSpec, labels: [:])
         case .trainJob:
-            // Kubeflow Trainer runs `spec.trainer` in the container it names `node`.
-            guard let trainer = spec?.child("trainer"), trainer.node.mapping?["command"] != nil else { return [] }
+            // Kubeflow Trainer runs `spec.trainer` in the container it names `node` (without a `command`, the
+            // runtime's image entrypoint, which `readContainer` refuses by name).
+            guard let trainer = spec?.child("trainer"), trainer.node.mapping != nil else { return [] }
             return [Candidate(container: trainer, name: "node", podLabels: nil, pod: nil)]
         }
     }

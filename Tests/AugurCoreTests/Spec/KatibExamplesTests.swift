@@ -312,3 +312,14 @@ extension KatibExamplesTests {
         #expect(problems.first?.message.contains("an Argo Workflow's `spec.templates[].container`") == true)
     }
 }
+
+extension KatibExamplesTests {
+    /// A TrainJob whose trainer has no `command` would run the runtime's image entrypoint, which Augur cannot know.
+    @Test func trainJobWithoutACommandAsksForOne() throws {
+        let text = try Self.text("kubeflow-trainer/trainjob-pytorch.yaml")
+            .replacingOccurrences(of: "          command:\n", with: "          args:\n")
+        let problems = specProblems(text, file: "trainjob.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.trialSpec.spec.trainer.command"])
+        #expect(problems.first?.message.contains("Augur cannot run an image's entrypoint") == true)
+    }
+}
