@@ -245,6 +245,7 @@ let package = Package(
             dependencies: [
                 "AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport", "AugurTraining",
             ],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.

@@ -168,3 +168,48 @@ private func processIsGone(_ pid: Int32) -> Bool {
         #expect(Set(trials.map(\.parameters)).count == 24)
     }
 }
+
+extension RunCommandTests {
+    /// A Katib Experiment with the `TensorFlowEvent` collector runs end to end: each trial writes event files (here
+    /// copied from the tensorboardX-written fixture), and the best accuracy of the `test` run is the trial's.
+    @Test func katibTensorFlowEventExperimentRunsEndToEnd() throws {
+        let directory = try makeTemporaryDirectory()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("AugurWorkersTests/Fixtures/tfevents/mnist").path
+        let spec = """
+        apiVersion: kubeflow.org/v1beta1
+        kind: Experiment
+        metadata: {name: tfevents}
+        spec:
+          objective: {type: maximize, objectiveMetricName: accuracy}
+          algorithm: {algorithmName: random}
+          parallelTrialCount: 2
+          maxTrialCount: 2
+          metricsCollectorSpec:
+            source: {fileSystemPath: {path: logs/test, kind: Directory}}
+            collector: {kind: TensorFlowEvent}
+          parameters:
+            - {name: lr, parameterType: double, feasibleSpace: {min: "0.01", max: "0.05"}}
+          trialTemplate:
+            primaryContainerName: tensorflow
+            trialParameters: [{name: learningRate, reference: lr}]
+            trialSpec:
+              apiVersion: batch/v1
+              kind: Job
+              spec:
+                template:
+                  spec:
+                    containers:
+                      - name: tensorflow
+                        command: [sh, -c, "cp -R '\(fixture)' logs && echo lr=${trialParameters.learningRate}"]
+        """
+        try spec.write(toFile: directory + "/tfevents.yaml", atomically: true, encoding: .utf8)
+        let run = try AugurProcess.run(["run", "tfevents.yaml", "--database", "db.sqlite"], in: directory)
+        #expect(run.status == 0, "\(run.standardError)")
+        let json = try AugurProcess.run(["best", "tfevents", "--database", "db.sqlite", "--format", "json"], in: directory)
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+        let best = try #require(records.first?["objective"] as? Double)
+        #expect(abs(best - 0.97) < 1e-6)
+        #expect(records.first?["step"] as? Int == 2)
+    }
+}

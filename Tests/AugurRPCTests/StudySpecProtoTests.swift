@@ -71,3 +71,29 @@ import Testing
         #expect(error?.message.hasPrefix("study.study_spec.parameters[0].distribution:") == true)
     }
 }
+
+extension StudySpecProtoTests {
+    static let collectors: [MetricsCollector] = [
+        MetricsCollector(),
+        MetricsCollector(source: .file(path: "metrics.json"), format: .json),
+        MetricsCollector(source: .file(path: "/katib/mnist.log"), format: .text(patterns: [#"(\w+)=(\d+)"#])),
+        MetricsCollector(source: .directory(path: "/mnist-with-summaries-logs/test"), format: .tensorFlowEvent),
+    ]
+
+    /// Every metrics collector, TensorFlow event directories included, survives the wire's bytes.
+    @Test(arguments: collectors)
+    func aMetricsCollectorComesBackUnchanged(collector: MetricsCollector) throws {
+        let template = TrialTemplate.command(CommandTrial(argv: ["/bin/true"], metrics: collector))
+        let bytes: [UInt8] = try Augur_V1_TrialTemplate(template).serializedBytes()
+        #expect(try TrialTemplate(Augur_V1_TrialTemplate(serializedBytes: bytes), field: "trial") == template)
+    }
+
+    @Test func aCollectorWithAFileAndADirectoryIsInvalidArgument() {
+        var message = Augur_V1_TrialTemplate(.command(CommandTrial(argv: ["/bin/true"])))
+        message.command.metricsCollector.filePath = "a.log"
+        message.command.metricsCollector.directoryPath = "logs"
+        let error = #expect(throws: ServiceError.self) { try TrialTemplate(message, field: "study.study_spec.trial") }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("both `file_path` and `directory_path`") == true)
+    }
+}

@@ -5,6 +5,9 @@ public enum MetricsFormat: Sendable, Codable, Hashable {
     case text(patterns: [String])
     /// One JSON object per line; numeric members are metrics, `step`/`epoch` marks an intermediate value.
     case json
+    /// TensorFlow event files (`events.out.tfevents.*`, Katib's `TensorFlowEvent` collector): each scalar summary
+    /// whose tag names a metric is a value, at the event's step. Read from a `.directory` source.
+    case tensorFlowEvent
 }
 
 /// Where a command trial's metrics come from.
@@ -13,6 +16,9 @@ public enum MetricsSource: Sendable, Codable, Hashable {
     case standardOutput
     /// A file the trial writes; a relative path is resolved against the trial's working directory.
     case file(path: String)
+    /// A directory the trial writes TensorFlow event files into, searched recursively (Katib's `kind: Directory`);
+    /// a relative path is resolved against the trial's working directory.
+    case directory(path: String)
 }
 
 /// How a command trial's metrics are collected (Katib's `metricsCollectorSpec`).

@@ -358,11 +358,20 @@ struct AugurSpecReader {
         guard let fields = reader.fields(of: node, known: ["source", "path", "format", "patterns"], what: "`metrics`")
         else { return nil }
         let errorsBefore = reader.errors.count
-        enum Source { case stdout, file }
-        var source: Source? = fields["path"] == nil ? .stdout : .file
-        if let node = fields["source"] {
-            source = reader.choice(node, what: "`source`", among: ["stdout": Source.stdout, "file": .file])
+        enum Source { case stdout, file, directory }
+        enum Format { case text, json, tensorFlowEvent }
+        var format = Format.text
+        if let node = fields["format"] {
+            format = reader.choice(node, what: "`format`", among: ["text": Format.text, "json": .json,
+                                                                    "tfevents": .tensorFlowEvent]) ?? .text
         }
+        // TensorFlow event files are always read from a directory, so `format: tfevents` with a `path` means one.
+        var source: Source? = fields["path"] == nil ? .stdout : format == .tensorFlowEvent ? .directory : .file
+        if let node = fields["source"] {
+            source = reader.choice(node, what: "`source`", among: ["stdout": Source.stdout, "file": .file,
+                                                                    "directory": .directory])
+        }
+        if source == .directory, fields["format"] == nil { format = .tensorFlowEvent }
         var metricsSource = MetricsSource.standardOutput
         switch source {
         case .file:
@@ -374,6 +383,13 @@ struct AugurSpecReader {
                 metricsSource = .file(path: path)
                 referencing.append((path, node))
             }
+        case .directory:
+            if let node = reader.required("path", in: fields, hint: "give the directory the trial writes its "
+                + "TensorFlow event files into, e.g. `path: logs` (relative paths are inside each trial's working directory)."),
+               let path = reader.string(node, what: "`path`") {
+                metricsSource = .directory(path: path)
+                referencing.append((path, node))
+            }
         case .stdout:
             if let node = fields.keyNode("path"), fields.contains("source") {
                 reader.error("`path` is only for `source: file`; metrics read from standard output need no path.", at: node)
@@ -382,20 +398,26 @@ struct AugurSpecReader {
             break
         }
 
-        var isJSON = false
-        if let node = fields["format"] {
-            isJSON = reader.choice(node, what: "`format`", among: ["text": false, "json": true]) ?? false
-        }
         var patterns: [String] = []
         if let node = fields["patterns"], let elements = reader.stringList(node, what: "`patterns`") {
-            if isJSON {
+            switch format {
+            case .text: break
+            case .json:
                 reader.error("`patterns` apply to `format: text`; JSON metrics are read by their member names.", at: node)
+            case .tensorFlowEvent:
+                reader.error("`patterns` apply to `format: text`; TensorFlow event files are read by their summary "
+                    + "tags.", at: node)
             }
             SpecRules.checkPatterns(elements, &reader)
             patterns = elements.map(\.0)
         }
         guard reader.errors.count == errorsBefore else { return nil }
-        return MetricsCollector(source: metricsSource, format: isJSON ? .json : .text(patterns: patterns))
+        let metricsFormat: MetricsFormat = switch format {
+        case .text: .text(patterns: patterns)
+        case .json: .json
+        case .tensorFlowEvent: .tensorFlowEvent
+        }
+        return MetricsCollector(source: metricsSource, format: metricsFormat)
     }
 
     private mutating func readTraining(_ node: SpecNode) -> TrainingTrial? {

@@ -19,6 +19,7 @@ struct KatibExperimentReader {
     static let defaultParallelTrialCount = 3
     static let defaultMedianStopping = MedianStoppingSettings(minTrialsRequired: 3, startStep: 4)
     static let defaultMetricsFilePath = "/var/log/katib/metrics.log"
+    static let defaultTensorFlowEventDirectory = "/var/log/katib/tfevent/"
 
     private static let objectMetadataIgnored = [
         "namespace", "labels", "annotations", "uid", "resourceVersion", "generation", "creationTimestamp",
@@ -47,8 +48,11 @@ struct KatibExperimentReader {
         ], ignored: ignoredSpecFields, what: "the Experiment's `spec`") else { return draft }
 
         if let keyNode = spec.keyNode("nasConfig") {
+            // The rest of a NAS experiment (no `parameters`, trial parameters naming NAS settings, the `enas` or
+            // `darts` algorithm) only follows from this one refusal, so it is not reported again.
             reader.error("neural architecture search (`nasConfig`, for ENAS and DARTS) is not supported by Augur; "
                 + "describe a hyperparameter search with `parameters` instead.", at: keyNode)
+            return draft
         }
 
         draft.objective = reader.required("objective", in: spec, hint: "say what to optimize, e.g. `objective: {type: "
@@ -477,6 +481,20 @@ struct KatibExperimentReader {
         if let node = spec["maxFailedTrialCount"], let value = reader.integer(node, what: "`maxFailedTrialCount`") {
             budget.maxFailedTrials = value
         }
+        // Katib's validating webhook refuses more parallel trials than trials, after its defaulting webhook has set
+        // an unwritten `parallelTrialCount` to 3. Augur's own format and the wire API cap the parallelism instead;
+        // a Katib file keeps Katib's rule, so that a file Augur runs is one Katib would accept.
+        if let maxNode = spec["maxTrialCount"], budget.maxTrials >= 1, budget.parallelTrials > budget.maxTrials {
+            if let parallelNode = spec["parallelTrialCount"] {
+                reader.error("`parallelTrialCount` (\(budget.parallelTrials)) must be at most `maxTrialCount` "
+                    + "(\(budget.maxTrials)), as Katib requires; lower it to \(budget.maxTrials) or raise `maxTrialCount`.",
+                    at: parallelNode)
+            } else {
+                reader.error("`maxTrialCount` (\(budget.maxTrials)) is below Katib's default `parallelTrialCount` of "
+                    + "\(Self.defaultParallelTrialCount), which Katib refuses; set `parallelTrialCount: "
+                    + "\(budget.maxTrials)` or raise `maxTrialCount`.", at: maxNode)
+            }
+        }
         return budget
     }
 
@@ -486,7 +504,7 @@ struct KatibExperimentReader {
         guard let fields = reader.fields(of: node, known: ["collector", "source"], what: "`metricsCollectorSpec`")
         else { return nil }
         let errorsBefore = reader.errors.count
-        enum Kind { case standardOutput, file, unsupported }
+        enum Kind { case standardOutput, file, tensorFlowEvent, unsupported }
         var kind = Kind.standardOutput
         if let collector = fields["collector"],
            let collectorFields = reader.fields(of: collector, known: ["kind", "customCollector"], what: "`collector`"),
@@ -495,20 +513,29 @@ struct KatibExperimentReader {
             switch text {
             case "StdOut": kind = .standardOutput
             case "File": kind = .file
+            case "TensorFlowEvent": kind = .tensorFlowEvent
             case "None":
                 kind = .unsupported
                 reader.error("collector `None` means the trial reports metrics itself to Katib's database; Augur must "
                     + "read them from the trial, so use `StdOut` or `File`.", at: kindNode)
-            case "TensorFlowEvent", "PrometheusMetric", "Custom":
+            case "Custom":
+                kind = .unsupported
+                reader.error("the `Custom` metrics collector (a sidecar image that reports to Katib's database) is not "
+                    + "supported; Augur reads metrics from the trial's standard output (`StdOut`), from a file it writes "
+                    + "(`File`, TEXT or JSON) or from the TensorFlow event files it writes (`TensorFlowEvent`).", at: kindNode)
+            case "PrometheusMetric":
                 kind = .unsupported
                 reader.error("the `\(text)` metrics collector is not supported; Augur reads metrics from the trial's "
-                    + "standard output (`StdOut`) or from a file it writes (`File`, TEXT or JSON).", at: kindNode)
+                    + "standard output (`StdOut`), from a file it writes (`File`, TEXT or JSON) or from the TensorFlow "
+                    + "event files it writes (`TensorFlowEvent`).", at: kindNode)
             default:
                 kind = .unsupported
-                reader.error("unknown collector kind `\(text)`; use `StdOut` or `File`.", at: kindNode)
+                reader.error("unknown collector kind `\(text)`; use `StdOut`, `File` or `TensorFlowEvent`.", at: kindNode)
             }
-            if let custom = collectorFields.keyNode("customCollector") {
-                reader.error("`customCollector` is not supported; use the `StdOut` or `File` collector.", at: custom)
+            // With `kind: Custom` its refusal already covers the `customCollector` container.
+            if let custom = collectorFields.keyNode("customCollector"), text != "Custom" {
+                reader.error("`customCollector` belongs to the `Custom` collector, which Augur does not support; remove "
+                    + "it.", at: custom)
             }
         }
 
@@ -537,11 +564,23 @@ struct KatibExperimentReader {
                         path = reader.string(node, what: "`path`")
                         pathNode = node
                     }
-                    if let node = pathFields["kind"], let text = reader.string(node, what: "`kind`"), text != "File" {
-                        reader.error("`kind: \(text)` is not supported; the File collector reads one file (`kind: File`).",
-                                     at: node)
+                    // Katib's webhook requires `kind: Directory` for TensorFlowEvent and `kind: File` for File.
+                    if let node = pathFields["kind"], let text = reader.string(node, what: "`kind`") {
+                        switch (kind, text) {
+                        case (.tensorFlowEvent, "Directory"), (.file, "File"), (.unsupported, _): break
+                        case (.tensorFlowEvent, _):
+                            reader.error("`kind: \(text)` does not fit the `TensorFlowEvent` collector, which reads every "
+                                + "event file under a directory; write `kind: Directory`.", at: node)
+                        default:
+                            reader.error("`kind: \(text)` does not fit the `File` collector, which reads one file; write "
+                                + "`kind: File` (a directory of event files is for `collector: {kind: TensorFlowEvent}`).",
+                                at: node)
+                        }
                     }
-                    if let node = pathFields["format"] {
+                    if let node = pathFields["format"], kind == .tensorFlowEvent {
+                        reader.error("`format` is for the `File` collector; TensorFlow event files have one format, so "
+                            + "remove it.", at: node)
+                    } else if let node = pathFields["format"] {
                         isJSON = reader.choice(node, what: "`format`", among: ["TEXT": false, "JSON": true]) ?? false
                         if isJSON, let first = patterns.first {
                             reader.error("`metricsFormat` filters apply to TEXT files; a JSON metrics file is read by "
@@ -564,6 +603,20 @@ struct KatibExperimentReader {
                     + "directory) or set `parallelTrialCount: 1`.", at: pathNode ?? node)
             }
             return MetricsCollector(source: .file(path: file), format: isJSON ? .json : textFormat)
+        case .tensorFlowEvent:
+            if let first = patterns.first {
+                reader.error("`metricsFormat` filters apply to TEXT files; TensorFlow event files are read by their "
+                    + "summary tags, so remove the filter.", at: first.1)
+                return nil
+            }
+            let directory = path ?? Self.defaultTensorFlowEventDirectory
+            if directory.hasPrefix("/"), parallelTrials > 1 {
+                reader.warning("all \(parallelTrials) parallel trials write their TensorFlow event files under "
+                    + "`\(directory)`; on one machine each trial would read the others' events too. Write a relative "
+                    + "path (Augur reads it in each trial's own working directory) or set `parallelTrialCount: 1`.",
+                    at: pathNode ?? node)
+            }
+            return MetricsCollector(source: .directory(path: directory), format: .tensorFlowEvent)
         case .unsupported:
             return nil
         }

@@ -23,6 +23,27 @@ struct SpecNode {
         "\(path)[\(index)]"
     }
 
+    /// The member `key` of this mapping, with its path; `nil` when this is no mapping or has no such member.
+    func child(_ key: String) -> SpecNode? {
+        guard let value = node.mapping?[key] else { return nil }
+        return SpecNode(value, path: path(of: key))
+    }
+
+    /// The elements of the list under `key`, with their paths; empty when there is none.
+    func children(_ key: String) -> [SpecNode] {
+        guard let list = child(key), case .sequence(let sequence) = list.node else { return [] }
+        return sequence.enumerated().map { SpecNode($1, path: list.path(at: $0)) }
+    }
+
+    /// The string members of the mapping under `key` (Kubernetes labels); members that are not text are left out.
+    func stringMap(_ key: String) -> [String: String] {
+        var map: [String: String] = [:]
+        for (name, value) in child(key)?.node.mapping ?? [:] {
+            if let name = name.scalar?.string, let value = value.scalar?.string { map[name] = value }
+        }
+        return map
+    }
+
     /// A scalar written as `~`, `null` or nothing at all.
     var isNull: Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }

@@ -371,6 +371,16 @@ private struct Checks {
            let problem = SpecValidator.textProblem(directory, what: "`workingDirectory`") {
             add("trial.workingDirectory", problem)
         }
+        switch (command.metrics.source, command.metrics.format) {
+        case (.directory, .tensorFlowEvent), (.standardOutput, .text), (.standardOutput, .json), (.file, .text), (.file, .json):
+            break
+        case (.directory, _):
+            add("trial.metrics.format", "a metrics directory is read as TensorFlow event files; set the format to "
+                + "TensorFlow events, or read a single file instead.")
+        case (_, .tensorFlowEvent):
+            add("trial.metrics.source", "TensorFlow event files are read from a directory the trial writes them into; "
+                + "give that directory as the metrics source.")
+        }
         if let timeout = command.timeoutSeconds, timeout.isFinite == false || timeout <= 0 {
             add("trial.timeout", "`timeout` must be a positive number of seconds (`90`) or a duration like `90s`, `5m` "
                 + "or `1h30m`, not \(formatNumber(timeout)).")

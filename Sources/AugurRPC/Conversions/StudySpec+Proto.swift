@@ -230,10 +230,15 @@ extension Augur_V1_TrialTemplate {
 extension Augur_V1_MetricsCollector {
     init(_ collector: MetricsCollector) {
         self.init()
-        if case .file(let path) = collector.source { filePath = path }
+        switch collector.source {
+        case .standardOutput: break
+        case .file(let path): filePath = path
+        case .directory(let path): directoryPath = path
+        }
         switch collector.format {
         case .text(let patterns): text = .with { $0.patterns = patterns }
         case .json: json = Augur_V1_MetricsCollector.JsonFormat()
+        case .tensorFlowEvent: tensorflowEvent = Augur_V1_MetricsCollector.TensorFlowEventFormat()
         }
     }
 }
@@ -395,12 +400,18 @@ extension TrialTemplate {
             throw .invalidArgument("\(field) needs `command` or `training`")
         case .command(let command):
             let collector = command.metricsCollector
-            let source: MetricsSource = collector.hasFilePath ? .file(path: collector.filePath) : .standardOutput
+            if collector.hasFilePath, collector.hasDirectoryPath {
+                throw .invalidArgument("\(field).command.metrics_collector has both `file_path` and `directory_path`; "
+                    + "give one")
+            }
+            let source: MetricsSource = collector.hasFilePath ? .file(path: collector.filePath)
+                : collector.hasDirectoryPath ? .directory(path: collector.directoryPath) : .standardOutput
             let format: MetricsFormat
             switch collector.format {
             case nil: format = .text(patterns: [])
             case .text(let text): format = .text(patterns: text.patterns)
             case .json: format = .json
+            case .tensorflowEvent: format = .tensorFlowEvent
             }
             self = .command(CommandTrial(argv: command.argv, environment: command.environment,
                                          workingDirectory: command.hasWorkingDirectory ? command.workingDirectory : nil,

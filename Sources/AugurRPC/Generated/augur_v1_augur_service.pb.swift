@@ -998,7 +998,8 @@ public nonisolated struct Augur_V1_MetricsCollector: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Where metrics are read: standard output when unset, else this file.
+  /// Where metrics are read: standard output when neither is set, else this file, else the TensorFlow event files
+  /// under this directory (with `tensorflow_event`).
   public var filePath: String {
     get {_filePath ?? String()}
     set {_filePath = newValue}
@@ -1007,6 +1008,15 @@ public nonisolated struct Augur_V1_MetricsCollector: Sendable {
   public var hasFilePath: Bool {self._filePath != nil}
   /// Clears the value of `filePath`. Subsequent reads from it will return its default value.
   public mutating func clearFilePath() {self._filePath = nil}
+
+  public var directoryPath: String {
+    get {_directoryPath ?? String()}
+    set {_directoryPath = newValue}
+  }
+  /// Returns true if `directoryPath` has been explicitly set.
+  public var hasDirectoryPath: Bool {self._directoryPath != nil}
+  /// Clears the value of `directoryPath`. Subsequent reads from it will return its default value.
+  public mutating func clearDirectoryPath() {self._directoryPath = nil}
 
   public var format: Augur_V1_MetricsCollector.OneOf_Format? = nil
 
@@ -1026,11 +1036,20 @@ public nonisolated struct Augur_V1_MetricsCollector: Sendable {
     set {format = .json(newValue)}
   }
 
+  public var tensorflowEvent: Augur_V1_MetricsCollector.TensorFlowEventFormat {
+    get {
+      if case .tensorflowEvent(let v)? = format {return v}
+      return Augur_V1_MetricsCollector.TensorFlowEventFormat()
+    }
+    set {format = .tensorflowEvent(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Format: Equatable, Sendable {
     case text(Augur_V1_MetricsCollector.TextFormat)
     case json(Augur_V1_MetricsCollector.JsonFormat)
+    case tensorflowEvent(Augur_V1_MetricsCollector.TensorFlowEventFormat)
 
   }
 
@@ -1057,9 +1076,21 @@ public nonisolated struct Augur_V1_MetricsCollector: Sendable {
     public init() {}
   }
 
+  /// TensorFlow event files (Katib's `TensorFlowEvent` collector): scalar summaries whose tag names a metric.
+  public nonisolated struct TensorFlowEventFormat: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
   public init() {}
 
   fileprivate var _filePath: String? = nil
+  fileprivate var _directoryPath: String? = nil
 }
 
 public nonisolated struct Augur_V1_TrainingTrial: Sendable {
@@ -2722,7 +2753,7 @@ nonisolated extension Augur_V1_CommandTrial: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Augur_V1_MetricsCollector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MetricsCollector"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_path\0\u{1}text\0\u{1}json\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_path\0\u{1}text\0\u{1}json\0\u{3}tensorflow_event\0\u{3}directory_path\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2757,6 +2788,20 @@ nonisolated extension Augur_V1_MetricsCollector: SwiftProtobuf.Message, SwiftPro
           self.format = .json(v)
         }
       }()
+      case 4: try {
+        var v: Augur_V1_MetricsCollector.TensorFlowEventFormat?
+        var hadOneofValue = false
+        if let current = self.format {
+          hadOneofValue = true
+          if case .tensorflowEvent(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.format = .tensorflowEvent(v)
+        }
+      }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self._directoryPath) }()
       default: break
       }
     }
@@ -2779,13 +2824,21 @@ nonisolated extension Augur_V1_MetricsCollector: SwiftProtobuf.Message, SwiftPro
       guard case .json(let v)? = self.format else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     }()
+    case .tensorflowEvent?: try {
+      guard case .tensorflowEvent(let v)? = self.format else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
     case nil: break
     }
+    try { if let v = self._directoryPath {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Augur_V1_MetricsCollector, rhs: Augur_V1_MetricsCollector) -> Bool {
     if lhs._filePath != rhs._filePath {return false}
+    if lhs._directoryPath != rhs._directoryPath {return false}
     if lhs.format != rhs.format {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -2836,6 +2889,25 @@ nonisolated extension Augur_V1_MetricsCollector.JsonFormat: SwiftProtobuf.Messag
   }
 
   public static func ==(lhs: Augur_V1_MetricsCollector.JsonFormat, rhs: Augur_V1_MetricsCollector.JsonFormat) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Augur_V1_MetricsCollector.TensorFlowEventFormat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Augur_V1_MetricsCollector.protoMessageName + ".TensorFlowEventFormat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Augur_V1_MetricsCollector.TensorFlowEventFormat, rhs: Augur_V1_MetricsCollector.TensorFlowEventFormat) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -94,12 +94,21 @@ public struct CommandTrialRunner: TrialRunner {
         let objective = study.spec.objective
         let parser = try MetricsParser(format: command.metrics.format, metricNames: objective.allMetricNames)
         var metricsFile: String?
-        if case .file(let path) = command.metrics.source {
+        var eventDirectory: String?
+        switch command.metrics.source {
+        case .standardOutput:
+            break
+        case .file(let path):
             let resolved = try substitution.apply(to: path, field: "metrics.path")
             metricsFile = resolved.hasPrefix("/") ? resolved : URL(fileURLWithPath: workingDirectory).appendingPathComponent(resolved).path
             // A file left by an earlier attempt of this trial must not count.
             if let metricsFile { try? FileManager.default.removeItem(atPath: metricsFile) }
+        case .directory(let path):
+            let resolved = try substitution.apply(to: path, field: "metrics.path")
+            eventDirectory = resolved.hasPrefix("/") ? resolved : URL(fileURLWithPath: workingDirectory).appendingPathComponent(resolved).path
         }
+        // Event files an earlier attempt left are not removed (the directory is the user's), only not read again.
+        let eventFilesBefore = eventDirectory.map(TensorFlowEventCollector.snapshot(of:)) ?? [:]
 
         // An earlier attempt of this trial whose supervision was killed with it may have left its command running:
         // end it before this attempt starts, so that the trial never runs twice at once on this machine.
@@ -111,7 +120,7 @@ public struct CommandTrialRunner: TrialRunner {
         let started = Date()
         let tail = OutputTail(capacity: tailLines)
         let (lines, lineSink) = AsyncStream<String>.makeStream()
-        let readsMetricsFromOutput = metricsFile == nil
+        let readsMetricsFromOutput = command.metrics.source == .standardOutput
         let control = SupervisedProcess.TerminationRequest()
 
         // Output lines are parsed here, off the watching thread, because reporting a measurement is async.
@@ -130,8 +139,18 @@ public struct CommandTrialRunner: TrialRunner {
             onFileLine: { line in lineSink.yield(line) })
         TrialProcessRecord.remove(in: directory)
         lineSink.finish()
-        let observed = await collected
+        var observed = await collected
         let result = try outcome.get()
+        if let eventDirectory, result.termination == nil {
+            // Like Katib's TensorFlowEvent collector, the event files are read once the trial's process has ended.
+            let collector = TensorFlowEventCollector(metricNames: objective.allMetricNames)
+            do {
+                let observations = try collector.observations(inDirectory: eventDirectory, skippingUnchanged: eventFilesBefore)
+                await Self.report(observations, started: started, measurements: measurements, into: &observed)
+            } catch {
+                return .failed(reason: error.description)
+            }
+        }
 
         switch result.termination {
         case .cancelled?:
@@ -152,7 +171,8 @@ public struct CommandTrialRunner: TrialRunner {
             break
         }
         guard observed.all.contains(where: { $0.metrics[objective.metric] != nil }) else {
-            let source = metricsFile.map { "metrics file \($0)" } ?? "its output"
+            let source = metricsFile.map { "metrics file \($0)" }
+                ?? eventDirectory.map { "the TensorFlow event files under \($0)" } ?? "its output"
             return .failed(reason: "never reported metric '\(objective.metric)' in \(source)" + tail.quoted())
         }
         return .completed(observations: observed.unreported, elapsedSeconds: Date().timeIntervalSince(started))
@@ -187,6 +207,25 @@ public struct CommandTrialRunner: TrialRunner {
             }
         }
         return observed
+    }
+
+    /// Reports observations read after the trial ended (TensorFlow event files): those with a step as
+    /// intermediate measurements (an early-stopping decision has nothing left to stop), the others with the completion.
+    private static func report(_ observations: [MetricObservation], started: Date, measurements: MeasurementSink,
+                               into observed: inout Observations) async {
+        let elapsed = Date().timeIntervalSince(started)
+        var lastStep = 0
+        for observation in observations {
+            let step = observation.step ?? lastStep
+            lastStep = step
+            let measurement = TrialMeasurement(step: step, elapsedSeconds: elapsed, metrics: observation.metrics)
+            observed.all.append(measurement)
+            if observation.step == nil {
+                observed.unreported.append(measurement)
+            } else {
+                _ = await measurements.report(measurement)
+            }
+        }
     }
 
     private static func signalName(_ signal: Int32) -> String {

@@ -45,7 +45,7 @@ public struct MetricsParser: Sendable {
                 }
             }
             expressions = compiled
-        case .json:
+        case .json, .tensorFlowEvent:
             expressions = []
         }
     }
@@ -55,6 +55,8 @@ public struct MetricsParser: Sendable {
         switch format {
         case .text: parseText(line)
         case .json: parseJSON(line)
+        // Event files are binary; `TensorFlowEventCollector` reads them, never line by line.
+        case .tensorFlowEvent: nil
         }
     }
 

@@ -280,3 +280,42 @@ import Testing
         #expect(trial.workingDirectory == resolved)
     }
 }
+
+extension AugurSpecParserTests {
+    // MARK: TensorFlow event files
+
+    static func metricsSpec(_ metrics: String) -> String {
+        """
+        name: events
+        objective: {metric: accuracy, goal: maximize}
+        parameters: [{name: x, type: double, min: 0, max: 1}]
+        trial:
+          command: [./train]
+          metrics: \(metrics)
+        """
+    }
+
+    @Test(arguments: ["{format: tfevents, path: logs/test}", "{source: directory, path: logs/test}",
+                      "{source: directory, path: logs/test, format: tfevents}"])
+    func tensorFlowEventFilesAreReadFromADirectory(metrics: String) throws {
+        let parsed = try StudySpecParser.parse(Self.metricsSpec(metrics), file: "e.yaml")
+        guard case .command(let command)? = parsed.spec.trial else {
+            Issue.record("expected a command trial")
+            return
+        }
+        #expect(command.metrics == MetricsCollector(source: .directory(path: "logs/test"), format: .tensorFlowEvent))
+    }
+
+    @Test(arguments: [
+        ("{source: directory, path: logs, format: json}", "trial.metrics.format"),
+        ("{source: file, path: a.log, format: tfevents}", "trial.metrics.source"),
+        ("{format: tfevents}", "trial.metrics.source"),
+        ("{source: directory}", "trial.metrics.path"),
+        ("{format: tfevents, path: logs, patterns: ['(a)=(b)']}", "trial.metrics.patterns"),
+    ])
+    func tensorFlowEventsAndDirectoriesGoTogether(metrics: String, field: String) {
+        let problems = specProblems(Self.metricsSpec(metrics), file: "e.yaml")
+        #expect(problems.map(\.field) == [field])
+        #expect(problems.first?.location?.line != nil)
+    }
+}

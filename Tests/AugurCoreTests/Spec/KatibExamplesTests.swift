@@ -191,3 +191,135 @@ extension KatibExamplesTests {
         #expect(try JSONDecoder().decode(ParameterSpec.self, from: Data(uniform.utf8)).distribution == .uniform)
     }
 }
+
+extension KatibExamplesTests {
+    // MARK: kubeflow-training-operator/tfjob-mnist-with-summaries.yaml
+
+    /// The `TensorFlowEvent` collector reads the event files under the `Directory` path, once the trial has ended.
+    @Test func tfJobWithSummariesReadsTensorFlowEventFiles() throws {
+        let parsed = try Self.parse("kubeflow-training-operator/tfjob-mnist-with-summaries.yaml")
+        let command = try Self.command(of: parsed)
+        #expect(command.metrics == MetricsCollector(source: .directory(path: "/mnist-with-summaries-logs/test"),
+                                                    format: .tensorFlowEvent))
+        #expect(parsed.warnings.contains { $0.message.contains("each trial would read the others' events") })
+    }
+
+    @Test(arguments: [
+        ("        kind: Directory\n", "        kind: File\n", "spec.metricsCollectorSpec.source.fileSystemPath.kind",
+         "write `kind: Directory`"),
+        ("        kind: Directory\n", "        kind: Directory\n        format: JSON\n",
+         "spec.metricsCollectorSpec.source.fileSystemPath.format", "TensorFlow event files have one format"),
+        ("      fileSystemPath:\n", "      filter: {metricsFormat: ['(\\w+)=(\\d+)']}\n      fileSystemPath:\n",
+         "spec.metricsCollectorSpec.source.filter.metricsFormat[0]", "read by their summary tags"),
+    ])
+    func tensorFlowEventCollectorMisfitsAreRefusedWhereWritten(old: String, new: String, field: String, message: String) throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("kubeflow-training-operator/tfjob-mnist-with-summaries.yaml"),
+                              encoding: .utf8).replacingOccurrences(of: old, with: new)
+        let problems = specProblems(text, file: "tf.yaml")
+        #expect(problems.map(\.field) == [field])
+        #expect(problems.first?.message.contains(message) == true)
+        #expect(problems.first?.location?.line != nil)
+    }
+
+    @Test func tensorFlowEventWithoutAPathReadsKatibsDefaultDirectory() throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("kubeflow-training-operator/tfjob-mnist-with-summaries.yaml"),
+                              encoding: .utf8)
+            .replacingOccurrences(of: "      fileSystemPath:\n        path: /mnist-with-summaries-logs/test\n        kind: Directory\n",
+                                  with: "      fileSystemPath:\n        kind: Directory\n")
+        let command = try Self.command(of: try StudySpecParser.parse(text, file: "tf.yaml"))
+        #expect(command.metrics.source == .directory(path: "/var/log/katib/tfevent/"))
+    }
+}
+
+extension KatibExamplesTests {
+    // MARK: Trial kinds without a pod template (argo/, tekton/, kubeflow-trainer/)
+
+    static func text(_ relativePath: String) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent(relativePath), encoding: .utf8)
+    }
+
+    /// Argo names a template's container `main`; `primaryPodLabels` picks the template. The example's epochs come
+    /// from another step's output, which Augur cannot run: one error, at the argument.
+    @Test func argoWorkflowIsRefusedForItsWorkflowVariable() throws {
+        let problems = specProblems(try Self.text("argo/argo-workflow.yaml"), file: "argo.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.trialSpec.spec.templates[2].container.command[3]"])
+        #expect(problems.first?.message.hasPrefix("`{{inputs.parameters.epochs}}` is an Argo workflow variable") == true)
+        #expect(problems.first?.location?.line == 82)
+    }
+
+    @Test func argoWorkflowRunsTheLabelledTemplatesContainer() throws {
+        let text = try Self.text("argo/argo-workflow.yaml")
+            .replacingOccurrences(of: "{{inputs.parameters.epochs}}", with: "2")
+        let parsed = try StudySpecParser.parse(text, file: "argo.yaml")
+        #expect(try Self.command(of: parsed).argv
+            == ["python3", "/opt/pytorch-mnist/mnist.py", "--lr=${trialParameters.learningRate}", "--epochs=2", "--batch-size=16"])
+        #expect(parsed.warnings.contains { $0.message.contains("primary container of this `Workflow`") })
+    }
+
+    @Test func argoWorkflowWithoutPodLabelsHasTwoMainContainers() throws {
+        let text = try Self.text("argo/argo-workflow.yaml")
+            .replacingOccurrences(of: "    primaryPodLabels:\n      katib.kubeflow.org/model-training: \"true\"\n", with: "")
+        let problems = specProblems(text, file: "argo.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.primaryContainerName"])
+        #expect(problems.first?.message.contains("2 containers of this `Workflow` are named `main`; set `primaryPodLabels`") == true)
+    }
+
+    @Test func argoPodLabelsThatMatchNoTemplateSayWhereToAddThem() throws {
+        let text = try Self.text("argo/argo-workflow.yaml")
+            .replacingOccurrences(of: "      katib.kubeflow.org/model-training: \"true\"\n    primaryContainerName",
+                                  with: "      katib.kubeflow.org/model-training: \"yes\"\n    primaryContainerName")
+        let problems = specProblems(text, file: "argo.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.primaryPodLabels"])
+        #expect(problems.first?.message.contains("add them to the `metadata.labels` of the template that trains") == true)
+    }
+
+    /// Tekton names a step's container `step-<name>` and labels a task's pod `tekton.dev/pipelineTask: <task>`.
+    @Test func tektonPipelineRunIsRefusedForItsVariables() throws {
+        let problems = specProblems(try Self.text("tekton/pipeline-run.yaml"), file: "tekton.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.trialSpec.spec.pipelineSpec.tasks[1].taskSpec.steps[0].command[2]"])
+        #expect(problems.first?.message.hasPrefix("`$(params.epochs)`, `$(trialParameters.lr)` are each a Tekton variable") == true)
+    }
+
+    @Test func tektonPipelineRunRunsTheLabelledTasksStep() throws {
+        let text = try Self.text("tekton/pipeline-run.yaml")
+            .replacingOccurrences(of: "--epochs=$(params.epochs)", with: "--epochs=2")
+            .replacingOccurrences(of: "--lr=$(trialParameters.lr)", with: "--lr=${trialParameters.learningRate}")
+        let parsed = try StudySpecParser.parse(text, file: "tekton.yaml")
+        #expect(try Self.command(of: parsed).argv
+            == ["python3", "/opt/pytorch-mnist/mnist.py", "--epochs=2", "--batch-size=16", "--lr=${trialParameters.learningRate}"])
+    }
+
+    @Test func trainJobRunsTheTrainersCommand() throws {
+        let parsed = try Self.parse("kubeflow-trainer/trainjob-pytorch.yaml")
+        #expect(try Self.command(of: parsed).argv == ["python3", "/opt/pytorch-mnist/mnist.py", "--epochs=1",
+                                                      "--lr=${trialParameters.learningRate}", "--momentum=${trialParameters.momentum}"])
+        #expect(parsed.warnings.contains { $0.message.contains("`numNodes`, `image` are ignored") })
+    }
+
+    @Test func trainJobContainerIsNamedNode() throws {
+        let text = try Self.text("kubeflow-trainer/trainjob-pytorch.yaml")
+            .replacingOccurrences(of: "primaryContainerName: node", with: "primaryContainerName: trainer")
+        let problems = specProblems(text, file: "trainjob.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.primaryContainerName"])
+        #expect(problems.first?.message.contains("Kubeflow Trainer names the trainer's container `node`") == true)
+    }
+
+    @Test func aKindWithNoKnownContainersNamesWhereAugurLooks() {
+        let problems = specProblems(KatibExperimentParserTests.randomExample.replacingOccurrences(
+            of: "kind: Job", with: "kind: JobSet"
+        ).replacingOccurrences(of: "containers:", with: "runners:"), file: "k.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.trialSpec"])
+        #expect(problems.first?.message.contains("an Argo Workflow's `spec.templates[].container`") == true)
+    }
+}
+
+extension KatibExamplesTests {
+    /// A TrainJob whose trainer has no `command` would run the runtime's image entrypoint, which Augur cannot know.
+    @Test func trainJobWithoutACommandAsksForOne() throws {
+        let text = try Self.text("kubeflow-trainer/trainjob-pytorch.yaml")
+            .replacingOccurrences(of: "          command:\n", with: "          args:\n")
+        let problems = specProblems(text, file: "trainjob.yaml")
+        #expect(problems.map(\.field) == ["spec.trialTemplate.trialSpec.spec.trainer.command"])
+        #expect(problems.first?.message.contains("Augur cannot run an image's entrypoint") == true)
+    }
+}

@@ -352,3 +352,41 @@ import Testing
         #expect(objective.additionalMetrics == [MetricSpec(name: "acc", strategy: .latest), MetricSpec(name: "f1", strategy: .min)])
     }
 }
+
+extension KatibExperimentParserTests {
+    // MARK: parallelTrialCount and maxTrialCount
+
+    /// Katib's validating webhook refuses `parallelTrialCount` > `maxTrialCount`; a Katib file keeps that rule.
+    @Test func moreParallelTrialsThanTrialsIsRefusedWhereParallelTrialCountIsWritten() {
+        let text = Self.randomExample.replacingOccurrences(of: "  maxTrialCount: 12\n", with: "  maxTrialCount: 2\n")
+        let problems = specProblems(text, file: "p.yaml")
+        #expect(problems.map(\.field) == ["spec.parallelTrialCount"])
+        #expect(problems.first?.message.contains("`parallelTrialCount` (3) must be at most `maxTrialCount` (2)") == true)
+        #expect(problems.first?.location?.line == 18)
+    }
+
+    /// Katib's defaulting webhook sets an unwritten `parallelTrialCount` to 3 before validation.
+    @Test func maxTrialCountBelowKatibsDefaultParallelismIsRefusedAtMaxTrialCount() {
+        let text = Self.randomExample.replacingOccurrences(of: "  parallelTrialCount: 3\n", with: "")
+            .replacingOccurrences(of: "  maxTrialCount: 12\n", with: "  maxTrialCount: 2\n")
+        let problems = specProblems(text, file: "p.yaml")
+        #expect(problems.map(\.field) == ["spec.maxTrialCount"])
+        #expect(problems.first?.message.contains("below Katib's default `parallelTrialCount` of 3") == true)
+    }
+
+    @Test func equalParallelAndMaximumTrialCountsAreAccepted() {
+        let text = Self.randomExample.replacingOccurrences(of: "  maxTrialCount: 12\n", with: "  maxTrialCount: 3\n")
+        #expect(specProblems(text, file: "p.yaml").isEmpty)
+    }
+
+    /// Augur's own format caps the parallelism at the trial budget instead (docs/spec.md, "Budget").
+    @Test func augurFormatAcceptsMoreParallelTrialsThanTrials() {
+        #expect(specProblems("""
+        name: capped
+        objective: {metric: loss, goal: minimize}
+        parameters: [{name: x, type: double, min: 0, max: 1}]
+        budget: {maxTrials: 2, parallelTrials: 5}
+        trial: {command: [./train]}
+        """).isEmpty)
+    }
+}
