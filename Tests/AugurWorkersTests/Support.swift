@@ -9,8 +9,9 @@ func makeTemporaryDirectory() throws -> String {
     return path
 }
 
-/// Polls `condition` until it holds, failing after `seconds` (a bound, not a synchronization delay).
-func waitUntil(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+/// Polls `condition` until it holds, failing after `seconds` (a bound, not a synchronization delay: generous, because
+/// a 2-core machine running the whole suite, PostgreSQL and its child processes can starve a test for many seconds).
+func waitUntil(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while try await !condition() {
         if Date() > deadline {
