@@ -51,9 +51,10 @@ public enum VizierNames {
                 "\(field) must look like `owners/{owner}/studies/{study}/trials/{trial}`, got `\(resource.excerptForMessage)`")
         }
         let study = StudyName(owner: try owner(parts[1], field: field), study: try studyID(parts[3], field: field))
-        // A trial id no store can hold names no trial; the service answers NOT_FOUND for it.
-        guard let id = Int(parts[5]) else {
-            throw .invalidArgument("\(field): the trial id must be a whole number, got `\(String(parts[5]).excerptForMessage)`")
+        // As on Augur's own API: an id that is no positive number is a bad name; a positive one no store can hold names
+        // no trial (the service answers NOT_FOUND).
+        guard let id = Int(parts[5]), id > 0 else {
+            throw .invalidArgument("\(field): the trial id must be a positive whole number, got `\(String(parts[5]).excerptForMessage)`")
         }
         return TrialName(study: study, id: id)
     }

@@ -65,7 +65,7 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
     }
 
     @Test(arguments: ["studies/s", "owners//studies/s", "owners/o/studies/", "owners/o/studies/a b", "owners/o/studies/s/trials/x",
-                      "owners/o/studies/../trials/1", "owners/o/studies/s/extra"])
+                      "owners/o/studies/../trials/1", "owners/o/studies/s/extra", "owners/o/studies/s/trials/0", "owners/o/studies/s/trials/-2"])
     func badNamesAreInvalidArgument(name: String) {
         #expect(throws: ServiceError.self) {
             if name.contains("/trials/") { _ = try VizierNames.parseTrial(name, field: "name") } else { _ = try VizierNames.parseStudy(name, field: "name") }
