@@ -14,7 +14,8 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
     case tooManyDimensions(sequence: QuasiRandomSequence, dimensions: Int, maximum: Int)
     /// The quasi-random sequence has no point at this position.
     case sequenceExhausted(sequence: QuasiRandomSequence, position: Int)
-    /// The study asks for an algorithm this build of Augur does not contain.
+    /// An algorithm setting is out of range (a hand-built spec; the spec readers refuse these first).
+    case invalidSetting(algorithm: String, setting: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +35,8 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .sequenceExhausted(sequence, position):
             return "The \(sequence.rawValue) sequence has no point at position \(position); start a new study, with a "
                 + "new seed, to keep searching."
+        case let .invalidSetting(algorithm, setting, reason):
+            return "The \(algorithm) setting `\(setting)` \(reason); correct it in the study's spec."
         }
     }
 }
