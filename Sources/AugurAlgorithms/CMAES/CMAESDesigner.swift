@@ -59,6 +59,18 @@ public struct CMAESDesigner: Designer {
 
     // MARK: Replay
 
+    /// A generation's update, as the memo of tells knows it.
+    struct TellKey: Hashable, Sendable {
+        var before: EvolutionStrategy
+        var points: [[Double]]
+        var losses: [Double]
+    }
+
+    /// Tells already computed, shared by every study of the process: a tell is a pure function of the state and the
+    /// solutions, so a replay (every suggestion replays the study) recomputes only the generations that are new.
+    /// Without it a suggestion costs one eigendecomposition per past generation.
+    static let tells = BoundedCache<TellKey, EvolutionStrategy>(capacity: 4096)
+
     /// Where a replay of the study ends: the current run, and how many restarts led to it.
     struct Replay {
         var strategy: EvolutionStrategy
@@ -85,7 +97,13 @@ public struct CMAESDesigner: Designer {
             let completed = members.filter { $0.loss != nil }.sorted { ($0.ended, $0.id) < ($1.ended, $1.id) }
             guard completed.count >= run.strategy.populationSize else { return }
             told = completed.prefix(run.strategy.populationSize).map { ($0.point, $0.loss ?? 0) }
-            run.strategy.tell(told)
+            let key = TellKey(before: run.strategy, points: told.map(\.point), losses: told.map(\.loss))
+            let before = run.strategy
+            run.strategy = Self.tells.value(for: key) {
+                var after = before
+                after.tell(told)
+                return after
+            }
             run.generations += 1
             members = []
             if run.strategy.shouldStop, let next = restarts.next(after: run.strategy, seed: seed) {
@@ -95,8 +113,7 @@ public struct CMAESDesigner: Designer {
         }
 
         for trial in history.sorted(by: { $0.id < $1.id }) {
-            let assignment = searchSpace.coerce(trial.parameters)
-            guard let point = modelledPoint(of: assignment) else { continue }
+            guard let point = modelledPoint(of: trial.parameters) else { continue }
             if !belongs(point, trial: trial.id - 1, to: run.strategy) {
                 advanceIfComplete()
                 guard members.isEmpty, belongs(point, trial: trial.id - 1, to: run.strategy) else {

@@ -4,8 +4,9 @@ import Foundation
 /// The state of one CMA-ES run (Hansen's tutorial, arXiv:1604.00772, with the active negative weights of the
 /// `cmaes` package that Optuna's `CmaEsSampler` uses) on the box [0, 1]^n.
 ///
-/// A value: `tell` returns nothing but mutates; the designer rebuilds it from the study's history on every call.
-struct EvolutionStrategy: Sendable {
+/// A value: `tell` returns nothing but mutates; the designer rebuilds it from the study's history on every call
+/// (memoizing each tell, a pure function of the state and the solutions).
+struct EvolutionStrategy: Sendable, Hashable {
     static let epsilon = 1e-8
 
     let dimension: Int
@@ -75,7 +76,9 @@ struct EvolutionStrategy: Sendable {
         eigenvectors = covariance
         axisLengths = [Double](repeating: 1, count: n)
         historyLength = 10 + Int((30 * d / Double(lambda)).rounded(.up))
-        bestAndWorst = [Double](repeating: .nan, count: 2 * historyLength)
+        // Every slot is written before `shouldStop` reads them (after `historyLength` generations); zeros, not NaN, so
+        // that equal states compare equal (the designer memoizes tells).
+        bestAndWorst = [Double](repeating: 0, count: 2 * historyLength)
     }
 
     /// `4 + ⌊3 ln n⌋`.

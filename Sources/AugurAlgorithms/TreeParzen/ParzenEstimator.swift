@@ -30,6 +30,12 @@ struct ParzenEstimator: Sendable {
     let bandwidths: [[Double]]
     /// Per dimension, per component: the kernel's probabilities over the values (categorical) or empty.
     let probabilities: [[[Double]]]
+    /// `log` of the component weights.
+    private let logComponentWeights: [Double]
+    /// Per numeric dimension, per component: `−log(σ·√(2π)·mass)`, the truncated kernel's log density at its centre.
+    private let logPeaks: [[Double]]
+    /// Per categorical dimension, per component: the logarithms of `probabilities`.
+    private let logProbabilities: [[[Double]]]
 
     /// - Parameter observations: one row per observation, in trial order, with one internal coordinate per
     ///   dimension (a unit coordinate, or a value's index for a categorical).
@@ -69,6 +75,11 @@ struct ParzenEstimator: Sendable {
         self.centres = centres
         self.bandwidths = bandwidths
         self.probabilities = probabilities
+        logComponentWeights = componentWeights.map { Foundation.log($0) }
+        logPeaks = zip(centres, bandwidths).map { centres, bandwidths in
+            zip(centres, bandwidths).map { TruncatedUnitNormal.logPeak(centre: $0, bandwidth: $1) }
+        }
+        logProbabilities = probabilities.map { rows in rows.map { row in row.map { Foundation.log($0) } } }
     }
 
     /// Optuna's `default_weights`: 1 for each of up to 25 observations; beyond 25, the older ones ramp linearly from
@@ -132,22 +143,23 @@ struct ParzenEstimator: Sendable {
 
     /// The logarithm of the mixture's density at `point`.
     func logDensity(at point: [Double]) -> Double {
-        var terms: [Double] = []
-        terms.reserveCapacity(componentWeights.count)
-        for component in componentWeights.indices {
-            var term = Foundation.log(componentWeights[component])
-            for dimension in dimensions.indices {
-                switch dimensions[dimension] {
-                case .numeric:
-                    term += TruncatedUnitNormal.logDensity(point[dimension], centre: centres[dimension][component],
-                                                           bandwidth: bandwidths[dimension][component])
-                case .categorical:
-                    let index = Int(point[dimension])
-                    let row = probabilities[dimension][component]
-                    term += row.indices.contains(index) ? Foundation.log(row[index]) : -.infinity
+        var terms = logComponentWeights
+        for dimension in dimensions.indices {
+            let x = point[dimension]
+            switch dimensions[dimension] {
+            case .numeric:
+                let centres = centres[dimension], bandwidths = bandwidths[dimension], peaks = logPeaks[dimension]
+                for component in terms.indices {
+                    let z = (x - centres[component]) / bandwidths[component]
+                    terms[component] += peaks[component] - 0.5 * z * z
+                }
+            case .categorical:
+                let index = Int(x)
+                let rows = logProbabilities[dimension]
+                for component in terms.indices {
+                    terms[component] += rows[component].indices.contains(index) ? rows[component][index] : -.infinity
                 }
             }
-            terms.append(term)
         }
         return logSumExp(terms)
     }
@@ -184,7 +196,12 @@ enum TruncatedUnitNormal {
     /// `log` of the truncated density at `x` (in [0, 1]).
     static func logDensity(_ x: Double, centre: Double, bandwidth: Double) -> Double {
         let z = (x - centre) / bandwidth
+        return logPeak(centre: centre, bandwidth: bandwidth) - 0.5 * z * z
+    }
+
+    /// `log` of the truncated density at its centre: `−log(σ·√(2π)·(Φ((1 − μ)/σ) − Φ(−μ/σ)))`.
+    static func logPeak(centre: Double, bandwidth: Double) -> Double {
         let mass = NormalDistribution.cumulative((1 - centre) / bandwidth) - NormalDistribution.cumulative((0 - centre) / bandwidth)
-        return -0.5 * z * z - NormalDistribution.logSquareRootTwoPi - Foundation.log(bandwidth) - Foundation.log(Swift.max(mass, .leastNormalMagnitude))
+        return -NormalDistribution.logSquareRootTwoPi - Foundation.log(bandwidth) - Foundation.log(Swift.max(mass, .leastNormalMagnitude))
     }
 }

@@ -140,10 +140,11 @@ struct TreeParzenHistory {
     init(request: DesignRequest, objective: Objective, space: SearchSpace, dimensions: [ParzenDimension]) {
         var ranked: [(loss: Double, id: Int, point: [Double])] = []
         var stoppedRanked: [(step: Int, loss: Double, id: Int, point: [Double])] = []
-        var known = Set<ParameterAssignment>()
+        // The service passes the ACTIVE and REQUESTED trials both in the history and as `pending`: count them once.
+        var knownPending = Set<ParameterAssignment>()
         for trial in request.history.sorted(by: { $0.id < $1.id }) {
-            let assignment = space.coerce(trial.parameters)
-            known.insert(assignment)
+            let assignment = trial.parameters
+            if !request.pending.isEmpty, !trial.state.isTerminal { knownPending.insert(space.coerce(assignment)) }
             guard let point = space.internalPoint(of: assignment, dimensions: dimensions) else { continue }
             switch trial.state {
             case .completed:
@@ -168,7 +169,7 @@ struct TreeParzenHistory {
         }
         for assignment in request.pending {
             let coerced = space.coerce(assignment)
-            guard known.insert(coerced).inserted, let point = space.internalPoint(of: coerced, dimensions: dimensions) else { continue }
+            guard knownPending.insert(coerced).inserted, let point = space.internalPoint(of: coerced, dimensions: dimensions) else { continue }
             pending.append(point)
         }
         completed = ranked.sorted { ($0.loss, $0.id) < ($1.loss, $1.id) }.map { ($0.id, $0.point) }
