@@ -17,7 +17,7 @@ import Foundation
 /// like Optuna's generation tags); meanwhile every new trial draws another point of the same generation from its
 /// own stream, so parallel suggestions do not repeat. After each generation the restart strategy may start a new
 /// run from a random mean (IPOP doubles the population; BIPOP alternates as the `cmaes` package's example does).
-public struct CMAESDesigner: Designer {
+public struct CMAESDesigner: Designer, Hashable {
     public let searchSpace: SearchSpace
     public let objective: Objective
     public let settings: CMAESSettings
@@ -72,7 +72,7 @@ public struct CMAESDesigner: Designer {
     static let tells = BoundedCache<TellKey, EvolutionStrategy>(capacity: 4096)
 
     /// Where a replay of the study ends: the current run, and how many restarts led to it.
-    struct Replay {
+    struct Replay: Sendable {
         var strategy: EvolutionStrategy
         var restarts: Int
         /// Generations told, over all runs.
@@ -82,53 +82,106 @@ public struct CMAESDesigner: Designer {
         var unrecognised = 0
     }
 
+    /// What the replay has seen of one trial: enough to tell a terminal trial seen before from any other.
+    struct TrialMark: Hashable, Sendable {
+        var study: String
+        var id: Int
+        var createdAt: Date
+        var state: TrialState
+        var endedAt: Date?
+        var value: Double?
+
+        init(_ trial: Trial, metric: String) {
+            study = trial.study
+            id = trial.id
+            createdAt = trial.createdAt
+            state = trial.state
+            endedAt = trial.endedAt
+            value = trial.finalValue(of: metric)
+        }
+    }
+
+    /// The replay after the longest run of terminal trials of a study's last suggestion, per designer: a terminal
+    /// trial never changes (its parameters are fixed when it is created), so the next suggestion resumes there and
+    /// replays only the trials after it.
+    static let walks = BoundedCache<CMAESDesigner, (marks: [TrialMark], walk: Walk)>(capacity: 256)
+
     /// The strategy the study's history has led to.
     func replay(_ history: [Trial]) -> Replay {
-        var restarts = RestartSchedule(strategy: settings.restartStrategy, dimension: modelled.count, sigma: initialSigma)
-        var run = Replay(strategy: EvolutionStrategy(mean: [Double](repeating: 0.5, count: modelled.count), sigma: initialSigma),
-                         restarts: 0, generations: 0)
-        guard !modelled.isEmpty else { return run }
-        var told: [(point: [Double], loss: Double)] = []
-        var members: [(point: [Double], loss: Double?, ended: Double, id: Int)] = []
-
-        /// Tells the generation once enough of its members have completed, then maybe restarts.
-        func advanceIfComplete() {
-            // The first members to complete are the ones the live designer told (trial order without end times).
-            let completed = members.filter { $0.loss != nil }.sorted { ($0.ended, $0.id) < ($1.ended, $1.id) }
-            guard completed.count >= run.strategy.populationSize else { return }
-            told = completed.prefix(run.strategy.populationSize).map { ($0.point, $0.loss ?? 0) }
-            let key = TellKey(before: run.strategy, points: told.map(\.point), losses: told.map(\.loss))
-            let before = run.strategy
-            run.strategy = Self.tells.value(for: key) {
-                var after = before
-                after.tell(told)
-                return after
-            }
-            run.generations += 1
-            members = []
-            if run.strategy.shouldStop, let next = restarts.next(after: run.strategy, seed: seed) {
-                run.strategy = next
-                run.restarts += 1
+        var walk = Walk(run: Replay(strategy: EvolutionStrategy(mean: [Double](repeating: 0.5, count: modelled.count), sigma: initialSigma),
+                                    restarts: 0, generations: 0),
+                        restarts: RestartSchedule(strategy: settings.restartStrategy, dimension: modelled.count, sigma: initialSigma))
+        guard !modelled.isEmpty else { return walk.run }
+        let trials = history.sorted { $0.id < $1.id }
+        var marks = trials.map { TrialMark($0, metric: objective.metric) }
+        var start = 0
+        if let cached = Self.walks[self], cached.marks.count <= marks.count, cached.marks[...] == marks.prefix(cached.marks.count) {
+            walk = cached.walk
+            start = cached.marks.count
+        }
+        var terminalPrefix = marks[start...].prefix { $0.state.isTerminal }.count + start
+        if terminalPrefix == start { terminalPrefix = -1 }
+        for index in start..<trials.count {
+            process(trials[index], into: &walk)
+            if index + 1 == terminalPrefix {
+                marks.removeLast(marks.count - terminalPrefix)
+                Self.walks.set((marks, walk), for: self)
             }
         }
+        advanceIfComplete(&walk)
+        return walk.run
+    }
 
-        for trial in history.sorted(by: { $0.id < $1.id }) {
-            guard let point = modelledPoint(of: trial.parameters) else { continue }
-            if !belongs(point, trial: trial.id - 1, to: run.strategy) {
-                advanceIfComplete()
-                guard members.isEmpty, belongs(point, trial: trial.id - 1, to: run.strategy) else {
-                    run.unrecognised += 1
-                    continue
-                }
+    /// The replay's state between two trials.
+    struct Walk: Sendable {
+        var run: Replay
+        var restarts: RestartSchedule
+        /// The current generation's trials so far: their points, losses (COMPLETED ones), end times and ids.
+        var members: [Member] = []
+    }
+
+    struct Member: Sendable {
+        var point: [Double]
+        var loss: Double?
+        var ended: Double
+        var id: Int
+    }
+
+    private func process(_ trial: Trial, into walk: inout Walk) {
+        guard let point = modelledPoint(of: trial.parameters) else { return }
+        if !belongs(point, trial: trial.id - 1, to: walk.run.strategy) {
+            advanceIfComplete(&walk)
+            guard walk.members.isEmpty, belongs(point, trial: trial.id - 1, to: walk.run.strategy) else {
+                walk.run.unrecognised += 1
+                return
             }
-            var loss: Double?
-            if trial.state == .completed, let value = trial.finalValue(of: objective.metric), value.isFinite {
-                loss = -objective.goal.maximizationValue(value)
-            }
-            members.append((point, loss, trial.endedAt?.timeIntervalSinceReferenceDate ?? -.infinity, trial.id))
         }
-        advanceIfComplete()
-        return run
+        var loss: Double?
+        if trial.state == .completed, let value = trial.finalValue(of: objective.metric), value.isFinite {
+            loss = -objective.goal.maximizationValue(value)
+        }
+        walk.members.append(Member(point: point, loss: loss, ended: trial.endedAt?.timeIntervalSinceReferenceDate ?? -.infinity,
+                                   id: trial.id))
+    }
+
+    /// Tells the generation once enough of its members have completed, then maybe restarts.
+    private func advanceIfComplete(_ walk: inout Walk) {
+        // The first members to complete are the ones the live designer told (trial order without end times).
+        let completed = walk.members.filter { $0.loss != nil }.sorted { ($0.ended, $0.id) < ($1.ended, $1.id) }
+        guard completed.count >= walk.run.strategy.populationSize else { return }
+        let told = completed.prefix(walk.run.strategy.populationSize).map { (point: $0.point, loss: $0.loss ?? 0) }
+        let before = walk.run.strategy
+        walk.run.strategy = Self.tells.value(for: TellKey(before: before, points: told.map(\.point), losses: told.map(\.loss))) {
+            var after = before
+            after.tell(told)
+            return after
+        }
+        walk.run.generations += 1
+        walk.members = []
+        if walk.run.strategy.shouldStop, let next = walk.restarts.next(after: walk.run.strategy, seed: seed) {
+            walk.run.strategy = next
+            walk.run.restarts += 1
+        }
     }
 
     /// Whether `point` is what trial `trial`'s stream draws from `strategy` (to float rounding).
@@ -170,7 +223,7 @@ public struct CMAESDesigner: Designer {
 }
 
 /// What run comes after a converged one (the `cmaes` package's IPOP and BIPOP examples, which Optuna followed).
-struct RestartSchedule {
+struct RestartSchedule: Sendable {
     let strategy: CMAESRestartStrategy
     let basePopulation: Int
     let dimension: Int

@@ -75,6 +75,22 @@ import AugurCore
         #expect(Set(batch).count == 8)
     }
 
+    @Test func aReplayResumedAfterTheTerminalTrialsIsAFullReplay() throws {
+        let cmaes = try Self.designer(seed: 41)
+        // Running the study fills the cache of walks as the live designer would; a history it has never seen (the
+        // same trials under another study name) is replayed from the start. Both must agree.
+        let trials = try Self.run(cmaes, trials: 40, parallel: 3, loss: Self.sphere)
+        let resumed = cmaes.replay(trials)
+        let fresh = cmaes.replay(trials.map { trial in
+            var renamed = trial
+            renamed.study = "another"
+            return renamed
+        })
+        #expect(resumed.strategy == fresh.strategy)
+        #expect(resumed.generations == fresh.generations)
+        #expect(resumed.generations > 0)
+    }
+
     @Test func sameHistoryGivesTheSameSuggestion() throws {
         let cmaes = try Self.designer()
         let trials = try Self.run(cmaes, trials: 30, parallel: 3, loss: Self.sphere)
