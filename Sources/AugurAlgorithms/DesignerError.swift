@@ -25,10 +25,10 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
             return "Parameter '\(name)' cannot be searched: \(reason)."
         case .gridNeedsStep(let parameter):
             return "Grid search needs a step for double parameter '\(parameter)': add `step` to its feasible space "
-                + "(for example `step: 0.01`), or choose the random, quasirandom or gp algorithm."
+                + "(for example `step: 0.01`), or choose the random, quasirandom, gp, tpe or cmaes algorithm."
         case .gridTooLarge(let parameters):
             return "The grid over \(parameters.joined(separator: ", ")) has more cells than can be counted; "
-                + "use larger steps or fewer values, or choose the random, quasirandom or gp algorithm."
+                + "use larger steps or fewer values, or choose the random, quasirandom, gp, tpe or cmaes algorithm."
         case let .tooManyDimensions(sequence, dimensions, maximum):
             return "The \(sequence.rawValue) sequence supports at most \(maximum) parameters but the search space has "
                 + "\(dimensions); remove parameters or choose the halton sequence or the random algorithm."
