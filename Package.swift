@@ -154,9 +154,21 @@ let package = Package(
             path: "Benchmarks/EarlyStoppingBenchmark",
             swiftSettings: strictSettings
         ),
+        // The classic test functions the optimizer benchmarks share.
+        .target(
+            name: "BenchmarkFunctions",
+            path: "Benchmarks/BenchmarkFunctions",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "TreeParzenCMABenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore", "BenchmarkFunctions"],
+            path: "Benchmarks/TreeParzenCMABenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "GaussianProcessBenchmark",
-            dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra"],
+            dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra", "BenchmarkFunctions"],
             path: "Benchmarks/GaussianProcessBenchmark",
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,7 @@
 import AugurAlgorithms
 import AugurCore
 import AugurMath
+import BenchmarkFunctions
 import CLinearAlgebra
 import Foundation
 

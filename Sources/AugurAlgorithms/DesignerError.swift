@@ -14,7 +14,8 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
     case tooManyDimensions(sequence: QuasiRandomSequence, dimensions: Int, maximum: Int)
     /// The quasi-random sequence has no point at this position.
     case sequenceExhausted(sequence: QuasiRandomSequence, position: Int)
-    /// The study asks for an algorithm this build of Augur does not contain.
+    /// An algorithm setting is out of range (a hand-built spec; the spec readers refuse these first).
+    case invalidSetting(algorithm: String, setting: String, reason: String)
 
     public var description: String {
         switch self {
@@ -24,16 +25,18 @@ public enum DesignerError: Error, Sendable, Hashable, CustomStringConvertible {
             return "Parameter '\(name)' cannot be searched: \(reason)."
         case .gridNeedsStep(let parameter):
             return "Grid search needs a step for double parameter '\(parameter)': add `step` to its feasible space "
-                + "(for example `step: 0.01`), or choose the random, quasirandom or gp algorithm."
+                + "(for example `step: 0.01`), or choose the random, quasirandom, gp, tpe or cmaes algorithm."
         case .gridTooLarge(let parameters):
             return "The grid over \(parameters.joined(separator: ", ")) has more cells than can be counted; "
-                + "use larger steps or fewer values, or choose the random, quasirandom or gp algorithm."
+                + "use larger steps or fewer values, or choose the random, quasirandom, gp, tpe or cmaes algorithm."
         case let .tooManyDimensions(sequence, dimensions, maximum):
             return "The \(sequence.rawValue) sequence supports at most \(maximum) parameters but the search space has "
                 + "\(dimensions); remove parameters or choose the halton sequence or the random algorithm."
         case let .sequenceExhausted(sequence, position):
             return "The \(sequence.rawValue) sequence has no point at position \(position); start a new study, with a "
                 + "new seed, to keep searching."
+        case let .invalidSetting(algorithm, setting, reason):
+            return "The \(algorithm) setting `\(setting)` \(reason); correct it in the study's spec."
         }
     }
 }

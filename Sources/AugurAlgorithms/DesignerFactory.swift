@@ -18,6 +18,10 @@ public enum DesignerFactory {
             return try GridDesigner(spec: spec)
         case .gaussianProcess(let settings):
             return try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
+        case .treeParzen(let settings):
+            return try TreeParzenDesigner(spec: spec, settings: settings)
+        case .cmaes(let settings):
+            return try CMAESDesigner(spec: spec, settings: settings)
         }
     }
 }

@@ -92,6 +92,8 @@ extension Vizier_StudySpec {
         case .quasiRandom: algorithm = "QUASI_RANDOM_SEARCH"
         case .grid: algorithm = "GRID_SEARCH"
         case .gaussianProcess: algorithm = "GAUSSIAN_PROCESS_BANDIT"
+        case .treeParzen(let settings): algorithm = settings.multivariate ? "MULTIVARIATE_TREE_PARZEN_ESTIMATOR" : "TREE_PARZEN_ESTIMATOR"
+        case .cmaes: algorithm = "CMA_ES"
         }
         if case .median = spec.earlyStopping {
             automatedStoppingSpec = .defaultStoppingSpec(DefaultEarlyStoppingSpec())
@@ -141,6 +143,10 @@ extension StudySpec {
         ("RANDOM_SEARCH", .random),
         ("QUASI_RANDOM_SEARCH", .quasiRandom(.halton)),
         ("GRID_SEARCH", .grid),
+        ("CMA_ES", .cmaes(CMAESSettings())),
+        // Augur's own names (its gRPC API's), for a client that wants TPE through Vizier's API.
+        ("TREE_PARZEN_ESTIMATOR", .treeParzen(TreeParzenSettings())),
+        ("MULTIVARIATE_TREE_PARZEN_ESTIMATOR", .treeParzen(TreeParzenSettings(multivariate: true))),
         // Vizier's DEFAULT is its GP bandit.
         ("DEFAULT", .gaussianProcess(GaussianProcessSettings())),
         ("ALGORITHM_UNSPECIFIED", .gaussianProcess(GaussianProcessSettings())),

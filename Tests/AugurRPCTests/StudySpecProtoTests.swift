@@ -1,3 +1,4 @@
+import AugurAlgorithms
 import AugurCore
 @testable import AugurRPC
 import AugurService
@@ -69,6 +70,45 @@ import Testing
         }
         #expect(error?.kind == .invalidArgument)
         #expect(error?.message.hasPrefix("study.study_spec.parameters[0].distribution:") == true)
+    }
+
+    static let modelAlgorithms: [AlgorithmSpec] = [
+        .treeParzen(TreeParzenSettings()),
+        .treeParzen(TreeParzenSettings(startupTrials: 0, candidates: 7, gamma: 0.3, priorWeight: 0, multivariate: true)),
+        .cmaes(CMAESSettings()),
+        .cmaes(CMAESSettings(sigma: 0.25, restartStrategy: .bipop)),
+    ]
+
+    @Test(arguments: modelAlgorithms)
+    func tpeAndCMAESSettingsSurviveTheWire(algorithm: AlgorithmSpec) throws {
+        let spec = StudySpec(name: "model", searchSpace: SearchSpace([.double("x", min: 0, max: 1), .categorical("c", ["a", "b"])]),
+                             objective: Objective(metric: "loss", goal: .minimize), algorithm: algorithm, seed: 4)
+        let bytes: [UInt8] = try Augur_V1_StudySpec(spec).serializedBytes()
+        let read = try StudySpec(try Augur_V1_StudySpec(serializedBytes: bytes), name: spec.name, field: "study.study_spec")
+        #expect(read == spec)
+    }
+
+    /// A client that knows only the names and sets a few options gets Augur's defaults for the rest, and the
+    /// designer the name stands for.
+    @Test func aDesignerIsBuiltFromTheWireNames() throws {
+        var message = Augur_V1_StudySpec(StudySpec(name: "w", searchSpace: SearchSpace([.double("x", min: 0, max: 1)]),
+                                                   objective: Objective(metric: "loss", goal: .minimize)))
+        message.algorithm = "MULTIVARIATE_TREE_PARZEN_ESTIMATOR"
+        message.algorithmOptions = .with { $0.eiCandidates = 32 }
+        let tpe = try StudySpec(message, name: "w", field: "study.study_spec")
+        #expect(tpe.algorithm == .treeParzen(TreeParzenSettings(candidates: 32, multivariate: true)))
+        #expect(try DesignerFactory.make(for: tpe) is TreeParzenDesigner)
+
+        message.algorithm = "CMA_ES"
+        message.algorithmOptions = .with { $0.restartStrategy = "ipop" }
+        let cmaes = try StudySpec(message, name: "w", field: "study.study_spec")
+        #expect(cmaes.algorithm == .cmaes(CMAESSettings(restartStrategy: .ipop)))
+        #expect(try DesignerFactory.make(for: cmaes) is CMAESDesigner)
+
+        message.algorithmOptions = .with { $0.restartStrategy = "sometimes" }
+        let error = #expect(throws: ServiceError.self) { try StudySpec(message, name: "w", field: "study.study_spec") }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("restart_strategy") == true)
     }
 }
 

@@ -31,12 +31,68 @@ public struct GaussianProcessSettings: Sendable, Codable, Hashable {
     }
 }
 
+/// Settings of the tree-structured Parzen estimator (Optuna's `TPESampler`, Katib's `tpe` and `multivariate-tpe`).
+public struct TreeParzenSettings: Sendable, Codable, Hashable {
+    /// How many trials are drawn at random before the estimator takes over (Katib's `n_startup_trials`).
+    public var startupTrials: Int
+    /// How many candidates are drawn from the good trials' density; the one with the highest ratio of good to bad
+    /// density is proposed (Katib's `n_ei_candidates`).
+    public var candidates: Int
+    /// The fraction of the trials counted as good: the best `min(⌈gamma · n⌉, 25)` of `n` (Katib's `gamma`; Optuna's
+    /// default gamma function is this with 0.1).
+    public var gamma: Double
+    /// The weight of the prior (a wide kernel at the middle of each parameter's range, or the uniform law over a
+    /// categorical's values) next to each observation's weight (Katib's `prior_weight`).
+    public var priorWeight: Double
+    /// Whether the densities are joint over all parameters (Optuna's `multivariate=True`, Katib's
+    /// `multivariate-tpe`) or one per parameter.
+    public var multivariate: Bool
+
+    public init(startupTrials: Int = 10, candidates: Int = 24, gamma: Double = 0.1, priorWeight: Double = 1,
+                multivariate: Bool = false) {
+        self.startupTrials = startupTrials
+        self.candidates = candidates
+        self.gamma = gamma
+        self.priorWeight = priorWeight
+        self.multivariate = multivariate
+    }
+}
+
+/// What CMA-ES does when its search has converged or stalled.
+public enum CMAESRestartStrategy: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Keep going with the converged distribution (Optuna's default).
+    case none
+    /// Restart from a random mean with the population doubled each time (IPOP-CMA-ES).
+    case ipop
+    /// Alternate restarts with a doubling large population and restarts with a small population and a smaller
+    /// step size, whichever regime has spent fewer evaluations (BIPOP-CMA-ES).
+    case bipop
+}
+
+/// Settings of the covariance matrix adaptation evolution strategy (Optuna's `CmaEsSampler`, Katib's `cmaes`).
+public struct CMAESSettings: Sendable, Codable, Hashable {
+    /// The initial step size, in the unit cube every parameter is mapped to; `nil` is 1/6 (Optuna's default: a
+    /// sixth of the range). Katib's `sigma`.
+    public var sigma: Double?
+    /// Katib's `restart_strategy`.
+    public var restartStrategy: CMAESRestartStrategy
+
+    public init(sigma: Double? = nil, restartStrategy: CMAESRestartStrategy = .none) {
+        self.sigma = sigma
+        self.restartStrategy = restartStrategy
+    }
+}
+
 /// Which designer proposes a study's trials.
 public enum AlgorithmSpec: Sendable, Codable, Hashable {
     case random
     case quasiRandom(QuasiRandomSequence)
     case grid
     case gaussianProcess(GaussianProcessSettings)
+    /// The tree-structured Parzen estimator, univariate or multivariate.
+    case treeParzen(TreeParzenSettings)
+    /// CMA-ES.
+    case cmaes(CMAESSettings)
 
     /// The name used in spec files and output.
     public var name: String {
@@ -45,6 +101,8 @@ public enum AlgorithmSpec: Sendable, Codable, Hashable {
         case .quasiRandom: "quasirandom"
         case .grid: "grid"
         case .gaussianProcess: "gp"
+        case .treeParzen(let settings): settings.multivariate ? "multivariate-tpe" : "tpe"
+        case .cmaes: "cmaes"
         }
     }
 }

@@ -116,7 +116,8 @@ struct AugurSpecReader {
 
     // MARK: Algorithm
 
-    private static let algorithmNames = ["random", "quasirandom", "grid", "gp", "sobol", "halton", "bayesianoptimization"]
+    private static let algorithmNames = ["random", "quasirandom", "grid", "gp", "sobol", "halton", "bayesianoptimization",
+                                         "tpe", "multivariate-tpe", "cmaes"]
 
     /// A name alone (`algorithm: gp`) or `{name, settings}`; `example` is a name to suggest when it is missing.
     private mutating func nameAndSettings(_ node: SpecNode, what: String, example: String) -> (name: String, nameNode: SpecNode, settings: SpecNode?)? {
@@ -152,6 +153,10 @@ struct AugurSpecReader {
             return sequence.map { .quasiRandom($0) }
         case "gp", "bayesianoptimization":
             return readGaussianProcessSettings(settings).map { .gaussianProcess($0) }
+        case "tpe", "multivariate-tpe":
+            return readTreeParzenSettings(settings, multivariate: name.lowercased() == "multivariate-tpe").map { .treeParzen($0) }
+        case "cmaes":
+            return readCMAESSettings(settings).map { .cmaes($0) }
         default:
             reader.error(unknownAlgorithmMessage(name), at: nameNode)
             return nil
@@ -159,9 +164,9 @@ struct AugurSpecReader {
     }
 
     private func unknownAlgorithmMessage(_ name: String) -> String {
-        let supported = "Augur supports `random`, `quasirandom` (or `sobol`, `halton`), `grid` and `gp` "
-            + "(or `bayesianoptimization`)"
-        if ["tpe", "multivariate-tpe", "cmaes", "enas", "darts", "pbt", "hyperband"].contains(name.lowercased()) {
+        let supported = "Augur supports `random`, `quasirandom` (or `sobol`, `halton`), `grid`, `gp` "
+            + "(or `bayesianoptimization`), `tpe`, `multivariate-tpe` and `cmaes`"
+        if ["enas", "darts", "pbt", "hyperband"].contains(name.lowercased()) {
             let extra = name.lowercased() == "hyperband"
                 ? "; for Hyperband write `algorithm: random` and `earlyStopping: {name: hyperband}`" : ""
             return "algorithm `\(name)` is not available in Augur. \(supported)\(extra)."
@@ -195,6 +200,41 @@ struct AugurSpecReader {
             settings.ucbBeta = value
         }
         // What could be read goes to the validator (a setting that could not be read keeps its default).
+        return settings
+    }
+
+    /// `startupTrials`, `candidates`, `gamma`, `priorWeight`; what could be read goes to the validator.
+    private mutating func readTreeParzenSettings(_ node: SpecNode?, multivariate: Bool) -> TreeParzenSettings? {
+        var settings = TreeParzenSettings(multivariate: multivariate)
+        guard let node else { return settings }
+        guard let fields = reader.fields(of: node, known: ["startupTrials", "candidates", "gamma", "priorWeight"],
+                                         what: "TPE settings") else { return nil }
+        if let node = fields["startupTrials"], let value = reader.integer(node, what: "`startupTrials`") {
+            settings.startupTrials = value
+        }
+        if let node = fields["candidates"], let value = reader.integer(node, what: "`candidates`") {
+            settings.candidates = value
+        }
+        if let node = fields["gamma"], let value = reader.number(node, what: "`gamma`") { settings.gamma = value }
+        if let node = fields["priorWeight"], let value = reader.number(node, what: "`priorWeight`") {
+            settings.priorWeight = value
+        }
+        return settings
+    }
+
+    /// `sigma`, `restartStrategy`; what could be read goes to the validator.
+    private mutating func readCMAESSettings(_ node: SpecNode?) -> CMAESSettings? {
+        var settings = CMAESSettings()
+        guard let node else { return settings }
+        guard let fields = reader.fields(of: node, known: ["sigma", "restartStrategy"], what: "CMA-ES settings") else {
+            return nil
+        }
+        if let node = fields["sigma"], let value = reader.number(node, what: "`sigma`") { settings.sigma = value }
+        if let node = fields["restartStrategy"], let value = reader.choice(node, what: "`restartStrategy`", among: [
+            "none": CMAESRestartStrategy.none, "ipop": .ipop, "bipop": .bipop,
+        ]) {
+            settings.restartStrategy = value
+        }
         return settings
     }
 

@@ -285,8 +285,8 @@ struct KatibExperimentReader {
         var fixedResourceParameter: (name: String, value: Int)?
     }
 
-    private static let supportedAlgorithms = "Augur supports `random`, `grid`, `sobol`, `bayesianoptimization` and "
-        + "`hyperband`"
+    private static let supportedAlgorithms = "Augur supports `random`, `grid`, `sobol`, `bayesianoptimization`, "
+        + "`tpe`, `multivariate-tpe`, `cmaes` and `hyperband`"
 
     private mutating func readAlgorithm(_ node: SpecNode) -> KatibAlgorithm? {
         guard let fields = reader.fields(of: node, known: ["algorithmName", "algorithmSettings"], what: "`algorithm`"),
@@ -331,6 +331,49 @@ struct KatibExperimentReader {
             }
             result = KatibAlgorithm(designer: .gaussianProcess(gp))
             result.seed = settings.seed("random_state", &reader)
+        case "tpe", "multivariate-tpe":
+            var tpe = TreeParzenSettings(multivariate: name == "multivariate-tpe")
+            if let startup = settings.integer("n_startup_trials", atLeast: 0, &reader) { tpe.startupTrials = startup }
+            if let candidates = settings.integer("n_ei_candidates", atLeast: 1, &reader) { tpe.candidates = candidates }
+            if let gamma = settings.take("gamma"), let value = reader.number(gamma.node, what: "`gamma`") {
+                if value > 0 && value <= 1 {
+                    tpe.gamma = value
+                } else {
+                    reader.error("`gamma` is the fraction of trials counted as good and must be in (0, 1], not "
+                        + "\(gamma.value).", at: gamma.node)
+                }
+            }
+            if let weight = settings.take("prior_weight"), let value = reader.number(weight.node, what: "`prior_weight`") {
+                if value.isFinite && value >= 0 {
+                    tpe.priorWeight = value
+                } else {
+                    reader.error("`prior_weight` must be 0 or more, not \(weight.value).", at: weight.node)
+                }
+            }
+            result = KatibAlgorithm(designer: .treeParzen(tpe))
+            result.seed = settings.seed("random_state", &reader)
+        case "cmaes":
+            var cmaes = CMAESSettings()
+            if let sigma = settings.take("sigma"), let value = reader.number(sigma.node, what: "`sigma`") {
+                if value.isFinite && value > 0 {
+                    cmaes.sigma = value
+                } else {
+                    reader.error("`sigma` is CMA-ES's initial step size and must be greater than 0, not "
+                        + "\(sigma.value).", at: sigma.node)
+                }
+            }
+            if let restart = settings.take("restart_strategy") {
+                switch restart.value {
+                case "none", "None", "": cmaes.restartStrategy = .none
+                case "ipop": cmaes.restartStrategy = .ipop
+                case "bipop": cmaes.restartStrategy = .bipop
+                default:
+                    reader.error("`restart_strategy: \(restart.value)` is not one Katib knows; use `ipop`, `bipop` or "
+                        + "`none`.", at: restart.node)
+                }
+            }
+            result = KatibAlgorithm(designer: .cmaes(cmaes))
+            result.seed = settings.seed("random_state", &reader)
         case "hyperband":
             result = readHyperband(&settings, at: nameNode)
         default:
@@ -341,6 +384,8 @@ struct KatibExperimentReader {
         case "random": ["random_state"]
         case "bayesianoptimization": ["base_estimator", "n_initial_points", "acq_func", "acq_optimizer", "random_state"]
         case "hyperband": ["r_l", "eta", "resource_name"]
+        case "tpe", "multivariate-tpe": ["n_startup_trials", "n_ei_candidates", "random_state", "gamma", "prior_weight"]
+        case "cmaes": ["random_state", "sigma", "restart_strategy"]
         default: []
         }
         settings.reportUnused(algorithm: name, known: known, &reader)
@@ -349,18 +394,12 @@ struct KatibExperimentReader {
 
     private func unsupportedAlgorithmMessage(_ name: String) -> String {
         switch name {
-        case "tpe", "multivariate-tpe":
-            return "algorithm `\(name)` (tree-structured Parzen estimator) is not available in Augur; "
-                + "\(Self.supportedAlgorithms). `bayesianoptimization` is the closest model-based choice."
-        case "cmaes":
-            return "algorithm `cmaes` is not available in Augur; \(Self.supportedAlgorithms). "
-                + "`bayesianoptimization` is the closest model-based choice."
         case "enas", "darts":
             return "neural architecture search (`\(name)`) is not supported by Augur; \(Self.supportedAlgorithms)."
         case "pbt":
             return "population-based training (`pbt`) is not supported by Augur; \(Self.supportedAlgorithms)."
         default:
-            let known = ["random", "grid", "sobol", "bayesianoptimization", "hyperband"]
+            let known = ["random", "grid", "sobol", "bayesianoptimization", "tpe", "multivariate-tpe", "cmaes", "hyperband"]
             if let suggestion = closestName(to: name, among: known) {
                 return "unknown algorithm `\(name)`; did you mean `\(suggestion)`? \(Self.supportedAlgorithms)."
             }

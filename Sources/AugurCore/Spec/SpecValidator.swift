@@ -277,6 +277,22 @@ private struct Checks {
                 add("algorithm.settings.ucbBeta", "`ucbBeta` must be greater than 0 (it weighs exploration), not "
                     + "\(formatNumber(settings.ucbBeta)).")
             }
+        case .treeParzen(let settings):
+            atLeast(settings.startupTrials, 0, "algorithm.settings.startupTrials", "startupTrials")
+            atLeast(settings.candidates, 1, "algorithm.settings.candidates", "candidates")
+            if !(settings.gamma > 0 && settings.gamma <= 1) {
+                add("algorithm.settings.gamma", "`gamma` is the fraction of trials counted as good and must be in "
+                    + "(0, 1], not \(formatNumber(settings.gamma)).")
+            }
+            if !(settings.priorWeight.isFinite && settings.priorWeight >= 0) {
+                add("algorithm.settings.priorWeight", "`priorWeight` must be 0 or more, not "
+                    + "\(formatNumber(settings.priorWeight)).")
+            }
+        case .cmaes(let settings):
+            if let sigma = settings.sigma, !(sigma.isFinite && sigma > 0) {
+                add("algorithm.settings.sigma", "`sigma` is the initial step size in the unit cube and must be greater "
+                    + "than 0 (the default is 1/6), not \(formatNumber(sigma)).")
+            }
         }
     }
 

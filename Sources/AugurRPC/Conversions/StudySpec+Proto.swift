@@ -75,6 +75,16 @@ extension Augur_V1_StudySpec {
             algorithmOptions.initialTrials = Int32(clamping: settings.initialTrials)
             algorithmOptions.acquisition = settings.acquisition.rawValue
             algorithmOptions.ucbBeta = settings.ucbBeta
+        case .treeParzen(let settings):
+            algorithm = settings.multivariate ? "MULTIVARIATE_TREE_PARZEN_ESTIMATOR" : "TREE_PARZEN_ESTIMATOR"
+            algorithmOptions.startupTrials = Int32(clamping: settings.startupTrials)
+            algorithmOptions.eiCandidates = Int32(clamping: settings.candidates)
+            algorithmOptions.gamma = settings.gamma
+            algorithmOptions.priorWeight = settings.priorWeight
+        case .cmaes(let settings):
+            algorithm = "CMA_ES"
+            if let sigma = settings.sigma { algorithmOptions.sigma = sigma }
+            if settings.restartStrategy != .none { algorithmOptions.restartStrategy = settings.restartStrategy.rawValue }
         }
         switch spec.earlyStopping {
         case nil:
@@ -303,9 +313,27 @@ extension StudySpec {
             }
             if options.ucbBeta != 0 { settings.ucbBeta = options.ucbBeta }
             algorithm = .gaussianProcess(settings)
+        case "TREE_PARZEN_ESTIMATOR", "MULTIVARIATE_TREE_PARZEN_ESTIMATOR":
+            var settings = TreeParzenSettings(multivariate: message.algorithm == "MULTIVARIATE_TREE_PARZEN_ESTIMATOR")
+            if options.hasStartupTrials { settings.startupTrials = Int(options.startupTrials) }
+            if options.eiCandidates != 0 { settings.candidates = Int(options.eiCandidates) }
+            if options.gamma != 0 { settings.gamma = options.gamma }
+            if options.hasPriorWeight { settings.priorWeight = options.priorWeight }
+            algorithm = .treeParzen(settings)
+        case "CMA_ES":
+            var settings = CMAESSettings()
+            if options.sigma != 0 { settings.sigma = options.sigma }
+            if !options.restartStrategy.isEmpty {
+                guard let strategy = CMAESRestartStrategy(rawValue: options.restartStrategy) else {
+                    throw .invalidArgument("\(field).algorithm_options.restart_strategy must be `none`, `ipop` or `bipop`, got `\(ResourceName.excerpt(options.restartStrategy))`")
+                }
+                settings.restartStrategy = strategy
+            }
+            algorithm = .cmaes(settings)
         default:
             throw .invalidArgument("\(field).algorithm `\(ResourceName.excerpt(message.algorithm))` is not one Augur runs; use RANDOM_SEARCH, "
-                + "QUASI_RANDOM_SEARCH, GRID_SEARCH or GAUSSIAN_PROCESS_BANDIT")
+                + "QUASI_RANDOM_SEARCH, GRID_SEARCH, GAUSSIAN_PROCESS_BANDIT, TREE_PARZEN_ESTIMATOR, "
+                + "MULTIVARIATE_TREE_PARZEN_ESTIMATOR or CMA_ES")
         }
 
         // Zero is proto3's "not set": each setting left at zero keeps Augur's default.

@@ -383,7 +383,7 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
   }
 
   /// Vizier's algorithm names: RANDOM_SEARCH (also "" and DEFAULT), QUASI_RANDOM_SEARCH, GRID_SEARCH,
-  /// GAUSSIAN_PROCESS_BANDIT.
+  /// GAUSSIAN_PROCESS_BANDIT; and Augur's TREE_PARZEN_ESTIMATOR, MULTIVARIATE_TREE_PARZEN_ESTIMATOR, CMA_ES.
   public var algorithm: String {
     get {_storage._algorithm}
     set {_uniqueStorage()._algorithm = newValue}
@@ -873,9 +873,45 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
     /// For GAUSSIAN_PROCESS_BANDIT with "ucb" (default 1.8).
     public var ucbBeta: Double = 0
 
+    /// For TREE_PARZEN_ESTIMATOR and MULTIVARIATE_TREE_PARZEN_ESTIMATOR: random trials before the estimator is
+    /// used (Katib's n_startup_trials; default 10).
+    public var startupTrials: Int32 {
+      get {_startupTrials ?? 0}
+      set {_startupTrials = newValue}
+    }
+    /// Returns true if `startupTrials` has been explicitly set.
+    public var hasStartupTrials: Bool {self._startupTrials != nil}
+    /// Clears the value of `startupTrials`. Subsequent reads from it will return its default value.
+    public mutating func clearStartupTrials() {self._startupTrials = nil}
+
+    /// For the TPEs: candidates drawn per suggestion (n_ei_candidates; default 24).
+    public var eiCandidates: Int32 = 0
+
+    /// For the TPEs: the fraction of trials counted as good, in (0, 1] (default 0.1).
+    public var gamma: Double = 0
+
+    /// For the TPEs: the prior's weight (default 1; 0 is no prior).
+    public var priorWeight: Double {
+      get {_priorWeight ?? 0}
+      set {_priorWeight = newValue}
+    }
+    /// Returns true if `priorWeight` has been explicitly set.
+    public var hasPriorWeight: Bool {self._priorWeight != nil}
+    /// Clears the value of `priorWeight`. Subsequent reads from it will return its default value.
+    public mutating func clearPriorWeight() {self._priorWeight = nil}
+
+    /// For CMA_ES: the initial step size in the unit cube (default 1/6).
+    public var sigma: Double = 0
+
+    /// For CMA_ES: "none" (default), "ipop" or "bipop".
+    public var restartStrategy: String = String()
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public init() {}
+
+    fileprivate var _startupTrials: Int32? = nil
+    fileprivate var _priorWeight: Double? = nil
   }
 
   /// Augur: how many trials, how many at once, how many may fail.
@@ -2538,7 +2574,7 @@ nonisolated extension Augur_V1_StudySpec.HyperbandSpec: SwiftProtobuf.Message, S
 
 nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Augur_V1_StudySpec.protoMessageName + ".AlgorithmOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}quasi_random_sequence\0\u{3}initial_trials\0\u{1}acquisition\0\u{3}ucb_beta\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}quasi_random_sequence\0\u{3}initial_trials\0\u{1}acquisition\0\u{3}ucb_beta\0\u{3}startup_trials\0\u{3}ei_candidates\0\u{1}gamma\0\u{3}prior_weight\0\u{1}sigma\0\u{3}restart_strategy\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2550,12 +2586,22 @@ nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.initialTrials) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.acquisition) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.ucbBeta) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self._startupTrials) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.eiCandidates) }()
+      case 7: try { try decoder.decodeSingularDoubleField(value: &self.gamma) }()
+      case 8: try { try decoder.decodeSingularDoubleField(value: &self._priorWeight) }()
+      case 9: try { try decoder.decodeSingularDoubleField(value: &self.sigma) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.restartStrategy) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.quasiRandomSequence.isEmpty {
       try visitor.visitSingularStringField(value: self.quasiRandomSequence, fieldNumber: 1)
     }
@@ -2568,6 +2614,24 @@ nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message
     if self.ucbBeta.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.ucbBeta, fieldNumber: 4)
     }
+    try { if let v = self._startupTrials {
+      try visitor.visitSingularInt32Field(value: v, fieldNumber: 5)
+    } }()
+    if self.eiCandidates != 0 {
+      try visitor.visitSingularInt32Field(value: self.eiCandidates, fieldNumber: 6)
+    }
+    if self.gamma.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.gamma, fieldNumber: 7)
+    }
+    try { if let v = self._priorWeight {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 8)
+    } }()
+    if self.sigma.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.sigma, fieldNumber: 9)
+    }
+    if !self.restartStrategy.isEmpty {
+      try visitor.visitSingularStringField(value: self.restartStrategy, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2576,6 +2640,12 @@ nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message
     if lhs.initialTrials != rhs.initialTrials {return false}
     if lhs.acquisition != rhs.acquisition {return false}
     if lhs.ucbBeta != rhs.ucbBeta {return false}
+    if lhs._startupTrials != rhs._startupTrials {return false}
+    if lhs.eiCandidates != rhs.eiCandidates {return false}
+    if lhs.gamma != rhs.gamma {return false}
+    if lhs._priorWeight != rhs._priorWeight {return false}
+    if lhs.sigma != rhs.sigma {return false}
+    if lhs.restartStrategy != rhs.restartStrategy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

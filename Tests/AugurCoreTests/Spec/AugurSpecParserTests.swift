@@ -71,6 +71,24 @@ import Testing
     }
 
     @Test(arguments: [
+        ("{name: tpe, settings: {gamma: 0}}", "algorithm.settings.gamma"),
+        ("{name: multivariate-tpe, settings: {candidates: 0}}", "algorithm.settings.candidates"),
+        ("{name: tpe, settings: {ncandidates: 3}}", "algorithm.settings.ncandidates"),
+        ("{name: cmaes, settings: {sigma: -1}}", "algorithm.settings.sigma"),
+        ("{name: cmaes, settings: {restartStrategy: often}}", "algorithm.settings.restartStrategy"),
+    ])
+    func badTreeParzenAndCMAESSettingsAreRefused(text: String, field: String) {
+        let problems = specProblems("""
+        name: algorithms
+        objective: {metric: loss, goal: minimize}
+        parameters: [{name: n, type: int, min: 0, max: 3}]
+        algorithm: \(text)
+        """)
+        #expect(problems.map(\.field) == [field])
+        #expect(problems.first?.location?.line == 4)
+    }
+
+    @Test(arguments: [
         ("random", AlgorithmSpec.random),
         ("grid", .grid),
         ("quasirandom", .quasiRandom(.halton)),
@@ -79,6 +97,12 @@ import Testing
         ("halton", .quasiRandom(.halton)),
         ("gp", .gaussianProcess(GaussianProcessSettings())),
         ("BayesianOptimization", .gaussianProcess(GaussianProcessSettings())),
+        ("tpe", .treeParzen(TreeParzenSettings())),
+        ("multivariate-tpe", .treeParzen(TreeParzenSettings(multivariate: true))),
+        ("{name: tpe, settings: {startupTrials: 4, candidates: 48, gamma: 0.2, priorWeight: 0.5}}",
+         .treeParzen(TreeParzenSettings(startupTrials: 4, candidates: 48, gamma: 0.2, priorWeight: 0.5))),
+        ("cmaes", .cmaes(CMAESSettings())),
+        ("{name: cmaes, settings: {sigma: 0.3, restartStrategy: bipop}}", .cmaes(CMAESSettings(sigma: 0.3, restartStrategy: .bipop))),
     ])
     func algorithmNamesAndAliases(text: String, expected: AlgorithmSpec) throws {
         let spec = try StudySpecParser.parse("""

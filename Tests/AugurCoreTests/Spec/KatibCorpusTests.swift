@@ -15,13 +15,7 @@ import Testing
     /// expects them to validate (apart from a reason in `refusedForGood`), and `AUGUR_UPDATE_GOLDEN=1` writes
     /// their golden files.
     static let refusedUntilTheirAlgorithmLands: [String: String] = [
-        "hp-tuning/cma-es.yaml": "algorithm `cmaes` is not available in Augur",
-        "hp-tuning/multivariate-tpe.yaml": "algorithm `multivariate-tpe` (tree-structured Parzen estimator) is not available",
-        "hp-tuning/optuna-distribution.yaml": "algorithm `tpe` (tree-structured Parzen estimator) is not available",
         "hp-tuning/simple-pbt.yaml": "population-based training (`pbt`) is not supported by Augur",
-        "hp-tuning/tpe.yaml": "algorithm `tpe` (tree-structured Parzen estimator) is not available",
-        "metrics-collector/metrics-collection-strategy.yaml": "algorithm `tpe` (tree-structured Parzen estimator) is not available",
-        "trial-template/trial-configmap-source.yaml": "algorithm `cmaes` is not available in Augur",
     ]
 
     /// Refused for a reason that stays: what the file needs is a Kubernetes cluster, a feature Augur leaves out, or
@@ -59,8 +53,8 @@ import Testing
         #expect(Self.files.count == 33)
         let listed = Set(Self.refusedUntilTheirAlgorithmLands.keys).union(Self.refusedForGood.keys)
         #expect(listed.isSubset(of: Set(Self.files)))
-        // 33 files: 18 validate, 15 are refused (one both for its algorithm and for its ConfigMap).
-        #expect(listed.count == 15)
+        // 33 files: 23 validate, 10 are refused.
+        #expect(listed.count == 10)
     }
 
     @Test(arguments: files)

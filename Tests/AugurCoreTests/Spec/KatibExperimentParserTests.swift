@@ -256,12 +256,84 @@ import Testing
         #expect(trial.timeoutSeconds == 600)
     }
 
-    @Test(arguments: ["tpe", "multivariate-tpe", "cmaes", "enas", "darts", "pbt", "random-search"])
+    @Test(arguments: ["enas", "darts", "pbt", "random-search"])
     func unsupportedAlgorithmsAreErrorsNamingWhatIsSupported(name: String) {
         let problems = specProblems(Self.experiment(algorithm: "algorithmName: \(name)"))
         #expect(problems.count == 1)
         #expect(problems.first?.field == "spec.algorithm.algorithmName")
-        #expect(problems.first?.message.contains("Augur supports `random`, `grid`, `sobol`, `bayesianoptimization` and `hyperband`") == true)
+        #expect(problems.first?.message.contains("Augur supports `random`, `grid`, `sobol`, `bayesianoptimization`, "
+            + "`tpe`, `multivariate-tpe`, `cmaes` and `hyperband`") == true)
+    }
+
+    // MARK: TPE and CMA-ES (Katib's Optuna suggestion service)
+
+    @Test func tpeSettingsMapToTreeParzen() throws {
+        let text = Self.experiment(algorithm: """
+        algorithmName: tpe
+        algorithmSettings:
+          - {name: n_startup_trials, value: "5"}
+          - {name: n_ei_candidates, value: "12"}
+          - {name: random_state, value: "71"}
+          - {name: gamma, value: "0.25"}
+          - {name: prior_weight, value: "2.5"}
+        """)
+        let parsed = try StudySpecParser.parse(text, file: "tpe.yaml")
+        #expect(parsed.spec.algorithm == .treeParzen(TreeParzenSettings(startupTrials: 5, candidates: 12, gamma: 0.25,
+                                                                         priorWeight: 2.5)))
+        #expect(parsed.spec.seed == 71)
+        #expect(parsed.warnings.isEmpty)
+    }
+
+    @Test func multivariateTPEIsTheJointEstimatorWithDefaults() throws {
+        let spec = try StudySpecParser.parse(Self.experiment(algorithm: "algorithmName: multivariate-tpe"), file: "m.yaml").spec
+        #expect(spec.algorithm == .treeParzen(TreeParzenSettings(multivariate: true)))
+        #expect(spec.algorithm.name == "multivariate-tpe")
+    }
+
+    @Test(arguments: [("ipop", CMAESRestartStrategy.ipop), ("bipop", .bipop), ("none", .none)])
+    func cmaesSettingsMap(katibName: String, expected: CMAESRestartStrategy) throws {
+        // Katib's own cma-es example sets sigma and restart_strategy like this.
+        let text = Self.experiment(algorithm: """
+        algorithmName: cmaes
+        algorithmSettings:
+          - {name: random_state, value: "10"}
+          - {name: sigma, value: "0.2"}
+          - {name: restart_strategy, value: \(katibName)}
+        """)
+        let parsed = try StudySpecParser.parse(text, file: "cmaes.yaml")
+        #expect(parsed.spec.algorithm == .cmaes(CMAESSettings(sigma: 0.2, restartStrategy: expected)))
+        #expect(parsed.spec.seed == 10)
+    }
+
+    @Test(arguments: ["tpe", "multivariate-tpe", "cmaes"])
+    func unknownSettingIsRefusedAtItsLine(name: String) throws {
+        let text = Self.experiment(algorithm: """
+        algorithmName: \(name)
+        algorithmSettings:
+          - {name: random_state, value: "1"}
+          - {name: n_startup_trial, value: "3"}
+        """)
+        let problems = specProblems(text, file: "/specs/katib.yaml")
+        let problem = try #require(problems.first)
+        #expect(problems.count == 1)
+        #expect(problem.field == "spec.algorithm.algorithmSettings[1].name")
+        #expect(problem.message.contains("`\(name)` has no setting `n_startup_trial`"))
+        // The setting's own line: 9 lines down from the top of the generated file.
+        let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.contains("n_startup_trial,") }) + 1
+        #expect(problem.location?.line == line)
+        #expect(problem.description.contains("/specs/katib.yaml:\(line)"))
+    }
+
+    @Test(arguments: [("tpe", "gamma", "1.5"), ("tpe", "prior_weight", "-1"), ("tpe", "n_ei_candidates", "0"),
+                      ("cmaes", "sigma", "0"), ("cmaes", "restart_strategy", "sometimes")])
+    func outOfRangeSettingsAreRefused(algorithm: String, setting: String, value: String) throws {
+        let problems = specProblems(Self.experiment(algorithm: """
+        algorithmName: \(algorithm)
+        algorithmSettings: [{name: \(setting), value: "\(value)"}]
+        """))
+        #expect(problems.count == 1)
+        #expect(problems.first?.field == "spec.algorithm.algorithmSettings[0].value")
     }
 
     @Test func tfJobTemplateUsesPrimaryContainerWithAWarning() throws {

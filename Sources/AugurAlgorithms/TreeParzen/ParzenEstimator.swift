@@ -1,0 +1,207 @@
+import AugurCore
+import Foundation
+
+/// How the tree-structured Parzen estimator sees one parameter.
+enum ParzenDimension: Sendable, Hashable {
+    /// A number, in its unit coordinate (the logarithm's on log scale; a lattice value's cell centre), modelled by
+    /// normal kernels truncated to [0, 1].
+    case numeric
+    /// One of `count` unordered values (a categorical, or a discrete list as Katib hands it to Optuna), modelled by
+    /// categorical kernels over the value's index.
+    case categorical(count: Int)
+}
+
+/// A mixture of product kernels over some parameters: one component per observation plus the prior, as in
+/// Optuna's `_ParzenEstimator` (with its defaults `consider_magic_clip` and no `consider_endpoints`).
+///
+/// For a numeric dimension an observation at `μ` gets a normal kernel whose bandwidth is the larger distance to its
+/// neighbours among the sorted observations and the ends 0 and 1 (the outermost observations use their inner
+/// neighbour's distance only), clipped to `[1 / min(100, n + 2), 1]`; the prior is centred at 1/2 with bandwidth 1.
+/// For a categorical dimension an observation's kernel puts weight `1 + w/(n + 1)` on its value and `w/(n + 1)` on
+/// every value, normalized, where `w` is the prior weight; the prior is uniform. Components are weighted by
+/// `observationWeights(n)` (recent ones more, past 25) and the prior by `w`, normalized.
+struct ParzenEstimator: Sendable {
+    /// Normalized component weights; the last component is the prior.
+    let componentWeights: [Double]
+    let dimensions: [ParzenDimension]
+    /// Per dimension, per component: the kernel's centre (numeric) or unused.
+    let centres: [[Double]]
+    /// Per dimension, per component: the kernel's bandwidth (numeric) or unused.
+    let bandwidths: [[Double]]
+    /// Per dimension, per component: the kernel's probabilities over the values (categorical) or empty.
+    let probabilities: [[[Double]]]
+    /// `log` of the component weights.
+    private let logComponentWeights: [Double]
+    /// Per numeric dimension, per component: `−log(σ·√(2π)·mass)`, the truncated kernel's log density at its centre.
+    private let logPeaks: [[Double]]
+    /// Per categorical dimension, per component: the logarithms of `probabilities`.
+    private let logProbabilities: [[[Double]]]
+
+    /// - Parameter observations: one row per observation, in trial order, with one internal coordinate per
+    ///   dimension (a unit coordinate, or a value's index for a categorical).
+    init(observations: [[Double]], dimensions: [ParzenDimension], priorWeight: Double) {
+        self.dimensions = dimensions
+        let count = observations.count
+        var weights = Self.observationWeights(count)
+        weights.append(priorWeight)
+        let total = weights.reduce(0, +)
+        componentWeights = total > 0 ? weights.map { $0 / total } : [Double](repeating: 1 / Double(weights.count), count: weights.count)
+        var centres: [[Double]] = []
+        var bandwidths: [[Double]] = []
+        var probabilities: [[[Double]]] = []
+        for (index, dimension) in dimensions.enumerated() {
+            let column = observations.map { $0[index] }
+            switch dimension {
+            case .numeric:
+                centres.append(column + [0.5])
+                bandwidths.append(Self.bandwidths(of: column) + [1])
+                probabilities.append([])
+            case .categorical(let valueCount):
+                let kernels = count + 1
+                let base = priorWeight / Double(kernels)
+                var rows: [[Double]] = []
+                for observed in column + [-1] {
+                    var row = [Double](repeating: base, count: valueCount)
+                    let value = Int(observed)
+                    if row.indices.contains(value) { row[value] += 1 }
+                    let sum = row.reduce(0, +)
+                    rows.append(sum > 0 ? row.map { $0 / sum } : [Double](repeating: 1 / Double(valueCount), count: valueCount))
+                }
+                centres.append([])
+                bandwidths.append([])
+                probabilities.append(rows)
+            }
+        }
+        self.centres = centres
+        self.bandwidths = bandwidths
+        self.probabilities = probabilities
+        logComponentWeights = componentWeights.map { Foundation.log($0) }
+        logPeaks = zip(centres, bandwidths).map { centres, bandwidths in
+            zip(centres, bandwidths).map { TruncatedUnitNormal.logPeak(centre: $0, bandwidth: $1) }
+        }
+        logProbabilities = probabilities.map { rows in rows.map { row in row.map { Foundation.log($0) } } }
+    }
+
+    /// Optuna's `default_weights`: 1 for each of up to 25 observations; beyond 25, the older ones ramp linearly from
+    /// `1/n` up to 1 and the newest 25 weigh 1.
+    static func observationWeights(_ count: Int) -> [Double] {
+        guard count >= 25 else { return [Double](repeating: 1, count: count) }
+        let rampCount = count - 25
+        var weights: [Double] = []
+        weights.reserveCapacity(count)
+        let start = 1 / Double(count)
+        for index in 0..<rampCount {
+            // numpy's linspace(1/n, 1, num: n − 25), endpoint included.
+            let fraction = rampCount == 1 ? 0 : Double(index) / Double(rampCount - 1)
+            weights.append(rampCount == 1 ? start : start + fraction * (1 - start))
+        }
+        weights.append(contentsOf: [Double](repeating: 1, count: 25))
+        return weights
+    }
+
+    /// The bandwidths of numeric kernels centred at `centres` in [0, 1] (without the prior's).
+    static func bandwidths(of centres: [Double]) -> [Double] {
+        let count = centres.count
+        guard count > 0 else { return [] }
+        let order = centres.indices.sorted { centres[$0] < centres[$1] || (centres[$0] == centres[$1] && $0 < $1) }
+        var withEnds: [Double] = [0]
+        withEnds.append(contentsOf: order.map { centres[$0] })
+        withEnds.append(1)
+        var sorted: [Double] = []
+        for k in 1...count {
+            let left: Double = withEnds[k] - withEnds[k - 1]
+            let right: Double = withEnds[k + 1] - withEnds[k]
+            sorted.append(Swift.max(left, right))
+        }
+        if withEnds.count >= 4 {
+            sorted[0] = withEnds[2] - withEnds[1]
+            sorted[count - 1] = withEnds[count] - withEnds[count - 1]
+        }
+        let smallest = 1 / Swift.min(100, 1 + Double(count + 1))
+        var result = [Double](repeating: 0, count: count)
+        for (rank, index) in order.enumerated() {
+            result[index] = Swift.min(Swift.max(sorted[rank], smallest), 1)
+        }
+        return result
+    }
+
+    /// `count` points drawn from the mixture: a component by weight, then each dimension from its kernel.
+    func sample(count: Int, using generator: inout SeededGenerator) -> [[Double]] {
+        (0..<count).map { _ in
+            let component = Self.pick(componentWeights, using: &generator)
+            return dimensions.indices.map { dimension in
+                switch dimensions[dimension] {
+                case .numeric:
+                    return TruncatedUnitNormal.sample(centre: centres[dimension][component],
+                                                      bandwidth: bandwidths[dimension][component], using: &generator)
+                case .categorical:
+                    return Double(Self.pick(probabilities[dimension][component], using: &generator))
+                }
+            }
+        }
+    }
+
+    /// The logarithm of the mixture's density at `point`.
+    func logDensity(at point: [Double]) -> Double {
+        var terms = logComponentWeights
+        for dimension in dimensions.indices {
+            let x = point[dimension]
+            switch dimensions[dimension] {
+            case .numeric:
+                let centres = centres[dimension], bandwidths = bandwidths[dimension], peaks = logPeaks[dimension]
+                for component in terms.indices {
+                    let z = (x - centres[component]) / bandwidths[component]
+                    terms[component] += peaks[component] - 0.5 * z * z
+                }
+            case .categorical:
+                let index = Int(x)
+                let rows = logProbabilities[dimension]
+                for component in terms.indices {
+                    terms[component] += rows[component].indices.contains(index) ? rows[component][index] : -.infinity
+                }
+            }
+        }
+        return logSumExp(terms)
+    }
+
+    /// An index drawn with probability proportional to `weights`.
+    private static func pick(_ weights: [Double], using generator: inout SeededGenerator) -> Int {
+        let total = weights.reduce(0, +)
+        var remaining = generator.nextUnit() * total
+        for (index, weight) in weights.enumerated() {
+            remaining -= weight
+            if remaining < 0 { return index }
+        }
+        return weights.lastIndex { $0 > 0 } ?? 0
+    }
+}
+
+/// `log Σ exp(terms)` without overflow; `-inf` for no terms or all `-inf`.
+func logSumExp(_ terms: [Double]) -> Double {
+    guard let largest = terms.max(), largest.isFinite else { return terms.max() ?? -.infinity }
+    return largest + Foundation.log(terms.reduce(0) { $0 + Foundation.exp($1 - largest) })
+}
+
+/// The normal law truncated to [0, 1].
+enum TruncatedUnitNormal {
+    /// A draw by inverting the truncated cumulative distribution.
+    static func sample(centre: Double, bandwidth: Double, using generator: inout SeededGenerator) -> Double {
+        let lower = NormalDistribution.cumulative((0 - centre) / bandwidth)
+        let upper = NormalDistribution.cumulative((1 - centre) / bandwidth)
+        let p = lower + generator.nextUnit() * (upper - lower)
+        let x = centre + bandwidth * NormalDistribution.quantile(p)
+        return Swift.min(Swift.max(x, 0), 1)
+    }
+
+    /// `log` of the truncated density at `x` (in [0, 1]).
+    static func logDensity(_ x: Double, centre: Double, bandwidth: Double) -> Double {
+        let z = (x - centre) / bandwidth
+        return logPeak(centre: centre, bandwidth: bandwidth) - 0.5 * z * z
+    }
+
+    /// `log` of the truncated density at its centre: `−log(σ·√(2π)·(Φ((1 − μ)/σ) − Φ(−μ/σ)))`.
+    static func logPeak(centre: Double, bandwidth: Double) -> Double {
+        let mass = NormalDistribution.cumulative((1 - centre) / bandwidth) - NormalDistribution.cumulative((0 - centre) / bandwidth)
+        return -NormalDistribution.logSquareRootTwoPi - Foundation.log(bandwidth) - Foundation.log(Swift.max(mass, .leastNormalMagnitude))
+    }
+}
