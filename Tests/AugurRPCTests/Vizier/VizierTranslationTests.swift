@@ -156,6 +156,18 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
         }
     }
 
+    @Test(arguments: [("CMA_ES", "cmaes"), ("TREE_PARZEN_ESTIMATOR", "tpe"), ("MULTIVARIATE_TREE_PARZEN_ESTIMATOR", "multivariate-tpe"),
+                      ("DEFAULT", "gp"), ("", "gp"), ("QUASI_RANDOM_SEARCH", "quasirandom")])
+    func vizierAlgorithmNamesPickAugursDesigners(vizierName: String, augurName: String) async throws {
+        try await withVizierServer { vizier, service in
+            let created = try await vizier.createStudy(createRequest(study: "a", spec: vizierSpec(algorithm: vizierName)))
+            #expect(created.studySpec.algorithm == vizierName, "the spec comes back as sent")
+            #expect(try await service.getStudy("a").spec.algorithm.name == augurName)
+            let operation = try await vizier.suggestTrials(.with { $0.parent = "owners/o/studies/a"; $0.suggestionCount = 3; $0.clientID = "c" })
+            #expect(try Vizier_SuggestTrialsResponse(unpackingAny: operation.response).trials.count == 3)
+        }
+    }
+
     @Test func reverseLogScaleIsServed() async throws {
         try await withVizierServer { vizier, service in
             let spec = vizierSpec { $0.parameters[1].scaleType = .unitReverseLogScale }
