@@ -133,6 +133,28 @@ def main():
     except grpc.RpcError as error:
         assert error.code() == grpc.StatusCode.NOT_FOUND, error.code()
 
+    # Automated stopping (Vizier's default_stopping_spec is Augur's median rule): after four good trials, a trial
+    # far worse at every step is told to stop, stops, and still counts as a result.
+    stopping_config = vz.StudyConfig.from_problem(problem)
+    stopping_config.algorithm = args.algorithm
+    stopping_config.automated_stopping_config = vz.AutomatedStoppingConfig.default_stopping_spec()
+    stopping = clients.Study.from_study_config(stopping_config, owner=args.owner, study_id=args.study + "-stopping")
+    told_to_stop = 0
+    for index in range(8):
+        trial = stopping.suggest(count=1, client_id="stopper")[0]
+        for step in range(1, 6):
+            loss = (0.1 if index < 4 else 10.0) / step
+            trial.add_measurement(vz.Measurement(metrics={"loss": loss}, steps=step))
+            if trial.check_early_stopping():
+                told_to_stop += 1
+                trial.stop()
+                break
+        else:
+            trial.complete()
+    assert told_to_stop >= 3, f"{told_to_stop} bad trials were told to stop"
+    assert all(t.materialize().status == vz.TrialStatus.COMPLETED for t in stopping.trials())
+    stopping.delete()
+
     # Delete a trial: it leaves the study.
     extra = study.suggest(count=1, client_id="worker-5")[0]
     extra.delete()
