@@ -273,14 +273,13 @@ extension Vizier_Trial {
 extension Vizier_Measurement {
     init(_ measurement: TrialMeasurement) {
         self.init()
-        stepCount = Int64(measurement.step)
-        if let elapsed = measurement.elapsedSeconds, elapsed.isFinite {
-            elapsedDuration = Google_Protobuf_Duration(rounding: elapsed)
-        }
-        metrics = measurement.metrics.keys.sorted().map { name in
+        let wire = measurement.wireFields
+        stepCount = wire.step
+        if let elapsed = wire.elapsed { elapsedDuration = elapsed }
+        metrics = wire.metrics.map { metric in
             Metric.with {
-                $0.metricID = name
-                $0.value = measurement.metrics[name] ?? .nan
+                $0.metricID = metric.id
+                $0.value = metric.value
             }
         }
     }

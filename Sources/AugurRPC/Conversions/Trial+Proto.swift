@@ -103,16 +103,24 @@ extension Trial {
 extension Augur_V1_Measurement {
     init(_ measurement: TrialMeasurement) {
         self.init()
-        stepCount = Int64(measurement.step)
-        if let elapsed = measurement.elapsedSeconds, elapsed.isFinite {
-            elapsedDuration = Google_Protobuf_Duration(rounding: elapsed)
-        }
-        metrics = measurement.metrics.keys.sorted().map { name in
+        let wire = measurement.wireFields
+        stepCount = wire.step
+        if let elapsed = wire.elapsed { elapsedDuration = elapsed }
+        metrics = wire.metrics.map { metric in
             Metric.with {
-                $0.metricID = name
-                $0.value = measurement.metrics[name] ?? .nan
+                $0.metricID = metric.id
+                $0.value = metric.value
             }
         }
+    }
+}
+
+extension TrialMeasurement {
+    /// The fields every gRPC API's `Measurement` has (Augur's and Vizier's): the step, the elapsed time when known,
+    /// and the metrics in name order.
+    public var wireFields: (step: Int64, elapsed: Google_Protobuf_Duration?, metrics: [(id: String, value: Double)]) {
+        let elapsed = elapsedSeconds.flatMap { $0.isFinite ? Google_Protobuf_Duration(rounding: $0) : nil }
+        return (Int64(step), elapsed, metrics.keys.sorted().map { ($0, metrics[$0] ?? .nan) })
     }
 }
 
