@@ -1,6 +1,9 @@
 import AugurRPC
 @testable import AugurStorage
+import AugurVizier
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
 import Testing
 
 /// The Python with OSS Vizier's client (`make test` installs google-vizier==0.1.24 into .venv), or nil.
@@ -48,5 +51,45 @@ let pythonWithVizier: String? = {
         let run = try await runProgram(python, [script, "--endpoint", address.description, "--algorithm", algorithm,
                                                 "--owner", "team-a", "--study", study])
         #expect(run.status == 0 && run.output.contains("ok"), "\(run.output)\n--- augur serve:\n\(server.output.text)")
+    }
+}
+
+/// `augur serve --token-file … --vizier-listen …`: the main port wants the token for Vizier's API too; the Vizier
+/// listener serves it without one (for Vizier's client, which sends none) and serves nothing else.
+@Suite struct VizierListenerTests {
+    @Test(.enabled(if: augurExecutable != nil, "the built augur")) func aTokenFreeVizierListenerBesideATokenGuardedPort() async throws {
+        let executable = try #require(augurExecutable)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-vizier-listen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tokenFile = directory.appendingPathComponent("token")
+        try "secret\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let server = try ChildProcess(executable, ["serve", "--database", directory.appendingPathComponent("db.sqlite").path,
+                                                   "--listen", "127.0.0.1:0", "--token-file", tokenFile.path,
+                                                   "--vizier-listen", "127.0.0.1:0", "--quiet"], directory: directory)
+        defer { server.kill(SIGKILL) }
+        @Sendable func announced(_ prefix: String) -> ListenAddress? {
+            guard let line = server.output.text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+            return ListenAddress(String(line.dropFirst(prefix.count).prefix { $0 != " " }))
+        }
+        try await poll(within: 60, "augur serve to listen twice") {
+            if !server.process.isRunning { throw TimedOut(description: "augur serve exited: \(server.output.text)") }
+            return announced("augur serve: listening on ") != nil && announced("augur serve: Vizier API listening on ") != nil
+        }
+        let main = try #require(announced("augur serve: listening on "))
+        let vizierOnly = try #require(announced("augur serve: Vizier API listening on "))
+        for (address, expected) in [(main, RPCError.Code.unauthenticated), (vizierOnly, nil)] {
+            let transport = try HTTP2ClientTransport.Posix(target: .ipv4(address: address.host, port: address.port), transportSecurity: .plaintext)
+            try await withGRPCClient(transport: transport) { client in
+                let vizier = Vizier_VizierService.Client(wrapping: client)
+                let code = await statusCode { try await vizier.listStudies(.with { $0.parent = "owners/o" }) }
+                #expect(code == expected, "\(address)")
+                if address == vizierOnly {
+                    let augur = Augur_V1_AugurService.Client(wrapping: client)
+                    let augurCode = await statusCode { try await augur.listStudies(Augur_V1_ListStudiesRequest()) }
+                    #expect(augurCode == .unimplemented, "Augur's own API is not on the Vizier listener")
+                }
+            }
+        }
     }
 }
