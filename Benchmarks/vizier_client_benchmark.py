@@ -39,6 +39,7 @@ import time
 AUGUR_SERVE_ARGS = ["serve", "--listen", "127.0.0.1:{port}", "--database", "{database}", "--quiet"]
 # ---------------------------------------------------------------------------------------------------------------------
 
+SEED_NAMESPACE, SEED_KEY = "augur", "seed"  # --seed-metadata: where the run's seed goes in the study's metadata
 HARTMANN6_MIN = -3.322368011391339
 ALPHA = [1.0, 1.2, 3.0, 3.2]
 A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
@@ -144,7 +145,7 @@ def start_augur(workdir, seed, args):
 
 # --- the client loop (identical for both servers) ---------------------------------------------------------------------
 
-def client_loop(endpoint, study_id, trials, client_id):
+def client_loop(endpoint, study_id, trials, client_id, log=None, seed=None):
     from vizier.service import clients, pyvizier as vz
     clients.environment_variables.server_endpoint = endpoint
     problem = vz.ProblemStatement()
@@ -153,6 +154,10 @@ def client_loop(endpoint, study_id, trials, client_id):
     problem.metric_information.append(vz.MetricInformation(name=METRIC, goal=vz.ObjectiveMetricGoal.MINIMIZE))
     config = vz.StudyConfig.from_problem(problem)
     config.algorithm = "GAUSSIAN_PROCESS_BANDIT"
+    if seed is not None:
+        # Vizier's StudySpec has no seed (its server seeds from Python's `random`, which --serve-seed sets). This study
+        # metadata entry is stored by both servers; a server that reads it can vary its seed per run.
+        config.metadata.ns(SEED_NAMESPACE)[SEED_KEY] = str(seed)
 
     start = time.perf_counter()
     study = clients.Study.from_study_config(config, owner="bench", study_id=study_id)
@@ -170,6 +175,8 @@ def client_loop(endpoint, study_id, trials, client_id):
             values.append(value)
         suggest_s.append(t1 - t0)
         complete_s.append(time.perf_counter() - t1)
+        if log and len(values) % 10 == 0 and suggest_s[-1] > 0.5:  # progress, for the slow server
+            log(f"  {study_id}: {len(values)} trials, last suggest {suggest_s[-1]:.2f} s, best {min(values):.4f}")
     total = time.perf_counter() - start
     # What the server says is the best trial should agree with what the client saw.
     optimal = [t.materialize() for t in study.optimal_trials()]
@@ -188,12 +195,13 @@ def run_server(name, starter, seeds, args, log, save):
             try:
                 process, endpoint, _ = starter(workdir, seed, args)
                 study_id = f"hartmann6-{name}-{stamp}-seed{seed}"
-                result = client_loop(endpoint, study_id, args.trials, f"bench-client-{seed}")
-                result["seed"] = seed
-                runs.append(result)
-                log(f"{name} seed {seed}: best {result['best']:.5f} (regret {result['best'] - HARTMANN6_MIN:.2e}), "
-                    f"median suggest {statistics.median(result['suggest_s']) * 1e3:.1f} ms, "
-                    f"total {result['total_s']:.1f} s")
+                run = client_loop(endpoint, study_id, args.trials, f"bench-client-{seed}", log,
+                                  seed if args.seed_metadata else None)
+                run["seed"] = seed
+                runs.append(run)
+                log(f"{name} seed {seed}: best {run['best']:.5f} (regret {run['best'] - HARTMANN6_MIN:.2e}), "
+                    f"median suggest {statistics.median(run['suggest_s']) * 1e3:.1f} ms, "
+                    f"total {run['total_s']:.1f} s")
             except Exception as error:  # pylint: disable=broad-except
                 failures.append(f"seed {seed}: {type(error).__name__}: {error}")
                 log(f"{name} seed {seed} FAILED: {type(error).__name__}: {error}")
@@ -288,8 +296,10 @@ def environment(args):
             info[package] = None
     if args.augur_binary:
         try:
-            info["augur"] = subprocess.run([args.augur_binary, "--version"], capture_output=True, text=True,
-                                           timeout=30).stdout.strip()
+            version = subprocess.run([args.augur_binary, "--version"], capture_output=True, text=True,
+                                     timeout=30).stdout.strip()
+            info["augur"] = f"augur {version}" + (" (a DEBUG build: its timings mean little)"
+                                                  if "/debug/" in os.path.realpath(args.augur_binary) else "")
         except OSError as error:
             info["augur"] = f"not runnable: {error}"
     return info
@@ -312,6 +322,8 @@ def main():
     parser.add_argument("--json", help="write all per-round timings and values here")
     parser.add_argument("--compare", help="a --json file from an earlier run: its halves fill in those not run now")
     parser.add_argument("--stop-on-failure", action="store_true")
+    parser.add_argument("--seed-metadata", action=argparse.BooleanOptionalAction, default=True,
+                        help=f"put the seed in the study's metadata ({SEED_NAMESPACE}/{SEED_KEY}); default on")
     parser.add_argument("--serve-vizier", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--serve-seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -380,6 +392,13 @@ def main():
             print(f"- {name}: stopped early, after {len(result['runs'])} seeds.")
         if result.get("from"):
             print(f"- {name}: from {result['from']}.")
+        runs = result.get("runs", [])
+        if len(runs) > 1 and all(r["values"] == runs[0]["values"] for r in runs):
+            print(f"- {name}: all {len(runs)} seeds suggested exactly the same trials: the server did not vary its seed "
+                  "between runs, so the spread over seeds is not measured (one run repeated).")
+        disagree = [r["seed"] for r in result.get("runs", []) if r.get("server_best") != r["best"]]
+        if disagree:
+            print(f"- {name}: the server's optimal trial is not the best value the client saw for seeds {disagree}.")
         for failure in result.get("failures", []):
             print(f"- {name} failure: {failure}")
     print(f"- {verdict(order)}")
