@@ -158,6 +158,14 @@ def start_augur(workdir, seed, args):
 
 # --- the client loop (identical for both servers) ---------------------------------------------------------------------
 
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by SIGTERM or Ctrl-C, with the rounds it finished (their timings still count)."""
+
+    def __init__(self, partial):
+        super().__init__()
+        self.partial = partial
+
+
 def client_loop(endpoint, study_id, trials, client_id, log=None, seed=None, server_pid=None):
     from vizier.service import clients, pyvizier as vz
     clients.environment_variables.server_endpoint = endpoint
@@ -175,25 +183,30 @@ def client_loop(endpoint, study_id, trials, client_id, log=None, seed=None, serv
     start = time.perf_counter()
     study = clients.Study.from_study_config(config, owner="bench", study_id=study_id)
     suggest_s, suggest_cpu_s, complete_s, values = [], [], [], []
-    while len(values) < trials:
-        c0 = cpu_seconds(server_pid) if server_pid else None
-        t0 = time.perf_counter()
-        suggestions = study.suggest(count=1, client_id=client_id)
-        t1 = time.perf_counter()
-        c1 = cpu_seconds(server_pid) if server_pid else None
-        if not suggestions:
-            raise RuntimeError(f"no suggestion at trial {len(values) + 1}")
-        for trial in suggestions:
-            parameters = trial.parameters
-            value = hartmann6([float(parameters[f"x{k}"]) for k in range(DIM)])
-            trial.complete(vz.Measurement(metrics={METRIC: value}))
-            values.append(value)
-        suggest_s.append(t1 - t0)
-        if c0 is not None and c1 is not None:
-            suggest_cpu_s.append(c1 - c0)
-        complete_s.append(time.perf_counter() - t1)
-        if log and len(values) % 10 == 0 and suggest_s[-1] > 0.5:  # progress, for the slow server
-            log(f"  {study_id}: {len(values)} trials, last suggest {suggest_s[-1]:.2f} s, best {min(values):.4f}")
+    try:
+        while len(values) < trials:
+            c0 = cpu_seconds(server_pid) if server_pid else None
+            t0 = time.perf_counter()
+            suggestions = study.suggest(count=1, client_id=client_id)
+            t1 = time.perf_counter()
+            c1 = cpu_seconds(server_pid) if server_pid else None
+            if not suggestions:
+                raise RuntimeError(f"no suggestion at trial {len(values) + 1}")
+            for trial in suggestions:
+                parameters = trial.parameters
+                value = hartmann6([float(parameters[f"x{k}"]) for k in range(DIM)])
+                trial.complete(vz.Measurement(metrics={METRIC: value}))
+                values.append(value)
+            suggest_s.append(t1 - t0)
+            if c0 is not None and c1 is not None:
+                suggest_cpu_s.append(c1 - c0)
+            complete_s.append(time.perf_counter() - t1)
+            if log and len(values) % 10 == 0 and suggest_s[-1] > 0.5:  # progress, for the slow server
+                log(f"  {study_id}: {len(values)} trials, last suggest {suggest_s[-1]:.2f} s, best {min(values):.4f}")
+    except KeyboardInterrupt:
+        n = len(complete_s)  # the rounds that finished
+        raise Interrupted({"suggest_s": suggest_s[:n], "suggest_cpu_s": suggest_cpu_s[:n], "complete_s": complete_s,
+                           "values": values[:n], "total_s": None, "best": min(values[:n], default=None)}) from None
     total = time.perf_counter() - start
     # What the server says is the best trial should agree with what the client saw.
     optimal = [t.materialize() for t in study.optimal_trials()]
@@ -202,8 +215,8 @@ def client_loop(endpoint, study_id, trials, client_id, log=None, seed=None, serv
             "best": min(values), "server_best": server_best}
 
 
-def run_server(name, starter, seeds, args, log, save):
-    runs, failures = [], []
+def run_server(name, starter, seeds, args, log, save, previous_runs=()):
+    runs, failures = list(previous_runs), []
     result = {"runs": runs, "failures": failures}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for seed in seeds:
@@ -224,8 +237,11 @@ def run_server(name, starter, seeds, args, log, save):
                 log(f"{name} seed {seed} FAILED: {type(error).__name__}: {error}")
                 if args.stop_on_failure or name == "augur" and not runs:
                     break  # the façade is missing or broken: no point repeating it for every seed
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as interruption:
                 log(f"{name}: interrupted during seed {seed}; summarizing the {len(runs)} seeds done")
+                if isinstance(interruption, Interrupted) and interruption.partial["values"]:
+                    interruption.partial["seed"] = seed
+                    result["partial"] = interruption.partial  # its timings count, its best value does not
                 result["interrupted"] = True
                 break
             finally:
@@ -250,17 +266,19 @@ def window_mean(runs, key, first, last):
 
 def summarize(result):
     runs = result["runs"]
-    if not runs:
+    timed = runs + ([result["partial"]] if result.get("partial") else [])
+    if not timed:
         return None
-    bests = [r["best"] for r in runs]
+    bests = [r["best"] for r in runs] or [float("nan")]
     return {
         "seeds": len(runs),
+        "partial_trials": len(result["partial"]["values"]) if result.get("partial") else 0,
         "trials": min(len(r["values"]) for r in runs),
-        "suggest_windows_s": {f"{a}-{b}": window_median(runs, "suggest_s", a, b) for a, b in WINDOWS},
-        "suggest_cpu_windows_s": {f"{a}-{b}": window_mean(runs, "suggest_cpu_s", a, b) for a, b in WINDOWS},
-        "complete_median_s": statistics.median(x for r in runs for x in r["complete_s"]),
-        "total_median_s": statistics.median(r["total_s"] for r in runs),
-        "total_max_s": max(r["total_s"] for r in runs),
+        "suggest_windows_s": {f"{a}-{b}": window_median(timed, "suggest_s", a, b) for a, b in WINDOWS},
+        "suggest_cpu_windows_s": {f"{a}-{b}": window_mean(timed, "suggest_cpu_s", a, b) for a, b in WINDOWS},
+        "complete_median_s": statistics.median(x for r in timed for x in r["complete_s"]),
+        "total_median_s": statistics.median(r["total_s"] for r in runs) if runs else float("nan"),
+        "total_max_s": max(r["total_s"] for r in runs) if runs else float("nan"),
         "best_median": statistics.median(bests),
         "best_worst": max(bests),
         "regret_median": statistics.median(bests) - HARTMANN6_MIN,
@@ -286,7 +304,8 @@ def table(results):
             continue
         w = s["suggest_windows_s"]
         cpu = s.get("suggest_cpu_windows_s", {}).get("40-50", float("nan"))
-        lines.append(f"| {name} | {s['seeds']} | {ms(w['1-10'])} | {ms(w['40-50'])} | {ms(w['90-100'])} | {ms(cpu)} "
+        seeds = f"{s['seeds']}" + (f" + 1 cut at {s['partial_trials']} trials" if s.get("partial_trials") else "")
+        lines.append(f"| {name} | {seeds} | {ms(w['1-10'])} | {ms(w['40-50'])} | {ms(w['90-100'])} | {ms(cpu)} "
                      f"| {ms(s['complete_median_s'])} | {s['total_median_s']:,.1f} s "
                      f"| {s['best_median']:.4f} / {s['best_worst']:.4f} "
                      f"| {s['regret_median']:.2e} / {s['regret_worst']:.2e} |")
@@ -349,6 +368,8 @@ def main():
     parser.add_argument("--vizier-database", choices=["sqlite", "memory"], default="sqlite",
                         help="Vizier's store: an SQLite file in a temporary folder (like Augur's) or in memory")
     parser.add_argument("--json", help="write all per-round timings and values here")
+    parser.add_argument("--resume", help="a --json file of an earlier, stopped run: its finished seeds of the servers "
+                                         "run now count as if run now (pair with --first-seed)")
     parser.add_argument("--compare", help="a --json file from an earlier run: its halves fill in those not run now")
     parser.add_argument("--stop-on-failure", action="store_true")
     parser.add_argument("--seed-metadata", action=argparse.BooleanOptionalAction, default=True,
@@ -396,7 +417,12 @@ def main():
         seeds = list(range(args.first_seed, args.first_seed + count))
         starter = start_vizier if name == "vizier" else start_augur
         log(f"{name}: {count} seeds × {args.trials} trials, suggest count=1")
-        results[name] = run_server(name, starter, seeds, args, log, save)
+        previous = []
+        if args.resume:
+            with open(args.resume) as f:
+                previous = json.load(f)["results"].get(name, {}).get("runs", [])
+            log(f"{name}: {len(previous)} finished seeds from {args.resume} (seeds {[r['seed'] for r in previous]})")
+        results[name] = run_server(name, starter, seeds, args, log, save, previous)
         results[name]["summary"] = summarize(results[name])
         if results[name].get("interrupted"):
             break
@@ -421,7 +447,9 @@ def main():
             print(f"- {name}: {s['seeds']} seeds, fewer than the 10 that quality claims need: its best values are "
                   "indicative, its timings are not affected.")
         if result.get("interrupted"):
-            print(f"- {name}: stopped early, after {len(result['runs'])} seeds.")
+            print(f"- {name}: stopped early, after {len(result['runs'])} seeds"
+                  + (f" and {len(result['partial']['values'])} trials of the next, whose suggest and complete times "
+                     "are in the table (its best value is not)." if result.get("partial") else "."))
         if result.get("from"):
             print(f"- {name}: from {result['from']}.")
         runs = result.get("runs", [])
