@@ -229,6 +229,7 @@ def run_server(name, starter, seeds, args, log, save, previous_runs=()):
                                   seed if args.seed_metadata else None, process.pid)
                 run["seed"] = seed
                 runs.append(run)
+                save(name, result)  # before the server stops, which may take a while
                 log(f"{name} seed {seed}: best {run['best']:.5f} (regret {run['best'] - HARTMANN6_MIN:.2e}), "
                     f"median suggest {statistics.median(run['suggest_s']) * 1e3:.1f} ms, "
                     f"total {run['total_s']:.1f} s")
@@ -246,8 +247,14 @@ def run_server(name, starter, seeds, args, log, save, previous_runs=()):
                 break
             finally:
                 if process is not None:
-                    stop(process)
+                    try:
+                        stop(process)
+                    except KeyboardInterrupt:  # a signal while the server stops: stop it at once, and the run
+                        process.kill()
+                        result["interrupted"] = True
         save(name, result)
+        if result.get("interrupted"):
+            break
     return result
 
 
