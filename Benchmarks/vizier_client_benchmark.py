@@ -330,9 +330,13 @@ def verdict(results):
     v_cpu = v.get("suggest_cpu_windows_s", {}).get("40-50", float("nan"))
     cpu = (f" Server CPU per suggestion at 40–50: Augur/Vizier {a_cpu / v_cpu:.4f} (Augur {v_cpu / a_cpu:,.0f}× less)."
            if a_cpu > 0 and v_cpu > 0 else "")
+    if math.isnan(a["best_median"]) or math.isnan(v["best_median"]):
+        best = "Best value: not compared (a server has no finished seed)."
+    else:
+        best = (f"Best value, median over seeds: Augur {a['best_median']:.4f}, Vizier {v['best_median']:.4f} (minimizing; "
+                f"target equal or better: {'met' if better else 'NOT met'}).")
     return (f"Augur/Vizier per-suggestion time at trials 40–50: {ratio:.4f} (Augur {speedup:,.0f}× faster; target ≥ 50×: "
-            f"{'met' if speedup >= 50 else 'NOT met'}). Best value, median over seeds: Augur {a['best_median']:.4f}, "
-            f"Vizier {v['best_median']:.4f} (minimizing; target equal or better: {'met' if better else 'NOT met'})." + cpu)
+            f"{'met' if speedup >= 50 else 'NOT met'}). " + best + cpu)
 
 
 def environment(args):
