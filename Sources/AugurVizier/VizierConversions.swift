@@ -188,7 +188,18 @@ extension StudySpec {
         }
         self.init(name: name, searchSpace: SearchSpace(parameters), objective: Objective(metric: objectiveMessage.metricID, goal: goal),
                   algorithm: algorithm, earlyStopping: earlyStopping,
-                  budget: Budget(maxTrials: Int(Int32.max), parallelTrials: Int(Int32.max)))
+                  budget: Budget(maxTrials: Int(Int32.max), parallelTrials: Int(Int32.max)),
+                  seed: Self.vizierSeed(forStudy: name))
+    }
+
+    /// Vizier's spec has no seed; each study gets one of its own from its id (FNV-1a of the UTF-8 bytes), so two
+    /// studies explore differently and one study's suggestions are the same on every replica and after a restart.
+    static func vizierSeed(forStudy name: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return hash
     }
 }
 

@@ -119,12 +119,16 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
             #expect(created.name == "owners/o/studies/s" && again.name == created.name)
             #expect(created.studySpec.parameters[3].externalType == .asBoolean, "the spec as sent comes back")
             #expect(try await service.getStudy("s").spec.budget.parallelTrials == Int(Int32.max))
+            _ = try await vizier.createStudy(createRequest(study: "s2"))
+            let seeds = [try await service.getStudy("s").spec.seed, try await service.getStudy("s2").spec.seed]
+            #expect(seeds[0] != seeds[1], "each study draws its own seed from its id")
+            #expect(seeds[0] == StudySpec.vizierSeed(forStudy: "s"), "the same id, the same seed (replicas, restarts)")
             let taken = await statusCode { try await vizier.createStudy(createRequest(owner: "other", study: "s")) }
             #expect(taken == .alreadyExists)
             let elsewhere = await statusCode { try await vizier.getStudy(.with { $0.name = "owners/other/studies/s" }) }
             #expect(elsewhere == .notFound)
             let listed = try await vizier.listStudies(.with { $0.parent = "owners/o" })
-            #expect(listed.studies.map(\.name) == ["owners/o/studies/s"])
+            #expect(listed.studies.map(\.name) == ["owners/o/studies/s", "owners/o/studies/s2"])
             #expect(try await vizier.listStudies(.with { $0.parent = "owners/other" }).studies.isEmpty)
         }
     }
