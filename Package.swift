@@ -263,6 +263,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Starts the dashboard on loopback over SQLite and PostgreSQL; the browser tests drive Debian's chromium when it exists.
+        .testTarget(
+            name: "AugurHTTPTests",
+            dependencies: [
+                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.
         .testTarget(
             name: "AugurCLITests",

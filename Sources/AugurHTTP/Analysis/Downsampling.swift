@@ -13,12 +13,10 @@ public enum Downsampling {
         }
         let room = limit - kept.count
         if room > 0 {
-            // A uniform stride over every index; those already kept are simply not counted twice.
-            let stride = Double(count) / Double(room)
-            var position = 0.0
-            while kept.count < limit, position < Double(count) {
-                kept.insert(Int(position))
-                position += stride
+            // A uniform stride over the indices not kept yet, filling the room exactly.
+            let rest = (0..<count).filter { !kept.contains($0) }
+            for step in 0..<min(room, rest.count) {
+                kept.insert(rest[step * rest.count / room])
             }
         }
         return kept.sorted()

@@ -4,7 +4,7 @@ import AugurCore
 /// Efficiently Quantifying Hyperparameter Importance in Arbitrary Subspaces", IJCAI 2023) on histograms.
 ///
 /// For each parameter, the trials' values are binned on the parameter's unit scale (log scale for log parameters, one
-/// bin per value for a list or a small lattice, `continuousBins` bins otherwise). The importance is the Pearson
+/// bin per value for a list or a small lattice, ⌈√topCount⌉ + 1 bins, at most `continuousBins`, otherwise). The importance is the Pearson
 /// divergence of the histogram of the top-`quantile` trials (by objective) from the histogram of all trials:
 ///
 ///     D = Σ_b (p_top(b) − p_all(b))² / p_all(b)
@@ -43,7 +43,7 @@ public struct ParameterImportance: Sendable, Hashable, Codable {
 
     /// The fewest trials with an objective value an estimate needs: fewer give a top set of one trial.
     public static let minimumTrials = 10
-    /// How many bins a continuous parameter's histogram has.
+    /// The most bins a continuous parameter's histogram has.
     public static let continuousBins = 10
 
     /// Estimates every parameter's importance from trials given as their parameters and objective value.
@@ -69,7 +69,7 @@ public struct ParameterImportance: Sendable, Hashable, Codable {
 
         var entries: [Entry] = []
         for parameter in searchSpace.parameters {
-            let bins = binCount(of: parameter)
+            let bins = binCount(of: parameter, topCount: topCount)
             let all = histogram(ranked.map { $0.parameters[parameter.name] }, parameter: parameter, bins: bins)
             let best = histogram(top.map { $0.parameters[parameter.name] }, parameter: parameter, bins: bins)
             entries.append(Entry(parameter: parameter.name, importance: 0, divergence: pearsonDivergence(best, from: all), bins: bins))
@@ -84,10 +84,12 @@ public struct ParameterImportance: Sendable, Hashable, Codable {
         return ParameterImportance(entries: order, trialCount: usable.count, topCount: topCount, quantile: quantile)
     }
 
-    /// One bin per value for a list or a lattice of at most 20 values, `continuousBins` otherwise.
-    static func binCount(of parameter: ParameterSpec) -> Int {
+    /// One bin per value for a list or a lattice of at most 20 values; otherwise ⌈√topCount⌉ + 1, at most
+    /// `continuousBins`, so that the noise floor of an irrelevant parameter, about (bins − 1) / topCount, shrinks as
+    /// the study grows rather than swamping the signal of a small one.
+    static func binCount(of parameter: ParameterSpec, topCount: Int) -> Int {
         if let cardinality = parameter.cardinality, cardinality <= 20 { return max(1, cardinality) }
-        return continuousBins
+        return min(continuousBins, Int(Double(topCount).squareRoot().rounded(.up)) + 1)
     }
 
     /// The share of values in each bin of the parameter's unit scale; values outside the domain are left out.
