@@ -46,14 +46,14 @@ import Testing
     }
 
     /// Runs a dashboard through the browser, then screenshots the page (only where `screenshot` names a file).
-    static func load(_ base: URL, _ path: String, screenshot: String?) throws -> String {
+    static func load(_ base: URL, _ path: String, screenshot: String?, height: Int = 2400) throws -> String {
         let url = try #require(URL(string: base.absoluteString + path))
         let dom = try chromium(["--dump-dom"], url: url)
         if let screenshot {
             try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
             let file = artifacts.appendingPathComponent(screenshot)
             try? FileManager.default.removeItem(at: file)
-            _ = try chromium(["--screenshot=\(file.path)", "--window-size=1400,2400", "--hide-scrollbars"], url: url)
+            _ = try chromium(["--screenshot=\(file.path)", "--window-size=1400,\(height)", "--hide-scrollbars"], url: url)
             #expect(FileManager.default.fileExists(atPath: file.path), "no screenshot at \(file.path)")
         }
         return dom
@@ -64,7 +64,7 @@ import Testing
         try await withDashboard(store: try DashboardStores.make("sqlite")) { base, service in
             try await DashboardFixture.runStudy(service, name: "finished", trials: 30)
             try await DashboardFixture.runStudy(service, name: "running", trials: 12, finish: false)
-            let dom = try Self.load(base, "/", screenshot: "studies.png")
+            let dom = try Self.load(base, "/", screenshot: "studies.png", height: 400)
             #expect(dom.contains("data-rendered=\"true\""))
             #expect(dom.contains("<tbody data-rows=\"2\">"))
             #expect(dom.contains(">finished</a>"))
@@ -103,9 +103,28 @@ import Testing
             #expect(study.contains("class=\"state ACTIVE\""))
             // 11 ended trials; the running one is not in the history yet.
             #expect(Self.points(of: "history-chart", in: study) == 11)
-            let trial = try Self.load(base, "/studies/running/trials/1", screenshot: "trial.png")
+            let trial = try Self.load(base, "/studies/running/trials/1", screenshot: "trial.png", height: 1000)
             #expect(trial.contains("data-rendered=\"true\""))
             #expect(Self.points(of: "measurements-chart", in: trial) == 3)
+        }
+    }
+
+    @Test(.enabled(if: chromium != nil, "Chromium is not installed (scripts/install-deps.sh --test installs Debian's chromium)"))
+    func aRunningStudyPageShowsANewTrialWithoutReloading() async throws {
+        // The page's first load reads the counts twice (the study, then the trial table); before the third read, at
+        // its first poll, a new trial arrives. The dumped DOM is taken after several polls, without any reload.
+        let live = LiveStore(base: try DashboardStores.make("sqlite"), triggerAt: 3) { store in
+            _ = try await store.requestTrial(study: "running", parameters: ["x": .double(0.3), "noise": .double(0.5), "optimizer": .string("adam")])
+        }
+        try await withDashboard(store: live) { base, service in
+            try await DashboardFixture.runStudy(service, name: "running", trials: 12, steps: 3, finish: false)
+            live.arm()
+            let dom = try Self.load(base, "/studies/running", screenshot: nil)
+            #expect(dom.contains("data-rendered=\"true\""))
+            let refreshes = dom.range(of: "data-refreshes=\"").map { Int(String(dom[$0.upperBound...].prefix { $0.isNumber })) ?? 0 } ?? 0
+            #expect(refreshes >= 2, "the page never redrew after its first load")
+            #expect(dom.contains("<tbody data-rows=\"13\">"), "the new trial is not in the table")
+            #expect(dom.contains("(1 requested)"))
         }
     }
 }

@@ -70,9 +70,21 @@ struct DashboardReader: Sendable {
             }
         }
         return StudyJSON(study: try await row(study, counts: counts, bestValue: bestValue), parameters: parameters,
-                         metrics: spec.objective.allMetricNames, earlyStopping: spec.earlyStopping.map { String(describing: $0) },
+                         metrics: spec.objective.allMetricNames, earlyStopping: spec.earlyStopping.map(Self.describe),
                          parallelTrials: spec.budget.parallelTrials, maxFailedTrials: spec.budget.maxFailedTrials, seed: spec.seed,
                          version: study.version.description, bestTrial: best.map { TrialJSON($0, objective: spec.objective.metric) })
+    }
+
+    /// The early-stopping rule in the words of the spec file: `median (start step 5, at least 3 trials)`.
+    static func describe(_ rule: EarlyStoppingSpec) -> String {
+        switch rule {
+        case .median(let settings):
+            "median (start step \(settings.startStep), at least \(settings.minTrialsRequired) trials)"
+        case .successiveHalving(let settings):
+            "asha (min resource \(settings.minResource), reduction factor \(settings.reductionFactor), \(settings.rungs) rungs)"
+        case .hyperband(let settings):
+            "hyperband (resource \(settings.minResource) to \(settings.maxResource), eta \(settings.eta))"
+        }
     }
 
     /// A page of trials: those in `states` (all when `nil`) in `order`, `pageSize` from `offset`.
