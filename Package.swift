@@ -204,6 +204,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "DashboardBenchmark",
+            dependencies: [
+                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/DashboardBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "TrainingBenchmark",
             dependencies: ["AugurTraining", "CLinearAlgebra"],
             path: "Benchmarks/TrainingBenchmark",

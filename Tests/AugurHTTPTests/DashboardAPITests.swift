@@ -245,3 +245,23 @@ struct FailingStore: StudyStore {
     func updateMetadata(study: String, updates: [MetadataUpdate]) async throws { throw Self.error }
     func metadata(study: String) async throws -> StudyMetadata { throw Self.error }
 }
+
+/// The database going away and coming back: 503 with the store's message while it is away, answers again after.
+@Suite struct DashboardRecoveryTests {
+    @Test func aDatabaseThatGoesAwayIs503UntilItReturns() async throws {
+        let store = SwitchableStore(base: try DashboardStores.make("sqlite"))
+        try await withDashboard(store: store) { base, service in
+            try await DashboardFixture.runStudy(service, name: "s", trials: 4)
+            #expect((try await get(base, "/api/v1/studies/s")).status == 200)
+            store.setDown(true)
+            let down = try await get(base, "/api/v1/studies/s")
+            #expect(down.status == 503)
+            #expect((try down.object()["error"] as? [String: Any])?["message"] as? String
+                    == "the study database is unavailable (\(FailingStore.error.description)); the dashboard retries on the next request")
+            #expect((try await get(base, "/studies/s")).status == 503)
+            store.setDown(false)
+            #expect((try await get(base, "/api/v1/studies/s")).status == 200)
+            #expect((try await get(base, "/studies/s")).status == 200)
+        }
+    }
+}

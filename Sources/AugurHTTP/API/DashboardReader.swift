@@ -7,6 +7,10 @@ import Foundation
 /// service's. Each method maps service refusals to `DashboardError` (404, 400, 503).
 struct DashboardReader: Sendable {
     let service: StudyService
+    /// Encoded analysis replies (history, importance, curves) of studies with no running trial, by request and study
+    /// state (`analysisCacheKey`): such a study's trials change only by changing its counts or version, so the key
+    /// tells when a reply is stale. A study of 100,000 trials then costs its full read once, not on every poll.
+    let analysisCache = BoundedCache<String, Data>(capacity: 64)
 
     /// The most points a history reply may have, and its default.
     static let historyPointsLimit = 5_000
@@ -85,6 +89,15 @@ struct DashboardReader: Sendable {
         case .hyperband(let settings):
             "hyperband (resource \(settings.minResource) to \(settings.maxResource), eta \(settings.eta))"
         }
+    }
+
+    /// The key under which an analysis reply of this study may be cached, or `nil` while a trial runs (its
+    /// measurements change without changing the counts). The key holds the request, the study's version and counts.
+    func analysisCacheKey(_ name: String, request: String) async throws(DashboardError) -> String? {
+        let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
+        let counts = try await call { () async throws(ServiceError) in try await service.trialCounts(study: name) }
+        guard counts.active == 0 else { return nil }
+        return "\(request)|\(study.version)|\(counts.requested),\(counts.completed),\(counts.stopped),\(counts.failed),\(counts.infeasible)"
     }
 
     /// A page of trials: those in `states` (all when `nil`) in `order`, `pageSize` from `offset`.
@@ -178,10 +191,10 @@ struct DashboardReader: Sendable {
         let trials = try await call { () async throws(ServiceError) in
             try await service.trials(study: name, query: TrialQuery(states: started, order: .id, includeMeasurements: false))
         }
-        var preferred = trials.indices.filter { trials[$0].state == .active }
-        let ranked = trials.indices.filter { trials[$0].finalValue(of: objective.metric)?.isFinite == true }
-            .sorted { objective.goal.isBetter(trials[$0].finalValue(of: objective.metric) ?? 0, than: trials[$1].finalValue(of: objective.metric) ?? 0) }
-        preferred = Array(ranked.prefix(5)) + preferred
+        let values = trials.map { $0.finalValue(of: objective.metric) }
+        let ranked = trials.indices.filter { values[$0]?.isFinite == true }
+            .sorted { objective.goal.isBetter(values[$0] ?? 0, than: values[$1] ?? 0) }
+        let preferred = Array(ranked.prefix(5)) + trials.indices.filter { trials[$0].state == .active }
         let kept = Downsampling.indices(count: trials.count, limit: maxTrials, mustKeep: preferred)
         var curves: [CurveJSON] = []
         for index in kept {

@@ -59,18 +59,22 @@ enum DashboardRoutes {
             let query = QueryParameters(request: request)
             let maxPoints = try query.integer("max_points", default: DashboardReader.defaultHistoryPoints,
                                               in: 2...DashboardReader.historyPointsLimit)
-            return try json(try await reader.history(try context.parameters.require("study"), maxPoints: maxPoints), request: request)
+            let name = try context.parameters.require("study")
+            return try await cachedJSON(reader: reader, study: name, request: request) { try await reader.history(name, maxPoints: maxPoints) }
         }
         router.get("/api/v1/studies/:study/importance") { request, context in
             let quantile = try QueryParameters(request: request).number("quantile", default: 0.1, in: 0.01...0.5)
-            return try json(try await reader.importance(try context.parameters.require("study"), quantile: quantile), request: request)
+            let name = try context.parameters.require("study")
+            return try await cachedJSON(reader: reader, study: name, request: request) { try await reader.importance(name, quantile: quantile) }
         }
         router.get("/api/v1/studies/:study/intermediate") { request, context in
             let query = QueryParameters(request: request)
             let maxTrials = try query.integer("max_trials", default: 50, in: 1...500)
             let maxSteps = try query.integer("max_steps", default: 100, in: 2...1_000)
-            return try json(try await reader.intermediate(try context.parameters.require("study"), maxTrials: maxTrials, maxSteps: maxSteps),
-                            request: request)
+            let name = try context.parameters.require("study")
+            return try await cachedJSON(reader: reader, study: name, request: request) {
+                try await reader.intermediate(name, maxTrials: maxTrials, maxSteps: maxSteps)
+            }
         }
 
         // MARK: Pages
@@ -112,10 +116,23 @@ enum DashboardRoutes {
         return encoder
     }()
 
+    /// An analysis reply, from `reader.analysisCache` when the study has not changed since it was made.
+    static func cachedJSON(reader: DashboardReader, study: String, request: Request,
+                           make: () async throws -> some Encodable) async throws -> Response {
+        let key = try await reader.analysisCacheKey(study, request: request.uri.path + "?" + (request.uri.query ?? ""))
+        if let key, let data = reader.analysisCache[key] { return jsonResponse(data, request: request) }
+        let data = try encoder.encode(try await make())
+        if let key { reader.analysisCache.set(data, for: key) }
+        return jsonResponse(data, request: request)
+    }
+
     /// A JSON reply with an `ETag` of its bytes; a request whose `If-None-Match` names it gets 304 and no body, so
     /// that pages polling a study cost little while nothing changes.
     static func json(_ value: some Encodable, request: Request) throws -> Response {
-        let data = try encoder.encode(value)
+        jsonResponse(try encoder.encode(value), request: request)
+    }
+
+    static func jsonResponse(_ data: Data, request: Request) -> Response {
         let etag = "\"" + String(fnv1a(data), radix: 16) + "\""
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .eTag: etag, .cacheControl: "no-cache"]
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
