@@ -64,6 +64,8 @@ struct QueryParameters {
         case "desc": goal = .maximize
         default: goal = sort == spec.objective.metric ? spec.objective.goal : .minimize
         }
+        // The objective in its own direction is the stores' indexed ranking; any other order reads each trial's metric.
+        if sort == spec.objective.metric, goal == spec.objective.goal { return .objective }
         return .metric(sort, goal)
     }
 
