@@ -39,9 +39,16 @@ struct DashboardReader: Sendable {
     private func row(_ study: Study, counts: TrialCounts, bestValue: Double?) async throws(DashboardError) -> StudyRowJSON {
         var lastActivity = study.createdAt
         if counts.total > 0 {
-            let newest = try await call { () async throws(ServiceError) in
-                try await service.trials(study: study.name, query: TrialQuery(order: .id, limit: 1, offset: counts.total - 1,
-                                                                              includeMeasurements: false))
+            // Stores number a study's trials 1, 2, … and never delete one, so the newest is trial `total`: one
+            // indexed read. Should it be missing, the newest by id order is read instead (an offset walk).
+            var newest: [Trial] = []
+            if let trial = try? await service.trial(study: study.name, id: counts.total) {
+                newest = [trial]
+            } else {
+                newest = try await call { () async throws(ServiceError) in
+                    try await service.trials(study: study.name, query: TrialQuery(order: .id, limit: 1, offset: counts.total - 1,
+                                                                                  includeMeasurements: false))
+                }
             }
             if let trial = newest.first {
                 lastActivity = [lastActivity, trial.createdAt, trial.startedAt, trial.endedAt].compactMap { $0 }.max() ?? lastActivity

@@ -10,6 +10,7 @@ const api = "/api/v1";
 const charts = {};
 const pollMilliseconds = 2000;
 let etags = {};
+let pendingEtags = {};
 
 function showError(message) {
   const box = document.getElementById("error");
@@ -17,7 +18,9 @@ function showError(message) {
   if (message) { box.textContent = message; box.hidden = false; } else { box.hidden = true; }
 }
 
-// GET a JSON resource; with `conditional`, sends the last ETag and resolves to null when nothing changed (304).
+// GET a JSON resource; with `conditional`, sends the ETag of the last complete refresh and resolves to null when
+// nothing changed (304). The new ETag counts only once the whole refresh has drawn (`commitEtag`), so a refresh that
+// failed half-way is redone at the next poll.
 async function getJSON(path, conditional) {
   const headers = {};
   if (conditional && etags[path]) headers["If-None-Match"] = etags[path];
@@ -28,8 +31,12 @@ async function getJSON(path, conditional) {
     try { message = (await response.json()).error.message; } catch (e) {}
     throw new Error(message);
   }
-  if (conditional) etags[path] = response.headers.get("ETag");
+  if (conditional) pendingEtags[path] = response.headers.get("ETag");
   return response.json();
+}
+
+function commitEtag(path) {
+  if (pendingEtags[path]) etags[path] = pendingEtags[path];
 }
 
 function format(value) {
@@ -88,7 +95,7 @@ function renderStudies() {
 
 async function refreshStudies() {
   const data = await getJSON("/studies", true);
-  if (data) { studiesRows = data.studies; renderStudies(); }
+  if (data) { studiesRows = data.studies; renderStudies(); commitEtag("/studies"); }
   markRendered();
 }
 
@@ -253,6 +260,7 @@ async function refreshStudy() {
   renderSlices(info, history);
   renderCurves(intermediate);
   await refreshTrials();
+  commitEtag("/studies/" + path(study));
   markRendered();
 }
 
@@ -272,7 +280,8 @@ function setUpTrialControls() {
 
 // MARK: trial page
 async function refreshTrial() {
-  const trial = await getJSON("/studies/" + path(study) + "/trials/" + body.dataset.trial, true);
+  const trialPath = "/studies/" + path(study) + "/trials/" + body.dataset.trial;
+  const trial = await getJSON(trialPath, true);
   if (!trial) return;
   document.getElementById("trial-state").textContent = trial.state;
   document.getElementById("trial-state").className = "state " + trial.state;
@@ -289,6 +298,7 @@ async function refreshTrial() {
     borderColor: ["#28c", "#c52", "#2a5", "#a2c"][i % 4], pointRadius: 2, fill: false }));
   drawChart("measurements-chart", { type: "line", data: { datasets }, options: { scales: { x: { type: "linear", title: { display: true, text: "step" } } } } },
     datasets.reduce((n, d) => n + d.data.length, 0));
+  commitEtag(trialPath);
   markRendered();
 }
 
