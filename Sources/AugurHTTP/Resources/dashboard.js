@@ -123,6 +123,13 @@ function renderSummary(info) {
   }
 }
 
+// A click on a trial's point in the history or a slice plot opens that trial's page.
+function openTrialAtPoint(event, elements, chart) {
+  if (!elements.length) return;
+  const point = chart.data.datasets[elements[0].datasetIndex].data[elements[0].index];
+  if (point && point.trial !== undefined) location.href = "/studies/" + path(study) + "/trials/" + point.trial;
+}
+
 function renderHistory(history) {
   const completed = history.points.filter(p => p.state === "COMPLETED" && p.value !== null);
   const others = history.points.filter(p => p.state !== "COMPLETED" && p.value !== null);
@@ -130,11 +137,12 @@ function renderHistory(history) {
   drawChart("history-chart", {
     type: "scatter",
     data: { datasets: [
-      { label: "objective (" + history.metric + ")", data: completed.map(p => ({ x: p.trial, y: p.value })), backgroundColor: "rgba(40,90,200,0.6)" },
-      { label: "stopped / failed", data: others.map(p => ({ x: p.trial, y: p.value })), backgroundColor: "rgba(220,120,0,0.8)", pointStyle: "crossRot", pointRadius: 5 },
+      { label: "objective (" + history.metric + ")", data: completed.map(p => ({ x: p.trial, y: p.value, trial: p.trial })), backgroundColor: "rgba(40,90,200,0.6)" },
+      { label: "stopped / failed", data: others.map(p => ({ x: p.trial, y: p.value, trial: p.trial })), backgroundColor: "rgba(220,120,0,0.8)", pointStyle: "crossRot", pointRadius: 5 },
       { label: "best so far", type: "line", data: best, borderColor: "#c22", pointRadius: 0, stepped: true, borderWidth: 2 },
     ] },
-    options: { scales: { x: { title: { display: true, text: "trial" + (history.downsampled ? " (" + history.points.length + " of " + history.total + " shown)" : "") } },
+    options: { onClick: openTrialAtPoint,
+               scales: { x: { title: { display: true, text: "trial" + (history.downsampled ? " (" + history.points.length + " of " + history.total + " shown)" : "") } },
                          y: { title: { display: true, text: history.metric } } } },
   }, completed.length + others.length);
 }
@@ -186,13 +194,13 @@ function renderSlices(info, history) {
   }
   info.parameters.forEach((p, i) => {
     const categorical = p.type === "categorical";
-    const data = completed.map(t => ({ x: categorical ? p.values.indexOf(t.parameters[p.name]) : t.parameters[p.name], y: t.value }));
+    const data = completed.map(t => ({ x: categorical ? p.values.indexOf(t.parameters[p.name]) : t.parameters[p.name], y: t.value, trial: t.trial }));
     const x = { title: { display: true, text: p.name } };
     if (p.scale === "log") x.type = "logarithmic";
     if (categorical) x.ticks = { callback: v => p.values[v] === undefined ? "" : p.values[v], stepSize: 1 };
     drawChart("slice-" + i, {
       type: "scatter", data: { datasets: [{ label: history.metric, data, backgroundColor: "rgba(40,90,200,0.5)", pointRadius: 2 }] },
-      options: { plugins: { legend: { display: false } }, scales: { x, y: { title: { display: true, text: history.metric } } } },
+      options: { onClick: openTrialAtPoint, plugins: { legend: { display: false } }, scales: { x, y: { title: { display: true, text: history.metric } } } },
     }, data.length);
   });
 }
