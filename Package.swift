@@ -10,6 +10,7 @@ import PackageDescription
 //   AugurService       transport-free study logic
 //   AugurRPC           gRPC API, server and client
 //   AugurVizier        OSS Vizier's gRPC API over the same service (a front end beside AugurRPC, on its server)
+//   AugurHTTP          the dashboard: a JSON HTTP API and HTML pages over the store (a read-only front end, Hummingbird 2)
 //   AugurWorkers       trial runners and the run loop
 //   augur              the executable
 // AugurTraining (the training core) depends only on the BLAS shim.
@@ -37,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // The dashboard's HTTP server; swift-configuration support is not used, so its trait is off.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
         // MARK: C shims
@@ -119,6 +122,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AugurHTTP",
+            dependencies: [
+                "AugurCore", "AugurStorage", "AugurService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // Chart.js (vendored from Debian's libjs-chart.js, MIT, with its license), the pages' script and style sheet.
+            resources: [.copy("Resources")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AugurWorkers",
             dependencies: [
                 "AugurCore", "AugurAlgorithms", "AugurStorage", "AugurService", "AugurTraining", "CProcessSupervision",
@@ -131,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "augur",
             dependencies: [
-                "AugurCore", "AugurStorage", "AugurService", "AugurRPC", "AugurVizier", "AugurWorkers",
+                "AugurCore", "AugurStorage", "AugurService", "AugurRPC", "AugurVizier", "AugurHTTP", "AugurWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
@@ -200,6 +216,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "DashboardBenchmark",
+            dependencies: [
+                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/DashboardBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "TrainingBenchmark",
             dependencies: ["AugurTraining", "CLinearAlgebra"],
             path: "Benchmarks/TrainingBenchmark",
@@ -258,6 +284,16 @@ let package = Package(
                 "AugurWorkers", "AugurService", "AugurStorage", "AugurAlgorithms", "AugurCore", "AugurTestSupport", "AugurTraining",
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        // Starts the dashboard on loopback over SQLite and PostgreSQL; the browser tests drive Debian's chromium when it exists.
+        .testTarget(
+            name: "AugurHTTPTests",
+            dependencies: [
+                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         // Runs the built `augur` binary end to end; depending on the executable target makes sure it is built.

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Augur needs, only those that are missing.
 #   scripts/install-deps.sh          build and run dependencies
-#   scripts/install-deps.sh --test   also what the test suite needs (a PostgreSQL server, and the Python clients the
-#                                    tests drive, in .venv: grpcio, grpcio-tools and OSS Vizier's client)
+#   scripts/install-deps.sh --test   also what the test suite needs (a PostgreSQL server, Chromium for the dashboard's
+#                                    browser tests, and the Python clients the tests drive, in .venv: grpcio,
+#                                    grpcio-tools and OSS Vizier's client)
 #   scripts/install-deps.sh --proto  also protoc, for scripts/generate-grpc.sh
 set -euo pipefail
 
 packages=(libopenblas-dev liblapack-dev libpq-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(postgresql python3 python3-venv)
+    packages+=(postgresql python3 python3-venv chromium)
 fi
 if [[ "${1:-}" == "--proto" ]]; then
     packages+=(protobuf-compiler libprotobuf-dev)

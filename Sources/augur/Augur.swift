@@ -19,7 +19,7 @@ struct Augur: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ValidateCommand.self, StudiesCommand.self, ShowCommand.self, TrialsCommand.self,
-            BestCommand.self, DeleteCommand.self, ServeCommand.self, WorkerCommand.self,
+            BestCommand.self, DeleteCommand.self, ServeCommand.self, WorkerCommand.self, DashboardCommand.self,
         ]
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AugurHTTP
 import AugurRPC
 import AugurService
 import AugurVizier
@@ -53,6 +54,11 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "host:port"))
     var vizierListen: String?
 
+    @Option(help: ArgumentHelp(
+        "Also serve the web dashboard and its JSON API (as `augur dashboard`) on this address, with the same token.",
+        valueName: "host:port"))
+    var http: String?
+
     @Option(help: "Seconds a trial stays leased to its client without a measurement or heartbeat.")
     var leaseSeconds: Double = 120
 
@@ -84,6 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
                     every machine that can reach this address is trusted, add --insecure.
                     """)
             }
+        }
+        if let http {
+            try DashboardListen.validate(http, option: "--http", tokenFile: tokenFile, insecure: insecure)
         }
         if !(leaseSeconds.isFinite && leaseSeconds > 0) { throw ValidationError("--lease-seconds must be a positive number.") }
         if retryLimit < 0 { throw ValidationError("--retry-limit must not be negative.") }
@@ -125,6 +134,12 @@ struct ServeCommand: AsyncParsableCommand {
                     "augur serve: Vizier API listening on \(bound) (no token)"
                 }), successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
             ]
+        }
+        if let httpAddress = http.flatMap(ListenAddress.init) {
+            let dashboard = DashboardServer(service: service, host: httpAddress.host, port: httpAddress.port, token: token, logger: logger)
+            services += DashboardListen.services(dashboard, address: httpAddress, line: { bound in
+                "augur serve: dashboard listening on http://\(bound)/\(token != nil ? " (token required)" : "")"
+            })
         }
         try await runServices(services, logger: logger)
         logger.info("stopped")
