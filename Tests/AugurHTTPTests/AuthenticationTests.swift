@@ -37,14 +37,4 @@ import Testing
             #expect((try await get(base, "/api/v1/studies/s/history", headers: ["Cookie": pair])).status == 200)
         }
     }
-
-    @Test func bearerParsingAndComparison() {
-        #expect(TokenMiddleware.bearerCredentials("Bearer abc") == Array("abc".utf8))
-        #expect(TokenMiddleware.bearerCredentials("BEARER   abc") == Array("abc".utf8))
-        #expect(TokenMiddleware.bearerCredentials("Basic abc") == nil)
-        #expect(TokenMiddleware.bearerCredentials("Bearer") == nil)
-        #expect(TokenMiddleware.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
-        #expect(!TokenMiddleware.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
-        #expect(!TokenMiddleware.constantTimeEquals(Array("".utf8), Array("a".utf8)))
-    }
 }

@@ -1,3 +1,4 @@
+import AugurCore
 import Foundation
 import Hummingbird
 
@@ -11,25 +12,25 @@ struct TokenMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     static let cookieName = "augur_token"
 
-    private let expected: [UInt8]?
+    private let expected: BearerToken?
 
     init(token: String?) {
-        expected = token.map { Array($0.trimmingCharacters(in: .whitespacesAndNewlines).utf8) }
+        expected = token.map(BearerToken.init)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let expected, request.uri.path != "/healthz" else { return try await next(request, context) }
         if let header = request.headers[.authorization] {
-            guard let presented = Self.bearerCredentials(header), Self.constantTimeEquals(presented, expected) else {
+            guard let presented = BearerToken.credentials(ofAuthorization: header), expected.matches(presented) else {
                 throw DashboardError(.unauthorized, "the bearer token is wrong or the Authorization header is not `Bearer <token>`")
             }
             return try await next(request, context)
         }
         if let query = request.uri.queryParameters["token"] {
-            guard Self.constantTimeEquals(Array(query.utf8), expected) else {
+            guard expected.matches(Array(query.utf8)) else {
                 throw DashboardError(.unauthorized, "the token in the address is wrong")
             }
-            let cookieValue = String(decoding: expected, as: UTF8.self)
+            let cookieValue = expected.text
                 .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             return Response(status: .seeOther, headers: [
                 .location: Self.addressWithoutToken(request),
@@ -39,7 +40,7 @@ struct TokenMiddleware: RouterMiddleware {
         }
         if let cookie = request.cookies[Self.cookieName]?.value {
             let presented = Array((cookie.removingPercentEncoding ?? cookie).utf8)
-            guard Self.constantTimeEquals(presented, expected) else {
+            guard expected.matches(presented) else {
                 throw DashboardError(.unauthorized, "the augur_token cookie holds a wrong token; open the page again with ?token=<token>")
             }
             return try await next(request, context)
@@ -52,25 +53,5 @@ struct TokenMiddleware: RouterMiddleware {
     static func addressWithoutToken(_ request: Request) -> String {
         let kept = (request.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("token=") && $0 != "token" }
         return request.uri.path + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
-    }
-
-    /// The credentials of an `Authorization` value in the Bearer scheme (case-insensitive scheme, RFC 6750).
-    static func bearerCredentials(_ header: String) -> [UInt8]? {
-        let bytes = Array(header.utf8)
-        let scheme = Array("bearer".utf8)
-        guard bytes.count > scheme.count, bytes[scheme.count] == UInt8(ascii: " ") else { return nil }
-        for (byte, expected) in zip(bytes, scheme) where byte | 0x20 != expected {
-            return nil
-        }
-        return Array(bytes[scheme.count...].drop { $0 == UInt8(ascii: " ") })
-    }
-
-    /// Whether `a` equals `b`, looking at every byte of the longer one whatever the contents.
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference: UInt8 = a.count == b.count ? 0 : 1
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

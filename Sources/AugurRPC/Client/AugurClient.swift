@@ -59,7 +59,7 @@ public final class AugurClient: Service, Sendable {
         stub = Augur_V1_AugurService.Client(wrapping: client)
         health = Grpc_Health_V1_Health.Client(wrapping: client)
         var metadata = Metadata()
-        if let token { metadata.addString("Bearer \(token.trimmingWhitespace())", forKey: "authorization") }
+        if let token { metadata.addString("Bearer \(BearerToken(token).text)", forKey: "authorization") }
         self.metadata = metadata
     }
 
