@@ -496,6 +496,25 @@ public final class StudyService: Sendable {
 
     // MARK: Helpers
 
+    /// The longest reason (stop, failure, infeasibility) a trial keeps, in UTF-8 bytes; a longer one is cut.
+    public static let maximumReasonLength = 4_096
+
+    /// A reason as a trial keeps it, whichever front sent it: free text (a failed command's output tail, say) in which
+    /// a NUL is shown (U+FFFD), not refused, cut at `maximumReasonLength` bytes on a character boundary with `…`.
+    static func storedReason(_ reason: String) -> String {
+        let visible = reason.replacingOccurrences(of: "\0", with: "\u{FFFD}")
+        guard visible.utf8.count > maximumReasonLength else { return visible }
+        var cut = ""
+        var bytes = 0
+        for character in visible {
+            let size = character.utf8.count
+            guard bytes + size <= maximumReasonLength else { break }
+            cut.append(character)
+            bytes += size
+        }
+        return cut + "…"
+    }
+
     /// The largest trial id a store keeps (PostgreSQL's `INTEGER`); a larger one names no trial.
     public static let maximumTrialID = Int(Int32.max)
 
@@ -561,8 +580,7 @@ public final class StudyService: Sendable {
         _ spec: StudySpec, trial id: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws(ServiceError) -> Trial {
         let name = spec.name
-        // A reason is free text (a failed command's output tail, say); a NUL in it is shown, not refused.
-        let reason = reason.map { $0.replacingOccurrences(of: "\0", with: "\u{FFFD}") }
+        let reason = reason.map(Self.storedReason)
         let (finished, counts) = try await storeCall(study: name) {
             try await store.finishTrialCounting(study: name, trial: id, state: state, finalMeasurement: finalMeasurement, reason: reason)
         }

@@ -184,7 +184,7 @@ public struct VizierRPCService: Vizier_VizierService.SimpleServiceProtocol {
             let completion: StudyService.Completion?
             if request.trial.state == .infeasible {
                 let reason = request.trial.infeasibleReason.isEmpty ? "marked infeasible by a Vizier client" : request.trial.infeasibleReason
-                completion = .infeasible(reason: AugurRPCService.bounded(reason))
+                completion = .infeasible(reason: reason)
             } else if request.trial.hasFinalMeasurement {
                 completion = .measurement(try TrialMeasurement(vizier: request.trial.finalMeasurement, field: "trial.final_measurement"))
             } else {
@@ -244,7 +244,7 @@ public struct VizierRPCService: Vizier_VizierService.SimpleServiceProtocol {
             let completion: StudyService.Completion
             if request.trialInfeasible {
                 let reason = request.infeasibleReason.isEmpty ? "marked infeasible by a Vizier client" : request.infeasibleReason
-                completion = .infeasible(reason: AugurRPCService.bounded(reason))
+                completion = .infeasible(reason: reason)
             } else if request.hasFinalMeasurement {
                 completion = .measurement(try TrialMeasurement(vizier: request.finalMeasurement, field: "final_measurement"))
             } else {

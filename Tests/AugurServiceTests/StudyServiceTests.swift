@@ -469,3 +469,21 @@ private struct StopAtStepTwo: StoppingPolicy {
         #expect(replacement.searchSpace.isValid(point), "planned in the new study's search space: \(point)")
     }
 }
+
+extension StudyServiceTests {
+    /// Every front's reasons meet one rule here: a NUL is shown, a reason longer than 4 KiB is cut on a character
+    /// boundary, so a trial failed by `augur run` and one failed over gRPC keep the same text.
+    @Test(arguments: StoreKind.allCases) func reasonsAreKeptVisibleAndBounded(kind: StoreKind) async throws {
+        let service = makeService(store: try kind.make())
+        _ = try await service.createStudy(.testStudy(maxTrials: 5, parallel: 3))
+        let trials = try await service.suggestTrials(study: "test", client: "a", count: 2)
+        let long = String(repeating: "é", count: 3_000) + "end"
+        let failed = try await service.failTrial(study: "test", trial: trials[0].id, reason: long)
+        let reason = try #require(failed.statusReason)
+        #expect(reason.hasSuffix("…") && !reason.contains("end"))
+        #expect(reason.utf8.count <= StudyService.maximumReasonLength + "…".utf8.count)
+        #expect(reason.dropLast().allSatisfy { $0 == "é" }, "cut between characters, never inside one")
+        let stopped = try await service.stopTrial(study: "test", trial: trials[1].id, reason: "user\0stop")
+        #expect(stopped.statusReason == "user\u{FFFD}stop")
+    }
+}

@@ -107,7 +107,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
             let (name, id) = try ResourceName.parseTrial(request.name, field: "name")
             let completion: StudyService.Completion
             if request.trialInfeasible {
-                let reason = request.infeasibleReason.isEmpty ? "marked infeasible by a client" : Self.bounded(request.infeasibleReason)
+                let reason = request.infeasibleReason.isEmpty ? "marked infeasible by a client" : request.infeasibleReason
                 completion = .infeasible(reason: reason)
             } else if request.hasFinalMeasurement {
                 completion = .measurement(try TrialMeasurement(request.finalMeasurement, field: "final_measurement"))
@@ -141,7 +141,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
     public func stopTrial(request: Augur_V1_StopTrialRequest, context: ServerContext) async throws -> Augur_V1_Trial {
         try await answer { () throws(ServiceError) in
             let (name, id) = try ResourceName.parseTrial(request.name, field: "name")
-            let reason = request.reason.isEmpty ? "stopped by a client" : Self.bounded(request.reason)
+            let reason = request.reason.isEmpty ? "stopped by a client" : request.reason
             return Augur_V1_Trial(try await service.stopTrial(study: name, trial: id, reason: reason))
         }
     }
@@ -149,7 +149,7 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
     public func failTrial(request: Augur_V1_FailTrialRequest, context: ServerContext) async throws -> Augur_V1_Trial {
         try await answer { () throws(ServiceError) in
             let (name, id) = try ResourceName.parseTrial(request.name, field: "name")
-            let reason = request.reason.isEmpty ? "failed (the client gave no reason)" : Self.bounded(request.reason)
+            let reason = request.reason.isEmpty ? "failed (the client gave no reason)" : request.reason
             return Augur_V1_Trial(try await service.failTrial(study: name, trial: id, reason: reason))
         }
     }
@@ -238,10 +238,6 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
         } catch {
             throw error.rpcError
         }
-    }
-
-    public static func bounded(_ reason: String) -> String {
-        reason.utf8.count <= RequestLimits.maximumReasonLength ? reason : String(reason.prefix(RequestLimits.maximumReasonLength)) + "…"
     }
 }
 

@@ -17,6 +17,4 @@ public enum RequestLimits {
     public static let maximumReleasedTrials = 1_000
     /// The most unreported observations one CompleteTrial call may carry.
     public static let maximumObservations = 1_000
-    /// The longest reason text (stop, fail, infeasible) the server stores; longer ones are cut.
-    public static let maximumReasonLength = 4_096
 }
