@@ -483,7 +483,9 @@ public final class StudyService: Sendable {
 
     /// Gives trials held by `client` back (ACTIVE → REQUESTED) so that another run picks them up; used when a run is
     /// interrupted. The store counts this as one retry of each trial.
+    /// INVALID_ARGUMENT for an id that is not a positive number; ids the client does not hold are left alone.
     public func releaseTrials(study name: String, client: String, trials ids: [Int]) async throws(ServiceError) {
+        guard ids.allSatisfy({ $0 > 0 }) else { throw .invalidArgument("trial_ids must be positive trial numbers") }
         guard !ids.isEmpty else { return }
         let wanted = Set(ids)
         _ = try await call {

@@ -486,4 +486,15 @@ extension StudyServiceTests {
         let stopped = try await service.stopTrial(study: "test", trial: trials[1].id, reason: "user\0stop")
         #expect(stopped.statusReason == "user\u{FFFD}stop")
     }
+
+    @Test func releasingAnIdThatIsNoTrialNumberIsInvalidArgument() async throws {
+        let service = makeService(store: InMemoryStudyStore())
+        _ = try await service.createStudy(.testStudy(maxTrials: 5, parallel: 3))
+        _ = try await service.suggestTrials(study: "test", client: "a", count: 1)
+        await #expect(throws: ServiceError.invalidArgument("trial_ids must be positive trial numbers")) {
+            try await service.releaseTrials(study: "test", client: "a", trials: [1, 0])
+        }
+        try await service.releaseTrials(study: "test", client: "a", trials: [1, Int(Int32.max) + 5])
+        #expect(try await service.trial(study: "test", id: 1).state == .requested, "held ids go back, others are left alone")
+    }
 }

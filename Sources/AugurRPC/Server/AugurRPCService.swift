@@ -171,9 +171,6 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
             guard request.trialIds.count <= RequestLimits.maximumReleasedTrials else {
                 throw .invalidArgument("trial_ids names \(request.trialIds.count) trials; at most \(RequestLimits.maximumReleasedTrials) per call")
             }
-            guard request.trialIds.allSatisfy({ $0 > 0 && $0 <= Int64(Int32.max) }) else {
-                throw .invalidArgument("trial_ids must be positive trial numbers")
-            }
             try await service.releaseTrials(study: name, client: request.clientID, trials: request.trialIds.map { Int($0) })
             return Google_Protobuf_Empty()
         }
