@@ -13,6 +13,8 @@ import Synchronization
 ///   (`sh -c SCRIPT`, a spec's single-string command) each value is quoted for that shell (`ShellScript`);
 /// - adds `AUGUR_STUDY`, `AUGUR_TRIAL_ID`, `AUGUR_TRIAL_DIR` and `AUGUR_PARAM_<NAME>` for every parameter to the
 ///   environment it inherits;
+/// - in a population-based-training study, prepares the trial's checkpoint directory from its parent's
+///   (``CheckpointHandOver``), passes it in `AUGUR_CHECKPOINT_DIR` and puts it in place of the spec's `checkpointPath`;
 /// - creates `<run directory>/trials/N/`, runs the command there (or in the spec's `workingDirectory`) and writes its
 ///   standard output and error to `output.log` in it;
 /// - parses the output (or the metrics file) line by line as it arrives; values with a step are reported at once as
