@@ -231,6 +231,12 @@ let package = Package(
             path: "Benchmarks/TrainingBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "PopulationBasedBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore", "AugurTraining"],
+            path: "Benchmarks/PopulationBasedBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Tests (mirroring Sources)
         .testTarget(

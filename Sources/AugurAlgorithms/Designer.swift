@@ -30,4 +30,31 @@ public protocol Designer: Sendable {
     /// Proposes up to `request.count` new, valid, distinct assignments. Fewer (or none) means the search space is
     /// exhausted (a finished grid); the study completes once the trials already out have ended.
     func suggest(_ request: DesignRequest) throws -> [ParameterAssignment]
+
+    /// `suggest` with what the designer records with each trial its points become (the service stores it as the
+    /// trial's metadata). The default records nothing.
+    func propose(_ request: DesignRequest) throws -> [DesignProposal]
+
+    /// Whether the designer records metadata that a runner needs (population-based training's parent), so that the
+    /// service hands the stored metadata out with every trial, also those assigned again. The default is `false`.
+    var recordsTrialMetadata: Bool { get }
+}
+
+/// A point a designer proposes and what it records with the trial the point becomes.
+public struct DesignProposal: Sendable, Hashable {
+    public var parameters: ParameterAssignment
+    public var metadata: [MetadataEntry]
+
+    public init(parameters: ParameterAssignment, metadata: [MetadataEntry] = []) {
+        self.parameters = parameters
+        self.metadata = metadata
+    }
+}
+
+extension Designer {
+    public func propose(_ request: DesignRequest) throws -> [DesignProposal] {
+        try suggest(request).map { DesignProposal(parameters: $0) }
+    }
+
+    public var recordsTrialMetadata: Bool { false }
 }

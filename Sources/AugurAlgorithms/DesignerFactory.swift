@@ -22,6 +22,8 @@ public enum DesignerFactory {
             return try TreeParzenDesigner(spec: spec, settings: settings)
         case .cmaes(let settings):
             return try CMAESDesigner(spec: spec, settings: settings)
+        case .populationBased(let settings):
+            return try PopulationBasedDesigner(spec: spec, settings: settings)
         }
     }
 }

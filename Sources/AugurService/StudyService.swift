@@ -244,9 +244,14 @@ public final class StudyService: Sendable {
         /// the budget spent): what a runner needs to run the trials, so it need not read the study again.
         public var study: Study
 
-        public init(trials: [Trial], study: Study) {
+        /// What the study's designer recorded with these trials (population-based training's generation and
+        /// parent), by trial id; empty for designers that record nothing a runner needs.
+        public var metadata: [Int: [MetadataEntry]]
+
+        public init(trials: [Trial], study: Study, metadata: [Int: [MetadataEntry]] = [:]) {
             self.trials = trials
             self.study = study
+            self.metadata = metadata
         }
 
         public var studyState: StudyState { study.state }
@@ -282,6 +287,7 @@ public final class StudyService: Sendable {
             struct Outcome {
                 var held: [Trial] = []
                 var plan: AssignmentPlan?
+                var createdMetadata: [[MetadataEntry]] = []
                 var study: Study?
                 var recreated: Study?
             }
@@ -295,10 +301,11 @@ public final class StudyService: Sendable {
                         outcome.withLock { $0.recreated = snapshot.study }
                         return AssignmentPlan()
                     }
-                    let plan = try planner.plan(snapshot)
+                    let (plan, createdMetadata) = try planner.planning(snapshot)
                     outcome.withLock { outcome in
                         outcome.held = snapshot.activeTrials.filter { $0.worker == client }.sorted { $0.id < $1.id }
                         outcome.plan = plan
+                        outcome.createdMetadata = createdMetadata
                         var study = snapshot.study
                         if let change = plan.studyState {
                             study.state = change.state
@@ -328,9 +335,37 @@ public final class StudyService: Sendable {
             }
             let study = result.study ?? known
             if study.version != known.version { remember(study) }
-            return Suggestion(trials: result.held + assigned, study: study)
+            let trials = result.held + assigned
+            let metadata = try await recordDesignerMetadata(
+                study: name, created: Array(assigned.suffix(result.plan?.create.count ?? 0)), metadata: result.createdMetadata,
+                handedOut: trials, designer: designer)
+            return Suggestion(trials: trials, study: study, metadata: metadata)
         }
         throw .unavailable("study '\(name)' was deleted and created again twice while trials were being suggested; try again")
+    }
+
+    /// Writes what the designer recorded with the trials just created as their metadata, and returns the designer's
+    /// metadata of every trial handed out (read back from the store for those created earlier, when the designer's
+    /// runner needs it: a trial assigned again after its worker vanished keeps its parent).
+    private func recordDesignerMetadata(
+        study name: String, created: [Trial], metadata: [[MetadataEntry]], handedOut: [Trial], designer: any Designer
+    ) async throws(ServiceError) -> [Int: [MetadataEntry]] {
+        var byTrial: [Int: [MetadataEntry]] = [:]
+        var updates: [MetadataUpdate] = []
+        for (trial, entries) in zip(created, metadata) where !entries.isEmpty {
+            byTrial[trial.id] = entries
+            updates += entries.map { MetadataUpdate(trial: trial.id, entry: $0) }
+        }
+        if !updates.isEmpty {
+            try await storeCall(study: name) { try await store.updateMetadata(study: name, updates: updates) }
+        }
+        let missing = handedOut.map(\.id).filter { byTrial[$0] == nil }
+        guard designer.recordsTrialMetadata, !missing.isEmpty else { return byTrial }
+        let stored = try await storeCall(study: name) { try await store.metadata(study: name) }
+        for id in missing {
+            byTrial[id] = stored.entries(ofTrial: id)
+        }
+        return byTrial
     }
 
     /// Adds a REQUESTED trial at a point of the user's choosing; it is handed out before any new suggestion.

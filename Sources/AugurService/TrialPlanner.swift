@@ -20,8 +20,15 @@ struct TrialPlanner: Sendable {
     var isWorkerGone: @Sendable (String) -> Bool
 
     func plan(_ snapshot: StudySnapshot) throws -> AssignmentPlan {
+        try planning(snapshot).plan
+    }
+
+    /// `plan`, with the metadata the designer records with each trial of `plan.create` (same order), which the
+    /// service writes once the store has created them.
+    func planning(_ snapshot: StudySnapshot) throws -> (plan: AssignmentPlan, metadata: [[MetadataEntry]]) {
         var plan = AssignmentPlan()
-        guard snapshot.study.state == .active else { return plan }
+        var metadata: [[MetadataEntry]] = []
+        guard snapshot.study.state == .active else { return (plan, metadata) }
         let spec = snapshot.study.spec
         // The stored budget, as the lock holds it: a run resuming the study with another one has already written it.
         let budget = spec.budget
@@ -51,7 +58,7 @@ struct TrialPlanner: Sendable {
         recovered.requested += plan.requeue.count
         if let verdict = StudyVerdict.judge(budget: budget, objective: spec.objective, counts: recovered), verdict.state == .failed {
             plan.studyState = (verdict.state, verdict.reason)
-            return plan
+            return (plan, metadata)
         }
 
         let freeSlots = max(0, budget.parallelTrials - activeAfterRecovery)
@@ -68,8 +75,9 @@ struct TrialPlanner: Sendable {
         if newCount > 0 {
             let pending = (snapshot.activeTrials + snapshot.requestedTrials).map(\.parameters)
             let request = DesignRequest(count: newCount, history: snapshot.history, trialCount: counts.total, pending: pending)
-            let proposals = try designer.suggest(request)
-            plan.create = Array(proposals.prefix(newCount))
+            let proposals = try designer.propose(request).prefix(newCount)
+            plan.create = proposals.map(\.parameters)
+            metadata = proposals.map(\.metadata)
             exhausted = proposals.count < newCount
         }
 
@@ -88,6 +96,6 @@ struct TrialPlanner: Sendable {
                 }
             }
         }
-        return plan
+        return (plan, metadata)
     }
 }

@@ -94,6 +94,8 @@ extension Vizier_StudySpec {
         case .gaussianProcess: algorithm = "GAUSSIAN_PROCESS_BANDIT"
         case .treeParzen(let settings): algorithm = settings.multivariate ? "MULTIVARIATE_TREE_PARZEN_ESTIMATOR" : "TREE_PARZEN_ESTIMATOR"
         case .cmaes: algorithm = "CMA_ES"
+        // Augur's gRPC name; the Vizier façade does not create such studies (its clients cannot hand checkpoints over).
+        case .populationBased: algorithm = "POPULATION_BASED_TRAINING"
         }
         if case .median = spec.earlyStopping {
             automatedStoppingSpec = .defaultStoppingSpec(DefaultEarlyStoppingSpec())
@@ -176,6 +178,10 @@ extension StudySpec {
         var parameters: [ParameterSpec] = []
         for (index, parameter) in message.parameters.enumerated() {
             parameters.append(try ParameterSpec(vizier: parameter, field: "\(field).parameters[\(index)]"))
+        }
+        if message.algorithm == "POPULATION_BASED_TRAINING" {
+            throw .invalidArgument("\(field).algorithm POPULATION_BASED_TRAINING is not available through Vizier's API, whose "
+                + "clients cannot hand a trial's checkpoint over; create the study with Augur's own API or a spec file")
         }
         guard let algorithm = Self.vizierAlgorithms.first(where: { $0.name == message.algorithm })?.algorithm else {
             let known = Self.vizierAlgorithms.map(\.name).filter { !$0.isEmpty }.joined(separator: ", ")

@@ -56,7 +56,8 @@ public struct StudyRunner: Sendable {
                             guard let trial = suggestion.trials.first else { break }
                             freeSlots.removeFirst()
                             running += 1
-                            group.addTask { await runTrial(trial, of: suggestion.study, client: client, slot: slot) }
+                            let member = suggestion.metadata[trial.id].flatMap(PopulationMember.init(metadata:))
+                            group.addTask { await runTrial(trial, of: suggestion.study, member: member, client: client, slot: slot) }
                         }
                     } catch {
                         group.cancelAll()
@@ -89,7 +90,7 @@ public struct StudyRunner: Sendable {
     }
 
     /// Runs one trial and records how it ended; returns the slot it used.
-    private func runTrial(_ trial: Trial, of study: Study, client: String, slot: Int) async -> Int {
+    private func runTrial(_ trial: Trial, of study: Study, member: PopulationMember?, client: String, slot: Int) async -> Int {
         events?.yield(.trialStarted(trial))
         let name = study.name
         // Measurements the store cannot take while it is away are held and written when it is back (HeldMeasurements).
@@ -98,7 +99,7 @@ public struct StudyRunner: Sendable {
         let sink = MeasurementSink { measurement in await held.report(measurement) }
         let running = await withTaskGroup(of: RunningTrial?.self) { group in
             group.addTask {
-                .ended(await runner.run(trial, of: study, slot: slot, measurements: sink))
+                .ended(await runner.run(trial, of: study, slot: slot, member: member, measurements: sink))
             }
             group.addTask {
                 // Keeps the lease alive for trials that run long without reporting. When the service says the trial

@@ -11,6 +11,10 @@ import AugurCore
 /// the training core places parallel trials one per GPU by it.
 public protocol TrialRunner: Sendable {
     func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome
+    /// `run` for a trial of a population-based-training study: `member` says where the trial stands in its population,
+    /// and its `parent` whose checkpoint the trial starts from. The default ignores it (a runner that keeps no
+    /// checkpoints).
+    func run(_ trial: Trial, of study: Study, slot: Int, member: PopulationMember?, measurements: MeasurementSink) async -> TrialOutcome
     /// The folder where trial `id` keeps its files, or `nil` for a runner that keeps none (the default; the
     /// training core's trials write no files). The run loop keeps there the measurements the store could not take yet.
     func trialFolder(of id: Int) -> String?
@@ -19,6 +23,10 @@ public protocol TrialRunner: Sendable {
 extension TrialRunner {
     public func trialFolder(of id: Int) -> String? {
         nil
+    }
+
+    public func run(_ trial: Trial, of study: Study, slot: Int, member: PopulationMember?, measurements: MeasurementSink) async -> TrialOutcome {
+        await run(trial, of: study, slot: slot, measurements: measurements)
     }
 
     /// Runs one trial outside a run loop, in slot 0.

@@ -8,7 +8,8 @@ public enum TrialRunnerFactory {
     /// ``WorkerError/noCommand(study:)``, when the spec has no trial section).
     ///
     /// - Parameters:
-    ///   - runDirectory: where command trials get their directories.
+    ///   - runDirectory: where command trials get their directories (and population-based-training trials their
+    ///     checkpoints).
     ///   - parallelism: trials this process runs at once.
     public static func make(for spec: StudySpec, runDirectory: String, parallelism: Int,
                             logger: Logger = Logger(label: "augur.runner")) -> any TrialRunner {
@@ -16,7 +17,7 @@ public enum TrialRunnerFactory {
         case .command, nil:
             CommandTrialRunner(runDirectory: runDirectory, logger: logger)
         case .training:
-            TrainingTrialRunner(parallelism: parallelism, logger: logger)
+            TrainingTrialRunner(parallelism: parallelism, runDirectory: runDirectory, logger: logger)
         }
     }
 }

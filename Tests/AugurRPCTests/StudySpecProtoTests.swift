@@ -77,6 +77,9 @@ import Testing
         .treeParzen(TreeParzenSettings(startupTrials: 0, candidates: 7, gamma: 0.3, priorWeight: 0, multivariate: true)),
         .cmaes(CMAESSettings()),
         .cmaes(CMAESSettings(sigma: 0.25, restartStrategy: .bipop)),
+        .populationBased(PopulationBasedTrainingSettings()),
+        .populationBased(PopulationBasedTrainingSettings(population: 6, truncationThreshold: 0.5, resampleProbability: 0,
+                                                         checkpointPath: "/var/log/katib/checkpoints/")),
     ]
 
     @Test(arguments: modelAlgorithms)
@@ -105,6 +108,13 @@ import Testing
         #expect(cmaes.algorithm == .cmaes(CMAESSettings(restartStrategy: .ipop)))
         #expect(try DesignerFactory.make(for: cmaes) is CMAESDesigner)
 
+        message.algorithm = "POPULATION_BASED_TRAINING"
+        message.algorithmOptions = .with { $0.population = 12 }
+        let pbt = try StudySpec(message, name: "w", field: "study.study_spec")
+        #expect(pbt.algorithm == .populationBased(PopulationBasedTrainingSettings(population: 12)))
+        #expect(try DesignerFactory.make(for: pbt) is PopulationBasedDesigner)
+
+        message.algorithm = "CMA_ES"
         message.algorithmOptions = .with { $0.restartStrategy = "sometimes" }
         let error = #expect(throws: ServiceError.self) { try StudySpec(message, name: "w", field: "study.study_spec") }
         #expect(error?.kind == .invalidArgument)

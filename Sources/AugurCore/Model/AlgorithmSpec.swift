@@ -83,6 +83,32 @@ public struct CMAESSettings: Sendable, Codable, Hashable {
     }
 }
 
+/// Settings of population-based training (Katib's `pbt`): generations of `population` members, each trained from
+/// its parent's checkpoint; after a generation ends, its worst `truncationThreshold` fraction is replaced by copies of
+/// its best, with their parameters perturbed or resampled.
+public struct PopulationBasedTrainingSettings: Sendable, Codable, Hashable {
+    /// Members per generation (Katib's `n_population`).
+    public var population: Int
+    /// The fraction of a generation replaced by copies of its best members, in (0, 0.5] (Katib's
+    /// `truncation_threshold`).
+    public var truncationThreshold: Double
+    /// `nil`: a copied member's numbers are multiplied by 0.8 or 1.2 and its list values move to a neighbour;
+    /// otherwise each parameter is drawn afresh with this probability and kept otherwise (Katib's
+    /// `resample_probability`).
+    public var resampleProbability: Double?
+    /// The path a trial's command names as its checkpoint directory (Katib's `suggestion_trial_dir`): the runner
+    /// replaces it, in the command's arguments and environment values, by the trial's own checkpoint directory.
+    public var checkpointPath: String?
+
+    public init(population: Int = 10, truncationThreshold: Double = 0.2, resampleProbability: Double? = nil,
+                checkpointPath: String? = nil) {
+        self.population = population
+        self.truncationThreshold = truncationThreshold
+        self.resampleProbability = resampleProbability
+        self.checkpointPath = checkpointPath
+    }
+}
+
 /// Which designer proposes a study's trials.
 public enum AlgorithmSpec: Sendable, Codable, Hashable {
     case random
@@ -93,6 +119,8 @@ public enum AlgorithmSpec: Sendable, Codable, Hashable {
     case treeParzen(TreeParzenSettings)
     /// CMA-ES.
     case cmaes(CMAESSettings)
+    /// Population-based training.
+    case populationBased(PopulationBasedTrainingSettings)
 
     /// The name used in spec files and output.
     public var name: String {
@@ -103,6 +131,7 @@ public enum AlgorithmSpec: Sendable, Codable, Hashable {
         case .gaussianProcess: "gp"
         case .treeParzen(let settings): settings.multivariate ? "multivariate-tpe" : "tpe"
         case .cmaes: "cmaes"
+        case .populationBased: "pbt"
         }
     }
 }

@@ -82,3 +82,45 @@ public struct StudyMetadata: Sendable, Hashable {
             trials: trialEntries.mapValues { $0.values.sorted { $0.slot < $1.slot } })
     }
 }
+
+/// Where a trial of a population-based-training study stands in its population: what the designer records with the
+/// trial (namespace `augur.pbt`: keys `generation`, `member` and, when it starts from another trial's checkpoint,
+/// `parent`), and what a runner reads to hand the parent's checkpoint over.
+public struct PopulationMember: Sendable, Hashable {
+    /// The metadata namespace of the entries.
+    public static let namespace = "augur.pbt"
+
+    /// The generation, counting from 0.
+    public var generation: Int
+    /// The member's place in its generation, 0 ..< population.
+    public var member: Int
+    /// The trial whose checkpoint this one starts from; `nil` in generation 0 (and for a member started afresh).
+    public var parent: Int?
+
+    public init(generation: Int, member: Int, parent: Int? = nil) {
+        self.generation = generation
+        self.member = member
+        self.parent = parent
+    }
+
+    /// The entries the designer records with the trial.
+    public var metadata: [MetadataEntry] {
+        var entries = [
+            MetadataEntry(namespace: Self.namespace, key: "generation", value: .text(String(generation))),
+            MetadataEntry(namespace: Self.namespace, key: "member", value: .text(String(member))),
+        ]
+        if let parent { entries.append(MetadataEntry(namespace: Self.namespace, key: "parent", value: .text(String(parent)))) }
+        return entries
+    }
+
+    /// Reads the entries back; `nil` when `entries` hold no generation and member.
+    public init?(metadata entries: [MetadataEntry]) {
+        func number(_ key: String) -> Int? {
+            guard let entry = entries.first(where: { $0.namespace == Self.namespace && $0.key == key }),
+                  case .text(let text) = entry.value else { return nil }
+            return Int(text)
+        }
+        guard let generation = number("generation"), let member = number("member") else { return nil }
+        self.init(generation: generation, member: member, parent: number("parent"))
+    }
+}

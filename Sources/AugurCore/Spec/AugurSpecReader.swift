@@ -117,7 +117,7 @@ struct AugurSpecReader {
     // MARK: Algorithm
 
     private static let algorithmNames = ["random", "quasirandom", "grid", "gp", "sobol", "halton", "bayesianoptimization",
-                                         "tpe", "multivariate-tpe", "cmaes"]
+                                         "tpe", "multivariate-tpe", "cmaes", "pbt"]
 
     /// A name alone (`algorithm: gp`) or `{name, settings}`; `example` is a name to suggest when it is missing.
     private mutating func nameAndSettings(_ node: SpecNode, what: String, example: String) -> (name: String, nameNode: SpecNode, settings: SpecNode?)? {
@@ -157,6 +157,8 @@ struct AugurSpecReader {
             return readTreeParzenSettings(settings, multivariate: name.lowercased() == "multivariate-tpe").map { .treeParzen($0) }
         case "cmaes":
             return readCMAESSettings(settings).map { .cmaes($0) }
+        case "pbt":
+            return readPopulationBasedSettings(settings).map { .populationBased($0) }
         default:
             reader.error(unknownAlgorithmMessage(name), at: nameNode)
             return nil
@@ -165,8 +167,8 @@ struct AugurSpecReader {
 
     private func unknownAlgorithmMessage(_ name: String) -> String {
         let supported = "Augur supports `random`, `quasirandom` (or `sobol`, `halton`), `grid`, `gp` "
-            + "(or `bayesianoptimization`), `tpe`, `multivariate-tpe` and `cmaes`"
-        if ["enas", "darts", "pbt", "hyperband"].contains(name.lowercased()) {
+            + "(or `bayesianoptimization`), `tpe`, `multivariate-tpe`, `cmaes` and `pbt`"
+        if ["enas", "darts", "hyperband"].contains(name.lowercased()) {
             let extra = name.lowercased() == "hyperband"
                 ? "; for Hyperband write `algorithm: random` and `earlyStopping: {name: hyperband}`" : ""
             return "algorithm `\(name)` is not available in Augur. \(supported)\(extra)."
@@ -234,6 +236,29 @@ struct AugurSpecReader {
             "none": CMAESRestartStrategy.none, "ipop": .ipop, "bipop": .bipop,
         ]) {
             settings.restartStrategy = value
+        }
+        return settings
+    }
+
+    /// `population`, `truncationThreshold`, `resampleProbability`, `checkpointPath`; what could be read goes to the
+    /// validator.
+    private mutating func readPopulationBasedSettings(_ node: SpecNode?) -> PopulationBasedTrainingSettings? {
+        var settings = PopulationBasedTrainingSettings()
+        guard let node else { return settings }
+        guard let fields = reader.fields(of: node, known: ["population", "truncationThreshold", "resampleProbability",
+                                                           "checkpointPath"], what: "population-based training settings")
+        else { return nil }
+        if let node = fields["population"], let value = reader.integer(node, what: "`population`") {
+            settings.population = value
+        }
+        if let node = fields["truncationThreshold"], let value = reader.number(node, what: "`truncationThreshold`") {
+            settings.truncationThreshold = value
+        }
+        if let node = fields["resampleProbability"], let value = reader.number(node, what: "`resampleProbability`") {
+            settings.resampleProbability = value
+        }
+        if let node = fields["checkpointPath"], let value = reader.string(node, what: "`checkpointPath`") {
+            settings.checkpointPath = value
         }
         return settings
     }

@@ -286,7 +286,7 @@ struct KatibExperimentReader {
     }
 
     private static let supportedAlgorithms = "Augur supports `random`, `grid`, `sobol`, `bayesianoptimization`, "
-        + "`tpe`, `multivariate-tpe`, `cmaes` and `hyperband`"
+        + "`tpe`, `multivariate-tpe`, `cmaes`, `pbt` and `hyperband`"
 
     private mutating func readAlgorithm(_ node: SpecNode) -> KatibAlgorithm? {
         guard let fields = reader.fields(of: node, known: ["algorithmName", "algorithmSettings"], what: "`algorithm`"),
@@ -374,6 +374,8 @@ struct KatibExperimentReader {
             }
             result = KatibAlgorithm(designer: .cmaes(cmaes))
             result.seed = settings.seed("random_state", &reader)
+        case "pbt":
+            result = KatibAlgorithm(designer: .populationBased(readPopulationBased(&settings, at: nameNode)))
         case "hyperband":
             result = readHyperband(&settings, at: nameNode)
         default:
@@ -386,6 +388,7 @@ struct KatibExperimentReader {
         case "hyperband": ["r_l", "eta", "resource_name"]
         case "tpe", "multivariate-tpe": ["n_startup_trials", "n_ei_candidates", "random_state", "gamma", "prior_weight"]
         case "cmaes": ["random_state", "sigma", "restart_strategy"]
+        case "pbt": ["suggestion_trial_dir", "n_population", "truncation_threshold", "resample_probability"]
         default: []
         }
         settings.reportUnused(algorithm: name, known: known, &reader)
@@ -396,15 +399,53 @@ struct KatibExperimentReader {
         switch name {
         case "enas", "darts":
             return "neural architecture search (`\(name)`) is not supported by Augur; \(Self.supportedAlgorithms)."
-        case "pbt":
-            return "population-based training (`pbt`) is not supported by Augur; \(Self.supportedAlgorithms)."
         default:
-            let known = ["random", "grid", "sobol", "bayesianoptimization", "tpe", "multivariate-tpe", "cmaes", "hyperband"]
+            let known = ["random", "grid", "sobol", "bayesianoptimization", "tpe", "multivariate-tpe", "cmaes", "pbt", "hyperband"]
             if let suggestion = closestName(to: name, among: known) {
                 return "unknown algorithm `\(name)`; did you mean `\(suggestion)`? \(Self.supportedAlgorithms)."
             }
             return "unknown algorithm `\(name)`; \(Self.supportedAlgorithms)."
         }
+    }
+
+    /// Katib's `pbt` settings: `suggestion_trial_dir`, `n_population` and `truncation_threshold` are required, as
+    /// Katib requires them; `resample_probability` is optional. Katib mounts each trial's own checkpoint directory at
+    /// `suggestion_trial_dir`; Augur replaces that path in the command by the trial's checkpoint directory.
+    private mutating func readPopulationBased(_ settings: inout KatibSettings, at nameNode: SpecNode) -> PopulationBasedTrainingSettings {
+        var pbt = PopulationBasedTrainingSettings()
+        let missing = ["suggestion_trial_dir", "n_population", "truncation_threshold"].filter { !settings.has($0) }
+        if !missing.isEmpty {
+            reader.error("`pbt` needs the settings " + missing.map { "`\($0)`" }.joined(separator: ", ")
+                + " in `algorithmSettings`, as Katib does.", at: settings.node ?? nameNode)
+        }
+        if let directory = settings.take("suggestion_trial_dir") {
+            if directory.value.isEmpty {
+                reader.error("`suggestion_trial_dir` must name the directory the trial's command reads and writes its "
+                    + "checkpoint in.", at: directory.node)
+            } else {
+                pbt.checkpointPath = directory.value
+            }
+        }
+        if let population = settings.integer("n_population", atLeast: 2, &reader) { pbt.population = population }
+        if let threshold = settings.take("truncation_threshold"),
+           let value = reader.number(threshold.node, what: "`truncation_threshold`") {
+            if value > 0 && value <= 0.5 {
+                pbt.truncationThreshold = value
+            } else {
+                reader.error("`truncation_threshold` is the fraction of each generation replaced by copies of its best "
+                    + "members; Augur needs it in (0, 0.5], not \(threshold.value).", at: threshold.node)
+            }
+        }
+        if let resample = settings.take("resample_probability"),
+           let value = reader.number(resample.node, what: "`resample_probability`") {
+            if value >= 0 && value <= 1 {
+                pbt.resampleProbability = value
+            } else {
+                reader.error("`resample_probability` must be between 0 and 1, not \(resample.value); leave it out to "
+                    + "perturb values by 0.8 or 1.2 instead.", at: resample.node)
+            }
+        }
+        return pbt
     }
 
     /// Katib's Hyperband suggests the resource itself; Augur draws the other parameters at random and lets the
@@ -685,6 +726,11 @@ struct KatibSettings {
             else { continue }
             entries.append((name, value, valueNode, nameNode))
         }
+    }
+
+    /// Whether the setting `name` is given (and not taken yet).
+    func has(_ name: String) -> Bool {
+        entries.contains { $0.name == name }
     }
 
     /// Removes and returns the setting `name`.

@@ -16,6 +16,10 @@ public enum SpecLimits {
     public static let maximumStepCount = 1e12
     /// 2^53 - 1: the largest integer every double represents exactly.
     public static let largestExactInteger = 9_007_199_254_740_991
+    /// The most members a population-based-training generation may have.
+    public static let maximumPopulation = 10_000
+    /// The longest checkpoint path a population-based-training study may name, in UTF-8 bytes.
+    public static let maximumPathLength = 4_096
     /// The most rungs successive halving may have (its resource grows as reductionFactor^rungs).
     public static let maximumRungs = 64
     /// The largest spec file Augur reads, in bytes (1 MiB): real specs are a few kilobytes.

@@ -293,6 +293,29 @@ private struct Checks {
                 add("algorithm.settings.sigma", "`sigma` is the initial step size in the unit cube and must be greater "
                     + "than 0 (the default is 1/6), not \(formatNumber(sigma)).")
             }
+        case .populationBased(let settings):
+            populationBased(settings)
+        }
+    }
+
+    private mutating func populationBased(_ settings: PopulationBasedTrainingSettings) {
+        if settings.population < 2 || settings.population > SpecLimits.maximumPopulation {
+            add("algorithm.settings.population", "`population` is the number of members per generation and must be "
+                + "between 2 and \(SpecLimits.maximumPopulation), not \(settings.population).")
+        }
+        if !(settings.truncationThreshold > 0 && settings.truncationThreshold <= 0.5) {
+            add("algorithm.settings.truncationThreshold", "`truncationThreshold` is the fraction of each generation "
+                + "replaced by copies of its best members and must be in (0, 0.5], not "
+                + "\(formatNumber(settings.truncationThreshold)).")
+        }
+        if let probability = settings.resampleProbability, !(probability >= 0 && probability <= 1) {
+            add("algorithm.settings.resampleProbability", "`resampleProbability` must be between 0 and 1, not "
+                + "\(formatNumber(probability)); leave it out to perturb values by 0.8 or 1.2 instead.")
+        }
+        if let path = settings.checkpointPath,
+           path.isEmpty || path.utf8.count > SpecLimits.maximumPathLength || path.contains("\u{0}") {
+            add("algorithm.settings.checkpointPath", "`checkpointPath` must be a non-empty path of at most "
+                + "\(SpecLimits.maximumPathLength) bytes without NUL characters.")
         }
     }
 

@@ -156,7 +156,14 @@ public final class AugurClient: Service, Sendable {
             study = try await getStudy(name)
         }
         let trials = try response.trials.map { (trial) throws(ServiceError) in try Trial(trial, space: study.spec.searchSpace) }
-        return StudyService.Suggestion(trials: trials, study: study)
+        var designerMetadata: [Int: [MetadataEntry]] = [:]
+        for entry in response.designerMetadata {
+            guard let id = Int(entry.trialID) else {
+                throw .internalError("the server sent designer metadata for trial '\(entry.trialID.excerptForMessage)', which is no trial number")
+            }
+            designerMetadata[id, default: []].append(MetadataEntry(namespace: entry.namespace, key: entry.key, value: .text(entry.value)))
+        }
+        return StudyService.Suggestion(trials: trials, study: study, metadata: designerMetadata)
     }
 
     // MARK: Reporting

@@ -85,6 +85,12 @@ extension Augur_V1_StudySpec {
             algorithm = "CMA_ES"
             if let sigma = settings.sigma { algorithmOptions.sigma = sigma }
             if settings.restartStrategy != .none { algorithmOptions.restartStrategy = settings.restartStrategy.rawValue }
+        case .populationBased(let settings):
+            algorithm = "POPULATION_BASED_TRAINING"
+            algorithmOptions.population = Int32(clamping: settings.population)
+            algorithmOptions.truncationThreshold = settings.truncationThreshold
+            if let probability = settings.resampleProbability { algorithmOptions.resampleProbability = probability }
+            if let path = settings.checkpointPath { algorithmOptions.checkpointPath = path }
         }
         switch spec.earlyStopping {
         case nil:
@@ -330,10 +336,17 @@ extension StudySpec {
                 settings.restartStrategy = strategy
             }
             algorithm = .cmaes(settings)
+        case "POPULATION_BASED_TRAINING":
+            var settings = PopulationBasedTrainingSettings()
+            if options.population != 0 { settings.population = Int(options.population) }
+            if options.truncationThreshold != 0 { settings.truncationThreshold = options.truncationThreshold }
+            if options.hasResampleProbability { settings.resampleProbability = options.resampleProbability }
+            if !options.checkpointPath.isEmpty { settings.checkpointPath = options.checkpointPath }
+            algorithm = .populationBased(settings)
         default:
             throw .invalidArgument("\(field).algorithm `\(ResourceName.excerpt(message.algorithm))` is not one Augur runs; use RANDOM_SEARCH, "
                 + "QUASI_RANDOM_SEARCH, GRID_SEARCH, GAUSSIAN_PROCESS_BANDIT, TREE_PARZEN_ESTIMATOR, "
-                + "MULTIVARIATE_TREE_PARZEN_ESTIMATOR or CMA_ES")
+                + "MULTIVARIATE_TREE_PARZEN_ESTIMATOR, CMA_ES or POPULATION_BASED_TRAINING")
         }
 
         // Zero is proto3's "not set": each setting left at zero keeps Augur's default.

@@ -383,7 +383,8 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
   }
 
   /// Vizier's algorithm names: RANDOM_SEARCH (also "" and DEFAULT), QUASI_RANDOM_SEARCH, GRID_SEARCH,
-  /// GAUSSIAN_PROCESS_BANDIT; and Augur's TREE_PARZEN_ESTIMATOR, MULTIVARIATE_TREE_PARZEN_ESTIMATOR, CMA_ES.
+  /// GAUSSIAN_PROCESS_BANDIT; and Augur's TREE_PARZEN_ESTIMATOR, MULTIVARIATE_TREE_PARZEN_ESTIMATOR, CMA_ES,
+  /// POPULATION_BASED_TRAINING.
   public var algorithm: String {
     get {_storage._algorithm}
     set {_uniqueStorage()._algorithm = newValue}
@@ -906,12 +907,35 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
     /// For CMA_ES: "none" (default), "ipop" or "bipop".
     public var restartStrategy: String = String()
 
+    /// For POPULATION_BASED_TRAINING: members per generation (Katib's n_population; default 10, at least 2).
+    public var population: Int32 = 0
+
+    /// For POPULATION_BASED_TRAINING: the fraction of each generation replaced by copies of its best members, in
+    /// (0, 0.5] (Katib's truncation_threshold; default 0.2).
+    public var truncationThreshold: Double = 0
+
+    /// For POPULATION_BASED_TRAINING: the probability of drawing each parameter of a copied member afresh, in [0, 1]
+    /// (Katib's resample_probability); unset multiplies numbers by 0.8 or 1.2 and moves list values to a neighbour.
+    public var resampleProbability: Double {
+      get {_resampleProbability ?? 0}
+      set {_resampleProbability = newValue}
+    }
+    /// Returns true if `resampleProbability` has been explicitly set.
+    public var hasResampleProbability: Bool {self._resampleProbability != nil}
+    /// Clears the value of `resampleProbability`. Subsequent reads from it will return its default value.
+    public mutating func clearResampleProbability() {self._resampleProbability = nil}
+
+    /// For POPULATION_BASED_TRAINING: the path the trial command names as its checkpoint directory (Katib's
+    /// suggestion_trial_dir), which the worker replaces by the trial's own checkpoint directory.
+    public var checkpointPath: String = String()
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public init() {}
 
     fileprivate var _startupTrials: Int32? = nil
     fileprivate var _priorWeight: Double? = nil
+    fileprivate var _resampleProbability: Double? = nil
   }
 
   /// Augur: how many trials, how many at once, how many may fail.
@@ -1286,12 +1310,36 @@ public nonisolated struct Augur_V1_SuggestTrialsResponse: Sendable {
 
   public var studyRevision: Int64 = 0
 
+  /// Augur: what the study's designer recorded with the trials handed out and their runner needs (population-based
+  /// training's generation, member and parent, in namespace "augur.pbt"); empty for other algorithms.
+  public var designerMetadata: [Augur_V1_DesignerMetadata] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _startTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _leaseDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
+}
+
+/// Augur: one metadata entry a designer recorded with a trial.
+public nonisolated struct Augur_V1_DesignerMetadata: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The trial number, as decimal text.
+  public var trialID: String = String()
+
+  public var namespace: String = String()
+
+  public var key: String = String()
+
+  public var value: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Augur_V1_AddTrialMeasurementRequest: Sendable {
@@ -2574,7 +2622,7 @@ nonisolated extension Augur_V1_StudySpec.HyperbandSpec: SwiftProtobuf.Message, S
 
 nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Augur_V1_StudySpec.protoMessageName + ".AlgorithmOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}quasi_random_sequence\0\u{3}initial_trials\0\u{1}acquisition\0\u{3}ucb_beta\0\u{3}startup_trials\0\u{3}ei_candidates\0\u{1}gamma\0\u{3}prior_weight\0\u{1}sigma\0\u{3}restart_strategy\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}quasi_random_sequence\0\u{3}initial_trials\0\u{1}acquisition\0\u{3}ucb_beta\0\u{3}startup_trials\0\u{3}ei_candidates\0\u{1}gamma\0\u{3}prior_weight\0\u{1}sigma\0\u{3}restart_strategy\0\u{2}\u{14}population\0\u{3}truncation_threshold\0\u{3}resample_probability\0\u{3}checkpoint_path\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2592,6 +2640,10 @@ nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message
       case 8: try { try decoder.decodeSingularDoubleField(value: &self._priorWeight) }()
       case 9: try { try decoder.decodeSingularDoubleField(value: &self.sigma) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.restartStrategy) }()
+      case 30: try { try decoder.decodeSingularInt32Field(value: &self.population) }()
+      case 31: try { try decoder.decodeSingularDoubleField(value: &self.truncationThreshold) }()
+      case 32: try { try decoder.decodeSingularDoubleField(value: &self._resampleProbability) }()
+      case 33: try { try decoder.decodeSingularStringField(value: &self.checkpointPath) }()
       default: break
       }
     }
@@ -2632,6 +2684,18 @@ nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message
     if !self.restartStrategy.isEmpty {
       try visitor.visitSingularStringField(value: self.restartStrategy, fieldNumber: 10)
     }
+    if self.population != 0 {
+      try visitor.visitSingularInt32Field(value: self.population, fieldNumber: 30)
+    }
+    if self.truncationThreshold.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.truncationThreshold, fieldNumber: 31)
+    }
+    try { if let v = self._resampleProbability {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 32)
+    } }()
+    if !self.checkpointPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkpointPath, fieldNumber: 33)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2646,6 +2710,10 @@ nonisolated extension Augur_V1_StudySpec.AlgorithmOptions: SwiftProtobuf.Message
     if lhs._priorWeight != rhs._priorWeight {return false}
     if lhs.sigma != rhs.sigma {return false}
     if lhs.restartStrategy != rhs.restartStrategy {return false}
+    if lhs.population != rhs.population {return false}
+    if lhs.truncationThreshold != rhs.truncationThreshold {return false}
+    if lhs._resampleProbability != rhs._resampleProbability {return false}
+    if lhs.checkpointPath != rhs.checkpointPath {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3254,7 +3322,7 @@ nonisolated extension Augur_V1_SuggestTrialsRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SuggestTrialsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}trials\0\u{3}study_state\0\u{3}start_time\0\u{4}a\u{1}lease_duration\0\u{3}study_uid\0\u{3}study_revision\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}trials\0\u{3}study_state\0\u{3}start_time\0\u{4}a\u{1}lease_duration\0\u{3}study_uid\0\u{3}study_revision\0\u{3}designer_metadata\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3268,6 +3336,7 @@ nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, Swi
       case 100: try { try decoder.decodeSingularMessageField(value: &self._leaseDuration) }()
       case 101: try { try decoder.decodeSingularStringField(value: &self.studyUid) }()
       case 102: try { try decoder.decodeSingularInt64Field(value: &self.studyRevision) }()
+      case 103: try { try decoder.decodeRepeatedMessageField(value: &self.designerMetadata) }()
       default: break
       }
     }
@@ -3296,6 +3365,9 @@ nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, Swi
     if self.studyRevision != 0 {
       try visitor.visitSingularInt64Field(value: self.studyRevision, fieldNumber: 102)
     }
+    if !self.designerMetadata.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.designerMetadata, fieldNumber: 103)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3306,6 +3378,52 @@ nonisolated extension Augur_V1_SuggestTrialsResponse: SwiftProtobuf.Message, Swi
     if lhs._leaseDuration != rhs._leaseDuration {return false}
     if lhs.studyUid != rhs.studyUid {return false}
     if lhs.studyRevision != rhs.studyRevision {return false}
+    if lhs.designerMetadata != rhs.designerMetadata {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Augur_V1_DesignerMetadata: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DesignerMetadata"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}namespace\0\u{1}key\0\u{1}value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.trialID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.namespace) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.key) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.value) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.trialID.isEmpty {
+      try visitor.visitSingularStringField(value: self.trialID, fieldNumber: 1)
+    }
+    if !self.namespace.isEmpty {
+      try visitor.visitSingularStringField(value: self.namespace, fieldNumber: 2)
+    }
+    if !self.key.isEmpty {
+      try visitor.visitSingularStringField(value: self.key, fieldNumber: 3)
+    }
+    if !self.value.isEmpty {
+      try visitor.visitSingularStringField(value: self.value, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Augur_V1_DesignerMetadata, rhs: Augur_V1_DesignerMetadata) -> Bool {
+    if lhs.trialID != rhs.trialID {return false}
+    if lhs.namespace != rhs.namespace {return false}
+    if lhs.key != rhs.key {return false}
+    if lhs.value != rhs.value {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

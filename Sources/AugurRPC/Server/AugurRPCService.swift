@@ -81,6 +81,17 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
                 $0.leaseDuration = Google_Protobuf_Duration(rounding: service.leaseDuration)
                 $0.studyUid = suggestion.study.version.uid
                 $0.studyRevision = Int64(suggestion.study.version.revision)
+                $0.designerMetadata = suggestion.metadata.sorted { $0.key < $1.key }.flatMap { id, entries in
+                    entries.compactMap { entry -> Augur_V1_DesignerMetadata? in
+                        guard case .text(let value) = entry.value else { return nil }
+                        return .with {
+                            $0.trialID = String(id)
+                            $0.namespace = entry.namespace
+                            $0.key = entry.key
+                            $0.value = value
+                        }
+                    }
+                }
             }
         }
     }

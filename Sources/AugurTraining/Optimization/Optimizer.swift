@@ -29,6 +29,49 @@ final class Optimizer {
         self.epsilon = Float(epsilon)
     }
 
+    /// The optimizer's state, group by group, for a checkpoint (empty lists before the first step).
+    func exportState(backend: any ComputeBackend) throws(BackendError) -> (steps: Int, first: [[Float]], second: [[Float]]) {
+        func values(_ buffer: DeviceBuffer) throws(BackendError) -> [Float] {
+            var values = [Float](repeating: 0, count: buffer.count)
+            try values.withUnsafeMutableBufferPointer { (target) throws(BackendError) in try backend.download(buffer, into: target) }
+            return values
+        }
+        var first: [[Float]] = []
+        var second: [[Float]] = []
+        for buffer in firstState { first.append(try values(buffer)) }
+        for buffer in secondState { second.append(try values(buffer)) }
+        return (stepCount, first, second)
+    }
+
+    /// Takes the state of a checkpoint back. Returns `false` (and keeps a fresh state) when the state does not fit
+    /// `groups` (another optimizer's, or another network's).
+    func restoreState(
+        steps: Int, first: [[Float]], second: [[Float]], groups: [DeviceBuffer], backend: any ComputeBackend
+    ) throws(BackendError) -> Bool {
+        let isSGD = kind == .sgd
+        let secondCount: (Int) -> Int = { isSGD ? 1 : $0 }
+        guard first.count == groups.count, second.count == groups.count,
+              zip(first, groups).allSatisfy({ $0.count == $1.count }),
+              zip(second, groups).allSatisfy({ $0.count == secondCount($1.count) })
+        else { return false }
+        var restoredFirst: [DeviceBuffer] = []
+        var restoredSecond: [DeviceBuffer] = []
+        for (values, group) in zip(first, groups) {
+            let buffer = try backend.makeBuffer(count: group.count)
+            try values.withUnsafeBufferPointer { (source) throws(BackendError) in try backend.upload(source, to: buffer) }
+            restoredFirst.append(buffer)
+        }
+        for (values, group) in zip(second, groups) {
+            let buffer = try backend.makeBuffer(count: secondCount(group.count))
+            try values.withUnsafeBufferPointer { (source) throws(BackendError) in try backend.upload(source, to: buffer) }
+            restoredSecond.append(buffer)
+        }
+        firstState = restoredFirst
+        secondState = restoredSecond
+        stepCount = steps
+        return true
+    }
+
     /// Updates every `(parameters, gradients, decays)` triple with `learningRate`.
     func step(
         _ groups: [(parameters: DeviceBuffer, gradients: DeviceBuffer, decays: Bool)],

@@ -29,6 +29,8 @@ public enum TrainingError: Error, Sendable, Hashable, CustomStringConvertible {
     case unusableDataset(String)
     /// The backend failed while training.
     case backend(BackendError)
+    /// A checkpoint could not be written, read, or does not fit the configured network; the text says which and why.
+    case checkpoint(String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum TrainingError: Error, Sendable, Hashable, CustomStringConvertible {
             return "The dataset cannot be used for training: \(reason)"
         case .backend(let error):
             return error.description
+        case .checkpoint(let reason):
+            return reason
         }
     }
 }

@@ -21,8 +21,10 @@ public struct Trainer: Sendable {
     /// - Throws: ``TrainingError/invalidHyperparameters(_:)`` for an out-of-range configuration,
     ///   ``TrainingError/unusableDataset(_:)`` for a dataset too small to split, ``TrainingError/backend(_:)`` when
     ///   the device cannot be opened (for example `cuda` without CUDA) or fails.
+    /// `checkpoint` and `keepsCheckpoint` are those of ``train(training:validation:configuration:backend:resumingFrom:keepsCheckpoint:onEpoch:)``.
     public func train(
-        on dataset: Dataset, configuration: TrainingConfiguration,
+        on dataset: Dataset, configuration: TrainingConfiguration, resumingFrom checkpoint: TrainingCheckpoint? = nil,
+        keepsCheckpoint: Bool = false,
         onEpoch: (EpochReport) -> TrainingControl = { _ in .continue }
     ) throws(TrainingError) -> TrainingResult {
         try checkConfiguration(configuration)
@@ -30,14 +32,22 @@ public struct Trainer: Sendable {
             throw .unusableDataset("'\(dataset.name)' has \(dataset.sampleCount) samples; at least 2 are needed to split.")
         }
         let split = dataset.split(validationFraction: configuration.validationFraction, seed: configuration.seed)
-        return try train(training: split.training, validation: split.validation, configuration: configuration, onEpoch: onEpoch)
+        return try train(training: split.training, validation: split.validation, configuration: configuration,
+                         resumingFrom: checkpoint, keepsCheckpoint: keepsCheckpoint, onEpoch: onEpoch)
     }
 
     /// Trains on `training` and evaluates on `validation` after every epoch (no split is made).
     /// `backend`, when given, is used instead of opening `configuration.device`.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: a run to go on from (its weights, optimizer state and epoch count): this run trains
+    ///     `configuration.epochs` more epochs, numbered on from the checkpoint's.
+    ///   - keepsCheckpoint: whether the result carries a ``TrainingCheckpoint`` of the state at its end.
+    /// - Throws: also ``TrainingError/checkpoint(_:)`` when `checkpoint` holds a network of another shape.
     public func train(
         training: Dataset, validation: Dataset, configuration: TrainingConfiguration,
-        backend explicitBackend: (any ComputeBackend)? = nil,
+        backend explicitBackend: (any ComputeBackend)? = nil, resumingFrom checkpoint: TrainingCheckpoint? = nil,
+        keepsCheckpoint: Bool = false,
         onEpoch: (EpochReport) -> TrainingControl = { _ in .continue }
     ) throws(TrainingError) -> TrainingResult {
         try checkConfiguration(configuration)
@@ -53,6 +63,12 @@ public struct Trainer: Sendable {
         guard classCount >= 2 else {
             throw .unusableDataset("'\(training.name)' has a single class; classification needs at least two.")
         }
+        let layerSizes = [training.featureCount] + configuration.hiddenLayers + [classCount]
+        if let checkpoint, checkpoint.layerSizes != layerSizes {
+            throw .checkpoint("the checkpoint holds a network with layers \(checkpoint.layerSizes) but this "
+                + "configuration makes \(layerSizes); population-based training can only change hyperparameters that keep "
+                + "the network's shape (not width, depth or the dataset)")
+        }
         do {
             let selection: BackendSelection
             if let explicitBackend {
@@ -64,11 +80,14 @@ public struct Trainer: Sendable {
             var session = try TrainingSession(
                 backend: selection.backend, training: training, validation: validation, classCount: classCount,
                 configuration: configuration)
+            if let checkpoint { try session.resume(from: checkpoint) }
             let (reports, reason) = try session.run(onEpoch: onEpoch)
-            return TrainingResult(
+            var result = TrainingResult(
                 epochs: reports, stopReason: reason, device: selection.backend.deviceDescription, deviceNote: selection.note,
                 model: TrainedModel(layers: try session.network.exportLayers(), activation: configuration.activation),
                 trainingSamples: training.sampleCount, validationSamples: validation.sampleCount)
+            if keepsCheckpoint { result.checkpoint = try session.checkpoint(epochsDone: reports.count) }
+            return result
         } catch {
             throw .backend(error)
         }

@@ -14,6 +14,8 @@ public struct TrainingResult: Sendable, Hashable {
     public var trainingSamples: Int
     /// Samples in the validation split.
     public var validationSamples: Int
+    /// The state at the end, to resume from, when the caller asked for it (`Trainer.train(…keepsCheckpoint:)`).
+    public var checkpoint: TrainingCheckpoint?
 
     public init(
         epochs: [EpochReport], stopReason: StopReason, device: String, deviceNote: String, model: TrainedModel,

@@ -17,6 +17,8 @@ struct TrainingSession {
     private var stagingLabels: [Float]
     private var shuffling: TrainingRandom
     private var step = 0
+    /// Epochs trained before this session (those of the checkpoint it resumed from).
+    private var epochOffset = 0
 
     init(
         backend: any ComputeBackend, training: Dataset, validation: Dataset, classCount: Int,
@@ -47,6 +49,57 @@ struct TrainingSession {
         shuffling = TrainingRandom(seed: configuration.seed, stream: 0x5407_F1E)
     }
 
+    /// The network's parameter groups in the optimizer's order: weights and biases of each layer in turn.
+    private var parameterGroups: [DeviceBuffer] {
+        (0..<network.layerCount).flatMap { [network.weights[$0], network.biases[$0]] }
+    }
+
+    /// Continues from `checkpoint`: its weights, biases and epoch and batch counts, and its optimizer state when it
+    /// was the same optimizer's (another optimizer starts from a fresh state). The caller has checked that the
+    /// checkpoint's layer sizes are this network's (``Trainer`` does); buffers of another size are left as they are.
+    mutating func resume(from checkpoint: TrainingCheckpoint) throws(BackendError) {
+        guard checkpoint.weights.count == network.layerCount, checkpoint.biases.count == network.layerCount,
+              (0..<network.layerCount).allSatisfy({
+                  checkpoint.weights[$0].count == network.weights[$0].count && checkpoint.biases[$0].count == network.biases[$0].count
+              })
+        else { return }
+        for layer in 0..<network.layerCount {
+            try checkpoint.weights[layer].withUnsafeBufferPointer { (values) throws(BackendError) in
+                try backend.upload(values, to: network.weights[layer])
+            }
+            try checkpoint.biases[layer].withUnsafeBufferPointer { (values) throws(BackendError) in
+                try backend.upload(values, to: network.biases[layer])
+            }
+        }
+        if checkpoint.optimizer == configuration.optimizer {
+            _ = try optimizer.restoreState(
+                steps: checkpoint.optimizerSteps, first: checkpoint.firstState, second: checkpoint.secondState,
+                groups: parameterGroups, backend: backend)
+        }
+        epochOffset = max(0, checkpoint.epochs)
+        step = max(0, checkpoint.steps)
+    }
+
+    /// The state to resume from later: parameters, optimizer state, epochs and batches done.
+    func checkpoint(epochsDone: Int) throws(BackendError) -> TrainingCheckpoint {
+        func values(_ buffer: DeviceBuffer) throws(BackendError) -> [Float] {
+            var values = [Float](repeating: 0, count: buffer.count)
+            try values.withUnsafeMutableBufferPointer { (target) throws(BackendError) in try backend.download(buffer, into: target) }
+            return values
+        }
+        var weights: [[Float]] = []
+        var biases: [[Float]] = []
+        for layer in 0..<network.layerCount {
+            weights.append(try values(network.weights[layer]))
+            biases.append(try values(network.biases[layer]))
+        }
+        let state = try optimizer.exportState(backend: backend)
+        return TrainingCheckpoint(
+            layerSizes: network.layerSizes, weights: weights, biases: biases, optimizer: configuration.optimizer,
+            optimizerSteps: state.steps, firstState: state.first, secondState: state.second,
+            epochs: epochOffset + epochsDone, steps: step)
+    }
+
     /// Trains epoch after epoch until done, stopped, cancelled or diverged.
     mutating func run(onEpoch: (EpochReport) -> TrainingControl) throws(BackendError) -> ([EpochReport], StopReason) {
         var reports: [EpochReport] = []
@@ -64,14 +117,14 @@ struct TrainingSession {
                 let rows = min(batchSize, sampleCount - first)
                 try stage(order[first..<(first + rows)])
                 learningRate = configuration.schedule.learningRate(
-                    base: configuration.learningRate, progress: Double(epoch) + Double(batch) / Double(batches),
-                    totalEpochs: configuration.epochs, warmupEpochs: configuration.warmupEpochs, stepsPerEpoch: batches)
+                    base: configuration.learningRate, progress: Double(epochOffset + epoch) + Double(batch) / Double(batches),
+                    totalEpochs: epochOffset + configuration.epochs, warmupEpochs: configuration.warmupEpochs, stepsPerEpoch: batches)
                 lossSum += try trainStep(rows: rows, learningRate: learningRate)
             }
             let trainingLoss = lossSum / Double(sampleCount)
             let (validationLoss, validationAccuracy) = try evaluate()
             let report = EpochReport(
-                epoch: epoch + 1, trainingLoss: trainingLoss, validationLoss: validationLoss,
+                epoch: epochOffset + epoch + 1, trainingLoss: trainingLoss, validationLoss: validationLoss,
                 validationAccuracy: validationAccuracy, seconds: MonotonicClock.seconds() - start, learningRate: learningRate)
             reports.append(report)
             guard trainingLoss.isFinite, validationLoss.isFinite else { return (reports, .diverged) }

@@ -13,6 +13,8 @@ import Synchronization
 ///   (`sh -c SCRIPT`, a spec's single-string command) each value is quoted for that shell (`ShellScript`);
 /// - adds `AUGUR_STUDY`, `AUGUR_TRIAL_ID`, `AUGUR_TRIAL_DIR` and `AUGUR_PARAM_<NAME>` for every parameter to the
 ///   environment it inherits;
+/// - in a population-based-training study, prepares the trial's checkpoint directory from its parent's
+///   (``CheckpointHandOver``), passes it in `AUGUR_CHECKPOINT_DIR` and puts it in place of the spec's `checkpointPath`;
 /// - creates `<run directory>/trials/N/`, runs the command there (or in the spec's `workingDirectory`) and writes its
 ///   standard output and error to `output.log` in it;
 /// - parses the output (or the metrics file) line by line as it arrives; values with a step are reported at once as
@@ -50,22 +52,39 @@ public struct CommandTrialRunner: TrialRunner {
     }
 
     public func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome {
+        await run(trial, of: study, slot: slot, member: nil, measurements: measurements)
+    }
+
+    /// In a population-based-training study the trial also gets its checkpoint directory
+    /// (``CheckpointHandOver``), filled with its parent's, in `AUGUR_CHECKPOINT_DIR`, and the study's `checkpointPath`
+    /// (Katib's `suggestion_trial_dir`) is replaced by it in the arguments and environment values.
+    public func run(_ trial: Trial, of study: Study, slot: Int, member: PopulationMember?, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .command(let command) = study.spec.trial else {
             return .failed(reason: WorkerError.noCommand(study: study.name).description)
         }
         do {
-            return try await run(trial, study: study, command: command, measurements: measurements)
+            return try await run(trial, study: study, command: command, member: member, measurements: measurements)
         } catch {
             return .failed(reason: error.description)
         }
     }
 
-    private func run(_ trial: Trial, study: Study, command: CommandTrial, measurements: MeasurementSink) async throws(WorkerError) -> TrialOutcome {
+    private func run(_ trial: Trial, study: Study, command: CommandTrial, member: PopulationMember?,
+                     measurements: MeasurementSink) async throws(WorkerError) -> TrialOutcome {
         let directory = trialDirectory(of: trial.id)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw .filesystem(path: directory, message: error.localizedDescription)
+        }
+        var checkpoint: (directory: String, path: String?)?
+        if case .populationBased(let settings) = study.spec.algorithm {
+            let prepared = try CheckpointHandOver.prepare(trial: trial.id, parent: member?.parent, in: runDirectory)
+            if let parent = member?.parent, !prepared.copied {
+                logger.warning("the parent's checkpoint is not in this run directory; the trial starts from an empty one",
+                               metadata: ["trial": "\(trial.id)", "parent": "\(parent)"])
+            }
+            checkpoint = (prepared.directory, settings.checkpointPath)
         }
         let substitution = ParameterSubstitution(
             parameters: trial.parameters, references: command.parameterReferences,
@@ -74,12 +93,24 @@ public struct CommandTrialRunner: TrialRunner {
         // The script of `sh -c SCRIPT` is code for that shell: values substituted into it are quoted for it.
         let script = ShellScript.scriptIndex(in: command.argv)
         var arguments: [String] = []
+        // Katib mounts the trial's checkpoint directory at `suggestion_trial_dir`; here the command is rewritten instead.
+        let rewrite: (String) -> String = { text in
+            guard let checkpoint, let path = checkpoint.path else { return text }
+            return CheckpointHandOver.rewrite(text, checkpointPath: path, to: checkpoint.directory)
+        }
         for (index, argument) in command.argv.enumerated() {
-            arguments.append(try substitution.apply(to: argument, field: "command[\(index)]", quotingForShell: index == script))
+            arguments.append(rewrite(try substitution.apply(to: argument, field: "command[\(index)]", quotingForShell: index == script)))
         }
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in command.environment {
-            environment[name] = try substitution.apply(to: value, field: "env.\(name)")
+            environment[name] = rewrite(try substitution.apply(to: value, field: "env.\(name)"))
+        }
+        if let checkpoint {
+            environment["AUGUR_CHECKPOINT_DIR"] = checkpoint.directory
+            if let member {
+                environment["AUGUR_PBT_GENERATION"] = String(member.generation)
+                environment["AUGUR_PBT_PARENT"] = member.parent.map(String.init) ?? ""
+            }
         }
         for (name, value) in trial.parameters {
             environment[ParameterSubstitution.environmentName(of: name)] = value.description

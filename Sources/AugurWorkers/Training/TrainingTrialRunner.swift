@@ -24,16 +24,27 @@ import Synchronization
 public struct TrainingTrialRunner: TrialRunner {
     /// Trials this process runs at once (sets one OpenBLAS thread per trial when above 1, see ``TrainingTrialPlan``).
     public var parallelism: Int
+    /// Where a population-based-training study's trials keep their checkpoints (``CheckpointHandOver``); `nil`
+    /// keeps none, and such a study's trials then fail with a reason that says so.
+    public var runDirectory: String?
     public var logger: Logger
     private let state: SharedState
 
-    public init(parallelism: Int = 1, logger: Logger = Logger(label: "augur.training")) {
+    public init(parallelism: Int = 1, runDirectory: String? = nil, logger: Logger = Logger(label: "augur.training")) {
         self.parallelism = max(1, parallelism)
+        self.runDirectory = runDirectory
         self.logger = logger
         self.state = SharedState()
     }
 
     public func run(_ trial: Trial, of study: Study, slot: Int, measurements: MeasurementSink) async -> TrialOutcome {
+        await run(trial, of: study, slot: slot, member: nil, measurements: measurements)
+    }
+
+    /// In a population-based-training study the trial starts from its parent's checkpoint (weights, optimizer state
+    /// and epoch count, in `<run directory>/trials/<parent>/checkpoint/`), trains `epochs` more epochs numbered on from
+    /// the parent's, and leaves its own checkpoint in `<run directory>/trials/<id>/checkpoint/`.
+    public func run(_ trial: Trial, of study: Study, slot: Int, member: PopulationMember?, measurements: MeasurementSink) async -> TrialOutcome {
         guard case .training(let training) = study.spec.trial else {
             return .failed(reason: "study '\(study.name)' has no `trial: training:` section, so the training core cannot run its trials")
         }
@@ -48,11 +59,28 @@ public struct TrainingTrialRunner: TrialRunner {
         }
         var configuration = plan.configuration
         configuration.device = configuration.device.placed(inSlot: slot)
+        var checkpointDirectory: String?
+        if case .populationBased = study.spec.algorithm {
+            guard let runDirectory else {
+                return .failed(reason: "population-based training keeps each trial's checkpoint in the run directory, and this "
+                    + "runner has none")
+            }
+            do {
+                let prepared = try CheckpointHandOver.prepare(trial: trial.id, parent: member?.parent, in: runDirectory)
+                if let parent = member?.parent, !prepared.copied {
+                    logger.warning("the parent's checkpoint is not in this run directory; the trial starts from scratch",
+                                   metadata: ["trial": "\(trial.id)", "parent": "\(parent)"])
+                }
+                checkpointDirectory = prepared.directory
+            } catch {
+                return .failed(reason: error.description)
+            }
+        }
 
         let cancellation = CancellationFlag()
         let job = TrainingJob(
             dataset: training.dataset, configuration: configuration, objective: study.spec.objective,
-            datasets: state.datasets, cancellation: cancellation, measurements: measurements,
+            datasets: state.datasets, checkpointDirectory: checkpointDirectory, cancellation: cancellation, measurements: measurements,
             announce: { [state, logger] note in
                 if state.announceOnce(note) { logger.info("training device: \(note)") }
             })
@@ -84,6 +112,8 @@ private struct TrainingJob: Sendable {
     let configuration: TrainingConfiguration
     let objective: Objective
     let datasets: DatasetCache
+    /// Where the trial finds its parent's checkpoint and leaves its own; `nil` outside population-based training.
+    let checkpointDirectory: String?
     let cancellation: CancellationFlag
     let measurements: MeasurementSink
     let announce: @Sendable (String) -> Void
@@ -107,6 +137,17 @@ private struct TrainingJob: Sendable {
         }
         announce(selection.note)
 
+        let checkpointFile = checkpointDirectory.map {
+            URL(fileURLWithPath: $0).appendingPathComponent(TrainingCheckpoint.fileName).path
+        }
+        var resumeFrom: TrainingCheckpoint?
+        if let checkpointFile, FileManager.default.fileExists(atPath: checkpointFile) {
+            do {
+                resumeFrom = try TrainingCheckpoint.read(from: checkpointFile)
+            } catch {
+                return .failed(reason: error.description)
+            }
+        }
         var reported: [TrialMeasurement] = []
         var elapsed = 0.0
         var stopReason: String?
@@ -114,7 +155,7 @@ private struct TrainingJob: Sendable {
         do {
             result = try Trainer().train(
                 training: split.training, validation: split.validation, configuration: configuration,
-                backend: selection.backend
+                backend: selection.backend, resumingFrom: resumeFrom, keepsCheckpoint: checkpointFile != nil
             ) { report in
                 elapsed += report.seconds
                 let measurement = TrialMeasurement(step: report.epoch, elapsedSeconds: elapsed, metrics: report.metrics)
@@ -131,6 +172,13 @@ private struct TrainingJob: Sendable {
             return .failed(reason: error.description)
         }
         if cancellation.isCancelled { return .interrupted }
+        if let checkpointFile, let checkpoint = result.checkpoint, result.stopReason != .diverged {
+            do {
+                try checkpoint.write(to: checkpointFile)
+            } catch {
+                return .failed(reason: error.description)
+            }
+        }
         if let stopReason { return .stopped(reason: stopReason) }
         switch result.stopReason {
         case .diverged:

@@ -76,6 +76,11 @@ import Testing
         ("{name: tpe, settings: {ncandidates: 3}}", "algorithm.settings.ncandidates"),
         ("{name: cmaes, settings: {sigma: -1}}", "algorithm.settings.sigma"),
         ("{name: cmaes, settings: {restartStrategy: often}}", "algorithm.settings.restartStrategy"),
+        ("{name: pbt, settings: {population: 1}}", "algorithm.settings.population"),
+        ("{name: pbt, settings: {truncationThreshold: 0.7}}", "algorithm.settings.truncationThreshold"),
+        ("{name: pbt, settings: {resampleProbability: 1.5}}", "algorithm.settings.resampleProbability"),
+        ("{name: pbt, settings: {checkpointPath: ''}}", "algorithm.settings.checkpointPath"),
+        ("{name: pbt, settings: {n_population: 8}}", "algorithm.settings.n_population"),
     ])
     func badTreeParzenAndCMAESSettingsAreRefused(text: String, field: String) {
         let problems = specProblems("""
@@ -103,6 +108,10 @@ import Testing
          .treeParzen(TreeParzenSettings(startupTrials: 4, candidates: 48, gamma: 0.2, priorWeight: 0.5))),
         ("cmaes", .cmaes(CMAESSettings())),
         ("{name: cmaes, settings: {sigma: 0.3, restartStrategy: bipop}}", .cmaes(CMAESSettings(sigma: 0.3, restartStrategy: .bipop))),
+        ("pbt", .populationBased(PopulationBasedTrainingSettings())),
+        ("{name: pbt, settings: {population: 8, truncationThreshold: 0.25, resampleProbability: 0.3, checkpointPath: /ckpt}}",
+         .populationBased(PopulationBasedTrainingSettings(population: 8, truncationThreshold: 0.25, resampleProbability: 0.3,
+                                                          checkpointPath: "/ckpt"))),
     ])
     func algorithmNamesAndAliases(text: String, expected: AlgorithmSpec) throws {
         let spec = try StudySpecParser.parse("""

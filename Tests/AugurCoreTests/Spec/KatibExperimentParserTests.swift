@@ -256,13 +256,58 @@ import Testing
         #expect(trial.timeoutSeconds == 600)
     }
 
-    @Test(arguments: ["enas", "darts", "pbt", "random-search"])
+    @Test(arguments: ["enas", "darts", "random-search"])
     func unsupportedAlgorithmsAreErrorsNamingWhatIsSupported(name: String) {
         let problems = specProblems(Self.experiment(algorithm: "algorithmName: \(name)"))
         #expect(problems.count == 1)
         #expect(problems.first?.field == "spec.algorithm.algorithmName")
         #expect(problems.first?.message.contains("Augur supports `random`, `grid`, `sobol`, `bayesianoptimization`, "
-            + "`tpe`, `multivariate-tpe`, `cmaes` and `hyperband`") == true)
+            + "`tpe`, `multivariate-tpe`, `cmaes`, `pbt` and `hyperband`") == true)
+    }
+
+    // MARK: Population-based training
+
+    @Test func pbtSettingsMap() throws {
+        // The settings of Katib's simple-pbt example, with resample_probability added.
+        let text = Self.experiment(algorithm: """
+        algorithmName: pbt
+        algorithmSettings:
+          - {name: suggestion_trial_dir, value: /var/log/katib/checkpoints/}
+          - {name: n_population, value: "40"}
+          - {name: truncation_threshold, value: "0.2"}
+          - {name: resample_probability, value: "0.3"}
+        """)
+        let spec = try StudySpecParser.parse(text, file: "pbt.yaml").spec
+        #expect(spec.algorithm == .populationBased(PopulationBasedTrainingSettings(
+            population: 40, truncationThreshold: 0.2, resampleProbability: 0.3, checkpointPath: "/var/log/katib/checkpoints/")))
+    }
+
+    @Test func pbtNeedsKatibsRequiredSettings() throws {
+        let problems = specProblems(Self.experiment(algorithm: """
+        algorithmName: pbt
+        algorithmSettings:
+          - {name: n_population, value: "10"}
+        """), file: "/specs/pbt.yaml")
+        let problem = try #require(problems.first)
+        #expect(problems.count == 1)
+        #expect(problem.message.contains("`suggestion_trial_dir`, `truncation_threshold`"))
+        #expect(problem.location?.file == "/specs/pbt.yaml")
+        #expect(problem.location?.line != nil)
+    }
+
+    @Test(arguments: [("n_population", "1", "[1].value"), ("truncation_threshold", "0.8", "[2].value"),
+                      ("resample_probability", "-0.5", "[3].value"), ("n_populaton", "8", "[3].name")])
+    func pbtSettingsOutOfRangeOrUnknownAreRefusedAtTheirLine(setting: String, value: String, field: String) throws {
+        var settings = ["suggestion_trial_dir": "/ckpt", "n_population": "10", "truncation_threshold": "0.2"]
+        settings[setting] = value
+        let order = ["suggestion_trial_dir", "n_population", "truncation_threshold"] + (settings.count > 3 ? [setting] : [])
+        let lines = order.map { "  - {name: \($0), value: \"\(settings[$0] ?? "")\"}" }.joined(separator: "\n")
+        let text = Self.experiment(algorithm: "algorithmName: pbt\nalgorithmSettings:\n" + lines)
+        let problems = specProblems(text, file: "/specs/pbt.yaml")
+        let problem = try #require(problems.first)
+        #expect(problems.count == 1, "\(problems)")
+        #expect(problem.field == "spec.algorithm.algorithmSettings" + field)
+        #expect(problem.location?.line != nil)
     }
 
     // MARK: TPE and CMA-ES (Katib's Optuna suggestion service)

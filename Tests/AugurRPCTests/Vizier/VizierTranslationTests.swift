@@ -141,12 +141,14 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
             case "safety metrics": spec.metrics[0].safetyConfig = .with { $0.safetyThreshold = 1 }
             case "conditional parameters": spec.parameters[3].conditionalParameterSpecs = [.with { $0.parameterSpec = spec.parameters[0] }]
             case "is not one Augur runs": spec.algorithm = "NSGA2"
+            case "cannot hand a trial's checkpoint over": spec.algorithm = "POPULATION_BASED_TRAINING"
             default: spec.metrics[0].goal = .unspecified
             }
         }
     }
 
-    @Test(arguments: ["several metrics", "safety metrics", "conditional parameters", "is not one Augur runs", "goal"])
+    @Test(arguments: ["several metrics", "safety metrics", "conditional parameters", "is not one Augur runs",
+                      "cannot hand a trial's checkpoint over", "goal"])
     func unsupportedSpecsAreInvalidArgumentSayingWhat(reason: String) async throws {
         try await withVizierServer { vizier, service in
             do {

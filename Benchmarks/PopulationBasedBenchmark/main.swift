@@ -1,0 +1,154 @@
+import AugurAlgorithms
+import AugurCore
+import AugurTraining
+import Foundation
+
+// Population-based training against random search at equal compute, on the training core (issue #18).
+//
+//   PopulationBasedBenchmark [--seeds 101-110] [--population 8] [--generations 10] [--epochs 1] [--truncation 0.25]
+//
+// Each seed tunes an MLP on the shipped digits (a fixed 80/20 split per seed) over the learning rate and weight
+// decay of SGD with momentum 0.9 and a constant learning rate, twice with the same budget of epochs:
+//
+// - PBT: `population` members for `generations` generations of `epochs` epochs each, with Augur's designer
+//   (truncation threshold 0.25 by default, perturbation by 0.8 / 1.2) and the training core's checkpoints handed from parent to child
+//   (in memory here; `augur run` keeps them in files);
+// - random search: `population` trials of `generations × epochs` epochs each, drawn by Augur's random designer.
+//
+// Both minimize the final validation loss. Prints one line per seed (best validation loss and the accuracy of that
+// model, for both) and the median and worst over the seeds, as ratios PBT ÷ random.
+
+func option(_ name: String) -> String? {
+    guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else { return nil }
+    return CommandLine.arguments[index + 1]
+}
+
+func seeds(_ text: String) -> [UInt64] {
+    text.split(separator: ",").flatMap { part -> [UInt64] in
+        let bounds = part.split(separator: "-").compactMap { UInt64($0) }
+        if bounds.count == 2, bounds[0] <= bounds[1] { return Array(bounds[0]...bounds[1]) }
+        return bounds
+    }
+}
+
+let seedList = seeds(option("--seeds") ?? "101-110")
+let population = Int(option("--population") ?? "") ?? 8
+let generations = Int(option("--generations") ?? "") ?? 10
+let epochsPerGeneration = Int(option("--epochs") ?? "") ?? 1
+let truncation = Double(option("--truncation") ?? "") ?? 0.25
+
+let space = SearchSpace([
+    .double("lr", min: 1e-3, max: 1, scale: .log),
+    .double("wd", min: 1e-6, max: 1e-2, scale: .log),
+])
+let objective = Objective(metric: "validation_loss", goal: .minimize)
+
+/// The outcome of one trained model: its last epoch's validation loss and accuracy.
+struct Score {
+    var loss: Double
+    var accuracy: Double
+}
+
+func configuration(_ parameters: ParameterAssignment, epochs: Int, seed: UInt64) -> TrainingConfiguration {
+    var configuration = TrainingConfiguration()
+    configuration.device = .cpu
+    configuration.threads = 1
+    configuration.hiddenLayers = [64, 64]
+    configuration.optimizer = .sgd
+    configuration.momentum = 0.9
+    configuration.schedule = .constant
+    configuration.batchSize = 64
+    configuration.learningRate = parameters["lr"]?.doubleValue ?? 0.01
+    configuration.weightDecay = parameters["wd"]?.doubleValue ?? 0
+    configuration.epochs = epochs
+    configuration.seed = seed
+    return configuration
+}
+
+/// Trains one trial; a diverged run scores an infinite loss.
+func train(_ parameters: ParameterAssignment, epochs: Int, seed: UInt64, split: (training: Dataset, validation: Dataset),
+           from checkpoint: TrainingCheckpoint?) throws -> (Score, TrainingCheckpoint?) {
+    let result = try Trainer().train(training: split.training, validation: split.validation,
+                                     configuration: configuration(parameters, epochs: epochs, seed: seed),
+                                     resumingFrom: checkpoint, keepsCheckpoint: true)
+    guard let last = result.finalReport, result.stopReason != .diverged, last.validationLoss.isFinite else {
+        return (Score(loss: .infinity, accuracy: 0), nil)
+    }
+    return (Score(loss: last.validationLoss, accuracy: last.validationAccuracy), result.checkpoint)
+}
+
+func finished(_ trial: inout Trial, _ score: Score) {
+    trial.state = score.loss.isFinite ? .completed : .infeasible
+    if score.loss.isFinite { trial.finalMeasurement = TrialMeasurement(metrics: ["validation_loss": score.loss]) }
+}
+
+func populationBased(seed: UInt64, split: (training: Dataset, validation: Dataset)) throws -> Score {
+    let settings = PopulationBasedTrainingSettings(population: population, truncationThreshold: truncation)
+    let spec = StudySpec(name: "pbt", searchSpace: space, objective: objective, algorithm: .populationBased(settings), seed: seed)
+    let designer = try PopulationBasedDesigner(spec: spec, settings: settings)
+    var trials: [Trial] = []
+    var checkpoints: [Int: TrainingCheckpoint] = [:]
+    var best = Score(loss: .infinity, accuracy: 0)
+    for _ in 0..<generations {
+        let proposals = try designer.propose(DesignRequest(count: population, history: trials, trialCount: trials.count))
+        for proposal in proposals {
+            let id = trials.count + 1
+            var trial = Trial(id: id, study: "pbt", parameters: proposal.parameters, state: .active)
+            let parent = PopulationMember(metadata: proposal.metadata)?.parent
+            let (score, checkpoint) = try train(proposal.parameters, epochs: epochsPerGeneration, seed: seed, split: split,
+                                                from: parent.flatMap { checkpoints[$0] })
+            checkpoints[id] = checkpoint
+            finished(&trial, score)
+            trials.append(trial)
+            if score.loss < best.loss { best = score }
+        }
+    }
+    return best
+}
+
+func randomSearch(seed: UInt64, split: (training: Dataset, validation: Dataset)) throws -> Score {
+    let designer = try RandomDesigner(searchSpace: space, seed: seed)
+    var best = Score(loss: .infinity, accuracy: 0)
+    for parameters in try designer.suggest(DesignRequest(count: population, trialCount: 0)) {
+        let (score, _) = try train(parameters, epochs: generations * epochsPerGeneration, seed: seed, split: split, from: nil)
+        if score.loss < best.loss { best = score }
+    }
+    return best
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+let digits = try Dataset.digits()
+print("PBT vs random search, equal compute: \(population) × \(generations) generations × \(epochsPerGeneration) epochs "
+    + "(PBT) vs \(population) trials × \(generations * epochsPerGeneration) epochs (random), "
+    + "\(population * generations * epochsPerGeneration) epochs each; MLP 64×64 on digits, SGD momentum 0.9, constant lr")
+print("seed\tPBT loss\tPBT acc\trandom loss\trandom acc\tloss ratio PBT/random")
+var ratios: [Double] = []
+var pbtLosses: [Double] = []
+var randomLosses: [Double] = []
+var pbtAccuracies: [Double] = []
+var randomAccuracies: [Double] = []
+let started = Date()
+for seed in seedList {
+    let split = digits.split(validationFraction: 0.2, seed: seed)
+    let pbt = try populationBased(seed: seed, split: split)
+    let random = try randomSearch(seed: seed, split: split)
+    let ratio = pbt.loss / random.loss
+    ratios.append(ratio)
+    pbtLosses.append(pbt.loss)
+    randomLosses.append(random.loss)
+    pbtAccuracies.append(pbt.accuracy)
+    randomAccuracies.append(random.accuracy)
+    print(String(format: "%llu\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f", seed, pbt.loss, pbt.accuracy, random.loss, random.accuracy, ratio))
+}
+let wins = zip(pbtLosses, randomLosses).filter { $0 < $1 }.count
+print(String(format: "median: PBT loss %.4f acc %.4f | random loss %.4f acc %.4f | ratio %.3f",
+             median(pbtLosses), median(pbtAccuracies), median(randomLosses), median(randomAccuracies), median(ratios)))
+print(String(format: "worst:  PBT loss %.4f acc %.4f | random loss %.4f acc %.4f | worst ratio %.3f",
+             pbtLosses.max() ?? .nan, pbtAccuracies.min() ?? .nan, randomLosses.max() ?? .nan, randomAccuracies.min() ?? .nan,
+             ratios.max() ?? .nan))
+print("PBT better on \(wins) of \(seedList.count) seeds; \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
