@@ -11,6 +11,9 @@ struct DashboardReader: Sendable {
     /// state (`analysisCacheKey`): such a study's trials change only by changing its counts or version, so the key
     /// tells when a reply is stale. A study of 100,000 trials then costs its full read once, not on every poll.
     let analysisCache = BoundedCache<String, Data>(capacity: 64)
+    /// The most completed trials an importance estimate reads; a larger study is estimated on a uniform stride of
+    /// this many of them (by id), which keeps the first read of a 100,000-trial study within the API's 100 ms.
+    var importanceSampleLimit = 5_000
 
     /// The most points a history reply may have, and its default.
     static let historyPointsLimit = 5_000
@@ -173,16 +176,13 @@ struct DashboardReader: Sendable {
                            downsampled: kept.count < digests.count, maxPoints: maxPoints, points: points)
     }
 
-    /// The most completed trials an importance estimate reads; a larger study is estimated on a uniform stride of
-    /// this many of them (by id), which keeps the first read of a 100,000-trial study within the API's 100 ms.
-    static let importanceSampleLimit = 5_000
 
     func importance(_ name: String, quantile: Double) async throws(DashboardError) -> ImportanceJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
         let digests = try await call { () async throws(ServiceError) in
             try await service.trialDigests(study: name, states: [.completed])
         }.filter { $0.objectiveValue != nil }
-        let chosen = Downsampling.indices(count: digests.count, limit: Self.importanceSampleLimit).map { digests[$0] }
+        let chosen = Downsampling.indices(count: digests.count, limit: importanceSampleLimit).map { digests[$0] }
         let parameters = try await call { () async throws(ServiceError) in
             try await service.trialParameters(study: name, ids: chosen.map(\.id))
         }

@@ -93,17 +93,16 @@ extension SQLiteDatabase {
     }
 
     /// The parameters of the trials with these ids; the ids travel as one JSON array, so the statement is the same
-    /// for any number of them.
+    /// for any number of them. Written as `IN (SELECT …)` so that SQLite probes the primary key once per id: as a
+    /// join of `json_each` with `trials` it chose to scan the study's trials with the list inside, 12 s for 1,000 ids
+    /// of a 100,000-trial study.
     func trialParameters(study name: String, ids: [Int]) throws -> [Int: ParameterAssignment] {
         try connection.readTransaction {
             let study = try requireStudy(named: name)
             let list = "[" + Set(ids).map(String.init).joined(separator: ",") + "]"
             let rows = try connection.query(
-                """
-                SELECT t.trial_id, t.parameters FROM json_each(?) AS wanted
-                JOIN trials t ON t.study_id = ? AND t.trial_id = wanted.value
-                """,
-                [.text(list), .integer(study.id)]
+                "SELECT trial_id, parameters FROM trials WHERE study_id = ? AND trial_id IN (SELECT value FROM json_each(?))",
+                [.integer(study.id), .text(list)]
             ) { row in
                 (row.int(0), try StoreCoding.decodeParameters(row.text(1) ?? "{}", space: study.study.spec.searchSpace))
             }
