@@ -9,18 +9,24 @@ import FoundationNetworking
 import Logging
 import ServiceLifecycle
 
-// Times the dashboard's API on a large study: `DashboardBenchmark [--database PATH_OR_URL] [--trials N]
-// [--curves N] [--repeats N]`. The study has N completed trials over 10 parameters; the first `--curves` trials also
-// report 20 intermediate measurements each. Each endpoint is requested once to warm up, then `--repeats` times over
-// loopback HTTP (a new connection each time); the first request's time, the median and the slowest are printed, with
-// the reply's size. The first request of an analysis endpoint reads the whole study; later ones of a study with no
-// running trial come from the dashboard's cache.
+// Times the dashboard on a large study: `DashboardBenchmark [--database PATH_OR_URL] [--trials N] [--curves N]
+// [--repeats N] [--render PYTHON]`. The study has N completed trials over 10 parameters; the first `--curves` trials
+// also report 20 intermediate measurements each.
+//
+// With `--render`, the pages are first loaded in headless Chromium by Benchmarks/dashboard_render.py (run with that
+// Python, which needs websocket-client): time to first byte and full render, the first load with every cache cold.
+//
+// Then each endpoint is requested once ("First"), then `--repeats` times over loopback HTTP (a new connection each
+// time): the median and the slowest are printed with the reply's size. The analysis endpoints (history, importance,
+// curves) are cached per request while no trial runs, so they are timed twice: with a different query on every
+// request (each one a cache miss that reads the study: "uncached"), and with the same one (cached).
 
 struct Options {
     var database: String?
     var trials = 100_000
     var curves = 1_000
     var repeats = 20
+    var render: String?
 
     init(_ arguments: [String]) {
         var index = 1
@@ -31,6 +37,7 @@ struct Options {
             case "--trials": trials = Int(value) ?? trials
             case "--curves": curves = Int(value) ?? curves
             case "--repeats": repeats = Int(value) ?? repeats
+            case "--render": render = value
             default: break
             }
             index += 2
@@ -89,6 +96,34 @@ while created < options.trials {
 print("filled \(created) trials (\(options.curves) with 20 intermediate measurements) in \(String(format: "%.1f", (clock.now - fillStart).seconds)) s on \(location.hasPrefix("postgres") ? "PostgreSQL" : "SQLite")")
 
 let service = StudyService(store: store)
+
+// The store reads behind the analysis endpoints, timed directly (no HTTP), next to the whole-trial read they replace.
+func timed(_ label: String, _ body: () async throws -> Int) async throws {
+    var samples: [Double] = []
+    var count = 0
+    for _ in 0..<5 {
+        let start = clock.now
+        count = try await body()
+        samples.append((clock.now - start).seconds * 1_000)
+    }
+    samples.sort()
+    print("| \(label) | \(count) | \(String(format: "%.1f", samples[0])) | \(String(format: "%.1f", samples[2])) |")
+}
+print("| Store read (no HTTP) | Rows | Fastest of 5 (ms) | Median (ms) |")
+print("|---|---|---|---|")
+let ended: Set<TrialState> = [.completed, .stopped, .failed, .infeasible]
+try await timed("whole trials without measurements (the analysis endpoints' read before digests)") {
+    try await service.trials(study: name, query: TrialQuery(states: ended, includeMeasurements: false)).count
+}
+try await timed("`trialDigests` (id, state, objective value)") { try await service.trialDigests(study: name, states: ended).count }
+let allIDs = try await service.trialDigests(study: name, states: ended).map(\.id)
+try await timed("`trialParameters` of 1,000 ids (a history's kept points)") {
+    try await service.trialParameters(study: name, ids: Downsampling.indices(count: allIDs.count, limit: 1_000).map { allIDs[$0] }).count
+}
+try await timed("`trialParameters` of 5,000 ids (importance's sample)") {
+    try await service.trialParameters(study: name, ids: Downsampling.indices(count: allIDs.count, limit: 5_000).map { allIDs[$0] }).count
+}
+print("")
 let server = DashboardServer(service: service, host: "127.0.0.1", port: 0)
 var logger = Logger(label: "bench")
 logger.logLevel = .warning
@@ -114,34 +149,57 @@ func fetch(_ url: URL) async throws -> Int {
 try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     let port = try await server.listeningPort()
-    let endpoints = [
+    if let python = options.render {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("dashboard_render.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "--runs", "6", "http://127.0.0.1:\(port)/studies/\(name)", "http://127.0.0.1:\(port)/"]
+        try process.run()
+        process.waitUntilExit()
+        print("")
+    }
+    // (label, the path of the first request, the path of the i-th repeat)
+    let endpoints: [(String, String, (Int) -> String)] = [
         "/api/v1/studies",
         "/api/v1/studies/\(name)",
         "/api/v1/studies/\(name)/trials?page_size=50",
         "/api/v1/studies/\(name)/trials?page_size=50&state=COMPLETED&sort=loss",
         "/api/v1/studies/\(name)/trials?page_size=50&page_token=o50000",
         "/api/v1/studies/\(name)/trials/500",
-        "/api/v1/studies/\(name)/history",
-        "/api/v1/studies/\(name)/importance",
-        "/api/v1/studies/\(name)/intermediate",
-        "/studies/\(name)",
+    ].map { path in (path, path, { _ in path }) } + [
+        ("/api/v1/studies/\(name)/history (uncached)", "/api/v1/studies/\(name)/history",
+         { "/api/v1/studies/\(name)/history?max_points=\(1_000 - $0)" }),
+        ("/api/v1/studies/\(name)/history (cached)", "/api/v1/studies/\(name)/history", { _ in "/api/v1/studies/\(name)/history" }),
+        ("/api/v1/studies/\(name)/importance (uncached)", "/api/v1/studies/\(name)/importance",
+         { "/api/v1/studies/\(name)/importance?quantile=\(String(format: "%.3f", 0.101 + 0.001 * Double($0)))" }),
+        ("/api/v1/studies/\(name)/importance (cached)", "/api/v1/studies/\(name)/importance",
+         { _ in "/api/v1/studies/\(name)/importance" }),
+        ("/api/v1/studies/\(name)/intermediate (uncached)", "/api/v1/studies/\(name)/intermediate",
+         { "/api/v1/studies/\(name)/intermediate?max_steps=\(100 - $0)" }),
+        ("/api/v1/studies/\(name)/intermediate (cached)", "/api/v1/studies/\(name)/intermediate",
+         { _ in "/api/v1/studies/\(name)/intermediate" }),
+        ("/studies/\(name)", "/studies/\(name)", { _ in "/studies/\(name)" }),
     ]
     print("| Endpoint (GET) | First (ms) | Median (ms) | Slowest (ms) | Reply (bytes) |")
     print("|---|---|---|---|---|")
-    for endpoint in endpoints {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(endpoint)") else { continue }
+    for (label, firstPath, repeatPath) in endpoints {
+        // An uncached row's first request is a distinct query too, so that it misses even after the browser's loads.
+        let path = label.hasSuffix("(uncached)") ? repeatPath(-1) : firstPath
+        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { continue }
         let first = clock.now
         let size = try await fetch(url)
         let firstMilliseconds = (clock.now - first).seconds * 1_000
         var samples: [Double] = []
-        for _ in 0..<options.repeats {
+        for index in 0..<options.repeats {
+            guard let url = URL(string: "http://127.0.0.1:\(port)\(repeatPath(index))") else { continue }
             let start = clock.now
             _ = try await fetch(url)
             samples.append((clock.now - start).seconds * 1_000)
         }
         samples.sort()
-        let shown = endpoint.replacingOccurrences(of: name, with: "{study}")
-        print("| `\(shown)` | \(String(format: "%.1f", firstMilliseconds)) | \(String(format: "%.1f", samples[samples.count / 2])) | \(String(format: "%.1f", samples.last ?? 0)) | \(size) |")
+        let shown = label.replacingOccurrences(of: name, with: "{study}")
+        print("| `\(shown)` | \(String(format: "%.1f", firstMilliseconds)) | \(String(format: "%.1f", samples.isEmpty ? 0 : samples[samples.count / 2])) | \(String(format: "%.1f", samples.last ?? 0)) | \(size) |")
     }
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()

@@ -227,6 +227,18 @@ public final class StudyService: Sendable {
         try await call { try await store.trialCounts(study: study) }
     }
 
+    /// Every trial in `states` (all when `nil`) as id, state and objective value, by id: the whole study for a chart,
+    /// without decoding trials (`StudyStore.trialDigests`).
+    public func trialDigests(study: String, states: Set<TrialState>? = nil) async throws(ServiceError) -> [TrialDigest] {
+        try await call { try await store.trialDigests(study: study, states: states) }
+    }
+
+    /// The parameters of the trials with these ids (ids with no trial are left out).
+    public func trialParameters(study: String, ids: [Int]) async throws(ServiceError) -> [Int: ParameterAssignment] {
+        guard !ids.isEmpty else { return [:] }
+        return try await call { try await store.trialParameters(study: study, ids: ids) }
+    }
+
     /// The `count` best COMPLETED trials, best first.
     public func bestTrials(study: String, count: Int) async throws(ServiceError) -> [Trial] {
         guard count > 0 else { return [] }

@@ -221,6 +221,12 @@ public protocol StudyStore: Sendable {
     func trial(study: String, id: Int) async throws -> Trial?
     func trials(study: String, query: TrialQuery) async throws -> [Trial]
     func trialCounts(study: String) async throws -> TrialCounts
+    /// Every trial in `states` (all when `nil`) by id, as its id, state and ranking value only: what a chart of the
+    /// whole study needs, without decoding any trial's parameters or measurements. A database answers it from the
+    /// trials table's columns; the default reads whole trials.
+    func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest]
+    /// The parameters of the trials with these ids, by id; ids the study has no trial for are left out.
+    func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment]
 
     /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease. A measurement equal
     /// to the trial's last one (same step and metrics) is not recorded twice, so a retried call is harmless.
@@ -251,7 +257,36 @@ public protocol StudyStore: Sendable {
     func deleteTrial(study: String, trial: Int) async throws
 }
 
+/// A trial reduced to what a chart of the whole study needs: see `StudyStore.trialDigests`.
+public struct TrialDigest: Sendable, Hashable {
+    public var id: Int
+    public var state: TrialState
+    /// The final measurement's value of the study's objective metric (the store's ranking value), or `nil`.
+    public var objectiveValue: Double?
+
+    public init(id: Int, state: TrialState, objectiveValue: Double?) {
+        self.id = id
+        self.state = state
+        self.objectiveValue = objectiveValue
+    }
+}
+
 extension StudyStore {
+    public func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest] {
+        guard let spec = try await self.study(named: study)?.spec else { throw StoreError.studyNotFound(study) }
+        return try await trials(study: study, query: TrialQuery(states: states, order: .id, includeMeasurements: false)).map {
+            TrialDigest(id: $0.id, state: $0.state, objectiveValue: $0.finalValue(of: spec.objective.metric))
+        }
+    }
+
+    public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
+        var result: [Int: ParameterAssignment] = [:]
+        for id in Set(ids) {
+            if let trial = try await trial(study: study, id: id) { result[id] = trial.parameters }
+        }
+        return result
+    }
+
     public func finishTrialCounting(
         study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws -> (trial: Trial, counts: TrialCounts) {

@@ -266,3 +266,33 @@ struct FailingStore: StudyStore {
         }
     }
 }
+
+/// The analysis replies read digests and only what they show; importance samples a large study.
+@Suite struct DashboardReaderTests {
+    @Test func importanceOfALargeStudyIsEstimatedOnAStrideAndSaysSo() async throws {
+        let service = StudyService(store: try SQLiteStudyStore(path: ":memory:"))
+        try await DashboardFixture.runStudy(service, name: "s", trials: 40)
+        let whole = try await DashboardReader(service: service).importance("s", quantile: 0.25)
+        #expect(whole.trialCount == 38 && whole.note == nil)
+
+        let sampled = try await DashboardReader(service: service, importanceSampleLimit: 20).importance("s", quantile: 0.25)
+        #expect(sampled.trialCount == 20)
+        #expect(sampled.topCount == 5)
+        #expect(sampled.note == "estimated on a uniform stride of 20 of the study's 38 completed trials")
+        #expect(sampled.parameters.first?.name == "x", "the parameter that decides the loss still ranks first")
+    }
+
+    @Test func historyReadsTheParametersOfTheKeptPointsOnly() async throws {
+        let service = StudyService(store: try SQLiteStudyStore(path: ":memory:"))
+        try await DashboardFixture.runStudy(service, name: "s", trials: 40)
+        let trials = try await service.trials(study: "s")
+        let history = try await DashboardReader(service: service).history("s", maxPoints: 7)
+        #expect(history.total == 40 && history.downsampled && history.points.count <= 7)
+        for point in history.points {
+            let trial = try #require(trials.first { $0.id == point.trial })
+            #expect(point.parameters == trial.parameters)
+            #expect(point.value == trial.finalValue(of: "loss"))
+            #expect(point.state == trial.state.rawValue)
+        }
+    }
+}

@@ -611,6 +611,38 @@ struct StoreContractTests {
 }
 
 extension StoreContractTests {
+    // MARK: Digests
+
+    @Test(arguments: StoreFactories.all)
+    func digestsAreEveryTrialsIdStateAndValueWithoutDecodingTrials(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec(maxTrials: 20))
+        try await store.createTrials(6, in: "study")
+        try await store.complete(1, in: "study", loss: 0.75)
+        try await store.complete(3, in: "study", loss: -2, accuracy: 0.5)
+        try await store.complete(4, in: "study", loss: nil, accuracy: 0.9)
+        try await store.complete(5, in: "study", loss: 0.25, state: .stopped)
+        _ = try await store.finishTrial(study: "study", trial: 6, state: .failed, finalMeasurement: nil, reason: "exit status 1")
+
+        // Each digest agrees with the whole trial it stands for.
+        let trials = try await store.trials(study: "study", query: TrialQuery(includeMeasurements: false))
+        let expected = trials.map { TrialDigest(id: $0.id, state: $0.state, objectiveValue: $0.finalValue(of: "loss")) }
+        #expect(try await store.trialDigests(study: "study", states: nil) == expected)
+        #expect(expected.map(\.objectiveValue) == [0.75, nil, -2, nil, 0.25, nil])
+
+        #expect(try await store.trialDigests(study: "study", states: [.completed]).map(\.id) == [1, 3, 4])
+        #expect(try await store.trialDigests(study: "study", states: [.stopped, .failed, .active]).map(\.id) == [2, 5, 6])
+        #expect(try await store.trialDigests(study: "study", states: []).isEmpty)
+        await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.trialDigests(study: "nope", states: nil) }
+
+        let parameters = try await store.trialParameters(study: "study", ids: [3, 1, 3, 99])
+        #expect(parameters == [1: trials[0].parameters, 3: trials[2].parameters], "repeated and unknown ids are harmless")
+        #expect(parameters[1] == testPoint(0))
+        #expect(try await store.trialParameters(study: "study", ids: []).isEmpty)
+        await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.trialParameters(study: "nope", ids: [1]) }
+    }
+
     // MARK: Finishing a stopped trial
 
     /// A client told to stop may still report its final measurement: STOPPED → COMPLETED (Vizier's STOPPING →

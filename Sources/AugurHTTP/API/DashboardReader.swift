@@ -11,6 +11,9 @@ struct DashboardReader: Sendable {
     /// state (`analysisCacheKey`): such a study's trials change only by changing its counts or version, so the key
     /// tells when a reply is stale. A study of 100,000 trials then costs its full read once, not on every poll.
     let analysisCache = BoundedCache<String, Data>(capacity: 64)
+    /// The most completed trials an importance estimate reads; a larger study is estimated on a uniform stride of
+    /// this many of them (by id), which keeps the first read of a 100,000-trial study within the API's 100 ms.
+    var importanceSampleLimit = 5_000
 
     /// The most points a history reply may have, and its default.
     static let historyPointsLimit = 5_000
@@ -139,18 +142,20 @@ struct DashboardReader: Sendable {
 
     /// Every ended trial's objective value and the best so far, by id; when there are more than `maxPoints`, every
     /// improvement of the best so far is kept and a uniform stride of the rest fills the remaining room
-    /// (`Downsampling.indices`). The best-so-far values are computed over all trials before downsampling.
+    /// (`Downsampling.indices`). The best-so-far values are computed over all trials before downsampling, from the
+    /// store's digests (id, state, value: no trial is decoded); only the kept points' parameters are read.
     func history(_ name: String, maxPoints: Int) async throws(DashboardError) -> HistoryJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
-        let trials = try await call { () async throws(ServiceError) in
-            try await service.trials(study: name, query: TrialQuery(states: Self.historyStates, order: .id, includeMeasurements: false))
+        let digests = try await call { () async throws(ServiceError) in
+            try await service.trialDigests(study: name, states: Self.historyStates)
         }
         let objective = study.spec.objective
         var best: Double?
         var bests: [Double?] = []
+        bests.reserveCapacity(digests.count)
         var improvements: [Int] = []
-        for (index, trial) in trials.enumerated() {
-            if trial.state == .completed, let value = trial.finalValue(of: objective.metric), value.isFinite {
+        for (index, digest) in digests.enumerated() {
+            if digest.state == .completed, let value = digest.objectiveValue, value.isFinite {
                 if best.map({ objective.goal.isBetter(value, than: $0) }) ?? true {
                     best = value
                     improvements.append(index)
@@ -158,23 +163,35 @@ struct DashboardReader: Sendable {
             }
             bests.append(best)
         }
-        let kept = Downsampling.indices(count: trials.count, limit: maxPoints, mustKeep: improvements)
-        let points = kept.map { index in
-            let trial = trials[index]
-            return HistoryPointJSON(trial: trial.id, state: trial.state.rawValue, value: trial.finalValue(of: objective.metric),
-                                    best: bests[index], parameters: trial.parameters)
+        let kept = Downsampling.indices(count: digests.count, limit: maxPoints, mustKeep: improvements)
+        let parameters = try await call { () async throws(ServiceError) in
+            try await service.trialParameters(study: name, ids: kept.map { digests[$0].id })
         }
-        return HistoryJSON(metric: objective.metric, goal: objective.goal.rawValue, total: trials.count,
-                           downsampled: kept.count < trials.count, maxPoints: maxPoints, points: points)
+        let points = kept.map { index in
+            let digest = digests[index]
+            return HistoryPointJSON(trial: digest.id, state: digest.state.rawValue, value: digest.objectiveValue,
+                                    best: bests[index], parameters: parameters[digest.id] ?? [:])
+        }
+        return HistoryJSON(metric: objective.metric, goal: objective.goal.rawValue, total: digests.count,
+                           downsampled: kept.count < digests.count, maxPoints: maxPoints, points: points)
     }
+
 
     func importance(_ name: String, quantile: Double) async throws(DashboardError) -> ImportanceJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
-        let trials = try await call { () async throws(ServiceError) in
-            try await service.trials(study: name, query: TrialQuery(states: [.completed], order: .id, includeMeasurements: false))
+        let digests = try await call { () async throws(ServiceError) in
+            try await service.trialDigests(study: name, states: [.completed])
+        }.filter { $0.objectiveValue != nil }
+        let chosen = Downsampling.indices(count: digests.count, limit: importanceSampleLimit).map { digests[$0] }
+        let parameters = try await call { () async throws(ServiceError) in
+            try await service.trialParameters(study: name, ids: chosen.map(\.id))
         }
         let objective = study.spec.objective
-        let samples = trials.compactMap { trial in trial.finalValue(of: objective.metric).map { (parameters: trial.parameters, value: $0) } }
+        let samples = chosen.compactMap { digest in
+            digest.objectiveValue.flatMap { value in parameters[digest.id].map { (parameters: $0, value: value) } }
+        }
+        let sampled = chosen.count < digests.count
+            ? "estimated on a uniform stride of \(chosen.count) of the study's \(digests.count) completed trials" : nil
         let method = "PED-ANOVA (Pearson divergence of top-quantile vs all histograms)"
         guard let estimate = ParameterImportance.estimate(searchSpace: study.spec.searchSpace, goal: objective.goal, trials: samples,
                                                           quantile: quantile) else {
@@ -185,27 +202,34 @@ struct DashboardReader: Sendable {
         return ImportanceJSON(metric: objective.metric, method: method, quantile: quantile, trialCount: estimate.trialCount,
                               topCount: estimate.topCount,
                               parameters: estimate.entries.map { .init(name: $0.parameter, importance: $0.importance, divergence: $0.divergence, bins: $0.bins) },
-                              note: nil)
+                              note: sampled)
     }
 
     /// The objective metric's intermediate values of at most `maxTrials` trials (every trial when they fit; else the
     /// five best, every running one up to the limit, and a uniform stride of the rest), each curve downsampled to
-    /// `maxSteps` points (a uniform stride that keeps the first and last).
+    /// `maxSteps` points (a uniform stride that keeps the first and last). The choice is made on the store's digests;
+    /// only the chosen trials are read whole.
     func intermediate(_ name: String, maxTrials: Int, maxSteps: Int) async throws(DashboardError) -> IntermediateJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
         let objective = study.spec.objective
         let started: Set<TrialState> = [.active, .completed, .stopped, .failed, .infeasible]
-        let trials = try await call { () async throws(ServiceError) in
-            try await service.trials(study: name, query: TrialQuery(states: started, order: .id, includeMeasurements: false))
+        let digests = try await call { () async throws(ServiceError) in
+            try await service.trialDigests(study: name, states: started)
         }
-        let values = trials.map { $0.finalValue(of: objective.metric) }
-        let ranked = trials.indices.filter { values[$0]?.isFinite == true }
-            .sorted { objective.goal.isBetter(values[$0] ?? 0, than: values[$1] ?? 0) }
-        let preferred = Array(ranked.prefix(5)) + trials.indices.filter { trials[$0].state == .active }
-        let kept = Downsampling.indices(count: trials.count, limit: maxTrials, mustKeep: preferred)
+        // The five best, best first, in one pass (no sort of the whole study).
+        var ranked: [(index: Int, value: Double)] = []
+        for (index, digest) in digests.enumerated() {
+            guard let value = digest.objectiveValue, value.isFinite else { continue }
+            guard ranked.count < 5 || objective.goal.isBetter(value, than: ranked[ranked.count - 1].value) else { continue }
+            let position = ranked.firstIndex { objective.goal.isBetter(value, than: $0.value) } ?? ranked.count
+            ranked.insert((index, value), at: position)
+            if ranked.count > 5 { ranked.removeLast() }
+        }
+        let preferred = ranked.map(\.index) + digests.indices.filter { digests[$0].state == .active }
+        let kept = Downsampling.indices(count: digests.count, limit: maxTrials, mustKeep: preferred)
         var curves: [CurveJSON] = []
         for index in kept {
-            let trial = try await call { () async throws(ServiceError) in try await service.trial(study: name, id: trials[index].id) }
+            let trial = try await call { () async throws(ServiceError) in try await service.trial(study: name, id: digests[index].id) }
             let values = trial.measurements.compactMap { measurement in
                 measurement.metrics[objective.metric].map { [Double(measurement.step), $0] }
             }
@@ -213,6 +237,6 @@ struct DashboardReader: Sendable {
             curves.append(CurveJSON(trial: trial.id, state: trial.state.rawValue, reason: trial.statusReason, points: points,
                                     totalPoints: values.count))
         }
-        return IntermediateJSON(metric: objective.metric, totalTrials: trials.count, curves: curves)
+        return IntermediateJSON(metric: objective.metric, totalTrials: digests.count, curves: curves)
     }
 }

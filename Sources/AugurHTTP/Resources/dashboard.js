@@ -63,6 +63,8 @@ function colour(t) {  // t in [0, 1], 1 best: blue (bad) to red (good)
 }
 
 function markRendered() {
+  // The first full render is also a performance mark, so that a benchmark can read when the page was complete.
+  if (performance.mark && performance.getEntriesByName("augur-rendered").length === 0) performance.mark("augur-rendered");
   body.dataset.rendered = "true";
   body.dataset.refreshes = String(Number(body.dataset.refreshes || 0) + 1);
 }

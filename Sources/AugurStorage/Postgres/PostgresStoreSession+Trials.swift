@@ -141,6 +141,51 @@ extension PostgresStoreSession {
         return try trials(try connection.execute(statement, parameters), of: study)
     }
 
+    // MARK: Digests
+
+    private static let digests = PostgresStatement(
+        name: "augur_trial_digests",
+        sql: """
+            SELECT t.trial_id, t.state, t.objective_value FROM trials t
+            WHERE t.study_id = $1::bigint AND ($2::text[] IS NULL OR t.state = ANY($2::text[]))
+            ORDER BY t.trial_id
+            """)
+
+    /// Id, state and ranking value of every trial in `states`, from the trials table's own columns (no JSON).
+    func trialDigests(study name: String, states: Set<TrialState>?) throws -> [TrialDigest] {
+        let study = try requireStudy(named: name)
+        let wanted = states.map { states in TrialState.allCases.filter(states.contains).map(\.rawValue) }
+        if let wanted, wanted.isEmpty { return [] }
+        let result = try connection.execute(Self.digests, [String(study.id), wanted.map { Self.arrayLiteral($0) }])
+        var digests: [TrialDigest] = []
+        digests.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount {
+            let id = result.int(row, 0) ?? 0
+            let stateText = result.string(row, 1) ?? ""
+            guard let state = TrialState(rawValue: stateText) else {
+                throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
+            }
+            digests.append(TrialDigest(id: id, state: state, objectiveValue: result.double(row, 2)))
+        }
+        return digests
+    }
+
+    private static let parametersByID = PostgresStatement(
+        name: "augur_trial_parameters_by_id",
+        sql: "SELECT t.trial_id, t.parameters::text FROM trials t WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[])")
+
+    /// The parameters of the trials with these ids.
+    func trialParameters(study name: String, ids: [Int]) throws -> [Int: ParameterAssignment] {
+        let study = try requireStudy(named: name)
+        let result = try connection.execute(Self.parametersByID, [String(study.id), Self.arrayLiteral(Array(Set(ids)))])
+        var parameters: [Int: ParameterAssignment] = [:]
+        for row in 0..<result.rowCount {
+            guard let id = result.int(row, 0) else { continue }
+            parameters[id] = try specs.parameters(result.string(row, 1) ?? "{}", study: study)
+        }
+        return parameters
+    }
+
     // MARK: Reports from workers
 
     private static let lockTrial = PostgresStatement(

@@ -134,6 +134,14 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.trialCounts(study: study) }
     }
 
+    public func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest] {
+        try await session(.idempotent) { try $0.trialDigests(study: study, states: states) }
+    }
+
+    public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
+        try await session(.idempotent) { try $0.trialParameters(study: study, ids: ids) }
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         let metricsText = StoreCoding.encodeMetrics(measurement.metrics)
         try await session(.transaction) { session in

@@ -74,6 +74,14 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.trialCounts(study: study)
     }
 
+    public func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest] {
+        try await database.trialDigests(study: study, states: states)
+    }
+
+    public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
+        try await database.trialParameters(study: study, ids: ids)
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         try await database.addMeasurement(study: study, trial: trial, measurement: measurement, leaseExpiresAt: leaseExpiresAt)
     }
