@@ -9,8 +9,8 @@ first visit). Per load it reads the Navigation Timing entry (time to first byte:
 `domContentLoadedEventEnd`) and the moment the page was fully drawn:
 - `--ready augur`: Augur's dashboard sets the performance mark `augur-rendered` after its first full render (every
   chart drawn from the API replies), and `data-points` on each chart's canvas;
-- `--ready optuna`: optuna-dashboard draws with Plotly; the page counts as drawn when it shows the study's trial
-  count and at least one Plotly plot, and the moment is taken when the poll first sees that.
+- `--ready optuna`: optuna-dashboard draws with Plotly; the page counts as drawn when a Plotly plot holds the study's
+  data (a trace with points), and the moment is taken when the poll (every 10 ms) first sees that.
 Prints one line per URL, in milliseconds since navigation start: the median time to first byte and DOM ready, the
 first load's full-render time (the server's caches cold when nothing read the study before) and the median and slowest
 of the later loads.
@@ -37,9 +37,10 @@ READY = {
         return {rendered: mark.startTime, points};
     })()""",
     "optuna": """(() => {
-        const plots = document.querySelectorAll(".js-plotly-plot .main-svg");
-        if (plots.length === 0) return null;
-        return {rendered: performance.now(), points: {plots: plots.length}};
+        const plots = [...document.querySelectorAll(".js-plotly-plot")].filter(p => p._fullLayout && p.data);
+        const points = plots.map(p => p.data.reduce((n, trace) => n + ((trace.x || trace.y || []).length || 0), 0));
+        if (!points.some(n => n > 0)) return null;
+        return {rendered: performance.now(), points: {plots: plots.length, "points in the plots": points.join("+")}};
     })()""",
 }
 
@@ -50,7 +51,7 @@ NAVIGATION = """(() => {
 
 
 class Browser:
-    def __init__(self, executable):
+    def __init__(self, executable, timeout=120):
         self.profile = tempfile.mkdtemp(prefix="augur-render-")
         self.process = subprocess.Popen(
             [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -65,7 +66,7 @@ class Browser:
         port = open(port_file).read().split()[0]
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
         page = next(t for t in targets if t["type"] == "page")
-        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=timeout)
         self.next_id = 0
         self.call("Page.enable")
         self.call("Network.enable")
@@ -109,14 +110,15 @@ def main():
     parser.add_argument("urls", nargs="+")
     parser.add_argument("--ready", choices=sorted(READY), default="augur")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=120, help="seconds a load may take before the run fails")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     options = parser.parse_args()
-    browser = Browser(options.chromium)
+    browser = Browser(options.chromium, options.timeout)
     try:
         print("| Page | Loads | First byte, median (ms) | DOM ready, median (ms) | Fully drawn, first load (ms) | Fully drawn, later loads: median (ms) | slowest (ms) | Drawn |")
         print("|---|---|---|---|---|---|---|---|")
         for url in options.urls:
-            loads = [browser.load(url, options.ready) for _ in range(options.runs)]
+            loads = [browser.load(url, options.ready, options.timeout) for _ in range(options.runs)]
             ttfb = statistics.median(l["ttfb"] for l in loads)
             dom = statistics.median(l["dom"] for l in loads)
             rendered = [l["rendered"] for l in loads]
