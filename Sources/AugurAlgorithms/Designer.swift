@@ -21,6 +21,19 @@ public struct DesignRequest: Sendable {
     }
 }
 
+/// A new trial a designer proposes: its parameters, and what the designer wants kept with it as trial metadata (the
+/// GP's acquisition value and prediction, say). The service writes the metadata on the trial it creates.
+public struct ProposedTrial: Sendable, Hashable {
+    public var parameters: ParameterAssignment
+    /// Entries written on the new trial; empty for most designers.
+    public var metadata: [MetadataEntry]
+
+    public init(parameters: ParameterAssignment, metadata: [MetadataEntry] = []) {
+        self.parameters = parameters
+        self.metadata = metadata
+    }
+}
+
 /// Proposes trials for one study. A designer is a value built from the study's spec; it keeps no state between
 /// calls, so several service replicas give the same suggestion for the same seed and history.
 public protocol Designer: Sendable {
@@ -30,4 +43,13 @@ public protocol Designer: Sendable {
     /// Proposes up to `request.count` new, valid, distinct assignments. Fewer (or none) means the search space is
     /// exhausted (a finished grid); the study completes once the trials already out have ended.
     func suggest(_ request: DesignRequest) throws -> [ParameterAssignment]
+
+    /// `suggest` with the metadata to keep with each new trial. The default has none.
+    func propose(_ request: DesignRequest) throws -> [ProposedTrial]
+}
+
+extension Designer {
+    public func propose(_ request: DesignRequest) throws -> [ProposedTrial] {
+        try suggest(request).map { ProposedTrial(parameters: $0) }
+    }
 }

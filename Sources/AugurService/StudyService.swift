@@ -326,11 +326,27 @@ public final class StudyService: Sendable {
                     logger.info("study \(change.state.rawValue.lowercased())", metadata: ["study": "\(name)", "reason": "\(change.reason)"])
                 }
             }
+            if let plan = result.plan, !plan.createMetadata.isEmpty {
+                await recordDesignerMetadata(plan.createMetadata, on: assigned.suffix(plan.create.count), study: name)
+            }
             let study = result.study ?? known
             if study.version != known.version { remember(study) }
             return Suggestion(trials: result.held + assigned, study: study)
         }
         throw .unavailable("study '\(name)' was deleted and created again twice while trials were being suggested; try again")
+    }
+
+    /// Writes what the designer said about the trials it proposed (`ProposedTrial.metadata`) on those trials. It is
+    /// written after the trials exist, not in their transaction: the trials are what the client needs, and a store
+    /// error here costs only the explanation, so it is logged and the suggestion stands.
+    private func recordDesignerMetadata(_ metadata: [[MetadataEntry]], on created: ArraySlice<Trial>, study name: String) async {
+        let updates = zip(created, metadata).flatMap { trial, entries in entries.map { MetadataUpdate(trial: trial.id, entry: $0) } }
+        guard !updates.isEmpty else { return }
+        do {
+            try await store.updateMetadata(study: name, updates: updates)
+        } catch {
+            logger.warning("could not record the designer's metadata", metadata: ["study": "\(name)", "error": "\(error)"])
+        }
     }
 
     /// Adds a REQUESTED trial at a point of the user's choosing; it is handed out before any new suggestion.

@@ -68,8 +68,9 @@ struct TrialPlanner: Sendable {
         if newCount > 0 {
             let pending = (snapshot.activeTrials + snapshot.requestedTrials).map(\.parameters)
             let request = DesignRequest(count: newCount, history: snapshot.history, trialCount: counts.total, pending: pending)
-            let proposals = try designer.suggest(request)
-            plan.create = Array(proposals.prefix(newCount))
+            let proposals = try designer.propose(request).prefix(newCount)
+            plan.create = proposals.map(\.parameters)
+            if proposals.contains(where: { !$0.metadata.isEmpty }) { plan.createMetadata = proposals.map(\.metadata) }
             exhausted = proposals.count < newCount
         }
 

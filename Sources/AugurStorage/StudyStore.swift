@@ -89,6 +89,9 @@ public struct AssignmentPlan: Sendable, Hashable {
     public var assignRequested: [Int]
     /// New trials created ACTIVE for the worker, in order.
     public var create: [ParameterAssignment]
+    /// Metadata the designer asked to keep with each new trial (empty, or one list per `create` entry). The stores
+    /// do not write it; the service does, on the trials it got back.
+    public var createMetadata: [[MetadataEntry]] = []
     /// A new study state and its reason (grid exhausted, budget spent).
     public var studyState: (state: StudyState, reason: String)?
 
@@ -103,6 +106,7 @@ public struct AssignmentPlan: Sendable, Hashable {
 
     public static func == (lhs: AssignmentPlan, rhs: AssignmentPlan) -> Bool {
         lhs.requeue == rhs.requeue && lhs.fail == rhs.fail && lhs.assignRequested == rhs.assignRequested && lhs.create == rhs.create
+            && lhs.createMetadata == rhs.createMetadata
             && lhs.studyState?.state == rhs.studyState?.state && lhs.studyState?.reason == rhs.studyState?.reason
     }
 

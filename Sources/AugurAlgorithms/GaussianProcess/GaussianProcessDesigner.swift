@@ -33,6 +33,8 @@ public struct GaussianProcessDesigner: Designer {
     public let settings: GaussianProcessSettings
     /// Hyperparameters kept between suggestions, if the caller keeps one per study.
     public let cache: GaussianProcessCache?
+    /// How the acquisition is searched (the defaults are what the benchmarks chose; see docs/algorithms.md).
+    public let search: SearchOptions
     let encoding: FeatureEncoding
     let initialDesign: QuasiRandomDesigner
 
@@ -41,29 +43,61 @@ public struct GaussianProcessDesigner: Designer {
     /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
     public static let trustRegionDimensions = 8
 
+    /// The exploration measures against local optima, each of which the quality benchmark can switch off to measure it.
+    public struct SearchOptions: Sendable, Equatable {
+        /// Refinement starts chosen, beyond the best few candidates, for their distance from the other starts.
+        public var diverseRefinements: Int
+        /// Every `explorationPeriod`-th model-based suggestion scores candidates by UCB with ``explorationBeta``
+        /// instead of the study's acquisition function (0: never).
+        public var explorationPeriod: Int
+        /// After this many observations without improvement, every suggestion explores as above until the incumbent
+        /// improves (0: never).
+        public var stagnationLimit: Int
+        /// UCB's exploration weight on exploring suggestions (standardized, warped units).
+        public var explorationBeta: Double
+
+        public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3) {
+            self.diverseRefinements = diverseRefinements
+            self.explorationPeriod = explorationPeriod
+            self.stagnationLimit = stagnationLimit
+            self.explorationBeta = explorationBeta
+        }
+
+        /// The options every study uses.
+        public static let standard = SearchOptions()
+    }
+
     /// - Throws: `DesignerError` when the search space cannot be searched (no parameters, a malformed parameter).
-    public init(spec: StudySpec, settings: GaussianProcessSettings, cache: GaussianProcessCache? = nil) throws(DesignerError) {
+    public init(spec: StudySpec, settings: GaussianProcessSettings, cache: GaussianProcessCache? = nil,
+                search: SearchOptions = .standard) throws(DesignerError) {
         self.initialDesign = try QuasiRandomDesigner(spec: spec, fallback: .halton)
         self.spec = spec
         self.settings = settings
         self.cache = cache
+        self.search = search
         self.encoding = FeatureEncoding(space: spec.searchSpace)
     }
 
     public var historyScope: HistoryScope { .finalMeasurements }
 
     public func suggest(_ request: DesignRequest) throws -> [ParameterAssignment] {
+        try propose(request).map(\.parameters)
+    }
+
+    /// The suggestions, each with its explanation as trial metadata (``Explanation``): where it came from and, for a
+    /// model-based one, the acquisition value and the model's predicted mean and standard deviation there.
+    public func propose(_ request: DesignRequest) throws -> [ProposedTrial] {
         let count = Swift.max(request.count, 0)
         guard count > 0 else { return [] }
         var generator = SeededGenerator(seed: spec.seed, stream: UInt64(truncatingIfNeeded: request.trialCount) ^ 0x4750_4241_4E44_4954)
         var data = TrainingData(request: request, objective: spec.objective, encoding: encoding)
 
-        var suggestions: [ParameterAssignment] = []
+        var suggestions: [ProposedTrial] = []
         let modelReady = data.values.count >= 2
         let initialCount = modelReady ? Swift.min(count, Swift.max(0, settings.initialTrials - request.trialCount)) : count
         for offset in 0..<initialCount {
             let assignment = spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset))
-            suggestions.append(assignment)
+            suggestions.append(ProposedTrial(parameters: assignment, metadata: Explanation.initialDesign.metadata))
             data.knownAssignments.insert(assignment)
             if let features = encoding.features(of: assignment) { data.pendingPoints.append(features) }
         }
@@ -72,18 +106,28 @@ public struct GaussianProcessDesigner: Designer {
         guard var model = fitModel(data, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             for offset in suggestions.count..<count {
-                suggestions.append(spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset)))
+                suggestions.append(ProposedTrial(parameters: spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset)),
+                                                 metadata: Explanation.unfittable.metadata))
             }
             return suggestions
         }
         let incumbent = model.values.prefix(data.values.count).max() ?? 0
+        let labelled = data.labelledPoints.values
+        let warpInverse = WarpInverse(warped: Array(model.values.prefix(labelled.count)), raw: labelled, goal: spec.objective.goal)
         for point in data.pendingPoints {
             model = model.conditioned(on: point, value: Swift.min(model.predictWithGradient(at: point).mean, incumbent))
         }
 
-        let evaluator = AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
+        let modelSuggestion = request.trialCount - settings.initialTrials
+        let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
+            || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
+        let evaluator = explores
+            ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
+            : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
         let observations = model.points.rows
-        let optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
+        var optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
+        optimizer.diverseRefinements = search.diverseRefinements
+        optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         while suggestions.count < count {
             let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
             let proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
@@ -98,7 +142,12 @@ public struct GaussianProcessDesigner: Designer {
                 }
             }
             guard let chosen else { break }
-            suggestions.append(chosen.assignment)
+            let prediction = model.predictWithGradient(at: chosen.features)
+            let explanation = Explanation.model(
+                acquisition: explores ? "ucb(beta=\(formatNumber(search.explorationBeta)))" : settings.acquisition.rawValue,
+                value: evaluator.score(mean: prediction.mean, variance: prediction.variance),
+                prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
+            suggestions.append(ProposedTrial(parameters: chosen.assignment, metadata: explanation.metadata))
             data.knownAssignments.insert(chosen.assignment)
             if suggestions.count < count {
                 model = model.conditioned(on: chosen.features, value: Swift.min(model.predictWithGradient(at: chosen.features).mean, incumbent))
