@@ -53,14 +53,20 @@ public struct GaussianProcessDesigner: Designer {
         /// After this many observations without improvement, every suggestion explores as above until the incumbent
         /// improves (0: never).
         public var stagnationLimit: Int
-        /// UCB's exploration weight on exploring suggestions (standardized, warped units).
+        /// UCB's exploration weight on exploring suggestions (standardized, warped units); 0 keeps the study's
+        /// acquisition function on them.
         public var explorationBeta: Double
+        /// On exploring suggestions, points closer to the incumbent than this (a fraction of the numeric features'
+        /// unit-cube diagonal) are not proposed: the suggestion must look in another basin (0: no such rule).
+        public var explorationRadius: Double
 
-        public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3) {
+        public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
+                    explorationRadius: Double = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
             self.explorationBeta = explorationBeta
+            self.explorationRadius = explorationRadius
         }
 
         /// The options every study uses.
@@ -121,9 +127,15 @@ public struct GaussianProcessDesigner: Designer {
         let modelSuggestion = request.trialCount - settings.initialTrials
         let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
-        let evaluator = explores
+        let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
+        // An exploring suggestion with a radius stays out of the incumbent's neighbourhood.
+        let numericCount = Double(Swift.max(encoding.numericFeatures.count, 1))
+        let tabu: (center: [Double], radiusSquared: Double)? = explores && search.explorationRadius > 0
+            ? data.values.indices.max { data.values[$0] < data.values[$1] || (data.values[$0] == data.values[$1] && $0 > $1) }
+                .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
+            : nil
         let observations = model.points.rows
         var optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
@@ -133,18 +145,23 @@ public struct GaussianProcessDesigner: Designer {
             let proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
             var chosen: (features: [Double], assignment: ParameterAssignment)?
-            for proposal in proposals {
-                let features = encoding.snapped(proposal.features)
-                let assignment = encoding.assignment(of: features)
-                if !data.knownAssignments.contains(assignment) {
-                    chosen = (features, assignment)
-                    break
+            // Outside the exploring radius first; inside it when every new candidate is near the incumbent.
+            for keepsAway in tabu == nil ? [false] : [true, false] where chosen == nil {
+                for proposal in proposals {
+                    if keepsAway, let tabu,
+                       Self.squaredDistance(proposal.features, tabu.center, features: encoding.numericFeatures) < tabu.radiusSquared { continue }
+                    let features = encoding.snapped(proposal.features)
+                    let assignment = encoding.assignment(of: features)
+                    if !data.knownAssignments.contains(assignment) {
+                        chosen = (features, assignment)
+                        break
+                    }
                 }
             }
             guard let chosen else { break }
             let prediction = model.predictWithGradient(at: chosen.features)
             let explanation = Explanation.model(
-                acquisition: explores ? "ucb(beta=\(formatNumber(search.explorationBeta)))" : settings.acquisition.rawValue,
+                acquisition: explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))" : settings.acquisition.rawValue,
                 value: evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(ProposedTrial(parameters: chosen.assignment, metadata: explanation.metadata))
@@ -154,6 +171,10 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
         return suggestions
+    }
+
+    static func squaredDistance(_ a: [Double], _ b: [Double], features: [Int]) -> Double {
+        features.reduce(0) { $0 + (a[$1] - b[$1]) * (a[$1] - b[$1]) }
     }
 
     /// Fits the model on the labelled observations, following the refit policy; `nil` if no covariance could be factored.
