@@ -151,6 +151,9 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
     "stagnation15": GaussianProcessDesigner.SearchOptions(stagnationLimit: 15),
+    "tabu5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, explorationRadius: 0.25),
+    "tabu3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, explorationBeta: 0, explorationRadius: 0.25),
+    "tabu5ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
     "diverse+period5": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, explorationPeriod: 5),
     "diverse+stagnation15": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, stagnationLimit: 15),
 ]
@@ -214,6 +217,8 @@ if runs("--quality") {
                 if perSeed {
                     print("run \(variantName) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
                           + String(format: "%.6e %.6e %.2f", best - function.minimum, randomBest - function.minimum, seconds.last ?? 0))
+                    // Flushed (all streams: `stdout` itself is not concurrency-safe to name), so a long run shows progress.
+                    fflush(nil)
                 }
             }
             let wins = zip(gpRegrets, randomRegrets).filter { $0 <= $1 }.count
