@@ -247,6 +247,7 @@ let package = Package(
         ),
         .testTarget(name: "AugurMathTests", dependencies: ["AugurMath"], swiftSettings: strictSettings),
         .testTarget(name: "AugurAlgorithmsTests", dependencies: ["AugurAlgorithms", "AugurCore", "AugurMath"], swiftSettings: strictSettings),
+        .testTarget(name: "BenchmarkFunctionsTests", dependencies: ["BenchmarkFunctions", "AugurCore"], swiftSettings: strictSettings),
         // Depends on PostgresStoreBenchmark so that the worker processes of the PostgreSQL concurrency test are built.
         .testTarget(
             name: "AugurStorageTests",

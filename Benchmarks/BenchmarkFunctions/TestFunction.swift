@@ -1,21 +1,36 @@
 import Foundation
 
-// The 8 classic functions shared by GaussianProcessBenchmark and TreeParzenCMABenchmark (and, in Python, by
-// optuna_gp_benchmark.py).
+// The 8 classic functions shared by GaussianProcessBenchmark and TreeParzenCMABenchmark, and the wider suite of
+// issue #16 (in Python, the same functions are in optuna_gp_benchmark.py).
 
 /// A standard global-optimization test function on a box, to be minimized, with its known minimum.
 public struct TestFunction: Sendable {
+    /// How one coordinate is searched.
+    public enum Kind: Sendable, Equatable {
+        /// A double in `[lower, upper]`.
+        case continuous
+        /// An integer in `[lower, upper]`; the function receives it as a whole `Double`.
+        case integer
+        /// A categorical with `count` values; the function receives the value's index as a `Double`
+        /// (`lower` is 0, `upper` is `count − 1`).
+        case categorical(count: Int)
+    }
+
     public var name: String
     public var lower: [Double]
     public var upper: [Double]
     public var minimum: Double
+    /// One kind per coordinate (all `.continuous` unless given).
+    public var kinds: [Kind]
     public var evaluate: @Sendable ([Double]) -> Double
 
-    public init(name: String, lower: [Double], upper: [Double], minimum: Double, evaluate: @escaping @Sendable ([Double]) -> Double) {
+    public init(name: String, lower: [Double], upper: [Double], minimum: Double, kinds: [Kind]? = nil,
+                evaluate: @escaping @Sendable ([Double]) -> Double) {
         self.name = name
         self.lower = lower
         self.upper = upper
         self.minimum = minimum
+        self.kinds = kinds ?? [Kind](repeating: .continuous, count: lower.count)
         self.evaluate = evaluate
     }
 
@@ -94,4 +109,90 @@ public struct TestFunction: Sendable {
     }
 
     public static let all: [TestFunction] = [branin, hartmann3, hartmann6, rosenbrock4, ackley5, levy6, styblinskiTang8, rastrigin4]
+
+    // MARK: The wider suite (issue #16)
+
+    /// Michalewicz (m = 10) in 5-D: steep ridges, d! local minima.
+    public static let michalewicz5 = TestFunction(name: "Michalewicz-5", lower: [Double](repeating: 0, count: 5),
+                                                  upper: [Double](repeating: Double.pi, count: 5), minimum: -4.6876581790881495) { x in
+        var value = 0.0
+        for (i, v) in x.enumerated() { value -= sin(v) * pow(sin(Double(i + 1) * v * v / Double.pi), 20) }
+        return value
+    }
+
+    /// Shekel with 10 wells in 4-D: narrow basins of different depths.
+    public static let shekel10 = TestFunction(name: "Shekel-10", lower: [Double](repeating: 0, count: 4), upper: [Double](repeating: 10, count: 4),
+                                              minimum: -10.536409816692045) { x in
+        let a: [[Double]] = [[4, 4, 4, 4], [1, 1, 1, 1], [8, 8, 8, 8], [6, 6, 6, 6], [3, 7, 3, 7], [2, 9, 2, 9], [5, 5, 3, 3], [8, 1, 8, 1],
+                             [6, 2, 6, 2], [7, 3.6, 7, 3.6]]
+        let c = [0.1, 0.2, 0.2, 0.4, 0.4, 0.6, 0.3, 0.7, 0.5, 0.5]
+        var value = 0.0
+        for i in 0..<10 {
+            var squared = 0.0
+            for j in 0..<4 { squared += (x[j] - a[i][j]) * (x[j] - a[i][j]) }
+            value -= 1 / (c[i] + squared)
+        }
+        return value
+    }
+
+    /// Griewank in 8-D on [−600, 600]: a bowl with fine regular ripples.
+    public static let griewank8 = TestFunction(name: "Griewank-8", lower: [Double](repeating: -600, count: 8), upper: [Double](repeating: 600, count: 8),
+                                               minimum: 0) { x in
+        var sum = 0.0
+        var product = 1.0
+        for (i, v) in x.enumerated() {
+            sum += v * v / 4000
+            product *= cos(v / Double(i + 1).squareRoot())
+        }
+        return sum - product + 1
+    }
+
+    /// Schwefel in 4-D: the best minimum lies far from the next best, near a corner of the box.
+    public static let schwefel4 = TestFunction(name: "Schwefel-4", lower: [Double](repeating: -500, count: 4), upper: [Double](repeating: 500, count: 4),
+                                               minimum: 0) { x in
+        418.9828872724338 * Double(x.count) - x.reduce(0) { $0 + $1 * sin(abs($1).squareRoot()) }
+    }
+
+    /// The six-hump camel in 2-D: two global and four local minima.
+    public static let sixHumpCamel = TestFunction(name: "Six-hump camel", lower: [-3, -2], upper: [3, 2], minimum: -1.0316284534898776) { x in
+        let a = x[0], b = x[1]
+        return (4 - 2.1 * a * a + a * a * a * a / 3) * a * a + a * b + (-4 + 4 * b * b) * b * b
+    }
+
+    /// Eggholder in 2-D: many deep, irregular minima; the global one is on the box's edge.
+    public static let eggholder = TestFunction(name: "Eggholder", lower: [-512, -512], upper: [512, 512], minimum: -959.6406627208507) { x in
+        let a = x[0], b = x[1]
+        return -(b + 47) * sin(abs(b + a / 2 + 47).squareRoot()) - a * sin(abs(a - (b + 47)).squareRoot())
+    }
+
+    /// Hartmann-6 with its inputs shifted by a fixed vector, so the optimum is no longer where the common
+    /// implementations and initial designs happen to look first (at ≈ (0.452, 0.450, 0.277, 0.575, 0.662, 0.357)).
+    public static let hartmann6Shifted = TestFunction(name: "Hartmann-6 shifted", lower: [Double](repeating: 0, count: 6),
+                                                      upper: [Double](repeating: 1, count: 6), minimum: -3.322368011391339) { x in
+        let shift = [0.25, 0.3, -0.2, 0.3, 0.35, -0.3]
+        return hartmann6.evaluate((0..<6).map { x[$0] - shift[$0] })
+    }
+
+    /// Ackley in 10-D.
+    public static let ackley10 = TestFunction(name: "Ackley-10", lower: [Double](repeating: -32.768, count: 10),
+                                              upper: [Double](repeating: 32.768, count: 10), minimum: 0, evaluate: ackley5.evaluate)
+
+    /// Levy in 10-D.
+    public static let levy10 = TestFunction(name: "Levy-10", lower: [Double](repeating: -10, count: 10), upper: [Double](repeating: 10, count: 10),
+                                            minimum: 0, evaluate: levy6.evaluate)
+
+    /// A mixed space: two doubles in [0, 1], an integer `n` in 1…20 and a categorical with 4 values.
+    /// The value is Hartmann-3 at `(x0, x1, (n − 1)/19)` plus the category's offset (0.3, 0, 0.6, 1.0); the minimum is
+    /// at `n = 17`, the second category.
+    public static let mixedHartmann = TestFunction(name: "Mixed int/categorical", lower: [0, 0, 1, 0], upper: [1, 1, 20, 3],
+                                                   minimum: -3.8524387723585076,
+                                                   kinds: [.continuous, .continuous, .integer, .categorical(count: 4)]) { x in
+        let offsets = [0.3, 0, 0.6, 1.0]
+        let category = Swift.min(Swift.max(Int(x[3].rounded()), 0), 3)
+        return hartmann3.evaluate([x[0], x[1], (x[2] - 1) / 19]) + offsets[category]
+    }
+
+    /// The issue #16 suite: the 8 classic functions and 10 more, among them one mixed integer/categorical space.
+    public static let suite: [TestFunction] = all + [michalewicz5, shekel10, griewank8, schwefel4, sixHumpCamel, eggholder, hartmann6Shifted,
+                                                     ackley10, levy10, mixedHartmann]
 }

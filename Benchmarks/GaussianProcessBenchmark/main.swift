@@ -49,18 +49,37 @@ func percentile(_ values: [Double], _ fraction: Double) -> Double {
 }
 
 func studySpec(_ function: TestFunction, seed: UInt64, initialTrials: Int = 10) -> StudySpec {
-    let parameters = (0..<function.dimensions).map { ParameterSpec.double("x\($0)", min: function.lower[$0], max: function.upper[$0]) }
+    let parameters = (0..<function.dimensions).map { k -> ParameterSpec in
+        switch function.kinds[k] {
+        case .continuous: return .double("x\(k)", min: function.lower[k], max: function.upper[k])
+        case .integer: return .integer("x\(k)", min: Int(function.lower[k]), max: Int(function.upper[k]))
+        case .categorical(let count): return .categorical("x\(k)", (0..<count).map { "c\($0)" })
+        }
+    }
     return StudySpec(name: "bench", searchSpace: SearchSpace(parameters), objective: Objective(metric: "y", goal: .minimize),
                      algorithm: .gaussianProcess(GaussianProcessSettings(initialTrials: initialTrials)), seed: seed)
 }
 
 func point(_ assignment: ParameterAssignment, _ function: TestFunction) -> [Double] {
-    (0..<function.dimensions).map { assignment["x\($0)"]?.doubleValue ?? 0 }
+    (0..<function.dimensions).map { k in
+        switch function.kinds[k] {
+        case .continuous, .integer: return assignment["x\(k)"]?.doubleValue ?? 0
+        case .categorical:
+            guard case .string(let name)? = assignment["x\(k)"] else { return 0 }
+            return Double(name.dropFirst()) ?? 0
+        }
+    }
 }
 
-func completedTrial(id: Int, _ x: [Double], _ value: Double) -> Trial {
+func completedTrial(id: Int, _ x: [Double], _ value: Double, kinds: [TestFunction.Kind]? = nil) -> Trial {
     var parameters = ParameterAssignment()
-    for (k, coordinate) in x.enumerated() { parameters["x\(k)"] = .double(coordinate) }
+    for (k, coordinate) in x.enumerated() {
+        switch kinds?[k] ?? .continuous {
+        case .continuous: parameters["x\(k)"] = .double(coordinate)
+        case .integer: parameters["x\(k)"] = .integer(Int(coordinate))
+        case .categorical: parameters["x\(k)"] = .string("c\(Int(coordinate))")
+        }
+    }
     return Trial(id: id, study: "bench", parameters: parameters, state: .completed,
                  finalMeasurement: TrialMeasurement(metrics: ["y": value]))
 }
@@ -119,44 +138,95 @@ if runs("--latency") {
 
 // MARK: Quality
 
-if runs("--quality") {
-    let seeds = quick ? 2 : 5
-    let budget = quick ? 50 : 100
-    print("## Optimization quality: median final regret over \(seeds) seeds at \(budget) trials (lower is better)")
-    print("function             GP_median     random_median  GP_wins  GP_seconds_per_run")
-    for function in TestFunction.all {
-        var gpRegrets: [Double] = []
-        var randomRegrets: [Double] = []
-        var seconds: [Double] = []
-        for seed in 1...seeds {
-            let spec = studySpec(function, seed: UInt64(seed))
-            guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
-            let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache())
-            var history: [Trial] = []
-            var best = Double.infinity
-            let start = now()
-            for trial in 0..<budget {
-                guard let assignment = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
-                let x = point(assignment, function)
-                let value = function.evaluate(x)
-                best = Swift.min(best, value)
-                history.append(completedTrial(id: trial + 1, x, value))
-            }
-            seconds.append(now() - start)
-            gpRegrets.append(best - function.minimum)
+// `--seeds A-B` picks the quality seeds (default 1–5), `--suite` the issue #16 suite of 18 functions instead of the
+// classic 8, `--functions NAME,...` some of them by name, `--variants NAME,...` the search options compared (see
+// `variants`), and `--per-seed` prints one line per run as "run <variant> <function> <seed> <regret> <seconds>".
+func argumentValue(_ name: String) -> String? {
+    CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+}
 
-            var generator = SeededGenerator(seed: UInt64(seed), stream: 99)
-            var randomBest = Double.infinity
-            for _ in 0..<budget {
-                let x = (0..<function.dimensions).map { function.lower[$0] + generator.nextUnit() * (function.upper[$0] - function.lower[$0]) }
-                randomBest = Swift.min(randomBest, function.evaluate(x))
-            }
-            randomRegrets.append(randomBest - function.minimum)
+let variants: [String: GaussianProcessDesigner.SearchOptions] = [
+    "none": GaussianProcessDesigner.SearchOptions(),
+    "standard": .standard,
+    "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
+    "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
+    "stagnation15": GaussianProcessDesigner.SearchOptions(stagnationLimit: 15),
+    "tabu5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, explorationRadius: 0.25),
+    "tabu3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, explorationBeta: 0, explorationRadius: 0.25),
+    "tabu5ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
+    "diverse+period5": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, explorationPeriod: 5),
+    "diverse+stagnation15": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, stagnationLimit: 15),
+]
+
+func randomPoint(_ function: TestFunction, _ generator: inout SeededGenerator) -> [Double] {
+    (0..<function.dimensions).map { k in
+        let u = generator.nextUnit()
+        switch function.kinds[k] {
+        case .continuous: return function.lower[k] + u * (function.upper[k] - function.lower[k])
+        case .integer, .categorical: return Swift.min((function.lower[k] + u * (function.upper[k] - function.lower[k] + 1)).rounded(.down), function.upper[k])
         }
-        let wins = zip(gpRegrets, randomRegrets).filter { $0 < $1 }.count
-        let name = function.name.padding(toLength: 18, withPad: " ", startingAt: 0)
-        print(name + String(format: "  %12.3e  %12.3e  %4d/%d  %8.2f", percentile(gpRegrets, 0.5), percentile(randomRegrets, 0.5), wins, seeds,
-                                   percentile(seconds, 0.5)))
+    }
+}
+
+if runs("--quality") {
+    let seedRange: ClosedRange<Int> = argumentValue("--seeds").flatMap { text -> ClosedRange<Int>? in
+        let bounds = text.split(separator: "-").compactMap { Int($0) }
+        return bounds.count == 2 && bounds[0] <= bounds[1] ? bounds[0]...bounds[1] : nil
+    } ?? (quick ? 1...2 : 1...5)
+    let budget = quick ? 50 : 100
+    let perSeed = arguments.contains("--per-seed")
+    var functions = arguments.contains("--suite") ? TestFunction.suite : TestFunction.all
+    if let names = argumentValue("--functions")?.split(separator: ",").map(String.init) {
+        functions = TestFunction.suite.filter { names.contains($0.name) }
+    }
+    let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
+    print("## Optimization quality: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
+    print("variant               function               GP_median     GP_worst  random_median  GP_wins  GP_seconds_per_run")
+    for function in functions {
+        for variantName in variantNames {
+            guard let search = variants[variantName] else {
+                print("unknown variant \(variantName); known: \(variants.keys.sorted().joined(separator: ", "))")
+                continue
+            }
+            var gpRegrets: [Double] = []
+            var randomRegrets: [Double] = []
+            var seconds: [Double] = []
+            for seed in seedRange {
+                let spec = studySpec(function, seed: UInt64(seed))
+                guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
+                let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache(), search: search)
+                var history: [Trial] = []
+                var best = Double.infinity
+                let start = now()
+                for trial in 0..<budget {
+                    guard let assignment = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
+                    let x = point(assignment, function)
+                    let value = function.evaluate(x)
+                    best = Swift.min(best, value)
+                    history.append(completedTrial(id: trial + 1, x, value, kinds: function.kinds))
+                }
+                seconds.append(now() - start)
+                gpRegrets.append(best - function.minimum)
+
+                var generator = SeededGenerator(seed: UInt64(seed), stream: 99)
+                var randomBest = Double.infinity
+                for _ in 0..<budget {
+                    randomBest = Swift.min(randomBest, function.evaluate(randomPoint(function, &generator)))
+                }
+                randomRegrets.append(randomBest - function.minimum)
+                if perSeed {
+                    print("run \(variantName) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
+                          + String(format: "%.6e %.6e %.2f", best - function.minimum, randomBest - function.minimum, seconds.last ?? 0))
+                    // Flushed (all streams: `stdout` itself is not concurrency-safe to name), so a long run shows progress.
+                    fflush(nil)
+                }
+            }
+            let wins = zip(gpRegrets, randomRegrets).filter { $0 <= $1 }.count
+            print(variantName.padding(toLength: 20, withPad: " ", startingAt: 0) + "  "
+                  + function.name.padding(toLength: 21, withPad: " ", startingAt: 0)
+                  + String(format: "  %10.3e  %10.3e  %12.3e  %4d/%d  %8.2f", percentile(gpRegrets, 0.5), gpRegrets.max() ?? .nan,
+                           percentile(randomRegrets, 0.5), wins, gpRegrets.count, percentile(seconds, 0.5)))
+        }
     }
     print("")
 }

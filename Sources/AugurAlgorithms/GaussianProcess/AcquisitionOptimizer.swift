@@ -3,7 +3,10 @@ import AugurMath
 import Foundation
 
 /// Maximizes an acquisition function over the feature box: scores a large candidate set in one batched posterior
-/// evaluation (`dgemm` + `dtrsm`), then refines the best few with L-BFGS-B on the analytic gradient.
+/// evaluation (`dgemm` + `dtrsm`), then refines a few with L-BFGS-B on the analytic gradient: the best
+/// `refinements` candidates, and `diverseRefinements` more, each the best candidate at least `diversityRadius` away
+/// from every start already chosen. The best candidates usually crowd around the incumbent; the diverse starts let
+/// the refinement find a better maximum of the acquisition in another basin.
 struct AcquisitionOptimizer: Sendable {
     /// A point the optimizer proposes, best first.
     struct Proposal: Sendable {
@@ -15,6 +18,10 @@ struct AcquisitionOptimizer: Sendable {
     var refinements: Int
     /// Iteration limit of each refinement.
     var refinementIterations: Int
+    /// How many further refinement starts are chosen for their distance from the others.
+    var diverseRefinements: Int = 0
+    /// The feature-space distance between diverse starts.
+    var diversityRadius: Double = 0.2
 
     /// The candidates ordered by score, the refined ones (with their refined features) first.
     ///
@@ -33,14 +40,30 @@ struct AcquisitionOptimizer: Sendable {
             scores[j] = score.isNaN ? -.infinity : score
         }
         let order = (0..<m).sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-        var proposals: [Proposal] = []
-        proposals.reserveCapacity(m)
+        var starts = Array(order.prefix(refinements))
+        if diverseRefinements > 0 {
+            var added = 0
+            let radiusSquared = diversityRadius * diversityRadius
+            for index in order.dropFirst(refinements) where added < diverseRefinements {
+                let row = candidates.row(index)
+                let isFar = starts.allSatisfy { start in
+                    var distance = 0.0
+                    for k in 0..<d { distance += (row[k] - candidates[start, k]) * (row[k] - candidates[start, k]) }
+                    return distance >= radiusSquared
+                }
+                if isFar {
+                    starts.append(index)
+                    added += 1
+                }
+            }
+        }
         let optimizer = BoundedLBFGS(options: .init(memory: 8, maxIterations: refinementIterations, maxEvaluations: 3 * refinementIterations,
                                                     gradientTolerance: 1e-7, relativeTolerance: 1e-9))
-        for (rank, index) in order.enumerated() {
+        var refined: [Proposal] = []
+        for index in starts {
             let start = candidates.row(index)
-            guard rank < refinements, !movable.isEmpty else {
-                proposals.append(Proposal(features: start, score: scores[index]))
+            guard !movable.isEmpty else {
+                refined.append(Proposal(features: start, score: scores[index]))
                 continue
             }
             var boxLower = start
@@ -59,13 +82,18 @@ struct AcquisitionOptimizer: Sendable {
                 return -derivatives.score
             }
             if result.value.isFinite, -result.value > scores[index] {
-                proposals.append(Proposal(features: result.point, score: -result.value))
+                refined.append(Proposal(features: result.point, score: -result.value))
             } else {
-                proposals.append(Proposal(features: start, score: scores[index]))
+                refined.append(Proposal(features: start, score: scores[index]))
             }
         }
-        let refinedCount = Swift.min(refinements, proposals.count)
-        proposals[0..<refinedCount].sort { $0.score > $1.score }
+        refined.sort { $0.score > $1.score }
+        let refinedSet = Set(starts)
+        var proposals = refined
+        proposals.reserveCapacity(m)
+        for index in order where !refinedSet.contains(index) {
+            proposals.append(Proposal(features: candidates.row(index), score: scores[index]))
+        }
         return proposals
     }
 }

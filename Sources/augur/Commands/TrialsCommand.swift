@@ -34,6 +34,9 @@ struct TrialsCommand: AsyncParsableCommand {
     @Option(help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
+    @Flag(name: [.short, .long], help: "Also show each trial's metadata (for the GP: why it was suggested, with the predicted mean and standard deviation).")
+    var verbose = false
+
     func validate() throws {
         for name in state where TrialState(userText: name) == nil {
             throw ValidationError("'\(name)' is not a trial state; use requested, active, completed, stopped, failed or infeasible.")
@@ -52,6 +55,7 @@ struct TrialsCommand: AsyncParsableCommand {
         case let metric?: order = .metric(metric, descending ? .maximize : .minimize)
         }
         let trials = try await service.trials(study: study.name, query: TrialQuery(states: states, order: order, limit: limit, includeMeasurements: false))
-        print(try TrialReport(spec: study.spec, trials: trials).render(format))
+        let metadata = verbose ? try await service.metadata(study: study.name) : nil
+        print(try TrialReport(spec: study.spec, trials: trials, metadata: metadata).render(format))
     }
 }
