@@ -275,7 +275,7 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["Vizier/vizier_client_loop.py"],
+            exclude: ["Vizier/vizier_client_loop.py", "Vizier/vizier_conditional_loop.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -234,7 +234,8 @@ extension StudySpec {
 extension ParameterSpec {
     /// Appends `message` and, after it, its conditional children (Vizier's `conditional_parameter_specs`, to any
     /// depth), each with the condition that names its parent: Augur keeps the tree flat, every child naming its
-    /// parent, in Vizier's pre-order.
+    /// parent, in Vizier's pre-order. The same child listed under several values of one parent (as pyvizier writes
+    /// `select_values([2, 3])`) is one parameter existing under all of them.
     static func flatten(vizier message: Vizier_StudySpec.ParameterSpec, field: String, condition: ParameterCondition? = nil,
                         depth: Int = 0, into parameters: inout [ParameterSpec]) throws(ServiceError) {
         guard depth < SpecLimits.maximumParameters, parameters.count < SpecLimits.maximumParameters else {
@@ -242,14 +243,23 @@ extension ParameterSpec {
         }
         var parameter = try ParameterSpec(vizier: message, field: field)
         parameter.condition = condition
-        parameters.append(parameter)
+        // pyvizier writes a child selected for several parent values once per value; the copies are one parameter.
+        if let condition, let index = parameters.firstIndex(where: { $0.name == parameter.name }),
+           let existing = parameters[index].condition, existing.parent == condition.parent,
+           parameters[index].domain == parameter.domain, parameters[index].distribution == parameter.distribution {
+            for value in condition.values where !existing.values.contains(value) {
+                parameters[index].condition?.values.append(value)
+            }
+        } else {
+            parameters.append(parameter)
+        }
         for (index, child) in message.conditionalParameterSpecs.enumerated() {
             let childField = "\(field).conditional_parameter_specs[\(index)]"
             let values: [ParameterValue]
             switch child.parentValueCondition {
             case nil:
-                throw .invalidArgument("\(childField) needs one of parent_discrete_values, parent_int_values or "
-                    + "parent_categorical_values")
+                throw .invalidArgument("\(childField) names no parent values; conditional parameters exist only under the "
+                    + "values of their parent listed in parent_discrete_values, parent_int_values or parent_categorical_values")
             case .parentDiscreteValues(let condition)?:
                 values = condition.values.map { .double($0) }
             case .parentIntValues(let condition)?:

@@ -151,8 +151,11 @@ private struct Checks {
                 add("\(field).name", problem)
             }
             if let first = firstIndex[parameter.name] {
+                let conditional = parameter.condition != nil || parameters[first]?.condition != nil
                 add("\(field).name", "parameter `\(parameter.name.excerptForMessage)` is defined twice (first as "
-                    + "`parameters[\(first)]`); give each parameter its own name.")
+                    + "`parameters[\(first)]`); give each parameter its own name"
+                    + (conditional ? " (conditional parameters too: one under two parents is two parameters, e.g. "
+                        + "`lr_sgd` and `lr_adam`)." : "."))
             } else {
                 firstIndex[parameter.name] = index
             }
