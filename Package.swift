@@ -183,6 +183,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "ConditionalBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/ConditionalBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "GaussianProcessBenchmark",
             dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra", "BenchmarkFunctions"],
             path: "Benchmarks/GaussianProcessBenchmark",
