@@ -183,6 +183,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "ConditionalBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurCore"],
+            path: "Benchmarks/ConditionalBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "GaussianProcessBenchmark",
             dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "CLinearAlgebra", "BenchmarkFunctions"],
             path: "Benchmarks/GaussianProcessBenchmark",
@@ -282,7 +288,7 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["Vizier/vizier_client_loop.py"],
+            exclude: ["Vizier/vizier_client_loop.py", "Vizier/vizier_conditional_loop.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -86,7 +86,7 @@ extension Vizier_StudySpec {
             $0.metricID = spec.objective.metric
             $0.goal = spec.objective.goal == .maximize ? .maximize : .minimize
         }]
-        parameters = spec.searchSpace.parameters.map(Vizier_StudySpec.ParameterSpec.init)
+        parameters = Self.nested(spec.searchSpace)
         switch spec.algorithm {
         case .random: algorithm = "RANDOM_SEARCH"
         case .quasiRandom: algorithm = "QUASI_RANDOM_SEARCH"
@@ -100,6 +100,34 @@ extension Vizier_StudySpec {
         if case .median = spec.earlyStopping {
             automatedStoppingSpec = .defaultStoppingSpec(DefaultEarlyStoppingSpec())
         }
+    }
+}
+
+extension Vizier_StudySpec {
+    /// Vizier's tree of `space`: the unconditional parameters, each with its conditional children nested in
+    /// `conditional_parameter_specs` under the parent values of their conditions (to any depth).
+    static func nested(_ space: SearchSpace) -> [Vizier_StudySpec.ParameterSpec] {
+        func node(_ parameter: AugurCore.ParameterSpec, depth: Int) -> Vizier_StudySpec.ParameterSpec {
+            var message = Vizier_StudySpec.ParameterSpec(parameter)
+            // The validator refuses cycles; the depth bound only keeps a hand-built space from recursing forever.
+            guard depth < space.parameters.count else { return message }
+            message.conditionalParameterSpecs = space.children(of: parameter.name).map { child in
+                .with {
+                    let values = child.condition?.values ?? []
+                    switch parameter.domain {
+                    case .categorical:
+                        $0.parentCategoricalValues = .with { $0.values = values.map(\.description) }
+                    case .integer:
+                        $0.parentIntValues = .with { $0.values = values.compactMap { $0.doubleValue.flatMap { Int64(exactly: $0) } } }
+                    case .discrete, .double:
+                        $0.parentDiscreteValues = .with { $0.values = values.compactMap(\.doubleValue) }
+                    }
+                    $0.parameterSpec = node(child, depth: depth + 1)
+                }
+            }
+            return message
+        }
+        return space.parameters.filter { $0.condition == nil }.map { node($0, depth: 0) }
     }
 }
 
@@ -177,7 +205,7 @@ extension StudySpec {
         }
         var parameters: [ParameterSpec] = []
         for (index, parameter) in message.parameters.enumerated() {
-            parameters.append(try ParameterSpec(vizier: parameter, field: "\(field).parameters[\(index)]"))
+            try ParameterSpec.flatten(vizier: parameter, field: "\(field).parameters[\(index)]", into: &parameters)
         }
         if message.algorithm == "POPULATION_BASED_TRAINING" {
             throw .invalidArgument("\(field).algorithm POPULATION_BASED_TRAINING is not available through Vizier's API, whose "
@@ -210,11 +238,51 @@ extension StudySpec {
 }
 
 extension ParameterSpec {
+    /// Appends `message` and, after it, its conditional children (Vizier's `conditional_parameter_specs`, to any
+    /// depth), each with the condition that names its parent: Augur keeps the tree flat, every child naming its
+    /// parent, in Vizier's pre-order. The same child listed under several values of one parent (as pyvizier writes
+    /// `select_values([2, 3])`) is one parameter existing under all of them.
+    static func flatten(vizier message: Vizier_StudySpec.ParameterSpec, field: String, condition: ParameterCondition? = nil,
+                        depth: Int = 0, into parameters: inout [ParameterSpec]) throws(ServiceError) {
+        guard depth < SpecLimits.maximumParameters, parameters.count < SpecLimits.maximumParameters else {
+            throw .invalidArgument("\(field): the study has more than \(SpecLimits.maximumParameters) parameters")
+        }
+        var parameter = try ParameterSpec(vizier: message, field: field)
+        parameter.condition = condition
+        // pyvizier writes a child selected for several parent values once per value; the copies are one parameter.
+        if let condition, let index = parameters.firstIndex(where: { $0.name == parameter.name }),
+           let existing = parameters[index].condition, existing.parent == condition.parent,
+           parameters[index].domain == parameter.domain, parameters[index].distribution == parameter.distribution {
+            for value in condition.values where !existing.values.contains(value) {
+                parameters[index].condition?.values.append(value)
+            }
+        } else {
+            parameters.append(parameter)
+        }
+        for (index, child) in message.conditionalParameterSpecs.enumerated() {
+            let childField = "\(field).conditional_parameter_specs[\(index)]"
+            let values: [ParameterValue]
+            switch child.parentValueCondition {
+            case nil:
+                throw .invalidArgument("\(childField) names no parent values; conditional parameters exist only under the "
+                    + "values of their parent listed in parent_discrete_values, parent_int_values or parent_categorical_values")
+            case .parentDiscreteValues(let condition)?:
+                values = condition.values.map { .double($0) }
+            case .parentIntValues(let condition)?:
+                values = condition.values.map { .integer(Int($0)) }
+            case .parentCategoricalValues(let condition)?:
+                values = condition.values.map { .string($0) }
+            }
+            guard child.hasParameterSpec else { throw .invalidArgument("\(childField).parameter_spec is missing") }
+            try flatten(vizier: child.parameterSpec, field: "\(childField).parameter_spec",
+                        condition: ParameterCondition(parent: message.parameterID, values: values), depth: depth + 1,
+                        into: &parameters)
+        }
+    }
+
+    /// One parameter, without its conditional children (`flatten(vizier:…)` reads those).
     init(vizier message: Vizier_StudySpec.ParameterSpec, field: String) throws(ServiceError) {
         let name = message.parameterID
-        guard message.conditionalParameterSpecs.isEmpty else {
-            throw .invalidArgument("\(field) (`\(name.excerptForMessage)`): conditional parameters are not supported yet")
-        }
         let scale: ScaleType
         switch message.scaleType {
         case .unspecified, .unitLinearScale: scale = .linear

@@ -89,7 +89,7 @@ public struct WorkerPolicy: Sendable, Hashable {
         // A parameter's distribution only decides how the server draws values, not which values a trial may get, and
         // studies created over gRPC before the wire carried it were stored uniform: compare names and domains.
         func domains(_ space: SearchSpace) -> [ParameterSpec] {
-            space.parameters.map { ParameterSpec(name: $0.name, domain: $0.domain) }
+            space.parameters.map { ParameterSpec(name: $0.name, domain: $0.domain, condition: $0.condition) }
         }
         if domains(mine.searchSpace) != domains(stored.searchSpace) {
             let own = Dictionary(domains(mine.searchSpace).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

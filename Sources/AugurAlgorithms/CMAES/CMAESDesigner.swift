@@ -9,6 +9,11 @@ import Foundation
 /// `sigma` (default 1/6). **Categorical parameters are drawn uniformly at random, independently of the strategy**,
 /// as Optuna does for the parameters CMA-ES cannot model; a space of categoricals only is random search.
 ///
+/// **Conditional parameters**: the strategy searches the flattened space, every numeric parameter whether it exists
+/// or not, and a trial keeps only the parameters that exist under its values; the coordinates it dropped are those
+/// its stream drew, so a generation is told the whole points its members were drawn at (inactive coordinates move
+/// with the population but never change a result).
+///
 /// The designer keeps no state. Each call replays the study: trial `n` (counting from 0) was drawn from
 /// `SeededGenerator(seed:, stream: n)` out of the generation current when it was created, so walking the trials in
 /// creation order, a trial belongs to the current generation exactly when that generation's draw from its stream
@@ -148,13 +153,15 @@ public struct CMAESDesigner: Designer, Hashable {
     }
 
     private func process(_ trial: Trial, into walk: inout Walk) {
-        guard let point = modelledPoint(of: trial.parameters) else { return }
-        if !belongs(point, trial: trial.id - 1, to: walk.run.strategy) {
+        guard let observed = modelledPoint(of: trial.parameters) else { return }
+        var drawn = draw(matching: observed, trial: trial.id - 1, from: walk.run.strategy)
+        if drawn == nil {
             advanceIfComplete(&walk)
-            guard walk.members.isEmpty, belongs(point, trial: trial.id - 1, to: walk.run.strategy) else {
-                walk.run.unrecognised += 1
-                return
-            }
+            if walk.members.isEmpty { drawn = draw(matching: observed, trial: trial.id - 1, from: walk.run.strategy) }
+        }
+        guard let point = drawn else {
+            walk.run.unrecognised += 1
+            return
         }
         var loss: Double?
         if trial.state == .completed, let value = trial.finalValue(of: objective.metric), value.isFinite {
@@ -184,23 +191,30 @@ public struct CMAESDesigner: Designer, Hashable {
         }
     }
 
-    /// Whether `point` is what trial `trial`'s stream draws from `strategy` (to float rounding).
-    private func belongs(_ point: [Double], trial: Int, to strategy: EvolutionStrategy) -> Bool {
-        guard trial >= 0 else { return false }
+    /// What trial `trial`'s stream draws from `strategy` (its modelled coordinates, snapped to their values), when
+    /// that is `point` to float rounding; coordinates of parameters that do not exist in the trial (NaN in `point`)
+    /// are taken from the draw. `nil` when the trial was not drawn from `strategy`.
+    private func draw(matching point: [Double], trial: Int, from strategy: EvolutionStrategy) -> [Double]? {
+        guard trial >= 0 else { return nil }
         var generator = SeededGenerator(seed: seed, stream: UInt64(truncatingIfNeeded: trial))
         let unit = strategy.sample(using: &generator)
         let drawn = modelled.enumerated().map { offset, index in
             let parameter = searchSpace.parameters[index]
             return parameter.unitPosition(of: parameter.value(atUnit: unit[offset])) ?? unit[offset]
         }
-        return zip(drawn, point).allSatisfy { Swift.abs($0 - $1) <= 1e-9 }
+        return zip(drawn, point).allSatisfy { $1.isNaN || Swift.abs($0 - $1) <= 1e-9 } ? drawn : nil
     }
 
-    /// The unit coordinates of `assignment`'s modelled parameters.
+    /// The unit coordinates of `assignment`'s modelled parameters, NaN for those that do not exist under it.
     private func modelledPoint(of assignment: ParameterAssignment) -> [Double]? {
         var point: [Double] = []
+        let active = searchSpace.isConditional ? searchSpace.activeNames(in: assignment) : nil
         for index in modelled {
             let parameter = searchSpace.parameters[index]
+            if let active, !active.contains(parameter.name) {
+                point.append(.nan)
+                continue
+            }
             guard let value = assignment[parameter.name], let u = parameter.unitPosition(of: value) else { return nil }
             point.append(u)
         }
@@ -214,10 +228,9 @@ public struct CMAESDesigner: Designer, Hashable {
         if !modelled.isEmpty {
             for (offset, coordinate) in strategy.sample(using: &generator).enumerated() { unit[modelled[offset]] = coordinate }
         }
-        var assignment = searchSpace.assignment(atUnit: unit)
-        for (index, parameter) in searchSpace.parameters.enumerated() where !modelled.contains(index) {
-            assignment[parameter.name] = parameter.value(atUnit: generator.nextUnit())
-        }
+        for index in searchSpace.parameters.indices where !modelled.contains(index) { unit[index] = generator.nextUnit() }
+        // Pruned once every parameter has its value, categorical parents included.
+        let assignment = searchSpace.assignment(atUnit: unit)
         return assignment
     }
 }

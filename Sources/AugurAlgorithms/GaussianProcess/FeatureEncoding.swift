@@ -7,6 +7,12 @@ import AugurCore
 /// lists are modelled as continuous and snapped back to the nearest legal value by `ParameterSpec.value(atUnit:)`.
 /// A categorical parameter with `k` values is `k` one-hot features, so the ARD kernel learns one lengthscale per
 /// category and the distance between two different categories does not depend on their order in the list.
+///
+/// A conditional parameter that does not exist under a point's values gets fixed features: 0
+/// (`SearchSpace.inactiveUnitPosition`) for a number, an all-zero block for a categorical. Every point the model
+/// sees or the acquisition proposes is put in that form (`features(of:)`, `features(atUnit:)`, `snapped(_:)`), so
+/// two points that differ only in a parameter that does not exist are the same point to the kernel: inactive
+/// dimensions neither add noise to the fit nor pull the search, and the parent's value decides which children count.
 struct FeatureEncoding: Sendable {
     enum Slot: Sendable {
         /// A numeric parameter at feature `feature`; `isFinite` when it has a lattice or a list to snap to.
@@ -51,10 +57,13 @@ struct FeatureEncoding: Sendable {
         slots.compactMap { if case .numeric(let feature, _) = $0 { feature } else { nil } }
     }
 
-    /// The features of an assignment; `nil` when a parameter is missing or has a value of the wrong type.
+    /// The features of an assignment; `nil` when a parameter that exists under it is missing or has a value of the
+    /// wrong type.
     func features(of assignment: ParameterAssignment) -> [Double]? {
         var features = [Double](repeating: 0, count: dimensions)
+        let active = space.isConditional ? space.activeNames(in: assignment) : nil
         for (parameter, slot) in zip(space.parameters, slots) {
+            if let active, !active.contains(parameter.name) { continue }
             guard let value = assignment[parameter.name] else { return nil }
             switch slot {
             case .numeric(let feature, _):
@@ -81,7 +90,23 @@ struct FeatureEncoding: Sendable {
                 features[feature + Swift.min(Swift.max(Int(u * Double(count)), 0), count - 1)] = 1
             }
         }
-        return features
+        return withInactiveFixed(features)
+    }
+
+    /// `features` with the features of every parameter that does not exist under them set to the fixed ones.
+    private func withInactiveFixed(_ features: [Double]) -> [Double] {
+        guard space.isConditional else { return features }
+        let active = space.activeNames(in: assignment(of: features))
+        var result = features
+        for (parameter, slot) in zip(space.parameters, slots) where !active.contains(parameter.name) {
+            switch slot {
+            case .numeric(let feature, _):
+                result[feature] = SearchSpace.inactiveUnitPosition
+            case .categorical(let feature, let count):
+                for index in 0..<count { result[feature + index] = 0 }
+            }
+        }
+        return result
     }
 
     /// Snaps finite numeric features to the position of their legal value and categorical blocks to one-hot.
@@ -98,10 +123,11 @@ struct FeatureEncoding: Sendable {
                 for index in 0..<count { result[feature + index] = index == best ? 1 : 0 }
             }
         }
-        return result
+        return withInactiveFixed(result)
     }
 
-    /// The assignment at `features`: numeric values snapped, each categorical block's largest feature chosen.
+    /// The assignment at `features`: numeric values snapped, each categorical block's largest feature chosen, and
+    /// only the parameters that exist under those values kept.
     func assignment(of features: [Double]) -> ParameterAssignment {
         var assignment = ParameterAssignment()
         for (parameter, slot) in zip(space.parameters, slots) {
@@ -114,7 +140,7 @@ struct FeatureEncoding: Sendable {
                 assignment[parameter.name] = parameter.gridValue(at: best)
             }
         }
-        return assignment
+        return space.pruned(assignment)
     }
 
     /// The unit-cube coordinates (one per parameter) of `features`, the inverse of `features(atUnit:)` up to snapping.

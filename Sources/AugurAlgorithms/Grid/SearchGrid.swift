@@ -3,7 +3,9 @@ import AugurCore
 /// The cells of a finite search space, numbered in mixed radix: the first parameter is the most significant digit
 /// and the last varies fastest, as in nested loops over the parameters in spec order.
 ///
-/// Cells are computed on demand from their index, so a grid of millions of cells costs nothing to hold.
+/// Cells are computed on demand from their index, so a grid of millions of cells costs nothing to hold. With
+/// conditional parameters there is one cell per assignment of the parameters that exist (`ConditionalGrid`), so a
+/// child's values are enumerated only under the parent values it exists for.
 public struct SearchGrid: Sendable, Hashable {
     public let searchSpace: SearchSpace
     /// The number of values of each parameter, in spec order.
@@ -12,6 +14,9 @@ public struct SearchGrid: Sendable, Hashable {
     public let cellCount: Int
     /// How far apart in cell index two neighbouring values of each parameter are.
     private let strides: [Int]
+    /// The numbering of a space with conditional parameters (one cell per assignment of the parameters that exist),
+    /// `nil` without conditions.
+    private let tree: ConditionalGrid?
 
     /// Builds the grid of `searchSpace`.
     ///
@@ -29,17 +34,26 @@ public struct SearchGrid: Sendable, Hashable {
         for position in radices.indices.reversed() {
             strides[position] = cellCount
             let (product, overflow) = cellCount.multipliedReportingOverflow(by: radices[position])
-            guard !overflow else { throw .gridTooLarge(parameters: searchSpace.names) }
-            cellCount = product
+            // With conditions the product only bounds the count, which `ConditionalGrid` computes exactly.
+            guard !overflow || searchSpace.isConditional else { throw .gridTooLarge(parameters: searchSpace.names) }
+            cellCount = overflow ? Int.max : product
         }
         self.searchSpace = searchSpace
         self.radices = radices
         self.strides = strides
-        self.cellCount = cellCount
+        if searchSpace.isConditional {
+            let tree = try ConditionalGrid(searchSpace, radices: radices)
+            self.tree = tree
+            self.cellCount = tree.cellCount
+        } else {
+            self.tree = nil
+            self.cellCount = cellCount
+        }
     }
 
-    /// The assignment of cell `index` (`0 ..< cellCount`).
+    /// The assignment of cell `index` (`0 ..< cellCount`); with conditional parameters, only those that exist in it.
     public func assignment(ofCell index: Int) -> ParameterAssignment {
+        if let tree { return tree.assignment(ofCell: index, in: searchSpace) }
         var assignment = ParameterAssignment(minimumCapacity: radices.count)
         for (position, parameter) in searchSpace.parameters.enumerated() {
             let digit = (index / strides[position]) % radices[position]
@@ -51,6 +65,7 @@ public struct SearchGrid: Sendable, Hashable {
     /// The cell an assignment sits in, or `nil` when a value is missing or off the grid (a trial added by hand, or
     /// one from before the search space changed).
     public func cell(of assignment: ParameterAssignment) -> Int? {
+        if let tree { return tree.cell(of: assignment, in: searchSpace) }
         let parameters = searchSpace.parameters
         guard parameters.count <= 16 else {
             var index = 0

@@ -16,6 +16,11 @@ import Foundation
 /// 4. `candidates` points are drawn from the good density and the one with the largest `log l(x) − log g(x)` is
 ///    proposed. Univariate: per parameter, independently. Multivariate: jointly, one kernel per component.
 ///
+/// **Conditional parameters** are modelled as Optuna models them: each parameter's estimators are fitted only on the
+/// good and bad trials in which it exists (a trial where it does not holds NaN at its coordinate), and a proposal
+/// keeps only the parameters that exist under the values proposed for their parents. The multivariate estimator
+/// models the unconditional parameters jointly and each conditional one on its own.
+///
 /// STOPPED trials count with their last value after the completed ones (Optuna's pruned trials); FAILED trials
 /// are left out. Every random choice comes from trial `n`'s own stream, so the same seed and history give the same
 /// suggestion on every replica.
@@ -88,7 +93,20 @@ public struct TreeParzenDesigner: Designer {
     private func proposal(_ history: TreeParzenHistory, using generator: inout SeededGenerator) -> [Double] {
         let (good, bad) = history.split(goodCount: goodCount(finished: history.finishedCount))
         if settings.multivariate {
-            return bestCandidate(good: good, bad: bad, dimensions: Array(dimensions.indices), using: &generator)
+            guard searchSpace.isConditional else {
+                return bestCandidate(good: good, bad: bad, dimensions: Array(dimensions.indices), using: &generator)
+            }
+            let joint = searchSpace.parameters.indices.filter { searchSpace.parameters[$0].condition == nil }
+            var point = [Double](repeating: 0, count: dimensions.count)
+            if !joint.isEmpty {
+                for (dimension, coordinate) in zip(joint, bestCandidate(good: good, bad: bad, dimensions: joint, using: &generator)) {
+                    point[dimension] = coordinate
+                }
+            }
+            for dimension in dimensions.indices where searchSpace.parameters[dimension].condition != nil {
+                point[dimension] = bestCandidate(good: good, bad: bad, dimensions: [dimension], using: &generator)[0]
+            }
+            return point
         }
         return dimensions.indices.map { dimension in
             bestCandidate(good: good, bad: bad, dimensions: [dimension], using: &generator)[0]
@@ -98,10 +116,10 @@ public struct TreeParzenDesigner: Designer {
     private func bestCandidate(good: [[Double]], bad: [[Double]], dimensions chosen: [Int],
                                using generator: inout SeededGenerator) -> [Double] {
         let kinds = chosen.map { dimensions[$0] }
-        let goodEstimator = ParzenEstimator(observations: good.map { row in chosen.map { row[$0] } }, dimensions: kinds,
-                                            priorWeight: settings.priorWeight)
-        let badEstimator = ParzenEstimator(observations: bad.map { row in chosen.map { row[$0] } }, dimensions: kinds,
-                                           priorWeight: settings.priorWeight)
+        // Only the trials in which every chosen parameter exists (NaN marks one that does not).
+        let observed = { (rows: [[Double]]) in rows.map { row in chosen.map { row[$0] } }.filter { !$0.contains { $0.isNaN } } }
+        let goodEstimator = ParzenEstimator(observations: observed(good), dimensions: kinds, priorWeight: settings.priorWeight)
+        let badEstimator = ParzenEstimator(observations: observed(bad), dimensions: kinds, priorWeight: settings.priorWeight)
         var best: [Double] = []
         var bestScore = -Double.infinity
         for candidate in goodEstimator.sample(count: settings.candidates, using: &generator) {
@@ -192,11 +210,17 @@ struct TreeParzenHistory {
 }
 
 extension SearchSpace {
-    /// The estimator's coordinates of `assignment`: the unit coordinate of a number, the index of a list value.
+    /// The estimator's coordinates of `assignment`: the unit coordinate of a number, the index of a list value, NaN
+    /// for a conditional parameter that does not exist under it; `nil` when one that exists is missing or invalid.
     func internalPoint(of assignment: ParameterAssignment, dimensions: [ParzenDimension]) -> [Double]? {
         var point: [Double] = []
         point.reserveCapacity(parameters.count)
+        let active = isConditional ? activeNames(in: assignment) : nil
         for (parameter, dimension) in zip(parameters, dimensions) {
+            if let active, !active.contains(parameter.name) {
+                point.append(.nan)
+                continue
+            }
             guard let value = assignment[parameter.name] else { return nil }
             switch dimension {
             case .numeric:
@@ -210,7 +234,7 @@ extension SearchSpace {
         return point
     }
 
-    /// The assignment at internal coordinates `point`.
+    /// The assignment at internal coordinates `point`, holding only the parameters that exist under it.
     func assignment(atInternal point: [Double], dimensions: [ParzenDimension]) -> ParameterAssignment {
         var assignment = ParameterAssignment()
         for (index, parameter) in parameters.enumerated() {
@@ -222,6 +246,6 @@ extension SearchSpace {
                 assignment[parameter.name] = parameter.gridValue(at: value) ?? parameter.value(atUnit: 0)
             }
         }
-        return assignment
+        return pruned(assignment)
     }
 }

@@ -23,6 +23,28 @@ public enum ParameterDistribution: String, Sendable, Codable, Hashable, CaseIter
     case normal
 }
 
+/// When a conditional parameter exists: while its parent parameter exists and has one of `values` (Vizier's
+/// `conditional_parameter_specs`, Augur's `when: {optimizer: [sgd]}`). The parent is a categorical, discrete or int
+/// parameter, itself possibly conditional, so conditions nest to any depth (`SpecValidator` checks the tree).
+public struct ParameterCondition: Sendable, Codable, Hashable {
+    /// The name of the parent parameter.
+    public var parent: String
+    /// The parent's values under which the parameter exists, in the parent's type.
+    public var values: [ParameterValue]
+
+    public init(parent: String, values: [ParameterValue]) {
+        self.parent = parent
+        self.values = values
+    }
+
+    /// Whether the parent's value `value` makes the parameter exist, tolerating the types storage reads values back
+    /// as (an integer for a discrete `1.0`, a number for a category `"1"`), as `ParameterSpec.gridIndex(of:)` does.
+    public func admits(_ value: ParameterValue, of parent: ParameterSpec) -> Bool {
+        guard let index = parent.gridIndex(of: value) else { return values.contains(value) }
+        return values.contains { parent.gridIndex(of: $0) == index }
+    }
+}
+
 /// One dimension of a search space.
 public struct ParameterSpec: Sendable, Codable, Hashable {
     /// What values a parameter takes.
@@ -43,24 +65,30 @@ public struct ParameterSpec: Sendable, Codable, Hashable {
     /// How random and quasi-random search draw the values; only double and int parameters may be `.normal`
     /// (`SpecValidator`). The grid and the Gaussian process do not use it (docs/algorithms.md).
     public var distribution: ParameterDistribution
+    /// When the parameter exists; `nil` for a parameter that always does. A trial carries only the parameters that
+    /// exist under its own values (`SearchSpace.activeParameters(in:)`).
+    public var condition: ParameterCondition?
 
-    public init(name: String, domain: Domain, distribution: ParameterDistribution = .uniform) {
+    public init(name: String, domain: Domain, distribution: ParameterDistribution = .uniform,
+                condition: ParameterCondition? = nil) {
         self.name = name
         self.domain = domain
         self.distribution = distribution
+        self.condition = condition
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, domain, distribution
+        case name, domain, distribution, condition
     }
 
-    // `distribution` is written only when it is not the default, so that specs stored before it existed, and their
-    // JSON, stay as they were.
+    // `distribution` and `condition` are written only when they are not the default, so that specs stored before
+    // they existed, and their JSON, stay as they were.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         domain = try container.decode(Domain.self, forKey: .domain)
         distribution = try container.decodeIfPresent(ParameterDistribution.self, forKey: .distribution) ?? .uniform
+        condition = try container.decodeIfPresent(ParameterCondition.self, forKey: .condition)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -68,6 +96,14 @@ public struct ParameterSpec: Sendable, Codable, Hashable {
         try container.encode(name, forKey: .name)
         try container.encode(domain, forKey: .domain)
         if distribution != .uniform { try container.encode(distribution, forKey: .distribution) }
+        try container.encodeIfPresent(condition, forKey: .condition)
+    }
+
+    /// This parameter, existing only while `parent` has one of `values`.
+    public func when(_ parent: String, in values: [ParameterValue]) -> ParameterSpec {
+        var copy = self
+        copy.condition = ParameterCondition(parent: parent, values: values)
+        return copy
     }
 
     public static func double(_ name: String, min: Double, max: Double, scale: ScaleType = .linear, step: Double? = nil,

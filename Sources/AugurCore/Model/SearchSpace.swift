@@ -15,12 +15,66 @@ public struct SearchSpace: Sendable, Codable, Hashable {
 
     public var names: [String] { parameters.map(\.name) }
 
-    /// Whether `assignment` gives every parameter exactly one legal value and nothing else.
+    /// Whether `assignment` gives every parameter that exists under it (`activeParameters(in:)`) exactly one legal
+    /// value and nothing else: no value for a conditional parameter whose condition does not hold.
     public func isValid(_ assignment: ParameterAssignment) -> Bool {
-        guard assignment.count == parameters.count else { return false }
-        return parameters.allSatisfy { parameter in
+        let active = activeParameters(in: assignment)
+        guard assignment.count == active.count else { return false }
+        return active.allSatisfy { parameter in
             assignment[parameter.name].map(parameter.contains) ?? false
         }
+    }
+
+    /// Whether any parameter is conditional.
+    public var isConditional: Bool {
+        parameters.contains { $0.condition != nil }
+    }
+
+    /// The parameters that exist under `assignment`, in spec order: every unconditional parameter, and every
+    /// conditional one whose parent exists under `assignment` and has one of the condition's values there. A parent
+    /// missing from `assignment`, unknown, or on a cycle makes its children absent (the validator refuses such trees).
+    public func activeParameters(in assignment: ParameterAssignment) -> [ParameterSpec] {
+        guard isConditional else { return parameters }
+        let active = activeNames(in: assignment)
+        return parameters.filter { active.contains($0.name) }
+    }
+
+    /// The names of `activeParameters(in:)`.
+    public func activeNames(in assignment: ParameterAssignment) -> Set<String> {
+        var byName: [String: ParameterSpec] = [:]
+        for parameter in parameters where byName[parameter.name] == nil { byName[parameter.name] = parameter }
+        var active: Set<String> = []
+        // Parents usually come before their children, so one pass mostly suffices; each further pass adds at least
+        // one parameter or ends the loop, so it ends after at most `parameters.count` passes whatever the order.
+        var changed = true
+        while changed {
+            changed = false
+            for parameter in parameters where !active.contains(parameter.name) {
+                guard let condition = parameter.condition else {
+                    active.insert(parameter.name)
+                    changed = true
+                    continue
+                }
+                guard active.contains(condition.parent), let parent = byName[condition.parent],
+                      let value = assignment[condition.parent], condition.admits(value, of: parent) else { continue }
+                active.insert(parameter.name)
+                changed = true
+            }
+        }
+        return active
+    }
+
+    /// `assignment` without the values of parameters that do not exist under it (and of names the space does not
+    /// have): what a trial carries.
+    public func pruned(_ assignment: ParameterAssignment) -> ParameterAssignment {
+        guard isConditional else { return assignment }
+        let active = activeNames(in: assignment)
+        return assignment.filter { active.contains($0.key) }
+    }
+
+    /// The parameters whose condition names `parent`, in spec order.
+    public func children(of parent: String) -> [ParameterSpec] {
+        parameters.filter { $0.condition?.parent == parent }
     }
 
     /// Brings values decoded from storage or JSON back to the parameter's own type (a JSON `1.0` that

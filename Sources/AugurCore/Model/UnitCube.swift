@@ -216,20 +216,31 @@ private struct NumericLattice {
 }
 
 extension SearchSpace {
-    /// The assignment at point `u` of [0, 1]^d (one coordinate per parameter, in order).
+    /// The assignment at point `u` of [0, 1]^d (one coordinate per parameter, in order), holding only the
+    /// parameters that exist under it: the coordinates of conditional parameters whose condition does not hold are
+    /// ignored.
     public func assignment(atUnit u: [Double]) -> ParameterAssignment {
         var assignment = ParameterAssignment()
         for (parameter, coordinate) in zip(parameters, u) {
             assignment[parameter.name] = parameter.value(atUnit: coordinate)
         }
-        return assignment
+        return pruned(assignment)
     }
 
-    /// The point of [0, 1]^d an assignment sits at; `nil` if a parameter is missing or of the wrong type.
+    /// The coordinate `unitPoint(of:)` gives a parameter that does not exist under an assignment.
+    public static let inactiveUnitPosition = 0.0
+
+    /// The point of [0, 1]^d an assignment sits at, with `inactiveUnitPosition` for each parameter that does not
+    /// exist under it; `nil` if a parameter that exists is missing or of the wrong type.
     public func unitPoint(of assignment: ParameterAssignment) -> [Double]? {
+        let active = isConditional ? activeNames(in: assignment) : nil
         var point: [Double] = []
         point.reserveCapacity(parameters.count)
         for parameter in parameters {
+            if let active, !active.contains(parameter.name) {
+                point.append(Self.inactiveUnitPosition)
+                continue
+            }
             guard let value = assignment[parameter.name], let u = parameter.unitPosition(of: value) else { return nil }
             point.append(u)
         }

@@ -79,7 +79,7 @@ struct AugurSpecReader {
 
     // MARK: Parameters
 
-    private static let parameterFields = ["name", "type", "min", "max", "step", "scale", "distribution", "values"]
+    private static let parameterFields = ["name", "type", "min", "max", "step", "scale", "distribution", "values", "when"]
 
     private mutating func readParameters(_ node: SpecNode) -> ([ParameterSpec?]?, [ParameterDraft?]) {
         guard let elements = reader.list(node, what: "`parameters`") else { return (nil, []) }
@@ -111,7 +111,28 @@ struct AugurSpecReader {
                                    min: fields["min"], max: fields["max"], step: fields["step"], values: fields["values"],
                                    valuesKey: "values", scale: scale, scaleNode: fields["scale"])
         draft.distribution = distribution
+        if let node = fields["when"] {
+            guard let condition = readCondition(node) else { return nil }
+            draft.condition = condition
+        }
         return draft
+    }
+
+    /// `when: {optimizer: [sgd, momentum]}` (or `when: {optimizer: sgd}`): the one parent and its values, as text
+    /// until the parent's type is known (`ParameterDraft.buildAll`).
+    private mutating func readCondition(_ node: SpecNode) -> (parent: String, values: [String])? {
+        guard let fields = reader.userFields(node, what: "`when`") else { return nil }
+        guard fields.keys.count == 1, let parent = fields.keys.first, let valuesNode = fields[parent] else {
+            reader.error("`when` names one parent parameter and the values under which this parameter exists, e.g. "
+                + "`when: {optimizer: [sgd]}`.", at: node)
+            return nil
+        }
+        if case .sequence = valuesNode.node {
+            guard let values = reader.stringList(valuesNode, what: "the values of `\(parent)`") else { return nil }
+            return (parent, values.map(\.0))
+        }
+        guard let value = reader.string(valuesNode, what: "the value of `\(parent)`") else { return nil }
+        return (parent, [value])
     }
 
     // MARK: Algorithm

@@ -26,11 +26,36 @@ struct ParameterDraft {
     var scaleNode: SpecNode?
     /// How random and quasi-random search draw it (Augur `distribution`, Katib `normal`/`logNormal`).
     var distribution: ParameterDistribution = .uniform
+    /// The parent and its values as written (Augur `when`), typed once every parameter is read.
+    var condition: (parent: String, values: [String])?
 
     /// Builds each parameter; an element is `nil` when that parameter could not be read (its problem is reported).
-    /// Whether the values make a valid domain is `SpecValidator`'s to say.
+    /// Whether the values make a valid domain, and a condition a valid tree, is `SpecValidator`'s to say.
     static func buildAll(_ drafts: [ParameterDraft?], _ reader: inout SpecReader) -> [ParameterSpec?] {
-        drafts.map { draft in draft.flatMap { $0.build(&reader) } }
+        let built = drafts.map { draft in draft.flatMap { $0.build(&reader) } }
+        var byName: [String: ParameterSpec] = [:]
+        for case let parameter? in built where byName[parameter.name] == nil { byName[parameter.name] = parameter }
+        return zip(drafts, built).map { draft, parameter in
+            guard var parameter, let condition = draft?.condition else { return parameter }
+            let parent = byName[condition.parent]
+            parameter.condition = ParameterCondition(parent: condition.parent,
+                                                     values: condition.values.map { typed($0, for: parent) })
+            return parameter
+        }
+    }
+
+    /// A condition's value written as text, in the type of its parent (text when the parent is unknown or the text
+    /// is not a number a numeric parent could take; the validator then reports it).
+    private static func typed(_ text: String, for parent: ParameterSpec?) -> ParameterValue {
+        switch parent?.domain {
+        case .integer?:
+            if let value = Int(text.trimmingCharacters(in: .whitespaces)) { return .integer(value) }
+            return SpecReader.parseNumber(text).map { .double($0) } ?? .string(text)
+        case .discrete?, .double?:
+            return SpecReader.parseNumber(text).map { .double($0) } ?? .string(text)
+        case .categorical?, nil:
+            return .string(text)
+        }
     }
 
     /// The parameter as written, or `nil` if a field could not be read (every such problem is reported).

@@ -151,8 +151,11 @@ private struct Checks {
                 add("\(field).name", problem)
             }
             if let first = firstIndex[parameter.name] {
+                let conditional = parameter.condition != nil || parameters[first]?.condition != nil
                 add("\(field).name", "parameter `\(parameter.name.excerptForMessage)` is defined twice (first as "
-                    + "`parameters[\(first)]`); give each parameter its own name.")
+                    + "`parameters[\(first)]`); give each parameter its own name"
+                    + (conditional ? " (conditional parameters too: one under two parents is two parameters, e.g. "
+                        + "`lr_sgd` and `lr_adam`)." : "."))
             } else {
                 firstIndex[parameter.name] = index
             }
@@ -165,6 +168,67 @@ private struct Checks {
                         + "chances; only double and int parameters can have a `\(parameter.distribution.rawValue)` "
                         + "distribution.")
                 }
+            }
+        }
+        conditions(parameters)
+    }
+
+    /// Every condition names a parameter listed once that is categorical, discrete or int, lists values that parent
+    /// can take, and the parents never lead back to the parameter (no cycle). Field paths are those of Augur's
+    /// format: `parameters[3].when.optimizer` and `parameters[3].when.optimizer[1]` for the second value.
+    private mutating func conditions(_ parameters: [ParameterSpec?]) {
+        var byName: [String: ParameterSpec] = [:]
+        for case let parameter? in parameters where byName[parameter.name] == nil { byName[parameter.name] = parameter }
+        // A parameter that could not be read has no name to look up: do not call its children orphans.
+        let allRead = parameters.allSatisfy { $0 != nil }
+        for (index, parameter) in parameters.enumerated() {
+            guard let parameter, let condition = parameter.condition else { continue }
+            let field = "parameters[\(index)].when.\(condition.parent)"
+            let name = parameter.name.excerptForMessage
+            guard let parent = byName[condition.parent] else {
+                if allRead {
+                    add(field, "parameter `\(name)` depends on `\(condition.parent.excerptForMessage)`, which is not a "
+                        + "parameter of the study; name a categorical, discrete or int parameter listed in `parameters`.")
+                }
+                continue
+            }
+            if parent.name == parameter.name {
+                add(field, "parameter `\(name)` depends on itself; a condition names another parameter.")
+                continue
+            }
+            if case .double = parent.domain {
+                add(field, "parameter `\(name)` depends on double parameter `\(parent.name.excerptForMessage)`; only "
+                    + "categorical, discrete and int parameters can be parents (make it discrete with a list of values).")
+                continue
+            }
+            if condition.values.isEmpty {
+                add(field, "the condition of parameter `\(name)` lists no values of `\(parent.name.excerptForMessage)`; "
+                    + "list at least one, e.g. `when: {\(parent.name): [\(parent.gridValue(at: 0)?.description ?? "…")]}`.")
+            }
+            var seen: Set<Int> = []
+            for (position, value) in condition.values.enumerated() {
+                guard let gridIndex = parent.gridIndex(of: value) else {
+                    add("\(field)[\(position)]", "`\(value.description.excerptForMessage)` is not a value of "
+                        + "\(parent.typeName) parameter `\(parent.name.excerptForMessage)`, so parameter `\(name)` "
+                        + "could never exist under it; list values `\(parent.name.excerptForMessage)` can take.")
+                    continue
+                }
+                if seen.insert(gridIndex).inserted == false {
+                    add("\(field)[\(position)]", "the value `\(value.description.excerptForMessage)` is listed twice; "
+                        + "list each value once.")
+                }
+            }
+            // Follow the parents up; coming back to this parameter is a cycle (reported for each of its members).
+            var visited: Set<String> = [parameter.name]
+            var next = parent
+            while let up = next.condition {
+                if up.parent == parameter.name {
+                    add(field, "parameter `\(name)` depends on itself through its parents (`\(name)` → "
+                        + "`\(parent.name.excerptForMessage)` → … → `\(name)`); conditions must form a tree.")
+                    break
+                }
+                guard visited.insert(next.name).inserted, let above = byName[up.parent] else { break }
+                next = above
             }
         }
     }

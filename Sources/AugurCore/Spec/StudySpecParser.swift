@@ -274,7 +274,9 @@ extension StudySpec {
         var spec = self
         spec.searchSpace = SearchSpace(searchSpace.parameters.map { parameter in
             guard case .discrete(let values) = parameter.domain else { return parameter }
-            return ParameterSpec(name: parameter.name, domain: .discrete(values.sorted()))
+            var sorted = parameter
+            sorted.domain = .discrete(values.sorted())
+            return sorted
         })
         return spec
     }

@@ -67,6 +67,14 @@ struct ParameterJSON: Encodable {
     var min: Double?
     var max: Double?
     var values: [ParameterValue]?
+    /// A conditional parameter's parent, and the parent's values under which it exists.
+    var parent: String?
+    var parentValues: [ParameterValue]?
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, scale, min, max, values, parent
+        case parentValues = "parent_values"
+    }
 }
 
 /// One study: its row plus a summary of its spec.

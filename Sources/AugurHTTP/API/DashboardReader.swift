@@ -71,7 +71,7 @@ struct DashboardReader: Sendable {
         let spec = study.spec
         let bestValue = best?.finalValue(of: spec.objective.metric)
         let parameters = spec.searchSpace.parameters.map { parameter -> ParameterJSON in
-            switch parameter.domain {
+            var json: ParameterJSON = switch parameter.domain {
             case let .double(min, max, scale, _):
                 ParameterJSON(name: parameter.name, type: parameter.typeName, scale: scale.rawValue, min: min, max: max)
             case let .integer(min, max, _, scale):
@@ -82,6 +82,9 @@ struct DashboardReader: Sendable {
             case let .categorical(values):
                 ParameterJSON(name: parameter.name, type: parameter.typeName, scale: "linear", values: values.map(ParameterValue.string))
             }
+            json.parent = parameter.condition?.parent
+            json.parentValues = parameter.condition?.values
+            return json
         }
         return StudyJSON(study: try await row(study, counts: counts, bestValue: bestValue), parameters: parameters,
                          metrics: spec.objective.allMetricNames, earlyStopping: spec.earlyStopping.map(Self.describe),

@@ -72,7 +72,11 @@ public struct ParameterImportance: Sendable, Hashable, Codable {
             let bins = binCount(of: parameter, topCount: topCount)
             let all = histogram(ranked.map { $0.parameters[parameter.name] }, parameter: parameter, bins: bins)
             let best = histogram(top.map { $0.parameters[parameter.name] }, parameter: parameter, bins: bins)
-            entries.append(Entry(parameter: parameter.name, importance: 0, divergence: pearsonDivergence(best, from: all), bins: bins))
+            // A conditional parameter is compared on the trials where it exists; when no top trial has it, the
+            // choice of its parent explains that, not its own values.
+            let inTop = top.contains { $0.parameters[parameter.name] != nil }
+            let divergence = inTop ? pearsonDivergence(best, from: all) : 0
+            entries.append(Entry(parameter: parameter.name, importance: 0, divergence: divergence, bins: bins))
         }
         let total = entries.reduce(0) { $0 + $1.divergence }
         if total > 0 {

@@ -196,7 +196,9 @@ function renderSlices(info, history) {
   }
   info.parameters.forEach((p, i) => {
     const categorical = p.type === "categorical";
-    const data = completed.map(t => ({ x: categorical ? p.values.indexOf(t.parameters[p.name]) : t.parameters[p.name], y: t.value, trial: t.trial }));
+    // A conditional parameter is plotted for the trials in which it exists.
+    const data = completed.filter(t => t.parameters[p.name] !== undefined)
+      .map(t => ({ x: categorical ? p.values.indexOf(t.parameters[p.name]) : t.parameters[p.name], y: t.value, trial: t.trial }));
     const x = { title: { display: true, text: p.name } };
     if (p.scale === "log") x.type = "logarithmic";
     if (categorical) x.ticks = { callback: v => p.values[v] === undefined ? "" : p.values[v], stepSize: 1 };

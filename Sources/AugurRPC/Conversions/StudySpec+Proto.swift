@@ -185,6 +185,18 @@ extension Augur_V1_StudySpec.ParameterSpec {
             categoricalValueSpec = .with { $0.values = values }
         }
         distribution = Distribution(parameter.distribution)
+        if let condition = parameter.condition {
+            self.condition = .with {
+                $0.parent = condition.parent
+                for value in condition.values {
+                    switch value {
+                    case .string(let text): $0.parentCategoricalValues.append(text)
+                    case .double(let number): $0.parentDiscreteValues.append(number)
+                    case .integer(let number): $0.parentIntValues.append(Int64(number))
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -431,6 +443,14 @@ extension ParameterSpec {
             self = .categorical(name, spec.values)
         }
         distribution = try message.distribution.domain(field: "\(field).distribution")
+        if message.hasCondition {
+            // The values in the parent's type; whether the parent can take them is `SpecValidator`'s to say.
+            let wire = message.condition
+            let values = wire.parentCategoricalValues.map { ParameterValue.string($0) }
+                + wire.parentDiscreteValues.map { ParameterValue.double($0) }
+                + wire.parentIntValues.map { ParameterValue.integer(Int($0)) }
+            condition = ParameterCondition(parent: wire.parent, values: values)
+        }
     }
 }
 

@@ -628,6 +628,16 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
 
     public var distribution: Augur_V1_StudySpec.ParameterSpec.Distribution = .uniform
 
+    /// Unset: the parameter always exists.
+    public var condition: Augur_V1_StudySpec.ParameterSpec.Condition {
+      get {_condition ?? Augur_V1_StudySpec.ParameterSpec.Condition()}
+      set {_condition = newValue}
+    }
+    /// Returns true if `condition` has been explicitly set.
+    public var hasCondition: Bool {self._condition != nil}
+    /// Clears the value of `condition`. Subsequent reads from it will return its default value.
+    public mutating func clearCondition() {self._condition = nil}
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public nonisolated enum OneOf_ParameterValueSpec: Equatable, Sendable {
@@ -790,7 +800,31 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
       public init() {}
     }
 
+    /// Augur: the parameter exists only while the parameter `parent` exists and has one of the listed values
+    /// (Vizier's conditional_parameter_specs, flattened: each child names its parent, to any depth). The parent is a
+    /// categorical, discrete or integer parameter of the same study, and the values are listed in its type. A trial
+    /// carries only the parameters that exist under its values.
+    public nonisolated struct Condition: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var parent: String = String()
+
+      public var parentCategoricalValues: [String] = []
+
+      public var parentDiscreteValues: [Double] = []
+
+      public var parentIntValues: [Int64] = []
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
     public init() {}
+
+    fileprivate var _condition: Augur_V1_StudySpec.ParameterSpec.Condition? = nil
   }
 
   /// Vizier's "use the default early-stopping policy"; Augur's default is median stopping with default settings.
@@ -2215,7 +2249,7 @@ nonisolated extension Augur_V1_StudySpec.MetricSpec.Strategy: SwiftProtobuf._Pro
 
 nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Augur_V1_StudySpec.protoMessageName + ".ParameterSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}parameter_id\0\u{3}double_value_spec\0\u{3}integer_value_spec\0\u{3}categorical_value_spec\0\u{3}discrete_value_spec\0\u{3}scale_type\0\u{2}^\u{1}distribution\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}parameter_id\0\u{3}double_value_spec\0\u{3}integer_value_spec\0\u{3}categorical_value_spec\0\u{3}discrete_value_spec\0\u{3}scale_type\0\u{2}^\u{1}distribution\0\u{1}condition\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2278,6 +2312,7 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
       }()
       case 6: try { try decoder.decodeSingularEnumField(value: &self.scaleType) }()
       case 100: try { try decoder.decodeSingularEnumField(value: &self.distribution) }()
+      case 101: try { try decoder.decodeSingularMessageField(value: &self._condition) }()
       default: break
       }
     }
@@ -2316,6 +2351,9 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
     if self.distribution != .uniform {
       try visitor.visitSingularEnumField(value: self.distribution, fieldNumber: 100)
     }
+    try { if let v = self._condition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 101)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2324,6 +2362,7 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec: SwiftProtobuf.Message, S
     if lhs.parameterValueSpec != rhs.parameterValueSpec {return false}
     if lhs.scaleType != rhs.scaleType {return false}
     if lhs.distribution != rhs.distribution {return false}
+    if lhs._condition != rhs._condition {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2476,6 +2515,51 @@ nonisolated extension Augur_V1_StudySpec.ParameterSpec.DiscreteValueSpec: SwiftP
 
   public static func ==(lhs: Augur_V1_StudySpec.ParameterSpec.DiscreteValueSpec, rhs: Augur_V1_StudySpec.ParameterSpec.DiscreteValueSpec) -> Bool {
     if lhs.values != rhs.values {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Augur_V1_StudySpec.ParameterSpec.Condition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Augur_V1_StudySpec.ParameterSpec.protoMessageName + ".Condition"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}parent_categorical_values\0\u{3}parent_discrete_values\0\u{3}parent_int_values\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.parentCategoricalValues) }()
+      case 3: try { try decoder.decodeRepeatedDoubleField(value: &self.parentDiscreteValues) }()
+      case 4: try { try decoder.decodeRepeatedInt64Field(value: &self.parentIntValues) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    if !self.parentCategoricalValues.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.parentCategoricalValues, fieldNumber: 2)
+    }
+    if !self.parentDiscreteValues.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.parentDiscreteValues, fieldNumber: 3)
+    }
+    if !self.parentIntValues.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.parentIntValues, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Augur_V1_StudySpec.ParameterSpec.Condition, rhs: Augur_V1_StudySpec.ParameterSpec.Condition) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.parentCategoricalValues != rhs.parentCategoricalValues {return false}
+    if lhs.parentDiscreteValues != rhs.parentDiscreteValues {return false}
+    if lhs.parentIntValues != rhs.parentIntValues {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -89,7 +89,8 @@ public struct CommandTrialRunner: TrialRunner {
         let substitution = ParameterSubstitution(
             parameters: trial.parameters, references: command.parameterReferences,
             trialValues: ["id": String(trial.id), "directory": directory, "study": study.name,
-                          "name": TrialParameterReference.trialName(study: study.name, trial: trial.id)])
+                          "name": TrialParameterReference.trialName(study: study.name, trial: trial.id)],
+            inactive: Set(study.spec.searchSpace.names).subtracting(trial.parameters.keys))
         // The script of `sh -c SCRIPT` is code for that shell: values substituted into it are quoted for it.
         let script = ShellScript.scriptIndex(in: command.argv)
         var arguments: [String] = []

@@ -10,6 +10,9 @@ struct ParameterSubstitution: Sendable {
     /// Extra names usable as `${trial.NAME}`: `id`, `directory`, `study`, `name` (`<study>-<id>`, also Katib's
     /// `${trialSpec.Name}`).
     var trialValues: [String: String]
+    /// The study's conditional parameters that do not exist in this trial: a reference to one is replaced by the
+    /// empty string (docs/spec.md, "Conditional parameters").
+    var inactive: Set<String> = []
 
     /// `text` with every reference replaced; throws for a reference to nothing.
     ///
@@ -94,6 +97,7 @@ struct ParameterSubstitution: Sendable {
             }
         }
         guard let name = parameterName(of: reference), let value = parameters[name] else {
+            if let name = parameterName(of: reference), inactive.contains(name) { return "" }
             throw .unknownReference(reference: reference, field: field)
         }
         return value.description

@@ -40,7 +40,9 @@ public struct TrainingTrialPlan: Sendable, Hashable {
     /// - Parameter parallelTrials: trials running at once in this process; above 1, OpenBLAS gets one thread per trial
     ///   (`threads: 1`) unless the spec sets `threads` itself, because OpenBLAS threads busy-wait and several trials
     ///   with several threads each on a small machine run many times slower.
-    public init(training: TrainingTrial, parameters: ParameterAssignment, parallelTrials: Int = 1) throws(Problem) {
+    /// - Parameter inactive: the study's conditional parameters that do not exist in this trial.
+    public init(training: TrainingTrial, parameters: ParameterAssignment, parallelTrials: Int = 1,
+                inactive: Set<String> = []) throws(Problem) {
         var base = TrainingConfiguration()
         base.epochs = training.epochs
         base.validationFraction = training.validationFraction
@@ -52,6 +54,9 @@ public struct TrainingTrialPlan: Sendable, Hashable {
 
         var values = training.fixed
         for (hyperparameter, parameter) in training.parameterMapping {
+            // A conditional parameter that does not exist in this trial leaves the hyperparameter at its fixed
+            // value or default.
+            if inactive.contains(parameter) { continue }
             guard let value = parameters[parameter] else {
                 throw .missingParameter(hyperparameter: hyperparameter, parameter: parameter)
             }

@@ -50,7 +50,8 @@ public struct TrainingTrialRunner: TrialRunner {
         }
         let plan: TrainingTrialPlan
         do {
-            plan = try TrainingTrialPlan(training: training, parameters: trial.parameters, parallelTrials: parallelism)
+            plan = try TrainingTrialPlan(training: training, parameters: trial.parameters, parallelTrials: parallelism,
+                                         inactive: Set(study.spec.searchSpace.names).subtracting(trial.parameters.keys))
         } catch {
             if case .invalidHyperparameters(_, fromSearchSpace: true) = error {
                 return .infeasible(reason: error.description)

@@ -49,7 +49,11 @@ struct ShowCommand: AsyncParsableCommand {
         }
         lines.append("parameters:")
         for parameter in spec.searchSpace.parameters {
-            lines.append("  \(parameter.name): \(Self.describe(parameter))")
+            var line = "  \(parameter.name): \(Self.describe(parameter))"
+            if let condition = parameter.condition {
+                line += "; only when \(condition.parent) is " + condition.values.map(\.description).joined(separator: " or ")
+            }
+            lines.append(line)
         }
         // Names, values and reasons come from specs and trials: shown, never obeyed, by the terminal.
         print(lines.map(\.escapingControlCharacters).joined(separator: "\n"))
