@@ -221,6 +221,10 @@ public protocol StudyStore: Sendable {
     func trial(study: String, id: Int) async throws -> Trial?
     func trials(study: String, query: TrialQuery) async throws -> [Trial]
     func trialCounts(study: String) async throws -> TrialCounts
+    /// The final values of `metrics` of every COMPLETED trial, in id order: each trial's id and those of the metrics
+    /// its final measurement has. What ranking by several metrics (a Pareto front, outcome constraints) needs,
+    /// without loading whole trials.
+    func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])]
 
     /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease. A measurement equal
     /// to the trial's last one (same step and metrics) is not recorded twice, so a retried call is harmless.
@@ -252,6 +256,18 @@ public protocol StudyStore: Sendable {
 }
 
 extension StudyStore {
+    /// Loads the completed trials without intermediate measurements and keeps the values asked for.
+    public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
+        let trials = try await trials(study: study, query: TrialQuery(states: [.completed], order: .id, includeMeasurements: false))
+        return trials.map { trial in
+            var values: [String: Double] = [:]
+            for name in metrics {
+                if let value = trial.finalMeasurement?.metrics[name] { values[name] = value }
+            }
+            return (trial.id, values)
+        }
+    }
+
     public func finishTrialCounting(
         study: String, trial: Int, state: TrialState, finalMeasurement: TrialMeasurement?, reason: String?
     ) async throws -> (trial: Trial, counts: TrialCounts) {
