@@ -192,16 +192,26 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
                       hasConstraints: !spec.objective.constraints.isEmpty)
     }
 
-    /// One GP by MAP: from the default start, plus random starts while the data are few; a short budget beyond 200
-    /// observations.
+    /// Observations above which the hyperparameters are fitted on a seeded random subset of this many.
+    public static let hyperparameterSubsetSize = 200
+
+    /// One GP by MAP: from the default start, plus a random start while the data are few. Beyond
+    /// ``hyperparameterSubsetSize`` observations the hyperparameters are fitted on a seeded random subset of that
+    /// size (each likelihood evaluation costs O(n³), and every objective and constraint has its own model), and the
+    /// model is then conditioned on every observation with them.
     func fit(points rows: [[Double]], values: [Double], generator: inout SeededGenerator) -> GaussianProcessModel? {
+        if rows.count > Self.hyperparameterSubsetSize {
+            var indices = Array(rows.indices)
+            for i in 0..<Self.hyperparameterSubsetSize {
+                indices.swapAt(i, i + generator.nextIndex(below: indices.count - i))
+            }
+            let subset = indices.prefix(Self.hyperparameterSubsetSize)
+            guard let fitted = fit(points: subset.map { rows[$0] }, values: subset.map { values[$0] }, generator: &generator) else { return nil }
+            return try? GaussianProcessModel(points: matrix(rows), values: values, hyperparameters: fitted.hyperparameters)
+        }
         let n = rows.count
         let d = encoding.dimensions
-        var elements = [Double](repeating: 0, count: n * d)
-        for (i, point) in rows.enumerated() {
-            for k in 0..<d { elements[i + k * n] = point[k] }
-        }
-        let points = Matrix(rows: n, columns: d, elements: elements)
+        let points = matrix(rows)
         let prior = HyperparameterPrior(dimensions: d)
         var starts = [prior.defaultStart]
         let lower = prior.lowerBounds
@@ -214,10 +224,19 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
             theta[d] = 0.5 * generator.nextGaussian()
             starts.append((0..<theta.count).map { Swift.min(Swift.max(theta[$0], lower[$0]), upper[$0]) })
         }
-        let options = n > 200
-            ? BoundedLBFGS.Options(memory: 8, maxIterations: 25, maxEvaluations: 40, gradientTolerance: 1e-4, relativeTolerance: 1e-6)
-            : BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3, relativeTolerance: 1e-6)
+        let options = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3, relativeTolerance: 1e-6)
         return try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options)
+    }
+
+    /// Feature rows as a column-major matrix.
+    func matrix(_ rows: [[Double]]) -> Matrix {
+        let n = rows.count
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: n * d)
+        for (i, point) in rows.enumerated() {
+            for k in 0..<d { elements[i + k * n] = point[k] }
+        }
+        return Matrix(rows: n, columns: d, elements: elements)
     }
 
     // MARK: Candidates

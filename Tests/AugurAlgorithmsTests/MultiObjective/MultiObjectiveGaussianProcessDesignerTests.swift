@@ -122,6 +122,19 @@ import Testing
         }
     }
 
+    /// Beyond 200 observations the hyperparameters come from a seeded subset: the suggestion is still a valid,
+    /// repeatable point.
+    @Test func largeHistoriesFitOnASeededSubsetDeterministically() throws {
+        let gp = AlgorithmSpec.gaussianProcess(GaussianProcessSettings(initialTrials: 4))
+        let spec = Self.spec(Self.twoObjectives, algorithm: gp, dimensions: 3, seed: 11)
+        let history = try Self.run(Self.spec(Self.twoObjectives, algorithm: .random, dimensions: 3, seed: 11), budget: 230, evaluate: Self.zdt1)
+        let designer = try DesignerFactory.make(for: spec)
+        let first = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: history.count))
+        let second = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: history.count))
+        #expect(first.count == 1 && first == second)
+        #expect(first.allSatisfy { spec.searchSpace.isValid($0) })
+    }
+
     @Test func weightsLieOnThePositiveUnitSphere() {
         var generator = SeededGenerator(seed: 1)
         for weight in MultiObjectiveGaussianProcessDesigner.weights(count: 50, dimensions: 3, generator: &generator) {
