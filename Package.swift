@@ -195,6 +195,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "MultiObjectiveBenchmark",
+            dependencies: ["AugurAlgorithms", "AugurMath", "AugurCore", "AugurStorage", "AugurService"],
+            path: "Benchmarks/MultiObjectiveBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["AugurStorage"],
             path: "Benchmarks/StoreBenchmark",

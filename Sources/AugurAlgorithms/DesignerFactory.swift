@@ -17,6 +17,10 @@ public enum DesignerFactory {
         case .grid:
             return try GridDesigner(spec: spec)
         case .gaussianProcess(let settings):
+            // Several objectives or outcome constraints: the bandit that models each metric (docs/algorithms.md).
+            if spec.objective.ranksByMoreThanOneMetric {
+                return try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: settings)
+            }
             return try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
         case .treeParzen(let settings):
             return try TreeParzenDesigner(spec: spec, settings: settings)

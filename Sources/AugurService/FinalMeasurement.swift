@@ -37,3 +37,11 @@ extension Objective {
         return TrialMeasurement(step: step, elapsedSeconds: measurements.compactMap(\.elapsedSeconds).max(), metrics: metrics)
     }
 }
+
+extension Objective {
+    /// The first objective metric (in ``objectives`` order) that `measurement` lacks, or `nil` when it has them all:
+    /// a trial completes only with a value for every objective.
+    public func missingObjective(in measurement: TrialMeasurement?) -> String? {
+        objectives.first { measurement?.metrics[$0.name] == nil }?.name
+    }
+}

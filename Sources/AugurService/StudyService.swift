@@ -134,7 +134,14 @@ public final class StudyService: Sendable {
     }
 
     public func listStudies() async throws(ServiceError) -> [StudySummary] {
-        try await call { try await store.studySummaries() }
+        var summaries = try await call { try await store.studySummaries() }
+        // The stores' best value is the best first objective of any completed trial; with outcome constraints only
+        // the trials that meet them count.
+        for index in summaries.indices where !summaries[index].study.spec.objective.constraints.isEmpty {
+            let study = summaries[index].study
+            summaries[index].bestValue = try await bestTrials(study: study.name, count: 1).first?.finalValue(of: study.spec.objective.metric)
+        }
+        return summaries
     }
 
     public func deleteStudy(_ name: String) async throws(ServiceError) {
@@ -239,11 +246,59 @@ public final class StudyService: Sendable {
         return try await call { try await store.trialParameters(study: study, ids: ids) }
     }
 
-    /// The `count` best COMPLETED trials, best first.
+    /// The `count` best COMPLETED trials, best first. With several objectives these are trials of the Pareto front
+    /// (ordered by the first objective); with outcome constraints only trials that meet every constraint count.
     public func bestTrials(study: String, count: Int) async throws(ServiceError) -> [Trial] {
         guard count > 0 else { return [] }
-        let query = TrialQuery(states: [.completed], order: .objective, limit: count, includeMeasurements: false)
-        return try await trials(study: study, query: query)
+        let objective = try await knownSpec(study).objective
+        guard objective.ranksByMoreThanOneMetric else {
+            let query = TrialQuery(states: [.completed], order: .objective, limit: count, includeMeasurements: false)
+            return try await trials(study: study, query: query)
+        }
+        let outcomes = try await outcomes(study: study, objective: objective)
+        let ids = objective.isMultiObjective ? outcomes.frontIDs : outcomes.rankedByFirstObjective
+        return try await completedTrials(study: study, ids: Array(ids.prefix(count)))
+    }
+
+    /// A study's Pareto front: its non-dominated COMPLETED trials that meet every outcome constraint, best first by
+    /// the first objective, with the hypervolume they dominate.
+    ///
+    /// Ranks the compact final values the store returns (`completedFinalMetrics`) with ``ParetoFront`` and loads
+    /// only the front's trials.
+    public func paretoFront(study: String) async throws(ServiceError) -> ParetoFrontReport {
+        let objective = try await knownSpec(study).objective
+        let outcomes = try await outcomes(study: study, objective: objective)
+        let ids = outcomes.frontIDs
+        let trials = try await completedTrials(study: study, ids: ids)
+        let positions = Dictionary(uniqueKeysWithValues: outcomes.ids.enumerated().map { ($1, $0) })
+        let vectors = ids.compactMap { positions[$0].map { outcomes.vectors[$0] } }
+        let given = objective.maximizationReferencePoint
+        guard let reference = given ?? Hypervolume.derivedReference(outcomes.vectors) else {
+            return ParetoFrontReport(trials: trials, hypervolume: nil, referencePoint: objective.referencePoint, referencePointDerived: false)
+        }
+        return ParetoFrontReport(trials: trials, hypervolume: Hypervolume.of(vectors, reference: reference),
+                                 referencePoint: objective.referencePointInMetricUnits(reference), referencePointDerived: given == nil)
+    }
+
+    private func outcomes(study: String, objective: Objective) async throws(ServiceError) -> TrialOutcomes {
+        let names = objective.objectives.map(\.name) + objective.constraints.map(\.name)
+        let values = try await call { try await store.completedFinalMetrics(study: study, metrics: names) }
+        return TrialOutcomes(finalMetrics: values, objective: objective)
+    }
+
+    /// The trials with these ids, in this order, without intermediate measurements: one by one for a few, from
+    /// one query of every completed trial for many.
+    private func completedTrials(study: String, ids: [Int]) async throws(ServiceError) -> [Trial] {
+        guard ids.count > 16 else {
+            var trials: [Trial] = []
+            for id in ids {
+                if let trial = try await call({ try await store.trial(study: study, id: id) }) { trials.append(trial) }
+            }
+            return trials
+        }
+        let all = try await trials(study: study, query: TrialQuery(states: [.completed], includeMeasurements: false))
+        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return ids.compactMap { byID[$0] }
     }
 
     // MARK: Suggestions
@@ -396,9 +451,8 @@ public final class StudyService: Sendable {
         if case .measurement(let final?) = completion {
             // Refused before the trial exists, so that a bad result leaves no REQUESTED trial behind.
             try checkMetricNames(of: [final], trial: 0)
-            let objective = try await knownSpec(name).objective.metric
-            guard final.metrics[objective] != nil else {
-                throw .invalidArgument("the final measurement lacks the objective metric '\(objective)'")
+            if let missing = try await knownSpec(name).objective.missingObjective(in: final) {
+                throw .invalidArgument("the final measurement lacks the objective metric '\(missing)'")
             }
         }
         let requested = try await requestTrial(study: name, parameters: parameters)
@@ -499,16 +553,17 @@ public final class StudyService: Sendable {
         }
         var spec = remembered
         var final = try await finalMeasurement(of: completion, spec: spec, trial: id)
-        if final?.metrics[spec.objective.metric] == nil {
+        if spec.objective.missingObjective(in: final) != nil {
             // Refuse only on the study as it is now, not on a remembered spec.
             spec = try await getStudy(name).spec
             final = try await finalMeasurement(of: completion, spec: spec, trial: id)
         }
-        guard let final, final.metrics[spec.objective.metric] != nil else {
+        if let missing = spec.objective.missingObjective(in: final) {
             throw .invalidArgument(
-                "trial \(id) of study '\(name)' never reported the objective metric '\(spec.objective.metric)'; "
+                "trial \(id) of study '\(name)' never reported the objective metric '\(missing)'; "
                     + "report it, or fail the trial or mark it infeasible instead")
         }
+        guard let final else { throw .internalError("trial \(id) of study '\(name)' has no final measurement") }
         return try await finish(spec, trial: id, state: .completed, finalMeasurement: final, reason: nil)
     }
 

@@ -4,7 +4,8 @@ import AugurStorage
 /// Whether a study is done, and why: the one rule both the planner (inside an assignment) and the service (after a
 /// trial ends) apply, so the two can never disagree.
 ///
-/// In order: a completed trial that reached the objective's target completes the study; `maxFailedTrials` failures
+/// In order: a completed trial that reached the objective's target (and meets every outcome constraint) completes
+/// the study; `maxFailedTrials` failures
 /// fail it; a spent budget (every trial created, none running or waiting) completes it.
 struct StudyVerdict: Sendable, Hashable {
     var state: StudyState
@@ -16,7 +17,8 @@ struct StudyVerdict: Sendable, Hashable {
     ///     it, so callers pass that one, or none).
     static func judge(budget: Budget, objective: Objective, counts: TrialCounts, candidate: Trial? = nil) -> StudyVerdict? {
         if let candidate, candidate.state == .completed, let target = objective.target,
-           let value = candidate.finalValue(of: objective.metric), objective.reachesTarget(value) {
+           let value = candidate.finalValue(of: objective.metric), objective.reachesTarget(value),
+           objective.isFeasible(candidate.finalMeasurement?.metrics ?? [:]) {
             return StudyVerdict(state: .completed,
                                 reason: "target \(formatNumber(target)) reached by trial \(candidate.id) (\(objective.metric) = \(formatNumber(value)))")
         }

@@ -227,6 +227,10 @@ public protocol StudyStore: Sendable {
     func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest]
     /// The parameters of the trials with these ids, by id; ids the study has no trial for are left out.
     func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment]
+    /// The final values of `metrics` of every COMPLETED trial, in id order: each trial's id and those of the metrics
+    /// its final measurement has. What ranking by several metrics (a Pareto front, outcome constraints) needs,
+    /// without loading whole trials.
+    func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])]
 
     /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease. A measurement equal
     /// to the trial's last one (same step and metrics) is not recorded twice, so a retried call is harmless.
@@ -285,6 +289,18 @@ extension StudyStore {
             if let trial = try await trial(study: study, id: id) { result[id] = trial.parameters }
         }
         return result
+    }
+
+    /// Loads the completed trials without intermediate measurements and keeps the values asked for.
+    public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
+        let trials = try await trials(study: study, query: TrialQuery(states: [.completed], order: .id, includeMeasurements: false))
+        return trials.map { trial in
+            var values: [String: Double] = [:]
+            for name in metrics {
+                if let value = trial.finalMeasurement?.metrics[name] { values[name] = value }
+            }
+            return (trial.id, values)
+        }
     }
 
     public func finishTrialCounting(

@@ -86,6 +86,21 @@ extension Vizier_StudySpec {
             $0.metricID = spec.objective.metric
             $0.goal = spec.objective.goal == .maximize ? .maximize : .minimize
         }]
+        // Further objectives, then outcome constraints as safety metrics; metrics recorded only have no Vizier form.
+        for additional in spec.objective.additionalMetrics {
+            if let goal = additional.goal {
+                metrics.append(.with {
+                    $0.metricID = additional.name
+                    $0.goal = goal == .maximize ? .maximize : .minimize
+                })
+            } else if let constraint = additional.constraint {
+                metrics.append(.with {
+                    $0.metricID = additional.name
+                    $0.goal = constraint.bound == .atLeast ? .maximize : .minimize
+                    $0.safetyConfig.safetyThreshold = constraint.threshold
+                })
+            }
+        }
         parameters = Self.nested(spec.searchSpace)
         switch spec.algorithm {
         case .random: algorithm = "RANDOM_SEARCH"
@@ -186,23 +201,34 @@ extension StudySpec {
     /// Reads a Vizier StudySpec as the study `name`. Vizier studies have no budget: a study runs until its clients
     /// stop asking, with as many trials in flight as they like.
     init(vizier message: Vizier_StudySpec, name: String, field: String) throws(ServiceError) {
-        guard let objectiveMessage = message.metrics.first else {
+        guard !message.metrics.isEmpty else {
             throw .invalidArgument("\(field).metrics is empty; name the objective metric and its goal (MAXIMIZE or MINIMIZE)")
         }
-        guard message.metrics.count == 1 else {
-            throw .invalidArgument("\(field).metrics has \(message.metrics.count) metrics; Augur optimizes one objective metric "
-                + "so far (several metrics and several objectives are not supported yet)")
+        // Every metric has a goal; a safety metric is an outcome constraint on the safe side of its threshold
+        // (MAXIMIZE: at least the threshold, MINIMIZE: at most), the others are objectives. The first objective is
+        // Augur's primary one (`objective.metric`), the others follow in the order sent.
+        var objectives: [(name: String, goal: ObjectiveGoal)] = []
+        var constraints: [MetricSpec] = []
+        for (index, metric) in message.metrics.enumerated() {
+            let goal: ObjectiveGoal
+            switch metric.goal {
+            case .maximize: goal = .maximize
+            case .minimize: goal = .minimize
+            case .unspecified, .UNRECOGNIZED:
+                throw .invalidArgument("\(field).metrics[\(index)].goal must be MAXIMIZE or MINIMIZE")
+            }
+            if metric.hasSafetyConfig {
+                let threshold = metric.safetyConfig.safetyThreshold
+                constraints.append(MetricSpec(name: metric.metricID, constraint: OutcomeConstraint(goal == .maximize ? .atLeast : .atMost, threshold)))
+            } else {
+                objectives.append((metric.metricID, goal))
+            }
         }
-        guard !objectiveMessage.hasSafetyConfig else {
-            throw .invalidArgument("\(field).metrics[0].safety_config: safety metrics (constraints) are not supported yet")
+        guard let primary = objectives.first else {
+            throw .invalidArgument("\(field).metrics has only safety metrics; add at least one metric without safety_config to optimize")
         }
-        let goal: ObjectiveGoal
-        switch objectiveMessage.goal {
-        case .maximize: goal = .maximize
-        case .minimize: goal = .minimize
-        case .unspecified, .UNRECOGNIZED:
-            throw .invalidArgument("\(field).metrics[0].goal must be MAXIMIZE or MINIMIZE")
-        }
+        let objective = Objective(metric: primary.name, goal: primary.goal,
+                                  additionalMetrics: objectives.dropFirst().map { MetricSpec(name: $0.name, goal: $0.goal) } + constraints)
         var parameters: [ParameterSpec] = []
         for (index, parameter) in message.parameters.enumerated() {
             try ParameterSpec.flatten(vizier: parameter, field: "\(field).parameters[\(index)]", into: &parameters)
@@ -220,7 +246,7 @@ extension StudySpec {
         case nil: earlyStopping = nil
         case .defaultStoppingSpec: earlyStopping = .median(MedianStoppingSettings())
         }
-        self.init(name: name, searchSpace: SearchSpace(parameters), objective: Objective(metric: objectiveMessage.metricID, goal: goal),
+        self.init(name: name, searchSpace: SearchSpace(parameters), objective: objective,
                   algorithm: algorithm, earlyStopping: earlyStopping,
                   budget: Budget(maxTrials: Int(Int32.max), parallelTrials: Int(Int32.max)),
                   seed: Self.vizierSeed(forStudy: name))

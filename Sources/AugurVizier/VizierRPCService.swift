@@ -286,8 +286,11 @@ public struct VizierRPCService: Vizier_VizierService.SimpleServiceProtocol {
         try await answer { () throws(ServiceError) in
             let name = try VizierNames.parseStudy(request.parent, field: "parent")
             let study = try await service.getStudy(name.study)
-            // One objective: the optimal trials are the best one (Vizier's answer for a single-metric study).
-            let best = try await service.bestTrials(study: study.name, count: 1)
+            // Several objectives: the Pareto front of the trials that meet every safety threshold; one objective: the
+            // best such trial (Vizier's answer for a single-metric study).
+            let best = study.spec.objective.isMultiObjective
+                ? try await service.paretoFront(study: study.name).trials
+                : try await service.bestTrials(study: study.name, count: 1)
             let metadata = try await trialMetadata(study.name, trials: best)
             return .with {
                 $0.optimalTrials = best.map { Vizier_Trial($0, study: name, space: study.spec.searchSpace, metadata: metadata[$0.id] ?? []) }

@@ -512,6 +512,39 @@ struct StoreContractTests {
         #expect(try await store.study(named: "study")?.spec.objective == spec.objective)
     }
 
+    /// A study with several objectives and a constraint keeps them in its stored spec, and the compact query of
+    /// completed trials' final values returns exactly the metrics asked for, in id order, non-finite values included.
+    @Test(arguments: StoreFactories.all)
+    func completedFinalMetricsAreCompactAndExact(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        var spec = testSpec()
+        spec.objective = Objective(metric: "loss", goal: .minimize, additionalMetrics: [
+            MetricSpec(name: "latency", goal: .minimize), MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 2)),
+        ], referencePoint: [1, 100])
+        _ = try await store.createStudy(spec)
+        #expect(try await store.study(named: "study")?.spec.objective == spec.objective)
+        try await store.createTrials(5, in: "study")
+        let finals: [(Int, TrialState, [String: Double])] = [
+            (1, .completed, ["loss": 0.1, "latency": 0.30000000000000004, "memory": 1, "other": 5]),
+            (2, .failed, [:]),
+            (3, .completed, ["loss": -.infinity, "latency": 2]),
+            (4, .stopped, ["loss": 0.5, "latency": 1, "memory": 1]),
+            (5, .completed, ["loss": 1e-300, "latency": .infinity, "memory": 3]),
+        ]
+        for (trial, state, metrics) in finals {
+            _ = try await store.finishTrial(study: "study", trial: trial, state: state,
+                                            finalMeasurement: metrics.isEmpty ? nil : TrialMeasurement(step: 1, metrics: metrics), reason: nil)
+        }
+        let values = try await store.completedFinalMetrics(study: "study", metrics: ["loss", "latency", "memory"])
+        #expect(values.map(\.id) == [1, 3, 5])
+        #expect(values.map(\.metrics) == [["loss": 0.1, "latency": 0.30000000000000004, "memory": 1], ["loss": -.infinity, "latency": 2],
+                                          ["loss": 1e-300, "latency": .infinity, "memory": 3]])
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            _ = try await store.completedFinalMetrics(study: "missing", metrics: ["loss"])
+        }
+    }
+
     @Test(arguments: StoreFactories.all)
     func ranksByObjectiveWhenMaximizing(factory: StoreFactory) async throws {
         guard let handle = try await factory.make() else { return }

@@ -166,7 +166,8 @@ struct TreeParzenHistory {
             guard let point = space.internalPoint(of: assignment, dimensions: dimensions) else { continue }
             switch trial.state {
             case .completed:
-                if let value = trial.finalValue(of: objective.metric), value.isFinite {
+                // A trial that violates an outcome constraint joins the infeasible ones (Optuna's constrained TPE).
+                if let value = trial.finalValue(of: objective.metric), value.isFinite, objective.isFeasible(trial.finalMeasurement?.metrics ?? [:]) {
                     ranked.append((-objective.goal.maximizationValue(value), trial.id, point))
                 } else {
                     infeasible.append((trial.id, point))

@@ -39,7 +39,7 @@ struct AugurSpecReader {
     // MARK: Objective
 
     private mutating func readObjective(_ node: SpecNode) -> Objective? {
-        guard let fields = reader.fields(of: node, known: ["metric", "goal", "target", "strategy", "additionalMetrics"],
+        guard let fields = reader.fields(of: node, known: ["metric", "goal", "target", "strategy", "additionalMetrics", "referencePoint"],
                                          what: "`objective`") else { return nil }
         let metric = reader.required("metric", in: fields, hint: "name the metric to optimize, e.g. `metric: loss`.")
             .flatMap { reader.string($0, what: "`metric`") }
@@ -56,8 +56,18 @@ struct AugurSpecReader {
         }
         // Every metric must be read for the validator's paths (`additionalMetrics[2]`) to match the file's.
         let metrics = additional.compactMap { $0 }
-        guard let metric, let goal, let strategy, metrics.count == additional.count else { return nil }
-        return Objective(metric: metric, goal: goal, target: target, strategy: strategy, additionalMetrics: metrics)
+        var referencePoint: [Double]?? = .some(nil)
+        if let node = fields["referencePoint"] {
+            // `nil` (not `.some(nil)`) once a value could not be read: the reader has reported it.
+            referencePoint = nil
+            if let elements = reader.list(node, what: "`referencePoint`") {
+                let values = elements.map { reader.number($0, what: "a reference value") }
+                if !values.contains(where: { $0 == nil }) { referencePoint = .some(values.compactMap { $0 }) }
+            }
+        }
+        guard let metric, let goal, let strategy, metrics.count == additional.count, let referencePoint else { return nil }
+        return Objective(metric: metric, goal: goal, target: target, strategy: strategy, additionalMetrics: metrics,
+                         referencePoint: referencePoint)
     }
 
     /// `accuracy` or `{name: accuracy, strategy: max}`.
@@ -65,12 +75,26 @@ struct AugurSpecReader {
         guard case .mapping = element.node else {
             return reader.string(element, what: "an additional metric").map { MetricSpec(name: $0) }
         }
-        guard let metricFields = reader.fields(of: element, known: ["name", "strategy"], what: "an additional metric"),
+        guard let metricFields = reader.fields(of: element, known: ["name", "strategy", "goal", "atMost", "atLeast"],
+                                               what: "an additional metric"),
               let nameNode = reader.required("name", in: metricFields, hint: "name the metric, e.g. `name: accuracy`."),
               let name = reader.string(nameNode, what: "`name`") else { return nil }
         // A strategy that could not be read (reported) leaves the metric in place, so its name is still checked.
         let strategy = metricFields["strategy"].map { readStrategy($0) ?? .latest } ?? .latest
-        return MetricSpec(name: name, strategy: strategy)
+        // `goal` makes the metric a further objective; `atMost`/`atLeast` an outcome constraint.
+        let goal = metricFields["goal"].flatMap {
+            reader.choice($0, what: "`goal`", among: ["minimize": ObjectiveGoal.minimize, "maximize": .maximize])
+        }
+        var constraint: OutcomeConstraint?
+        for (key, bound) in [("atMost", OutcomeConstraint.Bound.atMost), ("atLeast", .atLeast)] {
+            guard let node = metricFields[key] else { continue }
+            if constraint != nil {
+                reader.error("give either `atMost` or `atLeast`, not both; a metric has one constraint.", at: node)
+            } else if let threshold = reader.number(node, what: "`\(key)`") {
+                constraint = OutcomeConstraint(bound, threshold)
+            }
+        }
+        return MetricSpec(name: name, strategy: strategy, goal: goal, constraint: constraint)
     }
 
     private mutating func readStrategy(_ node: SpecNode) -> MetricStrategy? {

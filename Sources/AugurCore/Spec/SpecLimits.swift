@@ -10,6 +10,8 @@ public enum SpecLimits {
     public static let maximumValuesPerParameter = 10_000
     /// The most metrics (objective and additional) a study may collect.
     public static let maximumMetrics = 100
+    /// The most objectives (the first and the additional metrics with a goal) a study may optimize together.
+    public static let maximumObjectives = 4
     /// The most cells a grid search may have; larger grids are almost always a missing `step` or a typo.
     public static let maximumGridSize = 1_000_000
     /// The most lattice points a stepped double may have (its cardinality must fit an `Int` with room to spare).

@@ -129,6 +129,34 @@ private struct Checks {
                     + "already); list each metric once.")
             }
         }
+        for (index, spec) in objective.additionalMetrics.enumerated() {
+            let field = "objective.additionalMetrics[\(index)]"
+            if spec.goal != nil, spec.constraint != nil {
+                add(field, "metric `\(spec.name.excerptForMessage)` has both a goal and a constraint; a metric is either a "
+                    + "further objective (`goal`) or an outcome constraint (`atMost`/`atLeast`), not both.")
+            }
+            if let constraint = spec.constraint, !constraint.threshold.isFinite {
+                let key = constraint.bound == .atMost ? "atMost" : "atLeast"
+                add("\(field).\(key)", "`\(key)` must be a finite number, not \(formatNumber(constraint.threshold)).")
+            }
+        }
+        let objectives = objective.objectives
+        if objectives.count > SpecLimits.maximumObjectives {
+            add("objective.additionalMetrics", "the study has \(objectives.count) objectives; at most "
+                + "\(SpecLimits.maximumObjectives) are allowed (the Pareto front's hypervolume grows costly beyond).")
+        }
+        if let point = objective.referencePoint {
+            if objectives.count < 2 {
+                add("objective.referencePoint", "`referencePoint` is for studies with several objectives; give further "
+                    + "objectives a `goal`, or remove it.")
+            } else if point.count != objectives.count {
+                add("objective.referencePoint", "`referencePoint` has \(point.count) values but the study has "
+                    + "\(objectives.count) objectives (\(objectives.map(\.name).joined(separator: ", "))); give one per objective.")
+            }
+            for (index, value) in point.enumerated() where !value.isFinite {
+                add("objective.referencePoint[\(index)]", "a reference value must be a finite number, not \(formatNumber(value)).")
+            }
+        }
     }
 
     // MARK: Parameters

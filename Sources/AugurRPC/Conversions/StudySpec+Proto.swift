@@ -61,6 +61,7 @@ extension Augur_V1_StudySpec {
         self.init()
         metrics = [MetricSpec(objective: spec.objective)]
             + spec.objective.additionalMetrics.map { MetricSpec(additional: $0) }
+        referencePoint = spec.objective.referencePoint ?? []
         parameters = spec.searchSpace.parameters.map(ParameterSpec.init)
         switch spec.algorithm {
         case .random:
@@ -138,6 +139,12 @@ extension Augur_V1_StudySpec.MetricSpec {
         self.init()
         metricID = additional.name
         strategy = Self.Strategy(additional.strategy)
+        if let goal = additional.goal { self.goal = goal == .maximize ? .maximize : .minimize }
+        switch additional.constraint?.bound {
+        case .atMost?: atMost = additional.constraint?.threshold ?? 0
+        case .atLeast?: atLeast = additional.constraint?.threshold ?? 0
+        case nil: break
+        }
     }
 }
 
@@ -293,13 +300,32 @@ extension StudySpec {
         }
         var additional: [MetricSpec] = []
         for (index, metric) in message.metrics.enumerated().dropFirst() {
+            let metricGoal: ObjectiveGoal?
+            switch metric.goal {
+            case .maximize: metricGoal = .maximize
+            case .minimize: metricGoal = .minimize
+            case .unspecified, .UNRECOGNIZED: metricGoal = nil
+            }
+            var constraint: OutcomeConstraint?
+            switch (metric.hasAtMost, metric.hasAtLeast) {
+            case (true, true):
+                throw .invalidArgument("\(field).metrics[\(index)] has both at_most and at_least; give one constraint per metric")
+            case (true, false): constraint = OutcomeConstraint(.atMost, metric.atMost)
+            case (false, true): constraint = OutcomeConstraint(.atLeast, metric.atLeast)
+            case (false, false): constraint = nil
+            }
             additional.append(MetricSpec(name: metric.metricID,
-                                         strategy: try metric.strategy.domain(field: "\(field).metrics[\(index)].strategy")))
+                                         strategy: try metric.strategy.domain(field: "\(field).metrics[\(index)].strategy"),
+                                         goal: metricGoal, constraint: constraint))
+        }
+        if objectiveMessage.hasAtMost || objectiveMessage.hasAtLeast {
+            throw .invalidArgument("\(field).metrics[0] is the objective and cannot be a constraint; list the constraint as a further metric")
         }
         let objective = Objective(metric: objectiveMessage.metricID, goal: goal,
                                   target: objectiveMessage.hasTarget ? objectiveMessage.target : nil,
                                   strategy: try objectiveMessage.strategy.domain(field: "\(field).metrics[0].strategy"),
-                                  additionalMetrics: additional)
+                                  additionalMetrics: additional,
+                                  referencePoint: message.referencePoint.isEmpty ? nil : message.referencePoint)
 
         var parameters: [ParameterSpec] = []
         for (index, parameter) in message.parameters.enumerated() {

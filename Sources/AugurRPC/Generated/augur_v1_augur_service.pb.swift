@@ -371,7 +371,8 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The first metric is the objective; further metrics are recorded alongside it.
+  /// The first metric is the objective; further metrics are recorded alongside it, as further objectives (with a
+  /// goal) or outcome constraints (with `at_most`/`at_least`).
   public var metrics: [Augur_V1_StudySpec.MetricSpec] {
     get {_storage._metrics}
     set {_uniqueStorage()._metrics = newValue}
@@ -467,6 +468,13 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
     set {_uniqueStorage()._sourceFormat = newValue}
   }
 
+  /// Augur, several objectives: the hypervolume reference point, one value per objective in `metrics` order (the
+  /// first metric, then those with a goal); empty derives one from the trials.
+  public var referencePoint: [Double] {
+    get {_storage._referencePoint}
+    set {_uniqueStorage()._referencePoint = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_AutomatedStoppingSpec: Equatable, Sendable {
@@ -484,7 +492,8 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
 
     public var metricID: String = String()
 
-    /// Required for the first metric (the objective); ignored for the others, which are collected, not optimized.
+    /// Required for the first metric (the objective). On a further metric a goal makes it another objective,
+    /// optimized together with the first (the best trials are the Pareto front); without one it is collected only.
     public var goal: Augur_V1_StudySpec.MetricSpec.GoalType = .unspecified
 
     public var strategy: Augur_V1_StudySpec.MetricSpec.Strategy = .latest
@@ -498,6 +507,26 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
     public var hasTarget: Bool {self._target != nil}
     /// Clears the value of `target`. Subsequent reads from it will return its default value.
     public mutating func clearTarget() {self._target = nil}
+
+    /// Augur, further metrics only: an outcome constraint (Vizier's safety metric). A trial whose final value is
+    /// above `at_most` (or below `at_least`) is recorded but unsafe: never among the best trials. At most one of the two.
+    public var atMost: Double {
+      get {_atMost ?? 0}
+      set {_atMost = newValue}
+    }
+    /// Returns true if `atMost` has been explicitly set.
+    public var hasAtMost: Bool {self._atMost != nil}
+    /// Clears the value of `atMost`. Subsequent reads from it will return its default value.
+    public mutating func clearAtMost() {self._atMost = nil}
+
+    public var atLeast: Double {
+      get {_atLeast ?? 0}
+      set {_atLeast = newValue}
+    }
+    /// Returns true if `atLeast` has been explicitly set.
+    public var hasAtLeast: Bool {self._atLeast != nil}
+    /// Clears the value of `atLeast`. Subsequent reads from it will return its default value.
+    public mutating func clearAtLeast() {self._atLeast = nil}
 
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -581,6 +610,8 @@ public nonisolated struct Augur_V1_StudySpec: @unchecked Sendable {
     public init() {}
 
     fileprivate var _target: Double? = nil
+    fileprivate var _atMost: Double? = nil
+    fileprivate var _atLeast: Double? = nil
   }
 
   public nonisolated struct ParameterSpec: Sendable {
@@ -1548,7 +1579,8 @@ public nonisolated struct Augur_V1_ListOptimalTrialsRequest: Sendable {
   /// `studies/{study}`.
   public var parent: String = String()
 
-  /// Augur: how many of the best trials (default 1, at most 1000).
+  /// Augur: how many of the best trials (default 1, at most 1000). A study with several objectives answers its whole
+  /// Pareto front (its non-dominated trials that meet every outcome constraint) and ignores this.
   public var maxTrialCount: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1999,7 +2031,7 @@ nonisolated extension Augur_V1_Measurement.Metric: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StudySpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metrics\0\u{1}parameters\0\u{1}algorithm\0\u{4}\u{6}default_stopping_spec\0\u{4}[\u{1}median_stopping_spec\0\u{3}successive_halving_spec\0\u{3}hyperband_spec\0\u{3}algorithm_options\0\u{1}budget\0\u{3}trial_template\0\u{1}seed\0\u{3}source_format\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metrics\0\u{1}parameters\0\u{1}algorithm\0\u{4}\u{6}default_stopping_spec\0\u{4}[\u{1}median_stopping_spec\0\u{3}successive_halving_spec\0\u{3}hyperband_spec\0\u{3}algorithm_options\0\u{1}budget\0\u{3}trial_template\0\u{1}seed\0\u{3}source_format\0\u{3}reference_point\0")
 
   fileprivate class _StorageClass {
     var _metrics: [Augur_V1_StudySpec.MetricSpec] = []
@@ -2011,6 +2043,7 @@ nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._
     var _trialTemplate: Augur_V1_TrialTemplate? = nil
     var _seed: UInt64 = 0
     var _sourceFormat: String = String()
+    var _referencePoint: [Double] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2030,6 +2063,7 @@ nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._
       _trialTemplate = source._trialTemplate
       _seed = source._seed
       _sourceFormat = source._sourceFormat
+      _referencePoint = source._referencePoint
     }
   }
 
@@ -2108,6 +2142,7 @@ nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._
         case 105: try { try decoder.decodeSingularMessageField(value: &_storage._trialTemplate) }()
         case 106: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
         case 107: try { try decoder.decodeSingularStringField(value: &_storage._sourceFormat) }()
+        case 108: try { try decoder.decodeRepeatedDoubleField(value: &_storage._referencePoint) }()
         default: break
         }
       }
@@ -2163,6 +2198,9 @@ nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._
       if !_storage._sourceFormat.isEmpty {
         try visitor.visitSingularStringField(value: _storage._sourceFormat, fieldNumber: 107)
       }
+      if !_storage._referencePoint.isEmpty {
+        try visitor.visitPackedDoubleField(value: _storage._referencePoint, fieldNumber: 108)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2181,6 +2219,7 @@ nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._trialTemplate != rhs_storage._trialTemplate {return false}
         if _storage._seed != rhs_storage._seed {return false}
         if _storage._sourceFormat != rhs_storage._sourceFormat {return false}
+        if _storage._referencePoint != rhs_storage._referencePoint {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2192,7 +2231,7 @@ nonisolated extension Augur_V1_StudySpec: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Augur_V1_StudySpec.MetricSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Augur_V1_StudySpec.protoMessageName + ".MetricSpec"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}metric_id\0\u{1}goal\0\u{2}b\u{1}strategy\0\u{1}target\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}metric_id\0\u{1}goal\0\u{2}b\u{1}strategy\0\u{1}target\0\u{3}at_most\0\u{3}at_least\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2204,6 +2243,8 @@ nonisolated extension Augur_V1_StudySpec.MetricSpec: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularEnumField(value: &self.goal) }()
       case 100: try { try decoder.decodeSingularEnumField(value: &self.strategy) }()
       case 101: try { try decoder.decodeSingularDoubleField(value: &self._target) }()
+      case 102: try { try decoder.decodeSingularDoubleField(value: &self._atMost) }()
+      case 103: try { try decoder.decodeSingularDoubleField(value: &self._atLeast) }()
       default: break
       }
     }
@@ -2226,6 +2267,12 @@ nonisolated extension Augur_V1_StudySpec.MetricSpec: SwiftProtobuf.Message, Swif
     try { if let v = self._target {
       try visitor.visitSingularDoubleField(value: v, fieldNumber: 101)
     } }()
+    try { if let v = self._atMost {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 102)
+    } }()
+    try { if let v = self._atLeast {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 103)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2234,6 +2281,8 @@ nonisolated extension Augur_V1_StudySpec.MetricSpec: SwiftProtobuf.Message, Swif
     if lhs.goal != rhs.goal {return false}
     if lhs.strategy != rhs.strategy {return false}
     if lhs._target != rhs._target {return false}
+    if lhs._atMost != rhs._atMost {return false}
+    if lhs._atLeast != rhs._atLeast {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -231,8 +231,11 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
             guard request.maxTrialCount >= 0, request.maxTrialCount <= RequestLimits.maximumPageSize else {
                 throw .invalidArgument("max_trial_count must be between 1 and \(RequestLimits.maximumPageSize), got \(request.maxTrialCount)")
             }
-            _ = try await service.getStudy(name)
-            let best = try await service.bestTrials(study: name, count: request.maxTrialCount == 0 ? 1 : Int(request.maxTrialCount))
+            let study = try await service.getStudy(name)
+            // Several objectives: the whole Pareto front; one: the best `max_trial_count` (feasible) trials.
+            let best = study.spec.objective.isMultiObjective
+                ? try await service.paretoFront(study: name).trials
+                : try await service.bestTrials(study: name, count: request.maxTrialCount == 0 ? 1 : Int(request.maxTrialCount))
             return .with { $0.optimalTrials = best.map { Augur_V1_Trial($0) } }
         }
     }

@@ -125,6 +125,28 @@ extension PostgresStoreSession {
                 """)
     }
 
+    private static let completedFinalMeasurements = PostgresStatement(
+        name: "augur_completed_final_measurements",
+        sql: """
+            SELECT t.trial_id, t.final_measurement::text FROM trials t
+            WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
+            """)
+
+    /// Only the final measurements of the COMPLETED trials: no parameters, no other columns.
+    func completedFinalMetrics(study name: String, metrics: [String]) throws -> [(id: Int, metrics: [String: Double])] {
+        let study = try requireStudy(named: name)
+        let result = try connection.execute(Self.completedFinalMeasurements, [String(study.id)])
+        var rows: [(id: Int, metrics: [String: Double])] = []
+        rows.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount {
+            let all = try result.string(row, 1).map(StoreCoding.decodeMeasurement)?.metrics ?? [:]
+            var kept: [String: Double] = [:]
+            for name in metrics { kept[name] = all[name] }
+            rows.append((result.int(row, 0) ?? 0, kept))
+        }
+        return rows
+    }
+
     func trials(study name: String, query: TrialQuery) throws -> [Trial] {
         let study = try requireStudy(named: name)
         let states = query.states.map { states in TrialState.allCases.filter(states.contains) }

@@ -142,6 +142,10 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.trialParameters(study: study, ids: ids) }
     }
 
+    public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
+        try await session(.idempotent) { try $0.completedFinalMetrics(study: study, metrics: metrics) }
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         let metricsText = StoreCoding.encodeMetrics(measurement.metrics)
         try await session(.transaction) { session in

@@ -24,6 +24,22 @@ extension SQLiteDatabase {
         }
     }
 
+    /// Only the final measurements of the COMPLETED trials, one index range scan: no parameters, no other columns.
+    func completedFinalMetrics(study name: String, metrics: [String]) throws -> [(id: Int, metrics: [String: Double])] {
+        try connection.readTransaction {
+            let study = try requireStudy(named: name)
+            return try connection.query(
+                "SELECT trial_id, final_measurement FROM trials WHERE study_id = ? AND state = 'COMPLETED' ORDER BY trial_id",
+                [.integer(study.id)]
+            ) { row in
+                let all = try row.text(1).map(StoreCoding.decodeMeasurement)?.metrics ?? [:]
+                var kept: [String: Double] = [:]
+                for name in metrics { kept[name] = all[name] }
+                return (row.int(0), kept)
+            }
+        }
+    }
+
     func trials(study name: String, query: TrialQuery) throws -> [Trial] {
         try connection.readTransaction {
             let study = try requireStudy(named: name)

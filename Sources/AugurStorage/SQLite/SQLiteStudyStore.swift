@@ -82,6 +82,10 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.trialParameters(study: study, ids: ids)
     }
 
+    public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
+        try await database.completedFinalMetrics(study: study, metrics: metrics)
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         try await database.addMeasurement(study: study, trial: trial, measurement: measurement, leaseExpiresAt: leaseExpiresAt)
     }

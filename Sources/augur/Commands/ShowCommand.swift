@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugurCore
+import AugurService
 import AugurStorage
 
 /// `augur show STUDY`
@@ -25,9 +26,11 @@ struct ShowCommand: AsyncParsableCommand {
         let study = try await service.getStudy(self.study)
         let counts = try await service.trialCounts(study: study.name)
         let best = try await service.bestTrials(study: study.name, count: 1).first
+        let front = study.spec.objective.isMultiObjective ? try await service.paretoFront(study: study.name) : nil
         if format == .json {
             print(try TrialReport.encode(ShowRecord(study: study, counts: counts,
-                                                   best: best.map { TrialRecord($0, objective: study.spec.objective.metric) })))
+                                                   best: best.map { TrialRecord($0, objective: study.spec.objective.metric) },
+                                                   paretoFront: front.map { ParetoFrontRecord($0, objective: study.spec.objective) })))
             return
         }
         let spec = study.spec
@@ -35,15 +38,31 @@ struct ShowCommand: AsyncParsableCommand {
         var lines = ["study:      \(spec.name)", "state:      \(study.state.rawValue)" + (study.stateReason.map { " (\($0))" } ?? "")]
         var goal = "\(objective.goal.rawValue) \(objective.metric)"
         if let target = objective.target { goal += ", target \(formatNumber(target))" }
-        if !objective.additionalMetrics.isEmpty { goal += "; also records \(objective.additionalMetrics.map(\.name).joined(separator: ", "))" }
+        for further in objective.objectives.dropFirst() { goal += ", \(further.goal.rawValue) \(further.name)" }
+        let recorded = objective.additionalMetrics.filter { $0.goal == nil && $0.constraint == nil }
+        if !recorded.isEmpty { goal += "; also records \(recorded.map(\.name).joined(separator: ", "))" }
         lines.append("objective:  \(goal)")
+        if !objective.constraints.isEmpty {
+            lines.append("constraints: " + objective.constraints.map { "\($0.name) \($0.constraint.formula)" }.joined(separator: ", "))
+        }
         lines.append("algorithm:  \(spec.algorithm.name), seed \(spec.seed)" + (spec.earlyStopping.map { "; early stopping: \($0.name)" } ?? ""))
         var budget = "\(spec.budget.maxTrials) trials, \(spec.budget.parallelTrials) in parallel"
         if let maxFailed = spec.budget.maxFailedTrials { budget += ", fails after \(maxFailed) failed trials" }
         lines.append("budget:     \(budget)")
         lines.append("trials:     \(counts.completed) completed, \(counts.stopped) stopped, \(counts.failed) failed, "
             + "\(counts.infeasible) infeasible, \(counts.active) running, \(counts.requested) waiting")
-        if let best, let value = best.finalValue(of: objective.metric) {
+        if let front {
+            let names = objective.objectives.map(\.name)
+            lines.append("front:      \(front.trials.count) trials (Pareto-optimal" + (objective.constraints.isEmpty ? ")" : ", meeting every constraint)"))
+            for trial in front.trials {
+                lines.append("  trial \(trial.id): " + names.map { "\($0) = \(trial.finalValue(of: $0).map(formatNumber) ?? "-")" }.joined(separator: ", "))
+            }
+            if let hypervolume = front.hypervolume, let reference = front.referencePoint {
+                lines.append("hypervolume: \(formatNumber(hypervolume)) above reference point ("
+                    + zip(names, reference).map { "\($0) = \(formatNumber($1))" }.joined(separator: ", ") + ")"
+                    + (front.referencePointDerived ? ", derived: the worst feasible value of each objective less a tenth of its range" : ""))
+            }
+        } else if let best, let value = best.finalValue(of: objective.metric) {
             lines.append("best:       trial \(best.id), \(objective.metric) = \(formatNumber(value)) at "
                 + best.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
@@ -79,4 +98,21 @@ struct ShowRecord: Encodable {
     var study: Study
     var counts: TrialCounts
     var best: TrialRecord?
+    /// Studies with several objectives only.
+    var paretoFront: ParetoFrontRecord?
+}
+
+/// The Pareto front in `augur show --format json`.
+struct ParetoFrontRecord: Encodable {
+    var trials: [TrialRecord]
+    var hypervolume: Double?
+    var referencePoint: [Double]?
+    var referencePointDerived: Bool
+
+    init(_ report: ParetoFrontReport, objective: Objective) {
+        trials = report.trials.map { TrialRecord($0, objective: objective.metric) }
+        hypervolume = report.hypervolume
+        referencePoint = report.referencePoint
+        referencePointDerived = report.referencePointDerived
+    }
 }

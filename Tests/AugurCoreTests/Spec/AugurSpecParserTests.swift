@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AugurCore
 
@@ -53,6 +54,47 @@ import Testing
             format: .augur)
         #expect(parsed.spec == expected)
         #expect(parsed.warnings.isEmpty)
+    }
+
+    @Test func furtherObjectivesConstraintsAndReferencePoint() throws {
+        let text = """
+        name: several
+        objective:
+          metric: error
+          goal: minimize
+          additionalMetrics:
+            - {name: latency, goal: minimize, strategy: min}
+            - {name: memory, atMost: 2}
+            - {name: recall, atLeast: 0.5}
+            - flops
+          referencePoint: [1, 100]
+        parameters: [{name: x, type: double, min: 0, max: 1}]
+        trial: {command: [./train]}
+        """
+        let objective = try StudySpecParser.parse(text, file: "several.yaml").spec.objective
+        #expect(objective == Objective(metric: "error", goal: .minimize, additionalMetrics: [
+            MetricSpec(name: "latency", strategy: .min, goal: .minimize),
+            MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 2)),
+            MetricSpec(name: "recall", constraint: OutcomeConstraint(.atLeast, 0.5)),
+            MetricSpec(name: "flops"),
+        ], referencePoint: [1, 100]))
+        #expect(objective.objectives == [ObjectiveMetric(name: "error", goal: .minimize), ObjectiveMetric(name: "latency", goal: .minimize)])
+        #expect(objective.constraints.map(\.name) == ["memory", "recall"])
+        #expect(objective.isMultiObjective && objective.ranksByMoreThanOneMetric)
+        #expect(objective.isFeasible(["memory": 2, "recall": 0.5]))
+        #expect(!objective.isFeasible(["memory": 2.5, "recall": 0.9]))
+        #expect(!objective.isFeasible(["recall": 0.9]), "a missing constraint metric is not met")
+        #expect(objective.maximizationVector(["error": 0.1, "latency": 3]) == [-0.1, -3])
+        #expect(objective.maximizationVector(["error": 0.1]) == nil)
+    }
+
+    /// Specs stored by earlier versions (JSON without the new fields) decode as before.
+    @Test func objectivesStoredBeforeSeveralObjectivesStillDecode() throws {
+        let stored = #"{"additionalMetrics":[{"name":"time","strategy":"max"}],"goal":"maximize","metric":"accuracy","strategy":"max","target":0.99}"#
+        let objective = try JSONDecoder().decode(Objective.self, from: Data(stored.utf8))
+        #expect(objective == Objective(metric: "accuracy", goal: .maximize, target: 0.99, strategy: .max,
+                                       additionalMetrics: [MetricSpec(name: "time", strategy: .max)]))
+        #expect(!objective.ranksByMoreThanOneMetric)
     }
 
     @Test func minimalSpecTakesDefaults() throws {

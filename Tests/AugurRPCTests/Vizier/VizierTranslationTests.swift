@@ -137,8 +137,7 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
     static func unsupported(_ reason: String) -> Vizier_StudySpec {
         vizierSpec { spec in
             switch reason {
-            case "several metrics": spec.metrics.append(.with { $0.metricID = "acc"; $0.goal = .maximize })
-            case "safety metrics": spec.metrics[0].safetyConfig = .with { $0.safetyThreshold = 1 }
+            case "only safety metrics": spec.metrics[0].safetyConfig = .with { $0.safetyThreshold = 1 }
             case "conditional parameters": spec.parameters[3].conditionalParameterSpecs = [.with { $0.parameterSpec = spec.parameters[0] }]
             case "is not one Augur runs": spec.algorithm = "NSGA2"
             case "cannot hand a trial's checkpoint over": spec.algorithm = "POPULATION_BASED_TRAINING"
@@ -147,7 +146,7 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
         }
     }
 
-    @Test(arguments: ["several metrics", "safety metrics", "conditional parameters", "is not one Augur runs",
+    @Test(arguments: ["only safety metrics", "conditional parameters", "is not one Augur runs",
                       "cannot hand a trial's checkpoint over", "goal"])
     func unsupportedSpecsAreInvalidArgumentSayingWhat(reason: String) async throws {
         try await withVizierServer { vizier, service in
@@ -252,6 +251,51 @@ func createRequest(owner: String = "o", study: String, spec: Vizier_StudySpec = 
             #expect(gone == .notFound)
             let again = await statusCode { try await vizier.deleteTrial(.with { $0.name = trials[0].name }) }
             #expect(again == .notFound)
+        }
+    }
+
+    /// Several MetricSpecs are several objectives; a safety metric is an outcome constraint; ListOptimalTrials
+    /// answers the Pareto front of the safe trials.
+    @Test func severalObjectivesAndSafetyMetricsGiveTheParetoFront() async throws {
+        try await withVizierServer { vizier, service in
+            let spec = vizierSpec { spec in
+                spec.metrics.append(.with { $0.metricID = "latency"; $0.goal = .minimize })
+                spec.metrics.append(.with { $0.metricID = "memory"; $0.goal = .minimize; $0.safetyConfig = .with { $0.safetyThreshold = 2 } })
+            }
+            _ = try await vizier.createStudy(createRequest(study: "mo", spec: spec))
+            let objective = try await service.getStudy("mo").spec.objective
+            #expect(objective.objectives.map(\.name) == ["loss", "latency"])
+            #expect(objective.constraints == [MetricConstraint(name: "memory", constraint: OutcomeConstraint(.atMost, 2))])
+
+            let operation = try await vizier.suggestTrials(.with { $0.parent = "owners/o/studies/mo"; $0.suggestionCount = 4; $0.clientID = "c" })
+            let trials = try Vizier_SuggestTrialsResponse(unpackingAny: operation.response).trials
+            #expect(trials.count == 4)
+            let results: [(Double, Double, Double)] = [(0.1, 9, 1), (0.3, 2, 2), (0.05, 1, 3), (0.2, 10, 1)]
+            for (trial, result) in zip(trials, results) {
+                _ = try await vizier.completeTrial(.with {
+                    $0.name = trial.name
+                    $0.finalMeasurement = .with {
+                        $0.metrics = [.with { $0.metricID = "loss"; $0.value = result.0 }, .with { $0.metricID = "latency"; $0.value = result.1 },
+                                      .with { $0.metricID = "memory"; $0.value = result.2 }]
+                    }
+                })
+            }
+            // Trial 3 beats every other in both objectives but uses too much memory; trial 4 is dominated by trial 1.
+            let optimal = try await vizier.listOptimalTrials(.with { $0.parent = "owners/o/studies/mo" })
+            #expect(optimal.optimalTrials.map(\.id) == [trials[0].id, trials[1].id])
+            let study = try await vizier.getStudy(.with { $0.name = "owners/o/studies/mo" })
+            #expect(study.studySpec.metrics.count == 3 && study.studySpec.metrics[2].safetyConfig.safetyThreshold == 2,
+                    "the spec comes back as sent")
+
+            let more = try await vizier.suggestTrials(.with { $0.parent = "owners/o/studies/mo"; $0.suggestionCount = 1; $0.clientID = "c" })
+            let next = try Vizier_SuggestTrialsResponse(unpackingAny: more.response).trials[0]
+            let incomplete = await statusCode {
+                try await vizier.completeTrial(.with {
+                    $0.name = next.name
+                    $0.finalMeasurement = .with { $0.metrics = [.with { $0.metricID = "loss"; $0.value = 0.1 }] }
+                })
+            }
+            #expect(incomplete == .invalidArgument, "every objective must be reported")
         }
     }
 
