@@ -78,7 +78,7 @@ def main():
                 metadata.append(("authorization", "Bearer " + file.readline().strip()))
 
         with grpc.insecure_channel(arguments.server) as channel:
-            status = health_grpc.HealthStub(channel).Check(health.HealthCheckRequest(service="augur.v1.AugurService"), timeout=10)
+            status = health_grpc.HealthStub(channel).Check(health.HealthCheckRequest(service="augur.v1.AugurService"), timeout=60)
             if status.status != health.HealthCheckResponse.SERVING:
                 sys.exit(f"the server at {arguments.server} is not serving ({status.status})")
             service = augur_grpc.AugurServiceStub(channel)

@@ -81,7 +81,7 @@ func makeTemporaryDirectory() throws -> String {
 }
 
 /// Polls `condition` until it holds, failing after `seconds` (a bound, not a synchronization delay).
-func waitUntil(_ what: String, seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
+func waitUntil(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while try await !condition() {
         if Date() > deadline {

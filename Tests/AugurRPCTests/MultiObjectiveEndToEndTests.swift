@@ -7,10 +7,12 @@ import AugurWorkers
 import Foundation
 import Testing
 
-/// A two-objective study with an outcome constraint, from a spec file to its Pareto front: the trials are real
-/// commands that print their metrics, the designer is the GP bandit, and the store is SQLite or PostgreSQL.
+/// A two-objective study with an outcome constraint and a conditional parameter, from a spec file to its Pareto
+/// front: the trials are real commands that print their metrics, the designer is the GP bandit, and the store is
+/// SQLite or PostgreSQL.
 @Suite struct MultiObjectiveEndToEndTests {
-    /// error = x and cost = (1 − x)² + y trade off along y = 0; memory = 1 + y must stay at most 1.5.
+    /// error = x and cost = (1 − x)² + y + z trade off along y = 0 in the plain mode; memory = 1 + y must stay at
+    /// most 1.5. `z` exists only in the shifted mode (its reference is empty in a plain trial, which awk reads as 0).
     static func specText(name: String) -> String {
         """
         name: \(name)
@@ -24,13 +26,15 @@ import Testing
         parameters:
           - {name: x, type: double, min: 0, max: 1}
           - {name: y, type: double, min: 0, max: 1}
+          - {name: mode, type: categorical, values: [plain, shifted]}
+          - {name: z, type: double, min: 0.1, max: 1, when: {mode: [shifted]}}
         algorithm: {name: gp, settings: {initialTrials: 4}}
         budget: {maxTrials: 10, parallelTrials: 2}
         seed: 5
         trial:
           command:
             - awk
-            - 'BEGIN { x = ${parameters.x}; y = ${parameters.y}; printf "error=%.9f\\ncost=%.9f\\nmemory=%.9f\\n", x, (1 - x) * (1 - x) + y, 1 + y }'
+            - 'BEGIN { x = ${parameters.x}; y = ${parameters.y}; z = "${parameters.z}" + 0; printf "error=%.9f\\ncost=%.9f\\nmemory=%.9f\\n", x, (1 - x) * (1 - x) + y + z, 1 + y }'
         """
     }
 
@@ -70,6 +74,9 @@ import Testing
         let trials = try await service.trials(study: name)
         #expect(trials.count == 10 && trials.allSatisfy { $0.state == .completed })
         #expect(trials.allSatisfy { $0.finalMeasurement?.metrics.keys.sorted() == ["cost", "error", "memory"] })
+        // Each trial carries exactly its active parameters: `z` with the shifted mode only.
+        #expect(trials.allSatisfy { ($0.parameters["z"] != nil) == ($0.parameters["mode"] == .string("shifted")) }, "\(trials.map(\.parameters))")
+        #expect(trials.allSatisfy { spec.searchSpace.isValid($0.parameters) })
         let front = try await service.paretoFront(study: name)
         expectFront(front.trials, among: trials, objective: spec.objective)
         #expect(front.referencePoint == [1.2, 2.5] && !front.referencePointDerived)

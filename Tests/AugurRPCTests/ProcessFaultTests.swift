@@ -79,7 +79,7 @@ func startServer(database: String, port: Int, directory: URL, leaseSeconds: Doub
         let rest = line.dropFirst("augur serve: listening on ".count)
         return ListenAddress(String(rest.prefix { $0 != " " }))
     }
-    try await poll(within: 60, "augur serve to listen") {
+    try await poll(within: 120, "augur serve to listen") {
         if announced() != nil { return true }
         if !server.process.isRunning { throw TimedOut(description: "augur serve exited: \(server.output.text)") }
         return false
@@ -115,7 +115,7 @@ struct ProcessFaultTests {
             _ = try await client.createStudy(shellStudy(name: "killed-worker", maxTrials: 4, parallel: 1, script: script))
             let doomed = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-worker", "--quiet"],
                                           directory: directory)
-            try await poll(within: 60, "the first worker to hold a trial") {
+            try await poll(within: 120, "the first worker to hold a trial") {
                 try await !client.trials(study: "killed-worker", states: [.active]).isEmpty
             }
             let held = try #require(try await client.trials(study: "killed-worker", states: [.active]).first)
@@ -124,7 +124,7 @@ struct ProcessFaultTests {
 
             let rescuer = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-worker", "--quiet"],
                                            directory: directory)
-            try await poll(within: 60, "the second worker to take the trial over") {
+            try await poll(within: 120, "the second worker to take the trial over") {
                 try await client.trial(study: "killed-worker", id: held.id).retryCount >= 1
             }
             _ = FileManager.default.createFile(atPath: gate, contents: Data())
@@ -160,7 +160,7 @@ struct ProcessFaultTests {
                                                    "--parallel", "2", "--retry-seconds", "120", "--quiet"], directory: directory)
         defer { worker.kill(SIGKILL) }
         try await withClient(address) { client in
-            try await poll(within: 60, "three trials to complete and two to be out") {
+            try await poll(within: 120, "three trials to complete and two to be out") {
                 let trials = try await client.trials(study: "killed-server")
                 return trials.filter { $0.state == .completed }.count >= 3 && trials.filter { $0.state == .active }.count == 2
             }

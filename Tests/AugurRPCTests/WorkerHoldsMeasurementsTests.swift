@@ -27,7 +27,7 @@ struct WorkerHoldsMeasurementsTests {
                                                    "--run-directory", directory.appendingPathComponent("runs").path], directory: directory)
         defer { worker.kill(SIGKILL) }
         try await withClient(address) { client in
-            try await poll(within: 60, "step 1 to be stored") {
+            try await poll(within: 120, "step 1 to be stored") {
                 try await client.trials(study: "held", includeMeasurements: true).first?.measurements.count == 1
             }
         }
@@ -35,7 +35,7 @@ struct WorkerHoldsMeasurementsTests {
         try await server.waitUntilDead(within: 30)
         _ = FileManager.default.createFile(atPath: down, contents: Data())
         let heldFile = directory.appendingPathComponent("runs/trials/1/held-measurements.jsonl").path
-        try await poll(within: 60, "steps 2 and 3 to be held in the trial's folder") {
+        try await poll(within: 120, "steps 2 and 3 to be held in the trial's folder") {
             ((try? String(contentsOfFile: heldFile, encoding: .utf8)) ?? "").split(separator: "\n").count == 2
         }
         (server, address) = try await startServer(database: database, port: address.port, directory: directory, leaseSeconds: 30)

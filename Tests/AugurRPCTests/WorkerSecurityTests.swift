@@ -126,7 +126,7 @@ struct WorkerSecurityTests {
             let running = try worker(["--server", address.description, "--study", "recreated"], in: directory)
             defer { running.kill(SIGKILL) }
             try await withClient(address) { client in
-                try await poll(within: 60, "the worker to hold a trial") {
+                try await poll(within: 120, "the worker to hold a trial") {
                     try await !client.trials(study: "recreated", states: [.active]).isEmpty
                 }
                 try await client.deleteStudy("recreated")

@@ -11,7 +11,7 @@ func makeTemporaryDirectory() throws -> String {
 
 /// Polls `condition` until it holds, failing after `seconds` (a bound, not a synchronization delay: generous, because
 /// a 2-core machine running the whole suite, PostgreSQL and its child processes can starve a test for many seconds).
-func waitUntil(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
+func waitUntil(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while try await !condition() {
         if Date() > deadline {

@@ -72,7 +72,7 @@ let pythonWithVizier: String? = {
             guard let line = server.output.text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
             return ListenAddress(String(line.dropFirst(prefix.count).prefix { $0 != " " }))
         }
-        try await poll(within: 60, "augur serve to listen twice") {
+        try await poll(within: 120, "augur serve to listen twice") {
             if !server.process.isRunning { throw TimedOut(description: "augur serve exited: \(server.output.text)") }
             return announced("augur serve: listening on ") != nil && announced("augur serve: Vizier API listening on ") != nil
         }
