@@ -424,7 +424,15 @@ public final class StudyService: Sendable {
             updates += entries.map { MetadataUpdate(trial: trial.id, entry: $0) }
         }
         if !updates.isEmpty {
-            try await storeCall(study: name) { try await store.updateMetadata(study: name, updates: updates) }
+            do {
+                try await storeCall(study: name) { try await store.updateMetadata(study: name, updates: updates) }
+            } catch {
+                // A designer whose runner needs the metadata (population-based training's parent) fails the
+                // suggestion with it; an explanation (the GP's) is only lost: logged, and the trials still go out.
+                guard !designer.recordsTrialMetadata else { throw error }
+                logger.warning("could not record the designer's metadata on the new trials",
+                               metadata: ["study": "\(name)", "trials": "\(created.map(\.id))", "error": "\(error)"])
+            }
         }
         let missing = handedOut.map(\.id).filter { byTrial[$0] == nil }
         guard designer.recordsTrialMetadata, !missing.isEmpty else { return byTrial }
