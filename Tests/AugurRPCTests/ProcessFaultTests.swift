@@ -120,7 +120,7 @@ struct ProcessFaultTests {
             }
             let held = try #require(try await client.trials(study: "killed-worker", states: [.active]).first)
             doomed.kill(SIGKILL)
-            try await doomed.waitUntilDead(within: 30)
+            try await doomed.waitUntilDead(within: 120)
 
             let rescuer = try ChildProcess(executable, ["worker", "--server", address.description, "--study", "killed-worker", "--quiet"],
                                            directory: directory)
@@ -166,7 +166,7 @@ struct ProcessFaultTests {
             }
         }
         server.kill(SIGKILL)
-        try await server.waitUntilDead(within: 30)
+        try await server.waitUntilDead(within: 120)
         _ = FileManager.default.createFile(atPath: gate, contents: Data())
         (server, address) = try await startServer(database: database, port: address.port, directory: directory, leaseSeconds: 30)
         defer { server.kill(SIGKILL) }

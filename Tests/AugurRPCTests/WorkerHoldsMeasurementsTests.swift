@@ -32,7 +32,7 @@ struct WorkerHoldsMeasurementsTests {
             }
         }
         server.kill(SIGKILL)
-        try await server.waitUntilDead(within: 30)
+        try await server.waitUntilDead(within: 120)
         _ = FileManager.default.createFile(atPath: down, contents: Data())
         let heldFile = directory.appendingPathComponent("runs/trials/1/held-measurements.jsonl").path
         try await poll(within: 120, "steps 2 and 3 to be held in the trial's folder") {

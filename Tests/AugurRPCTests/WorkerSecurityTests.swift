@@ -36,7 +36,7 @@ struct WorkerSecurityTests {
         let server = try ChildProcess(try #require(augurExecutable),
                                       ["serve", "--database", directory.appendingPathComponent("db.sqlite").path, "--listen", listen],
                                       directory: directory)
-        #expect(try await server.exitStatus(within: 60) == 64)
+        #expect(try await server.exitStatus(within: 120) == 64)
         let output = server.output.text
         #expect(output.contains("--listen \(listen) accepts calls from other machines"), "\(output)")
         #expect(output.contains("--token-file FILE"), "\(output)")
