@@ -201,6 +201,30 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
         let shown = label.replacingOccurrences(of: name, with: "{study}")
         print("| `\(shown)` | \(String(format: "%.1f", firstMilliseconds)) | \(String(format: "%.1f", samples.isEmpty ? 0 : samples[samples.count / 2])) | \(String(format: "%.1f", samples.last ?? 0)) | \(size) |")
     }
+    // Cold: a trial is requested just before each request, so the study's counts change and the shared digests and
+    // every cached reply are stale: each request reads the study again, as the first look at a changed study does.
+    // "together" is what a study page's first load asks for at once (history, importance and curves): its wall time.
+    print("")
+    print("| Analysis after a change of the study (GET) | Median (ms) | Slowest (ms) |")
+    print("|---|---|---|")
+    let middle = space.assignment(atUnit: space.parameters.map { _ in 0.5 })
+    let analyses = ["history", "importance", "intermediate"].map { "/api/v1/studies/\(name)/\($0)" }
+    for (label, paths) in analyses.map({ ($0, [$0]) }) + [("history + importance + intermediate together", analyses)] {
+        var samples: [Double] = []
+        for _ in 0..<options.repeats {
+            _ = try await store.requestTrial(study: name, parameters: middle)
+            let urls = paths.compactMap { URL(string: "http://127.0.0.1:\(port)\($0)") }
+            let start = clock.now
+            try await withThrowingTaskGroup(of: Int.self) { requests in
+                for url in urls { requests.addTask { try await fetch(url) } }
+                try await requests.waitForAll()
+            }
+            samples.append((clock.now - start).seconds * 1_000)
+        }
+        samples.sort()
+        let shown = label.replacingOccurrences(of: name, with: "{study}")
+        print("| `\(shown)` | \(String(format: "%.1f", samples.isEmpty ? 0 : samples[samples.count / 2])) | \(String(format: "%.1f", samples.last ?? 0)) |")
+    }
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
 }

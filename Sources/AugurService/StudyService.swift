@@ -240,6 +240,16 @@ public final class StudyService: Sendable {
         try await call { try await store.trialDigests(study: study, states: states) }
     }
 
+    /// The digests of the trials that changed after `cursor`, or of every trial (`StudyStore.trialDigestChanges`).
+    public func trialDigestChanges(study: String, since cursor: Int?) async throws(ServiceError) -> TrialDigestChanges {
+        try await call { try await store.trialDigestChanges(study: study, since: cursor) }
+    }
+
+    /// A trial's state history, oldest first (`StudyStore.trialEvents`).
+    public func trialEvents(study: String, trial: Int) async throws(ServiceError) -> [TrialEvent] {
+        try await call { try await store.trialEvents(study: study, trial: trial) }
+    }
+
     /// The parameters of the trials with these ids (ids with no trial are left out).
     public func trialParameters(study: String, ids: [Int]) async throws(ServiceError) -> [Int: ParameterAssignment] {
         guard !ids.isEmpty else { return [:] }

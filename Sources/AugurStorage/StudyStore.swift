@@ -227,6 +227,14 @@ public protocol StudyStore: Sendable {
     func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest]
     /// The parameters of the trials with these ids, by id; ids the study has no trial for are left out.
     func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment]
+    /// The digests of the study's trials that changed after `cursor` (every trial when `cursor` is `nil`), and the
+    /// cursor to pass next time: a reader keeps a study's digests current by reading only what changed
+    /// (`TrialDigestChanges`). Throws `StoreError.studyNotFound`.
+    func trialDigestChanges(study: String, since cursor: Int?) async throws -> TrialDigestChanges
+    /// A trial's state history, oldest first: its creation and every later change of state, worker or retry count
+    /// (`TrialEvent`). Throws `StoreError.studyNotFound` or `StoreError.trialNotFound`. SQLite and PostgreSQL keep a
+    /// log written by triggers; a store without one derives the history from the trial's own timestamps.
+    func trialEvents(study: String, trial: Int) async throws -> [TrialEvent]
     /// The final values of `metrics` of every COMPLETED trial, in id order: each trial's id and those of the metrics
     /// its final measurement has. What ranking by several metrics (a Pareto front, outcome constraints) needs,
     /// without loading whole trials.
@@ -275,7 +283,75 @@ public struct TrialDigest: Sendable, Hashable {
     }
 }
 
+/// What `StudyStore.trialDigestChanges` returns.
+///
+/// A change is an entry of the store's trial event log, so a trial created, leased, requeued or ended after the
+/// cursor is in `digests` with its current digest; a deleted trial is not (its events go with it), and neither, on
+/// PostgreSQL, is a change whose transaction had not committed when a later one's had (event ids are taken in insert
+/// order, not commit order). A reader must therefore check the digests it assembled against the study's trial counts
+/// and read everything again when they disagree: a trial is created, ended or deleted only by changing a count.
+public struct TrialDigestChanges: Sendable, Hashable {
+    /// The digests of the trials that changed (every trial's when `complete`), by id.
+    public var digests: [TrialDigest]
+    /// Whether `digests` holds every trial of the study, not only those that changed.
+    public var complete: Bool
+    /// The cursor for the next call, or `nil` when the store keeps no log: then every call reads every trial.
+    public var cursor: Int?
+
+    public init(digests: [TrialDigest], complete: Bool, cursor: Int?) {
+        self.digests = digests
+        self.complete = complete
+        self.cursor = cursor
+    }
+}
+
+/// One step of a trial's state history: the state it entered (or kept, when only its worker or retry count changed),
+/// when, on which worker, after how many retries, and the reason recorded with it.
+public struct TrialEvent: Sendable, Hashable {
+    public var at: Date
+    public var state: TrialState
+    public var worker: String?
+    public var retryCount: Int
+    public var reason: String?
+
+    public init(at: Date, state: TrialState, worker: String?, retryCount: Int, reason: String?) {
+        self.at = at
+        self.state = state
+        self.worker = worker
+        self.retryCount = retryCount
+        self.reason = reason
+    }
+
+    /// The history a trial's own columns tell, for a store without an event log: created (requested unless it
+    /// started at once), started, ended. Earlier attempts of a requeued trial are not visible this way.
+    public static func derived(from trial: Trial) -> [TrialEvent] {
+        var events: [TrialEvent] = []
+        if trial.startedAt.map({ $0 > trial.createdAt }) ?? true {
+            events.append(TrialEvent(at: trial.createdAt, state: .requested, worker: nil, retryCount: trial.retryCount,
+                                     reason: trial.state == .requested ? trial.statusReason : nil))
+        }
+        if let started = trial.startedAt {
+            events.append(TrialEvent(at: started, state: .active, worker: trial.worker, retryCount: trial.retryCount, reason: nil))
+        }
+        if trial.state.isTerminal {
+            events.append(TrialEvent(at: trial.endedAt ?? trial.startedAt ?? trial.createdAt, state: trial.state, worker: trial.worker,
+                                     retryCount: trial.retryCount, reason: trial.statusReason))
+        }
+        return events
+    }
+}
+
 extension StudyStore {
+    public func trialDigestChanges(study: String, since cursor: Int?) async throws -> TrialDigestChanges {
+        TrialDigestChanges(digests: try await trialDigests(study: study, states: nil), complete: true, cursor: nil)
+    }
+
+    public func trialEvents(study: String, trial id: Int) async throws -> [TrialEvent] {
+        guard try await self.study(named: study) != nil else { throw StoreError.studyNotFound(study) }
+        guard let trial = try await trial(study: study, id: id) else { throw StoreError.trialNotFound(study: study, trial: id) }
+        return TrialEvent.derived(from: trial)
+    }
+
     public func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest] {
         guard let spec = try await self.study(named: study)?.spec else { throw StoreError.studyNotFound(study) }
         return try await trials(study: study, query: TrialQuery(states: states, order: .id, includeMeasurements: false)).map {

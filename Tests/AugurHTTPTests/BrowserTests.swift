@@ -106,14 +106,19 @@ import Testing
             let trial = try Self.load(base, "/studies/running/trials/1", screenshot: "trial.png", height: 1000)
             #expect(trial.contains("data-rendered=\"true\""))
             #expect(Self.points(of: "measurements-chart", in: trial) == 3)
+            // The state history table lists the trial's lease and its end.
+            let history = trial.range(of: "id=\"trial-history\"").flatMap { trial[$0.upperBound...].range(of: "data-rows=\"") }
+            #expect(history.map { Int(String(trial[$0.upperBound...].prefix { $0.isNumber })) ?? 0 } == 2)
         }
     }
 
     @Test(.enabled(if: chromium != nil, "Chromium is not installed (scripts/install-deps.sh --test installs Debian's chromium)"))
     func aRunningStudyPageShowsANewTrialWithoutReloading() async throws {
-        // The page's first load reads the counts twice (the study, then the trial table); before the third read, at
-        // its first poll, a new trial arrives. The dumped DOM is taken after several polls, without any reload.
-        let live = LiveStore(base: try DashboardStores.make("sqlite"), triggerAt: 3) { store in
+        // The page's first load reads the counts 8 times (the study and the trial table once each; history,
+        // importance and curves twice each: for the reply cache's key and for the shared digests' key); before the
+        // ninth read, at its first poll, a new trial arrives. The dumped DOM is taken after several polls, without any
+        // reload.
+        let live = LiveStore(base: try DashboardStores.make("sqlite"), triggerAt: 9) { store in
             _ = try await store.requestTrial(study: "running", parameters: ["x": .double(0.3), "noise": .double(0.5), "optimizer": .string("adam")])
         }
         try await withDashboard(store: live) { base, service in

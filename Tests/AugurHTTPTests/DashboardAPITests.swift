@@ -100,6 +100,11 @@ import Testing
             #expect((trial["measurements"] as? [[String: Any]])?.count == 4)
             #expect(trial["retry_count"] as? Int == 0)
             #expect(trial["worker"] is String)
+            // Its state history: leased to a worker, then stopped by the rule, with the rule's reason.
+            let history = try #require(trial["history"] as? [[String: Any]])
+            #expect(history.map { $0["state"] as? String } == ["ACTIVE", "STOPPED"])
+            #expect(history.allSatisfy { $0["worker"] as? String == trial["worker"] as? String && $0["at"] is String })
+            #expect((history.last?["reason"] as? String)?.hasPrefix("median rule") == true)
             #expect((try await get(base, "/api/v1/studies/s/trials/999")).status == 404)
             #expect((try await get(base, "/api/v1/studies/s/trials/abc")).status == 400)
         }

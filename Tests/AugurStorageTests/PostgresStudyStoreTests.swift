@@ -179,5 +179,9 @@ struct PostgresStudyStoreTests {
                                         reason: nil)
         let best = try await store.trials(study: "old", query: TrialQuery(states: [.completed], order: .objective, limit: 2))
         #expect(best.map(\.id) == [2, 5])
+        // Old trials get the history their columns tell; new ones are logged by the trigger.
+        #expect(try await store.trialEvents(study: "old", trial: 1).map(\.state) == [.completed])
+        #expect(try await store.trialEvents(study: "old", trial: 4).map(\.state) == [.active])
+        #expect(try await store.trialEvents(study: "old", trial: 5).map(\.state) == [.active, .completed])
     }
 }

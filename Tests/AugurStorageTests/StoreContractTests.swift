@@ -9,6 +9,8 @@ import Testing
 /// test; PostgreSQL's test cases are cancelled, and so shown as skipped, when no server is configured.
 enum StoreFactories {
     static let all: [StoreFactory] = [.sqliteFile, .sqliteMemory, .inMemory, .postgres]
+    /// The stores that keep a log of trial state changes (the others derive a trial's history from its columns).
+    static let logged: [StoreFactory] = [.sqliteFile, .sqliteMemory, .postgres]
 }
 
 /// The behaviour every `StudyStore` shares, written once and run against each implementation in `StoreFactories`.
@@ -674,6 +676,101 @@ extension StoreContractTests {
         #expect(parameters[1] == testPoint(0))
         #expect(try await store.trialParameters(study: "study", ids: []).isEmpty)
         await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.trialParameters(study: "nope", ids: [1]) }
+    }
+
+    // MARK: State history
+
+    /// Every change of a trial's state, worker or retry count is logged, in order, whichever path made it: creation
+    /// by assignment or by request, a lease, a requeue after a lost lease, a failure by the planner, an end.
+    @Test(arguments: StoreFactories.logged)
+    func everyStateChangeOfATrialIsLoggedInOrder(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(2, in: "study", worker: "w1")
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(20))
+        _ = try await store.assignTrials(study: "study", worker: "w2", leaseExpiresAt: nil, history: .countsOnly) { _ in
+            AssignmentPlan(requeue: [1], fail: [2: "worker w1 vanished 3 times"], assignRequested: [3])
+        }
+        _ = try await store.assignTrials(study: "study", worker: "w3", leaseExpiresAt: nil, history: .countsOnly) { _ in
+            AssignmentPlan(assignRequested: [1])
+        }
+        let completed = try await store.complete(1, in: "study", loss: 0.5)
+        _ = try await store.finishTrial(study: "study", trial: 3, state: .stopped, finalMeasurement: nil, reason: "median rule")
+
+        let first = try await store.trialEvents(study: "study", trial: 1)
+        #expect(first.map(\.state) == [.active, .requested, .active, .completed])
+        #expect(first.map(\.worker) == ["w1", nil, "w3", "w3"])
+        #expect(first.map(\.retryCount) == [0, 1, 1, 1])
+        #expect(first[1].reason?.contains("retry 1") == true, "a requeue keeps its reason")
+        #expect(sameInstant(first[3].at, completed.endedAt), "an end is logged at the trial's end time")
+        #expect(zip(first, first.dropFirst()).allSatisfy { $0.at <= $1.at.addingTimeInterval(1) }, "oldest first")
+
+        let failed = try await store.trialEvents(study: "study", trial: 2)
+        #expect(failed.map(\.state) == [.active, .failed])
+        #expect(failed.last?.reason == "worker w1 vanished 3 times")
+
+        let requested = try await store.trialEvents(study: "study", trial: 3)
+        #expect(requested.map(\.state) == [.requested, .active, .stopped])
+        #expect(requested.map(\.worker) == [nil, "w2", "w2"])
+        #expect(requested.last?.reason == "median rule")
+
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 99)) { _ = try await store.trialEvents(study: "study", trial: 99) }
+        await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.trialEvents(study: "nope", trial: 1) }
+
+        // Deleting a trial deletes its history with it; a trial that takes its id later starts a history of its own.
+        try await store.deleteTrial(study: "study", trial: 3)
+        let reused = try await store.requestTrial(study: "study", parameters: testPoint(21))
+        #expect(reused.id == 3)
+        #expect(try await store.trialEvents(study: "study", trial: 3).map(\.state) == [.requested])
+    }
+
+    /// The digests of what changed since a cursor: every trial at first, then only those created, leased, requeued or
+    /// ended since; a store without a log reads every trial each time.
+    @Test(arguments: StoreFactories.all)
+    func digestChangesAreTheTrialsThatChangedSinceTheCursor(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        _ = try await store.createStudy(testSpec("other"))
+        try await store.createTrials(3, in: "study")
+        let whole = try await store.trialDigestChanges(study: "study", since: nil)
+        #expect(whole.complete)
+        #expect(whole.digests == (try await store.trialDigests(study: "study", states: nil)))
+        guard let cursor = whole.cursor else {
+            #expect(factory.name == StoreFactory.inMemory.name, "only the store without a log has no cursor")
+            return
+        }
+        #expect(try await store.trialDigestChanges(study: "study", since: cursor).digests.isEmpty, "nothing changed")
+
+        try await store.complete(2, in: "study", loss: 0.5)
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(9))
+        try await store.createTrials(2, in: "other")
+        let changes = try await store.trialDigestChanges(study: "study", since: cursor)
+        #expect(!changes.complete)
+        #expect(changes.digests == [TrialDigest(id: 2, state: .completed, objectiveValue: 0.5), TrialDigest(id: 4, state: .requested, objectiveValue: nil)],
+                "the other study's changes are not this study's")
+        let next = try #require(changes.cursor)
+        #expect(next > cursor)
+        #expect(try await store.trialDigestChanges(study: "study", since: next).digests.isEmpty)
+        await #expect(throws: StoreError.studyNotFound("nope")) { _ = try await store.trialDigestChanges(study: "nope", since: cursor) }
+    }
+
+    /// A store without a log tells the history a trial's own columns hold.
+    @Test func aStoreWithoutALogDerivesTheHistoryFromTheTrial() async throws {
+        let store = InMemoryStudyStore()
+        _ = try await store.createStudy(testSpec())
+        _ = try await store.requestTrial(study: "study", parameters: testPoint(20))
+        #expect(try await store.trialEvents(study: "study", trial: 1).map(\.state) == [.requested])
+        _ = try await store.assignTrials(study: "study", worker: "w2", leaseExpiresAt: nil, history: .countsOnly) { _ in
+            AssignmentPlan(assignRequested: [1])
+        }
+        try await store.complete(1, in: "study", loss: 0.5)
+        // Whether it waited as REQUESTED before its lease shows only when the clock moved between the two.
+        let events = try await store.trialEvents(study: "study", trial: 1).suffix(2)
+        #expect(events.map(\.state) == [.active, .completed])
+        #expect(events.map(\.worker) == ["w2", "w2"])
+        await #expect(throws: StoreError.trialNotFound(study: "study", trial: 9)) { _ = try await store.trialEvents(study: "study", trial: 9) }
     }
 
     // MARK: Finishing a stopped trial

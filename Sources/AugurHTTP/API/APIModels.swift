@@ -131,8 +131,10 @@ struct TrialJSON: Encodable {
     var leaseExpiresAt: Date?
     var retryCount: Int
     var measurements: [MeasurementJSON]?
+    /// The trial's state history, oldest first (only on the single-trial reply).
+    var history: [TrialEventJSON]?
 
-    init(_ trial: Trial, objective: String, withMeasurements: Bool = false) {
+    init(_ trial: Trial, objective: String, withMeasurements: Bool = false, history: [TrialEvent]? = nil) {
         id = trial.id
         state = trial.state.rawValue
         parameters = trial.parameters
@@ -146,14 +148,37 @@ struct TrialJSON: Encodable {
         leaseExpiresAt = trial.leaseExpiresAt
         retryCount = trial.retryCount
         measurements = withMeasurements ? trial.measurements.map(MeasurementJSON.init) : nil
+        self.history = history?.map(TrialEventJSON.init)
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, parameters, value, metrics, reason, worker, measurements
+        case id, state, parameters, value, metrics, reason, worker, measurements, history
         case createdAt = "created_at"
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case leaseExpiresAt = "lease_expires_at"
+        case retryCount = "retry_count"
+    }
+}
+
+/// One step of a trial's state history.
+struct TrialEventJSON: Encodable {
+    var at: Date
+    var state: String
+    var worker: String?
+    var retryCount: Int
+    var reason: String?
+
+    init(_ event: TrialEvent) {
+        at = event.at
+        state = event.state.rawValue
+        worker = event.worker
+        retryCount = event.retryCount
+        reason = event.reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case at, state, worker, reason
         case retryCount = "retry_count"
     }
 }

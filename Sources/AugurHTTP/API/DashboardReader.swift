@@ -11,6 +11,9 @@ struct DashboardReader: Sendable {
     /// state (`analysisCacheKey`): such a study's trials change only by changing its counts or version, so the key
     /// tells when a reply is stale. A study of 100,000 trials then costs its full read once, not on every poll.
     let analysisCache = BoundedCache<String, Data>(capacity: 64)
+    /// Every trial's digest per study, read once while the study is unchanged and shared by the history, importance
+    /// and curves requests that a page makes together.
+    let sharedDigests = SharedDigests(capacity: 8)
     /// The most completed trials an importance estimate reads; a larger study is estimated on a uniform stride of
     /// this many of them (by id), which keeps the first read of a 100,000-trial study within the API's 100 ms.
     var importanceSampleLimit = 5_000
@@ -27,6 +30,23 @@ struct DashboardReader: Sendable {
         } catch {
             throw DashboardError(error)
         }
+    }
+
+    /// The digests of the study's trials in `states`, by id, from `sharedDigests`.
+    private func digests(_ study: Study, states: Set<TrialState>) async throws(DashboardError) -> [TrialDigest] {
+        let name = study.name
+        let counts = try await call { () async throws(ServiceError) in try await service.trialCounts(study: name) }
+        let all: [TrialDigest]
+        do {
+            all = try await sharedDigests.digests(of: name, key: .init(version: study.version, counts: counts)) { [service] cursor in
+                try await service.trialDigestChanges(study: name, since: cursor)
+            }
+        } catch let error as ServiceError {
+            throw DashboardError(error)
+        } catch {
+            throw DashboardError(.internalServerError, "reading the trials of '\(name)' failed: \(error)")
+        }
+        return states.count == TrialState.allCases.count ? all : all.filter { states.contains($0.state) }
     }
 
     func studies() async throws(DashboardError) -> StudiesJSON {
@@ -140,7 +160,8 @@ struct DashboardReader: Sendable {
     func trial(_ name: String, id: Int) async throws(DashboardError) -> TrialJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
         let trial = try await call { () async throws(ServiceError) in try await service.trial(study: name, id: id) }
-        return TrialJSON(trial, objective: study.spec.objective.metric, withMeasurements: true)
+        let history = try await call { () async throws(ServiceError) in try await service.trialEvents(study: name, trial: id) }
+        return TrialJSON(trial, objective: study.spec.objective.metric, withMeasurements: true, history: history)
     }
 
     /// Every ended trial's objective value and the best so far, by id; when there are more than `maxPoints`, every
@@ -149,9 +170,7 @@ struct DashboardReader: Sendable {
     /// store's digests (id, state, value: no trial is decoded); only the kept points' parameters are read.
     func history(_ name: String, maxPoints: Int) async throws(DashboardError) -> HistoryJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
-        let digests = try await call { () async throws(ServiceError) in
-            try await service.trialDigests(study: name, states: Self.historyStates)
-        }
+        let digests = try await digests(study, states: Self.historyStates)
         let objective = study.spec.objective
         var best: Double?
         var bests: [Double?] = []
@@ -182,9 +201,7 @@ struct DashboardReader: Sendable {
 
     func importance(_ name: String, quantile: Double) async throws(DashboardError) -> ImportanceJSON {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
-        let digests = try await call { () async throws(ServiceError) in
-            try await service.trialDigests(study: name, states: [.completed])
-        }.filter { $0.objectiveValue != nil }
+        let digests = try await digests(study, states: [.completed]).filter { $0.objectiveValue != nil }
         let chosen = Downsampling.indices(count: digests.count, limit: importanceSampleLimit).map { digests[$0] }
         let parameters = try await call { () async throws(ServiceError) in
             try await service.trialParameters(study: name, ids: chosen.map(\.id))
@@ -216,9 +233,7 @@ struct DashboardReader: Sendable {
         let study = try await call { () async throws(ServiceError) in try await service.getStudy(name) }
         let objective = study.spec.objective
         let started: Set<TrialState> = [.active, .completed, .stopped, .failed, .infeasible]
-        let digests = try await call { () async throws(ServiceError) in
-            try await service.trialDigests(study: name, states: started)
-        }
+        let digests = try await digests(study, states: started)
         // The five best, best first, in one pass (no sort of the whole study).
         var ranked: [(index: Int, value: Double)] = []
         for (index, digest) in digests.enumerated() {

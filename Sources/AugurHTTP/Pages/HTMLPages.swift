@@ -89,6 +89,9 @@ enum HTMLPages {
             <h1><a href="/studies/\(escape(study.addingPercentEncodingForPath()))">\(escape(study))</a> · trial \(trial)
             <span id="trial-state" class="state"></span></h1>
             <section id="trial-summary" class="summary"></section>
+            <h2>State history</h2>
+            <table id="trial-history" class="grid"><thead><tr><th>Time</th><th>State</th><th>Worker</th><th>Retries</th><th>Reason</th></tr></thead>
+            <tbody></tbody></table>
             <figure class="wide"><figcaption>Measurements</figcaption><div class="chart"><canvas id="measurements-chart"></canvas></div></figure>
             <h2>Measurements</h2>
             <table id="measurements" class="grid"><thead></thead><tbody></tbody></table>

@@ -235,9 +235,12 @@ function trialQuery(includePaging) {
   return params;
 }
 
-async function refreshTrials() {
-  const params = trialQuery(true);
-  const data = await getJSON("/studies/" + path(study) + "/trials?" + params.toString(), false);
+function fetchTrials() {
+  return getJSON("/studies/" + path(study) + "/trials?" + trialQuery(true).toString(), false);
+}
+
+async function refreshTrials(fetched) {
+  const data = await (fetched || fetchTrials());
   const parameters = studyInfo.parameters.map(p => p.name), metrics = studyInfo.metrics;
   document.querySelector("#trials thead").innerHTML = "<tr><th>Trial</th><th>State</th>" + parameters.map(p => "<th>" + esc(p) + "</th>").join("") +
     metrics.map(m => "<th>" + esc(m) + "</th>").join("") + "<th>Ended</th><th>Reason</th></tr>";
@@ -257,21 +260,29 @@ async function refreshTrials() {
   document.getElementById("download-json").href = api + "/studies/" + path(study) + "/export?format=json&" + download.toString();
 }
 
+function fetchAnalyses() {
+  return Promise.all([
+    getJSON("/studies/" + path(study) + "/history"), getJSON("/studies/" + path(study) + "/importance"),
+    getJSON("/studies/" + path(study) + "/intermediate"), fetchTrials(),
+  ]);
+}
+
 async function refreshStudy() {
+  // The first load asks for everything at once; a later poll asks for the rest only when the study changed.
+  const first = studyInfo === null;
+  const early = first ? fetchAnalyses() : null;
+  if (early) early.catch(() => {});  // its failure is reported where it is awaited
   const info = await getJSON("/studies/" + path(study), true);
   if (!info) return;  // 304: nothing changed since the last poll
   studyInfo = info;
-  const [history, importance, intermediate] = await Promise.all([
-    getJSON("/studies/" + path(study) + "/history"), getJSON("/studies/" + path(study) + "/importance"),
-    getJSON("/studies/" + path(study) + "/intermediate"),
-  ]);
+  const [history, importance, intermediate, trials] = await (early || fetchAnalyses());
   renderSummary(info);
   renderHistory(history);
   renderImportance(importance);
   renderParallel(info, history);
   renderSlices(info, history);
   renderCurves(intermediate);
-  await refreshTrials();
+  await refreshTrials(trials);
   commitEtag("/studies/" + path(study));
   markRendered();
 }
@@ -302,6 +313,10 @@ async function refreshTrial() {
     .concat(Object.keys(trial.parameters).sort().map(k => ["Parameter " + k, trial.parameters[k]]))
     .concat(Object.keys(trial.metrics).sort().map(k => ["Final " + k, trial.metrics[k]]));
   document.getElementById("trial-summary").innerHTML = fields.map(f => "<b>" + esc(f[0]) + "</b><span>" + esc(f[1]) + "</span>").join("");
+  const history = document.querySelector("#trial-history tbody");
+  history.innerHTML = (trial.history || []).map(e => "<tr><td>" + time(e.at) + "</td><td><span class=\"state " + esc(e.state) + "\">" + esc(e.state) +
+    "</span></td><td>" + esc(e.worker || "") + "</td><td class=\"num\">" + e.retry_count + "</td><td>" + esc(e.reason || "") + "</td></tr>").join("");
+  history.dataset.rows = String((trial.history || []).length);
   const metrics = [...new Set(trial.measurements.flatMap(m => Object.keys(m.metrics)))].sort();
   document.querySelector("#measurements thead").innerHTML = "<tr><th>Step</th><th>Elapsed (s)</th>" + metrics.map(m => "<th>" + esc(m) + "</th>").join("") + "</tr>";
   document.querySelector("#measurements tbody").innerHTML = trial.measurements.map(m => "<tr><td class=\"num\">" + m.step + "</td><td class=\"num\">" +

@@ -203,6 +203,73 @@ enum PostgresMigrations {
             )
             """,
         ],
+        // 5: a trial's state history, as in SQLite: a trigger appends a row whenever a trial is created or its state,
+        // worker or retry count changes. The time is the row's own when the change sets one (started_at for a lease,
+        // ended_at for an end) and the transaction's clock otherwise (a requeue). The function keeps the search_path
+        // it was created with, so it writes to the trial_events of its own schema whatever the session's path.
+        [
+            """
+            CREATE TABLE trial_events (
+                id BIGSERIAL PRIMARY KEY,
+                study_id BIGINT NOT NULL,
+                trial_id INTEGER NOT NULL,
+                at TIMESTAMPTZ NOT NULL,
+                state TEXT NOT NULL,
+                worker TEXT,
+                retry_count INTEGER NOT NULL,
+                reason TEXT,
+                FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX trial_events_by_trial ON trial_events (study_id, trial_id, id)",
+            """
+            CREATE FUNCTION augur_trial_evented() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+                    VALUES (NEW.study_id, NEW.trial_id, COALESCE(NEW.ended_at, NEW.started_at, NEW.created_at), NEW.state,
+                            NEW.worker, NEW.retry_count, NEW.status_reason);
+                ELSIF OLD.state IS DISTINCT FROM NEW.state OR OLD.worker IS DISTINCT FROM NEW.worker
+                      OR OLD.retry_count IS DISTINCT FROM NEW.retry_count THEN
+                    INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+                    VALUES (NEW.study_id, NEW.trial_id,
+                            CASE
+                                WHEN NEW.state IN ('COMPLETED', 'STOPPED', 'FAILED', 'INFEASIBLE') AND NEW.ended_at IS NOT NULL
+                                    THEN NEW.ended_at
+                                WHEN NEW.state = 'ACTIVE' AND NEW.started_at IS NOT NULL
+                                     AND NEW.started_at IS DISTINCT FROM OLD.started_at THEN NEW.started_at
+                                ELSE now()
+                            END,
+                            NEW.state, NEW.worker, NEW.retry_count, NEW.status_reason);
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER trials_evented AFTER INSERT OR UPDATE OF state, worker, retry_count ON trials
+            FOR EACH ROW EXECUTE FUNCTION augur_trial_evented()
+            """,
+            // Trials that existed before this migration get the history their columns still tell.
+            """
+            INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+            SELECT study_id, trial_id, created_at, 'REQUESTED', NULL, retry_count, NULL FROM trials
+            WHERE state = 'REQUESTED' OR started_at > created_at
+            ORDER BY study_id, trial_id
+            """,
+            """
+            INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+            SELECT study_id, trial_id, COALESCE(started_at, created_at), 'ACTIVE', worker, retry_count, NULL FROM trials
+            WHERE started_at IS NOT NULL OR state = 'ACTIVE'
+            ORDER BY study_id, trial_id
+            """,
+            """
+            INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+            SELECT study_id, trial_id, COALESCE(ended_at, started_at, created_at), state, worker, retry_count, status_reason FROM trials
+            WHERE state NOT IN ('REQUESTED', 'ACTIVE')
+            ORDER BY study_id, trial_id
+            """,
+        ],
     ]
 
     /// The schema version this build writes and understands.

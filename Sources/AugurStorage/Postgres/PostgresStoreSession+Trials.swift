@@ -208,6 +208,72 @@ extension PostgresStoreSession {
         return parameters
     }
 
+    private static let digestChanges = PostgresStatement(
+        name: "augur_trial_digest_changes",
+        sql: """
+            SELECT (SELECT COALESCE(max(e.id), 0) FROM trial_events e), t.trial_id, t.state, t.objective_value FROM trials t
+            WHERE t.study_id = $1::bigint
+              AND t.trial_id IN (SELECT e.trial_id FROM trial_events e WHERE e.id > $2::bigint AND e.study_id = $1::bigint)
+            UNION ALL SELECT (SELECT COALESCE(max(e.id), 0) FROM trial_events e), NULL, NULL, NULL
+            """)
+
+    /// The digests of the trials with an event after `cursor` (all when `nil`) and the newest event id, the next
+    /// cursor, read by one statement (one snapshot). An event whose transaction commits after a later one's may fall
+    /// behind the cursor; `TrialDigestChanges` tells readers to check against the counts for that reason.
+    func trialDigestChanges(study name: String, since cursor: Int?) throws -> TrialDigestChanges {
+        guard let cursor else {
+            // The cursor is read first, so the digests read after it are at least as new: a change between the two is
+            // read again next time, which is harmless.
+            let newest = try connection.run("SELECT COALESCE(max(id), 0) FROM trial_events").int(0, 0) ?? 0
+            return TrialDigestChanges(digests: try trialDigests(study: name, states: nil), complete: true, cursor: newest)
+        }
+        let study = try requireStudy(named: name)
+        let result = try connection.execute(Self.digestChanges, [String(study.id), String(cursor)])
+        var digests: [TrialDigest] = []
+        var newest = cursor
+        for row in 0..<result.rowCount {
+            newest = max(newest, result.int(row, 0) ?? cursor)
+            guard let id = result.int(row, 1) else { continue }
+            let stateText = result.string(row, 2) ?? ""
+            guard let state = TrialState(rawValue: stateText) else {
+                throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
+            }
+            digests.append(TrialDigest(id: id, state: state, objectiveValue: result.double(row, 3)))
+        }
+        digests.sort { $0.id < $1.id }
+        return TrialDigestChanges(digests: digests, complete: false, cursor: newest)
+    }
+
+    private static let eventsOfTrial = PostgresStatement(
+        name: "augur_trial_events",
+        sql: """
+            SELECT extract(epoch FROM e.at)::float8, e.state, e.worker, e.retry_count, e.reason FROM trial_events e
+            WHERE e.study_id = $1::bigint AND e.trial_id = $2::integer ORDER BY e.id
+            """)
+
+    private static let trialExists = PostgresStatement(
+        name: "augur_trial_exists",
+        sql: "SELECT 1 FROM trials t WHERE t.study_id = $1::bigint AND t.trial_id = $2::integer")
+
+    /// A trial's state history from `trial_events`, oldest first.
+    func trialEvents(study name: String, trial id: Int) throws -> [TrialEvent] {
+        let study = try requireStudy(named: name)
+        guard try connection.execute(Self.trialExists, [String(study.id), String(id)]).rowCount > 0 else {
+            throw StoreError.trialNotFound(study: name, trial: id)
+        }
+        let result = try connection.execute(Self.eventsOfTrial, [String(study.id), String(id)])
+        var events: [TrialEvent] = []
+        for row in 0..<result.rowCount {
+            let stateText = result.string(row, 1) ?? ""
+            guard let state = TrialState(rawValue: stateText) else {
+                throw StoreError.database("an event of trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
+            }
+            events.append(TrialEvent(at: result.date(row, 0) ?? Date(timeIntervalSince1970: 0), state: state, worker: result.string(row, 2),
+                                     retryCount: result.int(row, 3) ?? 0, reason: result.string(row, 4)))
+        }
+        return events
+    }
+
     // MARK: Reports from workers
 
     private static let lockTrial = PostgresStatement(

@@ -142,6 +142,14 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.trialParameters(study: study, ids: ids) }
     }
 
+    public func trialDigestChanges(study: String, since cursor: Int?) async throws -> TrialDigestChanges {
+        try await session(.idempotent) { try $0.trialDigestChanges(study: study, since: cursor) }
+    }
+
+    public func trialEvents(study: String, trial: Int) async throws -> [TrialEvent] {
+        try await session(.idempotent) { try $0.trialEvents(study: study, trial: trial) }
+    }
+
     public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
         try await session(.idempotent) { try $0.completedFinalMetrics(study: study, metrics: metrics) }
     }

@@ -95,8 +95,12 @@ extension SQLiteDatabase {
                 filter += " AND state IN (" + ordered.map { _ in "?" }.joined(separator: ", ") + ")"
                 values += ordered.map { .text($0.rawValue) }
             }
-            return try connection.query(
-                "SELECT trial_id, state, objective_value FROM trials WHERE \(filter) ORDER BY trial_id", values
+            // The `(study_id, state, objective_value)` index holds every column asked for (trials are clustered by
+            // `(study_id, trial_id)`, so the id is in each entry): scanning it skips the trials' JSON columns, and
+            // sorting by id afterwards costs less than walking the table in id order (about a third of the read at
+            // 100,000 trials).
+            var digests = try connection.query(
+                "SELECT trial_id, state, objective_value FROM trials INDEXED BY trials_by_state_objective WHERE \(filter)", values
             ) { row in
                 let id = row.int(0)
                 let stateText = row.text(1) ?? ""
@@ -105,6 +109,8 @@ extension SQLiteDatabase {
                 }
                 return TrialDigest(id: id, state: state, objectiveValue: row.double(2))
             }
+            digests.sort { $0.id < $1.id }
+            return digests
         }
     }
 
@@ -123,6 +129,54 @@ extension SQLiteDatabase {
                 (row.int(0), try StoreCoding.decodeParameters(row.text(1) ?? "{}", space: study.study.spec.searchSpace))
             }
             return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The digests of the trials with an event after `cursor` (all when `nil`), read in one transaction with the
+    /// newest event id, which is the next cursor. SQLite writes one transaction at a time, so event ids follow commit
+    /// order and no change is skipped.
+    func trialDigestChanges(study name: String, since cursor: Int?) throws -> TrialDigestChanges {
+        try connection.readTransaction {
+            let study = try requireStudy(named: name)
+            let newest = try connection.queryFirst("SELECT COALESCE(MAX(id), 0) FROM trial_events") { $0.int(0) } ?? 0
+            guard let cursor else {
+                return TrialDigestChanges(digests: try trialDigests(study: name, states: nil), complete: true, cursor: newest)
+            }
+            var digests = try connection.query(
+                """
+                SELECT trial_id, state, objective_value FROM trials
+                WHERE study_id = ? AND trial_id IN (SELECT trial_id FROM trial_events WHERE id > ? AND study_id = ?)
+                """,
+                [.integer(study.id), SQLiteValue(cursor), .integer(study.id)]
+            ) { row in
+                let id = row.int(0)
+                let stateText = row.text(1) ?? ""
+                guard let state = TrialState(rawValue: stateText) else {
+                    throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
+                }
+                return TrialDigest(id: id, state: state, objectiveValue: row.double(2))
+            }
+            digests.sort { $0.id < $1.id }
+            return TrialDigestChanges(digests: digests, complete: false, cursor: newest)
+        }
+    }
+
+    /// A trial's state history from `trial_events`, oldest first.
+    func trialEvents(study name: String, trial id: Int) throws -> [TrialEvent] {
+        try connection.readTransaction {
+            let study = try requireStudy(named: name)
+            _ = try trialState(id, of: study)
+            return try connection.query(
+                "SELECT at, state, worker, retry_count, reason FROM trial_events WHERE study_id = ? AND trial_id = ? ORDER BY id",
+                [.integer(study.id), SQLiteValue(id)]
+            ) { row in
+                let stateText = row.text(1) ?? ""
+                guard let state = TrialState(rawValue: stateText) else {
+                    throw StoreError.database("an event of trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
+                }
+                return TrialEvent(at: row.date(0) ?? Date(timeIntervalSince1970: 0), state: state, worker: row.text(2),
+                                  retryCount: row.int(3), reason: row.text(4))
+            }
         }
     }
 

@@ -177,6 +177,64 @@ enum SQLiteMigrations {
             ) WITHOUT ROWID
             """,
         ],
+        // 5: a trial's state history. Triggers append a row whenever a trial is created or its state, worker or retry
+        // count changes, so every path that moves a trial (leases, requeues, completion, Vizier's calls) is logged
+        // without each of them having to remember. The time is the row's own when the change sets one (started_at
+        // for a lease, ended_at for an end) and the database's clock otherwise (a requeue).
+        [
+            """
+            CREATE TABLE trial_events (
+                id INTEGER PRIMARY KEY,
+                study_id INTEGER NOT NULL,
+                trial_id INTEGER NOT NULL,
+                at REAL NOT NULL,
+                state TEXT NOT NULL,
+                worker TEXT,
+                retry_count INTEGER NOT NULL,
+                reason TEXT,
+                FOREIGN KEY (study_id, trial_id) REFERENCES trials (study_id, trial_id) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX trial_events_by_trial ON trial_events (study_id, trial_id, id)",
+            """
+            CREATE TRIGGER trials_evented_on_insert AFTER INSERT ON trials
+            BEGIN
+                INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+                VALUES (NEW.study_id, NEW.trial_id, COALESCE(NEW.ended_at, NEW.started_at, NEW.created_at), NEW.state, NEW.worker,
+                        NEW.retry_count, NEW.status_reason);
+            END
+            """,
+            """
+            CREATE TRIGGER trials_evented_on_change AFTER UPDATE OF state, worker, retry_count ON trials
+            WHEN OLD.state IS NOT NEW.state OR OLD.worker IS NOT NEW.worker OR OLD.retry_count IS NOT NEW.retry_count
+            BEGIN
+                INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+                VALUES (NEW.study_id, NEW.trial_id,
+                        CASE
+                            WHEN NEW.state IN ('COMPLETED', 'STOPPED', 'FAILED', 'INFEASIBLE') AND NEW.ended_at IS NOT NULL THEN NEW.ended_at
+                            WHEN NEW.state = 'ACTIVE' AND NEW.started_at IS NOT NULL AND NEW.started_at IS NOT OLD.started_at THEN NEW.started_at
+                            ELSE (julianday('now') - 2440587.5) * 86400.0
+                        END,
+                        NEW.state, NEW.worker, NEW.retry_count, NEW.status_reason);
+            END
+            """,
+            // Trials that existed before this migration get the history their columns still tell.
+            """
+            INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+            SELECT study_id, trial_id, created_at, 'REQUESTED', NULL, retry_count, NULL FROM trials
+            WHERE state = 'REQUESTED' OR started_at > created_at
+            """,
+            """
+            INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+            SELECT study_id, trial_id, COALESCE(started_at, created_at), 'ACTIVE', worker, retry_count, NULL FROM trials
+            WHERE started_at IS NOT NULL OR state = 'ACTIVE'
+            """,
+            """
+            INSERT INTO trial_events (study_id, trial_id, at, state, worker, retry_count, reason)
+            SELECT study_id, trial_id, COALESCE(ended_at, started_at, created_at), state, worker, retry_count, status_reason FROM trials
+            WHERE state NOT IN ('REQUESTED', 'ACTIVE')
+            """,
+        ],
     ]
 
     /// The schema version this build writes and understands.

@@ -82,6 +82,14 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.trialParameters(study: study, ids: ids)
     }
 
+    public func trialDigestChanges(study: String, since cursor: Int?) async throws -> TrialDigestChanges {
+        try await database.trialDigestChanges(study: study, since: cursor)
+    }
+
+    public func trialEvents(study: String, trial: Int) async throws -> [TrialEvent] {
+        try await database.trialEvents(study: study, trial: trial)
+    }
+
     public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
         try await database.completedFinalMetrics(study: study, metrics: metrics)
     }

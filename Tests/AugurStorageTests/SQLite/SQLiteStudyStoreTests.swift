@@ -93,6 +93,10 @@ struct SQLiteStudyStoreTests {
             return "\(name)=\(value?.doubleValue.map { String($0) } ?? value?.stringValue ?? "null")"
         })
         #expect(try await store.trial(study: "study", id: 1)?.parameters == testPoint(0))
+        // The trial's history is what its columns tell, and changes from now on are logged.
+        #expect(try await store.trialEvents(study: "study", trial: 1).map(\.state) == [.active])
+        try await store.complete(1, in: "study", loss: 0.5)
+        #expect(try await store.trialEvents(study: "study", trial: 1).map(\.state) == [.active, .completed])
     }
 
     @Test func explainsFilesItCannotOpen() throws {
