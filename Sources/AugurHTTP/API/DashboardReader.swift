@@ -16,7 +16,7 @@ struct DashboardReader: Sendable {
     let sharedDigests = SharedDigests(capacity: 8)
     /// The most completed trials an importance estimate reads; a larger study is estimated on a uniform stride of
     /// this many of them (by id), which keeps the first read of a 100,000-trial study within the API's 100 ms.
-    var importanceSampleLimit = 5_000
+    var importanceSampleLimit = 2_000
 
     /// The most points a history reply may have, and its default.
     static let historyPointsLimit = 5_000
