@@ -207,6 +207,17 @@ import Testing
         }
     }
 
+    /// The study page asks the browser to fetch the API replies its script needs first while the scripts load; the
+    /// hints must name exactly the URLs the script builds (`encodeURIComponent` of the name), or they are wasted.
+    @Test func theStudyPagePreloadsTheRepliesItsScriptAsksForFirst() {
+        let page = HTMLPages.studyPage(study: "a b/c:é(1)")
+        let api = "/api/v1/studies/a%20b%2Fc%3A%C3%A9(1)"
+        for path in [api, api + "/history", api + "/importance", api + "/intermediate", api + "/trials?sort=id&amp;page_size=50"] {
+            #expect(page.contains("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"\(path)\">"), "\(path)")
+        }
+        #expect(page.contains("<script src=\"/static/chart.umd.min.js\" defer></script>"))
+    }
+
     @Test func pagesAndStaticFilesAreServed() async throws {
         try await withDashboard(store: try DashboardStores.make("sqlite")) { base, service in
             try await DashboardFixture.runStudy(service, name: "s", trials: 4)

@@ -20,8 +20,12 @@ enum HTMLPages {
         return escaped
     }
 
-    private static func frame(title: String, page: String, attributes: [String: String] = [:], body: String) -> String {
+    private static func frame(title: String, page: String, attributes: [String: String] = [:], preload: [String] = [],
+                              body: String) -> String {
         let data = attributes.sorted { $0.key < $1.key }.map { " data-\($0.key)=\"\(escape($0.value))\"" }.joined()
+        // The API replies the page's script asks for first are fetched while the browser still loads and compiles the
+        // scripts; the script's own requests for the same URLs are then answered from these.
+        let hints = preload.map { "<link rel=\"preload\" as=\"fetch\" crossorigin href=\"\(escape($0))\">\n" }.joined()
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -29,8 +33,8 @@ enum HTMLPages {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title)) · Augur</title>
-            <link rel="stylesheet" href="/static/dashboard.css">
-            <script src="/static/chart.umd.min.js"></script>
+            \(hints)<link rel="stylesheet" href="/static/dashboard.css">
+            <script src="/static/chart.umd.min.js" defer></script>
             <script src="/static/dashboard.js" defer></script>
             </head>
             <body data-page="\(page)"\(data)>
@@ -56,7 +60,11 @@ enum HTMLPages {
     }
 
     static func studyPage(study: String) -> String {
-        frame(title: study, page: "study", attributes: ["study": study], body: """
+        let api = "/api/v1/studies/" + study.addingURIComponentEncoding()
+        return frame(title: study, page: "study", attributes: ["study": study],
+                     // The last is the first trial page as the form below asks for it by default (sort by id, 50).
+                     preload: [api, api + "/history", api + "/importance", api + "/intermediate", api + "/trials?sort=id&page_size=50"],
+                     body: """
             <h1>Study <span id="study-name">\(escape(study))</span> <span id="study-state" class="state"></span></h1>
             <section id="summary" class="summary"></section>
             <section class="charts">
@@ -108,6 +116,14 @@ enum HTMLPages {
 }
 
 extension String {
+    /// Percent-encoded as JavaScript's `encodeURIComponent` does (everything but letters, digits and `-_.!~*'()`), so
+    /// that a URL made here is the very URL the page's script makes.
+    func addingURIComponentEncoding() -> String {
+        addingPercentEncoding(withAllowedCharacters: Self.uriComponentAllowed) ?? self
+    }
+
+    private static let uriComponentAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
+
     func addingPercentEncodingForPath() -> String {
         addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? self
     }
