@@ -29,6 +29,11 @@ import Testing
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // A bound, not a synchronization: a Chromium that hangs (it has, under heavy load, with virtual time) is
+        // stopped so that the test fails instead of waiting forever.
+        let bound = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 180, execute: bound)
+        defer { bound.cancel() }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "chromium exited with \(process.terminationStatus)")

@@ -178,15 +178,24 @@ function renderParallel(info, history) {
   const maximize = history.goal === "MAXIMIZE" || history.goal === "maximize";
   const quality = v => high === low ? 1 : (maximize ? (v - low) / (high - low) : (high - v) / (high - low));
   const labels = info.parameters.map(p => p.name).concat([history.metric]);
-  const datasets = completed.map(p => ({
-    label: "trial " + p.trial,
-    data: info.parameters.map(x => unitValue(x, p.parameters[x.name])).concat([high === low ? 0.5 : (p.value - low) / (high - low)]),
-    borderColor: colour(quality(p.value)), borderWidth: 1, pointRadius: 0, fill: false,
-  }));
+  // One dataset for all lines (Chart.js's cost grows with the number of datasets): each trial's polyline runs from
+  // the first axis to the last, a point without a value ends it, and each segment takes its trial's colour.
+  const data = [], colours = [];
+  for (const p of completed) {
+    const values = info.parameters.map(x => unitValue(x, p.parameters[x.name])).concat([high === low ? 0.5 : (p.value - low) / (high - low)]);
+    const c = colour(quality(p.value));
+    values.forEach((y, x) => { data.push({ x, y }); colours.push(c); });
+    data.push({ x: values.length - 1, y: null });
+    colours.push(c);
+  }
   drawChart("parallel-chart", {
-    type: "line", data: { labels, datasets },
+    type: "line",
+    data: { datasets: [{ data, borderWidth: 1, pointRadius: 0, fill: false, spanGaps: false,
+                         segment: { borderColor: ctx => colours[ctx.p0DataIndex] } }] },
+    // Parsed, not `parsing: false`: Chart.js then takes the data for sorted by x, which these polylines are not.
     options: { plugins: { legend: { display: false }, tooltip: { enabled: false } },
-               scales: { y: { min: 0, max: 1, title: { display: true, text: "position in range (objective: min to max)" } } } },
+               scales: { x: { type: "linear", min: 0, max: labels.length - 1, ticks: { stepSize: 1, callback: v => labels[v] === undefined ? "" : labels[v] } },
+                         y: { min: 0, max: 1, title: { display: true, text: "position in range (objective: min to max)" } } } },
   }, completed.length);
 }
 
