@@ -76,11 +76,11 @@ public final class GaussianProcessCache: Sendable {
     }
 
     /// Leaves a refit for the owner unless one is pending or running already.
-    func request(points: Matrix, values: [Double], start: [Double], observationCount: Int) {
+    func request(points: Matrix, values: [Double], starts: [[Double]], options: BoundedLBFGS.Options, observationCount: Int) {
         state.withLock { state in
             guard state.pendingRefit == nil, !state.refitRunning else { return }
-            state.pendingRefit = GaussianProcessRefit(points: points, values: values, start: start, observationCount: observationCount,
-                                                      generation: state.generation, cache: self)
+            state.pendingRefit = GaussianProcessRefit(points: points, values: values, starts: starts, options: options,
+                                                      observationCount: observationCount, generation: state.generation, cache: self)
         }
     }
 
@@ -124,20 +124,22 @@ public final class GaussianProcessCache: Sendable {
 public struct GaussianProcessRefit: Sendable {
     let points: Matrix
     let values: [Double]
-    let start: [Double]
+    let starts: [[Double]]
+    let options: BoundedLBFGS.Options
     /// The number of observations in the study when it was requested (the refit policy's clock).
     public let observationCount: Int
     let generation: Int
     let cache: GaussianProcessCache
 
-    /// Fits the hyperparameters (MAP, L-BFGS-B from the stored fit, the same short budget as an inline refit above
-    /// the amortization threshold) and stores them with the conditioned model in the cache. Runs for as long as one
-    /// O(n³) likelihood evaluation takes, a few dozen times: call it on a thread meant for blocking work.
+    /// Fits the hyperparameters (MAP, L-BFGS-B from the starts and with the budget an inline refit would use at this
+    /// many observations) and stores them with the conditioned model in the cache. Runs for as long as one O(n³)
+    /// likelihood evaluation takes, a few dozen times: call it on a thread meant for blocking work.
     public func run() {
         let prior = HyperparameterPrior(dimensions: points.columns)
-        let clamped = (0..<start.count).map { Swift.min(Swift.max(start[$0], prior.lowerBounds[$0]), prior.upperBounds[$0]) }
-        let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: [clamped],
-                                                  options: GaussianProcessDesigner.amortizedRefitOptions)
+        let clamped = starts.map { start in
+            (0..<start.count).map { Swift.min(Swift.max(start[$0], prior.lowerBounds[$0]), prior.upperBounds[$0]) }
+        }
+        let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: clamped, options: options)
         cache.finish(self, model: model)
     }
 }

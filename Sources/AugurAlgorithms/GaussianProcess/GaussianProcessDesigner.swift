@@ -43,10 +43,17 @@ public struct GaussianProcessDesigner: Designer {
 
     /// Observations above which hyperparameters may be reused from the cache instead of refit.
     public static let amortizationThreshold = 200
+    /// Observations above which a cache that refits in background serves every suggestion from the cached
+    /// hyperparameters: a stale fit (any new observation up to ``amortizationThreshold``, 10% growth above) is
+    /// refit off the suggestion with the starts an inline refit would use (from here on it draws no random ones).
+    public static let backgroundRefitThreshold = 60
     /// Observations above which the model is a local one: an exact GP on ``localModelSize`` of them (``localSubset``).
     public static let localModelThreshold = 2_000
     /// How many observations the local model conditions on.
     public static let localModelSize = 1_000
+    /// When the model turns local and on how many observations (default ``localModelThreshold`` and
+    /// ``localModelSize``; the quality benchmark scales them down to measure the local model's cost in less time).
+    public var localModel = (threshold: Self.localModelThreshold, size: Self.localModelSize)
     /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
     public static let trustRegionDimensions = 8
 
@@ -186,15 +193,15 @@ public struct GaussianProcessDesigner: Designer {
         features.reduce(0) { $0 + (a[$1] - b[$1]) * (a[$1] - b[$1]) }
     }
 
-    /// Fits the model on the labelled observations (past ``localModelThreshold``, on the local subset), following the
+    /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
     /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows.
     func fitModel(_ data: TrainingData, generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
         let observationCount = rawPoints.count
-        if observationCount > Self.localModelThreshold {
+        if observationCount > localModel.threshold {
             let rows = Self.localSubset(rawPoints, values: rawValues, lengthscales: cache?.load(featureCount: d)?.hyperparameters.lengthscales,
-                                        size: Self.localModelSize)
+                                        size: localModel.size)
             rawPoints = rows.map { rawPoints[$0] }
             rawValues = rows.map { rawValues[$0] }
         }
@@ -208,10 +215,16 @@ public struct GaussianProcessDesigner: Designer {
         let prior = HyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
-        if observationCount > Self.amortizationThreshold, let cache, let cached {
-            let current = observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
+        if let cache, let cached,
+           observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
+            let amortized = observationCount > Self.amortizationThreshold
+            let current = amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
+                : observationCount <= cached.observationCount
             if !current && cache.refitsInBackground {
-                cache.request(points: points, values: values, start: cached.hyperparameters.vector, observationCount: observationCount)
+                // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit).
+                cache.request(points: points, values: values,
+                              starts: amortized ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
+                              options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
                 cache.keep(model)
@@ -244,7 +257,7 @@ public struct GaussianProcessDesigner: Designer {
                 theta[d + 1] = Foundation.log(1e-6) + generator.nextUnit() * (Foundation.log(1e-1) - Foundation.log(1e-6))
                 starts.append(clamped(theta))
             }
-            options = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3, relativeTolerance: 1e-6)
+            options = Self.fullRefitOptions
         }
         guard let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options) else {
             return nil
@@ -252,6 +265,10 @@ public struct GaussianProcessDesigner: Designer {
         cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
         return (model, rawValues)
     }
+
+    /// The L-BFGS-B budget of a refit up to ``amortizationThreshold`` observations.
+    static let fullRefitOptions = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3,
+                                                       relativeTolerance: 1e-6)
 
     /// The L-BFGS-B budget of a warm-started refit above ``amortizationThreshold`` observations, inline or in the
     /// background (``GaussianProcessRefit``).

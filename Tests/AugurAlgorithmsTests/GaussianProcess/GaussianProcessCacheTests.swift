@@ -100,6 +100,30 @@ import Testing
         #expect(!cache.refitOutstanding)
     }
 
+    @Test func belowTheAmortizationThresholdEveryNewObservationIsRefitInBackground() throws {
+        let first = GaussianProcessDesigner.backgroundRefitThreshold + 1
+        let history = Self.history(first + 1)
+        let cache = GaussianProcessCache(refitsInBackground: true)
+        // Without a fit to serve from, the first suggestion fits inline.
+        _ = try Self.suggest(Array(history.prefix(first)), cache: cache)
+        #expect(cache.lastFit?.observationCount == first)
+        #expect(!cache.refitOutstanding)
+        // One more observation: served from that fit, refit left for the owner with the default and cached starts.
+        _ = try Self.suggest(history, cache: cache)
+        #expect(cache.lastFit?.observationCount == first)
+        #expect(cache.load(featureCount: 2)?.model?.points.rows == first + 1)
+        let refit = try #require(cache.takePendingRefit())
+        #expect(refit.starts.count == 2)
+        refit.run()
+        #expect(cache.lastFit?.observationCount == first + 1)
+        // A cache that refits inline still refits every suggestion up to the amortization threshold.
+        let inline = GaussianProcessCache()
+        _ = try Self.suggest(Array(history.prefix(first)), cache: inline)
+        _ = try Self.suggest(history, cache: inline)
+        #expect(inline.lastFit?.observationCount == first + 1)
+        #expect(!inline.refitOutstanding)
+    }
+
     @Test func aRefitStartedBeforeAResetStoresNothing() throws {
         let threshold = GaussianProcessDesigner.amortizationThreshold
         let history = Self.history(threshold + 40)
