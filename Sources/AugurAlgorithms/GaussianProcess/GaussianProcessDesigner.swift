@@ -215,15 +215,20 @@ public struct GaussianProcessDesigner: Designer {
         let prior = HyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
-        if let cache, let cached,
+        // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
+        // old study) from the default hyperparameters rather than wait for a fit.
+        let coldStart = cached == nil && cache?.refitsInBackground == true
+        if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
+                                                                observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
-            let current = amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
-                : observationCount <= cached.observationCount
+            let current = !coldStart && (amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
+                : observationCount <= cached.observationCount)
             if !current && cache.refitsInBackground {
-                // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit).
+                // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
+                // a cold start has none either).
                 cache.request(points: points, values: values,
-                              starts: amortized ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
+                              starts: amortized || coldStart ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {

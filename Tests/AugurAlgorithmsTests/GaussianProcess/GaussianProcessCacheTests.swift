@@ -43,6 +43,12 @@ import Testing
             .suggest(DesignRequest(count: 1, history: history, trialCount: history.count))
     }
 
+    /// A first suggestion, and the fit it left for the owner run at once.
+    static func warmUp(_ history: [Trial], cache: GaussianProcessCache) throws {
+        _ = try suggest(history, cache: cache)
+        cache.takePendingRefit()?.run()
+    }
+
     @Test func extendsTheKeptFactorAsTrialsArrive() throws {
         let threshold = GaussianProcessDesigner.amortizationThreshold
         let history = Self.history(threshold + 8)
@@ -73,7 +79,7 @@ import Testing
         let threshold = GaussianProcessDesigner.amortizationThreshold
         let history = Self.history(threshold + 40)
         let cache = GaussianProcessCache(refitsInBackground: true)
-        _ = try Self.suggest(Array(history.prefix(threshold + 1)), cache: cache)
+        try Self.warmUp(Array(history.prefix(threshold + 1)), cache: cache)
         #expect(!cache.refitOutstanding)
         #expect(cache.takePendingRefit() == nil)
         let before = try #require(cache.lastFit)
@@ -104,8 +110,13 @@ import Testing
         let first = GaussianProcessDesigner.backgroundRefitThreshold + 1
         let history = Self.history(first + 1)
         let cache = GaussianProcessCache(refitsInBackground: true)
-        // Without a fit to serve from, the first suggestion fits inline.
-        _ = try Self.suggest(Array(history.prefix(first)), cache: cache)
+        // Without a fit, the first suggestion is served from the default hyperparameters and leaves the fit for later.
+        let cold = try Self.suggest(Array(history.prefix(first)), cache: cache)
+        #expect(cold.count == 1)
+        #expect(cache.lastFit == nil)
+        let coldRefit = try #require(cache.takePendingRefit())
+        #expect(coldRefit.starts.count == 1)
+        coldRefit.run()
         #expect(cache.lastFit?.observationCount == first)
         #expect(!cache.refitOutstanding)
         // One more observation: served from that fit, refit left for the owner with the default and cached starts.
@@ -128,7 +139,7 @@ import Testing
         let threshold = GaussianProcessDesigner.amortizationThreshold
         let history = Self.history(threshold + 40)
         let cache = GaussianProcessCache(refitsInBackground: true)
-        _ = try Self.suggest(Array(history.prefix(threshold + 1)), cache: cache)
+        try Self.warmUp(Array(history.prefix(threshold + 1)), cache: cache)
         _ = try Self.suggest(history, cache: cache)
         let refit = try #require(cache.takePendingRefit())
         cache.reset()
@@ -145,7 +156,7 @@ import Testing
         #expect(registry.count == 0)
         let cache = registry.cache(forStudy: "a")
         #expect(cache.refitsInBackground)
-        _ = try Self.suggest(Array(history.prefix(threshold + 1)), cache: cache)
+        try Self.warmUp(Array(history.prefix(threshold + 1)), cache: cache)
         _ = try Self.suggest(history, cache: cache)
         #expect(registry.pendingRefit(forStudy: "b") == nil)
         let refit = try #require(registry.pendingRefit(forStudy: "a"))
