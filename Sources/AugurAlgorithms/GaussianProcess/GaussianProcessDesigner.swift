@@ -27,7 +27,11 @@ import Foundation
 /// or when there is no cached fit, none beyond). Above it, with a ``GaussianProcessCache``,
 /// the cached hyperparameters are reused until the number of observations has grown by 10% since they were fitted,
 /// and the refit then is warm-started from them with a short iteration budget. Without a cache, a large study refits
-/// from the default start on every suggestion.
+/// from the default start on every suggestion. While the hyperparameters are unchanged, the cache's Cholesky factor
+/// is extended by the new observations (O(n²) each) instead of factored again. A cache made with
+/// `refitsInBackground` (the service's) serves every suggestion past ``backgroundRefitThreshold`` observations from
+/// the cached fit and leaves stale refits to its owner (``GaussianProcessRefit``). Past ``localModelThreshold``
+/// observations the model is an exact GP on ``localModelSize`` of them (``localSubset``).
 ///
 /// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`, so the same
 /// seed and history give the same suggestions; a cache changes them only through the warm start and the reuse above.
