@@ -258,7 +258,7 @@ if runs("--scale") {
     let coldStart = now()
     let warm = try timedRun(function, start: history, count: count + 1, mode: .background, seed: 3)
     printLatencyRow("background", Array(warm.wall.dropFirst()), Array(warm.cpu.dropFirst()))
-    print(String(format: "cold start (first suggestion, inline fit): %.0f ms; whole section %.1f s; peak RSS %.0f MB", warm.wall.first ?? .nan,
+    print(String(format: "first suggestion (empty cache): %.0f ms; whole section %.1f s; peak RSS %.0f MB", warm.wall.first ?? .nan,
                  now() - coldStart, peakResidentMegabytes()))
     print("")
 }
