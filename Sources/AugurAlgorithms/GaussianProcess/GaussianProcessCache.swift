@@ -129,17 +129,19 @@ public struct GaussianProcessRefit: Sendable {
     /// The number of observations in the study when it was requested (the refit policy's clock).
     public let observationCount: Int
     let generation: Int
-    let cache: GaussianProcessCache
+    /// Weak: a refit left waiting in its cache must not keep the cache alive after its owner forgot it.
+    weak var cache: GaussianProcessCache?
 
     /// Fits the hyperparameters (MAP, L-BFGS-B from the starts and with the budget an inline refit would use at this
     /// many observations) and stores them with the conditioned model in the cache. Runs for as long as one O(n³)
     /// likelihood evaluation takes, a few dozen times: call it on a thread meant for blocking work.
     public func run() {
+        guard cache != nil else { return }
         let prior = HyperparameterPrior(dimensions: points.columns)
         let clamped = starts.map { start in
             (0..<start.count).map { Swift.min(Swift.max(start[$0], prior.lowerBounds[$0]), prior.upperBounds[$0]) }
         }
         let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: clamped, options: options)
-        cache.finish(self, model: model)
+        cache?.finish(self, model: model)
     }
 }

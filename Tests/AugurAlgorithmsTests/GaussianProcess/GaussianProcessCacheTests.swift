@@ -148,6 +148,18 @@ import Testing
         #expect(!cache.refitOutstanding)
     }
 
+    @Test func aWaitingRefitDoesNotKeepAForgottenCacheAlive() throws {
+        let threshold = GaussianProcessDesigner.backgroundRefitThreshold
+        weak var forgotten: GaussianProcessCache?
+        try {
+            let cache = GaussianProcessCache(refitsInBackground: true)
+            forgotten = cache
+            _ = try Self.suggest(Self.history(threshold + 1), cache: cache)
+            #expect(cache.refitOutstanding)
+        }()
+        #expect(forgotten == nil)
+    }
+
     @Test func theRegistryHandsOutAStudysPendingRefitOnce() throws {
         let threshold = GaussianProcessDesigner.amortizationThreshold
         let history = Self.history(threshold + 40)
