@@ -22,8 +22,9 @@ let onlyCase: (trials: Int, dimensions: Int)? = CommandLine.arguments.firstIndex
     let numbers = CommandLine.arguments[index + 1].split(separator: ",").compactMap { Int($0) }
     return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
 }
-let parts = arguments.filter { ["--latency", "--quality", "--blas"].contains($0) }
-func runs(_ part: String) -> Bool { parts.isEmpty || parts.contains(part) }
+let parts = arguments.filter { ["--latency", "--quality", "--blas", "--run-latency", "--scale"].contains($0) }
+// `--run-latency` and `--scale` (issue #16, part 3) run only when named: they take minutes.
+func runs(_ part: String) -> Bool { (parts.isEmpty && !["--run-latency", "--scale"].contains(part)) || parts.contains(part) }
 
 func now() -> Double {
     var time = timespec()
@@ -136,6 +137,132 @@ if runs("--latency") {
     print("")
 }
 
+// MARK: Latency over a whole run, refits included (issue #16, part 3)
+
+/// CPU seconds used by the calling thread only: the suggestion's own work, without a background refit's.
+func threadCPUTime() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// The peak resident set of this process, in MB.
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// How the hyperparameters are kept fresh in a run: `inline` is the code before issue #16 part 3 (refit inside the
+/// suggestion once the history grew 10%, factor afresh on every suggestion); `background` extends the factor and
+/// refits on another thread (`DispatchQueue`, standing in for the service's refit pool); `synchronous` extends the
+/// factor and runs each requested refit right after the suggestion that asked for it (deterministic: what the
+/// background refit gives when it finishes before the next suggestion; the quality comparison uses it).
+enum RefitMode: String, CaseIterable {
+    case inline, background, synchronous
+
+    func cache() -> GaussianProcessCache {
+        switch self {
+        case .inline: GaussianProcessCache(refitsInBackground: false, extendsFactor: false)
+        case .background, .synchronous: GaussianProcessCache(refitsInBackground: true, extendsFactor: true)
+        }
+    }
+}
+
+let refitQueue = DispatchQueue(label: "gp-refit", qos: .utility)
+
+/// Runs what a suggestion left in `cache` as `mode` says.
+func serviceRefits(_ cache: GaussianProcessCache, _ mode: RefitMode) {
+    guard let refit = cache.takePendingRefit() else { return }
+    switch mode {
+    case .inline, .synchronous: refit.run()
+    case .background: refitQueue.async { refit.run() }
+    }
+}
+
+/// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each
+/// suggestion's wall and thread-CPU milliseconds.
+func timedRun(_ function: TestFunction, start: [Trial], count: Int, mode: RefitMode, seed: UInt64) throws -> (wall: [Double], cpu: [Double], best: Double) {
+    let spec = studySpec(function, seed: seed)
+    guard case .gaussianProcess(let settings) = spec.algorithm else { return ([], [], .nan) }
+    let cache = mode.cache()
+    let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
+    var history = start
+    var wall: [Double] = []
+    var cpu: [Double] = []
+    var best = start.compactMap { $0.finalMeasurement?.metrics["y"] }.min() ?? .infinity
+    for _ in 0..<count {
+        let trialCount = history.count
+        let startTime = now()
+        let startCPU = threadCPUTime()
+        guard let assignment = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: trialCount)).first else { break }
+        wall.append((now() - startTime) * 1000)
+        cpu.append((threadCPUTime() - startCPU) * 1000)
+        serviceRefits(cache, mode)
+        let x = point(assignment, function)
+        let value = function.evaluate(x)
+        best = Swift.min(best, value)
+        history.append(completedTrial(id: trialCount + 1, x, value))
+    }
+    refitQueue.sync {}
+    return (wall, cpu, best)
+}
+
+func levy(_ dimensions: Int) -> TestFunction {
+    TestFunction(name: "Levy-\(dimensions)", lower: [Double](repeating: -10, count: dimensions),
+                 upper: [Double](repeating: 10, count: dimensions), minimum: 0, evaluate: TestFunction.levy6.evaluate)
+}
+
+func printLatencyRow(_ label: String, _ wall: [Double], _ cpu: [Double]) {
+    print(label.padding(toLength: 28, withPad: " ", startingAt: 0)
+          + String(format: "  %6d  %8.1f  %8.1f  %8.1f  %8.1f  %8.1f  %8.1f  %8.1f  %8.1f", wall.count, percentile(wall, 0.5), percentile(wall, 0.9),
+                   percentile(wall, 0.99), wall.max() ?? .nan, percentile(cpu, 0.5), percentile(cpu, 0.99), cpu.max() ?? .nan,
+                   wall.reduce(0, +) / 1000))
+}
+
+if runs("--run-latency") {
+    // `--run-trials N` (default 1,000), `--dims D` (10), `--modes inline,background,...` (inline and background).
+    let trials = argumentValue("--run-trials").flatMap { Int($0) } ?? 1_000
+    let dimensions = argumentValue("--dims").flatMap { Int($0) } ?? 10
+    let modes = argumentValue("--modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [.inline, .background]
+    let function = levy(dimensions)
+    print("## Latency per suggestion over a run from 0 to \(trials) trials, \(dimensions)-D Levy, refits included (ms)")
+    print("mode                           count    p50_wall  p90_wall  p99_wall  max_wall   p50_cpu   p99_cpu   max_cpu  total_s")
+    for mode in modes {
+        let run = try timedRun(function, start: [], count: trials, mode: mode, seed: 3)
+        printLatencyRow(mode.rawValue, run.wall, run.cpu)
+        for (low, high) in [(0, 200), (200, 500), (500, 1_000), (1_000, 2_000)] where low < run.wall.count {
+            let upper = Swift.min(high, run.wall.count)
+            printLatencyRow("  \(mode.rawValue) trials \(low)-\(upper)", Array(run.wall[low..<upper]), Array(run.cpu[low..<upper]))
+        }
+        fflush(nil)
+    }
+    print("")
+}
+
+if runs("--scale") {
+    // `--scale-trials N` (default 10,000) uniform random observations of `--dims D` (10)-D Levy, then `--scale-count`
+    // (default 50) sequential suggestions with background refits, after one unmeasured cold start.
+    let trials = argumentValue("--scale-trials").flatMap { Int($0) } ?? 10_000
+    let dimensions = argumentValue("--dims").flatMap { Int($0) } ?? 10
+    let count = argumentValue("--scale-count").flatMap { Int($0) } ?? 50
+    let function = levy(dimensions)
+    var generator = SeededGenerator(seed: 7, stream: UInt64(trials))
+    let history = (0..<trials).map { index -> Trial in
+        let x = (0..<dimensions).map { function.lower[$0] + generator.nextUnit() * (function.upper[$0] - function.lower[$0]) }
+        return completedTrial(id: index + 1, x, function.evaluate(x))
+    }
+    let model = trials > GaussianProcessDesigner.localModelThreshold ? "local GP on \(GaussianProcessDesigner.localModelSize)" : "exact GP"
+    print("## Latency per suggestion at \(trials) trials, \(dimensions)-D Levy, background refits, \(model) (ms)")
+    print("mode                           count    p50_wall  p90_wall  p99_wall  max_wall   p50_cpu   p99_cpu   max_cpu  total_s")
+    let coldStart = now()
+    let warm = try timedRun(function, start: history, count: count + 1, mode: .background, seed: 3)
+    printLatencyRow("background", Array(warm.wall.dropFirst()), Array(warm.cpu.dropFirst()))
+    print(String(format: "first suggestion (empty cache): %.0f ms; whole section %.1f s; peak RSS %.0f MB", warm.wall.first ?? .nan,
+                 now() - coldStart, peakResidentMegabytes()))
+    print("")
+}
+
 // MARK: Quality
 
 // `--seeds A-B` picks the quality seeds (default 1–5), `--suite` the issue #16 suite of 18 functions instead of the
@@ -173,7 +300,15 @@ if runs("--quality") {
         let bounds = text.split(separator: "-").compactMap { Int($0) }
         return bounds.count == 2 && bounds[0] <= bounds[1] ? bounds[0]...bounds[1] : nil
     } ?? (quick ? 1...2 : 1...5)
-    let budget = quick ? 50 : 100
+    let budget = argumentValue("--budget").flatMap { Int($0) } ?? (quick ? 50 : 100)
+    // `--refit-modes inline,synchronous` compares how hyperparameters are kept fresh (see `RefitMode`); default: the
+    // designer's own cache, as before.
+    // `--local T,S` makes the model local (an exact GP on S observations) past T, instead of 2,000 and 1,000.
+    let localModel: (threshold: Int, size: Int)? = argumentValue("--local").flatMap { text in
+        let numbers = text.split(separator: ",").compactMap { Int($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
+    }
+    let refitModes: [RefitMode?] = argumentValue("--refit-modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [nil]
     let perSeed = arguments.contains("--per-seed")
     var functions = arguments.contains("--suite") ? TestFunction.suite : TestFunction.all
     if let names = argumentValue("--functions")?.split(separator: ",").map(String.init) {
@@ -183,23 +318,28 @@ if runs("--quality") {
     print("## Optimization quality: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
     print("variant               function               GP_median     GP_worst  random_median  GP_wins  GP_seconds_per_run")
     for function in functions {
+        for refitMode in refitModes {
         for variantName in variantNames {
             guard let search = variants[variantName] else {
                 print("unknown variant \(variantName); known: \(variants.keys.sorted().joined(separator: ", "))")
                 continue
             }
+            let label = (refitMode.map { "\(variantName)/\($0.rawValue)" } ?? variantName) + (localModel.map { "/local\($0.threshold),\($0.size)" } ?? "")
             var gpRegrets: [Double] = []
             var randomRegrets: [Double] = []
             var seconds: [Double] = []
             for seed in seedRange {
                 let spec = studySpec(function, seed: UInt64(seed))
                 guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
-                let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache(), search: search)
+                let cache = refitMode?.cache() ?? GaussianProcessCache()
+                var designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache, search: search)
+                if let localModel { designer.localModel = localModel }
                 var history: [Trial] = []
                 var best = Double.infinity
                 let start = now()
                 for trial in 0..<budget {
                     guard let assignment = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
+                    if let refitMode { serviceRefits(cache, refitMode) }
                     let x = point(assignment, function)
                     let value = function.evaluate(x)
                     best = Swift.min(best, value)
@@ -215,17 +355,18 @@ if runs("--quality") {
                 }
                 randomRegrets.append(randomBest - function.minimum)
                 if perSeed {
-                    print("run \(variantName) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
+                    print("run \(label) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
                           + String(format: "%.6e %.6e %.2f", best - function.minimum, randomBest - function.minimum, seconds.last ?? 0))
                     // Flushed (all streams: `stdout` itself is not concurrency-safe to name), so a long run shows progress.
                     fflush(nil)
                 }
             }
             let wins = zip(gpRegrets, randomRegrets).filter { $0 <= $1 }.count
-            print(variantName.padding(toLength: 20, withPad: " ", startingAt: 0) + "  "
+            print(label.padding(toLength: 20, withPad: " ", startingAt: 0) + "  "
                   + function.name.padding(toLength: 21, withPad: " ", startingAt: 0)
                   + String(format: "  %10.3e  %10.3e  %12.3e  %4d/%d  %8.2f", percentile(gpRegrets, 0.5), gpRegrets.max() ?? .nan,
                            percentile(randomRegrets, 0.5), wins, gpRegrets.count, percentile(seconds, 0.5)))
+        }
         }
     }
     print("")

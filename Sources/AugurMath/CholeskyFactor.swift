@@ -186,6 +186,49 @@ public struct CholeskyFactor: Sendable {
         return CholeskyFactor(factor: Matrix(rows: n + 1, columns: n + 1, elements: elements), jitter: jitter)
     }
 
+    /// The factor of the bordered matrix `[[A, B], [Bᵀ, C]]` from this factor of `A` in O(n²k) instead of the
+    /// O((n+k)³) of a fresh factorization: the new rows of `L` are `Sᵀ` with `S = L⁻¹ B` (`dtrsm`), and the new
+    /// diagonal block is the Cholesky factor of the Schur complement `C + jitter · I − SᵀS`. This factor's jitter is
+    /// added to `C`'s diagonal too, so the result equals a fresh factorization of the whole matrix with that jitter;
+    /// should the Schur complement need more (the new points repeat old ones), only the new block gets it.
+    ///
+    /// - Parameters:
+    ///   - border: `B`, one row per row of the factored matrix and one column per new row.
+    ///   - corner: `C`, symmetric (only its lower triangle is read).
+    /// - Throws: ``LinearAlgebraError`` when the Schur complement has non-finite entries or cannot be factored.
+    public func appending(border: Matrix, corner: Matrix) throws(LinearAlgebraError) -> CholeskyFactor {
+        let n = order
+        let k = corner.rows
+        precondition(corner.columns == k && border.rows == n && border.columns == k,
+                     "The border must be n × k and the corner k × k for a factor of order n")
+        guard k > 0 else { return self }
+        let solved = solveTriangular(border)
+        var schur = corner
+        if n > 0 { schur.add(solved.innerGram(), scaledBy: -1) }
+        if jitter > 0 { schur.addToDiagonal(jitter) }
+        let trailing = try CholeskyFactor(schur)
+        let size = n + k
+        var elements = [Double](repeating: 0, count: size * size)
+        factor.elements.withUnsafeBufferPointer { old in
+            solved.elements.withUnsafeBufferPointer { s in
+                trailing.factor.elements.withUnsafeBufferPointer { t in
+                    elements.withUnsafeMutableBufferPointer { new in
+                        for j in 0..<n {
+                            let source = UnsafeBufferPointer(rebasing: old[(j * n)..<(j * n + n)])
+                            let target = UnsafeMutableBufferPointer(rebasing: new[(j * size)..<(j * size + n)])
+                            _ = target.initialize(from: source)
+                            for r in 0..<k { new[j * size + n + r] = s[j + r * n] }
+                        }
+                        for c in 0..<k {
+                            for r in c..<k { new[(n + c) * size + n + r] = t[c * k + r] }
+                        }
+                    }
+                }
+            }
+        }
+        return CholeskyFactor(factor: Matrix(rows: size, columns: size, elements: elements), jitter: jitter)
+    }
+
     private init(factor: Matrix, jitter: Double) {
         self.factor = factor
         self.jitter = jitter

@@ -21,7 +21,10 @@ public final class StudyService: Sendable {
     /// How often a trial may be taken back from a vanished worker before it fails.
     public let retryLimit: Int
     private let designers: DesignerProvider
-    private let gaussianProcessCaches = GaussianProcessCacheRegistry()
+    private let gaussianProcessCaches = GaussianProcessCacheRegistry(refitsInBackground: true)
+    /// Where stale Gaussian-process hyperparameters are refit, off the suggestion and off the cooperative pool: one
+    /// refit per study at a time (the cache's rule) and at most this pool's threads at once across studies.
+    private let refits = BlockingWorkPool(threads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
     private let stoppingPolicies: StoppingPolicyProvider?
     private let isWorkerGone: @Sendable (String) -> Bool
     private let checkSpec: @Sendable (StudySpec) -> [SpecProblem]
@@ -36,7 +39,9 @@ public final class StudyService: Sendable {
     /// - Parameters:
     ///   - store: where studies live.
     ///   - designers: builds a study's designer from its spec (default: `DesignerFactory`, with one Gaussian-process
-    ///     fit cache per study kept by this service so that GP suggestions warm-start from the previous fit).
+    ///     fit cache per study kept by this service so that GP suggestions warm-start from the previous fit, extend
+    ///     its Cholesky factor, and never wait for a refit: stale hyperparameters are refit on a thread of this
+    ///     service's refit pool while suggestions are served from the last ones).
     ///   - stoppingPolicies: builds a study's early-stopping policy (default `StoppingPolicyFactory`); `nil` turns
     ///     early stopping off.
     ///   - leaseDuration: seconds a trial stays assigned without a heartbeat (default 120).
@@ -394,6 +399,9 @@ public final class StudyService: Sendable {
                 }
             }
             let result = outcome.withLock { $0 }
+            if let refit = gaussianProcessCaches.pendingRefit(forStudy: name) {
+                refits.submit { refit.run() }
+            }
             if let recreated = result.recreated {
                 remember(recreated)
                 known = recreated

@@ -164,7 +164,7 @@ import AugurCore
         let data = TrainingData(request: request, objective: spec.objective, encoding: designer.encoding)
         #expect(data.points.count == 20)
         var generator = SeededGenerator(seed: 1)
-        let model = try #require(designer.fitModel(data, generator: &generator))
+        let model = try #require(designer.fitModel(data, generator: &generator)?.model)
         for point in data.points {
             let prediction = model.predictWithGradient(at: point)
             #expect(prediction.mean.isFinite)

@@ -71,4 +71,70 @@ import Testing
         let extended = try CholeskyFactor(leading).appending(border: [-16, -43], corner: 98)
         #expect(extended.lowerTriangular == Matrix(rowMajor: [[2, 0, 0], [6, 1, 0], [-8, 5, 3]]))
     }
+
+    /// SplitMix64: a seeded source of test matrices.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// A random symmetric positive definite matrix `GᵀG + 0.1 I` of order `n`.
+    static func randomPositiveDefinite(_ n: Int, _ generator: inout SplitMix) -> Matrix {
+        let g = Matrix(rows: n + 2, columns: n, elements: (0..<((n + 2) * n)).map { _ in Double.random(in: -1...1, using: &generator) })
+        var a = g.innerGram()
+        a.addToDiagonal(0.1)
+        return a
+    }
+
+    /// The leading `rows × columns` block starting at (`top`, `left`).
+    static func block(_ a: Matrix, top: Int, left: Int, rows: Int, columns: Int) -> Matrix {
+        var result = Matrix(rows: rows, columns: columns)
+        for j in 0..<columns {
+            for i in 0..<rows { result[i, j] = a[top + i, left + j] }
+        }
+        return result
+    }
+
+    /// The law: appending k rows to the factor of the leading block equals factoring the whole matrix, for any split.
+    @Test(arguments: [(1, 1), (1, 7), (5, 1), (12, 3), (30, 10), (64, 64), (0, 5)])
+    func appendingRowsEqualsAFreshFactorization(leading n: Int, appended k: Int) throws {
+        var generator = SplitMix(state: UInt64(n * 1_000 + k))
+        for _ in 0..<5 {
+            let a = Self.randomPositiveDefinite(n + k, &generator)
+            let fresh = try CholeskyFactor(a)
+            let leading = try CholeskyFactor(Self.block(a, top: 0, left: 0, rows: n, columns: n))
+            let extended = try leading.appending(border: Self.block(a, top: 0, left: n, rows: n, columns: k),
+                                                 corner: Self.block(a, top: n, left: n, rows: k, columns: k))
+            #expect(extended.order == n + k)
+            let expected = fresh.lowerTriangular
+            let actual = extended.lowerTriangular
+            var largest = 0.0
+            for index in 0..<expected.elements.count { largest = max(largest, abs(expected.elements[index] - actual.elements[index])) }
+            #expect(largest < 1e-9)
+        }
+    }
+
+    @Test func appendingKeepsTheJitterOfTheLeadingFactor() throws {
+        let singular = Matrix(rowMajor: [[1, 1], [1, 1]])
+        let leading = try CholeskyFactor(singular)
+        let extended = try leading.appending(border: Matrix(rowMajor: [[0.5], [0.5]]), corner: Matrix(rowMajor: [[1]]))
+        #expect(extended.jitter == leading.jitter)
+        var whole = Matrix(rowMajor: [[1, 1, 0.5], [1, 1, 0.5], [0.5, 0.5, 1]])
+        whole.addToDiagonal(leading.jitter)
+        let fresh = try CholeskyFactor(whole)
+        for index in 0..<9 { #expect(abs(fresh.lowerTriangular.elements[index] - extended.lowerTriangular.elements[index]) < 1e-9) }
+    }
+
+    @Test func appendingRejectsANonFiniteCorner() throws {
+        let leading = try CholeskyFactor(matrix)
+        #expect(throws: LinearAlgebraError.nonFiniteEntries) {
+            try leading.appending(border: Matrix(rows: 3, columns: 1), corner: Matrix(rowMajor: [[.nan]]))
+        }
+    }
 }

@@ -27,7 +27,11 @@ import Foundation
 /// or when there is no cached fit, none beyond). Above it, with a ``GaussianProcessCache``,
 /// the cached hyperparameters are reused until the number of observations has grown by 10% since they were fitted,
 /// and the refit then is warm-started from them with a short iteration budget. Without a cache, a large study refits
-/// from the default start on every suggestion.
+/// from the default start on every suggestion. While the hyperparameters are unchanged, the cache's Cholesky factor
+/// is extended by the new observations (O(n²) each) instead of factored again. A cache made with
+/// `refitsInBackground` (the service's) serves every suggestion past ``backgroundRefitThreshold`` observations from
+/// the cached fit and leaves stale refits to its owner (``GaussianProcessRefit``). Past ``localModelThreshold``
+/// observations the model is an exact GP on ``localModelSize`` of them (``localSubset``).
 ///
 /// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`, so the same
 /// seed and history give the same suggestions; a cache changes them only through the warm start and the reuse above.
@@ -43,6 +47,17 @@ public struct GaussianProcessDesigner: Designer {
 
     /// Observations above which hyperparameters may be reused from the cache instead of refit.
     public static let amortizationThreshold = 200
+    /// Observations above which a cache that refits in background serves every suggestion from the cached
+    /// hyperparameters: a stale fit (any new observation up to ``amortizationThreshold``, 10% growth above) is
+    /// refit off the suggestion with the starts an inline refit would use (from here on it draws no random ones).
+    public static let backgroundRefitThreshold = 60
+    /// Observations above which the model is a local one: an exact GP on ``localModelSize`` of them (``localSubset``).
+    public static let localModelThreshold = 2_000
+    /// How many observations the local model conditions on.
+    public static let localModelSize = 1_000
+    /// When the model turns local and on how many observations (default ``localModelThreshold`` and
+    /// ``localModelSize``; the quality benchmark scales them down to measure the local model's cost in less time).
+    public var localModel = (threshold: Self.localModelThreshold, size: Self.localModelSize)
     /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
     public static let trustRegionDimensions = 8
 
@@ -113,7 +128,7 @@ public struct GaussianProcessDesigner: Designer {
         }
         guard suggestions.count < count else { return suggestions }
 
-        guard var model = fitModel(data, generator: &generator) else {
+        guard let fitted = fitModel(data, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             for offset in suggestions.count..<count {
                 suggestions.append(DesignProposal(parameters: spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset)),
@@ -121,8 +136,9 @@ public struct GaussianProcessDesigner: Designer {
             }
             return suggestions
         }
+        var model = fitted.model
         let incumbent = model.values.prefix(data.values.count).max() ?? 0
-        let labelled = data.labelledPoints.values
+        let labelled = fitted.rawValues
         let warpInverse = WarpInverse(warped: Array(model.values.prefix(labelled.count)), raw: labelled, goal: spec.objective.goal)
         for point in data.pendingPoints {
             model = model.conditioned(on: point, value: Swift.min(model.predictWithGradient(at: point).mean, incumbent))
@@ -181,11 +197,19 @@ public struct GaussianProcessDesigner: Designer {
         features.reduce(0) { $0 + (a[$1] - b[$1]) * (a[$1] - b[$1]) }
     }
 
-    /// Fits the model on the labelled observations, following the refit policy; `nil` if no covariance could be factored.
-    func fitModel(_ data: TrainingData, generator: inout SeededGenerator) -> GaussianProcessModel? {
-        let (rawPoints, rawValues) = data.labelledPoints
-        let n = rawPoints.count
+    /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
+    /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows.
+    func fitModel(_ data: TrainingData, generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
+        var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
+        let observationCount = rawPoints.count
+        if observationCount > localModel.threshold {
+            let rows = Self.localSubset(rawPoints, values: rawValues, lengthscales: cache?.load(featureCount: d)?.hyperparameters.lengthscales,
+                                        size: localModel.size)
+            rawPoints = rows.map { rawPoints[$0] }
+            rawValues = rows.map { rawValues[$0] }
+        }
+        let n = rawPoints.count
         var elements = [Double](repeating: 0, count: n * d)
         for (i, point) in rawPoints.enumerated() {
             for k in 0..<d { elements[i + k * n] = point[k] }
@@ -195,9 +219,26 @@ public struct GaussianProcessDesigner: Designer {
         let prior = HyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
-        if n > Self.amortizationThreshold, let cached, n <= cached.observationCount + Swift.max(10, cached.observationCount / 10),
-           let model = try? GaussianProcessModel(points: points, values: values, hyperparameters: cached.hyperparameters) {
-            return model
+        // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
+        // old study) from the default hyperparameters rather than wait for a fit.
+        let coldStart = cached == nil && cache?.refitsInBackground == true
+        if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
+                                                                observationCount: 0, featureCount: d) : nil),
+           observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
+            let amortized = observationCount > Self.amortizationThreshold
+            let current = !coldStart && (amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
+                : observationCount <= cached.observationCount)
+            if !current && cache.refitsInBackground {
+                // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
+                // a cold start has none either).
+                cache.request(points: points, values: values,
+                              starts: amortized || coldStart ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
+                              options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
+            }
+            if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
+                cache.keep(model)
+                return (model, rawValues)
+            }
         }
 
         let lower = prior.lowerBounds
@@ -207,9 +248,9 @@ public struct GaussianProcessDesigner: Designer {
         }
         var starts: [[Double]] = []
         let options: BoundedLBFGS.Options
-        if n > Self.amortizationThreshold {
+        if observationCount > Self.amortizationThreshold {
             starts.append(clamped(cached?.hyperparameters.vector ?? prior.defaultStart))
-            options = BoundedLBFGS.Options(memory: 8, maxIterations: 25, maxEvaluations: 40, gradientTolerance: 1e-4, relativeTolerance: 1e-6)
+            options = Self.amortizedRefitOptions
         } else {
             starts.append(prior.defaultStart)
             if let cached { starts.append(clamped(cached.hyperparameters.vector)) }
@@ -225,13 +266,75 @@ public struct GaussianProcessDesigner: Designer {
                 theta[d + 1] = Foundation.log(1e-6) + generator.nextUnit() * (Foundation.log(1e-1) - Foundation.log(1e-6))
                 starts.append(clamped(theta))
             }
-            options = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3, relativeTolerance: 1e-6)
+            options = Self.fullRefitOptions
         }
         guard let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options) else {
             return nil
         }
-        cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: n, featureCount: d))
-        return model
+        cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
+        return (model, rawValues)
+    }
+
+    /// The L-BFGS-B budget of a refit up to ``amortizationThreshold`` observations.
+    static let fullRefitOptions = BoundedLBFGS.Options(memory: 8, maxIterations: 80, maxEvaluations: 120, gradientTolerance: 1e-3,
+                                                       relativeTolerance: 1e-6)
+
+    /// The L-BFGS-B budget of a warm-started refit above ``amortizationThreshold`` observations, inline or in the
+    /// background (``GaussianProcessRefit``).
+    static let amortizedRefitOptions = BoundedLBFGS.Options(memory: 8, maxIterations: 25, maxEvaluations: 40, gradientTolerance: 1e-4,
+                                                            relativeTolerance: 1e-6)
+
+    /// The model with the cached hyperparameters on `points`: the cached model's factor extended by the new rows
+    /// when its points are the first rows of `points` (O(n²) per new row), a fresh factorization otherwise.
+    static func conditioned(points: Matrix, values: [Double], on cached: GaussianProcessCache.Entry) -> GaussianProcessModel? {
+        if let kept = cached.model, kept.hyperparameters == cached.hyperparameters, kept.points.columns == points.columns,
+           kept.points.rows <= points.rows, kept.points.rows > 0 {
+            let m = kept.points.rows
+            let n = points.rows
+            let d = points.columns
+            var isPrefix = true
+            kept.points.elements.withUnsafeBufferPointer { old in
+                points.elements.withUnsafeBufferPointer { new in
+                    for column in 0..<d where isPrefix {
+                        for i in 0..<m where old[i + column * m] != new[i + column * n] {
+                            isPrefix = false
+                            break
+                        }
+                    }
+                }
+            }
+            if isPrefix {
+                var added = Matrix(rows: n - m, columns: d)
+                for column in 0..<d {
+                    for i in m..<n { added[i - m, column] = points[i, column] }
+                }
+                if let model = try? kept.appending(points: added, values: values) { return model }
+            }
+        }
+        return try? GaussianProcessModel(points: points, values: values, hyperparameters: cached.hyperparameters)
+    }
+
+    /// The rows of the local model past ``localModelThreshold`` observations: the `size · 3/4` nearest the incumbent
+    /// (the best value) in lengthscale-scaled distance, then the others evenly spaced in trial order, so that the
+    /// model still knows roughly where the rest of the space has been tried. Sorted, so that trial order is kept.
+    static func localSubset(_ points: [[Double]], values: [Double], lengthscales: [Double]?, size: Int) -> [Int] {
+        guard points.count > size, let best = values.indices.max(by: { values[$0] < values[$1] || (values[$0] == values[$1] && $0 > $1) }) else {
+            return Array(points.indices)
+        }
+        let center = points[best]
+        let weights = (0..<center.count).map { k in lengthscales.map { k < $0.count ? 1 / ($0[k] * $0[k]) : 1 } ?? 1 }
+        let distances = points.map { point in
+            var sum = 0.0
+            for k in 0..<center.count { sum += (point[k] - center[k]) * (point[k] - center[k]) * weights[k] }
+            return sum
+        }
+        let nearCount = size * 3 / 4
+        let order = points.indices.sorted { distances[$0] < distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }
+        var chosen = Set(order.prefix(nearCount))
+        let rest = order.dropFirst(nearCount).sorted()
+        let farCount = size - nearCount
+        for slot in 0..<farCount { chosen.insert(rest[slot * rest.count / farCount]) }
+        return chosen.sorted()
     }
 
     /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in.

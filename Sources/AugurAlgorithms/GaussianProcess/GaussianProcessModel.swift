@@ -40,6 +40,35 @@ public struct GaussianProcessModel: Sendable {
         self.alpha = cholesky.solve(values.map { $0 - mean })
     }
 
+    /// The model with `newPoints` (one row each) observed as well, with the same hyperparameters, and `values` for
+    /// every point, old and new (warped values all change when one is added): the Cholesky factor is extended by a
+    /// rank-k update in O(n²k) (``CholeskyFactor/appending(border:corner:)``) instead of factored again in O(n³).
+    ///
+    /// - Throws: ``LinearAlgebraError`` when the new block cannot be factored even with jitter.
+    public func appending(points newPoints: Matrix, values: [Double]) throws(LinearAlgebraError) -> GaussianProcessModel {
+        let n = points.rows
+        let k = newPoints.rows
+        let d = points.columns
+        precondition(newPoints.columns == d && values.count == n + k, "New points need every coordinate, and every point a value")
+        let scaledNew = kernel.scaled(newPoints)
+        let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledNew)
+        var corner = kernel.crossCovariance(scaledA: scaledNew, scaledB: scaledNew)
+        for i in 0..<k { corner[i, i] = kernel.signalVariance }
+        corner.addToDiagonal(hyperparameters.noiseVariance)
+        let extended = try cholesky.appending(border: border, corner: corner)
+        var elements = [Double](repeating: 0, count: (n + k) * d)
+        points.elements.withUnsafeBufferPointer { old in
+            newPoints.elements.withUnsafeBufferPointer { new in
+                for column in 0..<d {
+                    for i in 0..<n { elements[i + column * (n + k)] = old[i + column * n] }
+                    for i in 0..<k { elements[n + i + column * (n + k)] = new[i + column * k] }
+                }
+            }
+        }
+        return GaussianProcessModel(points: Matrix(rows: n + k, columns: d, elements: elements), values: values,
+                                    hyperparameters: hyperparameters, cholesky: extended)
+    }
+
     /// Fits the hyperparameters by maximum a posteriori estimation (log marginal likelihood plus `prior`) from each of
     /// `starts` with L-BFGS-B, keeps the best, and conditions on the data with them.
     ///

@@ -32,4 +32,12 @@ public final class BlockingWorkPool: Sendable {
         guard let result else { throw CancellationError() }
         return result
     }
+
+    /// Starts `body` on one of the pool's threads without waiting for it; work still queued when the pool shuts down
+    /// is dropped.
+    public func submit(_ body: @escaping @Sendable () -> Void) {
+        pool.submit { state in
+            if case .active = state { body() }
+        }
+    }
 }

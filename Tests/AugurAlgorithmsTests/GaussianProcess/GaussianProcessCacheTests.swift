@@ -1,4 +1,5 @@
 import AugurCore
+import AugurMath
 import Foundation
 import Testing
 @testable import AugurAlgorithms
@@ -23,5 +24,176 @@ import Testing
         #expect(again.count == 1 && cached.count == 1)
         cache.reset()
         #expect(cache.lastFit == nil)
+    }
+
+    /// `count` completed trials of a smooth 2-D function at seeded random points.
+    static func history(_ count: Int, seed: UInt64 = 5) -> [Trial] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { index in
+            let x = [generator.nextUnit(), generator.nextUnit()]
+            let assignment: ParameterAssignment = ["x0": .double(x[0]), "x1": .double(x[1])]
+            return GaussianProcessDesignerTests.trial(id: index + 1, assignment, value: sin(5 * x[0]) + x[1] * x[1])
+        }
+    }
+
+    static let spec = GaussianProcessDesignerTests.spec(lower: [0, 0], upper: [1, 1], seed: 3, initialTrials: 4)
+
+    static func suggest(_ history: [Trial], cache: GaussianProcessCache) throws -> [ParameterAssignment] {
+        try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 4), cache: cache)
+            .suggest(DesignRequest(count: 1, history: history, trialCount: history.count))
+    }
+
+    /// A first suggestion, and the fit it left for the owner run at once.
+    static func warmUp(_ history: [Trial], cache: GaussianProcessCache) throws {
+        _ = try suggest(history, cache: cache)
+        cache.takePendingRefit()?.run()
+    }
+
+    @Test func extendsTheKeptFactorAsTrialsArrive() throws {
+        let threshold = GaussianProcessDesigner.amortizationThreshold
+        let history = Self.history(threshold + 8)
+        let cache = GaussianProcessCache()
+        _ = try Self.suggest(Array(history.prefix(threshold + 1)), cache: cache)
+        let fitted = try #require(cache.load(featureCount: 2))
+        #expect(fitted.observationCount == threshold + 1)
+        #expect(fitted.model?.points.rows == threshold + 1)
+        // Seven more trials: the same hyperparameters, the factor extended by seven rows.
+        _ = try Self.suggest(history, cache: cache)
+        let extended = try #require(cache.load(featureCount: 2))
+        #expect(extended.hyperparameters == fitted.hyperparameters)
+        #expect(extended.observationCount == threshold + 1)
+        let model = try #require(extended.model)
+        #expect(model.points.rows == threshold + 8)
+        let fresh = try GaussianProcessModel(points: model.points, values: model.values, hyperparameters: model.hyperparameters)
+        let queries = Matrix(rows: 5, columns: 2, elements: [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.4, 0.6, 0.8, 0.15])
+        for (a, b) in zip(model.predict(queries).variance, fresh.predict(queries).variance) { #expect(abs(a - b) < 1e-8) }
+        for (a, b) in zip(model.predict(queries).mean, fresh.predict(queries).mean) { #expect(abs(a - b) < 1e-8) }
+
+        // Without factor extension the cache keeps no model.
+        let plain = GaussianProcessCache(extendsFactor: false)
+        _ = try Self.suggest(Array(history.prefix(threshold + 1)), cache: plain)
+        #expect(plain.load(featureCount: 2)?.model == nil)
+    }
+
+    @Test func aStaleFitIsLeftForTheOwnerWhenRefitsRunInBackground() throws {
+        let threshold = GaussianProcessDesigner.amortizationThreshold
+        let history = Self.history(threshold + 40)
+        let cache = GaussianProcessCache(refitsInBackground: true)
+        try Self.warmUp(Array(history.prefix(threshold + 1)), cache: cache)
+        #expect(!cache.refitOutstanding)
+        #expect(cache.takePendingRefit() == nil)
+        let before = try #require(cache.lastFit)
+
+        // 39 more observations are past the 10% growth: the suggestion is served from the old fit and leaves a refit.
+        let served = try Self.suggest(history, cache: cache)
+        #expect(served.count == 1)
+        #expect(cache.lastFit?.observationCount == before.observationCount)
+        #expect(cache.lastFit?.hyperparameters == before.hyperparameters)
+        #expect(cache.refitOutstanding)
+        // Only one refit per cache: another stale suggestion does not queue a second.
+        _ = try Self.suggest(history, cache: cache)
+        let refit = try #require(cache.takePendingRefit())
+        #expect(cache.takePendingRefit() == nil)
+        #expect(refit.observationCount == threshold + 40)
+        #expect(cache.refitOutstanding)
+        refit.run()
+        #expect(!cache.refitOutstanding)
+        let after = try #require(cache.load(featureCount: 2))
+        #expect(after.observationCount == threshold + 40)
+        #expect(after.model?.points.rows == threshold + 40)
+        // The next suggestion uses the new fit and requests nothing.
+        _ = try Self.suggest(history, cache: cache)
+        #expect(!cache.refitOutstanding)
+    }
+
+    @Test func belowTheAmortizationThresholdEveryNewObservationIsRefitInBackground() throws {
+        let first = GaussianProcessDesigner.backgroundRefitThreshold + 1
+        let history = Self.history(first + 1)
+        let cache = GaussianProcessCache(refitsInBackground: true)
+        // Without a fit, the first suggestion is served from the default hyperparameters and leaves the fit for later.
+        let cold = try Self.suggest(Array(history.prefix(first)), cache: cache)
+        #expect(cold.count == 1)
+        #expect(cache.lastFit == nil)
+        let coldRefit = try #require(cache.takePendingRefit())
+        #expect(coldRefit.starts.count == 1)
+        coldRefit.run()
+        #expect(cache.lastFit?.observationCount == first)
+        #expect(!cache.refitOutstanding)
+        // One more observation: served from that fit, refit left for the owner with the default and cached starts.
+        _ = try Self.suggest(history, cache: cache)
+        #expect(cache.lastFit?.observationCount == first)
+        #expect(cache.load(featureCount: 2)?.model?.points.rows == first + 1)
+        let refit = try #require(cache.takePendingRefit())
+        #expect(refit.starts.count == 2)
+        refit.run()
+        #expect(cache.lastFit?.observationCount == first + 1)
+        // A cache that refits inline still refits every suggestion up to the amortization threshold.
+        let inline = GaussianProcessCache()
+        _ = try Self.suggest(Array(history.prefix(first)), cache: inline)
+        _ = try Self.suggest(history, cache: inline)
+        #expect(inline.lastFit?.observationCount == first + 1)
+        #expect(!inline.refitOutstanding)
+    }
+
+    @Test func aRefitStartedBeforeAResetStoresNothing() throws {
+        let threshold = GaussianProcessDesigner.amortizationThreshold
+        let history = Self.history(threshold + 40)
+        let cache = GaussianProcessCache(refitsInBackground: true)
+        try Self.warmUp(Array(history.prefix(threshold + 1)), cache: cache)
+        _ = try Self.suggest(history, cache: cache)
+        let refit = try #require(cache.takePendingRefit())
+        cache.reset()
+        refit.run()
+        #expect(cache.lastFit == nil)
+        #expect(!cache.refitOutstanding)
+    }
+
+    @Test func aWaitingRefitDoesNotKeepAForgottenCacheAlive() throws {
+        let threshold = GaussianProcessDesigner.backgroundRefitThreshold
+        weak var forgotten: GaussianProcessCache?
+        try {
+            let cache = GaussianProcessCache(refitsInBackground: true)
+            forgotten = cache
+            _ = try Self.suggest(Self.history(threshold + 1), cache: cache)
+            #expect(cache.refitOutstanding)
+        }()
+        #expect(forgotten == nil)
+    }
+
+    @Test func theRegistryHandsOutAStudysPendingRefitOnce() throws {
+        let threshold = GaussianProcessDesigner.amortizationThreshold
+        let history = Self.history(threshold + 40)
+        let registry = GaussianProcessCacheRegistry(refitsInBackground: true)
+        #expect(registry.pendingRefit(forStudy: "unknown") == nil)
+        #expect(registry.count == 0)
+        let cache = registry.cache(forStudy: "a")
+        #expect(cache.refitsInBackground)
+        try Self.warmUp(Array(history.prefix(threshold + 1)), cache: cache)
+        _ = try Self.suggest(history, cache: cache)
+        #expect(registry.pendingRefit(forStudy: "b") == nil)
+        let refit = try #require(registry.pendingRefit(forStudy: "a"))
+        #expect(registry.pendingRefit(forStudy: "a") == nil)
+        refit.run()
+        #expect(registry.cache(forStudy: "a").lastFit?.observationCount == threshold + 40)
+    }
+
+    @Test func theLocalSubsetKeepsTheIncumbentItsNeighboursAndASpreadOfTheRest() {
+        var generator = SeededGenerator(seed: 11)
+        let points = (0..<500).map { _ in [generator.nextUnit(), generator.nextUnit()] }
+        let values = points.map { -(($0[0] - 0.3) * ($0[0] - 0.3) + ($0[1] - 0.6) * ($0[1] - 0.6)) }
+        let rows = GaussianProcessDesigner.localSubset(points, values: values, lengthscales: [0.2, 0.2], size: 100)
+        #expect(rows.count == 100)
+        #expect(rows == rows.sorted())
+        #expect(Set(rows).count == 100)
+        let best = values.indices.max { values[$0] < values[$1] }
+        #expect(best.map { rows.contains($0) } == true)
+        // Three quarters are the nearest: every point closer than the 75th is in.
+        let distances = points.map { ($0[0] - points[best ?? 0][0]) * ($0[0] - points[best ?? 0][0]) + ($0[1] - points[best ?? 0][1]) * ($0[1] - points[best ?? 0][1]) }
+        let cutoff = distances.sorted()[74]
+        for index in points.indices where distances[index] < cutoff { #expect(rows.contains(index)) }
+        // The rest reach far from the incumbent.
+        #expect(rows.contains { distances[$0] > 0.25 })
+        // At or below the size, everything.
+        #expect(GaussianProcessDesigner.localSubset(Array(points.prefix(50)), values: Array(values.prefix(50)), lengthscales: nil, size: 100) == Array(0..<50))
     }
 }

@@ -83,4 +83,34 @@ import Testing
         #expect(prediction.mean[0].isFinite)
         #expect(abs(prediction.mean[0] - 1) < 0.05)
     }
+
+    /// The law behind incremental conditioning: a model extended by k points predicts what a model conditioned on all
+    /// of them from scratch predicts, at any split.
+    @Test(arguments: [(1, 1), (6, 1), (10, 5), (25, 12)])
+    func appendingPointsEqualsConditioningAfresh(leading n: Int, appended k: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(100 * n + k))
+        let d = 3
+        let theta = GaussianProcessHyperparameters(logLengthscales: [log(0.3), log(0.5), log(0.8)], logSignalVariance: log(1.5),
+                                                   logNoiseVariance: log(1e-4), mean: -0.2)
+        let all = Matrix(rows: n + k, columns: d, elements: (0..<((n + k) * d)).map { _ in generator.nextUnit() })
+        let values = (0..<(n + k)).map { _ in generator.nextGaussian() }
+        var leading = Matrix(rows: n, columns: d)
+        var added = Matrix(rows: k, columns: d)
+        for column in 0..<d {
+            for i in 0..<n { leading[i, column] = all[i, column] }
+            for i in 0..<k { added[i, column] = all[n + i, column] }
+        }
+        // The leading model saw other values: appending replaces them all.
+        let first = try GaussianProcessModel(points: leading, values: (0..<n).map { _ in generator.nextGaussian() }, hyperparameters: theta)
+        let extended = try first.appending(points: added, values: values)
+        let fresh = try GaussianProcessModel(points: all, values: values, hyperparameters: theta)
+        let queries = Matrix(rows: 20, columns: d, elements: (0..<(20 * d)).map { _ in generator.nextUnit() })
+        let (extendedMean, extendedVariance) = extended.predict(queries)
+        let (freshMean, freshVariance) = fresh.predict(queries)
+        for j in 0..<20 {
+            #expect(abs(extendedMean[j] - freshMean[j]) < 1e-6)
+            #expect(abs(extendedVariance[j] - freshVariance[j]) < 1e-6)
+        }
+        #expect(extended.points == all)
+    }
 }
