@@ -2,7 +2,7 @@
 """Optuna's TPESampler (univariate and multivariate) and CmaEsSampler on the functions of optuna_gp_benchmark.py.
 
     optuna_tpe_cmaes_benchmark.py run [--seeds 1-10] [--trials 100] [--algorithms tpe,multivariate-tpe,cmaes]
-                                      [--functions Branin,Hartmann-6]
+                                      [--suite classic|wider|all] [--functions Branin,Hartmann-6]
         prints one tab-separated line per run, as TreeParzenCMABenchmark does: algorithm, function, seed, final
         regret, mean CPU seconds per suggestion (study.ask() and the suggest_float calls; not tell, not the
         objective), measured with time.process_time as the Swift side measures its own.
@@ -36,7 +36,9 @@ def sampler_for(optuna, name, seed):
     if name == "multivariate-tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True)
     if name == "cmaes":
-        return optuna.samplers.CmaEsSampler(seed=seed)
+        # The mixed problem's categorical is sampled independently (at random), as CmaEsSampler always does; the
+        # warning about it would only repeat that on every trial.
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     raise SystemExit(f"unknown algorithm {name}")
 
 
@@ -47,7 +49,14 @@ def optimize(optuna, name, function, bounds, seed, trials):
     for _ in range(trials):
         start = time.process_time()
         trial = study.ask()
-        x = [trial.suggest_float(f"x{k}", low, high) for k, (low, high) in enumerate(bounds)]
+        x = []
+        for k, bound in enumerate(bounds):
+            if bound[0] == "int":
+                x.append(float(trial.suggest_int(f"x{k}", bound[1], bound[2])))
+            elif bound[0] == "cat":
+                x.append(float(trial.suggest_categorical(f"x{k}", list(range(bound[1])))))
+            else:
+                x.append(trial.suggest_float(f"x{k}", bound[0], bound[1]))
         spent += time.process_time() - start
         study.tell(trial, function(x))
     return study.best_value, spent / trials
@@ -55,7 +64,7 @@ def optimize(optuna, name, function, bounds, seed, trials):
 
 def run(args):
     import optuna
-    from optuna_gp_benchmark import FUNCTIONS
+    from optuna_gp_benchmark import CLASSIC, FUNCTIONS
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.simplefilter("ignore")
@@ -65,7 +74,8 @@ def run(args):
         optimize(optuna, name, FUNCTIONS[0][1], FUNCTIONS[0][2], 0, 30)
     print("algorithm\tfunction\tseed\tregret\tseconds_per_suggestion", flush=True)
     for name in names:
-        for function_name, function, bounds, minimum in FUNCTIONS:
+        suite = {"classic": FUNCTIONS[:CLASSIC], "wider": FUNCTIONS[CLASSIC:], "all": FUNCTIONS}[args.suite]
+        for function_name, function, bounds, minimum in suite:
             if args.functions and function_name not in args.functions.split(","):
                 continue
             for seed in parse_seeds(args.seeds):
@@ -107,7 +117,9 @@ def main():
     run_parser.add_argument("--seeds", default="1-10")
     run_parser.add_argument("--trials", type=int, default=100)
     run_parser.add_argument("--algorithms", default="tpe,multivariate-tpe,cmaes")
-    run_parser.add_argument("--functions", default="", help="comma-separated names; all when empty")
+    run_parser.add_argument("--suite", default="classic", choices=["classic", "wider", "all"],
+                            help="the 8 classic functions, the 10 of the issue #16 suite, or both")
+    run_parser.add_argument("--functions", default="", help="comma-separated names among the suite's; all when empty")
     compare_parser = commands.add_parser("compare")
     compare_parser.add_argument("augur")
     compare_parser.add_argument("optuna")

@@ -6,6 +6,7 @@ import Foundation
 // Population-based training against random search at equal compute, on the training core (issue #18).
 //
 //   PopulationBasedBenchmark [--seeds 101-110] [--population 8] [--generations 10] [--epochs 1] [--truncation 0.25]
+//                            [--resample P] [--batch 64] [--momentum 0.9]
 //
 // Each seed tunes an MLP on the shipped digits (a fixed 80/20 split per seed) over the learning rate and weight
 // decay of SGD with momentum 0.9 and a constant learning rate, twice with the same budget of epochs:
@@ -13,7 +14,9 @@ import Foundation
 // - PBT: `population` members for `generations` generations of `epochs` epochs each, with Augur's designer
 //   (truncation threshold 0.25 by default, perturbation by 0.8 / 1.2) and the training core's checkpoints handed from parent to child
 //   (in memory here; `augur run` keeps them in files);
-// - random search: `population` trials of `generations × epochs` epochs each, drawn by Augur's random designer.
+// - random search: `population` trials of `generations × epochs` epochs each, drawn by Augur's random designer from
+//   the streams PBT's generation 0 draws from, so both arms start from the same points and differ only in what PBT
+//   does after the first generation.
 //
 // Both minimize the final validation loss. Prints one line per seed (best validation loss and the accuracy of that
 // model, for both) and the median and worst over the seeds, as ratios PBT ÷ random.
@@ -36,6 +39,9 @@ let population = Int(option("--population") ?? "") ?? 8
 let generations = Int(option("--generations") ?? "") ?? 10
 let epochsPerGeneration = Int(option("--epochs") ?? "") ?? 1
 let truncation = Double(option("--truncation") ?? "") ?? 0.25
+let resampleProbability = option("--resample").flatMap(Double.init)
+let batchSize = Int(option("--batch") ?? "") ?? 64
+let momentum = Double(option("--momentum") ?? "") ?? 0.9
 
 let space = SearchSpace([
     .double("lr", min: 1e-3, max: 1, scale: .log),
@@ -43,10 +49,14 @@ let space = SearchSpace([
 ])
 let objective = Objective(metric: "validation_loss", goal: .minimize)
 
-/// The outcome of one trained model: its last epoch's validation loss and accuracy.
+/// The outcome of one trained model: its last epoch's validation loss and accuracy, and the learning rates it was
+/// trained with (one per PBT generation of its lineage; a single one for random search).
 struct Score {
     var loss: Double
     var accuracy: Double
+    var learningRates: [Double] = []
+    /// The lowest validation loss of any epoch (what Katib records with its default `min` metric strategy).
+    var bestEpochLoss: Double = .infinity
 }
 
 func configuration(_ parameters: ParameterAssignment, epochs: Int, seed: UInt64) -> TrainingConfiguration {
@@ -55,9 +65,9 @@ func configuration(_ parameters: ParameterAssignment, epochs: Int, seed: UInt64)
     configuration.threads = 1
     configuration.hiddenLayers = [64, 64]
     configuration.optimizer = .sgd
-    configuration.momentum = 0.9
+    configuration.momentum = momentum
     configuration.schedule = .constant
-    configuration.batchSize = 64
+    configuration.batchSize = batchSize
     configuration.learningRate = parameters["lr"]?.doubleValue ?? 0.01
     configuration.weightDecay = parameters["wd"]?.doubleValue ?? 0
     configuration.epochs = epochs
@@ -74,7 +84,9 @@ func train(_ parameters: ParameterAssignment, epochs: Int, seed: UInt64, split: 
     guard let last = result.finalReport, result.stopReason != .diverged, last.validationLoss.isFinite else {
         return (Score(loss: .infinity, accuracy: 0), nil)
     }
-    return (Score(loss: last.validationLoss, accuracy: last.validationAccuracy), result.checkpoint)
+    var score = Score(loss: last.validationLoss, accuracy: last.validationAccuracy)
+    score.bestEpochLoss = result.epochs.map(\.validationLoss).filter(\.isFinite).min() ?? .infinity
+    return (score, result.checkpoint)
 }
 
 func finished(_ trial: inout Trial, _ score: Score) {
@@ -83,11 +95,13 @@ func finished(_ trial: inout Trial, _ score: Score) {
 }
 
 func populationBased(seed: UInt64, split: (training: Dataset, validation: Dataset)) throws -> Score {
-    let settings = PopulationBasedTrainingSettings(population: population, truncationThreshold: truncation)
+    let settings = PopulationBasedTrainingSettings(
+        population: population, truncationThreshold: truncation, resampleProbability: resampleProbability)
     let spec = StudySpec(name: "pbt", searchSpace: space, objective: objective, algorithm: .populationBased(settings), seed: seed)
     let designer = try PopulationBasedDesigner(spec: spec, settings: settings)
     var trials: [Trial] = []
     var checkpoints: [Int: TrainingCheckpoint] = [:]
+    var lineages: [Int: [Double]] = [:]
     var best = Score(loss: .infinity, accuracy: 0)
     for _ in 0..<generations {
         let proposals = try designer.propose(DesignRequest(count: population, history: trials, trialCount: trials.count))
@@ -95,9 +109,12 @@ func populationBased(seed: UInt64, split: (training: Dataset, validation: Datase
             let id = trials.count + 1
             var trial = Trial(id: id, study: "pbt", parameters: proposal.parameters, state: .active)
             let parent = PopulationMember(metadata: proposal.metadata)?.parent
-            let (score, checkpoint) = try train(proposal.parameters, epochs: epochsPerGeneration, seed: seed, split: split,
-                                                from: parent.flatMap { checkpoints[$0] })
+            let (trained, checkpoint) = try train(proposal.parameters, epochs: epochsPerGeneration, seed: seed, split: split,
+                                                  from: parent.flatMap { checkpoints[$0] })
+            var score = trained
             checkpoints[id] = checkpoint
+            lineages[id] = (parent.flatMap { lineages[$0] } ?? []) + [proposal.parameters["lr"]?.doubleValue ?? .nan]
+            score.learningRates = lineages[id] ?? []
             finished(&trial, score)
             trials.append(trial)
             if score.loss < best.loss { best = score }
@@ -109,10 +126,15 @@ func populationBased(seed: UInt64, split: (training: Dataset, validation: Datase
 func randomSearch(seed: UInt64, split: (training: Dataset, validation: Dataset)) throws -> Score {
     let designer = try RandomDesigner(searchSpace: space, seed: seed)
     var best = Score(loss: .infinity, accuracy: 0)
-    for parameters in try designer.suggest(DesignRequest(count: population, trialCount: 0)) {
-        let (score, _) = try train(parameters, epochs: generations * epochsPerGeneration, seed: seed, split: split, from: nil)
+    var bestEpochLoss = Double.infinity
+    // Trials 1…population, drawn from the same streams as PBT's generation 0: both arms start from the same points.
+    for parameters in try designer.suggest(DesignRequest(count: population, trialCount: 1)) {
+        var score = try train(parameters, epochs: generations * epochsPerGeneration, seed: seed, split: split, from: nil).0
+        score.learningRates = [parameters["lr"]?.doubleValue ?? .nan]
+        bestEpochLoss = min(bestEpochLoss, score.bestEpochLoss)
         if score.loss < best.loss { best = score }
     }
+    best.bestEpochLoss = bestEpochLoss
     return best
 }
 
@@ -125,13 +147,18 @@ func median(_ values: [Double]) -> Double {
 let digits = try Dataset.digits()
 print("PBT vs random search, equal compute: \(population) × \(generations) generations × \(epochsPerGeneration) epochs "
     + "(PBT) vs \(population) trials × \(generations * epochsPerGeneration) epochs (random), "
-    + "\(population * generations * epochsPerGeneration) epochs each; MLP 64×64 on digits, SGD momentum 0.9, constant lr")
-print("seed\tPBT loss\tPBT acc\trandom loss\trandom acc\tloss ratio PBT/random")
+    + "\(population * generations * epochsPerGeneration) epochs each; MLP 64×64 on digits, SGD momentum \(momentum), "
+    + "batch \(batchSize), constant lr; truncation \(truncation), "
+    + (resampleProbability.map { "resample probability \($0)" } ?? "perturbation 0.8 / 1.2"))
+print("seed\tPBT loss\tPBT acc\trandom loss\trandom acc\tloss ratio PBT/random\trandom best-epoch loss\tratio PBT/that"
+    + "\tPBT lr first→last\trandom lr")
 var ratios: [Double] = []
 var pbtLosses: [Double] = []
 var randomLosses: [Double] = []
 var pbtAccuracies: [Double] = []
 var randomAccuracies: [Double] = []
+var randomBestEpochLosses: [Double] = []
+var bestEpochRatios: [Double] = []
 let started = Date()
 for seed in seedList {
     let split = digits.split(validationFraction: 0.2, seed: seed)
@@ -143,7 +170,12 @@ for seed in seedList {
     randomLosses.append(random.loss)
     pbtAccuracies.append(pbt.accuracy)
     randomAccuracies.append(random.accuracy)
-    print(String(format: "%llu\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f", seed, pbt.loss, pbt.accuracy, random.loss, random.accuracy, ratio))
+    randomBestEpochLosses.append(random.bestEpochLoss)
+    bestEpochRatios.append(pbt.loss / random.bestEpochLoss)
+    print(String(format: "%llu\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f\t%.4f\t%.3f\t%.3g→%.3g (%d gen.)\t%.3g", seed, pbt.loss,
+                 pbt.accuracy, random.loss, random.accuracy, ratio, random.bestEpochLoss, pbt.loss / random.bestEpochLoss,
+                 pbt.learningRates.first ?? .nan, pbt.learningRates.last ?? .nan,
+                 pbt.learningRates.count, random.learningRates.first ?? .nan))
 }
 let wins = zip(pbtLosses, randomLosses).filter { $0 < $1 }.count
 print(String(format: "median: PBT loss %.4f acc %.4f | random loss %.4f acc %.4f | ratio %.3f",
@@ -152,3 +184,7 @@ print(String(format: "worst:  PBT loss %.4f acc %.4f | random loss %.4f acc %.4f
              pbtLosses.max() ?? .nan, pbtAccuracies.min() ?? .nan, randomLosses.max() ?? .nan, randomAccuracies.min() ?? .nan,
              ratios.max() ?? .nan))
 print("PBT better on \(wins) of \(seedList.count) seeds; \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
+let bestEpochWins = zip(pbtLosses, randomBestEpochLosses).filter { $0 < $1 }.count
+print(String(format: "against random search's best epoch (early stopping for free): random loss median %.4f, worst %.4f | "
+    + "ratio median %.3f, worst %.3f | PBT better on %d of %d seeds", median(randomBestEpochLosses),
+    randomBestEpochLosses.max() ?? .nan, median(bestEpochRatios), bestEpochRatios.max() ?? .nan, bestEpochWins, seedList.count))

@@ -65,8 +65,10 @@ import Testing
         let runner = StudyRunner(service: service, runner: CommandTrialRunner(runDirectory: directory, gracePeriod: 0.2),
                                  parallelism: 1, identity: identity, pollInterval: .milliseconds(50))
         let run = Task { try await runner.run(study: "shell") }
-        try await waitUntil("the trial runs") { FileManager.default.fileExists(atPath: pidFile) }
-        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The shell creates the file before it writes the pid: wait for the pid, not for the file.
+        let writtenPID = { Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+        try await waitUntil("the trial runs") { writtenPID() != nil }
+        let pid = try #require(writtenPID())
 
         // The trial's lease goes to another worker (as when this one was cut off for longer than the lease).
         try await service.releaseTrials(study: "shell", client: identity.slot(0).description, trials: [1])

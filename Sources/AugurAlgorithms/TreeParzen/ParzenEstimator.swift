@@ -3,9 +3,13 @@ import Foundation
 
 /// How the tree-structured Parzen estimator sees one parameter.
 enum ParzenDimension: Sendable, Hashable {
-    /// A number, in its unit coordinate (the logarithm's on log scale; a lattice value's cell centre), modelled by
-    /// normal kernels truncated to [0, 1].
+    /// A number, in its unit coordinate (the logarithm's on log scale; a log-scale lattice value's cell centre),
+    /// modelled by normal kernels truncated to [0, 1].
     case numeric
+    /// A number on a linear-scale lattice of `cells` values (an integer, a double with a step): modelled as `numeric`,
+    /// but scored, as Optuna scores a stepped parameter, by each kernel's mass over the value's cell (width
+    /// `1 / cells`) instead of its density at the cell's centre.
+    case lattice(cells: Int)
     /// One of `count` unordered values (a categorical, or a discrete list as Katib hands it to Optuna), modelled by
     /// categorical kernels over the value's index.
     case categorical(count: Int)
@@ -14,7 +18,7 @@ enum ParzenDimension: Sendable, Hashable {
 /// A mixture of product kernels over some parameters: one component per observation plus the prior, as in
 /// Optuna's `_ParzenEstimator` (with its defaults `consider_magic_clip` and no `consider_endpoints`).
 ///
-/// For a numeric dimension an observation at `μ` gets a normal kernel whose bandwidth is the larger distance to its
+/// For a numeric (or lattice) dimension an observation at `μ` gets a normal kernel whose bandwidth is the larger distance to its
 /// neighbours among the sorted observations and the ends 0 and 1 (the outermost observations use their inner
 /// neighbour's distance only), clipped to `[1 / min(100, n + 2), 1]`; the prior is centred at 1/2 with bandwidth 1.
 /// For a categorical dimension an observation's kernel puts weight `1 + w/(n + 1)` on its value and `w/(n + 1)` on
@@ -36,6 +40,8 @@ struct ParzenEstimator: Sendable {
     private let logPeaks: [[Double]]
     /// Per categorical dimension, per component: the logarithms of `probabilities`.
     private let logProbabilities: [[[Double]]]
+    /// Per numeric dimension, per component: `log(Φ((1 − μ)/σ) − Φ(−μ/σ))`, the kernel's mass inside [0, 1].
+    private let logMasses: [[Double]]
 
     /// - Parameter observations: one row per observation, in trial order, with one internal coordinate per
     ///   dimension (a unit coordinate, or a value's index for a categorical).
@@ -52,7 +58,7 @@ struct ParzenEstimator: Sendable {
         for (index, dimension) in dimensions.enumerated() {
             let column = observations.map { $0[index] }
             switch dimension {
-            case .numeric:
+            case .numeric, .lattice:
                 centres.append(column + [0.5])
                 bandwidths.append(Self.bandwidths(of: column) + [1])
                 probabilities.append([])
@@ -80,6 +86,9 @@ struct ParzenEstimator: Sendable {
             zip(centres, bandwidths).map { TruncatedUnitNormal.logPeak(centre: $0, bandwidth: $1) }
         }
         logProbabilities = probabilities.map { rows in rows.map { row in row.map { Foundation.log($0) } } }
+        logMasses = zip(centres, bandwidths).map { centres, bandwidths in
+            zip(centres, bandwidths).map { TruncatedUnitNormal.logMass(from: (0 - $0) / $1, to: (1 - $0) / $1) }
+        }
     }
 
     /// Optuna's `default_weights`: 1 for each of up to 25 observations; beyond 25, the older ones ramp linearly from
@@ -131,7 +140,7 @@ struct ParzenEstimator: Sendable {
             let component = Self.pick(componentWeights, using: &generator)
             return dimensions.indices.map { dimension in
                 switch dimensions[dimension] {
-                case .numeric:
+                case .numeric, .lattice:
                     return TruncatedUnitNormal.sample(centre: centres[dimension][component],
                                                       bandwidth: bandwidths[dimension][component], using: &generator)
                 case .categorical:
@@ -152,6 +161,17 @@ struct ParzenEstimator: Sendable {
                 for component in terms.indices {
                     let z = (x - centres[component]) / bandwidths[component]
                     terms[component] += peaks[component] - 0.5 * z * z
+                }
+            case .lattice(let cells):
+                // Optuna's `_BatchedDiscreteTruncNormDistributions`: the mass of the value's cell, over the mass of
+                // [0, 1] (its [low − step/2, high + step/2]).
+                let half = 0.5 / Double(Swift.max(cells, 1))
+                let left = Swift.max(x - half, 0), right = Swift.min(x + half, 1)
+                let centres = centres[dimension], bandwidths = bandwidths[dimension], masses = logMasses[dimension]
+                for component in terms.indices {
+                    let centre = centres[component], bandwidth = bandwidths[component]
+                    terms[component] += TruncatedUnitNormal.logMass(from: (left - centre) / bandwidth, to: (right - centre) / bandwidth)
+                        - masses[component]
                 }
             case .categorical:
                 let index = Int(x)
@@ -197,6 +217,22 @@ enum TruncatedUnitNormal {
     static func logDensity(_ x: Double, centre: Double, bandwidth: Double) -> Double {
         let z = (x - centre) / bandwidth
         return logPeak(centre: centre, bandwidth: bandwidth) - 0.5 * z * z
+    }
+
+    /// `log(Φ(b) − Φ(a))` for `a ≤ b`, accurate in both tails (each difference taken on the side where Φ is small);
+    /// far out, where both underflow, the density at the nearer end times the width.
+    static func logMass(from a: Double, to b: Double) -> Double {
+        let mass: Double
+        if b <= 0 {
+            mass = NormalDistribution.cumulative(b) - NormalDistribution.cumulative(a)
+        } else if a >= 0 {
+            mass = NormalDistribution.cumulative(-a) - NormalDistribution.cumulative(-b)
+        } else {
+            mass = 1 - NormalDistribution.cumulative(a) - NormalDistribution.cumulative(-b)
+        }
+        if mass > 0 { return Foundation.log(mass) }
+        let nearer = Swift.min(abs(a), abs(b))
+        return -NormalDistribution.logSquareRootTwoPi - 0.5 * nearer * nearer + Foundation.log(Swift.max(b - a, .leastNormalMagnitude))
     }
 
     /// `log` of the truncated density at its centre: `−log(σ·√(2π)·(Φ((1 − μ)/σ) − Φ(−μ/σ)))`.

@@ -11,7 +11,8 @@ import Foundation
 ///    trials (ACTIVE, REQUESTED, `DesignRequest.pending`, and earlier suggestions of the same request) as bad is
 ///    Optuna's `constant_liar`: parallel workers are steered away from the points already being evaluated.
 /// 3. A Parzen estimator (``ParzenEstimator``) is fitted to each group, in the unit coordinates of `UnitCube.swift`
-///    (so log scale is modelled in the logarithm and a lattice value at its cell); categorical and discrete
+///    (so log scale is modelled in the logarithm and a lattice value at its cell, which on linear scale is scored by
+///    the kernels' mass over the cell, as Optuna scores a stepped parameter); categorical and discrete
 ///    parameters get categorical kernels.
 /// 4. `candidates` points are drawn from the good density and the one with the largest `log l(x) − log g(x)` is
 ///    proposed. Univariate: per parameter, independently. Multivariate: jointly, one kernel per component.
@@ -52,6 +53,7 @@ public struct TreeParzenDesigner: Designer {
         self.seed = seed
         dimensions = searchSpace.parameters.map { parameter in
             switch parameter.domain {
+            case .double(_, _, .linear, .some(_)), .integer(_, _, _, .linear): parameter.cardinality.map { .lattice(cells: $0) } ?? .numeric
             case .double, .integer: .numeric
             case .discrete(let values): .categorical(count: values.count)
             case .categorical(let values): .categorical(count: values.count)
@@ -137,7 +139,8 @@ public struct TreeParzenDesigner: Designer {
     }
 
     private func snap(_ coordinate: Double, parameter: ParameterSpec, kind: ParzenDimension) -> Double {
-        guard case .numeric = kind, parameter.cardinality != nil else { return coordinate }
+        if case .categorical = kind { return coordinate }
+        guard parameter.cardinality != nil else { return coordinate }
         return parameter.unitPosition(of: parameter.value(atUnit: coordinate)) ?? coordinate
     }
 }
@@ -224,7 +227,7 @@ extension SearchSpace {
             }
             guard let value = assignment[parameter.name] else { return nil }
             switch dimension {
-            case .numeric:
+            case .numeric, .lattice:
                 guard let u = parameter.unitPosition(of: value) else { return nil }
                 point.append(u)
             case .categorical:
@@ -240,7 +243,7 @@ extension SearchSpace {
         var assignment = ParameterAssignment()
         for (index, parameter) in parameters.enumerated() {
             switch dimensions[index] {
-            case .numeric:
+            case .numeric, .lattice:
                 assignment[parameter.name] = parameter.value(atUnit: point[index])
             case .categorical:
                 let value = Int(point[index])

@@ -106,6 +106,9 @@ struct TrainingSession {
         let sampleCount = training.sampleCount
         let batches = (sampleCount + batchSize - 1) / batchSize
         var order = Array(0..<sampleCount)
+        // A resumed run replays the shuffles of the epochs before it, so its batches are those an uninterrupted run
+        // would see (otherwise every population-based-training generation would repeat the first epoch's order).
+        for _ in 0..<epochOffset { shuffling.shuffle(&order) }
         for epoch in 0..<configuration.epochs {
             let start = MonotonicClock.seconds()
             shuffling.shuffle(&order)

@@ -61,6 +61,32 @@ import AugurCore
         #expect(abs(one.logDensity(at: [0.3]) - 0.07027566600812075) < 1e-9)
     }
 
+    /// An integer (or stepped double) on linear scale is scored by each kernel's mass over the value's cell, as
+    /// Optuna's `_BatchedDiscreteTruncNormDistributions` scores it; the expected values are Optuna 5.1's
+    /// `_ParzenEstimator.log_pdf` for `IntDistribution(1, 4)` and `IntDistribution(1, 20)` with the same observations.
+    @Test(arguments: [
+        (cells: 4, observed: [1, 3], values: [1, 2, 3, 4], optuna: [-1.3512024211656277, -1.2825184134065801, -1.360010162071093, -1.5746736014432536]),
+        (cells: 20, observed: [2, 3, 7, 8, 20], values: [1, 8, 20], optuna: [-2.5779635135354395, -2.8755368943060544, -3.6684430767807994]),
+    ] as [(cells: Int, observed: [Int], values: [Int], optuna: [Double])])
+    func aLatticeValueIsScoredByTheMassOfItsCell(cells: Int, observed: [Int], values: [Int], optuna: [Double]) {
+        // Value v of 1…cells sits at the centre of its cell, (v − 1/2) / cells.
+        let unit = { (value: Int) in (Double(value) - 0.5) / Double(cells) }
+        let estimator = ParzenEstimator(observations: observed.map { [unit($0)] }, dimensions: [.lattice(cells: cells)], priorWeight: 1)
+        for (value, expected) in zip(values, optuna) {
+            #expect(abs(estimator.logDensity(at: [unit(value)]) - expected) < 1e-9, "value \(value)")
+        }
+        // The masses of all cells add up to 1.
+        let total = (1...cells).map { exp(estimator.logDensity(at: [unit($0)])) }.reduce(0, +)
+        #expect(abs(total - 1) < 1e-9)
+    }
+
+    @Test func farOutACellsMassStaysFinite() {
+        // Both ends 40 bandwidths out: Φ underflows, the mass is taken from the density at the nearer end.
+        let logMass = TruncatedUnitNormal.logMass(from: 40, to: 41)
+        #expect(logMass.isFinite && logMass < -700)
+        #expect(abs(TruncatedUnitNormal.logMass(from: -1, to: 1) - log(0.6826894921370859)) < 1e-12)
+    }
+
     @Test func samplesStayInTheUnitIntervalAndFollowTheKernels() {
         let estimator = ParzenEstimator(observations: [[0.05], [0.1]], dimensions: [.numeric], priorWeight: 0)
         var generator = SeededGenerator(seed: 3)

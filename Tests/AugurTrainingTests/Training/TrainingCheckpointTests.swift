@@ -41,6 +41,29 @@ import Testing
         #expect(continued < fresh * 0.8)
     }
 
+    /// The hand-over loses nothing: two epochs and two more resumed from the checkpoint give exactly the model of
+    /// one four-epoch run (same weights, optimizer state, batch order and dropout masks), whatever the optimizer.
+    @Test(arguments: [OptimizerKind.sgd, .adam, .adamw])
+    func aRunSplitByItsCheckpointEqualsOneUninterruptedRun(optimizer: OptimizerKind) throws {
+        let dataset = try TestSupport.blobs(samples: 240, features: 6, classes: 3, seed: 4)
+        let split = dataset.split(validationFraction: 0.25, seed: 1)
+        var configuration = Self.configuration(optimizer: optimizer, epochs: 4)
+        configuration.momentum = 0.9
+        configuration.dropout = 0.2
+        configuration.batchSize = 32
+        let whole = try Trainer().train(training: split.training, validation: split.validation,
+                                        configuration: configuration, keepsCheckpoint: true)
+        configuration.epochs = 2
+        let first = try Trainer().train(training: split.training, validation: split.validation,
+                                        configuration: configuration, keepsCheckpoint: true)
+        let second = try Trainer().train(training: split.training, validation: split.validation, configuration: configuration,
+                                         resumingFrom: first.checkpoint, keepsCheckpoint: true)
+        #expect(second.epochs.map(\.epoch) == [3, 4])
+        #expect(second.epochs.map(\.trainingLoss) == Array(whole.epochs.suffix(2).map(\.trainingLoss)))
+        #expect(second.epochs.last?.validationLoss == whole.epochs.last?.validationLoss)
+        #expect(second.checkpoint == whole.checkpoint)
+    }
+
     @Test func aCheckpointSurvivesTheFileRoundTrip() throws {
         let dataset = try TestSupport.blobs(samples: 120, features: 4, classes: 2, seed: 3)
         let result = try Trainer().train(on: dataset, configuration: Self.configuration(epochs: 1), keepsCheckpoint: true)
