@@ -58,11 +58,14 @@ public enum Hypervolume {
         guard let dimensions = vectors.first?.count else { return nil }
         return (0..<dimensions).map { k in
             let values = vectors.map { $0[k] }
-            let low = values.min() ?? 0
-            let high = values.max() ?? 0
-            let margin = high > low ? 0.1 * (high - low) : (low != 0 ? 0.1 * Swift.abs(low) : 1)
-            return low - margin
+            return referenceBelow(low: values.min() ?? 0, high: values.max() ?? 0)
         }
+    }
+
+    /// One coordinate of ``derivedReference(_:)`` for values from `low` to `high`.
+    static func referenceBelow(low: Double, high: Double) -> Double {
+        let margin = high > low ? 0.1 * (high - low) : (low != 0 ? 0.1 * Swift.abs(low) : 1)
+        return low - margin
     }
 }
 
