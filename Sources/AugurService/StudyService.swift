@@ -263,17 +263,16 @@ public final class StudyService: Sendable {
     /// A study's Pareto front: its non-dominated COMPLETED trials that meet every outcome constraint, best first by
     /// the first objective, with the hypervolume they dominate.
     ///
-    /// Ranks the compact final values the store returns (`completedFinalMetrics`) with ``ParetoFront`` and loads
-    /// only the front's trials.
+    /// Ranks the table of final values the store returns (`completedFinalValues`, no measurement decoded) with
+    /// ``ParetoFront`` and loads only the front's trials.
     public func paretoFront(study: String) async throws(ServiceError) -> ParetoFrontReport {
         let objective = try await knownSpec(study).objective
         let outcomes = try await outcomes(study: study, objective: objective)
-        let ids = outcomes.frontIDs
-        let trials = try await completedTrials(study: study, ids: ids)
-        let positions = Dictionary(uniqueKeysWithValues: outcomes.ids.enumerated().map { ($1, $0) })
-        let vectors = ids.compactMap { positions[$0].map { outcomes.vectors[$0] } }
+        let front = outcomes.frontPositions
+        let trials = try await completedTrials(study: study, ids: front.map { outcomes.ids[$0] })
+        let vectors = front.map(outcomes.vector)
         let given = objective.maximizationReferencePoint
-        guard let reference = given ?? Hypervolume.derivedReference(outcomes.vectors) else {
+        guard let reference = given ?? outcomes.derivedReference else {
             return ParetoFrontReport(trials: trials, hypervolume: nil, referencePoint: objective.referencePoint, referencePointDerived: false)
         }
         return ParetoFrontReport(trials: trials, hypervolume: Hypervolume.of(vectors, reference: reference),
@@ -282,8 +281,8 @@ public final class StudyService: Sendable {
 
     private func outcomes(study: String, objective: Objective) async throws(ServiceError) -> TrialOutcomes {
         let names = objective.objectives.map(\.name) + objective.constraints.map(\.name)
-        let values = try await call { try await store.completedFinalMetrics(study: study, metrics: names) }
-        return TrialOutcomes(finalMetrics: values, objective: objective)
+        let table = try await call { try await store.completedFinalValues(study: study, metrics: names) }
+        return TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
     }
 
     /// The trials with these ids, in this order, without intermediate measurements: one by one for a few, from

@@ -543,6 +543,20 @@ struct StoreContractTests {
         await #expect(throws: StoreError.studyNotFound("missing")) {
             _ = try await store.completedFinalMetrics(study: "missing", metrics: ["loss"])
         }
+
+        // The table of the same values, read from the final-values column: any order of the spec's metrics, NaN
+        // for a missing one, and names outside the spec ("other") through the measurements.
+        for metrics in [["loss", "latency", "memory"], ["memory", "loss"], ["latency", "other"], []] {
+            let table = try await store.completedFinalValues(study: "study", metrics: metrics)
+            let expected = FinalValueTable(
+                metrics: metrics, finalMetrics: try await store.completedFinalMetrics(study: "study", metrics: metrics))
+            #expect(table.ids == [1, 3, 5])
+            #expect(table.metrics == metrics)
+            #expect(table.values.map(\.bitPattern) == expected.values.map(\.bitPattern), "\(metrics)")
+        }
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            _ = try await store.completedFinalValues(study: "missing", metrics: ["loss"])
+        }
     }
 
     @Test(arguments: StoreFactories.all)

@@ -146,6 +146,10 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.completedFinalMetrics(study: study, metrics: metrics) }
     }
 
+    public func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable {
+        try await session(.idempotent) { try $0.completedFinalValues(study: study, metrics: metrics) }
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         let metricsText = StoreCoding.encodeMetrics(measurement.metrics)
         try await session(.transaction) { session in

@@ -86,6 +86,10 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.completedFinalMetrics(study: study, metrics: metrics)
     }
 
+    public func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable {
+        try await database.completedFinalValues(study: study, metrics: metrics)
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         try await database.addMeasurement(study: study, trial: trial, measurement: measurement, leaseExpiresAt: leaseExpiresAt)
     }
