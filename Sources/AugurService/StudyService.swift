@@ -285,18 +285,11 @@ public final class StudyService: Sendable {
         return TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
     }
 
-    /// The trials with these ids, in this order, without intermediate measurements: one by one for a few, from
-    /// one query of every completed trial for many.
+    /// The trials with these ids, in this order, without intermediate measurements, in one store query.
     private func completedTrials(study: String, ids: [Int]) async throws(ServiceError) -> [Trial] {
-        guard ids.count > 16 else {
-            var trials: [Trial] = []
-            for id in ids {
-                if let trial = try await call({ try await store.trial(study: study, id: id) }) { trials.append(trial) }
-            }
-            return trials
-        }
-        let all = try await trials(study: study, query: TrialQuery(states: [.completed], includeMeasurements: false))
-        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard !ids.isEmpty else { return [] }
+        let found = try await call { try await store.trials(study: study, ids: ids) }
+        let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byID[$0] }
     }
 

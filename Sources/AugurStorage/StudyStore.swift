@@ -225,6 +225,9 @@ public protocol StudyStore: Sendable {
     /// whole study needs, without decoding any trial's parameters or measurements. A database answers it from the
     /// trials table's columns; the default reads whole trials.
     func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest]
+    /// The trials with these ids, without intermediate measurements, in id order; ids the study has no trial for are
+    /// left out. What a Pareto front of hundreds of trials loads (a database reads them in one query).
+    func trials(study: String, ids: [Int]) async throws -> [Trial]
     /// The parameters of the trials with these ids, by id; ids the study has no trial for are left out.
     func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment]
     /// The final values of `metrics` of every COMPLETED trial, in id order: each trial's id and those of the metrics
@@ -318,6 +321,17 @@ extension StudyStore {
         return try await trials(study: study, query: TrialQuery(states: states, order: .id, includeMeasurements: false)).map {
             TrialDigest(id: $0.id, state: $0.state, objectiveValue: $0.finalValue(of: spec.objective.metric))
         }
+    }
+
+    public func trials(study: String, ids: [Int]) async throws -> [Trial] {
+        var trials: [Trial] = []
+        for id in Set(ids).sorted() {
+            if var trial = try await trial(study: study, id: id) {
+                trial.measurements = []
+                trials.append(trial)
+            }
+        }
+        return trials
     }
 
     public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {

@@ -559,6 +559,30 @@ struct StoreContractTests {
         }
     }
 
+    /// Trials by a list of ids (a Pareto front's): in id order, without intermediate measurements, unknown ids
+    /// and duplicates dropped, the same trials `trial(study:id:)` returns.
+    @Test(arguments: StoreFactories.all)
+    func trialsByIDsAreThoseOfTheSingleReads(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(4, in: "study")
+        try await store.addMeasurement(study: "study", trial: 3, measurement: TrialMeasurement(step: 1, metrics: ["loss": 2]), leaseExpiresAt: nil)
+        try await store.complete(3, in: "study", loss: 0.5, accuracy: 0.25)
+        try await store.complete(1, in: "study", loss: 0.75)
+        let found = try await store.trials(study: "study", ids: [3, 99, 1, 3])
+        #expect(found.map(\.id) == [1, 3])
+        for trial in found {
+            var single = try #require(try await store.trial(study: "study", id: trial.id))
+            single.measurements = []
+            #expect(trial == single)
+        }
+        #expect(try await store.trials(study: "study", ids: []).isEmpty)
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            _ = try await store.trials(study: "missing", ids: [1])
+        }
+    }
+
     @Test(arguments: StoreFactories.all)
     func ranksByObjectiveWhenMaximizing(factory: StoreFactory) async throws {
         guard let handle = try await factory.make() else { return }

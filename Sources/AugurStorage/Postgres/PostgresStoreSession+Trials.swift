@@ -226,6 +226,19 @@ extension PostgresStoreSession {
         return digests
     }
 
+    private static let trialsByID = PostgresStatement(
+        name: "augur_trials_by_id",
+        sql: """
+            SELECT \(trialColumns("t", measurements: false)) FROM trials t
+            WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[]) ORDER BY t.trial_id
+            """)
+
+    /// The trials with these ids, without intermediate measurements, in id order.
+    func trials(study name: String, ids: [Int]) throws -> [Trial] {
+        let study = try requireStudy(named: name)
+        return try trials(try connection.execute(Self.trialsByID, [String(study.id), Self.arrayLiteral(Array(Set(ids)))]), of: study)
+    }
+
     private static let parametersByID = PostgresStatement(
         name: "augur_trial_parameters_by_id",
         sql: "SELECT t.trial_id, t.parameters::text FROM trials t WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[])")

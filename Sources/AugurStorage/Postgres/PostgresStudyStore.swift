@@ -138,6 +138,10 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.trialDigests(study: study, states: states) }
     }
 
+    public func trials(study: String, ids: [Int]) async throws -> [Trial] {
+        try await session(.idempotent) { try $0.trials(study: study, ids: ids) }
+    }
+
     public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
         try await session(.idempotent) { try $0.trialParameters(study: study, ids: ids) }
     }

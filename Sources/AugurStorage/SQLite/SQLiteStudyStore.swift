@@ -78,6 +78,10 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.trialDigests(study: study, states: states)
     }
 
+    public func trials(study: String, ids: [Int]) async throws -> [Trial] {
+        try await database.trials(study: study, ids: ids)
+    }
+
     public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
         try await database.trialParameters(study: study, ids: ids)
     }

@@ -146,6 +146,22 @@ import Testing
         #expect(abs(Hypervolume.of(points, reference: reference) - exact) <= 1e-12 * max(1, exact))
     }
 
+    /// The three-objective sweep against slicing (HSO) on fronts too large for inclusion–exclusion: the same points
+    /// with a fourth coordinate of 1 over a reference of 0 there have the same hypervolume, computed by slicing.
+    @Test(arguments: 0..<8)
+    func threeObjectiveSweepMatchesSlicing(seed: Int) {
+        var generator = SeededGenerator(seed: UInt64(seed), stream: 17)
+        let coarse = seed % 2 == 0
+        let points = (0..<(40 + 20 * seed)).map { _ in
+            (0..<3).map { _ in coarse ? Double(Int(generator.nextUnit() * 8)) / 8 : generator.nextUnit() }
+        }
+        let reference = [0.05, -0.1, 0.0]
+        let swept = Hypervolume.of(points, reference: reference)
+        let sliced = Hypervolume.of(points.map { $0 + [1] }, reference: reference + [0])
+        #expect(swept > 0)
+        #expect(abs(swept - sliced) <= 1e-12 * max(1, sliced))
+    }
+
     @Test func derivedReferenceLiesBelowEveryPoint() {
         let reference = Hypervolume.derivedReference([[1, 5], [3, 5], [2, 5]])
         #expect(reference == [0.8, 4.5])
