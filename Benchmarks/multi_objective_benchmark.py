@@ -109,6 +109,8 @@ def run_constrained(sampler_name, seed, trials):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=1, help="seeds are FIRST ... FIRST + SEEDS - 1")
+    parser.add_argument("--per-seed", action="store_true", help="also print each seed's hypervolume as it finishes")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--samplers", default="nsga2,tpe,gp")
     parser.add_argument("--problems", default="ZDT1,ZDT2,ZDT3,DTLZ2")
@@ -117,7 +119,7 @@ def main():
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     samplers = args.samplers.split(",")
-    print(f"optuna {optuna.__version__}: {args.seeds} seeds, {args.trials} trials")
+    print(f"optuna {optuna.__version__}: {args.seeds} seeds from {args.first_seed}, {args.trials} trials")
     if not args.skip_fronts:
         print("problem | sampler | median hypervolume | worst | s/trial")
         for name, function, objectives, reference in PROBLEMS:
@@ -125,13 +127,17 @@ def main():
                 continue
             for sampler in samplers:
                 start = time.time()
-                volumes = [run_problem(name, function, objectives, reference, sampler, seed, args.trials) for seed in range(1, args.seeds + 1)]
+                volumes = []
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
+                    volumes.append(run_problem(name, function, objectives, reference, sampler, seed, args.trials))
+                    if args.per_seed:
+                        print(f"  {name} | {sampler} | seed {seed} | {volumes[-1]:.4f} | {time.time() - start:.0f} s", flush=True)
                 seconds = (time.time() - start) / (args.seeds * args.trials)
                 print(f"{name} | {sampler} | {statistics.median(volumes):.4f} | {min(volumes):.4f} | {seconds:.3f}", flush=True)
     if args.constrained:
         print("Branin with a disk constraint | sampler | median regret | worst regret")
         for sampler in [s for s in samplers if s in ("tpe", "gp")] + ["random"]:
-            regrets = [run_constrained(sampler, seed, args.trials) for seed in range(1, args.seeds + 1)]
+            regrets = [run_constrained(sampler, seed, args.trials) for seed in range(args.first_seed, args.first_seed + args.seeds)]
             print(f"branin-disk | {sampler} | {statistics.median(regrets):.5f} | {max(regrets):.5f}", flush=True)
 
 

@@ -8,7 +8,8 @@ import Foundation
 // Several objectives and outcome constraints: front quality against random search (ZDT1-3, DTLZ2), a constrained
 // problem (Branin with a disk constraint), suggestion latency with 2 and 3 objectives, and the Pareto-front query on
 // a study of 100,000 trials. Parts: --quality, --constrained, --latency, --front (default: all).
-// --seeds N (default 10, seeds 1…N) and --trials N (default 100) size the quality parts; --front-trials N (100,000).
+// --seeds N (default 10) from --first-seed S (default 1) and --trials N (default 100) size the quality parts,
+// --problems ZDT1,DTLZ2 picks problems; --front-trials N (100,000).
 // Benchmarks/multi_objective_benchmark.py runs Optuna's samplers on the same problems, seeds and reference points.
 
 LinearAlgebraRuntime.reexecuteWithOptimizedKernelsIfNeeded(threads: 1)
@@ -23,6 +24,8 @@ func runs(_ part: String) -> Bool { parts.isEmpty || parts.contains(part) }
 let seeds = option("--seeds", default: 10)
 let budget = option("--trials", default: 100)
 let frontTrials = option("--front-trials", default: 100_000)
+let firstSeed = option("--first-seed", default: 1)
+let problemFilter = arguments.firstIndex(of: "--problems").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1].split(separator: ",").map(String.init) : nil }
 
 func now() -> Double {
     var time = timespec()
@@ -104,15 +107,15 @@ func hypervolume(_ trials: [Trial], objective: Objective) -> Double {
 }
 
 let gp = AlgorithmSpec.gaussianProcess(GaussianProcessSettings())
-print("MultiObjectiveBenchmark: \(seeds) seeds (1…\(seeds)), \(budget) trials; OpenBLAS \(LinearAlgebraRuntime.kernelName)")
+print("MultiObjectiveBenchmark: \(seeds) seeds (\(firstSeed)…\(firstSeed + seeds - 1)), \(budget) trials; OpenBLAS \(LinearAlgebraRuntime.kernelName)")
 
 if runs("--quality") {
     print("\n## Hypervolume of the front after \(budget) trials (larger is better; reference point per problem)")
     print("problem | reference | GP median | GP worst | random median | random worst | GP s/trial")
-    for problem in problems {
+    for problem in problems where problemFilter?.contains(problem.name) ?? true {
         var volumes: [String: [Double]] = ["gp": [], "random": []]
         var gpSeconds: [Double] = []
-        for seed in 1...seeds {
+        for seed in firstSeed..<(firstSeed + seeds) {
             for (label, algorithm) in [("gp", gp), ("random", AlgorithmSpec.random)] {
                 let study = spec(problem, algorithm: algorithm, seed: UInt64(seed))
                 let result = try run(study, count: budget) { x in Dictionary(uniqueKeysWithValues: zip(names(problem), problem.evaluate(x))) }
@@ -137,7 +140,7 @@ if runs("--constrained") {
     for (label, algorithm) in [("gp", gp), ("random", AlgorithmSpec.random), ("tpe", AlgorithmSpec.treeParzen(TreeParzenSettings()))] {
         var regrets: [Double] = []
         var feasibleCounts: [Double] = []
-        for seed in 1...seeds {
+        for seed in firstSeed..<(firstSeed + seeds) {
             let study = StudySpec(name: "branin-disk", searchSpace: space, objective: objective, algorithm: algorithm, seed: UInt64(seed))
             let result = try run(study, count: budget) { x in
                 let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
@@ -174,43 +177,44 @@ if runs("--latency") {
     }
 }
 
+/// The front algorithm before the flat and staircase versions (commit 181e324), kept here as the "before" of the
+/// front benchmark: arrays sorted lexicographically, and with three objectives each point tested against the front.
+func previousNonDominatedIndices(_ points: [[Double]]) -> [Int] {
+    guard let dimensions = points.first?.count, points.count > 1 else { return Array(points.indices) }
+    func greater(_ a: [Double], _ b: [Double]) -> Bool {
+        for k in a.indices where a[k] != b[k] { return a[k] > b[k] }
+        return false
+    }
+    let order = points.indices.sorted { greater(points[$0], points[$1]) || (points[$0] == points[$1] && $0 < $1) }
+    var kept: [Int] = []
+    if dimensions == 2 {
+        var highest = -Double.infinity
+        var last: [Double]?
+        for index in order where points[index][1] > highest || points[index] == last {
+            kept.append(index)
+            highest = Swift.max(highest, points[index][1])
+            last = points[index]
+        }
+    } else {
+        var front: [[Double]] = []
+        for index in order where !front.contains(where: { ParetoFront.dominates($0, points[index]) }) {
+            kept.append(index)
+            front.append(points[index])
+        }
+    }
+    return kept.sorted()
+}
+
 if runs("--front") {
-    print("\n## Pareto front of a study with \(frontTrials) completed trials (SQLite file; median of 5)")
+    // --front-postgres URL (or AUGUR_TEST_POSTGRES_URL, as scripts/with-postgres.sh sets) adds a PostgreSQL run.
+    var stores: [(name: String, make: () throws -> any StudyStore)] = []
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-mo-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try SQLiteStudyStore(path: directory.appendingPathComponent("bench.sqlite").path)
-    let service = StudyService(store: store, designers: { try RandomDesigner(spec: $0) })
-    var several = spec(problems[0], algorithm: .random, seed: 1)
-    several.name = "several"
-    several.objective.additionalMetrics.append(MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 0.9)))
-    several.budget = Budget(maxTrials: frontTrials, parallelTrials: frontTrials)
-    var single = several
-    single.name = "single"
-    single.objective = Objective(metric: "f1", goal: .minimize, additionalMetrics: [MetricSpec(name: "f2"), MetricSpec(name: "memory")])
-    var generator = SeededGenerator(seed: 5)
-    let fillStart = now()
-    for study in [several, single] {
-        _ = try await service.createStudy(study)
-        var created = 0
-        while created < frontTrials {
-            let batch = min(1000, frontTrials - created)
-            let points: [ParameterAssignment] = (0..<batch).map { _ in
-                Dictionary(uniqueKeysWithValues: (0..<6).map { ("x\($0)", ParameterValue.double(generator.nextUnit())) })
-            }
-            let trials = try await store.assignTrials(study: study.name, worker: "filler", leaseExpiresAt: nil, history: .countsOnly) { _ in
-                AssignmentPlan(create: points)
-            }
-            for trial in trials {
-                let values = problems[0].evaluate(point(trial.parameters, dimensions: 6))
-                _ = try await store.finishTrial(study: study.name, trial: trial.id, state: .completed,
-                                                finalMeasurement: TrialMeasurement(metrics: ["f1": values[0], "f2": values[1], "memory": Double(trial.id % 10) / 10]),
-                                                reason: nil)
-            }
-            created += trials.count
-        }
-    }
-    print("filled 2 × \(frontTrials) trials in \(format(now() - fillStart, 1)) s")
+    stores.append(("SQLite file", { try SQLiteStudyStore(path: directory.appendingPathComponent("bench.sqlite").path) }))
+    let postgresURL = arguments.firstIndex(of: "--front-postgres").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        ?? ProcessInfo.processInfo.environment["AUGUR_TEST_POSTGRES_URL"]
+    if let postgresURL { stores.append(("PostgreSQL", { try PostgresStudyStore(url: postgresURL) })) }
     func timed(_ body: () async throws -> Int) async throws -> (seconds: Double, count: Int) {
         var samples: [Double] = []
         var count = 0
@@ -221,15 +225,81 @@ if runs("--front") {
         }
         return (median(samples), count)
     }
-    let front = try await timed { try await service.paretoFront(study: "several").trials.count }
-    let best = try await timed { try await service.bestTrials(study: "several", count: 10).count }
-    let compact = try await timed { try await store.completedFinalMetrics(study: "several", metrics: ["f1", "f2", "memory"]).count }
-    let whole = try await timed { try await store.trials(study: "several", query: TrialQuery(states: [.completed], includeMeasurements: false)).count }
-    let indexed = try await timed { try await service.bestTrials(study: "single", count: 10).count }
-    print("query | median seconds | result")
-    print("paretoFront (2 objectives + constraint, with hypervolume) | \(format(front.seconds, 3)) | \(front.count) trials")
-    print("bestTrials(10), same study | \(format(best.seconds, 3)) | \(best.count) trials")
-    print("  of which completedFinalMetrics (compact read) | \(format(compact.seconds, 3)) | \(compact.count) rows")
-    print("  comparison: loading every completed trial (trials(), no measurements) | \(format(whole.seconds, 3)) | \(whole.count) trials")
-    print("comparison: bestTrials(10), one objective (objective_value index) | \(format(indexed.seconds, 4)) | \(indexed.count) trials")
+    for (storeName, make) in stores {
+        print("\n## Pareto front of a study with \(frontTrials) completed trials (\(storeName); median of 5)")
+        let store = try make()
+        let service = StudyService(store: store, designers: { try RandomDesigner(spec: $0) })
+        var generator = SeededGenerator(seed: 5)
+        let fillStart = now()
+        var studies: [(name: String, problem: Problem)] = []
+        for problem in [problems[0], problems[3]] {
+            var several = spec(problem, algorithm: .random, seed: 1)
+            several.name = "front-\(problem.objectives)"
+            several.objective.referencePoint = nil
+            several.objective.additionalMetrics.append(MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 0.9)))
+            several.budget = Budget(maxTrials: frontTrials, parallelTrials: frontTrials)
+            studies.append((several.name, problem))
+            var single = several
+            single.name = "single-\(problem.objectives)"
+            single.objective = Objective(metric: "f1", goal: .minimize, additionalMetrics: (names(problem).dropFirst() + ["memory"]).map { MetricSpec(name: $0) })
+            for study in [several, single] where problem.objectives == 2 || study.name == several.name {
+                _ = try await service.createStudy(study)
+                var created = 0
+                while created < frontTrials {
+                    let batch = min(1000, frontTrials - created)
+                    let points: [ParameterAssignment] = (0..<batch).map { _ in
+                        Dictionary(uniqueKeysWithValues: (0..<6).map { ("x\($0)", ParameterValue.double(generator.nextUnit())) })
+                    }
+                    let trials = try await store.assignTrials(study: study.name, worker: "filler", leaseExpiresAt: nil, history: .countsOnly) { _ in
+                        AssignmentPlan(create: points)
+                    }
+                    for trial in trials {
+                        let values = problem.evaluate(point(trial.parameters, dimensions: 6))
+                        var metrics = Dictionary(uniqueKeysWithValues: zip(names(problem), values))
+                        metrics["memory"] = Double(trial.id % 10) / 10
+                        _ = try await store.finishTrial(study: study.name, trial: trial.id, state: .completed,
+                                                        finalMeasurement: TrialMeasurement(metrics: metrics), reason: nil)
+                    }
+                    created += trials.count
+                }
+            }
+        }
+        print("filled \(studies.count + 1) studies of \(frontTrials) trials in \(format(now() - fillStart, 1)) s")
+        print("objectives | query | median ms | result")
+        for (study, problem) in studies {
+            guard let objective = try await store.study(named: study)?.spec.objective else { continue }
+            let metrics = names(problem) + ["memory"]
+            let objectivesLabel = "\(problem.objectives)"
+            // Before: decode every final measurement, rank with the previous algorithm.
+            let oldRead = try await timed { try await store.completedFinalMetrics(study: study, metrics: metrics).count }
+            let rows = try await store.completedFinalMetrics(study: study, metrics: metrics)
+            let oldOutcomes = TrialOutcomes(finalMetrics: rows, objective: objective)
+            let oldVectors = oldOutcomes.vectors
+            let oldFront = try await timed { previousNonDominatedIndices(oldVectors).count }
+            let oldTotal = try await timed {
+                let outcomes = TrialOutcomes(finalMetrics: try await store.completedFinalMetrics(study: study, metrics: metrics), objective: objective)
+                return previousNonDominatedIndices(outcomes.vectors).count
+            }
+            // After: the final-values column, the flat front, and the whole service call.
+            let newRead = try await timed { try await store.completedFinalValues(study: study, metrics: metrics).ids.count }
+            let table = try await store.completedFinalValues(study: study, metrics: metrics)
+            let newFront = try await timed {
+                TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective).frontPositions.count
+            }
+            let front = try await timed { try await service.paretoFront(study: study).trials.count }
+            let best = try await timed { try await service.bestTrials(study: study, count: 10).count }
+            print("\(objectivesLabel) | before: completedFinalMetrics (decode every final measurement) | \(format(oldRead.seconds * 1000, 1)) | \(oldRead.count) rows")
+            print("\(objectivesLabel) | before: previous front algorithm on the feasible trials | \(format(oldFront.seconds * 1000, 1)) | \(oldFront.count) trials")
+            print("\(objectivesLabel) | before: read + outcomes + front | \(format(oldTotal.seconds * 1000, 1)) | \(oldTotal.count) trials")
+            print("\(objectivesLabel) | after: completedFinalValues (final_values column) | \(format(newRead.seconds * 1000, 1)) | \(newRead.count) rows")
+            print("\(objectivesLabel) | after: outcomes + front from the table | \(format(newFront.seconds * 1000, 1)) | \(newFront.count) trials")
+            print("\(objectivesLabel) | after: StudyService.paretoFront (with hypervolume, front trials loaded) | \(format(front.seconds * 1000, 1)) | \(front.count) trials")
+            print("\(objectivesLabel) | after: StudyService.bestTrials(10) | \(format(best.seconds * 1000, 1)) | \(best.count) trials")
+        }
+        let indexed = try await timed { try await service.bestTrials(study: "single-2", count: 10).count }
+        print("1 | comparison: bestTrials(10), one objective (objective_value index) | \(format(indexed.seconds * 1000, 2)) | \(indexed.count) trials")
+        if storeName == "PostgreSQL" {
+            for study in ["front-2", "front-3", "single-2"] { try await store.deleteStudy(named: study) }
+        }
+    }
 }

@@ -278,17 +278,16 @@ public final class StudyService: Sendable {
     /// A study's Pareto front: its non-dominated COMPLETED trials that meet every outcome constraint, best first by
     /// the first objective, with the hypervolume they dominate.
     ///
-    /// Ranks the compact final values the store returns (`completedFinalMetrics`) with ``ParetoFront`` and loads
-    /// only the front's trials.
+    /// Ranks the table of final values the store returns (`completedFinalValues`, no measurement decoded) with
+    /// ``ParetoFront`` and loads only the front's trials.
     public func paretoFront(study: String) async throws(ServiceError) -> ParetoFrontReport {
         let objective = try await knownSpec(study).objective
         let outcomes = try await outcomes(study: study, objective: objective)
-        let ids = outcomes.frontIDs
-        let trials = try await completedTrials(study: study, ids: ids)
-        let positions = Dictionary(uniqueKeysWithValues: outcomes.ids.enumerated().map { ($1, $0) })
-        let vectors = ids.compactMap { positions[$0].map { outcomes.vectors[$0] } }
+        let front = outcomes.frontPositions
+        let trials = try await completedTrials(study: study, ids: front.map { outcomes.ids[$0] })
+        let vectors = front.map(outcomes.vector)
         let given = objective.maximizationReferencePoint
-        guard let reference = given ?? Hypervolume.derivedReference(outcomes.vectors) else {
+        guard let reference = given ?? outcomes.derivedReference else {
             return ParetoFrontReport(trials: trials, hypervolume: nil, referencePoint: objective.referencePoint, referencePointDerived: false)
         }
         return ParetoFrontReport(trials: trials, hypervolume: Hypervolume.of(vectors, reference: reference),
@@ -297,22 +296,15 @@ public final class StudyService: Sendable {
 
     private func outcomes(study: String, objective: Objective) async throws(ServiceError) -> TrialOutcomes {
         let names = objective.objectives.map(\.name) + objective.constraints.map(\.name)
-        let values = try await call { try await store.completedFinalMetrics(study: study, metrics: names) }
-        return TrialOutcomes(finalMetrics: values, objective: objective)
+        let table = try await call { try await store.completedFinalValues(study: study, metrics: names) }
+        return TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
     }
 
-    /// The trials with these ids, in this order, without intermediate measurements: one by one for a few, from
-    /// one query of every completed trial for many.
+    /// The trials with these ids, in this order, without intermediate measurements, in one store query.
     private func completedTrials(study: String, ids: [Int]) async throws(ServiceError) -> [Trial] {
-        guard ids.count > 16 else {
-            var trials: [Trial] = []
-            for id in ids {
-                if let trial = try await call({ try await store.trial(study: study, id: id) }) { trials.append(trial) }
-            }
-            return trials
-        }
-        let all = try await trials(study: study, query: TrialQuery(states: [.completed], includeMeasurements: false))
-        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard !ids.isEmpty else { return [] }
+        let found = try await call { try await store.trials(study: study, ids: ids) }
+        let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byID[$0] }
     }
 

@@ -225,6 +225,9 @@ public protocol StudyStore: Sendable {
     /// whole study needs, without decoding any trial's parameters or measurements. A database answers it from the
     /// trials table's columns; the default reads whole trials.
     func trialDigests(study: String, states: Set<TrialState>?) async throws -> [TrialDigest]
+    /// The trials with these ids, without intermediate measurements, in id order; ids the study has no trial for are
+    /// left out. What a Pareto front of hundreds of trials loads (a database reads them in one query).
+    func trials(study: String, ids: [Int]) async throws -> [Trial]
     /// The parameters of the trials with these ids, by id; ids the study has no trial for are left out.
     func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment]
     /// The digests of the study's trials that changed after `cursor` (every trial when `cursor` is `nil`), and the
@@ -239,6 +242,10 @@ public protocol StudyStore: Sendable {
     /// its final measurement has. What ranking by several metrics (a Pareto front, outcome constraints) needs,
     /// without loading whole trials.
     func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])]
+    /// `completedFinalMetrics` as a table with no dictionary per trial: what ranking 100,000 trials needs. A database
+    /// reads the spec's metrics (``Objective/allMetricNames``) from a column of final values written when the trial
+    /// finished, without decoding measurements; other names, and the default, go through `completedFinalMetrics`.
+    func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable
 
     /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease. A measurement equal
     /// to the trial's last one (same step and metrics) is not recorded twice, so a retried call is harmless.
@@ -267,6 +274,39 @@ public protocol StudyStore: Sendable {
     /// the sense the stores count by: a new trial takes the highest id plus one, so deleting the newest trial frees
     /// its id for the next one (as in Vizier's own datastore).
     func deleteTrial(study: String, trial: Int) async throws
+}
+
+/// The final values of some metrics of a study's COMPLETED trials, in id order (`StudyStore.completedFinalValues`).
+public struct FinalValueTable: Sendable, Equatable {
+    /// The metrics, one column each.
+    public var metrics: [String]
+    /// The trials, one row each.
+    public var ids: [Int]
+    /// Row after row: trial `ids[i]`'s final value of `metrics[k]` is `values[i * metrics.count + k]`, NaN when its
+    /// final measurement has none (or reports NaN).
+    public var values: [Double]
+
+    public init(metrics: [String], ids: [Int], values: [Double]) {
+        self.metrics = metrics
+        self.ids = ids
+        self.values = values
+    }
+
+    /// The table of `completedFinalMetrics`' answer.
+    public init(metrics: [String], finalMetrics: [(id: Int, metrics: [String: Double])]) {
+        self.metrics = metrics
+        ids = finalMetrics.map(\.id)
+        values = finalMetrics.flatMap { row in metrics.map { row.metrics[$0] ?? .nan } }
+    }
+
+    /// Trial `ids[row]`'s values, by metric name (NaN left out): the shape of `completedFinalMetrics`.
+    public func metrics(ofRow row: Int) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for (k, name) in metrics.enumerated() where !values[row * metrics.count + k].isNaN {
+            result[name] = values[row * metrics.count + k]
+        }
+        return result
+    }
 }
 
 /// A trial reduced to what a chart of the whole study needs: see `StudyStore.trialDigests`.
@@ -359,6 +399,17 @@ extension StudyStore {
         }
     }
 
+    public func trials(study: String, ids: [Int]) async throws -> [Trial] {
+        var trials: [Trial] = []
+        for id in Set(ids).sorted() {
+            if var trial = try await trial(study: study, id: id) {
+                trial.measurements = []
+                trials.append(trial)
+            }
+        }
+        return trials
+    }
+
     public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
         var result: [Int: ParameterAssignment] = [:]
         for id in Set(ids) {
@@ -377,6 +428,10 @@ extension StudyStore {
             }
             return (trial.id, values)
         }
+    }
+
+    public func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable {
+        FinalValueTable(metrics: metrics, finalMetrics: try await completedFinalMetrics(study: study, metrics: metrics))
     }
 
     public func finishTrialCounting(

@@ -132,6 +132,23 @@ struct PostgresStudyStoreTests {
         #expect(version.count == 1 && version[0][0] == String(PostgresStudyStore.schemaVersion))
     }
 
+    /// A database of schema 5 (no `final_values` column) is upgraded in place: the migration adds the column and
+    /// back-fills it with the expression `finishTrial` writes, so the trials already there rank without decoding.
+    @Test func upgradesADatabaseWithoutFinalValues() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("final-values")
+        try await fillSeveralObjectiveStudy(try PostgresStudyStore(url: url, poolSize: 1))
+        try PostgresTestDatabase.execute("ALTER TABLE trials DROP COLUMN final_values; UPDATE augur_schema SET version = 5", url: url)
+
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        let version = try PostgresTestDatabase.execute("SELECT version FROM augur_schema", url: url)
+        #expect(version.first?.first == String(PostgresStudyStore.schemaVersion))
+        let filled = try PostgresTestDatabase.execute(
+            "SELECT trial_id, final_values::text FROM trials WHERE final_values IS NOT NULL ORDER BY trial_id", url: url)
+        #expect(filled.map { $0[0] } == ["1", "2", "4", "5", "6"])
+        #expect(filled.first?[1] == "{0.25,0.5,1}")
+        try await expectSeveralObjectiveValues(store)
+    }
+
     /// A database written by the first schema (objective indexes, a `trial_parameters` table) is upgraded in place:
     /// existing trials rank by the new `objective_rank` and `trial_parameters` reads the same rows as before.
     @Test func upgradesADatabaseOfTheFirstSchema() async throws {

@@ -545,6 +545,44 @@ struct StoreContractTests {
         await #expect(throws: StoreError.studyNotFound("missing")) {
             _ = try await store.completedFinalMetrics(study: "missing", metrics: ["loss"])
         }
+
+        // The table of the same values, read from the final-values column: any order of the spec's metrics, NaN
+        // for a missing one, and names outside the spec ("other") through the measurements.
+        for metrics in [["loss", "latency", "memory"], ["memory", "loss"], ["latency", "other"], []] {
+            let table = try await store.completedFinalValues(study: "study", metrics: metrics)
+            let expected = FinalValueTable(
+                metrics: metrics, finalMetrics: try await store.completedFinalMetrics(study: "study", metrics: metrics))
+            #expect(table.ids == [1, 3, 5])
+            #expect(table.metrics == metrics)
+            #expect(table.values.map(\.bitPattern) == expected.values.map(\.bitPattern), "\(metrics)")
+        }
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            _ = try await store.completedFinalValues(study: "missing", metrics: ["loss"])
+        }
+    }
+
+    /// Trials by a list of ids (a Pareto front's): in id order, without intermediate measurements, unknown ids
+    /// and duplicates dropped, the same trials `trial(study:id:)` returns.
+    @Test(arguments: StoreFactories.all)
+    func trialsByIDsAreThoseOfTheSingleReads(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        _ = try await store.createStudy(testSpec())
+        try await store.createTrials(4, in: "study")
+        try await store.addMeasurement(study: "study", trial: 3, measurement: TrialMeasurement(step: 1, metrics: ["loss": 2]), leaseExpiresAt: nil)
+        try await store.complete(3, in: "study", loss: 0.5, accuracy: 0.25)
+        try await store.complete(1, in: "study", loss: 0.75)
+        let found = try await store.trials(study: "study", ids: [3, 99, 1, 3])
+        #expect(found.map(\.id) == [1, 3])
+        for trial in found {
+            var single = try #require(try await store.trial(study: "study", id: trial.id))
+            single.measurements = []
+            #expect(trial == single)
+        }
+        #expect(try await store.trials(study: "study", ids: []).isEmpty)
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            _ = try await store.trials(study: "missing", ids: [1])
+        }
     }
 
     @Test(arguments: StoreFactories.all)

@@ -2,6 +2,7 @@ import AugurCore
 import AugurStorage
 import Foundation
 import Synchronization
+import Testing
 
 /// The spec most contract tests use: one parameter of each type, objective `loss` plus `accuracy`.
 func testSpec(_ name: String = "study", goal: ObjectiveGoal = .minimize, maxTrials: Int = 10) -> StudySpec {
@@ -70,3 +71,39 @@ func sameInstant(_ a: Date?, _ b: Date?) -> Bool {
 
 /// A planner error for rollback tests.
 struct PlannerFailure: Error, Equatable {}
+
+/// A study with two objectives and a constraint whose finished trials span every kind of final value (missing
+/// metrics, non-finite values, a trial without a final measurement): what the upgrade tests fill a database of the
+/// schema before `final_values` with.
+func fillSeveralObjectiveStudy(_ store: some StudyStore) async throws {
+    var spec = testSpec("front")
+    spec.objective = Objective(metric: "loss", goal: .minimize, additionalMetrics: [
+        MetricSpec(name: "accuracy", goal: .maximize), MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 2)),
+    ])
+    _ = try await store.createStudy(spec)
+    try await store.createTrials(6, in: "front")
+    let finals: [(TrialState, [String: Double]?)] = [
+        (.completed, ["loss": 0.25, "accuracy": 0.5, "memory": 1]),
+        (.completed, ["loss": 0.125, "accuracy": .infinity]),
+        (.failed, nil),
+        (.completed, ["loss": -.infinity, "accuracy": 0.75, "memory": 3, "other": 1]),
+        (.stopped, ["loss": 0.5, "accuracy": 0.5, "memory": 0]),
+        (.completed, [:]),
+    ]
+    for (offset, (state, metrics)) in finals.enumerated() {
+        _ = try await store.finishTrial(study: "front", trial: offset + 1, state: state,
+                                        finalMeasurement: metrics.map { TrialMeasurement(step: 3, metrics: $0) }, reason: nil)
+    }
+}
+
+/// What `completedFinalValues` must answer for the study of `fillSeveralObjectiveStudy`, checked against the
+/// measurements themselves (`completedFinalMetrics`).
+func expectSeveralObjectiveValues(_ store: some StudyStore) async throws {
+    let metrics = ["loss", "accuracy", "memory"]
+    let table = try await store.completedFinalValues(study: "front", metrics: metrics)
+    let expected = FinalValueTable(metrics: metrics, finalMetrics: try await store.completedFinalMetrics(study: "front", metrics: metrics))
+    #expect(table.ids == [1, 2, 4, 6])
+    #expect(table.values.map(\.bitPattern) == expected.values.map(\.bitPattern))
+    #expect(table.values[0..<3] == [0.25, 0.5, 1])
+    #expect(table.values[6] == -.infinity && table.values[5].isNaN && table.values[9...].allSatisfy(\.isNaN))
+}

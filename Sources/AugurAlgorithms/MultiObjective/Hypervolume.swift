@@ -4,9 +4,10 @@ import AugurCore
 /// they dominate and that dominates the reference point. Points not strictly better than the reference in every
 /// coordinate add nothing.
 ///
-/// Exact: two objectives by a sweep over the front sorted by the first coordinate (O(n log n)); more by slicing along
-/// the last coordinate and summing slice thickness × the hypervolume of the points above the slice in one dimension
-/// fewer (HSO; O(n²log n) in three dimensions, fine for the fronts of studies with up to ``SpecLimits/maximumObjectives``).
+/// Exact: two objectives by a sweep over the front sorted by the first coordinate (O(n log n)); three by a sweep down
+/// the third coordinate that grows the two-dimensional staircase above it point by point (O(n·f) for a front of f);
+/// more by slicing along the last coordinate and summing slice thickness × the hypervolume of the points above the
+/// slice in one dimension fewer (HSO, fine for the fronts of studies with up to ``SpecLimits/maximumObjectives``).
 public enum Hypervolume {
     /// The hypervolume of `points` against `reference`; 0 when no point dominates the reference.
     public static func of(_ points: [[Double]], reference: [Double]) -> Double {
@@ -28,6 +29,43 @@ public enum Hypervolume {
             for point in sorted where point[1] > covered {
                 total += (point[0] - reference[0]) * (point[1] - covered)
                 covered = point[1]
+            }
+            return total
+        case 3:
+            // A sweep down the third coordinate: the (first, second) staircase of the points above the sweep plane,
+            // with its area, grows one point at a time; each slab adds area × thickness. O(n·f) for a front of f.
+            let sorted = points.sorted { $0[2] > $1[2] }
+            var xs: [Double] = []
+            var ys: [Double] = []
+            var area = 0.0
+            var total = 0.0
+            var index = 0
+            while index < sorted.count {
+                let level = sorted[index][2]
+                while index < sorted.count && sorted[index][2] == level {
+                    let x = sorted[index][0], y = sorted[index][1]
+                    index += 1
+                    var position = 0, high = xs.count
+                    while position < high {
+                        let middle = (position + high) / 2
+                        if xs[middle] < x { position = middle + 1 } else { high = middle }
+                    }
+                    if position < xs.count && ys[position] >= y { continue }
+                    var first = position
+                    while first > 0 && ys[first - 1] <= y { first -= 1 }
+                    var end = position
+                    while end < xs.count && xs[end] == x && ys[end] <= y { end += 1 }
+                    xs.replaceSubrange(first..<end, with: [x])
+                    ys.replaceSubrange(first..<end, with: [y])
+                    area = 0
+                    var left = reference[0]
+                    for step in xs.indices {
+                        area += (xs[step] - left) * (ys[step] - reference[1])
+                        left = xs[step]
+                    }
+                }
+                let next = index < sorted.count ? sorted[index][2] : reference[2]
+                total += area * (level - next)
             }
             return total
         default:
@@ -58,11 +96,14 @@ public enum Hypervolume {
         guard let dimensions = vectors.first?.count else { return nil }
         return (0..<dimensions).map { k in
             let values = vectors.map { $0[k] }
-            let low = values.min() ?? 0
-            let high = values.max() ?? 0
-            let margin = high > low ? 0.1 * (high - low) : (low != 0 ? 0.1 * Swift.abs(low) : 1)
-            return low - margin
+            return referenceBelow(low: values.min() ?? 0, high: values.max() ?? 0)
         }
+    }
+
+    /// One coordinate of ``derivedReference(_:)`` for values from `low` to `high`.
+    static func referenceBelow(low: Double, high: Double) -> Double {
+        let margin = high > low ? 0.1 * (high - low) : (low != 0 ? 0.1 * Swift.abs(low) : 1)
+        return low - margin
     }
 }
 

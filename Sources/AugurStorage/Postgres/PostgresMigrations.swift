@@ -270,7 +270,35 @@ enum PostgresMigrations {
             ORDER BY study_id, trial_id
             """,
         ],
+        // 6: each finished trial's final values of the spec's metrics (`Objective.allMetricNames`, in that order;
+        // NULL for one it lacks), so that a Pareto front of 100,000 trials is read without touching measurements.
+        // Existing rows are back-filled with the expression `finishTrial` writes new ones with.
+        [
+            "ALTER TABLE trials ADD COLUMN final_values DOUBLE PRECISION[]",
+            """
+            UPDATE trials t SET final_values = \(finalValues(measurement: "t.final_measurement", spec: "s.spec"))
+            FROM studies s WHERE s.id = t.study_id AND t.final_measurement IS NOT NULL
+            """,
+        ],
     ]
+
+    /// SQL for the `final_values` of a final measurement (a `jsonb` expression) under a study's spec (`jsonb`): the
+    /// value of the objective's metric, then of each additional metric, in the spec's order. A metric the measurement
+    /// lacks is NULL; JSON numbers and the strings Augur writes for non-finite values ("nan", "inf", "-inf") are read.
+    static func finalValues(measurement: String, spec: String) -> String {
+        """
+        CASE WHEN \(measurement) IS NOT NULL THEN (
+            SELECT array_agg(CASE WHEN jsonb_typeof(\(measurement) -> 'metrics' -> n.name) = 'number'
+                                      OR \(measurement) -> 'metrics' ->> n.name IN ('nan', 'inf', '-inf')
+                                  THEN (\(measurement) -> 'metrics' ->> n.name)::float8 END ORDER BY n.position)
+            FROM (SELECT 0::bigint AS position, \(spec) -> 'objective' ->> 'metric' AS name
+                  UNION ALL
+                  SELECT m.position, m.metric ->> 'name'
+                  FROM jsonb_array_elements(coalesce(\(spec) -> 'objective' -> 'additionalMetrics', '[]'::jsonb))
+                       WITH ORDINALITY AS m (metric, position)) n
+        ) END
+        """
+    }
 
     /// The schema version this build writes and understands.
     static var latestVersion: Int { all.count }

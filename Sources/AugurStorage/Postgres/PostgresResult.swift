@@ -39,6 +39,23 @@ final class PostgresResult {
         }
     }
 
+    /// A `float8` column read in place, without a `String` per value (ranking 100,000 trials reads 300,000 of them):
+    /// NaN for SQL NULL and for NaN; `strtod` reads PostgreSQL's `Infinity` and `-Infinity` too.
+    func number(_ row: Int, _ column: Int) -> Double {
+        guard PQgetisnull(handle, Int32(row), Int32(column)) == 0, let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return .nan
+        }
+        return strtod(value, nil)
+    }
+
+    /// An integer column read in place (0 for SQL NULL).
+    func integer(_ row: Int, _ column: Int) -> Int {
+        guard PQgetisnull(handle, Int32(row), Int32(column)) == 0, let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return 0
+        }
+        return strtol(value, nil, 10)
+    }
+
     /// A timestamp selected as `extract(epoch from …)::float8`.
     func date(_ row: Int, _ column: Int) -> Date? {
         double(row, column).map { Date(timeIntervalSince1970: $0) }

@@ -147,6 +147,40 @@ extension PostgresStoreSession {
         return rows
     }
 
+    /// The final values of the spec's metrics from the `final_values` array, picked by the server (one column per
+    /// metric, read without a `String` per value); a row without the array falls back to its measurement. Names
+    /// outside the spec go through `completedFinalMetrics`.
+    func completedFinalValues(study name: String, metrics: [String]) throws -> FinalValueTable {
+        let study = try requireStudy(named: name)
+        let stored = study.study.spec.objective.allMetricNames
+        let positions = metrics.compactMap { stored.firstIndex(of: $0) }
+        guard !metrics.isEmpty, positions.count == metrics.count else {
+            return FinalValueTable(metrics: metrics, finalMetrics: try completedFinalMetrics(study: name, metrics: metrics))
+        }
+        let columns = positions.indices.map { "t.final_values[$\($0 + 2)::integer]" }.joined(separator: ", ")
+        let statement = PostgresStatement(
+            name: "augur_completed_final_values_\(positions.count)",
+            sql: """
+                SELECT t.trial_id, CASE WHEN t.final_values IS NULL THEN t.final_measurement::text END, \(columns) FROM trials t
+                WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
+                """)
+        let result = try connection.execute(statement, [String(study.id)] + positions.map { String($0 + 1) })
+        var ids: [Int] = []
+        var values: [Double] = []
+        ids.reserveCapacity(result.rowCount)
+        values.reserveCapacity(result.rowCount * metrics.count)
+        for row in 0..<result.rowCount {
+            ids.append(result.integer(row, 0))
+            if let text = result.string(row, 1) {
+                let all = try StoreCoding.decodeMeasurement(text).metrics
+                values.append(contentsOf: metrics.map { all[$0] ?? .nan })
+            } else {
+                for column in metrics.indices { values.append(result.number(row, column + 2)) }
+            }
+        }
+        return FinalValueTable(metrics: metrics, ids: ids, values: values)
+    }
+
     func trials(study name: String, query: TrialQuery) throws -> [Trial] {
         let study = try requireStudy(named: name)
         let states = query.states.map { states in TrialState.allCases.filter(states.contains) }
@@ -190,6 +224,19 @@ extension PostgresStoreSession {
             digests.append(TrialDigest(id: id, state: state, objectiveValue: result.double(row, 2)))
         }
         return digests
+    }
+
+    private static let trialsByID = PostgresStatement(
+        name: "augur_trials_by_id",
+        sql: """
+            SELECT \(trialColumns("t", measurements: false)) FROM trials t
+            WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[]) ORDER BY t.trial_id
+            """)
+
+    /// The trials with these ids, without intermediate measurements, in id order.
+    func trials(study name: String, ids: [Int]) throws -> [Trial] {
+        let study = try requireStudy(named: name)
+        return try trials(try connection.execute(Self.trialsByID, [String(study.id), Self.arrayLiteral(Array(Set(ids)))]), of: study)
     }
 
     private static let parametersByID = PostgresStatement(
@@ -362,7 +409,8 @@ extension PostgresStoreSession {
         return """
             UPDATE trials t SET state = $3::text, final_measurement = $4::jsonb, status_reason = $5::text, ended_at = clock_timestamp(),
                    lease_expires_at = NULL, objective_value = v.value,
-                   objective_rank = CASE s.goal WHEN 'maximize' THEN -v.value ELSE v.value END
+                   objective_rank = CASE s.goal WHEN 'maximize' THEN -v.value ELSE v.value END,
+                   final_values = \(PostgresMigrations.finalValues(measurement: "$4::jsonb", spec: "s.spec"))
             FROM studies s
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN jsonb_typeof($4::jsonb -> 'metrics' -> s.objective_metric) = 'number'

@@ -138,6 +138,10 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.trialDigests(study: study, states: states) }
     }
 
+    public func trials(study: String, ids: [Int]) async throws -> [Trial] {
+        try await session(.idempotent) { try $0.trials(study: study, ids: ids) }
+    }
+
     public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
         try await session(.idempotent) { try $0.trialParameters(study: study, ids: ids) }
     }
@@ -152,6 +156,10 @@ public final class PostgresStudyStore: StudyStore {
 
     public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
         try await session(.idempotent) { try $0.completedFinalMetrics(study: study, metrics: metrics) }
+    }
+
+    public func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable {
+        try await session(.idempotent) { try $0.completedFinalValues(study: study, metrics: metrics) }
     }
 
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {

@@ -127,6 +127,8 @@ final class SQLiteConnection {
             case .integer(let x): status = sqlite3_bind_int64(statement, index, x)
             case .real(let x): status = sqlite3_bind_double(statement, index, x)
             case .text(let s): status = sqlite3_bind_text(statement, index, s, -1, augur_sqlite_transient())
+            case .blob(let bytes):
+                status = bytes.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), augur_sqlite_transient()) }
             }
             guard status == SQLITE_OK else { throw failure(status, sql) }
         }

@@ -1,3 +1,5 @@
+import AugurCore
+
 /// The SQLite schema as an ordered list of migrations; `augur_schema.version` counts how many have been applied.
 ///
 /// A migration is never edited once released: changes go into a new entry at the end. The tables and columns are
@@ -235,6 +237,12 @@ enum SQLiteMigrations {
             WHERE state NOT IN ('REQUESTED', 'ACTIVE')
             """,
         ],
+        // 6: each finished trial's final values of the spec's metrics (`Objective.allMetricNames`) as packed
+        // little-endian doubles (`TrialRules.finalValuesBlob`), so that a Pareto front of 100,000 trials is read
+        // without decoding measurements. Existing rows are filled by `fillFinalValues` after the migrations.
+        [
+            "ALTER TABLE trials ADD COLUMN final_values BLOB",
+        ],
     ]
 
     /// The schema version this build writes and understands.
@@ -262,7 +270,28 @@ enum SQLiteMigrations {
                     try connection.execute(statement)
                 }
             }
+            try fillFinalValues(connection)
             try connection.run("UPDATE augur_schema SET version = ?", [SQLiteValue(latestVersion)])
+        }
+    }
+
+    /// Writes `final_values` for the finished trials that have a final measurement but no final values (those of a
+    /// database from before migration 6), decoding each study's spec once. Finds nothing to do on a current database.
+    static func fillFinalValues(_ connection: SQLiteConnection) throws {
+        var objectives: [Int: Objective] = [:]
+        let missing = try connection.query(
+            "SELECT study_id, trial_id, final_measurement FROM trials WHERE final_values IS NULL AND final_measurement IS NOT NULL"
+        ) { row in (study: row.int(0), trial: row.int(1), measurement: row.text(2) ?? "") }
+        for (study, trial, text) in missing {
+            if objectives[study] == nil {
+                let spec = try connection.queryFirst("SELECT spec FROM studies WHERE id = ?", [.integer(Int64(study))]) { $0.text(0) ?? "" }
+                guard let spec else { continue }
+                objectives[study] = try StoreCoding.decodeSpec(spec).objective
+            }
+            guard let objective = objectives[study] else { continue }
+            let blob = TrialRules.finalValuesBlob(of: try StoreCoding.decodeMeasurement(text), objective: objective)
+            _ = try connection.run("UPDATE trials SET final_values = ? WHERE study_id = ? AND trial_id = ?",
+                                   [SQLiteValue(blob), .integer(Int64(study)), SQLiteValue(trial)])
         }
     }
 

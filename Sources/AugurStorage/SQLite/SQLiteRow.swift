@@ -27,6 +27,19 @@ struct SQLiteRow {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// Appends the little-endian 64-bit floats of a BLOB column at `positions` (NaN past its end) to `values`;
+    /// returns false, appending nothing, when the column is not a BLOB.
+    func appendDoubles(_ column: Int32, at positions: [Int], to values: inout [Double]) -> Bool {
+        guard sqlite3_column_type(handle, column) == SQLITE_BLOB, let bytes = sqlite3_column_blob(handle, column) else { return false }
+        let raw = UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
+        for position in positions {
+            let offset = position * 8
+            values.append(offset + 8 <= raw.count
+                ? Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) : .nan)
+        }
+        return true
+    }
+
     /// A unix-seconds timestamp column.
     func date(_ column: Int32) -> Date? {
         double(column).map { Date(timeIntervalSince1970: $0) }

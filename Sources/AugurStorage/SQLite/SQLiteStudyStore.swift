@@ -78,6 +78,10 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.trialDigests(study: study, states: states)
     }
 
+    public func trials(study: String, ids: [Int]) async throws -> [Trial] {
+        try await database.trials(study: study, ids: ids)
+    }
+
     public func trialParameters(study: String, ids: [Int]) async throws -> [Int: ParameterAssignment] {
         try await database.trialParameters(study: study, ids: ids)
     }
@@ -92,6 +96,10 @@ public final class SQLiteStudyStore: StudyStore {
 
     public func completedFinalMetrics(study: String, metrics: [String]) async throws -> [(id: Int, metrics: [String: Double])] {
         try await database.completedFinalMetrics(study: study, metrics: metrics)
+    }
+
+    public func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable {
+        try await database.completedFinalValues(study: study, metrics: metrics)
     }
 
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {

@@ -6,9 +6,14 @@ enum SQLiteValue: Sendable, Hashable {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob([UInt8])
 
     init(_ value: Int) {
         self = .integer(Int64(value))
+    }
+
+    init(_ bytes: [UInt8]?) {
+        self = bytes.map { .blob($0) } ?? .null
     }
 
     init(_ value: String?) {

@@ -153,6 +153,19 @@ enum TrialRules {
         return value
     }
 
+    /// The SQLite `final_values` column: the final measurement's value of each of the spec's metrics
+    /// (`Objective.allMetricNames`, in that order; NaN for one it lacks) as little-endian 64-bit floats, so that
+    /// ranking by several metrics reads them without decoding measurements. `nil` without a final measurement.
+    static func finalValuesBlob(of measurement: TrialMeasurement?, objective: Objective) -> [UInt8]? {
+        guard let metrics = measurement?.metrics else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 * (1 + objective.additionalMetrics.count))
+        for name in objective.allMetricNames {
+            withUnsafeBytes(of: (metrics[name] ?? .nan).bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
     /// The `status_reason` of a trial taken back from a worker and queued again.
     static func requeueReason(worker: String?, retry: Int) -> String {
         let owner = worker.map { "worker '\($0)'" } ?? "its worker"

@@ -21,6 +21,52 @@ import Testing
         #expect(ParetoFront.nonDominatedIndices(points) == Self.bruteForceFront(points))
     }
 
+    /// The three-objective staircase on larger sets: fronts of hundreds of points, exact ties in one or two
+    /// coordinates (a coarse lattice in some of them) and duplicated points.
+    @Test(arguments: 0..<24)
+    func threeObjectiveStaircaseMatchesBruteForce(seed: Int) {
+        var generator = SeededGenerator(seed: UInt64(seed), stream: 11)
+        let count = 50 + Int(generator.nextUnit() * 350)
+        var points: [[Double]] = (0..<count).map { _ in
+            (0..<3).map { k in k < seed % 4 ? Double(Int(generator.nextUnit() * 6)) : generator.nextUnit() }
+        }
+        if seed % 2 == 0 {
+            // Points on the sphere's octant, so that most of them are on the front.
+            points = points.map { point in
+                let norm = (point.map { $0 * $0 }.reduce(0, +)).squareRoot()
+                return norm > 0 ? point.map { $0 / norm } : point
+            }
+        }
+        points += points.prefix(5)
+        #expect(ParetoFront.nonDominatedIndices(points) == Self.bruteForceFront(points))
+        #expect(ParetoFront.nonDominatedIndices(flat: points.flatMap { $0 }, dimensions: 3) == Self.bruteForceFront(points))
+    }
+
+    /// Ranking from a table of final values (what the stores return) agrees with ranking from the trials' metrics.
+    @Test(arguments: 0..<10)
+    func outcomesFromATableMatchOutcomesFromMetrics(seed: Int) {
+        var generator = SeededGenerator(seed: UInt64(seed), stream: 13)
+        let objective = Objective(metric: "error", goal: .minimize, additionalMetrics: [
+            MetricSpec(name: "accuracy", goal: .maximize), MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 0.7)),
+            MetricSpec(name: "latency", goal: seed % 2 == 0 ? .minimize : nil),
+        ])
+        let metrics = ["latency", "memory", "error", "accuracy"]
+        let rows: [(id: Int, metrics: [String: Double])] = (0..<200).map { id in
+            var values: [String: Double] = [:]
+            for name in metrics where generator.nextUnit() < 0.95 {
+                values[name] = generator.nextUnit() < 0.02 ? .nan : Double(Int(generator.nextUnit() * 20)) / 20
+            }
+            return (id * 3 + 1, values)
+        }
+        let table = rows.flatMap { row in metrics.map { row.metrics[$0] ?? .nan } }
+        let fromTable = TrialOutcomes(ids: rows.map(\.id), metrics: metrics, table: table, objective: objective)
+        let fromMetrics = TrialOutcomes(finalMetrics: rows, objective: objective)
+        #expect(fromTable.ids == fromMetrics.ids)
+        #expect(fromTable.vectors == fromMetrics.vectors)
+        #expect(fromTable.frontIDs == fromMetrics.frontIDs)
+        #expect(fromTable.derivedReference == Hypervolume.derivedReference(fromMetrics.vectors))
+    }
+
     @Test func dominanceNeedsOneStrictImprovement() {
         #expect(ParetoFront.dominates([1, 2], [1, 1]))
         #expect(!ParetoFront.dominates([1, 1], [1, 1]))
@@ -98,6 +144,22 @@ import Testing
         let reference = [Double](repeating: 0.1, count: dimensions)
         let exact = Self.inclusionExclusion(points, reference: reference)
         #expect(abs(Hypervolume.of(points, reference: reference) - exact) <= 1e-12 * max(1, exact))
+    }
+
+    /// The three-objective sweep against slicing (HSO) on fronts too large for inclusion–exclusion: the same points
+    /// with a fourth coordinate of 1 over a reference of 0 there have the same hypervolume, computed by slicing.
+    @Test(arguments: 0..<8)
+    func threeObjectiveSweepMatchesSlicing(seed: Int) {
+        var generator = SeededGenerator(seed: UInt64(seed), stream: 17)
+        let coarse = seed % 2 == 0
+        let points = (0..<(40 + 20 * seed)).map { _ in
+            (0..<3).map { _ in coarse ? Double(Int(generator.nextUnit() * 8)) / 8 : generator.nextUnit() }
+        }
+        let reference = [0.05, -0.1, 0.0]
+        let swept = Hypervolume.of(points, reference: reference)
+        let sliced = Hypervolume.of(points.map { $0 + [1] }, reference: reference + [0])
+        #expect(swept > 0)
+        #expect(abs(swept - sliced) <= 1e-12 * max(1, sliced))
     }
 
     @Test func derivedReferenceLiesBelowEveryPoint() {

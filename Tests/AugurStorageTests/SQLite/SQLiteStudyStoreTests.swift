@@ -99,6 +99,25 @@ struct SQLiteStudyStoreTests {
         #expect(try await store.trialEvents(study: "study", trial: 1).map(\.state) == [.active, .completed])
     }
 
+    /// A file of schema 5 (no `final_values` column) is upgraded in place: the column is added and back-filled from
+    /// the final measurements, so ranking by several metrics reads it for the trials already there and for new ones.
+    @Test func upgradesAFileWithoutFinalValues() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        try await fillSeveralObjectiveStudy(try SQLiteStudyStore(path: path))
+        let old = try SQLiteConnection(path: path)
+        try old.execute("ALTER TABLE trials DROP COLUMN final_values")
+        _ = try old.run("UPDATE augur_schema SET version = 5")
+
+        let store = try SQLiteStudyStore(path: path)
+        let connection = try SQLiteConnection(path: path)
+        #expect(try SQLiteMigrations.currentVersion(connection) == SQLiteStudyStore.schemaVersion)
+        let filled = try connection.query("SELECT trial_id FROM trials WHERE final_values IS NOT NULL ORDER BY trial_id") { $0.int(0) }
+        #expect(filled == [1, 2, 4, 5, 6])
+        try await expectSeveralObjectiveValues(store)
+    }
+
     @Test func explainsFilesItCannotOpen() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
