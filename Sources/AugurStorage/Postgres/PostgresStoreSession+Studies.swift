@@ -23,7 +23,14 @@ extension PostgresStoreSession {
         sql: """
             SELECT \(studyColumns("s")),
                    (SELECT jsonb_object_agg(c.state, c.n)::text
-                    FROM (SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = s.id GROUP BY t.state) c),
+                    FROM (SELECT 'ALL' AS state, coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0)
+                                                 - s.missing_trials AS n
+                          UNION ALL
+                          SELECT t.state, count(*) FROM trials t WHERE t.study_id = s.id AND t.state IN ('ACTIVE', 'REQUESTED')
+                          GROUP BY t.state
+                          UNION ALL
+                          SELECT t.state, count(*) FROM trials t
+                          WHERE t.study_id = s.id AND t.state IN ('STOPPED', 'FAILED', 'INFEASIBLE') GROUP BY t.state) c),
                    (SELECT t.objective_value FROM trials t
                     WHERE t.study_id = s.id AND t.state = 'COMPLETED' AND t.objective_rank IS NOT NULL
                     ORDER BY t.objective_rank LIMIT 1)
@@ -35,12 +42,21 @@ extension PostgresStoreSession {
         var summaries: [StudySummary] = []
         for row in 0..<result.rowCount {
             let stored = try storedStudy(result, row: row)
+            // Counted as `trialCounts` counts: the number of trials from the dense ids, the open and ended-early
+            // ones through their small partial indexes, and COMPLETED the rest, so that listing studies does not
+            // count every trial of each (44 ms at 100,000 trials before).
             var counts = TrialCounts()
+            var total = 0
             if let text = result.string(row, Self.studyColumnCount) {
                 for (state, count) in try StoreCoding.decode([String: Int].self, from: text, what: "trial counts") {
-                    if let state = TrialState(rawValue: state) { counts[state] = count }
+                    if state == "ALL" {
+                        total = count
+                    } else if let state = TrialState(rawValue: state) {
+                        counts[state] = count
+                    }
                 }
             }
+            counts.completed = max(total - counts.total, 0)
             summaries.append(StudySummary(study: stored.study, counts: counts, bestValue: result.double(row, Self.studyColumnCount + 1)))
         }
         return summaries
