@@ -25,7 +25,7 @@ Run (after `swift build -c release --product GaussianProcessBenchmark`) with the
 scikit-learn, torch, scipy and cmaes:
     nice -n 10 /work/bench-venv/bin/python Benchmarks/sklearn_tuning_benchmark.py \\
         --binary .build/release/GaussianProcessBenchmark [--seed-range 0-9] [--trials 100] [--tasks svm,mlp,rf] \\
-        [--samplers augur,gp,tpe,cmaes] [--jobs 2] [--per-seed]
+        [--samplers augur,gp,tpe,cmaes] [--jobs 2] [--per-seed] [--resume LOG]
 Prints per task and sampler the median and worst best CV error over the seeds, the median and worst regret (the best
 error minus the lowest error any run of the task reached in this sitting), and the median optimizer seconds per
 suggestion (objective time excluded).
@@ -188,6 +188,9 @@ def main():
     parser.add_argument("--variant", default="standard", help="GaussianProcessBenchmark search variant for Augur")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--per-seed", action="store_true")
+    parser.add_argument("--resume", action="append", default=[],
+                        help="a log of an earlier --per-seed run whose finished runs are reused (every run is a pure "
+                             "function of its seed)")
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = "1"
     first, last = (int(part) for part in args.seed_range.split("-"))
@@ -197,6 +200,15 @@ def main():
     jobs = [(sampler, task, seed, args.trials, os.path.abspath(args.binary), args.variant)
             for task in tasks for seed in seeds for sampler in samplers]
     results = {}
+    for log in args.resume:
+        with open(log) as lines:
+            for line in lines:
+                fields = line.split()
+                if len(fields) == 8 and fields[0] == "run":
+                    results[(fields[1], fields[2], int(fields[3]))] = (float(fields[4]), float(fields[5]), int(fields[6]))
+                    if args.per_seed:
+                        print(line.rstrip(), flush=True)
+    jobs = [entry for entry in jobs if (entry[0], entry[1], entry[2]) not in results]
     started = time.perf_counter()
     with multiprocessing.Pool(args.jobs) as pool:
         for sampler, task, seed, best, seconds, duplicates, wall in pool.imap_unordered(job, jobs):
@@ -207,6 +219,7 @@ def main():
     import sklearn
     print(f"## scikit-learn tuning: best 5-fold CV error over seeds {seeds[0]}-{seeds[-1]} at {args.trials} trials "
           f"(optuna {optuna.__version__}, scikit-learn {sklearn.__version__}, {time.perf_counter() - started:.0f} s)")
+    tasks = [task for task in tasks if all((sampler, task, seed) in results for sampler in samplers for seed in seeds)]
     print("task  sampler  median_error  worst_error  median_regret  worst_regret  duplicates  median_s_per_suggestion")
     for task in tasks:
         floor = min(results[(sampler, task, seed)][0] for sampler in samplers for seed in seeds)
