@@ -16,7 +16,8 @@ import Foundation
 ///    workers do not get near-duplicates;
 /// 4. maximizes the acquisition function over a quasi-random candidate set plus perturbations of the best trials,
 ///    restricted in part to a trust region around the incumbent above 8 numeric dimensions, refines the best
-///    candidates by gradient and returns the best one that is not a repeat;
+///    candidates by gradient and, in a space with finite parameters, scores them at legal values and climbs by
+///    discrete neighbour moves (``DiscreteNeighbourhoodSearch``); it returns the best one that is not a repeat;
 /// 5. for a batch, adds that point as another fantasy and repeats step 4.
 ///
 /// Every fifth model-based suggestion (``SearchOptions/standard``) scores the candidates by UCB with β = 3 instead of
