@@ -5,7 +5,7 @@ Install into a local virtual environment (not part of the build):
     python3 -m venv .venv && .venv/bin/pip install torch optuna scipy cmaes
 Run:
     .venv/bin/python Benchmarks/optuna_gp_benchmark.py [--seeds 5 | --seed-range 0-9] [--trials 100]
-        [--samplers gp,tpe,cmaes] [--functions suite|classic|NAME,...] [--per-seed] [--quick]
+        [--samplers gp,tpe,cmaes] [--functions suite|classic|mixed|NAME,...] [--batch K] [--per-seed] [--quick]
 Prints, per function and sampler, the median and worst final regret over the seeds and the median seconds per
 suggestion; with --per-seed also one line per run ("run <sampler> <function> <seed> <regret> <s/suggestion>").
 """
@@ -105,6 +105,22 @@ def mixed_hartmann(x):
     return hartmann3([x[0], x[1], (x[2] - 1) / 19]) + [0.3, 0.0, 0.6, 1.0][int(x[3])]
 
 
+def mixed_levy(x):
+    # x = [x0, x1 (doubles), n0, n1 (integers -10..10), category index (0..2)]
+    category = int(x[4])
+    return levy(x[:4]) * [1, 1, 2][category] + [0.5, 0, 0][category]
+
+
+MIXED_DISCRETE_TABLE = [[0.8, 0.6, 0.9, 1.2], [0.7, 0.4, 0, 0.3], [1.0, 0.5, 0.6, 0.9], [0.2, 1.1, 0.8, 0.5]]
+
+
+def mixed_discrete(x):
+    # x = [a, b, c, d (integers 0..15), first and second category index (0..3)]
+    first, second = int(x[4]), int(x[5])
+    bowl = 0.1 * ((x[0] - 11) ** 2 + (x[1] - 3) ** 2) + 0.5 * abs(x[2] - x[3] - 4) + 0.02 * (x[0] - x[2]) ** 2
+    return bowl * [1, 2, 0.5, 1][first] + MIXED_DISCRETE_TABLE[first][second]
+
+
 # A bound (low, high) is a double; ("int", low, high) an integer; ("cat", count) a categorical (index passed).
 FUNCTIONS = [
     ("Branin", branin, [(-5, 10), (0, 15)], 0.397887357729738),
@@ -125,11 +141,13 @@ FUNCTIONS = [
     ("Ackley-10", ackley, [(-32.768, 32.768)] * 10, 0.0),
     ("Levy-10", levy, [(-10, 10)] * 10, 0.0),
     ("Mixed int/categorical", mixed_hartmann, [(0, 1), (0, 1), ("int", 1, 20), ("cat", 4)], -3.8524387723585076),
+    ("Mixed Levy", mixed_levy, [(-10, 10), (-10, 10), ("int", -10, 10), ("int", -10, 10), ("cat", 3)], 0.0),
+    ("Mixed discrete", mixed_discrete, [("int", 0, 15)] * 4 + [("cat", 4)] * 2, 0.0),
 ]
 CLASSIC = 8
 
 
-def run(sampler_name, function, bounds, trials, seed):
+def run(sampler_name, function, bounds, trials, seed, batch=1):
     if sampler_name == "gp":
         sampler = optuna.samplers.GPSampler(seed=seed)
     elif sampler_name == "cmaes":
@@ -137,22 +155,30 @@ def run(sampler_name, function, bounds, trials, seed):
     elif sampler_name == "random":
         sampler = optuna.samplers.RandomSampler(seed=seed)
     else:
-        sampler = optuna.samplers.TPESampler(seed=seed)
+        # constant_liar: a trial asked while others run sees them at the worst value (Optuna's batch mode for TPE).
+        sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=batch > 1)
     study = optuna.create_study(sampler=sampler, direction="minimize")
     spent = 0.0
-    for _ in range(trials):
-        start = time.perf_counter()
-        trial = study.ask()
-        x = []
-        for k, bound in enumerate(bounds):
-            if bound[0] == "int":
-                x.append(float(trial.suggest_int(f"x{k}", bound[1], bound[2])))
-            elif bound[0] == "cat":
-                x.append(float(trial.suggest_categorical(f"x{k}", list(range(bound[1])))))
-            else:
-                x.append(trial.suggest_float(f"x{k}", bound[0], bound[1]))
-        spent += time.perf_counter() - start
-        study.tell(trial, function(x))
+    done = 0
+    while done < trials:
+        # A batch: ask for up to `batch` trials (each later one sees the earlier ones RUNNING), then tell them all.
+        asked = []
+        for _ in range(min(batch, trials - done)):
+            start = time.perf_counter()
+            trial = study.ask()
+            x = []
+            for k, bound in enumerate(bounds):
+                if bound[0] == "int":
+                    x.append(float(trial.suggest_int(f"x{k}", bound[1], bound[2])))
+                elif bound[0] == "cat":
+                    x.append(float(trial.suggest_categorical(f"x{k}", list(range(bound[1])))))
+                else:
+                    x.append(trial.suggest_float(f"x{k}", bound[0], bound[1]))
+            spent += time.perf_counter() - start
+            asked.append((trial, x))
+        for trial, x in asked:
+            study.tell(trial, function(x))
+        done += len(asked)
     return study.best_value, spent / trials
 
 
@@ -165,6 +191,8 @@ def main():
     parser.add_argument("--functions", default="classic", help="classic (the first 8), suite (all), or names separated by commas")
     parser.add_argument("--per-seed", action="store_true")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--batch", type=int, default=1, help="trials asked before any is told (GPSampler sees them "
+                        "running; TPE uses constant_liar)")
     args = parser.parse_args()
     if args.seed_range:
         first, last = (int(part) for part in args.seed_range.split("-"))
@@ -175,18 +203,20 @@ def main():
     if args.functions == "classic":
         functions = FUNCTIONS[:CLASSIC]
     elif args.functions == "suite":
-        functions = FUNCTIONS
+        functions = FUNCTIONS[:-2]
+    elif args.functions == "mixed":
+        functions = FUNCTIONS[-3:]
     else:
         wanted = args.functions.split(",")
         functions = [entry for entry in FUNCTIONS if entry[0] in wanted]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    print(f"## Optuna {optuna.__version__}: final regret over seeds {seeds[0]}-{seeds[-1]} at {trials} trials")
+    print(f"## Optuna {optuna.__version__}: final regret over seeds {seeds[0]}-{seeds[-1]} at {trials} trials, batch {args.batch}")
     print("function               sampler  median_regret  worst_regret  median_s_per_suggestion")
     for name, function, bounds, minimum in functions:
         for sampler_name in args.samplers.split(","):
             results = []
             for seed in seeds:
-                best, seconds = run(sampler_name, function, bounds, trials, seed)
+                best, seconds = run(sampler_name, function, bounds, trials, seed, args.batch)
                 results.append((best, seconds))
                 if args.per_seed:
                     print(f"run {sampler_name} {name.replace(' ', '_')} {seed} {best - minimum:.6e} {seconds:.4f}", flush=True)

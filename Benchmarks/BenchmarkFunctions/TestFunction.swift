@@ -192,6 +192,29 @@ public struct TestFunction: Sendable {
         return hartmann3.evaluate([x[0], x[1], (x[2] - 1) / 19]) + offsets[category]
     }
 
+    /// Levy-4 over two doubles and two integers in −10…10, with a categorical of 3 values that scales and shifts it
+    /// (×1 + 0.5, ×1, ×2); the minimum 0 is at x = (1, 1, 1, 1) in the second or third category.
+    public static let mixedLevy = TestFunction(name: "Mixed Levy", lower: [-10, -10, -10, -10, 0], upper: [10, 10, 10, 10, 2], minimum: 0,
+                                               kinds: [.continuous, .continuous, .integer, .integer, .categorical(count: 3)]) { x in
+        let category = Swift.min(Swift.max(Int(x[4].rounded()), 0), 2)
+        return levy6.evaluate(Array(x.prefix(4))) * [1, 1, 2][category] + [0.5, 0, 0][category]
+    }
+
+    /// A discrete space: four integers in 0…15 and two categoricals of 4 values. A bowl with a ridge
+    /// (`0.1·((a − 11)² + (b − 3)²) + 0.5·|c − d − 4| + 0.02·(a − c)²`), weighted by the first category, plus a table
+    /// over both categories; the minimum 0 is at a = c = 11, b = 3, d = 7, categories 1 and 2.
+    public static let mixedDiscrete = TestFunction(name: "Mixed discrete", lower: [0, 0, 0, 0, 0, 0], upper: [15, 15, 15, 15, 3, 3], minimum: 0,
+                                                   kinds: [.integer, .integer, .integer, .integer, .categorical(count: 4), .categorical(count: 4)]) { x in
+        let first = Swift.min(Swift.max(Int(x[4].rounded()), 0), 3)
+        let second = Swift.min(Swift.max(Int(x[5].rounded()), 0), 3)
+        let bowl = 0.1 * (pow(x[0] - 11, 2) + pow(x[1] - 3, 2)) + 0.5 * abs(x[2] - x[3] - 4) + 0.02 * pow(x[0] - x[2], 2)
+        let table: [[Double]] = [[0.8, 0.6, 0.9, 1.2], [0.7, 0.4, 0, 0.3], [1.0, 0.5, 0.6, 0.9], [0.2, 1.1, 0.8, 0.5]]
+        return bowl * [1, 2, 0.5, 1][first] + table[first][second]
+    }
+
+    /// The mixed spaces the issue #16 mixed-space work measured on.
+    public static let mixed: [TestFunction] = [mixedHartmann, mixedLevy, mixedDiscrete]
+
     /// The issue #16 suite: the 8 classic functions and 10 more, among them one mixed integer/categorical space.
     public static let suite: [TestFunction] = all + [michalewicz5, shekel10, griewank8, schwefel4, sixHumpCamel, eggholder, hartmann6Shifted,
                                                      ackley10, levy10, mixedHartmann]

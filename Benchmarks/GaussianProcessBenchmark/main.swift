@@ -22,9 +22,11 @@ let onlyCase: (trials: Int, dimensions: Int)? = CommandLine.arguments.firstIndex
     let numbers = CommandLine.arguments[index + 1].split(separator: ",").compactMap { Int($0) }
     return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
 }
-let parts = arguments.filter { ["--latency", "--quality", "--blas", "--run-latency", "--scale"].contains($0) }
-// `--run-latency` and `--scale` (issue #16, part 3) run only when named: they take minutes.
-func runs(_ part: String) -> Bool { (parts.isEmpty && !["--run-latency", "--scale"].contains(part)) || parts.contains(part) }
+let named = ["--run-latency", "--scale", "--batch", "--ask-tell"]
+let parts = arguments.filter { ["--latency", "--quality", "--blas"].contains($0) || named.contains($0) }
+// `--run-latency` and `--scale` (issue #16, part 3: they take minutes), `--batch` (batch suggestions) and
+// `--ask-tell` (a study driven over stdin) run only when named.
+func runs(_ part: String) -> Bool { (parts.isEmpty && !named.contains(part)) || parts.contains(part) }
 
 func now() -> Double {
     var time = timespec()
@@ -277,6 +279,7 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "standard": .standard,
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
+    "none+discrete": GaussianProcessDesigner.SearchOptions(discreteNeighbourhood: true),
     "stagnation15": GaussianProcessDesigner.SearchOptions(stagnationLimit: 15),
     "tabu5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, explorationRadius: 0.25),
     "tabu3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, explorationBeta: 0, explorationRadius: 0.25),
@@ -310,9 +313,9 @@ if runs("--quality") {
     }
     let refitModes: [RefitMode?] = argumentValue("--refit-modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [nil]
     let perSeed = arguments.contains("--per-seed")
-    var functions = arguments.contains("--suite") ? TestFunction.suite : TestFunction.all
+    var functions = arguments.contains("--suite") ? TestFunction.suite : arguments.contains("--mixed") ? TestFunction.mixed : TestFunction.all
     if let names = argumentValue("--functions")?.split(separator: ",").map(String.init) {
-        functions = TestFunction.suite.filter { names.contains($0.name) }
+        functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
     }
     let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
     print("## Optimization quality: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
@@ -370,6 +373,125 @@ if runs("--quality") {
         }
     }
     print("")
+}
+
+// MARK: Batch suggestions
+
+// `--batch` compares batches of `--batch-sizes` (default 1,4,8) at equal trial counts: each round asks for a batch
+// given the history, evaluates all of it, and adds it. `--seeds` and `--functions` as for `--quality`.
+if runs("--batch") {
+    let seedRange: ClosedRange<Int> = argumentValue("--seeds").flatMap { text -> ClosedRange<Int>? in
+        let bounds = text.split(separator: "-").compactMap { Int($0) }
+        return bounds.count == 2 && bounds[0] <= bounds[1] ? bounds[0]...bounds[1] : nil
+    } ?? 0...9
+    let budget = quick ? 48 : 96
+    let batchSizes = argumentValue("--batch-sizes")?.split(separator: ",").compactMap { Int($0) } ?? [1, 4, 8]
+    let names = argumentValue("--functions")?.split(separator: ",").map(String.init) ?? ["Branin", "Hartmann-6", "Ackley-5", "Mixed int/categorical"]
+    let functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
+    print("## Batch suggestions: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
+    print("function               batch  median_regret  worst_regret  duplicates  seconds_per_run")
+    for function in functions {
+        for batchSize in batchSizes {
+            var regrets: [Double] = []
+            var seconds: [Double] = []
+            var duplicates = 0
+            for seed in seedRange {
+                let spec = studySpec(function, seed: UInt64(seed))
+                guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
+                let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache())
+                var history: [Trial] = []
+                var seen = Set<ParameterAssignment>()
+                var best = Double.infinity
+                let start = now()
+                while history.count < budget {
+                    let batch = try designer.suggest(DesignRequest(count: Swift.min(batchSize, budget - history.count), history: history,
+                                                                   trialCount: history.count))
+                    guard !batch.isEmpty else { break }
+                    for assignment in batch {
+                        if !seen.insert(assignment).inserted { duplicates += 1 }
+                        let x = point(assignment, function)
+                        let value = function.evaluate(x)
+                        best = Swift.min(best, value)
+                        history.append(completedTrial(id: history.count + 1, x, value, kinds: function.kinds))
+                    }
+                }
+                seconds.append(now() - start)
+                regrets.append(best - function.minimum)
+                if arguments.contains("--per-seed") {
+                    print("run batch\(batchSize) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
+                          + String(format: "%.6e %.2f", best - function.minimum, seconds.last ?? 0))
+                    fflush(nil)
+                }
+            }
+            print(function.name.padding(toLength: 21, withPad: " ", startingAt: 0)
+                  + String(format: "  %5d  %13.3e  %12.3e  %10d  %15.2f", batchSize, percentile(regrets, 0.5), regrets.max() ?? .nan, duplicates,
+                           percentile(seconds, 0.5)))
+            fflush(nil)
+        }
+    }
+    print("")
+}
+
+// MARK: Ask and tell over standard input
+
+// `--ask-tell` runs one study for a driver on the other end of a pipe (Benchmarks/sklearn_tuning_benchmark.py): the
+// first input line is a JSON object `{"seed": 0, "variant": "standard", "parameters": [{"name": "C", "type":
+// "double", "min": 0.001, "max": 1000, "log": true}, {"name": "depth", "type": "integer", "min": 1, "max": 12},
+// {"name": "kernel", "type": "categorical", "values": ["rbf", "poly"]}]}`; then the program writes one suggestion
+// per line as a JSON object of parameter values and reads the objective value (minimized) as the next line, until
+// its input ends. The driver evaluates the objective; Augur only suggests, as it would through `augur serve`.
+if runs("--ask-tell") {
+    struct AskTellParameter: Decodable {
+        var name: String
+        var type: String
+        var min: Double?
+        var max: Double?
+        var log: Bool?
+        var values: [String]?
+    }
+    struct AskTellStudy: Decodable {
+        var seed: UInt64
+        var variant: String?
+        var parameters: [AskTellParameter]
+    }
+    guard let line = readLine(), let study = try? JSONDecoder().decode(AskTellStudy.self, from: Data(line.utf8)) else {
+        FileHandle.standardError.write(Data("--ask-tell: the first input line must be the study as JSON\n".utf8))
+        exit(2)
+    }
+    let parameters = study.parameters.map { parameter -> ParameterSpec in
+        let scale: ScaleType = parameter.log == true ? .log : .linear
+        switch parameter.type {
+        case "integer": return .integer(parameter.name, min: Int(parameter.min ?? 0), max: Int(parameter.max ?? 1), scale: scale)
+        case "categorical": return .categorical(parameter.name, parameter.values ?? [])
+        default: return .double(parameter.name, min: parameter.min ?? 0, max: parameter.max ?? 1, scale: scale)
+        }
+    }
+    let spec = StudySpec(name: "ask-tell", searchSpace: SearchSpace(parameters), objective: Objective(metric: "y", goal: .minimize),
+                         algorithm: .gaussianProcess(GaussianProcessSettings()), seed: study.seed)
+    guard case .gaussianProcess(let settings) = spec.algorithm, let search = variants[study.variant ?? "standard"] else { exit(2) }
+    let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache(), search: search)
+    var history: [Trial] = []
+    while true {
+        let start = now()
+        guard let assignment = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: history.count)).first else { break }
+        let seconds = now() - start
+        var object: [String: Any] = [:]
+        for (name, value) in assignment {
+            switch value {
+            case .double(let x): object[name] = x
+            case .integer(let x): object[name] = x
+            case .string(let text): object[name] = text
+            }
+        }
+        object["_seconds"] = seconds
+        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+        fflush(nil)
+        guard let reply = readLine(), let value = Double(reply.trimmingCharacters(in: .whitespaces)) else { break }
+        history.append(Trial(id: history.count + 1, study: "ask-tell", parameters: assignment, state: .completed,
+                             finalMeasurement: TrialMeasurement(metrics: ["y": value])))
+    }
+    exit(0)
 }
 
 // MARK: BLAS and LAPACK throughput

@@ -16,7 +16,8 @@ import Foundation
 ///    workers do not get near-duplicates;
 /// 4. maximizes the acquisition function over a quasi-random candidate set plus perturbations of the best trials,
 ///    restricted in part to a trust region around the incumbent above 8 numeric dimensions, refines the best
-///    candidates by gradient and returns the best one that is not a repeat;
+///    candidates by gradient and, in a space with finite parameters, scores them at legal values and climbs by
+///    discrete neighbour moves (``DiscreteNeighbourhoodSearch``); it returns the best one that is not a repeat;
 /// 5. for a batch, adds that point as another fantasy and repeats step 4.
 ///
 /// Every fifth model-based suggestion (``SearchOptions/standard``) scores the candidates by UCB with β = 3 instead of
@@ -77,19 +78,24 @@ public struct GaussianProcessDesigner: Designer {
         /// On exploring suggestions, points closer to the incumbent than this (a fraction of the numeric features'
         /// unit-cube diagonal) are not proposed: the suggestion must look in another basin (0: no such rule).
         public var explorationRadius: Double
+        /// In a space with integers, steps, lists or categoricals, whether the acquisition is scored at legal values
+        /// only and searched by moves in the discrete dimensions (``DiscreteNeighbourhoodSearch``).
+        public var discreteNeighbourhood: Bool
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
-                    explorationRadius: Double = 0) {
+                    explorationRadius: Double = 0, discreteNeighbourhood: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
             self.explorationBeta = explorationBeta
             self.explorationRadius = explorationRadius
+            self.discreteNeighbourhood = discreteNeighbourhood
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
         /// the median regret on the tuning seeds (docs/algorithms.md); the other measures did not win and stay off.
-        public static let standard = SearchOptions(explorationPeriod: 5)
+        /// In mixed spaces the acquisition is searched at legal values with discrete moves.
+        public static let standard = SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true)
     }
 
     /// - Throws: `DesignerError` when the search space cannot be searched (no parameters, a malformed parameter).
@@ -162,8 +168,12 @@ public struct GaussianProcessDesigner: Designer {
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         while suggestions.count < count {
             let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
-            let proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
+            var proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
+            if search.discreteNeighbourhood, DiscreteNeighbourhoodSearch.applies(to: encoding) {
+                proposals = DiscreteNeighbourhoodSearch(encoding: encoding).search(
+                    proposals: proposals, model: model, evaluator: evaluator, lower: lower, upper: upper, excluded: data.knownAssignments)
+            }
             var chosen: (features: [Double], assignment: ParameterAssignment)?
             // Outside the exploring radius first; inside it when every new candidate is near the incumbent.
             for keepsAway in tabu == nil ? [false] : [true, false] where chosen == nil {
