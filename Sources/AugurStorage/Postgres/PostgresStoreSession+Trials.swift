@@ -258,14 +258,17 @@ extension PostgresStoreSession {
     private static let digestChanges = PostgresStatement(
         name: "augur_trial_digest_changes",
         sql: """
-            SELECT (SELECT COALESCE(max(e.id), 0) FROM trial_events e), t.trial_id, t.state, t.objective_value FROM trials t
-            WHERE t.study_id = $1::bigint
-              AND t.trial_id IN (SELECT e.trial_id FROM trial_events e WHERE e.id > $2::bigint AND e.study_id = $1::bigint)
+            SELECT (SELECT COALESCE(max(e.id), 0) FROM trial_events e), t.trial_id, t.state, t.objective_value
+            FROM (SELECT DISTINCT e.trial_id FROM trial_events e WHERE e.id > $2::bigint AND e.study_id = $1::bigint) c,
+                 LATERAL (SELECT t.trial_id, t.state, t.objective_value FROM trials t
+                          WHERE t.study_id = $1::bigint AND t.trial_id = c.trial_id LIMIT 1) t
             UNION ALL SELECT (SELECT COALESCE(max(e.id), 0) FROM trial_events e), NULL, NULL, NULL
             """)
 
     /// The digests of the trials with an event after `cursor` (all when `nil`) and the newest event id, the next
-    /// cursor, read by one statement (one snapshot). An event whose transaction commits after a later one's may fall
+    /// cursor, read by one statement (one snapshot). The statement walks the events after the cursor and looks each
+    /// changed trial up by its key (`LATERAL … LIMIT 1` keeps that shape): a generic plan cannot know that few events
+    /// follow the cursor, and as a semi-join it read the whole study. An event whose transaction commits after a later one's may fall
     /// behind the cursor; `TrialDigestChanges` tells readers to check against the counts for that reason.
     func trialDigestChanges(study name: String, since cursor: Int?) throws -> TrialDigestChanges {
         guard let cursor else {
