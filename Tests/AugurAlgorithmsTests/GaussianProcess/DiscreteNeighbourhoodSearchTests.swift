@@ -66,7 +66,7 @@ import Testing
         let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: history.count), objective: designer.spec.objective,
                                 encoding: designer.encoding)
         var generator = SeededGenerator(seed: seed, stream: 5)
-        let model = try #require(designer.fitModel(data, generator: &generator))
+        let model = try #require(designer.fitModel(data, generator: &generator)).model
         let evaluator = AcquisitionEvaluator(function: .logExpectedImprovement, beta: 1.8, incumbent: model.values.max() ?? 0)
         let (candidates, lower, upper) = designer.candidateSet(model: model, data: data, generator: &generator)
         let proposals = AcquisitionOptimizer(refinements: 4, refinementIterations: 30)
