@@ -130,14 +130,7 @@ extension SQLiteDatabase {
             // 100,000 trials).
             var digests = try connection.query(
                 "SELECT trial_id, state, objective_value FROM trials INDEXED BY trials_by_state_objective WHERE \(filter)", values
-            ) { row in
-                let id = row.int(0)
-                let stateText = row.text(1) ?? ""
-                guard let state = TrialState(rawValue: stateText) else {
-                    throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
-                }
-                return TrialDigest(id: id, state: state, objectiveValue: row.double(2))
-            }
+            ) { row in try Self.digest(row, study: name) }
             digests.sort { $0.id < $1.id }
             return digests
         }
@@ -172,6 +165,16 @@ extension SQLiteDatabase {
         }
     }
 
+    /// A row of `trial_id, state, objective_value` as a digest.
+    private static func digest(_ row: SQLiteRow, study name: String) throws -> TrialDigest {
+        let id = row.int(0)
+        let stateText = row.text(1) ?? ""
+        guard let state = TrialState(rawValue: stateText) else {
+            throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
+        }
+        return TrialDigest(id: id, state: state, objectiveValue: row.double(2))
+    }
+
     /// The digests of the trials with an event after `cursor` (all when `nil`), read in one transaction with the
     /// newest event id, which is the next cursor. SQLite writes one transaction at a time, so event ids follow commit
     /// order and no change is skipped.
@@ -188,14 +191,7 @@ extension SQLiteDatabase {
                 WHERE study_id = ? AND trial_id IN (SELECT trial_id FROM trial_events WHERE id > ? AND study_id = ?)
                 """,
                 [.integer(study.id), SQLiteValue(cursor), .integer(study.id)]
-            ) { row in
-                let id = row.int(0)
-                let stateText = row.text(1) ?? ""
-                guard let state = TrialState(rawValue: stateText) else {
-                    throw StoreError.database("trial \(id) of study '\(name)' has the unknown state '\(stateText)'")
-                }
-                return TrialDigest(id: id, state: state, objectiveValue: row.double(2))
-            }
+            ) { row in try Self.digest(row, study: name) }
             digests.sort { $0.id < $1.id }
             return TrialDigestChanges(digests: digests, complete: false, cursor: newest)
         }
