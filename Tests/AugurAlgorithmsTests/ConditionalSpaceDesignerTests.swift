@@ -46,12 +46,38 @@ import AugurCore
         // sgd: 2 lr · (off + on · 3 betas) = 8; adam: 2; none: 1 → 11; layers: 1 + 4 + 4 · 2 = 13.
         #expect(expected.count == 11 * 13)
         #expect(grid.cellCount == expected.count)
+        #expect(Self.gridSpace.gridCellCount == expected.count, "the validator's count is the grid's")
         #expect(Set(cells).count == cells.count, "no assignment twice")
         #expect(Set(cells) == expected)
         for (index, cell) in cells.enumerated() {
             #expect(Self.gridSpace.isValid(cell), "\(cell)")
             #expect(grid.cell(of: cell) == index)
         }
+    }
+
+    /// A law: on random finite trees the validator's count (`SearchSpace.gridCellCount`) is the grid's and the
+    /// brute-force count of distinct assignments.
+    @Test(arguments: 0..<40)
+    func theCellCountOfRandomTreesIsTheBruteForceCount(seed: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(seed), stream: 11)
+        var parameters: [ParameterSpec] = []
+        for index in 0..<Int.random(in: 1...6, using: &generator) {
+            var parameter: ParameterSpec = Bool.random(using: &generator)
+                ? .categorical("p\(index)", (0..<Int.random(in: 1...3, using: &generator)).map { "v\($0)" })
+                : .integer("p\(index)", min: 1, max: Int.random(in: 2...4, using: &generator))
+            // A parent earlier in the list, never itself: a tree, with some parameters at the root.
+            if index > 0, Int.random(in: 0..<3, using: &generator) > 0 {
+                let parent = parameters[Int.random(in: 0..<index, using: &generator)]
+                let values = (0..<(parent.cardinality ?? 0)).compactMap(parent.gridValue(at:))
+                    .filter { _ in Bool.random(using: &generator) }
+                if !values.isEmpty { parameter = parameter.when(parent.name, in: values) }
+            }
+            parameters.append(parameter)
+        }
+        let space = SearchSpace(parameters)
+        let expected = Self.bruteForce(space).count
+        #expect(space.gridCellCount == expected)
+        #expect(try SearchGrid(space).cellCount == expected)
     }
 
     @Test func aConditionalGridDesignerProposesEveryCellOnceThenNothing() throws {

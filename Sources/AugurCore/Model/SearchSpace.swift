@@ -99,3 +99,73 @@ public struct SearchSpace: Sendable, Codable, Hashable {
         return result
     }
 }
+
+extension SearchSpace {
+    /// The number of grid points: one per distinct assignment of the parameters that exist, so a child counts only
+    /// under the parent values that admit it (the cells `ConditionalGrid` enumerates; without conditions, the
+    /// product of the cardinalities).
+    ///
+    /// Returns `nil` when a parameter that can exist has no finite number of values, or when the conditions do not
+    /// form a tree (a missing parent, a cycle: `SpecValidator` reports those), and `Int.max` when the count does not
+    /// fit in an `Int`.
+    public var gridCellCount: Int? {
+        var position: [String: Int] = [:]
+        for (index, parameter) in parameters.enumerated() where position[parameter.name] == nil {
+            position[parameter.name] = index
+        }
+        var children = [[Int]](repeating: [], count: parameters.count)
+        var roots: [Int] = []
+        for (index, parameter) in parameters.enumerated() {
+            guard let condition = parameter.condition else {
+                roots.append(index)
+                continue
+            }
+            guard let parent = position[condition.parent], parent != index else { return nil }
+            children[parent].append(index)
+        }
+        var counts = [Int?](repeating: nil, count: parameters.count)
+        var visiting = Set<Int>()
+        // Depth-first, children before parents; a parameter met again while its subtree is counted closes a cycle.
+        func count(_ index: Int) -> Int? {
+            if let known = counts[index] { return known }
+            guard visiting.insert(index).inserted, let radix = parameters[index].cardinality else { return nil }
+            defer { visiting.remove(index) }
+            var total = 0
+            for value in 0..<radix {
+                var block = 1
+                if let parentValue = parameters[index].gridValue(at: value) {
+                    for child in children[index] where parameters[child].condition?.admits(parentValue, of: parameters[index]) == true {
+                        guard let size = count(child) else { return nil }
+                        block = Self.saturatingProduct(block, size)
+                    }
+                }
+                total = Self.saturatingSum(total, block)
+            }
+            counts[index] = total
+            return total
+        }
+        var cells = 1
+        for root in roots {
+            guard let size = count(root) else { return nil }
+            cells = Self.saturatingProduct(cells, size)
+        }
+        // A parameter no root reaches, whatever the values, hangs on a cycle.
+        var reached = Set(roots)
+        var frontier = roots
+        while let next = frontier.popLast() {
+            for child in children[next] where reached.insert(child).inserted { frontier.append(child) }
+        }
+        guard reached.count == parameters.count else { return nil }
+        return cells
+    }
+
+    private static func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .max : product
+    }
+
+    private static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+}

@@ -411,23 +411,20 @@ private struct Checks {
         }
     }
 
-    /// A grid needs every parameter to have finitely many values, and not too many cells.
+    /// A grid needs every parameter to have finitely many values, and not too many cells: one per assignment of the
+    /// parameters that exist, so a conditional child counts only under the parent values that admit it.
     private mutating func grid(_ parameters: [ParameterSpec]) {
-        var cells = 1
         var finite = true
-        for (index, parameter) in parameters.enumerated() {
-            guard let count = parameter.cardinality else {
-                finite = false
-                if case .double(_, _, _, nil) = parameter.domain {
-                    add("parameters[\(index)]", "grid search needs a `step` for double parameter "
-                        + "`\(parameter.name.excerptForMessage)` (for example `step: 0.1`), or make it discrete with a "
-                        + "list of values.")
-                }
-                continue
+        for (index, parameter) in parameters.enumerated() where parameter.cardinality == nil {
+            finite = false
+            if case .double(_, _, _, nil) = parameter.domain {
+                add("parameters[\(index)]", "grid search needs a `step` for double parameter "
+                    + "`\(parameter.name.excerptForMessage)` (for example `step: 0.1`), or make it discrete with a "
+                    + "list of values.")
             }
-            let (product, overflow) = cells.multipliedReportingOverflow(by: count)
-            cells = overflow ? Int.max : product
         }
+        // A tree the conditions' own checks refuse (missing parent, cycle) has no count; those errors say why.
+        guard let cells = SearchSpace(parameters).gridCellCount else { return }
         guard finite, cells > SpecLimits.maximumGridSize else { return }
         let size = cells == Int.max ? "more than \(Int.max)" : "\(cells)"
         add("algorithm", "the grid has \(size) points, more than the \(SpecLimits.maximumGridSize) Augur allows; use "

@@ -99,4 +99,53 @@ import Testing
         ])
         #expect(SpecValidator.problems(of: space).map(\.field) == ["parameters[1].when.optimizer[0]", "parameters[2].when.missing"])
     }
+
+    /// The grid's size limit counts the tree's cells, not the product of every parameter's values: three branches
+    /// of 1,000 × 1,000 values each are 3,000,000 cells flat (refused before) but 3 · 1,000 + … exactly.
+    @Test func aConditionalGridIsSizedByItsTreeNotItsFlatProduct() throws {
+        func gridSpec(_ parameters: String) -> String {
+            """
+            name: conditional-grid
+            objective: {metric: loss, goal: minimize}
+            algorithm: {name: grid}
+            parameters:
+            \(parameters)
+            trial:
+              command: [./train]
+            """
+        }
+        let fits = try StudySpecParser.parse(gridSpec("""
+          - {name: optimizer, type: categorical, values: [sgd, adam, none]}
+          - {name: lr_sgd, type: int, min: 1, max: 1000, when: {optimizer: [sgd]}}
+          - {name: lr_adam, type: int, min: 1, max: 1000, when: {optimizer: [adam]}}
+        """), file: "/specs/grid.yaml").spec
+        #expect(fits.searchSpace.gridCellCount == 2_001)
+        #expect(fits.problems().isEmpty, "\(fits.problems())")
+
+        let tooLarge = specProblems(gridSpec("""
+          - {name: optimizer, type: categorical, values: [sgd, adam]}
+          - {name: lr_sgd, type: int, min: 1, max: 1000, when: {optimizer: [sgd]}}
+          - {name: momentum, type: int, min: 1, max: 1001, when: {optimizer: [sgd]}}
+          - {name: lr_adam, type: int, min: 1, max: 10, when: {optimizer: [adam]}}
+        """), file: "/specs/grid.yaml")
+        let problem = try #require(tooLarge.first { $0.field == "algorithm" }, "\(tooLarge)")
+        #expect(problem.message.contains("the grid has 1001010 points"), "\(problem.message)")
+    }
+
+    @Test func theGridCellCountOfBrokenOrHugeTrees() {
+        #expect(SearchSpace([.integer("a", min: 1, max: 3), .categorical("b", ["x", "y"])]).gridCellCount == 6)
+        #expect(SearchSpace([]).gridCellCount == 1)
+        let cycle = SearchSpace([
+            .categorical("a", ["x", "y"]).when("b", in: [.string("x")]),
+            .categorical("b", ["x", "y"]).when("a", in: [.string("x")]),
+            .integer("c", min: 1, max: 2),
+        ])
+        #expect(cycle.gridCellCount == nil)
+        #expect(SearchSpace([.integer("a", min: 1, max: 2).when("missing", in: [.integer(1)])]).gridCellCount == nil)
+        // A continuous child that can exist has no count; one no parent value admits never exists.
+        #expect(SearchSpace([.categorical("o", ["s"]), .double("lr", min: 0, max: 1).when("o", in: [.string("s")])]).gridCellCount == nil)
+        #expect(SearchSpace([.categorical("o", ["s"]), .double("lr", min: 0, max: 1).when("o", in: [.string("t")])]).gridCellCount == 1)
+        let huge = SearchSpace((0..<8).map { .integer("p\($0)", min: 1, max: 1_000_000) })
+        #expect(huge.gridCellCount == Int.max)
+    }
 }
