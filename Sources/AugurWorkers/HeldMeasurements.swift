@@ -38,8 +38,10 @@ public actor HeldMeasurements {
     /// How many of the queue the store has refused (held) so far; reported when it grows to a power of two.
     private var heldSinceReported = 0
     private var writing = false
-    /// Whether the trial's file has measurements in it (so that an empty queue needs no look at the disk).
-    private var fileHoldsSome = false
+    /// How many measurements the trial's file holds: the first `filed` of the queue, so that a measurement held
+    /// behind them is appended rather than the file rewritten; `nil` when the file still holds some the store has
+    /// taken since (it is rewritten at the next save).
+    private var filed: Int? = 0
 
     /// - Parameters:
     ///   - folder: the trial's folder, where held measurements are kept on disk too; `nil` keeps them in memory only.
@@ -125,6 +127,7 @@ public actor HeldMeasurements {
             do throws(ServiceError) {
                 decision = try await service.addMeasurement(study: study, trial: trial, measurement: next)
                 queue.removeFirst()
+                forgetFiled()
             } catch where error.kind == .unavailable {
                 hold(because: error)
                 return .held
@@ -137,9 +140,11 @@ public actor HeldMeasurements {
                 logger.warning("dropping \(queue.count) measurements of trial \(trial) that the store no longer takes",
                                metadata: ["error": "\(error)"])
                 queue.removeAll()
+                forgetFiled()
             } catch {
                 logger.warning("cannot record a measurement", metadata: ["trial": "\(trial)", "error": "\(error)"])
                 queue.removeFirst()
+                forgetFiled()
             }
         }
         if wasHeld > 0 {
@@ -160,28 +165,48 @@ public actor HeldMeasurements {
         heldSinceReported = max(heldSinceReported, held)
     }
 
-    /// Rewrites the trial's file to hold exactly the queue (removing it when the queue is empty).
+    /// The front of the queue left it: the file, if it holds any, holds one too many.
+    private func forgetFiled() {
+        if filed != 0 { filed = nil }
+    }
+
+    /// Makes the trial's file hold exactly the queue (removing it when the queue is empty): the measurements held
+    /// since the last save are appended, and the file is rewritten only after the store took some of it, so holding
+    /// n measurements writes each once rather than the whole queue n times. A crash in the middle of an append can
+    /// leave the last line cut short; every line before it is whole.
     private func saveHeld() {
         guard let file else { return }
         if queue.isEmpty {
-            if fileHoldsSome { try? FileManager.default.removeItem(atPath: file) }
-            fileHoldsSome = false
+            if filed != 0 { try? FileManager.default.removeItem(atPath: file) }
+            filed = 0
             return
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var text = Data()
-        for measurement in queue {
-            guard let line = try? encoder.encode(measurement) else { continue }
-            text.append(line)
-            text.append(0x0A)
+        func lines(_ measurements: ArraySlice<TrialMeasurement>) -> Data {
+            var text = Data()
+            for measurement in measurements {
+                guard let line = try? encoder.encode(measurement) else { continue }
+                text.append(line)
+                text.append(0x0A)
+            }
+            return text
         }
         do {
-            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try text.write(to: URL(fileURLWithPath: file), options: .atomic)
-            fileHoldsSome = true
+            if let filed, filed > 0, filed <= queue.count {
+                guard filed < queue.count else { return }
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+                defer { try? handle.close() }
+                try handle.seekToEnd()
+                try handle.write(contentsOf: lines(queue[filed...]))
+            } else {
+                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try lines(queue[...]).write(to: URL(fileURLWithPath: file), options: .atomic)
+            }
+            filed = queue.count
         } catch {
+            filed = nil
             logger.warning("cannot keep the held measurements of trial \(trial) in \(file); they are held in memory only",
                            metadata: ["error": "\(error)"])
         }

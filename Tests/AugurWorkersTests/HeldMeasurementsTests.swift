@@ -157,6 +157,53 @@ final class IntermittentStore: StudyStore {
         #expect(!FileManager.default.fileExists(atPath: file))
     }
 
+    /// Holding measurements one after another appends them to the file (the same file, never replaced); after the
+    /// store took some, the file is rewritten to hold exactly those still held.
+    @Test func heldMeasurementsAreAppendedAndTheFileRewrittenOnlyAfterAWrite() async throws {
+        let store = IntermittentStore()
+        let service = service(store)
+        _ = try await service.createStudy(shellStudy("true", maxTrials: 1))
+        let trial = try #require(try await service.suggestTrials(study: "shell", client: "test", count: 1).first)
+        let folder = try makeTemporaryDirectory()
+        let file = folder + "/" + HeldMeasurements.fileName
+        let held = HeldMeasurements(service: service, study: "shell", trial: trial.id, folder: folder, retryDelay: .milliseconds(1))
+        func kept() throws -> [TrialMeasurement] {
+            try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { line in
+                try JSONDecoder().decode(TrialMeasurement.self, from: Data(line.utf8))
+            }
+        }
+        func fileNumber() throws -> UInt64? {
+            (try FileManager.default.attributesOfItem(atPath: file)[.systemFileNumber] as? NSNumber)?.uint64Value
+        }
+
+        store.setAway(true)
+        _ = await held.report(step(1))
+        let first = try fileNumber()
+        for number in 2...40 {
+            _ = await held.report(step(number))
+        }
+        #expect(try kept() == (1...40).map(step))
+        #expect(try fileNumber() == first, "appended to, not replaced")
+
+        // The store takes two, then is away again: the file holds exactly the other 39.
+        store.setAway(false)
+        store.scriptMeasurements([.take, .take, .refuse])
+        _ = await held.report(step(41))
+        #expect(await held.count == 39)
+        #expect(try kept() == (3...41).map(step))
+        store.setAway(true)
+        _ = await held.report(step(42))
+        #expect(try kept() == (3...42).map(step))
+
+        store.setAway(false)
+        let finished = try await held.afterHeldMeasurements {
+            try await service.completeTrial(study: "shell", trial: trial.id, .observed([], elapsedSeconds: nil))
+        }
+        #expect(finished.state == .completed)
+        #expect(try await service.trial(study: "shell", id: trial.id).measurements == (1...42).map(step))
+        #expect(!FileManager.default.fileExists(atPath: file))
+    }
+
     @Test func aTrialTheStoreNoLongerRunsIsNotRetried() async throws {
         let store = IntermittentStore()
         let service = service(store)
