@@ -13,7 +13,8 @@ import Foundation
 // The GP keeps a hyperparameter cache per study as the service does (--no-cache: refit every model on every
 // suggestion). Acquisition variants, to measure them on tuning seeds: --acquisition standard|scalarized (the exact
 // hypervolume improvement or the 256 random scalarizations), then --beta B, --centers N, --spread 0|1 override one
-// choice of it (MultiObjectiveGaussianProcessDesigner.AcquisitionOptions).
+// choice of it, --explore-period N --explore-beta B set its exploring suggestions
+// (MultiObjectiveGaussianProcessDesigner.AcquisitionOptions).
 // Benchmarks/multi_objective_benchmark.py runs Optuna's samplers on the same problems, seeds and reference points.
 
 LinearAlgebraRuntime.reexecuteWithOptimizedKernelsIfNeeded(threads: 1)
@@ -41,6 +42,8 @@ let acquisition = {
     if let beta = doubleOption("--beta") { options.beta = beta }
     if let centers = doubleOption("--centers") { options.frontCenters = Int(centers) }
     if let spread = doubleOption("--spread") { options.spreadCenters = spread != 0 }
+    if let period = doubleOption("--explore-period") { options.explorationPeriod = Int(period) }
+    if let beta = doubleOption("--explore-beta") { options.explorationBeta = beta }
     return options
 }()
 let problemFilter = arguments.firstIndex(of: "--problems").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1].split(separator: ",").map(String.init) : nil }
