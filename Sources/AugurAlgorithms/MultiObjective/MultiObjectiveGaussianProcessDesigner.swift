@@ -9,24 +9,33 @@ import Foundation
 /// one-objective bandit. After that each suggestion:
 /// 1. builds ``MultiMetricTrainingData`` and fits one Matérn-5/2 ARD GP per objective (on values warped by
 ///    ``OutputWarper``) and one per constraint (on its standardized slack, not warped, so that the threshold keeps
-///    its place), each by MAP with L-BFGS-B;
+///    its place), each by MAP with L-BFGS-B, or with the hyperparameters kept in the study's cache while they are
+///    current (the refit policy below);
 /// 2. conditions every model on the pending trials at its posterior mean (a kriging believer), so that parallel
 ///    workers do not get near-duplicates;
 /// 3. scores candidates by an acquisition that targets the front, times the probability that every constraint is
 ///    met (`∏ Φ((μ_c − t_c)/σ_c)` from the constraint models):
-///    - several objectives: the **hypervolume improvement of the optimistic point** `u = μ + β σ` (β =
-///      `settings.ucbBeta`, per objective in warped units), estimated with random hypervolume scalarizations
-///      (Golovin & Zhang 2020, the approach of OSS Vizier's GP bandit): for weights `w` drawn uniformly on the
-///      positive unit sphere, `s_w(y) = minₖ max(0, (yₖ − rₖ)/wₖ)` and the hypervolume of a set is proportional
-///      to the mean over `w` of `max_y s_w(y)ᵐ`, so `mean_w[max(s_w(u), M_w)ᵐ − M_wᵐ]` (`M_w` the best over the
-///      feasible trials) is proportional to the volume `u` would add to the front;
+///    - several objectives: the **hypervolume improvement of the optimistic point** `u = μ + β σ` (per objective
+///      in warped units; β = 0.3, and the study's `ucbBeta` on every fifth model-based suggestion), computed
+///      exactly: the volume of the box between the reference point `r` (below every observation) and `u`, less the
+///      hypervolume of the feasible front clipped to that box. ``AcquisitionOptions/scalarized`` estimates it instead
+///      with random hypervolume scalarizations (Golovin & Zhang 2020, the approach of OSS Vizier's GP bandit): for
+///      weights `w` uniform on the positive unit sphere, `s_w(y) = minₖ max(0, (yₖ − rₖ)/wₖ)`, and
+///      `mean_w[max(s_w(u), M_w)ᵐ − M_wᵐ]` (`M_w` the best over the feasible trials) is proportional to it;
 ///    - one objective with constraints: expected improvement over the best feasible trial (constrained EI);
 ///    - while no trial is feasible: the probability of feasibility alone;
-/// 4. maximizes that score over a quasi-random candidate set plus perturbations of the front's trials, then
+/// 4. maximizes that score over a quasi-random candidate set plus perturbations of 20 of the front's trials
+///    (spread along it), then
 ///    perturbs the best candidates once more at smaller scales and returns the best point that is not a repeat;
 /// 5. for a batch, conditions the models on that point as in step 2 and repeats step 3.
 ///
-/// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`.
+/// **Refit policy.** With a ``GaussianProcessCache`` (the service keeps one per study), each model's hyperparameters
+/// are kept after a fit and reused, the model only conditioned on the current data with them, until its observations
+/// have grown by ``refitInterval`` or by 10% (whichever is more); the refit then starts from them as well as from the
+/// default start. Refits run inline: the cache's background refits serve the one-objective bandit only.
+///
+/// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`; a cache
+/// changes the suggestions only through the reuse and the warm start above.
 public struct MultiObjectiveGaussianProcessDesigner: Designer {
     public let spec: StudySpec
     public let settings: GaussianProcessSettings
