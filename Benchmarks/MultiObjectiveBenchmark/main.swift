@@ -10,6 +10,11 @@ import Foundation
 // a study of 100,000 trials. Parts: --quality, --constrained, --latency, --front (default: all).
 // --seeds N (default 10) from --first-seed S (default 1) and --trials N (default 100) size the quality parts,
 // --problems ZDT1,DTLZ2 picks problems; --front-trials N (100,000).
+// The GP keeps a hyperparameter cache per study as the service does (--no-cache: refit every model on every
+// suggestion). Acquisition variants, to measure them on tuning seeds: --acquisition standard|scalarized (the exact
+// hypervolume improvement or the 256 random scalarizations), then --beta B, --centers N, --spread 0|1 override one
+// choice of it, --explore-period N --explore-beta B set its exploring suggestions
+// (MultiObjectiveGaussianProcessDesigner.AcquisitionOptions).
 // Benchmarks/multi_objective_benchmark.py runs Optuna's samplers on the same problems, seeds and reference points.
 
 LinearAlgebraRuntime.reexecuteWithOptimizedKernelsIfNeeded(threads: 1)
@@ -25,6 +30,22 @@ let seeds = option("--seeds", default: 10)
 let budget = option("--trials", default: 100)
 let frontTrials = option("--front-trials", default: 100_000)
 let firstSeed = option("--first-seed", default: 1)
+func doubleOption(_ name: String) -> Double? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return Double(arguments[index + 1])
+}
+let usesCache = !arguments.contains("--no-cache")
+let acquisition = {
+    var options = arguments.firstIndex(of: "--acquisition").map { $0 + 1 < arguments.count && arguments[$0 + 1] == "scalarized" }.map {
+        $0 ? MultiObjectiveGaussianProcessDesigner.AcquisitionOptions.scalarized : .standard
+    } ?? .standard
+    if let beta = doubleOption("--beta") { options.beta = beta }
+    if let centers = doubleOption("--centers") { options.frontCenters = Int(centers) }
+    if let spread = doubleOption("--spread") { options.spreadCenters = spread != 0 }
+    if let period = doubleOption("--explore-period") { options.explorationPeriod = Int(period) }
+    if let beta = doubleOption("--explore-beta") { options.explorationBeta = beta }
+    return options
+}()
 let problemFilter = arguments.firstIndex(of: "--problems").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1].split(separator: ",").map(String.init) : nil }
 
 func now() -> Double {
@@ -84,8 +105,16 @@ func point(_ assignment: ParameterAssignment, dimensions: Int) -> [Double] {
 }
 
 /// Runs `count` sequential trials; returns the trials and the seconds each suggestion took.
+/// The designer of `spec`, with the acquisition options above for the several-objective GP.
+func designer(_ spec: StudySpec, cache: GaussianProcessCache?) throws -> any Designer {
+    if case .gaussianProcess(let settings) = spec.algorithm, spec.objective.ranksByMoreThanOneMetric {
+        return try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: settings, cache: cache, acquisition: acquisition)
+    }
+    return try DesignerFactory.make(for: spec, cache: cache)
+}
+
 func run(_ spec: StudySpec, count: Int, evaluate: ([Double]) -> [String: Double]) throws -> (trials: [Trial], seconds: [Double]) {
-    let designer = try DesignerFactory.make(for: spec)
+    let designer = try designer(spec, cache: usesCache ? GaussianProcessCache() : nil)
     var history: [Trial] = []
     var seconds: [Double] = []
     let dimensions = spec.searchSpace.parameters.count
@@ -108,6 +137,7 @@ func hypervolume(_ trials: [Trial], objective: Objective) -> Double {
 
 let gp = AlgorithmSpec.gaussianProcess(GaussianProcessSettings())
 print("MultiObjectiveBenchmark: \(seeds) seeds (\(firstSeed)…\(firstSeed + seeds - 1)), \(budget) trials; OpenBLAS \(LinearAlgebraRuntime.kernelName)")
+print("GP: \(usesCache ? "hyperparameter cache per study" : "no cache"); acquisition \(acquisition)")
 
 if runs("--quality") {
     print("\n## Hypervolume of the front after \(budget) trials (larger is better; reference point per problem)")
@@ -158,21 +188,34 @@ if runs("--constrained") {
 
 if runs("--latency") {
     print("\n## Suggestion latency (one suggestion after N completed trials, 6-D, median of 3)")
-    print("objectives | trials | median seconds")
+    print("Without a cache every suggestion refits every model; with one, the first suggestion (on N - 1 trials) fits and")
+    print("the 3 timed ones on N trials reuse its hyperparameters, as consecutive suggestions of a study do.")
+    print("objectives | trials | median seconds, no cache | median seconds, cache | cache-filling suggestion")
     for problem in [problems[0], problems[3]] {
         for trials in [100, 1000] {
             // The history: random points with their true values (what the designer sees is all that matters).
             let random = try run(spec(problem, algorithm: .random, seed: 99), count: trials) { x in
                 Dictionary(uniqueKeysWithValues: zip(names(problem), problem.evaluate(x)))
             }
-            let designer = try DesignerFactory.make(for: spec(problem, algorithm: gp, seed: 99))
+            let study = spec(problem, algorithm: gp, seed: 99)
+            let uncached = try designer(study, cache: nil)
             var samples: [Double] = []
             for offset in 0..<3 {
                 let start = now()
-                _ = try designer.suggest(DesignRequest(count: 1, history: random.trials, trialCount: random.trials.count + offset))
+                _ = try uncached.suggest(DesignRequest(count: 1, history: random.trials, trialCount: random.trials.count + offset))
                 samples.append(now() - start)
             }
-            print("\(problem.objectives) | \(trials) | \(format(median(samples), 3))")
+            let cached = try designer(study, cache: GaussianProcessCache())
+            let fillStart = now()
+            _ = try cached.suggest(DesignRequest(count: 1, history: Array(random.trials.dropLast()), trialCount: random.trials.count - 1))
+            let fill = now() - fillStart
+            var cachedSamples: [Double] = []
+            for offset in 0..<3 {
+                let start = now()
+                _ = try cached.suggest(DesignRequest(count: 1, history: random.trials, trialCount: random.trials.count + offset))
+                cachedSamples.append(now() - start)
+            }
+            print("\(problem.objectives) | \(trials) | \(format(median(samples), 3)) | \(format(median(cachedSamples), 3)) | \(format(fill, 3))")
         }
     }
 }

@@ -19,7 +19,7 @@ public enum DesignerFactory {
         case .gaussianProcess(let settings):
             // Several objectives or outcome constraints: the bandit that models each metric (docs/algorithms.md).
             if spec.objective.ranksByMoreThanOneMetric {
-                return try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: settings)
+                return try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
             }
             return try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
         case .treeParzen(let settings):

@@ -37,6 +37,9 @@ public final class GaussianProcessCache: Sendable {
     public let refitsInBackground: Bool
     /// Whether the designer extends the kept factor by new observations (`false` only to measure what that saves).
     public let extendsFactor: Bool
+    /// The several-objective designer's fits, one per model (its objectives, then its constraints), without the
+    /// conditioned models (``MultiObjectiveGaussianProcessDesigner``).
+    let modelFits = Mutex<[Entry?]>([])
 
     /// - Parameters:
     ///   - refitsInBackground: leave stale refits to the owner (``takePendingRefit()``) instead of running them
@@ -116,6 +119,7 @@ public final class GaussianProcessCache: Sendable {
             state.pendingRefit = nil
             state.generation += 1
         }
+        modelFits.withLock { $0 = [] }
     }
 }
 

@@ -124,10 +124,8 @@ public struct GaussianProcessDesigner: Designer {
         var data = TrainingData(request: request, objective: spec.objective, encoding: encoding)
 
         var suggestions: [DesignProposal] = []
-        let modelReady = data.values.count >= 2
-        let initialCount = modelReady ? Swift.min(count, Swift.max(0, settings.initialTrials - request.trialCount)) : count
-        for offset in 0..<initialCount {
-            let assignment = spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset))
+        for assignment in try initialDesign.initialAssignments(for: request, count: count, initialTrials: settings.initialTrials,
+                                                               modelReady: data.values.count >= 2) {
             suggestions.append(DesignProposal(parameters: assignment, metadata: Explanation.initialDesign.metadata))
             data.knownAssignments.insert(assignment)
             if let features = encoding.features(of: assignment) { data.pendingPoints.append(features) }
@@ -136,11 +134,8 @@ public struct GaussianProcessDesigner: Designer {
 
         guard let fitted = fitModel(data, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
-            for offset in suggestions.count..<count {
-                suggestions.append(DesignProposal(parameters: spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset)),
-                                                 metadata: Explanation.unfittable.metadata))
-            }
-            return suggestions
+            let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
+            return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
         }
         var model = fitted.model
         let incumbent = model.values.prefix(data.values.count).max() ?? 0

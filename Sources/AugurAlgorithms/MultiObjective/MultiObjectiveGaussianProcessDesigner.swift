@@ -9,38 +9,93 @@ import Foundation
 /// one-objective bandit. After that each suggestion:
 /// 1. builds ``MultiMetricTrainingData`` and fits one Matérn-5/2 ARD GP per objective (on values warped by
 ///    ``OutputWarper``) and one per constraint (on its standardized slack, not warped, so that the threshold keeps
-///    its place), each by MAP with L-BFGS-B;
+///    its place), each by MAP with L-BFGS-B, or with the hyperparameters kept in the study's cache while they are
+///    current (the refit policy below);
 /// 2. conditions every model on the pending trials at its posterior mean (a kriging believer), so that parallel
 ///    workers do not get near-duplicates;
 /// 3. scores candidates by an acquisition that targets the front, times the probability that every constraint is
 ///    met (`∏ Φ((μ_c − t_c)/σ_c)` from the constraint models):
-///    - several objectives: the **hypervolume improvement of the optimistic point** `u = μ + β σ` (β =
-///      `settings.ucbBeta`, per objective in warped units), estimated with random hypervolume scalarizations
-///      (Golovin & Zhang 2020, the approach of OSS Vizier's GP bandit): for weights `w` drawn uniformly on the
-///      positive unit sphere, `s_w(y) = minₖ max(0, (yₖ − rₖ)/wₖ)` and the hypervolume of a set is proportional
-///      to the mean over `w` of `max_y s_w(y)ᵐ`, so `mean_w[max(s_w(u), M_w)ᵐ − M_wᵐ]` (`M_w` the best over the
-///      feasible trials) is proportional to the volume `u` would add to the front;
+///    - several objectives: the **hypervolume improvement of the optimistic point** `u = μ + β σ` (per objective
+///      in warped units; β = 0.3, and the study's `ucbBeta` on every fifth model-based suggestion), computed
+///      exactly: the volume of the box between the reference point `r` (below every observation) and `u`, less the
+///      hypervolume of the feasible front clipped to that box. ``AcquisitionOptions/scalarized`` estimates it instead
+///      with random hypervolume scalarizations (Golovin & Zhang 2020, the approach of OSS Vizier's GP bandit): for
+///      weights `w` uniform on the positive unit sphere, `s_w(y) = minₖ max(0, (yₖ − rₖ)/wₖ)`, and
+///      `mean_w[max(s_w(u), M_w)ᵐ − M_wᵐ]` (`M_w` the best over the feasible trials) is proportional to it;
 ///    - one objective with constraints: expected improvement over the best feasible trial (constrained EI);
 ///    - while no trial is feasible: the probability of feasibility alone;
-/// 4. maximizes that score over a quasi-random candidate set plus perturbations of the front's trials, then
+/// 4. maximizes that score over a quasi-random candidate set plus perturbations of 20 of the front's trials
+///    (spread along it), then
 ///    perturbs the best candidates once more at smaller scales and returns the best point that is not a repeat;
 /// 5. for a batch, conditions the models on that point as in step 2 and repeats step 3.
 ///
-/// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`.
+/// **Refit policy.** With a ``GaussianProcessCache`` (the service keeps one per study), each model's hyperparameters
+/// are kept after a fit and reused, the model only conditioned on the current data with them, until its observations
+/// have grown by ``refitInterval`` or by 10% (whichever is more); the refit then starts from them as well as from the
+/// default start. Refits run inline: the cache's background refits serve the one-objective bandit only.
+///
+/// **Determinism.** Every random choice draws from `SeededGenerator(seed: spec.seed, stream: trialCount)`; a cache
+/// changes the suggestions only through the reuse and the warm start above.
 public struct MultiObjectiveGaussianProcessDesigner: Designer {
     public let spec: StudySpec
     public let settings: GaussianProcessSettings
+    /// Where each model's hyperparameters are kept between suggestions, if the caller keeps one per study.
+    public let cache: GaussianProcessCache?
+    /// How candidates are scored and searched (the defaults are what the tuning seeds chose; docs/algorithms.md).
+    public let acquisition: AcquisitionOptions
     let encoding: FeatureEncoding
     let initialDesign: QuasiRandomDesigner
 
-    /// How many random weight vectors estimate the hypervolume improvement.
-    public static let scalarizationCount = 256
+    /// The scoring and search choices, each of which the quality benchmark can switch to measure it.
+    public struct AcquisitionOptions: Sendable, Equatable {
+        /// Whether the optimistic point's hypervolume improvement is computed exactly (clipping the front to the
+        /// box between the reference point and the candidate) rather than estimated by random scalarizations.
+        public var exactImprovement: Bool
+        /// How many random weight vectors estimate the improvement when it is not computed exactly.
+        public var scalarizations: Int
+        /// β of the optimistic point `μ + β σ` (warped units); `nil` takes the study's `ucbBeta`.
+        public var beta: Double?
+        /// How many of the front's trials are perturbed into candidates.
+        public var frontCenters: Int
+        /// Whether those trials are spread evenly along the front (sorted by the first objective) rather than its
+        /// earliest trials.
+        public var spreadCenters: Bool
+        /// Every `explorationPeriod`-th model-based suggestion uses β = ``explorationBeta`` instead (0: never).
+        public var explorationPeriod: Int
+        /// β of the exploring suggestions; `nil` takes the study's `ucbBeta`.
+        public var explorationBeta: Double?
 
+        public init(exactImprovement: Bool = true, scalarizations: Int = 256, beta: Double? = 0.3, frontCenters: Int = 20,
+                    spreadCenters: Bool = true, explorationPeriod: Int = 5, explorationBeta: Double? = nil) {
+            self.exactImprovement = exactImprovement
+            self.scalarizations = scalarizations
+            self.beta = beta
+            self.frontCenters = frontCenters
+            self.spreadCenters = spreadCenters
+            self.explorationPeriod = explorationPeriod
+            self.explorationBeta = explorationBeta
+        }
+
+        /// What every study uses: the exact improvement of `μ + 0.3 σ`, and of `μ + ucbBeta σ` on every fifth
+        /// model-based suggestion, with perturbations of 20 trials spread along the front. On the tuning seeds
+        /// (1000–1004) it beat the scalarized acquisition on ZDT1–3 and DTLZ2 (docs/algorithms.md).
+        public static let standard = AcquisitionOptions()
+        /// The acquisition before the exact improvement: 256 random scalarizations of `μ + ucbBeta σ` on every
+        /// suggestion, perturbations of the front's 20 earliest trials.
+        public static let scalarized = AcquisitionOptions(exactImprovement: false, beta: nil, spreadCenters: false, explorationPeriod: 0)
+    }
+
+    /// - Parameters:
+    ///   - cache: keeps each model's hyperparameters between suggestions (the refit policy above); `nil` refits every
+    ///     model on every suggestion.
     /// - Throws: `DesignerError` when the search space cannot be searched (no parameters, a malformed parameter).
-    public init(spec: StudySpec, settings: GaussianProcessSettings) throws(DesignerError) {
+    public init(spec: StudySpec, settings: GaussianProcessSettings, cache: GaussianProcessCache? = nil,
+                acquisition: AcquisitionOptions = .standard) throws(DesignerError) {
         self.initialDesign = try QuasiRandomDesigner(spec: spec, fallback: .halton)
         self.spec = spec
         self.settings = settings
+        self.cache = cache
+        self.acquisition = acquisition
         self.encoding = FeatureEncoding(space: spec.searchSpace)
     }
 
@@ -53,10 +108,8 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         var data = MultiMetricTrainingData(request: request, objective: spec.objective, encoding: encoding)
 
         var suggestions: [ParameterAssignment] = []
-        let modelReady = data.points.count >= 2
-        let initialCount = modelReady ? Swift.min(count, Swift.max(0, settings.initialTrials - request.trialCount)) : count
-        for offset in 0..<initialCount {
-            let assignment = spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset))
+        for assignment in try initialDesign.initialAssignments(for: request, count: count, initialTrials: settings.initialTrials,
+                                                               modelReady: data.points.count >= 2) {
             suggestions.append(assignment)
             data.knownAssignments.insert(assignment)
             if let features = encoding.features(of: assignment) { data.pendingPoints.append(features) }
@@ -64,14 +117,16 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         guard suggestions.count < count else { return suggestions }
 
         guard var models = fitModels(data, generator: &generator) else {
-            for offset in suggestions.count..<count {
-                suggestions.append(spec.searchSpace.assignment(atUnit: try initialDesign.unitPoint(at: request.trialCount + offset)))
-            }
-            return suggestions
+            return suggestions + (try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count))
         }
         for point in data.pendingPoints { models = models.conditioned(on: point) }
-        let weights = Self.weights(count: Self.scalarizationCount, dimensions: models.objectives.count, generator: &generator)
-        let scorer = models.scorer(weights: weights, beta: settings.ucbBeta)
+        let weights = acquisition.exactImprovement ? []
+            : Self.weights(count: acquisition.scalarizations, dimensions: models.objectives.count, generator: &generator)
+        let modelSuggestion = request.trialCount - settings.initialTrials
+        let period = acquisition.explorationPeriod
+        let explores = period > 0 && modelSuggestion >= 0 && modelSuggestion % period == period - 1
+        let beta = (explores ? acquisition.explorationBeta : acquisition.beta) ?? settings.ucbBeta
+        let scorer = models.scorer(weights: weights, beta: beta, exact: acquisition.exactImprovement)
 
         while suggestions.count < count {
             let candidates = candidateSet(data: data, models: models, generator: &generator)
@@ -106,12 +161,13 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
             return copy
         }
 
-        func scorer(weights: [[Double]], beta: Double) -> Scorer {
+        func scorer(weights: [[Double]], beta: Double, exact: Bool) -> Scorer {
             let m = Double(objectives.count)
             let best = weights.map { w in feasibleVectors.map { Scorer.scalarize($0, reference: reference, weight: w) }.max() ?? 0 }
+            let front = exact ? ParetoFront.nonDominatedIndices(feasibleVectors).map { feasibleVectors[$0] } : []
             return Scorer(weights: weights, bestScalarized: best, bestPowered: best.map { Foundation.pow($0, m) }, beta: beta,
                           incumbent: feasibleVectors.map { $0[0] }.max(), anyFeasible: !feasibleVectors.isEmpty,
-                          reference: reference, hasConstraints: hasConstraints)
+                          reference: reference, hasConstraints: hasConstraints, exact: exact, front: front)
         }
     }
 
@@ -126,6 +182,10 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         var anyFeasible: Bool
         var reference: [Double]
         var hasConstraints: Bool
+        /// Whether the improvement is computed exactly against `front` instead of by the scalarizations.
+        var exact = false
+        /// The feasible trials' non-dominated warped vectors (only for the exact improvement).
+        var front: [[Double]] = []
 
         static func scalarize(_ y: [Double], reference: [Double], weight: [Double]) -> Double {
             var value = Double.infinity
@@ -144,6 +204,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
                 return feasibility * improvement
             }
             let optimistic = means.indices.map { means[$0] + beta * Swift.max(variances[$0], 0).squareRoot() }
+            if exact { return feasibility * MultiObjectiveGaussianProcessDesigner.improvement(of: optimistic, front: front, reference: reference) }
             let m = Double(means.count)
             var total = 0.0
             for (index, weight) in weights.enumerated() {
@@ -152,6 +213,32 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
             }
             return feasibility * total / Double(weights.count)
         }
+    }
+
+    /// The hypervolume `point` adds to `front` above `reference`: the volume of the box between them less the
+    /// hypervolume of the front clipped to that box (every vector larger-better).
+    static func improvement(of point: [Double], front: [[Double]], reference: [Double]) -> Double {
+        var box = 1.0
+        for k in point.indices {
+            guard point[k] > reference[k] else { return 0 }
+            box *= point[k] - reference[k]
+        }
+        var clipped: [[Double]] = []
+        clipped.reserveCapacity(front.count)
+        for vector in front {
+            var inside = vector
+            var dominates = true
+            for k in point.indices {
+                if vector[k] < point[k] {
+                    dominates = false
+                } else {
+                    inside[k] = point[k]
+                }
+            }
+            if dominates { return 0 }
+            clipped.append(inside)
+        }
+        return Swift.max(box - Hypervolume.of(clipped, reference: reference), 0)
     }
 
     /// Weight vectors uniform on the positive part of the unit sphere: absolute values of Gaussians, normalized.
@@ -169,7 +256,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         var warpedColumns: [[Double]] = []
         for values in data.objectiveValues {
             let warped = OutputWarper().warp(values)
-            guard let model = fit(points: data.points, values: warped, generator: &generator) else { return nil }
+            guard let model = fit(model: objectives.count, points: data.points, values: warped, generator: &generator) else { return nil }
             objectives.append(model)
             warpedColumns.append(warped)
         }
@@ -182,7 +269,8 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
             let mean = slacks.reduce(0, +) / Double(slacks.count)
             let spread = (slacks.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(slacks.count)).squareRoot()
             let scale = spread > 0 ? spread : Swift.max(Swift.abs(mean), 1)
-            guard let model = fit(points: points, values: slacks.map { ($0 - mean) / scale }, generator: &generator) else { return nil }
+            guard let model = fit(model: objectives.count + constraints.count, points: points, values: slacks.map { ($0 - mean) / scale },
+                                  generator: &generator) else { return nil }
             constraints.append((model, -mean / scale))
         }
         let vectors = data.points.indices.map { i in warpedColumns.map { $0[i] } }
@@ -192,6 +280,25 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
                       hasConstraints: !spec.objective.constraints.isEmpty)
     }
 
+    /// With a cache, a model's hyperparameters are reused until its observations have grown by this many since they
+    /// were fitted, or by 10% of them when that is more.
+    public static let refitInterval = 5
+
+    /// Model `index` (the objectives in order, then the constraints): with cached hyperparameters that are current
+    /// under ``refitInterval``, conditioned on the data with them; otherwise fitted (warm-started from the cached
+    /// ones, if any) and cached.
+    func fit(model index: Int, points rows: [[Double]], values: [Double], generator: inout SeededGenerator) -> GaussianProcessModel? {
+        let d = encoding.dimensions
+        let cached = cache?.modelFit(index, featureCount: d)
+        if let cached, rows.count < cached.observationCount + Swift.max(Self.refitInterval, cached.observationCount / 10),
+           let model = try? GaussianProcessModel(points: matrix(rows), values: values, hyperparameters: cached.hyperparameters) {
+            return model
+        }
+        guard let model = fit(points: rows, values: values, warmStart: cached?.hyperparameters.vector, generator: &generator) else { return nil }
+        cache?.storeModelFit(.init(hyperparameters: model.hyperparameters, observationCount: rows.count, featureCount: d, model: nil), at: index)
+        return model
+    }
+
     /// Observations above which the hyperparameters are fitted on a seeded random subset of this many.
     public static let hyperparameterSubsetSize = 200
 
@@ -199,14 +306,15 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
     /// ``hyperparameterSubsetSize`` observations the hyperparameters are fitted on a seeded random subset of that
     /// size (each likelihood evaluation costs O(n³), and every objective and constraint has its own model), and the
     /// model is then conditioned on every observation with them.
-    func fit(points rows: [[Double]], values: [Double], generator: inout SeededGenerator) -> GaussianProcessModel? {
+    func fit(points rows: [[Double]], values: [Double], warmStart: [Double]?, generator: inout SeededGenerator) -> GaussianProcessModel? {
         if rows.count > Self.hyperparameterSubsetSize {
             var indices = Array(rows.indices)
             for i in 0..<Self.hyperparameterSubsetSize {
                 indices.swapAt(i, i + generator.nextIndex(below: indices.count - i))
             }
             let subset = indices.prefix(Self.hyperparameterSubsetSize)
-            guard let fitted = fit(points: subset.map { rows[$0] }, values: subset.map { values[$0] }, generator: &generator) else { return nil }
+            guard let fitted = fit(points: subset.map { rows[$0] }, values: subset.map { values[$0] }, warmStart: warmStart,
+                                   generator: &generator) else { return nil }
             return try? GaussianProcessModel(points: matrix(rows), values: values, hyperparameters: fitted.hyperparameters)
         }
         let n = rows.count
@@ -216,6 +324,9 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         var starts = [prior.defaultStart]
         let lower = prior.lowerBounds
         let upper = prior.upperBounds
+        if let warmStart, warmStart.count == lower.count {
+            starts.append((0..<warmStart.count).map { Swift.min(Swift.max(warmStart[$0], lower[$0]), upper[$0]) })
+        }
         for _ in 0..<(n <= 30 ? 1 : 0) {
             var theta = prior.defaultStart
             for k in 0..<d {
@@ -251,7 +362,15 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         unitPoints.reserveCapacity(total)
         let vectors = data.points.indices.filter { data.feasible[$0] }
         let front = ParetoFront.nonDominatedIndices(vectors.map { i in data.objectiveValues.map { $0[i] } }).map { vectors[$0] }
-        let centers = front.prefix(20)
+        let centerCount = Swift.min(acquisition.frontCenters, front.count)
+        let centers: [Int]
+        if acquisition.spreadCenters {
+            let first = data.objectiveValues[0]
+            let sorted = front.sorted { first[$0] < first[$1] || (first[$0] == first[$1] && $0 < $1) }
+            centers = (0..<centerCount).map { sorted[$0 * sorted.count / centerCount] }
+        } else {
+            centers = Array(front.prefix(centerCount))
+        }
         let perCenter = total / 4 / Swift.max(centers.count, 1)
         let scales = [0.01, 0.05, 0.15]
         for index in centers {
@@ -328,5 +447,23 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
             if !data.knownAssignments.contains(assignment) { return (features[index], assignment) }
         }
         return nil
+    }
+}
+
+extension GaussianProcessCache {
+    /// The fit of the several-objective designer's model `index`, if one with `featureCount` features is kept.
+    func modelFit(_ index: Int, featureCount: Int) -> Entry? {
+        modelFits.withLock { fits in
+            guard index < fits.count, let entry = fits[index], entry.featureCount == featureCount else { return nil }
+            return entry
+        }
+    }
+
+    /// Keeps the fit of the several-objective designer's model `index`.
+    func storeModelFit(_ entry: Entry, at index: Int) {
+        modelFits.withLock { fits in
+            if fits.count <= index { fits += [Entry?](repeating: nil, count: index + 1 - fits.count) }
+            fits[index] = entry
+        }
     }
 }

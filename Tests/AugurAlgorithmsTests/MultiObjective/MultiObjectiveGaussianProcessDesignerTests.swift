@@ -70,6 +70,8 @@ import Testing
 
     /// Minimize x0 + x1 on the unit square subject to a disk of radius 0.3 around the centre: the bandit learns
     /// where the constraint holds and ends near the disk's lower-left edge (0.5 − 0.3/√2 in each coordinate).
+    /// (Of twelve seeds, 201–212, eleven put at least four of the last ten trials there; the late trials' being
+    /// mostly feasible, asserted before, held on seven of twelve only.)
     @Test(arguments: [201, 202, 203] as [UInt64])
     func constrainedSearchStaysFeasibleAndImproves(seed: UInt64) throws {
         let objective = Objective(metric: "y", goal: .minimize,
@@ -82,8 +84,13 @@ import Testing
         let best = feasible.compactMap { $0.finalValue(of: "y") }.min() ?? .infinity
         let optimum = 1 - 0.6 / 2.0.squareRoot()
         #expect(best < optimum + 0.05, "best feasible \(best), optimum \(optimum)")
-        let lateFeasible = trials.suffix(10).filter { objective.isFeasible($0.finalMeasurement?.metrics ?? [:]) }.count
-        #expect(lateFeasible >= 6, "\(lateFeasible) of the last 10 trials feasible")
+        // The optimum lies on the constraint's edge, so the late trials straddle it (on some seeds fewer than half are
+        // feasible); what constrained EI promises is that they gather there: random search puts under one in ten
+        // within 0.05 of the edge near the optimum.
+        let nearEdge = trials.suffix(10).filter { trial in
+            abs((trial.finalValue(of: "distance") ?? 1) - 0.3) < 0.05 && (trial.finalValue(of: "y") ?? 2) < optimum + 0.2
+        }.count
+        #expect(nearEdge >= 4, "\(nearEdge) of the last 10 trials near the edge by the optimum")
     }
 
     @Test func batchesArePendingAwareDistinctAndDeterministic() throws {
@@ -133,6 +140,52 @@ import Testing
         let second = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: history.count))
         #expect(first.count == 1 && first == second)
         #expect(first.allSatisfy { spec.searchSpace.isValid($0) })
+    }
+
+    /// The exact improvement is the hypervolume a point adds to the front, HV(front ∪ {u}) − HV(front), on random
+    /// fronts and points (some below the reference, some dominated) in two and three dimensions.
+    @Test(arguments: [2, 3])
+    func exactImprovementIsTheHypervolumeAdded(dimensions: Int) {
+        var generator = SeededGenerator(seed: UInt64(dimensions))
+        let reference = [Double](repeating: 0, count: dimensions)
+        for _ in 0..<300 {
+            let points = (0..<(1 + generator.nextIndex(below: 12))).map { _ in (0..<dimensions).map { _ in generator.nextUnit() } }
+            let front = ParetoFront.nonDominatedIndices(points).map { points[$0] }
+            let candidate = (0..<dimensions).map { _ in generator.nextUnit() * 1.2 - 0.1 }
+            let expected = Hypervolume.of(front + [candidate], reference: reference) - Hypervolume.of(front, reference: reference)
+            let actual = MultiObjectiveGaussianProcessDesigner.improvement(of: candidate, front: front, reference: reference)
+            #expect(abs(actual - expected) < 1e-12, "\(candidate) against \(front)")
+        }
+    }
+
+    /// With a cache, every model (two objectives and a constraint) is fitted once and its hyperparameters are reused
+    /// until the observations have grown by `refitInterval`; then each is refitted, and a reset forgets them.
+    @Test func cachedHyperparametersAreReusedUntilTheDataGrow() throws {
+        let objective = Objective(metric: "f1", goal: .minimize, additionalMetrics: [
+            MetricSpec(name: "f2", goal: .minimize), MetricSpec(name: "c", constraint: OutcomeConstraint(.atMost, 0.8)),
+        ])
+        let spec = Self.spec(objective, algorithm: .gaussianProcess(GaussianProcessSettings(initialTrials: 4)), dimensions: 3, seed: 5)
+        let history = try Self.run(Self.spec(objective, algorithm: .random, dimensions: 3, seed: 5), budget: 30) { x in
+            Self.zdt1(x).merging(["c": x[1]]) { first, _ in first }
+        }
+        let cache = GaussianProcessCache()
+        let designer = try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 4), cache: cache)
+        func suggest(after count: Int) throws -> [ParameterAssignment] {
+            try designer.suggest(DesignRequest(count: 2, history: Array(history.prefix(count)), trialCount: count))
+        }
+        func fits() -> [GaussianProcessCache.Entry?] { (0..<3).map { cache.modelFit($0, featureCount: 3) } }
+
+        #expect(try suggest(after: 20).allSatisfy { spec.searchSpace.isValid($0) })
+        let first = fits()
+        #expect(first.allSatisfy { $0?.observationCount == 20 })
+        #expect(try suggest(after: 20 + MultiObjectiveGaussianProcessDesigner.refitInterval - 1).allSatisfy { spec.searchSpace.isValid($0) })
+        let reused = fits()
+        #expect(reused.map { $0?.observationCount } == first.map { $0?.observationCount })
+        #expect(reused.map { $0?.hyperparameters } == first.map { $0?.hyperparameters })
+        _ = try suggest(after: 20 + MultiObjectiveGaussianProcessDesigner.refitInterval)
+        #expect(fits().allSatisfy { $0?.observationCount == 20 + MultiObjectiveGaussianProcessDesigner.refitInterval })
+        cache.reset()
+        #expect(fits().allSatisfy { $0 == nil })
     }
 
     @Test func weightsLieOnThePositiveUnitSphere() {
