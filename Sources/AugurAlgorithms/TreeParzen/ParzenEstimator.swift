@@ -150,9 +150,13 @@ struct ParzenEstimator: Sendable {
     static func bandwidths(of centres: [Double]) -> [Double] {
         let count = centres.count
         guard count > 0 else { return [] }
-        let order = centres.indices.sorted { centres[$0] < centres[$1] || (centres[$0] == centres[$1] && $0 < $1) }
+        // Sorted by value, ties in observation order; pairs sort without reaching back into the array.
+        var pairs = centres.enumerated().map { (value: $0.element, index: $0.offset) }
+        pairs.sort { $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index) }
+        let order = pairs.map(\.index)
         var withEnds: [Double] = [0]
-        withEnds.append(contentsOf: order.map { centres[$0] })
+        withEnds.reserveCapacity(count + 2)
+        withEnds.append(contentsOf: pairs.map(\.value))
         withEnds.append(1)
         var sorted: [Double] = []
         for k in 1...count {
