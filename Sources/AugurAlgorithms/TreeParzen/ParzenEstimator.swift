@@ -197,6 +197,42 @@ struct ParzenEstimator: Sendable {
 
     /// The logarithm of the mixture's density at `point`.
     func logDensity(at point: [Double]) -> Double {
+        logDensity(at: point) { dimension, x in cellTerms(dimension: dimension, at: x) }
+    }
+
+    /// The log densities at `points`, each as `logDensity(at:)` gives it; a lattice dimension's cell masses are
+    /// computed once per distinct value among the points (Optuna's `np.unique`), since candidates often share a cell.
+    func logDensities(at points: [[Double]]) -> [Double] {
+        guard dimensions.contains(where: { if case .lattice = $0 { true } else { false } }) else {
+            return points.map { logDensity(at: $0) }
+        }
+        var cache = [[Double: [Double]]](repeating: [:], count: dimensions.count)
+        return points.map { point in
+            logDensity(at: point) { dimension, x in
+                if let terms = cache[dimension][x] { return terms }
+                let terms = cellTerms(dimension: dimension, at: x)
+                cache[dimension][x] = terms
+                return terms
+            }
+        }
+    }
+
+    /// Per component, what lattice dimension `dimension` adds to the log density at `x`: Optuna's
+    /// `_BatchedDiscreteTruncNormDistributions`, the log mass of the value's cell over the log mass of [0, 1] (its
+    /// [low − step/2, high + step/2]).
+    private func cellTerms(dimension: Int, at x: Double) -> [Double] {
+        guard case .lattice(let cells) = dimensions[dimension] else { return [] }
+        let half = 0.5 / Double(Swift.max(cells, 1))
+        let left = Swift.max(x - half, 0), right = Swift.min(x + half, 1)
+        let centres = centres[dimension], inverses = inverseBandwidths[dimension], masses = logMasses[dimension]
+        return centres.indices.map { component in
+            let centre = centres[component], inverse = inverses[component]
+            return TruncatedUnitNormal.logMass(from: (left - centre) * inverse, to: (right - centre) * inverse) - masses[component]
+        }
+    }
+
+    @inline(__always)
+    private func logDensity(at point: [Double], cellTerms: (Int, Double) -> [Double]) -> Double {
         let componentCount = logConstants.count
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: componentCount) { terms in
             _ = terms.initialize(from: logConstants)
@@ -212,17 +248,9 @@ struct ParzenEstimator: Sendable {
                             }
                         }
                     }
-                case .lattice(let cells):
-                    // Optuna's `_BatchedDiscreteTruncNormDistributions`: the mass of the value's cell, over the mass of
-                    // [0, 1] (its [low − step/2, high + step/2]).
-                    let half = 0.5 / Double(Swift.max(cells, 1))
-                    let left = Swift.max(x - half, 0), right = Swift.min(x + half, 1)
-                    let centres = centres[dimension], inverses = inverseBandwidths[dimension], masses = logMasses[dimension]
-                    for component in 0..<componentCount {
-                        let centre = centres[component], inverse = inverses[component]
-                        terms[component] += TruncatedUnitNormal.logMass(from: (left - centre) * inverse, to: (right - centre) * inverse)
-                            - masses[component]
-                    }
+                case .lattice:
+                    let cell = cellTerms(dimension, x)
+                    for component in 0..<componentCount { terms[component] += cell[component] }
                 case .categorical:
                     let index = Int(x)
                     let rows = logProbabilities[dimension]

@@ -126,16 +126,19 @@ public struct TreeParzenDesigner: Designer {
         }
         let goodEstimator = ParzenEstimator(observations: observed(good), dimensions: kinds, priorWeight: settings.priorWeight)
         let badEstimator = ParzenEstimator(observations: observed(bad), dimensions: kinds, priorWeight: settings.priorWeight)
-        var best: [Double] = []
-        var bestScore = -Double.infinity
-        for candidate in goodEstimator.sample(count: settings.candidates, using: &generator) {
-            // A lattice value is scored where it lands (its cell centre), as Optuna scores the rounded value.
-            let snapped = zip(chosen, candidate).map { dimension, coordinate in
+        // A lattice value is scored where it lands (its cell centre), as Optuna scores the rounded value.
+        let candidates = goodEstimator.sample(count: settings.candidates, using: &generator).map { candidate in
+            zip(chosen, candidate).map { dimension, coordinate in
                 snap(coordinate, parameter: searchSpace.parameters[dimension], kind: dimensions[dimension])
             }
-            let score = goodEstimator.logDensity(at: snapped) - badEstimator.logDensity(at: snapped)
+        }
+        let goodLogDensities = goodEstimator.logDensities(at: candidates), badLogDensities = badEstimator.logDensities(at: candidates)
+        var best: [Double] = []
+        var bestScore = -Double.infinity
+        for (index, candidate) in candidates.enumerated() {
+            let score = goodLogDensities[index] - badLogDensities[index]
             if best.isEmpty || score > bestScore {
-                best = snapped
+                best = candidate
                 bestScore = score
             }
         }
