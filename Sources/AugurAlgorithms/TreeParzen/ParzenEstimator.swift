@@ -34,13 +34,19 @@ struct ParzenEstimator: Sendable {
     let bandwidths: [[Double]]
     /// Per dimension, per component: the kernel's probabilities over the values (categorical) or empty.
     let probabilities: [[[Double]]]
-    /// `log` of the component weights.
-    private let logComponentWeights: [Double]
-    /// Per numeric dimension, per component: `−log(σ·√(2π)·mass)`, the truncated kernel's log density at its centre.
-    private let logPeaks: [[Double]]
+    /// Per component: the log weight plus, over the `numeric` dimensions, the truncated kernel's log density at its
+    /// centre, `−log(σ·√(2π)·mass)`; what the log density owes to a numeric dimension beyond that is `−z²/2`.
+    private let logConstants: [Double]
+    /// Per numeric (or lattice) dimension, per component: `1/σ`.
+    private let inverseBandwidths: [[Double]]
+    /// Per numeric (or lattice) dimension, per component: `Φ(−μ/σ)` and `Φ((1 − μ)/σ)`, where the kernel's
+    /// cumulative distribution meets the ends of [0, 1] (sampling inverts between them).
+    private let lowerCumulatives: [[Double]]
+    private let upperCumulatives: [[Double]]
     /// Per categorical dimension, per component: the logarithms of `probabilities`.
     private let logProbabilities: [[[Double]]]
-    /// Per numeric dimension, per component: `log(Φ((1 − μ)/σ) − Φ(−μ/σ))`, the kernel's mass inside [0, 1].
+    /// Per lattice dimension, per component: `log(Φ((1 − μ)/σ) − Φ(−μ/σ))`, the kernel's mass inside [0, 1]
+    /// (tail-accurate); empty for the other dimensions.
     private let logMasses: [[Double]]
 
     /// - Parameter observations: one row per observation, in trial order, with one internal coordinate per
@@ -52,15 +58,45 @@ struct ParzenEstimator: Sendable {
         weights.append(priorWeight)
         let total = weights.reduce(0, +)
         componentWeights = total > 0 ? weights.map { $0 / total } : [Double](repeating: 1 / Double(weights.count), count: weights.count)
+        var logConstants = componentWeights.map { Foundation.log($0) }
         var centres: [[Double]] = []
         var bandwidths: [[Double]] = []
         var probabilities: [[[Double]]] = []
+        var inverseBandwidths: [[Double]] = []
+        var lowerCumulatives: [[Double]] = []
+        var upperCumulatives: [[Double]] = []
+        var logMasses: [[Double]] = []
         for (index, dimension) in dimensions.enumerated() {
             let column = observations.map { $0[index] }
             switch dimension {
             case .numeric, .lattice:
-                centres.append(column + [0.5])
-                bandwidths.append(Self.bandwidths(of: column) + [1])
+                var centre = column
+                centre.append(0.5)
+                var bandwidth = Self.bandwidths(of: column)
+                bandwidth.append(1)
+                let inverse = bandwidth.map { 1 / $0 }
+                var lower = [Double](repeating: 0, count: centre.count)
+                var upper = [Double](repeating: 1, count: centre.count)
+                for component in centre.indices {
+                    lower[component] = TruncatedUnitNormal.cumulative((0 - centre[component]) / bandwidth[component])
+                    upper[component] = TruncatedUnitNormal.cumulative((1 - centre[component]) / bandwidth[component])
+                }
+                if case .numeric = dimension {
+                    for component in centre.indices {
+                        logConstants[component] += -NormalDistribution.logSquareRootTwoPi - Foundation.log(bandwidth[component])
+                            - Foundation.log(Swift.max(upper[component] - lower[component], .leastNormalMagnitude))
+                    }
+                    logMasses.append([])
+                } else {
+                    logMasses.append(centre.indices.map {
+                        TruncatedUnitNormal.logMass(from: (0 - centre[$0]) / bandwidth[$0], to: (1 - centre[$0]) / bandwidth[$0])
+                    })
+                }
+                centres.append(centre)
+                bandwidths.append(bandwidth)
+                inverseBandwidths.append(inverse)
+                lowerCumulatives.append(lower)
+                upperCumulatives.append(upper)
                 probabilities.append([])
             case .categorical(let valueCount):
                 let kernels = count + 1
@@ -75,20 +111,22 @@ struct ParzenEstimator: Sendable {
                 }
                 centres.append([])
                 bandwidths.append([])
+                inverseBandwidths.append([])
+                lowerCumulatives.append([])
+                upperCumulatives.append([])
+                logMasses.append([])
                 probabilities.append(rows)
             }
         }
         self.centres = centres
         self.bandwidths = bandwidths
         self.probabilities = probabilities
-        logComponentWeights = componentWeights.map { Foundation.log($0) }
-        logPeaks = zip(centres, bandwidths).map { centres, bandwidths in
-            zip(centres, bandwidths).map { TruncatedUnitNormal.logPeak(centre: $0, bandwidth: $1) }
-        }
+        self.inverseBandwidths = inverseBandwidths
+        self.lowerCumulatives = lowerCumulatives
+        self.upperCumulatives = upperCumulatives
+        self.logMasses = logMasses
+        self.logConstants = logConstants
         logProbabilities = probabilities.map { rows in rows.map { row in row.map { Foundation.log($0) } } }
-        logMasses = zip(centres, bandwidths).map { centres, bandwidths in
-            zip(centres, bandwidths).map { TruncatedUnitNormal.logMass(from: (0 - $0) / $1, to: (1 - $0) / $1) }
-        }
     }
 
     /// Optuna's `default_weights`: 1 for each of up to 25 observations; beyond 25, the older ones ramp linearly from
@@ -112,9 +150,13 @@ struct ParzenEstimator: Sendable {
     static func bandwidths(of centres: [Double]) -> [Double] {
         let count = centres.count
         guard count > 0 else { return [] }
-        let order = centres.indices.sorted { centres[$0] < centres[$1] || (centres[$0] == centres[$1] && $0 < $1) }
+        // Sorted by value, ties in observation order; pairs sort without reaching back into the array.
+        var pairs = centres.enumerated().map { (value: $0.element, index: $0.offset) }
+        pairs.sort { $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index) }
+        let order = pairs.map(\.index)
         var withEnds: [Double] = [0]
-        withEnds.append(contentsOf: order.map { centres[$0] })
+        withEnds.reserveCapacity(count + 2)
+        withEnds.append(contentsOf: pairs.map(\.value))
         withEnds.append(1)
         var sorted: [Double] = []
         for k in 1...count {
@@ -134,15 +176,18 @@ struct ParzenEstimator: Sendable {
         return result
     }
 
-    /// `count` points drawn from the mixture: a component by weight, then each dimension from its kernel.
+    /// `count` points drawn from the mixture: a component by weight, then each dimension from its kernel (a numeric
+    /// one by inverting its cumulative distribution between the ends of [0, 1]).
     func sample(count: Int, using generator: inout SeededGenerator) -> [[Double]] {
         (0..<count).map { _ in
             let component = Self.pick(componentWeights, using: &generator)
             return dimensions.indices.map { dimension in
                 switch dimensions[dimension] {
                 case .numeric, .lattice:
-                    return TruncatedUnitNormal.sample(centre: centres[dimension][component],
-                                                      bandwidth: bandwidths[dimension][component], using: &generator)
+                    let lower = lowerCumulatives[dimension][component], upper = upperCumulatives[dimension][component]
+                    let p = lower + generator.nextUnit() * (upper - lower)
+                    let x = centres[dimension][component] + bandwidths[dimension][component] * NormalDistribution.quantile(p)
+                    return Swift.min(Swift.max(x, 0), 1)
                 case .categorical:
                     return Double(Self.pick(probabilities[dimension][component], using: &generator))
                 }
@@ -152,36 +197,70 @@ struct ParzenEstimator: Sendable {
 
     /// The logarithm of the mixture's density at `point`.
     func logDensity(at point: [Double]) -> Double {
-        var terms = logComponentWeights
-        for dimension in dimensions.indices {
-            let x = point[dimension]
-            switch dimensions[dimension] {
-            case .numeric:
-                let centres = centres[dimension], bandwidths = bandwidths[dimension], peaks = logPeaks[dimension]
-                for component in terms.indices {
-                    let z = (x - centres[component]) / bandwidths[component]
-                    terms[component] += peaks[component] - 0.5 * z * z
-                }
-            case .lattice(let cells):
-                // Optuna's `_BatchedDiscreteTruncNormDistributions`: the mass of the value's cell, over the mass of
-                // [0, 1] (its [low − step/2, high + step/2]).
-                let half = 0.5 / Double(Swift.max(cells, 1))
-                let left = Swift.max(x - half, 0), right = Swift.min(x + half, 1)
-                let centres = centres[dimension], bandwidths = bandwidths[dimension], masses = logMasses[dimension]
-                for component in terms.indices {
-                    let centre = centres[component], bandwidth = bandwidths[component]
-                    terms[component] += TruncatedUnitNormal.logMass(from: (left - centre) / bandwidth, to: (right - centre) / bandwidth)
-                        - masses[component]
-                }
-            case .categorical:
-                let index = Int(x)
-                let rows = logProbabilities[dimension]
-                for component in terms.indices {
-                    terms[component] += rows[component].indices.contains(index) ? rows[component][index] : -.infinity
-                }
+        logDensity(at: point) { dimension, x in cellTerms(dimension: dimension, at: x) }
+    }
+
+    /// The log densities at `points`, each as `logDensity(at:)` gives it; a lattice dimension's cell masses are
+    /// computed once per distinct value among the points (Optuna's `np.unique`), since candidates often share a cell.
+    func logDensities(at points: [[Double]]) -> [Double] {
+        guard dimensions.contains(where: { if case .lattice = $0 { true } else { false } }) else {
+            return points.map { logDensity(at: $0) }
+        }
+        var cache = [[Double: [Double]]](repeating: [:], count: dimensions.count)
+        return points.map { point in
+            logDensity(at: point) { dimension, x in
+                if let terms = cache[dimension][x] { return terms }
+                let terms = cellTerms(dimension: dimension, at: x)
+                cache[dimension][x] = terms
+                return terms
             }
         }
-        return logSumExp(terms)
+    }
+
+    /// Per component, what lattice dimension `dimension` adds to the log density at `x`: Optuna's
+    /// `_BatchedDiscreteTruncNormDistributions`, the log mass of the value's cell over the log mass of [0, 1] (its
+    /// [low − step/2, high + step/2]).
+    private func cellTerms(dimension: Int, at x: Double) -> [Double] {
+        guard case .lattice(let cells) = dimensions[dimension] else { return [] }
+        let half = 0.5 / Double(Swift.max(cells, 1))
+        let left = Swift.max(x - half, 0), right = Swift.min(x + half, 1)
+        let centres = centres[dimension], inverses = inverseBandwidths[dimension], masses = logMasses[dimension]
+        return centres.indices.map { component in
+            let centre = centres[component], inverse = inverses[component]
+            return TruncatedUnitNormal.logMass(from: (left - centre) * inverse, to: (right - centre) * inverse) - masses[component]
+        }
+    }
+
+    @inline(__always)
+    private func logDensity(at point: [Double], cellTerms: (Int, Double) -> [Double]) -> Double {
+        let componentCount = logConstants.count
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: componentCount) { terms in
+            _ = terms.initialize(from: logConstants)
+            for dimension in dimensions.indices {
+                let x = point[dimension]
+                switch dimensions[dimension] {
+                case .numeric:
+                    centres[dimension].withUnsafeBufferPointer { centres in
+                        inverseBandwidths[dimension].withUnsafeBufferPointer { inverses in
+                            for component in 0..<componentCount {
+                                let z = (x - centres[component]) * inverses[component]
+                                terms[component] -= 0.5 * z * z
+                            }
+                        }
+                    }
+                case .lattice:
+                    let cell = cellTerms(dimension, x)
+                    for component in 0..<componentCount { terms[component] += cell[component] }
+                case .categorical:
+                    let index = Int(x)
+                    let rows = logProbabilities[dimension]
+                    for component in 0..<componentCount {
+                        terms[component] += rows[component].indices.contains(index) ? rows[component][index] : -.infinity
+                    }
+                }
+            }
+            return logSumExp(UnsafeBufferPointer(terms))
+        }
     }
 
     /// An index drawn with probability proportional to `weights`.
@@ -196,18 +275,27 @@ struct ParzenEstimator: Sendable {
     }
 }
 
-/// `log Σ exp(terms)` without overflow; `-inf` for no terms or all `-inf`.
-func logSumExp(_ terms: [Double]) -> Double {
+/// `log Σ exp(terms)` without overflow; `-inf` for no terms or all `-inf`. Terms more than 50 below the largest
+/// (each under `e⁻⁵⁰ ≈ 2·10⁻²²` of it, below a double's resolution even summed over thousands) are skipped, which
+/// spares most `exp` calls for a point far from most kernels.
+func logSumExp(_ terms: UnsafeBufferPointer<Double>) -> Double {
     guard let largest = terms.max(), largest.isFinite else { return terms.max() ?? -.infinity }
-    return largest + Foundation.log(terms.reduce(0) { $0 + Foundation.exp($1 - largest) })
+    var sum = 0.0
+    for term in terms where term > largest - 50 { sum += Foundation.exp(term - largest) }
+    return largest + Foundation.log(sum)
+}
+
+/// `log Σ exp(terms)` of an array (see the buffer version).
+func logSumExp(_ terms: [Double]) -> Double {
+    terms.withUnsafeBufferPointer { logSumExp($0) }
 }
 
 /// The normal law truncated to [0, 1].
 enum TruncatedUnitNormal {
     /// A draw by inverting the truncated cumulative distribution.
     static func sample(centre: Double, bandwidth: Double, using generator: inout SeededGenerator) -> Double {
-        let lower = NormalDistribution.cumulative((0 - centre) / bandwidth)
-        let upper = NormalDistribution.cumulative((1 - centre) / bandwidth)
+        let lower = cumulative((0 - centre) / bandwidth)
+        let upper = cumulative((1 - centre) / bandwidth)
         let p = lower + generator.nextUnit() * (upper - lower)
         let x = centre + bandwidth * NormalDistribution.quantile(p)
         return Swift.min(Swift.max(x, 0), 1)
@@ -235,9 +323,19 @@ enum TruncatedUnitNormal {
         return -NormalDistribution.logSquareRootTwoPi - 0.5 * nearer * nearer + Foundation.log(Swift.max(b - a, .leastNormalMagnitude))
     }
 
+    /// `Φ(z)`, without `erfc` where the answer is 0 or 1 to a double's resolution: beyond ±8.5 the tail,
+    /// under 10⁻¹⁷, is below half an ulp of 1 (exactly 1 above), and taken as 0 below (an absolute error under
+    /// 10⁻¹⁷ in a probability that is then only added to or subtracted from others near 1).
+    @inline(__always)
+    static func cumulative(_ z: Double) -> Double {
+        if z > 8.5 { return 1 }
+        if z < -8.5 { return 0 }
+        return NormalDistribution.cumulative(z)
+    }
+
     /// `log` of the truncated density at its centre: `−log(σ·√(2π)·(Φ((1 − μ)/σ) − Φ(−μ/σ)))`.
     static func logPeak(centre: Double, bandwidth: Double) -> Double {
-        let mass = NormalDistribution.cumulative((1 - centre) / bandwidth) - NormalDistribution.cumulative((0 - centre) / bandwidth)
+        let mass = cumulative((1 - centre) / bandwidth) - cumulative((0 - centre) / bandwidth)
         return -NormalDistribution.logSquareRootTwoPi - Foundation.log(bandwidth) - Foundation.log(Swift.max(mass, .leastNormalMagnitude))
     }
 }

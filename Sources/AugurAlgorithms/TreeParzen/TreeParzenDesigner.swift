@@ -118,20 +118,27 @@ public struct TreeParzenDesigner: Designer {
     private func bestCandidate(good: [[Double]], bad: [[Double]], dimensions chosen: [Int],
                                using generator: inout SeededGenerator) -> [Double] {
         let kinds = chosen.map { dimensions[$0] }
-        // Only the trials in which every chosen parameter exists (NaN marks one that does not).
-        let observed = { (rows: [[Double]]) in rows.map { row in chosen.map { row[$0] } }.filter { !$0.contains { $0.isNaN } } }
+        // Only the trials in which every chosen parameter exists (NaN marks one that does not); every row as it is
+        // when all parameters are chosen in order and none is conditional.
+        let whole = !searchSpace.isConditional && chosen.elementsEqual(dimensions.indices)
+        let observed = { (rows: [[Double]]) in
+            whole ? rows : rows.map { row in chosen.map { row[$0] } }.filter { !$0.contains { $0.isNaN } }
+        }
         let goodEstimator = ParzenEstimator(observations: observed(good), dimensions: kinds, priorWeight: settings.priorWeight)
         let badEstimator = ParzenEstimator(observations: observed(bad), dimensions: kinds, priorWeight: settings.priorWeight)
-        var best: [Double] = []
-        var bestScore = -Double.infinity
-        for candidate in goodEstimator.sample(count: settings.candidates, using: &generator) {
-            // A lattice value is scored where it lands (its cell centre), as Optuna scores the rounded value.
-            let snapped = zip(chosen, candidate).map { dimension, coordinate in
+        // A lattice value is scored where it lands (its cell centre), as Optuna scores the rounded value.
+        let candidates = goodEstimator.sample(count: settings.candidates, using: &generator).map { candidate in
+            zip(chosen, candidate).map { dimension, coordinate in
                 snap(coordinate, parameter: searchSpace.parameters[dimension], kind: dimensions[dimension])
             }
-            let score = goodEstimator.logDensity(at: snapped) - badEstimator.logDensity(at: snapped)
+        }
+        let goodLogDensities = goodEstimator.logDensities(at: candidates), badLogDensities = badEstimator.logDensities(at: candidates)
+        var best: [Double] = []
+        var bestScore = -Double.infinity
+        for (index, candidate) in candidates.enumerated() {
+            let score = goodLogDensities[index] - badLogDensities[index]
             if best.isEmpty || score > bestScore {
-                best = snapped
+                best = candidate
                 bestScore = score
             }
         }
@@ -163,10 +170,13 @@ struct TreeParzenHistory {
         var stoppedRanked: [(step: Int, loss: Double, id: Int, point: [Double])] = []
         // The service passes the ACTIVE and REQUESTED trials both in the history and as `pending`: count them once.
         var knownPending = Set<ParameterAssignment>()
-        for trial in request.history.sorted(by: { $0.id < $1.id }) {
+        let conditional = space.isConditional
+        // The store hands trials over in id order; sort only when they are not.
+        let inIdOrder = zip(request.history, request.history.dropFirst()).allSatisfy { $0.id < $1.id }
+        for trial in inIdOrder ? request.history : request.history.sorted(by: { $0.id < $1.id }) {
             let assignment = trial.parameters
             if !request.pending.isEmpty, !trial.state.isTerminal { knownPending.insert(space.coerce(assignment)) }
-            guard let point = space.internalPoint(of: assignment, dimensions: dimensions) else { continue }
+            guard let point = space.internalPoint(of: assignment, dimensions: dimensions, conditional: conditional) else { continue }
             switch trial.state {
             case .completed:
                 // A trial that violates an outcome constraint joins the infeasible ones (Optuna's constrained TPE).
@@ -216,26 +226,31 @@ struct TreeParzenHistory {
 extension SearchSpace {
     /// The estimator's coordinates of `assignment`: the unit coordinate of a number, the index of a list value, NaN
     /// for a conditional parameter that does not exist under it; `nil` when one that exists is missing or invalid.
-    func internalPoint(of assignment: ParameterAssignment, dimensions: [ParzenDimension]) -> [Double]? {
+    /// `conditional` is `isConditional`, passed in by a caller that converts many trials.
+    func internalPoint(of assignment: ParameterAssignment, dimensions: [ParzenDimension], conditional: Bool? = nil) -> [Double]? {
         var point: [Double] = []
         point.reserveCapacity(parameters.count)
-        let active = isConditional ? activeNames(in: assignment) : nil
-        for (parameter, dimension) in zip(parameters, dimensions) {
-            if let active, !active.contains(parameter.name) {
-                point.append(.nan)
-                continue
+        let active = (conditional ?? isConditional) ? activeNames(in: assignment) : nil
+        // Through the buffer: no copy of each parameter's spec per trial.
+        let complete = parameters.withUnsafeBufferPointer { parameters in
+            for index in parameters.indices {
+                if let active, !active.contains(parameters[index].name) {
+                    point.append(.nan)
+                    continue
+                }
+                guard let value = assignment[parameters[index].name] else { return false }
+                switch dimensions[index] {
+                case .numeric, .lattice:
+                    guard let u = parameters[index].unitPosition(of: value) else { return false }
+                    point.append(u)
+                case .categorical:
+                    guard let position = parameters[index].gridIndex(of: value) else { return false }
+                    point.append(Double(position))
+                }
             }
-            guard let value = assignment[parameter.name] else { return nil }
-            switch dimension {
-            case .numeric, .lattice:
-                guard let u = parameter.unitPosition(of: value) else { return nil }
-                point.append(u)
-            case .categorical:
-                guard let index = parameter.gridIndex(of: value) else { return nil }
-                point.append(Double(index))
-            }
+            return true
         }
-        return point
+        return complete ? point : nil
     }
 
     /// The assignment at internal coordinates `point`, holding only the parameters that exist under it.
