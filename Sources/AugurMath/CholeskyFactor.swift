@@ -1,5 +1,6 @@
 import CLinearAlgebra
 import Foundation
+import Synchronization
 
 /// The Cholesky factorization `A + jitter · I = L · Lᵀ` of a symmetric positive (semi-)definite matrix, by LAPACK's
 /// `dpotrf`.
@@ -7,14 +8,24 @@ import Foundation
 /// A covariance matrix that is singular in floating point (duplicate points, tiny noise) is not an error: the
 /// factorization retries with an escalating multiple of the mean diagonal added (`1e-10`, `1e-9`, … up to `1e-1`
 /// of it) and records the jitter it needed in ``jitter``.
+///
+/// **Growing in place.** `L` lives in a column-major buffer that may have room for more rows than ``order``; the
+/// factor reads only its leading `order × order` block. appending writes the new rows into that
+/// room when no other factor has grown from this one, so a model extended by one observation per suggestion does
+/// not copy its O(n²) factor each time; otherwise (no room, or a sibling took the rows) it copies into a buffer a
+/// quarter larger.
 public struct CholeskyFactor: Sendable {
-    /// `L` in the lower triangle; the strict upper triangle is not part of the factor and holds leftovers.
-    public let factor: Matrix
+    private let storage: FactorStorage
     /// What was added to the diagonal before the factorization succeeded (`0` when nothing was needed).
     public let jitter: Double
-
     /// The order of the factored matrix.
-    public var order: Int { factor.rows }
+    public let order: Int
+
+    /// The buffer's leading dimension.
+    private var stride: Int { storage.capacity }
+
+    /// `L` in the lower triangle, zeros above (a copy).
+    public var factor: Matrix { lowerTriangular }
 
     /// Factors the symmetric matrix `matrix` (only its lower triangle is read).
     ///
@@ -26,8 +37,9 @@ public struct CholeskyFactor: Sendable {
         let n = matrix.rows
         guard matrix.isFinite else { throw .nonFiniteEntries }
         guard n > 0 else {
-            self.factor = matrix
+            self.storage = FactorStorage(capacity: 0, order: 0)
             self.jitter = initialJitter
+            self.order = 0
             return
         }
         let diagonal = matrix.diagonalElements
@@ -39,12 +51,18 @@ public struct CholeskyFactor: Sendable {
             relative *= 10
         }
         for jitter in jitters {
-            var candidate = matrix
-            if jitter > 0 { candidate.addToDiagonal(jitter) }
-            let info = Self.potrf(&candidate)
+            let candidate = matrix.elements.withUnsafeBufferPointer { FactorStorage(order: n, copying: $0) }
+            if jitter > 0 {
+                for i in 0..<n { candidate.elements[i * (n + 1)] += jitter }
+            }
+            var order = Int32(n)
+            var lda = order
+            var info: Int32 = 0
+            dpotrf_("L", &order, candidate.elements, &lda, &info)
             if info == 0 {
-                self.factor = candidate
+                self.storage = candidate
                 self.jitter = jitter
+                self.order = n
                 return
             }
             if info < 0 { throw .invalidArgument(routine: "dpotrf", info: Int(info)) }
@@ -52,25 +70,21 @@ public struct CholeskyFactor: Sendable {
         throw .notPositiveDefinite(order: n, jitter: jitters.last ?? 0)
     }
 
-    private static func potrf(_ matrix: inout Matrix) -> Int32 {
-        var n = Int32(matrix.rows)
-        var lda = n
-        var info: Int32 = 0
-        matrix.elements.withUnsafeMutableBufferPointer { a in
-            dpotrf_("L", &n, a.baseAddress, &lda, &info)
-        }
-        return info
+    private init(storage: FactorStorage, order: Int, jitter: Double) {
+        self.storage = storage
+        self.order = order
+        self.jitter = jitter
     }
 
     /// `L` with zeros above the diagonal.
     public var lowerTriangular: Matrix {
-        var result = factor
         let n = order
+        var result = Matrix(rows: n, columns: n)
+        let source = storage.elements
+        let stride = stride
         result.elements.withUnsafeMutableBufferPointer { a in
             for j in 0..<n {
-                for i in 0..<j {
-                    a[i + j * n] = 0
-                }
+                for i in j..<n { a[i + j * n] = source[i + j * stride] }
             }
         }
         return result
@@ -78,60 +92,64 @@ public struct CholeskyFactor: Sendable {
 
     /// `log det(A + jitter · I) = 2 Σ log Lᵢᵢ`.
     public var logDeterminant: Double {
-        factor.diagonalElements.reduce(0) { $0 + 2 * Foundation.log($1) }
+        var sum = 0.0
+        for i in 0..<order { sum += 2 * Foundation.log(storage.elements[i * (stride + 1)]) }
+        return sum
     }
 
-    /// `(A + jitter · I)⁻¹ · B` through `dpotrs`.
+    /// `(A + jitter · I)⁻¹ · B` through `dpotrs` (two `dtrsv` for one column).
     public func solve(_ rightHandSides: Matrix) -> Matrix {
         precondition(rightHandSides.rows == order, "Right-hand sides must have as many rows as the factored matrix")
+        if rightHandSides.columns == 1 { return Matrix(rows: order, columns: 1, elements: solve(rightHandSides.elements)) }
         var result = rightHandSides
         guard order > 0, rightHandSides.columns > 0 else { return result }
         var n = Int32(order)
         var nrhs = Int32(rightHandSides.columns)
-        var lda = n
+        var lda = Int32(stride)
         var ldb = n
         var info: Int32 = 0
-        factor.elements.withUnsafeBufferPointer { a in
-            result.elements.withUnsafeMutableBufferPointer { b in
-                dpotrs_("L", &n, &nrhs, a.baseAddress, &lda, b.baseAddress, &ldb, &info)
-            }
+        result.elements.withUnsafeMutableBufferPointer { b in
+            dpotrs_("L", &n, &nrhs, storage.elements, &lda, b.baseAddress, &ldb, &info)
         }
         return result
     }
 
-    /// `(A + jitter · I)⁻¹ · b`.
+    /// `(A + jitter · I)⁻¹ · b` by two `dtrsv`: for one right-hand side LAPACK's `dpotrs` goes through `dtrsm`, which
+    /// packs the whole triangle into a scratch buffer on every call and costs several times more at large order.
     public func solve(_ vector: [Double]) -> [Double] {
-        solve(Matrix(rows: vector.count, columns: 1, elements: vector)).elements
+        precondition(vector.count == order, "The right-hand side must have as many entries as the factored matrix has rows")
+        var result = vector
+        guard order > 0 else { return result }
+        result.withUnsafeMutableBufferPointer { b in
+            cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(order), storage.elements, Int32(stride), b.baseAddress, 1)
+            cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(order), storage.elements, Int32(stride), b.baseAddress, 1)
+        }
+        return result
     }
 
-    /// `L⁻¹ · B` (or `L⁻ᵀ · B` when `transposed`) through `dtrsm`.
+    /// `L⁻¹ · B` (or `L⁻ᵀ · B` when `transposed`) through `dtrsm` (`dtrsv` for one column).
     public func solveTriangular(_ rightHandSides: Matrix, transposed: Bool = false) -> Matrix {
         precondition(rightHandSides.rows == order, "Right-hand sides must have as many rows as the factored matrix")
+        if rightHandSides.columns == 1 {
+            return Matrix(rows: order, columns: 1, elements: solveTriangular(rightHandSides.elements, transposed: transposed))
+        }
         var result = rightHandSides
         guard order > 0, rightHandSides.columns > 0 else { return result }
-        factor.elements.withUnsafeBufferPointer { a in
-            result.elements.withUnsafeMutableBufferPointer { b in
-                cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, transposed ? CblasTrans : CblasNoTrans, CblasNonUnit,
-                            Int32(order), Int32(rightHandSides.columns), 1, a.baseAddress, Int32(order), b.baseAddress, Int32(order))
-            }
+        result.elements.withUnsafeMutableBufferPointer { b in
+            cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, transposed ? CblasTrans : CblasNoTrans, CblasNonUnit,
+                        Int32(order), Int32(rightHandSides.columns), 1, storage.elements, Int32(stride), b.baseAddress, Int32(order))
         }
         return result
     }
 
-    /// `L⁻¹ · b` (or `L⁻ᵀ · b` when `transposed`) through `dtrtrs`.
+    /// `L⁻¹ · b` (or `L⁻ᵀ · b` when `transposed`) through `dtrsv` (level 2: no packing of the triangle; see the vector `solve`).
     public func solveTriangular(_ vector: [Double], transposed: Bool = false) -> [Double] {
         precondition(vector.count == order, "The right-hand side must have as many entries as the factored matrix has rows")
         var result = vector
         guard order > 0 else { return result }
-        var n = Int32(order)
-        var nrhs: Int32 = 1
-        var lda = n
-        var ldb = n
-        var info: Int32 = 0
-        factor.elements.withUnsafeBufferPointer { a in
-            result.withUnsafeMutableBufferPointer { b in
-                dtrtrs_("L", transposed ? "T" : "N", "N", &n, &nrhs, a.baseAddress, &lda, b.baseAddress, &ldb, &info)
-            }
+        result.withUnsafeMutableBufferPointer { b in
+            cblas_dtrsv(CblasColMajor, CblasLower, transposed ? CblasTrans : CblasNoTrans, CblasNonUnit, Int32(order),
+                        storage.elements, Int32(stride), b.baseAddress, 1)
         }
         return result
     }
@@ -142,7 +160,7 @@ public struct CholeskyFactor: Sendable {
     /// (`dtrtri` then `dlauum`) does the second half with level-2 `dtrmv` loops below order ~500 and is several times
     /// slower there; it remains the fallback should `dtrtri` report a zero pivot.
     public func inverse() -> Matrix {
-        guard order > 0 else { return factor }
+        guard order > 0 else { return Matrix(rows: 0, columns: 0) }
         var inverseFactor = lowerTriangular
         var n = Int32(order)
         var lda = n
@@ -151,7 +169,7 @@ public struct CholeskyFactor: Sendable {
             dtrtri_("L", "N", &n, a.baseAddress, &lda, &info)
         }
         if info == 0 { return inverseFactor.innerGram() }
-        var result = factor
+        var result = lowerTriangular
         info = 0
         result.elements.withUnsafeMutableBufferPointer { a in
             dpotri_("L", &n, a.baseAddress, &lda, &info)
@@ -171,19 +189,12 @@ public struct CholeskyFactor: Sendable {
         for value in row { squaredNorm += value * value }
         let pivot = corner + jitter - squaredNorm
         let diagonal = pivot > 1e-10 * Swift.max(abs(corner), Double.leastNormalMagnitude) ? pivot.squareRoot() : (1e-10 * Swift.max(abs(corner), 1e-300)).squareRoot()
-        var elements = [Double](repeating: 0, count: (n + 1) * (n + 1))
-        factor.elements.withUnsafeBufferPointer { old in
-            elements.withUnsafeMutableBufferPointer { new in
-                for j in 0..<n {
-                    let source = UnsafeBufferPointer(rebasing: old[(j * n)..<(j * n + n)])
-                    let target = UnsafeMutableBufferPointer(rebasing: new[(j * (n + 1))..<(j * (n + 1) + n)])
-                    _ = target.initialize(from: source)
-                    new[j * (n + 1) + n] = row[j]
-                }
-                new[n * (n + 1) + n] = diagonal
-            }
-        }
-        return CholeskyFactor(factor: Matrix(rows: n + 1, columns: n + 1, elements: elements), jitter: jitter)
+        let target = grown(by: 1)
+        let stride = target.capacity
+        let new = target.elements
+        for j in 0..<n { new[n + j * stride] = row[j] }
+        new[n * (stride + 1)] = diagonal
+        return CholeskyFactor(storage: target, order: n + 1, jitter: jitter)
     }
 
     /// The factor of the bordered matrix `[[A, B], [Bᵀ, C]]` from this factor of `A` in O(n²k) instead of the
@@ -207,30 +218,83 @@ public struct CholeskyFactor: Sendable {
         if n > 0 { schur.add(solved.innerGram(), scaledBy: -1) }
         if jitter > 0 { schur.addToDiagonal(jitter) }
         let trailing = try CholeskyFactor(schur)
-        let size = n + k
-        var elements = [Double](repeating: 0, count: size * size)
-        factor.elements.withUnsafeBufferPointer { old in
-            solved.elements.withUnsafeBufferPointer { s in
-                trailing.factor.elements.withUnsafeBufferPointer { t in
-                    elements.withUnsafeMutableBufferPointer { new in
-                        for j in 0..<n {
-                            let source = UnsafeBufferPointer(rebasing: old[(j * n)..<(j * n + n)])
-                            let target = UnsafeMutableBufferPointer(rebasing: new[(j * size)..<(j * size + n)])
-                            _ = target.initialize(from: source)
-                            for r in 0..<k { new[j * size + n + r] = s[j + r * n] }
-                        }
-                        for c in 0..<k {
-                            for r in c..<k { new[(n + c) * size + n + r] = t[c * k + r] }
-                        }
-                    }
-                }
+        let target = grown(by: k)
+        let stride = target.capacity
+        let new = target.elements
+        solved.elements.withUnsafeBufferPointer { s in
+            for j in 0..<n {
+                for r in 0..<k { new[j * stride + n + r] = s[j + r * n] }
             }
         }
-        return CholeskyFactor(factor: Matrix(rows: size, columns: size, elements: elements), jitter: jitter)
+        let t = trailing.storage.elements
+        let trailingStride = trailing.stride
+        for c in 0..<k {
+            for r in c..<k { new[(n + c) * stride + n + r] = t[c * trailingStride + r] }
+        }
+        return CholeskyFactor(storage: target, order: n + k, jitter: jitter)
     }
 
-    private init(factor: Matrix, jitter: Double) {
-        self.factor = factor
-        self.jitter = jitter
+    /// A buffer whose leading `order` block is this factor and whose next `k` rows the caller may write: this one when
+    /// it has room and no other factor has grown from this one, a zeroed copy a quarter larger otherwise.
+    private func grown(by k: Int) -> FactorStorage {
+        if storage.claimRows(from: order, count: k) { return storage }
+        let n = order
+        let size = n + k
+        let copy = FactorStorage(capacity: size + Swift.max(size / 4, 16), order: size)
+        let oldStride = stride
+        let newStride = copy.capacity
+        for j in 0..<n {
+            (copy.elements + j * newStride + j).update(from: storage.elements + j * oldStride + j, count: n - j)
+        }
+        return copy
+    }
+}
+
+/// The column-major buffer under one or more ``CholeskyFactor``s: a factor of order `n` reads its leading `n × n`
+/// lower triangle, which is never written again once a factor of that order exists.
+///
+/// `@unchecked Sendable`: a factor writes only rows it claimed under `grownOrder`'s lock (``claimRows(from:count:)``),
+/// which no existing factor reads, before the longer factor that reads them is created; a factor reaches another
+/// thread only through something that synchronizes (the GP cache's mutex).
+final class FactorStorage: @unchecked Sendable {
+    /// The leading dimension: rows and columns of room.
+    let capacity: Int
+    let elements: UnsafeMutablePointer<Double>
+    /// The order of the longest factor built in this buffer.
+    private let grownOrder: Mutex<Int>
+
+    /// A zeroed buffer with room for `capacity` rows and columns, holding a factor of order `order`.
+    init(capacity: Int, order: Int) {
+        self.capacity = capacity
+        self.elements = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(capacity * capacity, 1))
+        self.elements.initialize(repeating: 0, count: Swift.max(capacity * capacity, 1))
+        self.grownOrder = Mutex(order)
+    }
+
+    /// A buffer without spare room holding a copy of the `order × order` column-major matrix `source`.
+    init(order: Int, copying source: UnsafeBufferPointer<Double>) {
+        precondition(source.count == order * order, "The buffer must hold an order × order matrix")
+        self.capacity = order
+        self.elements = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(order * order, 1))
+        if let base = source.baseAddress, order > 0 {
+            self.elements.initialize(from: base, count: order * order)
+        } else {
+            self.elements.initialize(to: 0)
+        }
+        self.grownOrder = Mutex(order)
+    }
+
+    deinit {
+        elements.deallocate()
+    }
+
+    /// Claims rows `order ..< order + count` for the caller, if the buffer has room for them and no factor has grown
+    /// past `order` in it yet.
+    func claimRows(from order: Int, count: Int) -> Bool {
+        grownOrder.withLock { grown in
+            guard grown == order, order + count <= capacity else { return false }
+            grown = order + count
+            return true
+        }
     }
 }

@@ -120,6 +120,69 @@ import Testing
         }
     }
 
+    /// The law: one right-hand side (level-2 `dtrsv`) solves exactly what the blocked `dtrsm` path solves, at orders
+    /// below and above OpenBLAS's block sizes.
+    @Test(arguments: [1, 7, 65, 300])
+    func oneRightHandSideSolvesAsTheBlockedPathDoes(order n: Int) throws {
+        var generator = SplitMix(state: UInt64(n))
+        let cholesky = try CholeskyFactor(Self.randomPositiveDefinite(n, &generator))
+        let b = (0..<n).map { _ in Double.random(in: -1...1, using: &generator) }
+        // Two columns force the dtrsm path; the second column is the same vector.
+        let twice = Matrix(rows: n, columns: 2, elements: b + b)
+        let pairs = [
+            (cholesky.solve(b), cholesky.solve(twice).column(1)),
+            (cholesky.solveTriangular(b), cholesky.solveTriangular(twice).column(1)),
+            (cholesky.solveTriangular(b, transposed: true), cholesky.solveTriangular(twice, transposed: true).column(1)),
+            (cholesky.solveTriangular(Matrix(rows: n, columns: 1, elements: b)).elements, cholesky.solveTriangular(twice).column(0)),
+        ]
+        for (single, blocked) in pairs {
+            let scale = blocked.reduce(1) { max($0, abs($1)) }
+            var largest = 0.0
+            for i in 0..<n { largest = max(largest, abs(single[i] - blocked[i])) }
+            #expect(largest <= 1e-10 * scale)
+        }
+    }
+
+    /// Extending grows the factor in place while it can: a chain of one-row extensions, and two siblings grown from
+    /// the same factor (the second gets a copy), each equal a fresh factorization, solve as one does, and leave the
+    /// factors they grew from unchanged.
+    @Test func extensionsInPlaceAndSiblingsEqualFreshFactorizations() throws {
+        var generator = SplitMix(state: 42)
+        let size = 40
+        let a = Self.randomPositiveDefinite(size, &generator)
+        func leading(_ n: Int) throws -> CholeskyFactor { try CholeskyFactor(Self.block(a, top: 0, left: 0, rows: n, columns: n)) }
+        func expectClose(_ actual: CholeskyFactor, _ expected: CholeskyFactor) {
+            #expect(actual.order == expected.order)
+            let x = actual.lowerTriangular.elements
+            let y = expected.lowerTriangular.elements
+            #expect(zip(x, y).allSatisfy { abs($0 - $1) < 1e-9 })
+            let b = (0..<expected.order).map { Double($0 % 7) - 3 }
+            #expect(zip(actual.solve(b), expected.solve(b)).allSatisfy { abs($0 - $1) < 1e-8 })
+            let twice = Matrix(rows: expected.order, columns: 2, elements: b + b)
+            #expect(zip(actual.solveTriangular(twice).elements, expected.solveTriangular(twice).elements).allSatisfy { abs($0 - $1) < 1e-8 })
+        }
+        var chain = [try leading(10)]
+        for n in 10..<30 {
+            let border = (0..<n).map { a[$0, n] }
+            chain.append(chain[chain.count - 1].appending(border: border, corner: a[n, n]))
+        }
+        for (offset, factor) in chain.enumerated() { expectClose(factor, try leading(10 + offset)) }
+        // Siblings: rows 30..<33 as a block, and rows 30..<33 of a permuted matrix (one row at a time), both from chain's last.
+        let base = chain[chain.count - 1]
+        let block = try base.appending(border: Self.block(a, top: 0, left: 30, rows: 30, columns: 3), corner: Self.block(a, top: 30, left: 30, rows: 3, columns: 3))
+        expectClose(block, try leading(33))
+        let sibling = base.appending(border: (0..<30).map { a[$0, 35] }, corner: a[35, 35])
+        var permuted = Self.block(a, top: 0, left: 0, rows: 31, columns: 31)
+        for i in 0..<30 {
+            permuted[i, 30] = a[i, 35]
+            permuted[30, i] = a[35, i]
+        }
+        permuted[30, 30] = a[35, 35]
+        expectClose(sibling, try CholeskyFactor(permuted))
+        expectClose(block, try leading(33))
+        expectClose(base, try leading(30))
+    }
+
     @Test func appendingKeepsTheJitterOfTheLeadingFactor() throws {
         let singular = Matrix(rowMajor: [[1, 1], [1, 1]])
         let leading = try CholeskyFactor(singular)
