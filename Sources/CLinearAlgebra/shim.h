@@ -13,9 +13,6 @@ void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, c
              double *b, const int *ldb, int *info);
 // Inverse of a symmetric positive definite matrix from its Cholesky factor.
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-// Triangular solve with one or several right-hand sides.
-void dtrtrs_(const char *uplo, const char *trans, const char *diag, const int *n, const int *nrhs,
-             const double *a, const int *lda, double *b, const int *ldb, int *info);
 // Inverse of a triangular matrix, in place.
 void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const int *lda, int *info);
 // Symmetric eigenvalue decomposition.
