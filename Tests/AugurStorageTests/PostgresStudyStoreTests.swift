@@ -201,4 +201,23 @@ struct PostgresStudyStoreTests {
         #expect(try await store.trialEvents(study: "old", trial: 4).map(\.state) == [.active])
         #expect(try await store.trialEvents(study: "old", trial: 5).map(\.state) == [.active, .completed])
     }
+
+    /// Final values come back in binary format: a row without the array falls back to its measurement, an array
+    /// shorter than the spec's metrics reads NaN for those it lacks, and any subset of the metrics is picked in the
+    /// order asked for.
+    @Test func finalValuesAreReadInBinaryFormat() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("binary-final")
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        try await fillSeveralObjectiveStudy(store)
+        try await expectSeveralObjectiveValues(store)
+        try PostgresTestDatabase.execute("""
+            UPDATE trials SET final_values = NULL WHERE trial_id = 1;
+            UPDATE trials SET final_values = '{0.125}' WHERE trial_id = 2;
+            UPDATE trials SET final_values = '{}' WHERE trial_id = 4
+            """, url: url)
+        let table = try await store.completedFinalValues(study: "front", metrics: ["memory", "loss"])
+        #expect(table.ids == [1, 2, 4, 6])
+        let values = table.values.map { $0.isNaN ? nil : $0 }
+        #expect(values == [1, 0.25, nil, 0.125, nil, nil, nil, nil])
+    }
 }

@@ -147,9 +147,19 @@ extension PostgresStoreSession {
         return rows
     }
 
-    /// The final values of the spec's metrics from the `final_values` array, picked by the server (one column per
-    /// metric, read without a `String` per value); a row without the array falls back to its measurement. Names
-    /// outside the spec go through `completedFinalMetrics`.
+    /// The ids and `final_values` of a study's COMPLETED trials (with the final measurement's text where the array
+    /// is missing), in binary format: 100,000 arrays read as text were most of the time of a Pareto front.
+    private static let completedFinalValueArrays = PostgresStatement(
+        name: "augur_completed_final_value_arrays",
+        sql: """
+            SELECT t.trial_id, t.final_values, CASE WHEN t.final_values IS NULL THEN t.final_measurement::text END FROM trials t
+            WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
+            """,
+        binaryResults: true)
+
+    /// The final values of the spec's metrics from the `final_values` array, read in binary format (no number
+    /// formatted or parsed); a row without the array falls back to its measurement. Names outside the spec go
+    /// through `completedFinalMetrics`.
     func completedFinalValues(study name: String, metrics: [String]) throws -> FinalValueTable {
         let study = try requireStudy(named: name)
         let stored = study.study.spec.objective.allMetricNames
@@ -157,25 +167,30 @@ extension PostgresStoreSession {
         guard !metrics.isEmpty, positions.count == metrics.count else {
             return FinalValueTable(metrics: metrics, finalMetrics: try completedFinalMetrics(study: name, metrics: metrics))
         }
-        let columns = positions.indices.map { "t.final_values[$\($0 + 2)::integer]" }.joined(separator: ", ")
-        let statement = PostgresStatement(
-            name: "augur_completed_final_values_\(positions.count)",
-            sql: """
-                SELECT t.trial_id, CASE WHEN t.final_values IS NULL THEN t.final_measurement::text END, \(columns) FROM trials t
-                WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
-                """)
-        let result = try connection.execute(statement, [String(study.id)] + positions.map { String($0 + 1) })
+        let result = try connection.execute(Self.completedFinalValueArrays, [String(study.id)])
         var ids: [Int] = []
         var values: [Double] = []
+        var arrayValues: [Double] = []
         ids.reserveCapacity(result.rowCount)
         values.reserveCapacity(result.rowCount * metrics.count)
         for row in 0..<result.rowCount {
-            ids.append(result.integer(row, 0))
-            if let text = result.string(row, 1) {
-                let all = try StoreCoding.decodeMeasurement(text).metrics
+            do throws(PostgresBinary.Malformed) {
+                guard let id = result.bytes(row, 0) else { throw PostgresBinary.Malformed(description: "a NULL trial id") }
+                ids.append(try PostgresBinary.integer(id))
+                if let array = result.bytes(row, 1) {
+                    arrayValues.removeAll(keepingCapacity: true)
+                    try PostgresBinary.forEachDouble(inArray: array) { arrayValues.append($0 ?? .nan) }
+                    for position in positions { values.append(position < arrayValues.count ? arrayValues[position] : .nan) }
+                    continue
+                }
+            } catch {
+                throw StoreError.database("cannot read the final values of study '\(name)' (row \(row + 1)): \(error)")
+            }
+            if let text = result.bytes(row, 2) {
+                let all = try StoreCoding.decodeMeasurement(String(decoding: text, as: UTF8.self)).metrics
                 values.append(contentsOf: metrics.map { all[$0] ?? .nan })
             } else {
-                for column in metrics.indices { values.append(result.number(row, column + 2)) }
+                values.append(contentsOf: repeatElement(.nan, count: metrics.count))
             }
         }
         return FinalValueTable(metrics: metrics, ids: ids, values: values)
