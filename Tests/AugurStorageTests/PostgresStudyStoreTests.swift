@@ -220,4 +220,34 @@ struct PostgresStudyStoreTests {
         let values = table.values.map { $0.isNaN ? nil : $0 }
         #expect(values == [1, 0.25, nil, 0.125, nil, nil, nil, nil])
     }
+
+    /// `trialCounts` is planned once per connection, on whatever the tables hold then. Its plan must read the
+    /// state indexes for the one study (an index condition on the study's id), never a whole index filtered by
+    /// study: `trials_open` keeps the entries of trials that have left ACTIVE until they are vacuumed, so such a
+    /// plan made every count pay for every study's finished trials.
+    @Test func trialCountsReadOnlyTheStudysIndexEntries() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("counts-plan")
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        _ = try await store.createStudy(Self.spec("busy", maxTrials: 2000, parallel: 2000))
+        _ = try await store.createStudy(Self.spec("quiet"))
+        try PostgresTestDatabase.execute("""
+            INSERT INTO trials (study_id, trial_id, parameters, state, created_at)
+            SELECT s.id, g, '{}', 'ACTIVE', now() FROM studies s, generate_series(1, 2000) g WHERE s.name = 'busy';
+            UPDATE trials SET state = 'COMPLETED', ended_at = now();
+            ANALYZE trials
+            """, url: url)
+        let connection = try PostgresConnection(settings: PostgresConnectionSettings(url))
+        _ = try connection.execute(PostgresStoreSession.counts, ["quiet"])
+        let explained = try connection.run("EXPLAIN EXECUTE augur_trial_counts('quiet')")
+        let plan = (0..<explained.rowCount).compactMap { explained.string($0, 0) }
+        #expect(!plan.contains { $0.contains("Join Filter") }, "\(plan.joined(separator: "\n"))")
+        let scans = plan.indices.filter { plan[$0].contains(" on trials ") }
+        #expect(scans.count == 3)
+        for scan in scans {
+            let details = plan[(scan + 1)...].prefix { !$0.contains("->") }
+            #expect(details.contains { $0.contains("Index Cond: (") && $0.contains("study_id = ") }, "\(plan.joined(separator: "\n"))")
+        }
+        #expect(try await store.trialCounts(study: "busy").completed == 2000)
+        #expect(try await store.trialCounts(study: "quiet").total == 0)
+    }
 }
