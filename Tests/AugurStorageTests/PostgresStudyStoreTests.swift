@@ -221,6 +221,31 @@ struct PostgresStudyStoreTests {
         #expect(values == [1, 0.25, nil, 0.125, nil, nil, nil, nil])
     }
 
+    /// The final values of a front are read by an index-only scan of `trials_completed_values` in id order once the
+    /// study has grown (trials created, then finished: the finished rows no longer lie in id order), even with the
+    /// statement prepared while the study was empty, as a new connection's first read prepares it.
+    @Test func finalValuesComeFromTheCoveringIndex() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("covering")
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        _ = try await store.createStudy(Self.spec("front"))
+        let connection = try PostgresConnection(settings: PostgresConnectionSettings(url))
+        _ = try connection.execute(PostgresStoreSession.completedFinalValueArrays, ["1"])
+        try PostgresTestDatabase.execute("""
+            INSERT INTO trials (study_id, trial_id, parameters, state, created_at)
+            SELECT 1, g, '{"lr": 0.5, "layers": 3, "opt": "adam"}', 'ACTIVE', now() FROM generate_series(1, 2000) g;
+            UPDATE trials SET state = CASE WHEN trial_id % 10 = 0 THEN 'FAILED' ELSE 'COMPLETED' END,
+                              final_values = ARRAY[trial_id, -trial_id]::float8[]
+            """, url: url)
+        try PostgresTestDatabase.execute("VACUUM ANALYZE trials", url: url)
+        let explained = try connection.run("EXPLAIN EXECUTE augur_completed_final_value_arrays(1)")
+        let plan = (0..<explained.rowCount).compactMap { explained.string($0, 0) }.joined(separator: "\n")
+        #expect(plan.contains("Index Only Scan using trials_completed_values"), "\(plan)")
+        #expect(!plan.contains("Sort"), "\(plan)")
+        let table = try await store.completedFinalValues(study: "front", metrics: ["accuracy", "loss"])
+        #expect(table.ids.count == 1800 && table.ids == table.ids.sorted())
+        #expect(table.values[0..<4] == [-1, 1, -2, 2])
+    }
+
     /// `trialCounts` is planned once per connection, on whatever the tables hold then. Its plan must read the
     /// state indexes for the one study (an index condition on the study's id), never a whole index filtered by
     /// study: `trials_open` keeps the entries of trials that have left ACTIVE until they are vacuumed, so such a

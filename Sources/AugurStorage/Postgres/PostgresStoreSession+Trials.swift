@@ -153,19 +153,25 @@ extension PostgresStoreSession {
         return rows
     }
 
-    /// The ids and `final_values` of a study's COMPLETED trials (with the final measurement's text where the array
-    /// is missing), in binary format: 100,000 arrays read as text were most of the time of a Pareto front.
-    private static let completedFinalValueArrays = PostgresStatement(
+    /// The ids and `final_values` of a study's COMPLETED trials, in binary format, from the covering index
+    /// `trials_completed_values` (an index-only scan where the pages are all-visible): 100,000 arrays read as text
+    /// from the table rows were most of the time of a Pareto front.
+    static let completedFinalValueArrays = PostgresStatement(
         name: "augur_completed_final_value_arrays",
         sql: """
-            SELECT t.trial_id, t.final_values, CASE WHEN t.final_values IS NULL THEN t.final_measurement::text END FROM trials t
+            SELECT t.trial_id, t.final_values FROM trials t
             WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
             """,
         binaryResults: true)
 
+    /// The final measurements of the trials without `final_values` (none after migration 6's back-fill).
+    private static let finalMeasurementsByID = PostgresStatement(
+        name: "augur_final_measurements_by_id",
+        sql: "SELECT t.trial_id, t.final_measurement::text FROM trials t WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[])")
+
     /// The final values of the spec's metrics from the `final_values` array, read in binary format (no number
-    /// formatted or parsed); a row without the array falls back to its measurement. Names outside the spec go
-    /// through `completedFinalMetrics`.
+    /// formatted or parsed); a row without the array falls back to its measurement (a second query for those rows
+    /// only). Names outside the spec go through `completedFinalMetrics`.
     func completedFinalValues(study name: String, metrics: [String]) throws -> FinalValueTable {
         let study = try requireStudy(named: name)
         let stored = study.study.spec.objective.allMetricNames
@@ -177,26 +183,31 @@ extension PostgresStoreSession {
         var ids: [Int] = []
         var values: [Double] = []
         var arrayValues: [Double] = []
+        var withoutArray: [Int: Int] = [:]
         ids.reserveCapacity(result.rowCount)
         values.reserveCapacity(result.rowCount * metrics.count)
         for row in 0..<result.rowCount {
             do throws(PostgresBinary.Malformed) {
                 guard let id = result.bytes(row, 0) else { throw PostgresBinary.Malformed(description: "a NULL trial id") }
                 ids.append(try PostgresBinary.integer(id))
-                if let array = result.bytes(row, 1) {
-                    arrayValues.removeAll(keepingCapacity: true)
-                    try PostgresBinary.forEachDouble(inArray: array) { arrayValues.append($0 ?? .nan) }
-                    for position in positions { values.append(position < arrayValues.count ? arrayValues[position] : .nan) }
+                guard let array = result.bytes(row, 1) else {
+                    withoutArray[ids[row]] = row
+                    values.append(contentsOf: repeatElement(.nan, count: metrics.count))
                     continue
                 }
+                arrayValues.removeAll(keepingCapacity: true)
+                try PostgresBinary.forEachDouble(inArray: array) { arrayValues.append($0 ?? .nan) }
+                for position in positions { values.append(position < arrayValues.count ? arrayValues[position] : .nan) }
             } catch {
                 throw StoreError.database("cannot read the final values of study '\(name)' (row \(row + 1)): \(error)")
             }
-            if let text = result.bytes(row, 2) {
-                let all = try StoreCoding.decodeMeasurement(String(decoding: text, as: UTF8.self)).metrics
-                values.append(contentsOf: metrics.map { all[$0] ?? .nan })
-            } else {
-                values.append(contentsOf: repeatElement(.nan, count: metrics.count))
+        }
+        if !withoutArray.isEmpty {
+            let measurements = try connection.execute(Self.finalMeasurementsByID, [String(study.id), Self.arrayLiteral(Array(withoutArray.keys))])
+            for index in 0..<measurements.rowCount {
+                guard let row = measurements.int(index, 0).flatMap({ withoutArray[$0] }), let text = measurements.string(index, 1) else { continue }
+                let all = try StoreCoding.decodeMeasurement(text).metrics
+                for (column, metric) in metrics.enumerated() { values[row * metrics.count + column] = all[metric] ?? .nan }
             }
         }
         return FinalValueTable(metrics: metrics, ids: ids, values: values)
