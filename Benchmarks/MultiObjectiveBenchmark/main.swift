@@ -9,7 +9,9 @@ import Foundation
 // problem (Branin with a disk constraint), suggestion latency with 2 and 3 objectives, and the Pareto-front query on
 // a study of 100,000 trials. Parts: --quality, --constrained, --latency, --front (default: all).
 // --seeds N (default 10) from --first-seed S (default 1) and --trials N (default 100) size the quality parts,
-// --problems ZDT1,DTLZ2 picks problems; --front-trials N (100,000).
+// --problems ZDT1,DTLZ2 picks problems; --front-trials N (100,000). --front-keep DIR keeps the front's studies (the
+// SQLite file in DIR, the PostgreSQL studies in place) and reuses them on the next run with the same DIR instead of
+// filling them again, so that two builds can be timed on the same data one after the other.
 // The GP keeps a hyperparameter cache per study as the service does (--no-cache: refit every model on every
 // suggestion). Acquisition variants, to measure them on tuning seeds: --acquisition standard|scalarized (the exact
 // hypervolume improvement or the 256 random scalarizations), then --beta B, --centers N, --spread 0|1 override one
@@ -251,9 +253,11 @@ func previousNonDominatedIndices(_ points: [[Double]]) -> [Int] {
 if runs("--front") {
     // --front-postgres URL (or AUGUR_TEST_POSTGRES_URL, as scripts/with-postgres.sh sets) adds a PostgreSQL run.
     var stores: [(name: String, make: () throws -> any StudyStore)] = []
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("augur-mo-bench-\(UUID().uuidString)")
+    let kept = arguments.firstIndex(of: "--front-keep").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    let directory = kept.map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("augur-mo-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
+    defer { if kept == nil { try? FileManager.default.removeItem(at: directory) } }
     stores.append(("SQLite file", { try SQLiteStudyStore(path: directory.appendingPathComponent("bench.sqlite").path) }))
     let postgresURL = arguments.firstIndex(of: "--front-postgres").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         ?? ProcessInfo.processInfo.environment["AUGUR_TEST_POSTGRES_URL"]
@@ -286,6 +290,11 @@ if runs("--front") {
             single.name = "single-\(problem.objectives)"
             single.objective = Objective(metric: "f1", goal: .minimize, additionalMetrics: (names(problem).dropFirst() + ["memory"]).map { MetricSpec(name: $0) })
             for study in [several, single] where problem.objectives == 2 || study.name == several.name {
+                if kept != nil, try await store.study(named: study.name) != nil {
+                    let counts = try await store.trialCounts(study: study.name)
+                    if counts.completed == frontTrials && counts.total == frontTrials { continue }
+                    try await store.deleteStudy(named: study.name)
+                }
                 _ = try await service.createStudy(study)
                 var created = 0
                 while created < frontTrials {
@@ -307,7 +316,7 @@ if runs("--front") {
                 }
             }
         }
-        print("filled \(studies.count + 1) studies of \(frontTrials) trials in \(format(now() - fillStart, 1)) s")
+        print("filled (or found) \(studies.count + 1) studies of \(frontTrials) trials in \(format(now() - fillStart, 1)) s")
         print("objectives | query | median ms | result")
         for (study, problem) in studies {
             guard let objective = try await store.study(named: study)?.spec.objective else { continue }
@@ -341,7 +350,7 @@ if runs("--front") {
         }
         let indexed = try await timed { try await service.bestTrials(study: "single-2", count: 10).count }
         print("1 | comparison: bestTrials(10), one objective (objective_value index) | \(format(indexed.seconds * 1000, 2)) | \(indexed.count) trials")
-        if storeName == "PostgreSQL" {
+        if storeName == "PostgreSQL" && kept == nil {
             for study in ["front-2", "front-3", "single-2"] { try await store.deleteStudy(named: study) }
         }
     }

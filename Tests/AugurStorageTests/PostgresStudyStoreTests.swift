@@ -201,4 +201,78 @@ struct PostgresStudyStoreTests {
         #expect(try await store.trialEvents(study: "old", trial: 4).map(\.state) == [.active])
         #expect(try await store.trialEvents(study: "old", trial: 5).map(\.state) == [.active, .completed])
     }
+
+    /// Final values come back in binary format: a row without the array falls back to its measurement, an array
+    /// shorter than the spec's metrics reads NaN for those it lacks, and any subset of the metrics is picked in the
+    /// order asked for.
+    @Test func finalValuesAreReadInBinaryFormat() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("binary-final")
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        try await fillSeveralObjectiveStudy(store)
+        try await expectSeveralObjectiveValues(store)
+        try PostgresTestDatabase.execute("""
+            UPDATE trials SET final_values = NULL WHERE trial_id = 1;
+            UPDATE trials SET final_values = '{0.125}' WHERE trial_id = 2;
+            UPDATE trials SET final_values = '{}' WHERE trial_id = 4
+            """, url: url)
+        let table = try await store.completedFinalValues(study: "front", metrics: ["memory", "loss"])
+        #expect(table.ids == [1, 2, 4, 6])
+        let values = table.values.map { $0.isNaN ? nil : $0 }
+        #expect(values == [1, 0.25, nil, 0.125, nil, nil, nil, nil])
+    }
+
+    /// The final values of a front are read by an index-only scan of `trials_completed_values` in id order once the
+    /// study has grown (trials created, then finished: the finished rows no longer lie in id order), even with the
+    /// statement prepared while the study was empty, as a new connection's first read prepares it.
+    @Test func finalValuesComeFromTheCoveringIndex() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("covering")
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        _ = try await store.createStudy(Self.spec("front"))
+        let connection = try PostgresConnection(settings: PostgresConnectionSettings(url))
+        _ = try connection.execute(PostgresStoreSession.completedFinalValueArrays, ["1"])
+        try PostgresTestDatabase.execute("""
+            INSERT INTO trials (study_id, trial_id, parameters, state, created_at)
+            SELECT 1, g, '{"lr": 0.5, "layers": 3, "opt": "adam"}', 'ACTIVE', now() FROM generate_series(1, 2000) g;
+            UPDATE trials SET state = CASE WHEN trial_id % 10 = 0 THEN 'FAILED' ELSE 'COMPLETED' END,
+                              final_values = ARRAY[trial_id, -trial_id]::float8[]
+            """, url: url)
+        try PostgresTestDatabase.execute("VACUUM ANALYZE trials", url: url)
+        let explained = try connection.run("EXPLAIN EXECUTE augur_completed_final_value_arrays(1)")
+        let plan = (0..<explained.rowCount).compactMap { explained.string($0, 0) }.joined(separator: "\n")
+        #expect(plan.contains("Index Only Scan using trials_completed_values"), "\(plan)")
+        #expect(!plan.contains("Sort"), "\(plan)")
+        let table = try await store.completedFinalValues(study: "front", metrics: ["accuracy", "loss"])
+        #expect(table.ids.count == 1800 && table.ids == table.ids.sorted())
+        #expect(table.values[0..<4] == [-1, 1, -2, 2])
+    }
+
+    /// `trialCounts` is planned once per connection, on whatever the tables hold then. Its plan must read the
+    /// state indexes for the one study (an index condition on the study's id), never a whole index filtered by
+    /// study: `trials_open` keeps the entries of trials that have left ACTIVE until they are vacuumed, so such a
+    /// plan made every count pay for every study's finished trials.
+    @Test func trialCountsReadOnlyTheStudysIndexEntries() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("counts-plan")
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        _ = try await store.createStudy(Self.spec("busy", maxTrials: 2000, parallel: 2000))
+        _ = try await store.createStudy(Self.spec("quiet"))
+        try PostgresTestDatabase.execute("""
+            INSERT INTO trials (study_id, trial_id, parameters, state, created_at)
+            SELECT s.id, g, '{}', 'ACTIVE', now() FROM studies s, generate_series(1, 2000) g WHERE s.name = 'busy';
+            UPDATE trials SET state = 'COMPLETED', ended_at = now();
+            ANALYZE trials
+            """, url: url)
+        let connection = try PostgresConnection(settings: PostgresConnectionSettings(url))
+        _ = try connection.execute(PostgresStoreSession.counts, ["quiet"])
+        let explained = try connection.run("EXPLAIN EXECUTE augur_trial_counts('quiet')")
+        let plan = (0..<explained.rowCount).compactMap { explained.string($0, 0) }
+        #expect(!plan.contains { $0.contains("Join Filter") }, "\(plan.joined(separator: "\n"))")
+        let scans = plan.indices.filter { plan[$0].contains(" on trials ") }
+        #expect(scans.count == 3)
+        for scan in scans {
+            let details = plan[(scan + 1)...].prefix { !$0.contains("->") }
+            #expect(details.contains { $0.contains("Index Cond: (") && $0.contains("study_id = ") }, "\(plan.joined(separator: "\n"))")
+        }
+        #expect(try await store.trialCounts(study: "busy").completed == 2000)
+        #expect(try await store.trialCounts(study: "quiet").total == 0)
+    }
 }

@@ -6,6 +6,10 @@ struct PostgresStatement: Sendable, Hashable {
     /// Unique among the store's statements.
     let name: String
     let sql: String
+    /// Whether its rows come back in PostgreSQL's binary format (read with `PostgresResult.bytes` and
+    /// `PostgresBinary`) instead of text: for reads of many numbers, which then need no formatting on the server
+    /// and no parsing here.
+    var binaryResults = false
 }
 
 /// One blocking libpq connection. The pool hands it to one thread at a time, which is why it may be sent between
@@ -113,7 +117,7 @@ final class PostgresConnection: @unchecked Sendable {
         defer { duplicates.forEach { free($0) } }
         let pointers = duplicates.map { UnsafePointer($0) }
         let result = pointers.withUnsafeBufferPointer { buffer in
-            PQexecPrepared(handle, statement.name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+            PQexecPrepared(handle, statement.name, Int32(buffer.count), buffer.baseAddress, nil, nil, statement.binaryResults ? 1 : 0)
         }
         return try check(result)
     }
@@ -140,7 +144,8 @@ final class PostgresConnection: @unchecked Sendable {
             defer { duplicates.forEach { free($0) } }
             let pointers = duplicates.map { UnsafePointer($0) }
             let sent = pointers.withUnsafeBufferPointer { buffer in
-                PQsendQueryPrepared(handle, item.statement.name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+                PQsendQueryPrepared(
+                    handle, item.statement.name, Int32(buffer.count), buffer.baseAddress, nil, nil, item.statement.binaryResults ? 1 : 0)
             }
             guard sent == 1 else { throw lostConnection() }
         }

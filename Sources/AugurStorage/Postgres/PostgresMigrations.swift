@@ -280,6 +280,11 @@ enum PostgresMigrations {
             FROM studies s WHERE s.id = t.study_id AND t.final_measurement IS NOT NULL
             """,
         ],
+        // 7: the COMPLETED trials' final values in an index of their own, so that a Pareto front of 100,000 trials is
+        // an index-only scan in id order instead of 100,000 visits to wide rows (parameters, measurements).
+        [
+            "CREATE INDEX trials_completed_values ON trials (study_id, trial_id) INCLUDE (final_values) WHERE state = 'COMPLETED'",
+        ],
     ]
 
     /// SQL for the `final_values` of a final measurement (a `jsonb` expression) under a study's spec (`jsonb`): the

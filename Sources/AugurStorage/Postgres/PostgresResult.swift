@@ -1,7 +1,8 @@
 import CPostgreSQL
 import Foundation
 
-/// The rows of one successful statement, read in libpq's text format. Owned by one thread; cleared on deinit.
+/// The rows of one successful statement, read in libpq's text format (or, for a statement with `binaryResults`,
+/// as bytes with `bytes` and `PostgresBinary`). Owned by one thread; cleared on deinit.
 final class PostgresResult {
     private let handle: OpaquePointer
 
@@ -54,6 +55,15 @@ final class PostgresResult {
             return 0
         }
         return strtol(value, nil, 10)
+    }
+
+    /// The bytes of the value at `row`, `column` as the server sent them, or `nil` for SQL NULL; valid while the
+    /// result lives. For binary-format results (`PostgresStatement.binaryResults`), decoded with `PostgresBinary`.
+    func bytes(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer? {
+        guard PQgetisnull(handle, Int32(row), Int32(column)) == 0, let value = PQgetvalue(handle, Int32(row), Int32(column)) else {
+            return nil
+        }
+        return UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(handle, Int32(row), Int32(column))))
     }
 
     /// A timestamp selected as `extract(epoch from …)::float8`.

@@ -43,17 +43,23 @@ extension PostgresStoreSession {
     /// Counted like the planner's snapshot (see `countsAndNextID`): the highest id less the missing ids is the number
     /// of trials, every
     /// state but COMPLETED is counted through the `(study_id, state)` index, COMPLETED is what remains.
-    private static let counts = PostgresStatement(
+    ///
+    /// The study's id is an init plan's value (`= (SELECT id …)`), not a join: a join let the generic plan, made
+    /// while the tables were nearly empty, scan the whole `trials_open` index and filter it by study. That index
+    /// also keeps the entries of trials that have left ACTIVE until they are vacuumed or found dead, and while an
+    /// older snapshot stays open they cannot be; a study page then paid for every study's finished trials (a steady
+    /// ~50 ms at 100,000). Bound to the study, the scan reads only that study's entries.
+    static let counts = PostgresStatement(
         name: "augur_trial_counts",
         sql: """
             SELECT 'ALL', coalesce((SELECT max(t.trial_id) FROM trials t WHERE t.study_id = s.id), 0) - s.missing_trials FROM studies s WHERE s.name = $1
             UNION ALL
-            SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
-            WHERE s.name = $1 AND t.state IN ('ACTIVE', 'REQUESTED')
+            SELECT t.state, count(*) FROM trials t
+            WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) AND t.state IN ('ACTIVE', 'REQUESTED')
             GROUP BY t.state
             UNION ALL
-            SELECT t.state, count(*) FROM studies s JOIN trials t ON t.study_id = s.id
-            WHERE s.name = $1 AND t.state IN ('STOPPED', 'FAILED', 'INFEASIBLE')
+            SELECT t.state, count(*) FROM trials t
+            WHERE t.study_id = (SELECT id FROM studies WHERE name = $1) AND t.state IN ('STOPPED', 'FAILED', 'INFEASIBLE')
             GROUP BY t.state
             """)
 
@@ -147,9 +153,25 @@ extension PostgresStoreSession {
         return rows
     }
 
-    /// The final values of the spec's metrics from the `final_values` array, picked by the server (one column per
-    /// metric, read without a `String` per value); a row without the array falls back to its measurement. Names
-    /// outside the spec go through `completedFinalMetrics`.
+    /// The ids and `final_values` of a study's COMPLETED trials, in binary format, from the covering index
+    /// `trials_completed_values` (an index-only scan where the pages are all-visible): 100,000 arrays read as text
+    /// from the table rows were most of the time of a Pareto front.
+    static let completedFinalValueArrays = PostgresStatement(
+        name: "augur_completed_final_value_arrays",
+        sql: """
+            SELECT t.trial_id, t.final_values FROM trials t
+            WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
+            """,
+        binaryResults: true)
+
+    /// The final measurements of the trials without `final_values` (none after migration 6's back-fill).
+    private static let finalMeasurementsByID = PostgresStatement(
+        name: "augur_final_measurements_by_id",
+        sql: "SELECT t.trial_id, t.final_measurement::text FROM trials t WHERE t.study_id = $1::bigint AND t.trial_id = ANY($2::integer[])")
+
+    /// The final values of the spec's metrics from the `final_values` array, read in binary format (no number
+    /// formatted or parsed); a row without the array falls back to its measurement (a second query for those rows
+    /// only). Names outside the spec go through `completedFinalMetrics`.
     func completedFinalValues(study name: String, metrics: [String]) throws -> FinalValueTable {
         let study = try requireStudy(named: name)
         let stored = study.study.spec.objective.allMetricNames
@@ -157,25 +179,35 @@ extension PostgresStoreSession {
         guard !metrics.isEmpty, positions.count == metrics.count else {
             return FinalValueTable(metrics: metrics, finalMetrics: try completedFinalMetrics(study: name, metrics: metrics))
         }
-        let columns = positions.indices.map { "t.final_values[$\($0 + 2)::integer]" }.joined(separator: ", ")
-        let statement = PostgresStatement(
-            name: "augur_completed_final_values_\(positions.count)",
-            sql: """
-                SELECT t.trial_id, CASE WHEN t.final_values IS NULL THEN t.final_measurement::text END, \(columns) FROM trials t
-                WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' ORDER BY t.trial_id
-                """)
-        let result = try connection.execute(statement, [String(study.id)] + positions.map { String($0 + 1) })
+        let result = try connection.execute(Self.completedFinalValueArrays, [String(study.id)])
         var ids: [Int] = []
         var values: [Double] = []
+        var arrayValues: [Double] = []
+        var withoutArray: [Int: Int] = [:]
         ids.reserveCapacity(result.rowCount)
         values.reserveCapacity(result.rowCount * metrics.count)
         for row in 0..<result.rowCount {
-            ids.append(result.integer(row, 0))
-            if let text = result.string(row, 1) {
+            do throws(PostgresBinary.Malformed) {
+                guard let id = result.bytes(row, 0) else { throw PostgresBinary.Malformed(description: "a NULL trial id") }
+                ids.append(try PostgresBinary.integer(id))
+                guard let array = result.bytes(row, 1) else {
+                    withoutArray[ids[row]] = row
+                    values.append(contentsOf: repeatElement(.nan, count: metrics.count))
+                    continue
+                }
+                arrayValues.removeAll(keepingCapacity: true)
+                try PostgresBinary.forEachDouble(inArray: array) { arrayValues.append($0 ?? .nan) }
+                for position in positions { values.append(position < arrayValues.count ? arrayValues[position] : .nan) }
+            } catch {
+                throw StoreError.database("cannot read the final values of study '\(name)' (row \(row + 1)): \(error)")
+            }
+        }
+        if !withoutArray.isEmpty {
+            let measurements = try connection.execute(Self.finalMeasurementsByID, [String(study.id), Self.arrayLiteral(Array(withoutArray.keys))])
+            for index in 0..<measurements.rowCount {
+                guard let row = measurements.int(index, 0).flatMap({ withoutArray[$0] }), let text = measurements.string(index, 1) else { continue }
                 let all = try StoreCoding.decodeMeasurement(text).metrics
-                values.append(contentsOf: metrics.map { all[$0] ?? .nan })
-            } else {
-                for column in metrics.indices { values.append(result.number(row, column + 2)) }
+                for (column, metric) in metrics.enumerated() { values[row * metrics.count + column] = all[metric] ?? .nan }
             }
         }
         return FinalValueTable(metrics: metrics, ids: ids, values: values)
