@@ -286,6 +286,11 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "tabu5ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
     "diverse+period5": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, explorationPeriod: 5),
     "diverse+stagnation15": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, stagnationLimit: 15),
+    "thompson5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true),
+    "standard+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, restartAfter: 10),
+    "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
+                                                                 restartAfter: 10),
+    "thompson3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, discreteNeighbourhood: true, thompsonExploration: true),
 ]
 
 func randomPoint(_ function: TestFunction, _ generator: inout SeededGenerator) -> [Double] {

@@ -81,15 +81,29 @@ public struct GaussianProcessDesigner: Designer {
         /// In a space with integers, steps, lists or categoricals, whether the acquisition is scored at legal values
         /// only and searched by moves in the discrete dimensions (``DiscreteNeighbourhoodSearch``).
         public var discreteNeighbourhood: Bool
+        /// Whether exploring suggestions are Thompson samples instead: the best point of one joint posterior draw
+        /// over the candidate set (snapped to legal values), which goes far from the incumbent in proportion to the
+        /// chance that the optimum lies there.
+        public var thompsonExploration: Bool
+        /// A suggestion also explores whenever the observations since the last improvement by more than
+        /// ``restartTolerance`` (``TrainingData/observationsSinceImprovement(tolerance:)``) reach a positive multiple
+        /// of this (0: never): a restart that tiny improvements inside one basin do not postpone.
+        public var restartAfter: Int
+        /// The improvement, in warped and standardized units, that resets the count of ``restartAfter``.
+        public var restartTolerance: Double
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
-                    explorationRadius: Double = 0, discreteNeighbourhood: Bool = false) {
+                    explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
             self.explorationBeta = explorationBeta
             self.explorationRadius = explorationRadius
             self.discreteNeighbourhood = discreteNeighbourhood
+            self.thompsonExploration = thompsonExploration
+            self.restartAfter = restartAfter
+            self.restartTolerance = restartTolerance
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -146,8 +160,11 @@ public struct GaussianProcessDesigner: Designer {
         }
 
         let modelSuggestion = request.trialCount - settings.initialTrials
+        let sinceImprovement = search.restartAfter > 0 ? data.observationsSinceImprovement(tolerance: search.restartTolerance) : 0
         let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
+            || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
+        let samples = explores && search.thompsonExploration
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
@@ -163,13 +180,18 @@ public struct GaussianProcessDesigner: Designer {
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         while suggestions.count < count {
             let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
-            var proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
+            var proposals: [AcquisitionOptimizer.Proposal]
+            if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
+                proposals = sampled
+            } else {
+                proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
-            if search.discreteNeighbourhood, DiscreteNeighbourhoodSearch.applies(to: encoding) {
+            }
+            if search.discreteNeighbourhood, !samples, DiscreteNeighbourhoodSearch.applies(to: encoding) {
                 proposals = DiscreteNeighbourhoodSearch(encoding: encoding).search(
                     proposals: proposals, model: model, evaluator: evaluator, lower: lower, upper: upper, excluded: data.knownAssignments)
             }
-            var chosen: (features: [Double], assignment: ParameterAssignment)?
+            var chosen: (features: [Double], assignment: ParameterAssignment, score: Double)?
             // Outside the exploring radius first; inside it when every new candidate is near the incumbent.
             for keepsAway in tabu == nil ? [false] : [true, false] where chosen == nil {
                 for proposal in proposals {
@@ -178,7 +200,7 @@ public struct GaussianProcessDesigner: Designer {
                     let features = encoding.snapped(proposal.features)
                     let assignment = encoding.assignment(of: features)
                     if !data.knownAssignments.contains(assignment) {
-                        chosen = (features, assignment)
+                        chosen = (features, assignment, proposal.score)
                         break
                     }
                 }
@@ -186,8 +208,9 @@ public struct GaussianProcessDesigner: Designer {
             guard let chosen else { break }
             let prediction = model.predictWithGradient(at: chosen.features)
             let explanation = Explanation.model(
-                acquisition: explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))" : settings.acquisition.rawValue,
-                value: evaluator.score(mean: prediction.mean, variance: prediction.variance),
+                acquisition: samples ? "thompson" : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
+                    : settings.acquisition.rawValue,
+                value: samples ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(DesignProposal(parameters: chosen.assignment, metadata: explanation.metadata))
             data.knownAssignments.insert(chosen.assignment)
@@ -197,6 +220,28 @@ public struct GaussianProcessDesigner: Designer {
         }
         return suggestions
     }
+
+    /// Candidates for a Thompson-sampling step, best first: the first ``thompsonCandidates`` rows of `candidates`
+    /// snapped to legal values, scored by one joint draw from the posterior (``GaussianProcessModel/posteriorSample(_:using:)``);
+    /// `nil` when the draw fails.
+    func thompsonProposals(model: GaussianProcessModel, candidates: Matrix, generator: inout SeededGenerator) -> [AcquisitionOptimizer.Proposal]? {
+        let m = Swift.min(candidates.rows, Self.thompsonCandidates)
+        let d = candidates.columns
+        var snapped = Matrix(rows: m, columns: d)
+        var rows: [[Double]] = []
+        rows.reserveCapacity(m)
+        for i in 0..<m {
+            let row = encoding.snapped(candidates.row(i))
+            for k in 0..<d { snapped[i, k] = row[k] }
+            rows.append(row)
+        }
+        guard let draw = model.posteriorSample(snapped, using: &generator) else { return nil }
+        return (0..<m).sorted { draw[$0] > draw[$1] || (draw[$0] == draw[$1] && $0 < $1) }
+            .map { AcquisitionOptimizer.Proposal(features: rows[$0], score: draw[$0]) }
+    }
+
+    /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).
+    static let thompsonCandidates = 1_000
 
     static func squaredDistance(_ a: [Double], _ b: [Double], features: [Int]) -> Double {
         features.reduce(0) { $0 + (a[$1] - b[$1]) * (a[$1] - b[$1]) }

@@ -121,6 +121,28 @@ public struct GaussianProcessModel: Sendable {
         return (mean, variance)
     }
 
+    /// One joint draw of the latent function at the rows of `queries` from the posterior (Thompson sampling):
+    /// `μ + L z` with `L L ᵀ` the posterior covariance `K** − K*ᵀ (K + σₙ²I)⁻¹ K*` (factored with escalating jitter,
+    /// O(m³) for m queries) and `z` standard normal from `generator`; `nil` when even the jitter does not make the
+    /// covariance factorable.
+    public func posteriorSample(_ queries: Matrix, using generator: inout SeededGenerator) -> [Double]? {
+        let m = queries.rows
+        guard m > 0 else { return [] }
+        let scaledQueries = kernel.scaled(queries)
+        let crossTransposed = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledQueries)
+        var mean = crossTransposed.multiplied(by: alpha, transposingSelf: true)
+        let offset = hyperparameters.mean
+        for j in 0..<m { mean[j] += offset }
+        let whitened = cholesky.solveTriangular(crossTransposed)
+        var covariance = kernel.crossCovariance(scaledA: scaledQueries, scaledB: scaledQueries)
+        let explained = whitened.innerGram()
+        for index in 0..<(m * m) { covariance.elements[index] -= explained.elements[index] }
+        guard let factor = try? CholeskyFactor(covariance, initialJitter: 1e-9 * kernel.signalVariance) else { return nil }
+        let draws = (0..<m).map { _ in generator.nextGaussian() }
+        let correlated = factor.lowerTriangular.multiplied(by: draws)
+        return (0..<m).map { mean[$0] + correlated[$0] }
+    }
+
     /// Posterior mean and variance at one point with their gradients with respect to the point's coordinates.
     public func predictWithGradient(at point: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
         let n = points.rows

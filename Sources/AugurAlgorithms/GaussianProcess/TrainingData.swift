@@ -63,6 +63,20 @@ struct TrainingData: Sendable {
         return (points + infeasiblePoints, values + [Double](repeating: worst, count: infeasiblePoints.count))
     }
 
+    /// Feasible observations made after the last one that beat the best before it by more than `tolerance` in warped,
+    /// standardized units (``OutputWarper``), in trial order. Unlike ``observationsSinceBest`` this keeps growing
+    /// while a search creeps down one basin by tiny steps; small steps count once they add up to `tolerance`.
+    func observationsSinceImprovement(tolerance: Double) -> Int {
+        let warped = OutputWarper().warp(values)
+        guard var best = warped.first else { return 0 }
+        var last = 0
+        for (index, value) in warped.enumerated().dropFirst() where value > best + tolerance {
+            best = value
+            last = index
+        }
+        return warped.count - 1 - last
+    }
+
     /// Feasible observations made after the best one, in trial order: the trust region shrinks as this grows.
     var observationsSinceBest: Int {
         guard let best = values.indices.max(by: { values[$0] < values[$1] || (values[$0] == values[$1] && $0 > $1) }) else { return 0 }

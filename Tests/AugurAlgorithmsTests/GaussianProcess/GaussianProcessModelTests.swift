@@ -113,4 +113,28 @@ import Testing
         }
         #expect(extended.points == all)
     }
+
+    @Test func aPosteriorSampleIsSeededAndFollowsThePosterior() throws {
+        let x = [0.1, 0.4, 0.7]
+        let y = [1.0, -0.5, 0.2]
+        let model = try GaussianProcessModel(points: Matrix(rows: 3, columns: 1, elements: x), values: y, hyperparameters: hyperparameters)
+        let queries = Matrix(rows: 4, columns: 1, elements: [0.1, 0.4, 0.95, 0.96])
+        var first = SeededGenerator(seed: 5)
+        var second = SeededGenerator(seed: 5)
+        let draw = try #require(model.posteriorSample(queries, using: &first))
+        #expect(draw == model.posteriorSample(queries, using: &second))
+        // Over many draws each coordinate has the posterior's mean and variance, and the two close queries move together.
+        let (mean, variance) = model.predict(queries)
+        var generator = SeededGenerator(seed: 6)
+        let draws = (0..<2_000).compactMap { _ in model.posteriorSample(queries, using: &generator) }
+        #expect(draws.count == 2_000)
+        for j in 0..<4 {
+            let average = draws.reduce(0) { $0 + $1[j] } / 2_000
+            let spread = draws.reduce(0) { $0 + ($1[j] - average) * ($1[j] - average) } / 1_999
+            #expect(abs(average - mean[j]) < 4 * (variance[j] / 2_000).squareRoot() + 1e-3)
+            #expect(abs(spread - variance[j]) < 0.15 * variance[j] + 1e-3)
+        }
+        let apart = draws.reduce(0) { $0 + ($1[2] - $1[3]) * ($1[2] - $1[3]) } / 2_000
+        #expect(apart < 0.05 * variance[2])
+    }
 }

@@ -48,8 +48,43 @@ import Testing
         #expect(acquisition(regular) == "logei")
     }
 
+    static func acquisition(_ proposal: DesignProposal) -> String? {
+        proposal.metadata.first { $0.key == "acquisition" }.flatMap { if case .text(let text) = $0.value { text } else { nil } }
+    }
+
+    @Test func aThompsonStepProposesTheBestPointOfAPosteriorDrawAndSaysSo() throws {
+        let history = try Self.history(count: 15, seed: 4)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 4)
+        let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 4, thompsonExploration: true)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+        let request = DesignRequest(count: 1, history: history, trialCount: 15)
+        let exploring = try #require(try designer.propose(request).first)
+        #expect(Self.acquisition(exploring) == "thompson")
+        #expect(try designer.propose(request).first?.parameters == exploring.parameters)
+        // Another seed draws another sample, hence (almost surely) another point.
+        let reseeded = try GaussianProcessDesigner(spec: Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 5),
+                                                   settings: GaussianProcessSettings(initialTrials: 8), search: search)
+        #expect(try reseeded.propose(request).first?.parameters != exploring.parameters)
+    }
+
+    @Test func aRestartExploresAtEveryMultipleOfTheStagnationCount() throws {
+        // Trial 1 is far better than any other, so trials 2...12 are 11 observations without improvement.
+        var history = try Self.history(count: 12, seed: 6)
+        history[0] = Fixture.trial(id: 1, history[0].parameters, value: -10)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 6)
+        func acquisition(restartAfter: Int) throws -> String? {
+            let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8),
+                                                       search: GaussianProcessDesigner.SearchOptions(restartAfter: restartAfter))
+            return Self.acquisition(try #require(try designer.propose(DesignRequest(count: 1, history: history, trialCount: 12)).first))
+        }
+        #expect(try acquisition(restartAfter: 11) == "ucb(beta=3)")
+        #expect(try acquisition(restartAfter: 5) == "logei")
+        #expect(try acquisition(restartAfter: 0) == "logei")
+    }
+
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)

@@ -43,4 +43,22 @@ import Testing
         let data = TrainingData(request: request, objective: objective, encoding: FeatureEncoding(space: space))
         #expect(data.labelledPoints.points.isEmpty)
     }
+
+    @Test func stagnationCountsOnlyImprovementsAboveTheTolerance() {
+        func count(_ losses: [Double], tolerance: Double = 0.01) -> (sinceImprovement: Int, sinceBest: Int) {
+            let history = losses.enumerated().map { trial($0.offset + 1, x: Double($0.offset) / 10, state: .completed, final: $0.element) }
+            let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: history.count), objective: objective,
+                                    encoding: FeatureEncoding(space: space))
+            return (data.observationsSinceImprovement(tolerance: tolerance), data.observationsSinceBest)
+        }
+        // Creeping down by 10⁻⁹ per trial after trial 8 is no improvement; the best trial is still the last one. (The
+        // warped units scale with the spread of the better half of the values, so that half is spread out here.)
+        let creeping = count([9, 8, 7, 6, 5, 4, 3, 1, 1 - 1e-9, 1 - 2e-9, 1 - 3e-9, 1 - 4e-9])
+        #expect(creeping.sinceImprovement == 4 && creeping.sinceBest == 0)
+        #expect(count([5, 4, 3, 2, 1]).sinceImprovement == 0)
+        #expect(count([1, 5, 6, 7]).sinceImprovement == 3)
+        // With no tolerance every improvement counts, as for the best trial.
+        #expect(count([5, 1, 1 - 1e-9, 1 - 2e-9], tolerance: 0).sinceImprovement == 0)
+        #expect(count([]).sinceImprovement == 0)
+    }
 }
