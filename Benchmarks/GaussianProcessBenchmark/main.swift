@@ -182,13 +182,34 @@ func serviceRefits(_ cache: GaussianProcessCache, _ mode: RefitMode) {
     }
 }
 
+/// The search options the quality and latency runs can compare by name (`--variants`).
+let variants: [String: GaussianProcessDesigner.SearchOptions] = [
+    "none": GaussianProcessDesigner.SearchOptions(),
+    "standard": .standard,
+    "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
+    "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
+    "none+discrete": GaussianProcessDesigner.SearchOptions(discreteNeighbourhood: true),
+    "stagnation15": GaussianProcessDesigner.SearchOptions(stagnationLimit: 15),
+    "tabu5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, explorationRadius: 0.25),
+    "tabu3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, explorationBeta: 0, explorationRadius: 0.25),
+    "tabu5ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
+    "diverse+period5": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, explorationPeriod: 5),
+    "diverse+stagnation15": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, stagnationLimit: 15),
+    "thompson5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true),
+    "standard+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, restartAfter: 10),
+    "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
+                                                                 restartAfter: 10),
+    "thompson3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, discreteNeighbourhood: true, thompsonExploration: true),
+]
+
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each
 /// suggestion's wall and thread-CPU milliseconds.
-func timedRun(_ function: TestFunction, start: [Trial], count: Int, mode: RefitMode, seed: UInt64) throws -> (wall: [Double], cpu: [Double], best: Double) {
+func timedRun(_ function: TestFunction, start: [Trial], count: Int, mode: RefitMode, seed: UInt64,
+              search: GaussianProcessDesigner.SearchOptions = .standard) throws -> (wall: [Double], cpu: [Double], best: Double) {
     let spec = studySpec(function, seed: seed)
     guard case .gaussianProcess(let settings) = spec.algorithm else { return ([], [], .nan) }
     let cache = mode.cache()
-    let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache)
+    let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache, search: search)
     var history = start
     var wall: [Double] = []
     var cpu: [Double] = []
@@ -223,21 +244,30 @@ func printLatencyRow(_ label: String, _ wall: [Double], _ cpu: [Double]) {
 }
 
 if runs("--run-latency") {
-    // `--run-trials N` (default 1,000), `--dims D` (10), `--modes inline,background,...` (inline and background).
+    // `--run-trials N` (default 1,000), `--dims D` (10), `--modes inline,background,...` (inline and background),
+    // `--variants NAME,...` (the search options, default `standard`; a name other than `standard` labels its rows).
     let trials = argumentValue("--run-trials").flatMap { Int($0) } ?? 1_000
     let dimensions = argumentValue("--dims").flatMap { Int($0) } ?? 10
     let modes = argumentValue("--modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [.inline, .background]
+    let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
     let function = levy(dimensions)
     print("## Latency per suggestion over a run from 0 to \(trials) trials, \(dimensions)-D Levy, refits included (ms)")
     print("mode                           count    p50_wall  p90_wall  p99_wall  max_wall   p50_cpu   p99_cpu   max_cpu  total_s")
-    for mode in modes {
-        let run = try timedRun(function, start: [], count: trials, mode: mode, seed: 3)
-        printLatencyRow(mode.rawValue, run.wall, run.cpu)
-        for (low, high) in [(0, 200), (200, 500), (500, 1_000), (1_000, 2_000)] where low < run.wall.count {
-            let upper = Swift.min(high, run.wall.count)
-            printLatencyRow("  \(mode.rawValue) trials \(low)-\(upper)", Array(run.wall[low..<upper]), Array(run.cpu[low..<upper]))
+    for variantName in variantNames {
+        guard let search = variants[variantName] else {
+            print("unknown variant \(variantName); known: \(variants.keys.sorted().joined(separator: ", "))")
+            continue
         }
-        fflush(nil)
+        for mode in modes {
+            let label = variantNames == ["standard"] ? mode.rawValue : "\(variantName)/\(mode.rawValue)"
+            let run = try timedRun(function, start: [], count: trials, mode: mode, seed: 3, search: search)
+            printLatencyRow(label, run.wall, run.cpu)
+            for (low, high) in [(0, 200), (200, 500), (500, 1_000), (1_000, 2_000)] where low < run.wall.count {
+                let upper = Swift.min(high, run.wall.count)
+                printLatencyRow("  \(label) trials \(low)-\(upper)", Array(run.wall[low..<upper]), Array(run.cpu[low..<upper]))
+            }
+            fflush(nil)
+        }
     }
     print("")
 }
@@ -274,24 +304,6 @@ func argumentValue(_ name: String) -> String? {
     CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
 }
 
-let variants: [String: GaussianProcessDesigner.SearchOptions] = [
-    "none": GaussianProcessDesigner.SearchOptions(),
-    "standard": .standard,
-    "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
-    "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
-    "none+discrete": GaussianProcessDesigner.SearchOptions(discreteNeighbourhood: true),
-    "stagnation15": GaussianProcessDesigner.SearchOptions(stagnationLimit: 15),
-    "tabu5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, explorationRadius: 0.25),
-    "tabu3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, explorationBeta: 0, explorationRadius: 0.25),
-    "tabu5ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
-    "diverse+period5": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, explorationPeriod: 5),
-    "diverse+stagnation15": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, stagnationLimit: 15),
-    "thompson5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true),
-    "standard+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, restartAfter: 10),
-    "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
-                                                                 restartAfter: 10),
-    "thompson3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 3, discreteNeighbourhood: true, thompsonExploration: true),
-]
 
 func randomPoint(_ function: TestFunction, _ generator: inout SeededGenerator) -> [Double] {
     (0..<function.dimensions).map { k in
