@@ -122,7 +122,7 @@ public struct GaussianProcessModel: Sendable {
     }
 
     /// One joint draw of the latent function at the rows of `queries` from the posterior (Thompson sampling):
-    /// `μ + L z` with `L L ᵀ` the posterior covariance `K** − K*ᵀ (K + σₙ²I)⁻¹ K*` (factored with escalating jitter,
+    /// `μ + L z` with `L Lᵀ` the posterior covariance `K** − K*ᵀ (K + σₙ²I)⁻¹ K*` (factored with escalating jitter,
     /// O(m³) for m queries) and `z` standard normal from `generator`; `nil` when even the jitter does not make the
     /// covariance factorable.
     public func posteriorSample(_ queries: Matrix, using generator: inout SeededGenerator) -> [Double]? {
