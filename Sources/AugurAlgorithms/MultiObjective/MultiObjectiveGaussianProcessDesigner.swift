@@ -58,7 +58,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         public var exactImprovement: Bool
         /// How many random weight vectors estimate the improvement when it is not computed exactly.
         public var scalarizations: Int
-        /// β of the optimistic point `μ + β σ` (warped units); `nil` takes the study's `ucbBeta`.
+        /// β of the optimistic point `μ + β σ` (model units); `nil` takes the study's `ucbBeta`.
         public var beta: Double?
         /// How many of the front's trials are perturbed into candidates.
         public var frontCenters: Int
