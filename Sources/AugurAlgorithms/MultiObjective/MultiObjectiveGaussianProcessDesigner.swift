@@ -18,7 +18,8 @@ import Foundation
 ///    met (`∏ Φ((μ_c − t_c)/σ_c)` from the constraint models):
 ///    - several objectives: the **expected hypervolume improvement** over the posterior (objectives independent),
 ///      exact and closed-form over the ``NonDominatedBoxes`` of the feasible front and the pending points' believed
-///      values, built once per suggestion above a reference point `r` 0.1 below every observation.
+///      values, built once per suggestion above a reference point `r` 0.1 below every observation (should it be 0
+///      for every candidate, the optimistic point's improvement below at `ucbBeta` ranks them instead).
 ///      ``AcquisitionOptions/optimisticPoint`` scores instead the hypervolume improvement of the optimistic point
 ///      `u = μ + β σ` (β = 0.3, and the study's `ucbBeta` on every fifth model-based suggestion), computed
 ///      exactly: the volume of the box between `r` and `u`, less the
@@ -151,7 +152,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
 
         while suggestions.count < count {
             let candidates = candidateSet(data: data, models: models, generator: &generator)
-            guard let chosen = best(candidates, models: models, scorer: scorer, data: data, generator: &generator) else { break }
+            guard let chosen = choose(candidates, models: models, scorer: scorer, data: data, generator: &generator) else { break }
             suggestions.append(chosen.assignment)
             data.knownAssignments.insert(chosen.assignment)
             if suggestions.count < count {
@@ -475,9 +476,21 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         return (features, scores)
     }
 
-    /// The best candidate that is not a repeat, after a second round of perturbations around the best four.
+    /// ``best(_:models:scorer:data:generator:)``, except that when every candidate's expected improvement is 0 (it
+    /// underflows where the models are sure that nothing improves), the candidates are ranked by the improvement of the
+    /// optimistic point at `ucbBeta` instead of the first one being taken.
+    func choose(_ candidates: [[Double]], models: Models, scorer: Scorer, data: MultiMetricTrainingData,
+                generator: inout SeededGenerator) -> (features: [Double], assignment: ParameterAssignment, score: Double)? {
+        let chosen = best(candidates, models: models, scorer: scorer, data: data, generator: &generator)
+        guard scorer.boxes != nil, let chosen, chosen.score <= 0 else { return chosen }
+        let optimistic = models.scorer(weights: [], beta: acquisition.explorationBeta ?? settings.ucbBeta, exact: true)
+        return best(candidates, models: models, scorer: optimistic, data: data, generator: &generator) ?? chosen
+    }
+
+    /// The best candidate that is not a repeat and its score, after a second round of perturbations around the best
+    /// four.
     func best(_ candidates: [[Double]], models: Models, scorer: Scorer, data: MultiMetricTrainingData,
-              generator: inout SeededGenerator) -> (features: [Double], assignment: ParameterAssignment)? {
+              generator: inout SeededGenerator) -> (features: [Double], assignment: ParameterAssignment, score: Double)? {
         let first = scores(candidates, models: models, scorer: scorer)
         let leaders = first.scores.indices.sorted { first.scores[$0] > first.scores[$1] || (first.scores[$0] == first.scores[$1] && $0 < $1) }
         var local: [[Double]] = []
@@ -491,7 +504,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         let order = allScores.indices.sorted { allScores[$0] > allScores[$1] || (allScores[$0] == allScores[$1] && $0 < $1) }
         for index in order {
             let assignment = encoding.assignment(of: features[index])
-            if !data.knownAssignments.contains(assignment) { return (features[index], assignment) }
+            if !data.knownAssignments.contains(assignment) { return (features[index], assignment, allScores[index]) }
         }
         return nil
     }
