@@ -9,13 +9,16 @@ import Foundation
 // problem (Branin with a disk constraint), suggestion latency with 2 and 3 objectives, and the Pareto-front query on
 // a study of 100,000 trials. Parts: --quality, --constrained, --latency, --front (default: all).
 // --seeds N (default 10) from --first-seed S (default 1) and --trials N (default 100) size the quality parts,
-// --problems ZDT1,DTLZ2 picks problems; --front-trials N (100,000). --front-keep DIR keeps the front's studies (the
-// SQLite file in DIR, the PostgreSQL studies in place) and reuses them on the next run with the same DIR instead of
-// filling them again, so that two builds can be timed on the same data one after the other.
+// --problems ZDT1,DTLZ2 picks problems, --per-seed prints the GP's value on each seed; --front-trials N (100,000).
+// --front-keep DIR keeps the front's studies (the SQLite file in DIR, the PostgreSQL studies in place) and reuses
+// them on the next run with the same DIR instead of filling them again, so that two builds can be timed on the same
+// data one after the other.
 // The GP keeps a hyperparameter cache per study as the service does (--no-cache: refit every model on every
-// suggestion). Acquisition variants, to measure them on tuning seeds: --acquisition standard|scalarized (the exact
-// hypervolume improvement or the 256 random scalarizations), then --beta B, --centers N, --spread 0|1 override one
-// choice of it, --explore-period N --explore-beta B set its exploring suggestions
+// suggestion). Acquisition variants, to measure them on tuning seeds: --acquisition standard|optimistic|scalarized
+// (the expected hypervolume improvement, the exact improvement of an optimistic point, or 256 random
+// scalarizations), then --beta B, --centers N, --spread 0|1 override one choice of it, --explore-period N
+// --explore-beta B set its exploring suggestions, --expected 0|1 the expected hypervolume improvement on the others,
+// --warp 0|1 the output warping, --reference-margin M the reference point's margin
 // (MultiObjectiveGaussianProcessDesigner.AcquisitionOptions).
 // Benchmarks/multi_objective_benchmark.py runs Optuna's samplers on the same problems, seeds and reference points.
 
@@ -38,14 +41,17 @@ func doubleOption(_ name: String) -> Double? {
 }
 let usesCache = !arguments.contains("--no-cache")
 let acquisition = {
-    var options = arguments.firstIndex(of: "--acquisition").map { $0 + 1 < arguments.count && arguments[$0 + 1] == "scalarized" }.map {
-        $0 ? MultiObjectiveGaussianProcessDesigner.AcquisitionOptions.scalarized : .standard
-    } ?? .standard
+    let name = arguments.firstIndex(of: "--acquisition").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+    var options: MultiObjectiveGaussianProcessDesigner.AcquisitionOptions =
+        name == "scalarized" ? .scalarized : name == "optimistic" ? .optimisticPoint : .standard
     if let beta = doubleOption("--beta") { options.beta = beta }
     if let centers = doubleOption("--centers") { options.frontCenters = Int(centers) }
     if let spread = doubleOption("--spread") { options.spreadCenters = spread != 0 }
     if let period = doubleOption("--explore-period") { options.explorationPeriod = Int(period) }
     if let beta = doubleOption("--explore-beta") { options.explorationBeta = beta }
+    if let expected = doubleOption("--expected") { options.expectedImprovement = expected != 0 }
+    if let warp = doubleOption("--warp") { options.warpsObjectives = warp != 0 }
+    if let margin = doubleOption("--reference-margin") { options.referenceMargin = margin }
     return options
 }()
 let problemFilter = arguments.firstIndex(of: "--problems").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1].split(separator: ",").map(String.init) : nil }
@@ -156,6 +162,7 @@ if runs("--quality") {
             }
         }
         let g = volumes["gp"] ?? [], r = volumes["random"] ?? []
+        if arguments.contains("--per-seed") { print("  \(problem.name) GP per seed: \(g.map { format($0) }.joined(separator: ", "))") }
         print("\(problem.name) | \(problem.reference.map { format($0, 1) }.joined(separator: ",")) | \(format(median(g))) | \(format(g.min() ?? .nan)) | "
             + "\(format(median(r))) | \(format(r.min() ?? .nan)) | \(format(gpSeconds.reduce(0, +) / Double(max(gpSeconds.count, 1)), 3))")
     }

@@ -7,17 +7,22 @@ import Foundation
 ///
 /// The first `settings.initialTrials` trials come from the scrambled Halton ``QuasiRandomDesigner``, as in the
 /// one-objective bandit. After that each suggestion:
-/// 1. builds ``MultiMetricTrainingData`` and fits one Matérn-5/2 ARD GP per objective (on values warped by
-///    ``OutputWarper``) and one per constraint (on its standardized slack, not warped, so that the threshold keeps
+/// 1. builds ``MultiMetricTrainingData`` and fits one Matérn-5/2 ARD GP per objective (on standardized values; the
+///    rank-and-log ``OutputWarper`` of the one-objective bandit bent the front's shape and lost hypervolume) and one
+///    per constraint (on its standardized slack, not warped, so that the threshold keeps
 ///    its place), each by MAP with L-BFGS-B, or with the hyperparameters kept in the study's cache while they are
 ///    current (the refit policy below);
 /// 2. conditions every model on the pending trials at its posterior mean (a kriging believer), so that parallel
 ///    workers do not get near-duplicates;
 /// 3. scores candidates by an acquisition that targets the front, times the probability that every constraint is
 ///    met (`∏ Φ((μ_c − t_c)/σ_c)` from the constraint models):
-///    - several objectives: the **hypervolume improvement of the optimistic point** `u = μ + β σ` (per objective
-///      in warped units; β = 0.3, and the study's `ucbBeta` on every fifth model-based suggestion), computed
-///      exactly: the volume of the box between the reference point `r` (below every observation) and `u`, less the
+///    - several objectives: the **expected hypervolume improvement** over the posterior (objectives independent),
+///      exact and closed-form over the ``NonDominatedBoxes`` of the feasible front and the pending points' believed
+///      values, built once per suggestion above a reference point `r` 0.1 below every observation (should it be 0
+///      for every candidate, the optimistic point's improvement below at `ucbBeta` ranks them instead).
+///      ``AcquisitionOptions/optimisticPoint`` scores instead the hypervolume improvement of the optimistic point
+///      `u = μ + β σ` (β = 0.3, and the study's `ucbBeta` on every fifth model-based suggestion), computed
+///      exactly: the volume of the box between `r` and `u`, less the
 ///      hypervolume of the feasible front clipped to that box. ``AcquisitionOptions/scalarized`` estimates it instead
 ///      with random hypervolume scalarizations (Golovin & Zhang 2020, the approach of OSS Vizier's GP bandit): for
 ///      weights `w` uniform on the positive unit sphere, `s_w(y) = minₖ max(0, (yₖ − rₖ)/wₖ)`, and
@@ -27,7 +32,8 @@ import Foundation
 /// 4. maximizes that score over a quasi-random candidate set plus perturbations of 20 of the front's trials
 ///    (spread along it), then
 ///    perturbs the best candidates once more at smaller scales and returns the best point that is not a repeat;
-/// 5. for a batch, conditions the models on that point as in step 2 and repeats step 3.
+/// 5. for a batch, conditions the models on that point as in step 2 (adding its believed value to the front when
+///    the constraint models expect it feasible) and repeats step 3.
 ///
 /// **Refit policy.** With a ``GaussianProcessCache`` (the service keeps one per study), each model's hyperparameters
 /// are kept after a fit and reused, the model only conditioned on the current data with them, until its observations
@@ -53,7 +59,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         public var exactImprovement: Bool
         /// How many random weight vectors estimate the improvement when it is not computed exactly.
         public var scalarizations: Int
-        /// β of the optimistic point `μ + β σ` (warped units); `nil` takes the study's `ucbBeta`.
+        /// β of the optimistic point `μ + β σ` (model units); `nil` takes the study's `ucbBeta`.
         public var beta: Double?
         /// How many of the front's trials are perturbed into candidates.
         public var frontCenters: Int
@@ -64,9 +70,17 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         public var explorationPeriod: Int
         /// β of the exploring suggestions; `nil` takes the study's `ucbBeta`.
         public var explorationBeta: Double?
+        /// Whether the suggestions that do not explore score the expected hypervolume improvement over the posterior
+        /// (exact, over ``NonDominatedBoxes``) instead of the improvement of the optimistic point.
+        public var expectedImprovement: Bool
+        /// Whether each objective's model is fitted on values warped by ``OutputWarper`` rather than only standardized.
+        public var warpsObjectives: Bool
+        /// How far below the worst observation the reference point lies, per objective in model units.
+        public var referenceMargin: Double
 
         public init(exactImprovement: Bool = true, scalarizations: Int = 256, beta: Double? = 0.3, frontCenters: Int = 20,
-                    spreadCenters: Bool = true, explorationPeriod: Int = 5, explorationBeta: Double? = nil) {
+                    spreadCenters: Bool = true, explorationPeriod: Int = 0, explorationBeta: Double? = nil,
+                    expectedImprovement: Bool = true, warpsObjectives: Bool = false, referenceMargin: Double = 0.1) {
             self.exactImprovement = exactImprovement
             self.scalarizations = scalarizations
             self.beta = beta
@@ -74,15 +88,22 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
             self.spreadCenters = spreadCenters
             self.explorationPeriod = explorationPeriod
             self.explorationBeta = explorationBeta
+            self.expectedImprovement = expectedImprovement
+            self.warpsObjectives = warpsObjectives
+            self.referenceMargin = referenceMargin
         }
 
-        /// What every study uses: the exact improvement of `μ + 0.3 σ`, and of `μ + ucbBeta σ` on every fifth
-        /// model-based suggestion, with perturbations of 20 trials spread along the front. On the tuning seeds
-        /// (1000–1004) it beat the scalarized acquisition on ZDT1–3 and DTLZ2 (docs/algorithms.md).
+        /// What every study uses: the expected hypervolume improvement on every suggestion, objectives only
+        /// standardized (not warped), perturbations of 20 trials spread along the front. On the tuning seeds
+        /// (1000–1009) it beat ``optimisticPoint`` on ZDT1–3 and DTLZ2 (docs/algorithms.md).
         public static let standard = AcquisitionOptions()
+        /// The acquisition before the expected improvement: the exact improvement of `μ + 0.3 σ`, and of
+        /// `μ + ucbBeta σ` on every fifth model-based suggestion, on warped objectives.
+        public static let optimisticPoint = AcquisitionOptions(explorationPeriod: 5, expectedImprovement: false, warpsObjectives: true)
         /// The acquisition before the exact improvement: 256 random scalarizations of `μ + ucbBeta σ` on every
         /// suggestion, perturbations of the front's 20 earliest trials.
-        public static let scalarized = AcquisitionOptions(exactImprovement: false, beta: nil, spreadCenters: false, explorationPeriod: 0)
+        public static let scalarized = AcquisitionOptions(exactImprovement: false, beta: nil, spreadCenters: false, explorationPeriod: 0,
+                                                          expectedImprovement: false, warpsObjectives: true)
     }
 
     /// - Parameters:
@@ -126,14 +147,18 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         let period = acquisition.explorationPeriod
         let explores = period > 0 && modelSuggestion >= 0 && modelSuggestion % period == period - 1
         let beta = (explores ? acquisition.explorationBeta : acquisition.beta) ?? settings.ucbBeta
-        let scorer = models.scorer(weights: weights, beta: beta, exact: acquisition.exactImprovement)
+        let expected = acquisition.expectedImprovement && !explores
+        var scorer = models.scorer(weights: weights, beta: beta, exact: acquisition.exactImprovement, expected: expected)
 
         while suggestions.count < count {
             let candidates = candidateSet(data: data, models: models, generator: &generator)
-            guard let chosen = best(candidates, models: models, scorer: scorer, data: data, generator: &generator) else { break }
+            guard let chosen = choose(candidates, models: models, scorer: scorer, data: data, generator: &generator) else { break }
             suggestions.append(chosen.assignment)
             data.knownAssignments.insert(chosen.assignment)
-            if suggestions.count < count { models = models.conditioned(on: chosen.features) }
+            if suggestions.count < count {
+                models = models.conditioned(on: chosen.features)
+                if expected { scorer = models.scorer(weights: weights, beta: beta, exact: acquisition.exactImprovement, expected: true) }
+            }
         }
         return suggestions
     }
@@ -151,23 +176,32 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         /// The scalarizations' reference point in warped units: below every observation.
         var reference: [Double]
         var hasConstraints: Bool
+        /// The posterior means of the pending points that the constraint models expect to be feasible (warped units):
+        /// the kriging believer's observations, part of the front that the expected improvement measures against.
+        var believedVectors: [[Double]] = []
 
         func conditioned(on point: [Double]) -> Models {
             var copy = self
-            copy.objectives = objectives.map { $0.conditioned(on: point, value: $0.predictWithGradient(at: point).mean) }
+            let means = objectives.map { $0.predictWithGradient(at: point).mean }
+            if constraints.allSatisfy({ entry in entry.map { $0.model.predictWithGradient(at: point).mean >= $0.threshold } ?? true }) {
+                copy.believedVectors.append(means)
+            }
+            copy.objectives = zip(objectives, means).map { $0.conditioned(on: point, value: $1) }
             copy.constraints = constraints.map { entry in
                 entry.map { ($0.model.conditioned(on: point, value: $0.model.predictWithGradient(at: point).mean), $0.threshold) }
             }
             return copy
         }
 
-        func scorer(weights: [[Double]], beta: Double, exact: Bool) -> Scorer {
+        func scorer(weights: [[Double]], beta: Double, exact: Bool, expected: Bool = false) -> Scorer {
             let m = Double(objectives.count)
             let best = weights.map { w in feasibleVectors.map { Scorer.scalarize($0, reference: reference, weight: w) }.max() ?? 0 }
             let front = exact ? ParetoFront.nonDominatedIndices(feasibleVectors).map { feasibleVectors[$0] } : []
             return Scorer(weights: weights, bestScalarized: best, bestPowered: best.map { Foundation.pow($0, m) }, beta: beta,
                           incumbent: feasibleVectors.map { $0[0] }.max(), anyFeasible: !feasibleVectors.isEmpty,
-                          reference: reference, hasConstraints: hasConstraints, exact: exact, front: front)
+                          reference: reference, hasConstraints: hasConstraints, exact: exact, front: front,
+                          boxes: expected && objectives.count > 1
+                              ? NonDominatedBoxes(front: feasibleVectors + believedVectors, reference: reference) : nil)
         }
     }
 
@@ -186,6 +220,9 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         var exact = false
         /// The feasible trials' non-dominated warped vectors (only for the exact improvement).
         var front: [[Double]] = []
+        /// The region the feasible trials and the believed pending points do not dominate, when the score is the
+        /// expected hypervolume improvement.
+        var boxes: NonDominatedBoxes?
 
         static func scalarize(_ y: [Double], reference: [Double], weight: [Double]) -> Double {
             var value = Double.infinity
@@ -202,6 +239,9 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
                 let z = (means[0] - incumbent) / deviation
                 let improvement = deviation * (z * NormalDistribution.cumulative(z) + NormalDistribution.density(z))
                 return feasibility * improvement
+            }
+            if let boxes {
+                return feasibility * boxes.expectedImprovement(means: means, deviations: variances.map { Swift.max($0, 0).squareRoot() })
             }
             let optimistic = means.indices.map { means[$0] + beta * Swift.max(variances[$0], 0).squareRoot() }
             if exact { return feasibility * MultiObjectiveGaussianProcessDesigner.improvement(of: optimistic, front: front, reference: reference) }
@@ -255,7 +295,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         var objectives: [GaussianProcessModel] = []
         var warpedColumns: [[Double]] = []
         for values in data.objectiveValues {
-            let warped = OutputWarper().warp(values)
+            let warped = acquisition.warpsObjectives ? OutputWarper().warp(values) : Self.standardized(values)
             guard let model = fit(model: objectives.count, points: data.points, values: warped, generator: &generator) else { return nil }
             objectives.append(model)
             warpedColumns.append(warped)
@@ -275,9 +315,17 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         }
         let vectors = data.points.indices.map { i in warpedColumns.map { $0[i] } }
         let feasibleVectors = vectors.indices.filter { data.feasible[$0] }.map { vectors[$0] }
-        let reference = warpedColumns.map { ($0.min() ?? 0) - 0.1 }
+        let reference = warpedColumns.map { ($0.min() ?? 0) - acquisition.referenceMargin }
         return Models(objectives: objectives, constraints: constraints, feasibleVectors: feasibleVectors, reference: reference,
                       hasConstraints: !spec.objective.constraints.isEmpty)
+    }
+
+    /// `values` less their mean, over their standard deviation (all 0 when they are equal).
+    static func standardized(_ values: [Double]) -> [Double] {
+        guard !values.isEmpty else { return [] }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+        return values.map { deviation > 0 ? ($0 - mean) / deviation : 0 }
     }
 
     /// With a cache, a model's hyperparameters are reused until its observations have grown by this many since they
@@ -428,9 +476,21 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         return (features, scores)
     }
 
-    /// The best candidate that is not a repeat, after a second round of perturbations around the best four.
+    /// ``best(_:models:scorer:data:generator:)``, except that when every candidate's expected improvement is 0 (it
+    /// underflows where the models are sure that nothing improves), the candidates are ranked by the improvement of the
+    /// optimistic point at `ucbBeta` instead of the first one being taken.
+    func choose(_ candidates: [[Double]], models: Models, scorer: Scorer, data: MultiMetricTrainingData,
+                generator: inout SeededGenerator) -> (features: [Double], assignment: ParameterAssignment, score: Double)? {
+        let chosen = best(candidates, models: models, scorer: scorer, data: data, generator: &generator)
+        guard scorer.boxes != nil, let chosen, chosen.score <= 0 else { return chosen }
+        let optimistic = models.scorer(weights: [], beta: acquisition.explorationBeta ?? settings.ucbBeta, exact: true)
+        return best(candidates, models: models, scorer: optimistic, data: data, generator: &generator) ?? chosen
+    }
+
+    /// The best candidate that is not a repeat and its score, after a second round of perturbations around the best
+    /// four.
     func best(_ candidates: [[Double]], models: Models, scorer: Scorer, data: MultiMetricTrainingData,
-              generator: inout SeededGenerator) -> (features: [Double], assignment: ParameterAssignment)? {
+              generator: inout SeededGenerator) -> (features: [Double], assignment: ParameterAssignment, score: Double)? {
         let first = scores(candidates, models: models, scorer: scorer)
         let leaders = first.scores.indices.sorted { first.scores[$0] > first.scores[$1] || (first.scores[$0] == first.scores[$1] && $0 < $1) }
         var local: [[Double]] = []
@@ -444,7 +504,7 @@ public struct MultiObjectiveGaussianProcessDesigner: Designer {
         let order = allScores.indices.sorted { allScores[$0] > allScores[$1] || (allScores[$0] == allScores[$1] && $0 < $1) }
         for index in order {
             let assignment = encoding.assignment(of: features[index])
-            if !data.knownAssignments.contains(assignment) { return (features[index], assignment) }
+            if !data.knownAssignments.contains(assignment) { return (features[index], assignment, allScores[index]) }
         }
         return nil
     }

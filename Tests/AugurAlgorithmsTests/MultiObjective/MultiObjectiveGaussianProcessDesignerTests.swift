@@ -188,6 +188,57 @@ import Testing
         #expect(fits().allSatisfy { $0 == nil })
     }
 
+    /// A pending point (or a chosen member of a batch) that the constraint models expect to be feasible joins the front
+    /// at its believed value, so the expected improvement there falls; one they expect to violate a constraint does not.
+    @Test func believedPendingPointsJoinTheFrontWhenExpectedFeasible() throws {
+        let objective = Objective(metric: "f1", goal: .minimize, additionalMetrics: [
+            MetricSpec(name: "f2", goal: .minimize), MetricSpec(name: "c", constraint: OutcomeConstraint(.atMost, 0.5)),
+        ])
+        let history = try Self.run(Self.spec(objective, algorithm: .random, dimensions: 3, seed: 11), budget: 16) { x in
+            Self.zdt1(x).merging(["c": x[1]]) { first, _ in first }
+        }
+        let spec = Self.spec(objective, algorithm: .gaussianProcess(GaussianProcessSettings(initialTrials: 4)), dimensions: 3, seed: 11)
+        let designer = try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 4))
+        let data = MultiMetricTrainingData(request: DesignRequest(count: 1, history: history, trialCount: history.count),
+                                           objective: objective, encoding: designer.encoding)
+        var generator = SeededGenerator(seed: 11)
+        let models = try #require(designer.fitModels(data, generator: &generator))
+        #expect(models.believedVectors.isEmpty)
+        func expectedImprovement(_ models: MultiObjectiveGaussianProcessDesigner.Models, at point: [Double]) -> Double {
+            let predictions = models.objectives.map { $0.predictWithGradient(at: point) }
+            return models.scorer(weights: [], beta: 0.3, exact: true, expected: true)
+                .score(means: predictions.map(\.mean), variances: predictions.map(\.variance), feasibility: 1)
+        }
+        let feasible = designer.encoding.features(atUnit: [0.05, 0.1, 0.1])
+        let believed = models.conditioned(on: feasible)
+        #expect(believed.believedVectors.count == 1)
+        let before = expectedImprovement(models, at: feasible), after = expectedImprovement(believed, at: feasible)
+        #expect(before > 0 && after < 0.5 * before, "expected improvement \(before) before, \(after) after")
+        #expect(models.conditioned(on: designer.encoding.features(atUnit: [0.05, 0.95, 0.1])).believedVectors.isEmpty)
+    }
+
+    /// Where the expected improvement underflows to 0 for every candidate (here: a believed point far above every
+    /// observation dominates the whole region), the candidates are ranked by the optimistic point's improvement.
+    @Test func vanishingExpectedImprovementFallsBackToTheOptimisticPoint() throws {
+        let history = try Self.run(Self.spec(Self.twoObjectives, algorithm: .random, dimensions: 3, seed: 13), budget: 14, evaluate: Self.zdt1)
+        let spec = Self.spec(Self.twoObjectives, algorithm: .gaussianProcess(GaussianProcessSettings(initialTrials: 4)), dimensions: 3, seed: 13)
+        let designer = try MultiObjectiveGaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 4))
+        let data = MultiMetricTrainingData(request: DesignRequest(count: 1, history: history, trialCount: history.count),
+                                           objective: spec.objective, encoding: designer.encoding)
+        var generator = SeededGenerator(seed: 13)
+        var models = try #require(designer.fitModels(data, generator: &generator))
+        let candidates = designer.candidateSet(data: data, models: models, generator: &generator)
+        let usual = try #require(designer.choose(candidates, models: models, scorer: models.scorer(weights: [], beta: 0.3, exact: true, expected: true),
+                                                 data: data, generator: &generator))
+        #expect(usual.score > 0)
+        models.believedVectors = [[1e3, 1e3]]
+        let vanishing = models.scorer(weights: [], beta: 0.3, exact: true, expected: true)
+        #expect(designer.scores(candidates, models: models, scorer: vanishing).scores.allSatisfy { $0 == 0 })
+        let chosen = try #require(designer.choose(candidates, models: models, scorer: vanishing, data: data, generator: &generator))
+        #expect(chosen.score > 0)
+        #expect(spec.searchSpace.isValid(chosen.assignment))
+    }
+
     @Test func weightsLieOnThePositiveUnitSphere() {
         var generator = SeededGenerator(seed: 1)
         for weight in MultiObjectiveGaussianProcessDesigner.weights(count: 50, dimensions: 3, generator: &generator) {
