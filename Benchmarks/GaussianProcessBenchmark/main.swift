@@ -286,6 +286,7 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "tabu5ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
     "diverse+period5": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, explorationPeriod: 5),
     "diverse+stagnation15": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4, stagnationLimit: 15),
+    "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
 ]
 
 func randomPoint(_ function: TestFunction, _ generator: inout SeededGenerator) -> [Double] {

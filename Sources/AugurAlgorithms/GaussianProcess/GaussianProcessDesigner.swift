@@ -81,15 +81,20 @@ public struct GaussianProcessDesigner: Designer {
         /// In a space with integers, steps, lists or categoricals, whether the acquisition is scored at legal values
         /// only and searched by moves in the discrete dimensions (``DiscreteNeighbourhoodSearch``).
         public var discreteNeighbourhood: Bool
+        /// Whether the incumbent `y*` of EI and PI (and the cap of the kriging believer) is the largest posterior
+        /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
+        /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
+        public var incumbentFromModel: Bool
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
-                    explorationRadius: Double = 0, discreteNeighbourhood: Bool = false) {
+                    explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, incumbentFromModel: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
             self.explorationBeta = explorationBeta
             self.explorationRadius = explorationRadius
             self.discreteNeighbourhood = discreteNeighbourhood
+            self.incumbentFromModel = incumbentFromModel
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -138,7 +143,7 @@ public struct GaussianProcessDesigner: Designer {
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
         }
         var model = fitted.model
-        let incumbent = model.values.prefix(data.values.count).max() ?? 0
+        let incumbent = (search.incumbentFromModel ? Self.posteriorMeansAtObservations(model) : model.values).prefix(data.values.count).max() ?? 0
         let labelled = fitted.rawValues
         let warpInverse = WarpInverse(warped: Array(model.values.prefix(labelled.count)), raw: labelled, goal: spec.objective.goal)
         for point in data.pendingPoints {
@@ -196,6 +201,13 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
         return suggestions
+    }
+
+    /// The posterior mean of the latent function at each of the model's observations, `y − σₙ²α` (from
+    /// `(K + σₙ²I)α = y − m`), O(n) with the factor already solved.
+    static func posteriorMeansAtObservations(_ model: GaussianProcessModel) -> [Double] {
+        let noise = model.hyperparameters.noiseVariance
+        return zip(model.values, model.alpha).map { $0 - noise * $1 }
     }
 
     static func squaredDistance(_ a: [Double], _ b: [Double], features: [Int]) -> Double {
