@@ -25,7 +25,7 @@ Run (after `swift build -c release --product GaussianProcessBenchmark`) with the
 scikit-learn, torch, scipy and cmaes:
     nice -n 10 /work/bench-venv/bin/python Benchmarks/sklearn_tuning_benchmark.py \\
         --binary .build/release/GaussianProcessBenchmark [--seed-range 0-9] [--trials 100] [--tasks svm,mlp,rf] \\
-        [--samplers augur,gp,tpe,cmaes] [--jobs 2] [--per-seed] [--resume LOG]
+        [--samplers augur,gp,tpe,cmaes] [--variant standard] [--jobs 2] [--per-seed] [--trace] [--resume LOG]
 Prints per task and sampler the median and worst best CV error over the seeds, the median and worst regret (the best
 error minus the lowest error any run of the task reached in this sitting), and the median optimizer seconds per
 suggestion (objective time excluded).
@@ -110,7 +110,7 @@ def objective(task, params):
     return error
 
 
-def run_augur(binary, task, seed, trials, variant):
+def run_augur(binary, task, seed, trials, variant, trace=False):
     process = subprocess.Popen([binary, "--ask-tell"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
                                env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
     process.stdin.write(json.dumps({"seed": seed, "variant": variant, "parameters": TASKS[task]}) + "\n")
@@ -128,6 +128,9 @@ def run_augur(binary, task, seed, trials, variant):
         seen.add(key)
         value = objective(task, params)
         best = min(best, value)
+        if trace:
+            print(f"trace {variant} {task} {seed} {len(seen) - 1 + duplicates} {value:.5f} {best:.5f} "
+                  f"{json.dumps(params, sort_keys=True)}", flush=True)
         process.stdin.write(f"{value!r}\n")
     process.stdin.close()
     process.wait(timeout=60)
@@ -168,11 +171,11 @@ def run_optuna(sampler_name, task, seed, trials):
 
 
 def job(arguments):
-    sampler, task, seed, trials, binary, variant = arguments
+    sampler, task, seed, trials, binary, variant, trace = arguments
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     start = time.perf_counter()
     if sampler == "augur":
-        best, seconds, duplicates = run_augur(binary, task, seed, trials, variant)
+        best, seconds, duplicates = run_augur(binary, task, seed, trials, variant, trace)
     else:
         best, seconds, duplicates = run_optuna(sampler, task, seed, trials)
     return sampler, task, seed, best, seconds, duplicates, time.perf_counter() - start
@@ -187,6 +190,8 @@ def main():
     parser.add_argument("--samplers", default="augur,gp,tpe,cmaes")
     parser.add_argument("--variant", default="standard", help="GaussianProcessBenchmark search variant for Augur")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--trace", action="store_true",
+                        help="print every Augur trial as 'trace VARIANT TASK SEED TRIAL ERROR BEST PARAMETERS-JSON'")
     parser.add_argument("--per-seed", action="store_true")
     parser.add_argument("--resume", action="append", default=[],
                         help="a log of an earlier --per-seed run whose finished runs are reused (every run is a pure "
@@ -197,7 +202,7 @@ def main():
     seeds = list(range(first, last + 1))
     tasks = args.tasks.split(",")
     samplers = args.samplers.split(",")
-    jobs = [(sampler, task, seed, args.trials, os.path.abspath(args.binary), args.variant)
+    jobs = [(sampler, task, seed, args.trials, os.path.abspath(args.binary), args.variant, args.trace)
             for task in tasks for seed in seeds for sampler in samplers]
     results = {}
     for log in args.resume:

@@ -199,6 +199,7 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "standard+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, restartAfter: 10),
     "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
                                                                  restartAfter: 10),
+    "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

@@ -91,10 +91,14 @@ public struct GaussianProcessDesigner: Designer {
         public var restartAfter: Int
         /// The improvement, in warped and standardized units, that resets the count of ``restartAfter``.
         public var restartTolerance: Double
+        /// Whether the incumbent `y*` of EI and PI (and the cap of the kriging believer) is the largest posterior
+        /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
+        /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
+        public var incumbentFromModel: Bool
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
-                    restartAfter: Int = 0, restartTolerance: Double = 0.01) {
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -104,6 +108,7 @@ public struct GaussianProcessDesigner: Designer {
             self.thompsonExploration = thompsonExploration
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
+            self.incumbentFromModel = incumbentFromModel
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -152,7 +157,7 @@ public struct GaussianProcessDesigner: Designer {
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
         }
         var model = fitted.model
-        let incumbent = model.values.prefix(data.values.count).max() ?? 0
+        let incumbent = (search.incumbentFromModel ? Self.posteriorMeansAtObservations(model) : model.values).prefix(data.values.count).max() ?? 0
         let labelled = fitted.rawValues
         let warpInverse = WarpInverse(warped: Array(model.values.prefix(labelled.count)), raw: labelled, goal: spec.objective.goal)
         for point in data.pendingPoints {
@@ -242,6 +247,13 @@ public struct GaussianProcessDesigner: Designer {
 
     /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).
     static let thompsonCandidates = 1_000
+
+    /// The posterior mean of the latent function at each of the model's observations, `y − σₙ²α` (from
+    /// `(K + σₙ²I)α = y − m`), O(n) with the factor already solved.
+    static func posteriorMeansAtObservations(_ model: GaussianProcessModel) -> [Double] {
+        let noise = model.hyperparameters.noiseVariance
+        return zip(model.values, model.alpha).map { $0 - noise * $1 }
+    }
 
     static func squaredDistance(_ a: [Double], _ b: [Double], features: [Int]) -> Double {
         features.reduce(0) { $0 + (a[$1] - b[$1]) * (a[$1] - b[$1]) }

@@ -1,4 +1,5 @@
 import AugurCore
+import AugurMath
 import Foundation
 import Testing
 @testable import AugurAlgorithms
@@ -82,9 +83,25 @@ import Testing
         #expect(try acquisition(restartAfter: 0) == "logei")
     }
 
+    /// The law behind the model's incumbent: `y − σₙ²α` is the posterior mean of the latent function at the observed
+    /// points, what `predict` computes there the long way; with noise it sits below a lucky observation.
+    @Test(arguments: [1e-4, 0.05, 0.5])
+    func posteriorMeansAtObservationsAreThePredictionsThere(noiseVariance: Double) throws {
+        var generator = SeededGenerator(seed: 31)
+        let points = Matrix(rows: 15, columns: 2, elements: (0..<30).map { _ in generator.nextUnit() })
+        let values = (0..<15).map { _ in generator.nextGaussian() }
+        let model = try GaussianProcessModel(points: points, values: values, hyperparameters: GaussianProcessHyperparameters(
+            logLengthscales: [log(0.3), log(0.6)], logSignalVariance: 0, logNoiseVariance: log(noiseVariance), mean: 0.1))
+        let means = GaussianProcessDesigner.posteriorMeansAtObservations(model)
+        let predicted = model.predict(points).mean
+        for i in 0..<15 { #expect(abs(means[i] - predicted[i]) < 1e-8) }
+        if noiseVariance >= 0.05 { #expect(try #require(means.max()) < (try #require(values.max()))) }
+    }
+
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
