@@ -563,8 +563,8 @@ struct StoreContractTests {
 
     /// Front candidates: at first every completed trial; `pruneTrials` marks completed trials only (other states and
     /// unknown ids are ignored) and only while the generation it was given is current; a trial completed later is a
-    /// candidate; deleting any trial makes every completed trial a candidate again and raises the generation, so a
-    /// prune decided before the deletion writes nothing.
+    /// candidate; deleting a candidate makes every completed trial a candidate again and raises the generation, so a
+    /// prune decided before the deletion writes nothing, while deleting any other trial changes neither.
     @Test(arguments: StoreFactories.all)
     func pruningKeepsFrontCandidatesAndADeletionRestoresThem(factory: StoreFactory) async throws {
         guard let handle = try await factory.make() else { return }
@@ -591,15 +591,21 @@ struct StoreContractTests {
         try await store.complete(created[0].id, in: "front", loss: 0.5, accuracy: 0.5)
         #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 4, 7])
 
+        // Deleting a trial no prune can have depended on (not completed, or pruned) changes nothing.
         try await store.deleteTrial(study: "front", trial: created[1].id)
+        try await store.deleteTrial(study: "front", trial: 2)
         candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
-        #expect(candidates.table.ids == [1, 2, 4, 6, 7], "a deletion un-prunes the study")
+        #expect(candidates.table.ids == [1, 4, 7] && candidates.generation == first.generation)
+        // Deleting a candidate un-prunes the study.
+        try await store.deleteTrial(study: "front", trial: 4)
+        candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        #expect(candidates.table.ids == [1, 6, 7], "a deletion of a candidate un-prunes the study")
         #expect(candidates.generation != first.generation)
-        try await store.pruneTrials(study: "front", ids: [1, 2], generation: first.generation)
-        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 2, 4, 6, 7],
+        try await store.pruneTrials(study: "front", ids: [1, 6], generation: first.generation)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 6, 7],
                 "a prune read before the deletion is dropped")
-        try await store.pruneTrials(study: "front", ids: [1, 2], generation: candidates.generation)
-        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [4, 6, 7])
+        try await store.pruneTrials(study: "front", ids: [1, 6], generation: candidates.generation)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [7])
 
         // Another study's trials and generation are its own.
         var other = testSpec("other")
@@ -608,7 +614,7 @@ struct StoreContractTests {
         let otherTrials = try await store.createTrials(2, in: "other")
         for trial in otherTrials { try await store.complete(trial.id, in: "other", loss: 1, accuracy: 1) }
         try await store.deleteTrial(study: "other", trial: otherTrials[1].id)
-        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [4, 6, 7])
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [7])
         #expect(try await store.frontCandidateValues(study: "other", metrics: ["loss", "accuracy"]).table.ids == [1])
 
         await #expect(throws: StoreError.studyNotFound("missing")) {

@@ -212,10 +212,15 @@ public actor InMemoryStudyStore: StudyStore {
     public func deleteTrial(study name: String, trial id: Int) throws {
         guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
         guard trialsByStudy[name, default: []].contains(where: { $0.id == id }) else { throw StoreError.trialNotFound(study: name, trial: id) }
+        let candidate = trialsByStudy[name, default: []].contains { $0.id == id && $0.state == .completed }
+            && !prunedByStudy[name, default: []].contains(id)
         trialsByStudy[name]?.removeAll { $0.id == id }
         metadataByStudy[name]?.trials[id] = nil
-        prunedByStudy[name] = nil
-        candidateGenerationByStudy[name, default: 0] += 1
+        prunedByStudy[name]?.remove(id)
+        if candidate {
+            prunedByStudy[name] = nil
+            candidateGenerationByStudy[name, default: 0] += 1
+        }
     }
 
     public func frontCandidateValues(study name: String, metrics: [String]) async throws -> FrontCandidates {

@@ -593,7 +593,9 @@ extension PostgresStoreSession {
     private static let deleteTrialStatements = [
         PostgresStatement(name: "augur_delete_trial_measurements", sql: "DELETE FROM measurements WHERE study_id = $1::bigint AND trial_id = $2::integer"),
         PostgresStatement(name: "augur_delete_trial_metadata", sql: "DELETE FROM metadata WHERE study_id = $1::bigint AND trial_id = $2::integer"),
-        PostgresStatement(name: "augur_delete_trial", sql: "DELETE FROM trials WHERE study_id = $1::bigint AND trial_id = $2::integer RETURNING trial_id"),
+        PostgresStatement(
+            name: "augur_delete_trial",
+            sql: "DELETE FROM trials WHERE study_id = $1::bigint AND trial_id = $2::integer RETURNING trial_id, state = 'COMPLETED' AND NOT pruned"),
     ]
 
     private static let recountMissingTrials = PostgresStatement(
@@ -604,19 +606,22 @@ extension PostgresStoreSession {
             """)
 
     /// Deletes a trial with its measurements and metadata, under the study's lock, and recounts the ids left free.
-    /// The study's pruned trials become front candidates again and its candidate generation rises (under the
-    /// exclusive candidate lock), so that a prune decided before the deletion is not written after it.
+    /// Deleting a front candidate (a COMPLETED trial not pruned) makes the study's pruned trials candidates again
+    /// and raises its candidate generation (under the exclusive candidate lock), so that a prune decided before the
+    /// deletion is not written after it; any other trial no prune can have depended on (docs/storage.md).
     func deleteTrial(study name: String, trial id: Int) throws {
         let (study, _) = try lockStudy(named: name)
         try connection.execute(Self.exclusiveCandidateLock, [String(study.id)])
         let parameters = [String(study.id), String(id)]
-        var deleted = 0
+        var deleted: PostgresResult?
         for statement in Self.deleteTrialStatements {
-            deleted = try connection.execute(statement, parameters).rowCount
+            deleted = try connection.execute(statement, parameters)
         }
-        guard deleted > 0 else { throw StoreError.trialNotFound(study: name, trial: id) }
+        guard let deleted, deleted.rowCount > 0 else { throw StoreError.trialNotFound(study: name, trial: id) }
         try connection.execute(Self.recountMissingTrials, [String(study.id)])
-        try connection.execute(Self.unpruneTrials, [String(study.id)])
-        try connection.execute(Self.raiseCandidateGeneration, [String(study.id)])
+        if deleted.string(0, 1) == "t" {
+            try connection.execute(Self.unpruneTrials, [String(study.id)])
+            try connection.execute(Self.raiseCandidateGeneration, [String(study.id)])
+        }
     }
 }

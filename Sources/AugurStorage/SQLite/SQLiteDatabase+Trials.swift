@@ -319,18 +319,23 @@ extension SQLiteDatabase {
         }
     }
 
-    /// Deletes a trial with its measurements and metadata (the `trial_counts` trigger uncounts it). The study's
-    /// pruned trials become front candidates again and its candidate generation rises, so that a prune decided
-    /// before the deletion (perhaps because of the deleted trial) is not written after it.
+    /// Deletes a trial with its measurements and metadata (the `trial_counts` trigger uncounts it). Deleting a
+    /// front candidate (a COMPLETED trial not pruned) makes the study's pruned trials candidates again and raises its
+    /// candidate generation, so that a prune decided before the deletion (perhaps because of the deleted trial) is
+    /// not written after it; no prune can have depended on any other trial (docs/storage.md, "Front candidates").
     func deleteTrial(study name: String, trial id: Int) throws {
         try connection.writeTransaction {
             let study = try requireStudy(named: name)
-            _ = try trialState(id, of: study)
+            let state = try trialState(id, of: study).state
+            let candidate = try state == .completed && connection.queryFirst(
+                "SELECT pruned = 0 FROM trials WHERE study_id = ? AND trial_id = ?", [.integer(study.id), SQLiteValue(id)]) { $0.int(0) } == 1
             for table in ["measurements", "metadata", "trials"] {
                 try connection.run("DELETE FROM \(table) WHERE study_id = ? AND trial_id = ?", [.integer(study.id), SQLiteValue(id)])
             }
-            try connection.run("UPDATE trials SET pruned = 0 WHERE study_id = ? AND pruned <> 0", [.integer(study.id)])
-            try connection.run("UPDATE studies SET candidate_generation = candidate_generation + 1 WHERE id = ?", [.integer(study.id)])
+            if candidate {
+                try connection.run("UPDATE trials SET pruned = 0 WHERE study_id = ? AND pruned <> 0", [.integer(study.id)])
+                try connection.run("UPDATE studies SET candidate_generation = candidate_generation + 1 WHERE id = ?", [.integer(study.id)])
+            }
         }
     }
 
