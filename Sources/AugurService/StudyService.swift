@@ -307,8 +307,8 @@ public final class StudyService: Sendable {
         let outcomes = TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
         let prunable = outcomes.prunableIDs(of: table.ids, frontAndReference: objective.isMultiObjective)
         if !prunable.isEmpty {
-            // The marks only save later reads: a failure to write them (another replica deleted a trial and the
-            // generation moved, a lost connection) leaves the candidates a superset and is not the caller's error.
+            // The marks only save later reads: a failure to write them (a lost connection, two replicas pruning the
+            // same rows in another order) leaves the candidates a superset and is not the caller's error.
             do {
                 try await store.pruneTrials(study: study, ids: prunable, generation: candidates.generation)
             } catch {
