@@ -291,7 +291,8 @@ if runs("--front") {
             several.name = "front-\(problem.objectives)"
             several.objective.referencePoint = nil
             several.objective.additionalMetrics.append(MetricSpec(name: "memory", constraint: OutcomeConstraint(.atMost, 0.9)))
-            several.budget = Budget(maxTrials: frontTrials, parallelTrials: frontTrials)
+            // Room above the filled trials for the completions timed below.
+            several.budget = Budget(maxTrials: 2 * frontTrials, parallelTrials: 2 * frontTrials)
             studies.append((several.name, problem))
             var single = several
             single.name = "single-\(problem.objectives)"
@@ -345,15 +346,73 @@ if runs("--front") {
             let newFront = try await timed {
                 TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective).frontPositions.count
             }
+            // The code before front candidates: every completed trial read on every call (the service's previous
+            // `paretoFront`, step for step).
+            let previous = try await timed {
+                let table = try await store.completedFinalValues(study: study, metrics: metrics)
+                let outcomes = TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
+                let positions = outcomes.frontPositions
+                let trials = try await store.trials(study: study, ids: positions.map { outcomes.ids[$0] })
+                if let reference = outcomes.derivedReference { _ = Hypervolume.of(positions.map(outcomes.vector), reference: reference) }
+                return trials.count
+            }
+            // Front candidates: the filler finished the trials through the store, so all are candidates (as in a
+            // database upgraded to schema 7/8); the first call prunes, later ones read the candidates left.
+            let unpruned = try await store.frontCandidateValues(study: study, metrics: metrics).table.ids.count
+            var start = now()
+            let firstFront = try await service.paretoFront(study: study).trials.count
+            let firstFrontSeconds = now() - start
+            let candidates = try await store.frontCandidateValues(study: study, metrics: metrics).table.ids.count
             let front = try await timed { try await service.paretoFront(study: study).trials.count }
+            let candidateRead = try await timed { try await store.frontCandidateValues(study: study, metrics: metrics).table.ids.count }
+            // Deleting a pruned trial changes nothing; deleting a candidate un-prunes the study, and the next
+            // bestTrials prunes again.
+            let candidateIDs = try await store.frontCandidateValues(study: study, metrics: metrics).table.ids
+            let prunedID = (1...).first { !candidateIDs.contains($0) } ?? 1
+            start = now()
+            try await store.deleteTrial(study: study, trial: prunedID)
+            let prunedDeletion = now() - start
+            start = now()
+            try await store.deleteTrial(study: study, trial: candidateIDs.last ?? 1)
+            let deletion = now() - start
+            start = now()
+            let firstBest = try await service.bestTrials(study: study, count: 10).count
+            let firstBestSeconds = now() - start
             let best = try await timed { try await service.bestTrials(study: study, count: 10).count }
+            // Completions through the service: every `completionsPerPrune`-th prunes the candidates.
+            var completionTimes: [(seconds: Double, completed: Int)] = []
+            let points: [ParameterAssignment] = (0..<160).map { _ in
+                Dictionary(uniqueKeysWithValues: (0..<6).map { ("x\($0)", ParameterValue.double(generator.nextUnit())) })
+            }
+            let extra = try await store.assignTrials(study: study, worker: "timer", leaseExpiresAt: nil, history: .countsOnly) { _ in
+                AssignmentPlan(create: points)
+            }
+            for trial in extra {
+                var metrics = Dictionary(uniqueKeysWithValues: zip(names(problem), problem.evaluate(point(trial.parameters, dimensions: 6))))
+                metrics["memory"] = Double(trial.id % 10) / 10
+                let start = now()
+                try await service.completeTrial(study: study, trial: trial.id, .measurement(TrialMeasurement(metrics: metrics)))
+                completionTimes.append((now() - start, try await store.trialCounts(study: study).completed))
+            }
+            let pruning = completionTimes.filter { $0.completed % StudyService.completionsPerPrune == 0 }.map(\.seconds)
+            let plain = completionTimes.filter { $0.completed % StudyService.completionsPerPrune != 0 }.map(\.seconds)
+            let mean = completionTimes.map(\.seconds).reduce(0, +) / Double(max(1, completionTimes.count))
             print("\(objectivesLabel) | before: completedFinalMetrics (decode every final measurement) | \(format(oldRead.seconds * 1000, 1)) | \(oldRead.count) rows")
             print("\(objectivesLabel) | before: previous front algorithm on the feasible trials | \(format(oldFront.seconds * 1000, 1)) | \(oldFront.count) trials")
             print("\(objectivesLabel) | before: read + outcomes + front | \(format(oldTotal.seconds * 1000, 1)) | \(oldTotal.count) trials")
             print("\(objectivesLabel) | after: completedFinalValues (final_values column) | \(format(newRead.seconds * 1000, 1)) | \(newRead.count) rows")
             print("\(objectivesLabel) | after: outcomes + front from the table | \(format(newFront.seconds * 1000, 1)) | \(newFront.count) trials")
-            print("\(objectivesLabel) | after: StudyService.paretoFront (with hypervolume, front trials loaded) | \(format(front.seconds * 1000, 1)) | \(front.count) trials")
-            print("\(objectivesLabel) | after: StudyService.bestTrials(10) | \(format(best.seconds * 1000, 1)) | \(best.count) trials")
+            print("\(objectivesLabel) | previous StudyService.paretoFront (every completed trial read) | \(format(previous.seconds * 1000, 1)) | \(previous.count) trials")
+            print("\(objectivesLabel) | candidates: first paretoFront (prunes \(unpruned) candidates to \(candidates); one call) | \(format(firstFrontSeconds * 1000, 1)) | \(firstFront) trials")
+            print("\(objectivesLabel) | candidates: StudyService.paretoFront, later calls | \(format(front.seconds * 1000, 1)) | \(front.count) trials")
+            print("\(objectivesLabel) | candidates: frontCandidateValues | \(format(candidateRead.seconds * 1000, 1)) | \(candidateRead.count) rows")
+            print("\(objectivesLabel) | deleteTrial of a pruned trial (one call) | \(format(prunedDeletion * 1000, 1)) |")
+            print("\(objectivesLabel) | deleteTrial of a candidate (un-prunes the study; one call) | \(format(deletion * 1000, 1)) |")
+            print("\(objectivesLabel) | candidates: first bestTrials(10) after the deletion (prunes again; one call) | \(format(firstBestSeconds * 1000, 1)) | \(firstBest) trials")
+            print("\(objectivesLabel) | candidates: StudyService.bestTrials(10), later calls | \(format(best.seconds * 1000, 1)) | \(best.count) trials")
+            print("\(objectivesLabel) | completeTrial, \(plain.count) without pruning (median) | \(format(median(plain) * 1000, 2)) |")
+            print("\(objectivesLabel) | completeTrial, \(pruning.count) that pruned (median; every \(StudyService.completionsPerPrune)th) | \(format(median(pruning) * 1000, 2)) |")
+            print("\(objectivesLabel) | completeTrial, mean of all \(completionTimes.count) | \(format(mean * 1000, 2)) |")
         }
         let indexed = try await timed { try await service.bestTrials(study: "single-2", count: 10).count }
         print("1 | comparison: bestTrials(10), one objective (objective_value index) | \(format(indexed.seconds * 1000, 2)) | \(indexed.count) trials")

@@ -278,8 +278,9 @@ public final class StudyService: Sendable {
     /// A study's Pareto front: its non-dominated COMPLETED trials that meet every outcome constraint, best first by
     /// the first objective, with the hypervolume they dominate.
     ///
-    /// Ranks the table of final values the store returns (`completedFinalValues`, no measurement decoded) with
-    /// ``ParetoFront`` and loads only the front's trials.
+    /// Ranks the table of final values the store returns (`frontCandidateValues`, no measurement decoded) with
+    /// ``ParetoFront`` and loads only the front's trials. The store returns only the trials not yet pruned; those
+    /// read now that no front can need again are pruned (see `outcomes(study:objective:)`).
     public func paretoFront(study: String) async throws(ServiceError) -> ParetoFrontReport {
         let objective = try await knownSpec(study).objective
         let outcomes = try await outcomes(study: study, objective: objective)
@@ -294,11 +295,33 @@ public final class StudyService: Sendable {
                                  referencePoint: objective.referencePointInMetricUnits(reference), referencePointDerived: given == nil)
     }
 
+    /// The outcomes of the study's front candidates (its unpruned completed trials), which give the same front, the
+    /// same derived reference point and, with one objective, the same ranking of feasible trials as every completed
+    /// trial would; then prunes the candidates read now that can never be needed again
+    /// (``TrialOutcomes/prunableIDs(of:frontAndReference:)``: with several objectives, infeasible trials and
+    /// dominated ones that are no objective's worst; with one objective and constraints, infeasible ones only).
     private func outcomes(study: String, objective: Objective) async throws(ServiceError) -> TrialOutcomes {
         let names = objective.objectives.map(\.name) + objective.constraints.map(\.name)
-        let table = try await call { try await store.completedFinalValues(study: study, metrics: names) }
-        return TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
+        let candidates = try await call { try await store.frontCandidateValues(study: study, metrics: names) }
+        let table = candidates.table
+        let outcomes = TrialOutcomes(ids: table.ids, metrics: table.metrics, table: table.values, objective: objective)
+        let prunable = outcomes.prunableIDs(of: table.ids, frontAndReference: objective.isMultiObjective)
+        if !prunable.isEmpty {
+            // The marks only save later reads: a failure to write them (a lost connection, two replicas pruning the
+            // same rows in another order) leaves the candidates a superset and is not the caller's error.
+            do {
+                try await store.pruneTrials(study: study, ids: prunable, generation: candidates.generation)
+            } catch {
+                logger.warning("could not prune front candidates", metadata: ["study": "\(study)", "error": "\(error)"])
+            }
+        }
+        return outcomes
     }
+
+    /// How often a completion prunes the study's front candidates (when the study's completed count is a multiple
+    /// of it), so that the candidates stay near the front's size although no one asks for the front: one read of
+    /// the candidates and at most one UPDATE per this many completions.
+    public static let completionsPerPrune = 16
 
     /// The trials with these ids, in this order, without intermediate measurements, in one store query.
     private func completedTrials(study: String, ids: [Int]) async throws(ServiceError) -> [Trial] {
@@ -707,6 +730,13 @@ public final class StudyService: Sendable {
             try await store.finishTrialCounting(study: name, trial: id, state: state, finalMeasurement: finalMeasurement, reason: reason)
         }
         let candidate = finished.state == .completed ? finished : nil
+        if candidate != nil, spec.objective.ranksByMoreThanOneMetric, counts.completed % Self.completionsPerPrune == 0 {
+            do {
+                _ = try await outcomes(study: name, objective: spec.objective)
+            } catch {
+                logger.warning("could not read the front candidates to prune them", metadata: ["study": "\(name)", "error": "\(error)"])
+            }
+        }
         guard StudyVerdict.judge(budget: spec.budget, objective: spec.objective, counts: counts, candidate: candidate) != nil else { return finished }
         guard let current = try await call({ try await store.study(named: name) }) else { return finished }
         remember(current)

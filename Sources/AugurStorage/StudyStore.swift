@@ -246,6 +246,17 @@ public protocol StudyStore: Sendable {
     /// reads the spec's metrics (``Objective/allMetricNames``) from a column of final values written when the trial
     /// finished, without decoding measurements; other names, and the default, go through `completedFinalMetrics`.
     func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable
+    /// `completedFinalValues` of the study's front candidates only: its COMPLETED trials that `pruneTrials` has not
+    /// marked, with the study's candidate generation as it was before they were read. A database reads them from an
+    /// index of the unpruned completed trials, so a study whose trials were pruned down to its front reads a few
+    /// hundred rows instead of 100,000. The default (a store that keeps no marks) returns every completed trial.
+    func frontCandidateValues(study: String, metrics: [String]) async throws -> FrontCandidates
+    /// Marks COMPLETED trials of the study as pruned (no longer front candidates), if the study's candidate
+    /// generation is still `generation`; otherwise (a trial was deleted since the candidates were read, which un-prunes
+    /// every trial and raises the generation) marks nothing. Ids of other trials are ignored. The store only keeps the
+    /// marks; which trials may be pruned is the service's decision (docs/storage.md, "Front candidates"). Throws
+    /// `StoreError.studyNotFound`. The default marks nothing.
+    func pruneTrials(study: String, ids: [Int], generation: Int) async throws
 
     /// Appends an intermediate measurement to an ACTIVE trial and optionally renews its lease. A measurement equal
     /// to the trial's last one (same step and metrics) is not recorded twice, so a retried call is harmless.
@@ -274,6 +285,19 @@ public protocol StudyStore: Sendable {
     /// the sense the stores count by: a new trial takes the highest id plus one, so deleting the newest trial frees
     /// its id for the next one (as in Vizier's own datastore).
     func deleteTrial(study: String, trial: Int) async throws
+}
+
+/// What `StudyStore.frontCandidateValues` returns: the unpruned completed trials' final values and the generation
+/// to hand back to `StudyStore.pruneTrials`.
+public struct FrontCandidates: Sendable, Equatable {
+    public var table: FinalValueTable
+    /// The study's candidate generation, read before the table: every `deleteTrial` raises it.
+    public var generation: Int
+
+    public init(table: FinalValueTable, generation: Int) {
+        self.table = table
+        self.generation = generation
+    }
 }
 
 /// The final values of some metrics of a study's COMPLETED trials, in id order (`StudyStore.completedFinalValues`).
@@ -432,6 +456,14 @@ extension StudyStore {
 
     public func completedFinalValues(study: String, metrics: [String]) async throws -> FinalValueTable {
         FinalValueTable(metrics: metrics, finalMetrics: try await completedFinalMetrics(study: study, metrics: metrics))
+    }
+
+    public func frontCandidateValues(study: String, metrics: [String]) async throws -> FrontCandidates {
+        FrontCandidates(table: try await completedFinalValues(study: study, metrics: metrics), generation: 0)
+    }
+
+    public func pruneTrials(study: String, ids: [Int], generation: Int) async throws {
+        guard try await self.study(named: study) != nil else { throw StoreError.studyNotFound(study) }
     }
 
     public func finishTrialCounting(

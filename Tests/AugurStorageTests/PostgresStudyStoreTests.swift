@@ -137,7 +137,10 @@ struct PostgresStudyStoreTests {
     @Test func upgradesADatabaseWithoutFinalValues() async throws {
         let url = try PostgresTestDatabase.makeIsolatedURL("final-values")
         try await fillSeveralObjectiveStudy(try PostgresStudyStore(url: url, poolSize: 1))
-        try PostgresTestDatabase.execute("ALTER TABLE trials DROP COLUMN final_values; UPDATE augur_schema SET version = 5", url: url)
+        try PostgresTestDatabase.execute("""
+            DROP INDEX trials_front_candidates; ALTER TABLE trials DROP COLUMN pruned; ALTER TABLE studies DROP COLUMN candidate_generation;
+            ALTER TABLE trials DROP COLUMN final_values; UPDATE augur_schema SET version = 5
+            """, url: url)
 
         let store = try PostgresStudyStore(url: url, poolSize: 1)
         let version = try PostgresTestDatabase.execute("SELECT version FROM augur_schema", url: url)
@@ -147,6 +150,29 @@ struct PostgresStudyStoreTests {
         #expect(filled.map { $0[0] } == ["1", "2", "4", "5", "6"])
         #expect(filled.first?[1] == "{0.25,0.5,1}")
         try await expectSeveralObjectiveValues(store)
+    }
+
+    /// A database of schema 7 (no front candidates) is upgraded in place with every completed trial a candidate,
+    /// and the marks a prune writes are seen by another store on the same database.
+    @Test func upgradesADatabaseWithoutFrontCandidates() async throws {
+        let url = try PostgresTestDatabase.makeIsolatedURL("front-candidates")
+        try await fillSeveralObjectiveStudy(try PostgresStudyStore(url: url, poolSize: 1))
+        try PostgresTestDatabase.execute("""
+            DROP INDEX trials_front_candidates; ALTER TABLE trials DROP COLUMN pruned;
+            ALTER TABLE studies DROP COLUMN candidate_generation; UPDATE augur_schema SET version = 7
+            """, url: url)
+
+        let metrics = ["loss", "accuracy", "memory"]
+        let store = try PostgresStudyStore(url: url, poolSize: 1)
+        let version = try PostgresTestDatabase.execute("SELECT version FROM augur_schema", url: url)
+        #expect(version.first?.first == String(PostgresStudyStore.schemaVersion))
+        let candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        let all = try await store.completedFinalValues(study: "front", metrics: metrics)
+        #expect(candidates.table.ids == [1, 2, 4, 6])
+        #expect(candidates.table.values.map(\.bitPattern) == all.values.map(\.bitPattern))
+        try await store.pruneTrials(study: "front", ids: [2, 6], generation: candidates.generation)
+        let another = try PostgresStudyStore(url: url, poolSize: 1)
+        #expect(try await another.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 4])
     }
 
     /// A database written by the first schema (objective indexes, a `trial_parameters` table) is upgraded in place:

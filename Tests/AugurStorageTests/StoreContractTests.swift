@@ -561,6 +561,70 @@ struct StoreContractTests {
         }
     }
 
+    /// Front candidates: at first every completed trial; `pruneTrials` marks completed trials only (other states and
+    /// unknown ids are ignored) and only while the generation it was given is current; a trial completed later is a
+    /// candidate; deleting a candidate makes every completed trial a candidate again and raises the generation, so a
+    /// prune decided before the deletion writes nothing, while deleting any other trial changes neither.
+    @Test(arguments: StoreFactories.all)
+    func pruningKeepsFrontCandidatesAndADeletionRestoresThem(factory: StoreFactory) async throws {
+        guard let handle = try await factory.make() else { return }
+        let store = handle.store
+        try await fillSeveralObjectiveStudy(store)
+        let metrics = ["loss", "accuracy", "memory"]
+        let first = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        let all = try await store.completedFinalValues(study: "front", metrics: metrics)
+        #expect(first.table.ids == [1, 2, 4, 6])
+        #expect(first.table.values.map(\.bitPattern) == all.values.map(\.bitPattern))
+
+        try await store.pruneTrials(study: "front", ids: [2, 3, 5, 6, 99], generation: first.generation)
+        var candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        #expect(candidates.table.ids == [1, 4], "FAILED 3, STOPPED 5 and unknown 99 are no candidates to prune")
+        #expect(candidates.generation == first.generation)
+        #expect(candidates.table.values.map(\.bitPattern) == Array(all.values[0..<3] + all.values[6..<9]).map(\.bitPattern))
+        let unchanged = try await store.completedFinalValues(study: "front", metrics: metrics)
+        #expect(unchanged.ids == all.ids && unchanged.values.map(\.bitPattern) == all.values.map(\.bitPattern), "the full read is unchanged")
+
+        try await store.pruneTrials(study: "front", ids: [1], generation: first.generation + 1)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 4], "a wrong generation prunes nothing")
+
+        let created = try await store.createTrials(2, in: "front")
+        try await store.complete(created[0].id, in: "front", loss: 0.5, accuracy: 0.5)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 4, 7])
+
+        // Deleting a trial no prune can have depended on (not completed, or pruned) changes nothing.
+        try await store.deleteTrial(study: "front", trial: created[1].id)
+        try await store.deleteTrial(study: "front", trial: 2)
+        candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        #expect(candidates.table.ids == [1, 4, 7] && candidates.generation == first.generation)
+        // Deleting a candidate un-prunes the study.
+        try await store.deleteTrial(study: "front", trial: 4)
+        candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        #expect(candidates.table.ids == [1, 6, 7], "a deletion of a candidate un-prunes the study")
+        #expect(candidates.generation != first.generation)
+        try await store.pruneTrials(study: "front", ids: [1, 6], generation: first.generation)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 6, 7],
+                "a prune read before the deletion is dropped")
+        try await store.pruneTrials(study: "front", ids: [1, 6], generation: candidates.generation)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [7])
+
+        // Another study's trials and generation are its own.
+        var other = testSpec("other")
+        other.objective = Objective(metric: "loss", goal: .minimize, additionalMetrics: [MetricSpec(name: "accuracy", goal: .maximize)])
+        _ = try await store.createStudy(other)
+        let otherTrials = try await store.createTrials(2, in: "other")
+        for trial in otherTrials { try await store.complete(trial.id, in: "other", loss: 1, accuracy: 1) }
+        try await store.deleteTrial(study: "other", trial: otherTrials[1].id)
+        #expect(try await store.frontCandidateValues(study: "front", metrics: metrics).table.ids == [7])
+        #expect(try await store.frontCandidateValues(study: "other", metrics: ["loss", "accuracy"]).table.ids == [1])
+
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            try await store.pruneTrials(study: "missing", ids: [1], generation: 0)
+        }
+        await #expect(throws: StoreError.studyNotFound("missing")) {
+            _ = try await store.frontCandidateValues(study: "missing", metrics: ["loss"])
+        }
+    }
+
     /// Trials by a list of ids (a Pareto front's): in id order, without intermediate measurements, unknown ids
     /// and duplicates dropped, the same trials `trial(study:id:)` returns.
     @Test(arguments: StoreFactories.all)

@@ -225,6 +225,39 @@ public struct TrialOutcomes: Sendable {
         }
     }
 
+    /// The ids among `candidates` (the trials these outcomes were read from, feasible or not) that no later front
+    /// and no derived reference point can need, so a store may stop reading them (`StudyService` prunes them):
+    ///
+    /// - an infeasible trial (a constraint not met, an objective missing or NaN) never counts;
+    /// - with `frontAndReference`, a feasible trial off the front is dominated by another feasible trial, and is not
+    ///   needed for the reference when it is not the worst in any objective (the smallest value, the smallest id
+    ///   among equal ones): another feasible trial comes before it in every objective. The best values, the
+    ///   reference's other end, are on the front.
+    ///
+    /// Both conditions name other completed trials, which never change, so once true they stay true while no trial
+    /// is deleted: the unpruned trials keep the whole front (a pruned trial is dominated by a front trial, which
+    /// then dominates whatever it dominated) and every objective's worst and best values. Without
+    /// `frontAndReference` (one objective with constraints: every feasible trial is ranked) only infeasible trials
+    /// are returned.
+    public func prunableIDs(of candidates: [Int], frontAndReference: Bool) -> [Int] {
+        var needed = Set<Int>()
+        if !frontAndReference {
+            needed = Set(ids)
+        } else if !ids.isEmpty {
+            needed.reserveCapacity(dimensions + 16)
+            for position in ParetoFront.nonDominatedIndices(flat: values, dimensions: dimensions) { needed.insert(ids[position]) }
+            for k in 0..<dimensions {
+                var worst = 0
+                for row in ids.indices.dropFirst() {
+                    let value = values[row * dimensions + k], lowest = values[worst * dimensions + k]
+                    if value < lowest || (value == lowest && ids[row] < ids[worst]) { worst = row }
+                }
+                needed.insert(ids[worst])
+            }
+        }
+        return candidates.filter { !needed.contains($0) }
+    }
+
     private func ranked(_ positions: [Int]) -> [Int] {
         positions.sorted { a, b in
             let first = values[a * dimensions], second = values[b * dimensions]

@@ -11,6 +11,9 @@ public actor InMemoryStudyStore: StudyStore {
     private var studies: [String: Study] = [:]
     private var trialsByStudy: [String: [Trial]] = [:]
     private var metadataByStudy: [String: StudyMetadata] = [:]
+    /// The pruned trials (no longer front candidates) and the candidate generation of each study.
+    private var prunedByStudy: [String: Set<Int>] = [:]
+    private var candidateGenerationByStudy: [String: Int] = [:]
     /// The clock the store stamps leases against; tests move it forward to expire leases.
     public var now: Date
 
@@ -51,6 +54,8 @@ public actor InMemoryStudyStore: StudyStore {
         guard studies.removeValue(forKey: name) != nil else { throw StoreError.studyNotFound(name) }
         trialsByStudy[name] = nil
         metadataByStudy[name] = nil
+        prunedByStudy[name] = nil
+        candidateGenerationByStudy[name] = nil
     }
 
     public func setStudyBudget(_ name: String, to budget: Budget) throws -> Study {
@@ -207,8 +212,30 @@ public actor InMemoryStudyStore: StudyStore {
     public func deleteTrial(study name: String, trial id: Int) throws {
         guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
         guard trialsByStudy[name, default: []].contains(where: { $0.id == id }) else { throw StoreError.trialNotFound(study: name, trial: id) }
+        let candidate = trialsByStudy[name, default: []].contains { $0.id == id && $0.state == .completed }
+            && !prunedByStudy[name, default: []].contains(id)
         trialsByStudy[name]?.removeAll { $0.id == id }
         metadataByStudy[name]?.trials[id] = nil
+        prunedByStudy[name]?.remove(id)
+        if candidate {
+            prunedByStudy[name] = nil
+            candidateGenerationByStudy[name, default: 0] += 1
+        }
+    }
+
+    public func frontCandidateValues(study name: String, metrics: [String]) async throws -> FrontCandidates {
+        let generation = candidateGenerationByStudy[name, default: 0]
+        let pruned = prunedByStudy[name, default: []]
+        let all = try await completedFinalMetrics(study: name, metrics: metrics)
+        return FrontCandidates(table: FinalValueTable(metrics: metrics, finalMetrics: all.filter { !pruned.contains($0.id) }),
+                               generation: generation)
+    }
+
+    public func pruneTrials(study name: String, ids: [Int], generation: Int) throws {
+        guard studies[name] != nil else { throw StoreError.studyNotFound(name) }
+        guard candidateGenerationByStudy[name, default: 0] == generation else { return }
+        let completed = Set(trialsByStudy[name, default: []].filter { $0.state == .completed }.map(\.id))
+        prunedByStudy[name, default: []].formUnion(ids.filter(completed.contains))
     }
 
     // MARK: Helpers

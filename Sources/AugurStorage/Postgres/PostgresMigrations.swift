@@ -285,6 +285,19 @@ enum PostgresMigrations {
         [
             "CREATE INDEX trials_completed_values ON trials (study_id, trial_id) INCLUDE (final_values) WHERE state = 'COMPLETED'",
         ],
+        // 8: front candidates (docs/storage.md). A completed trial the service has found can never again be on the
+        // Pareto front nor give the derived reference point its worst value is marked `pruned`; the front is read
+        // from the unpruned ones, an index-only scan of their own partial index. Every existing trial starts
+        // unpruned (a constant default: no table rewrite), so nothing is back-filled. Deleting a candidate un-prunes
+        // the study and raises `candidate_generation`, which a prune must match.
+        [
+            "ALTER TABLE trials ADD COLUMN pruned BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE studies ADD COLUMN candidate_generation BIGINT NOT NULL DEFAULT 0",
+            """
+            CREATE INDEX trials_front_candidates ON trials (study_id, trial_id) INCLUDE (final_values)
+            WHERE state = 'COMPLETED' AND NOT pruned
+            """,
+        ],
     ]
 
     /// SQL for the `final_values` of a final measurement (a `jsonb` expression) under a study's spec (`jsonb`): the

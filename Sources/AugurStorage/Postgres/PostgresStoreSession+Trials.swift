@@ -164,6 +164,59 @@ extension PostgresStoreSession {
             """,
         binaryResults: true)
 
+    /// `completedFinalValueArrays` of the unpruned trials only, from the partial index `trials_front_candidates`.
+    static let frontCandidateValueArrays = PostgresStatement(
+        name: "augur_front_candidate_value_arrays",
+        sql: """
+            SELECT t.trial_id, t.final_values FROM trials t
+            WHERE t.study_id = $1::bigint AND t.state = 'COMPLETED' AND NOT t.pruned ORDER BY t.trial_id
+            """,
+        binaryResults: true)
+
+    private static let candidateGeneration = PostgresStatement(
+        name: "augur_candidate_generation", sql: "SELECT s.candidate_generation FROM studies s WHERE s.id = $1::bigint")
+
+    /// The advisory lock (two keys: a constant for this use, the study id) that orders a prune (shared) before or
+    /// after a trial's deletion (exclusive); both hold it to the end of their transactions.
+    private static let sharedCandidateLock = PostgresStatement(
+        name: "augur_candidate_lock_shared", sql: "SELECT pg_advisory_xact_lock_shared(1634891827, ($1::bigint % 2147483647)::integer)")
+    private static let exclusiveCandidateLock = PostgresStatement(
+        name: "augur_candidate_lock", sql: "SELECT pg_advisory_xact_lock(1634891827, ($1::bigint % 2147483647)::integer)")
+
+    /// Marks the listed unpruned COMPLETED trials pruned if the study's candidate generation is still the one given.
+    /// The generation is read by this statement's snapshot, taken after the shared lock is held: a deletion that
+    /// committed before is seen (and the prune dropped), one that comes after waits and un-prunes what this wrote.
+    private static let pruneTrials = PostgresStatement(
+        name: "augur_prune_trials",
+        sql: """
+            UPDATE trials t SET pruned = true FROM studies s
+            WHERE s.id = $1::bigint AND s.candidate_generation = $3::bigint AND t.study_id = s.id
+              AND t.state = 'COMPLETED' AND NOT t.pruned AND t.trial_id = ANY($2::integer[])
+            """)
+
+    private static let unpruneTrials = PostgresStatement(
+        name: "augur_unprune_trials", sql: "UPDATE trials SET pruned = false WHERE study_id = $1::bigint AND pruned")
+
+    private static let raiseCandidateGeneration = PostgresStatement(
+        name: "augur_raise_candidate_generation",
+        sql: "UPDATE studies SET candidate_generation = candidate_generation + 1 WHERE id = $1::bigint")
+
+    /// The unpruned completed trials' final values, after the study's candidate generation (read first, so that a
+    /// deletion between the two reads makes the prune that follows a no-op rather than a wrong one).
+    func frontCandidateValues(study name: String, metrics: [String]) throws -> FrontCandidates {
+        let study = try requireStudy(named: name)
+        let generation = try connection.execute(Self.candidateGeneration, [String(study.id)]).int(0, 0) ?? 0
+        return FrontCandidates(table: try completedFinalValues(study: name, metrics: metrics, candidatesOnly: true), generation: generation)
+    }
+
+    /// Runs in a transaction: the shared candidate lock, then one UPDATE of the listed trials.
+    func pruneTrials(study name: String, ids: [Int], generation: Int) throws {
+        let study = try requireStudy(named: name)
+        guard !ids.isEmpty else { return }
+        try connection.execute(Self.sharedCandidateLock, [String(study.id)])
+        try connection.execute(Self.pruneTrials, [String(study.id), Self.arrayLiteral(ids), String(generation)])
+    }
+
     /// The final measurements of the trials without `final_values` (none after migration 6's back-fill).
     private static let finalMeasurementsByID = PostgresStatement(
         name: "augur_final_measurements_by_id",
@@ -171,15 +224,15 @@ extension PostgresStoreSession {
 
     /// The final values of the spec's metrics from the `final_values` array, read in binary format (no number
     /// formatted or parsed); a row without the array falls back to its measurement (a second query for those rows
-    /// only). Names outside the spec go through `completedFinalMetrics`.
-    func completedFinalValues(study name: String, metrics: [String]) throws -> FinalValueTable {
+    /// only). Names outside the spec go through `completedFinalMetrics`. `candidatesOnly` leaves out the pruned trials.
+    func completedFinalValues(study name: String, metrics: [String], candidatesOnly: Bool = false) throws -> FinalValueTable {
         let study = try requireStudy(named: name)
         let stored = study.study.spec.objective.allMetricNames
         let positions = metrics.compactMap { stored.firstIndex(of: $0) }
         guard !metrics.isEmpty, positions.count == metrics.count else {
             return FinalValueTable(metrics: metrics, finalMetrics: try completedFinalMetrics(study: name, metrics: metrics))
         }
-        let result = try connection.execute(Self.completedFinalValueArrays, [String(study.id)])
+        let result = try connection.execute(candidatesOnly ? Self.frontCandidateValueArrays : Self.completedFinalValueArrays, [String(study.id)])
         var ids: [Int] = []
         var values: [Double] = []
         var arrayValues: [Double] = []
@@ -540,7 +593,9 @@ extension PostgresStoreSession {
     private static let deleteTrialStatements = [
         PostgresStatement(name: "augur_delete_trial_measurements", sql: "DELETE FROM measurements WHERE study_id = $1::bigint AND trial_id = $2::integer"),
         PostgresStatement(name: "augur_delete_trial_metadata", sql: "DELETE FROM metadata WHERE study_id = $1::bigint AND trial_id = $2::integer"),
-        PostgresStatement(name: "augur_delete_trial", sql: "DELETE FROM trials WHERE study_id = $1::bigint AND trial_id = $2::integer RETURNING trial_id"),
+        PostgresStatement(
+            name: "augur_delete_trial",
+            sql: "DELETE FROM trials WHERE study_id = $1::bigint AND trial_id = $2::integer RETURNING trial_id, state = 'COMPLETED' AND NOT pruned"),
     ]
 
     private static let recountMissingTrials = PostgresStatement(
@@ -551,14 +606,22 @@ extension PostgresStoreSession {
             """)
 
     /// Deletes a trial with its measurements and metadata, under the study's lock, and recounts the ids left free.
+    /// Deleting a front candidate (a COMPLETED trial not pruned) makes the study's pruned trials candidates again
+    /// and raises its candidate generation (under the exclusive candidate lock), so that a prune decided before the
+    /// deletion is not written after it; any other trial no prune can have depended on (docs/storage.md).
     func deleteTrial(study name: String, trial id: Int) throws {
         let (study, _) = try lockStudy(named: name)
+        try connection.execute(Self.exclusiveCandidateLock, [String(study.id)])
         let parameters = [String(study.id), String(id)]
-        var deleted = 0
+        var deleted: PostgresResult?
         for statement in Self.deleteTrialStatements {
-            deleted = try connection.execute(statement, parameters).rowCount
+            deleted = try connection.execute(statement, parameters)
         }
-        guard deleted > 0 else { throw StoreError.trialNotFound(study: name, trial: id) }
+        guard let deleted, deleted.rowCount > 0 else { throw StoreError.trialNotFound(study: name, trial: id) }
         try connection.execute(Self.recountMissingTrials, [String(study.id)])
+        if deleted.string(0, 1) == "t" {
+            try connection.execute(Self.unpruneTrials, [String(study.id)])
+            try connection.execute(Self.raiseCandidateGeneration, [String(study.id)])
+        }
     }
 }

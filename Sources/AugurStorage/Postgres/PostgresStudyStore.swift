@@ -162,6 +162,14 @@ public final class PostgresStudyStore: StudyStore {
         try await session(.idempotent) { try $0.completedFinalValues(study: study, metrics: metrics) }
     }
 
+    public func frontCandidateValues(study: String, metrics: [String]) async throws -> FrontCandidates {
+        try await session(.idempotent) { try $0.frontCandidateValues(study: study, metrics: metrics) }
+    }
+
+    public func pruneTrials(study: String, ids: [Int], generation: Int) async throws {
+        try await session(.transaction) { try $0.pruneTrials(study: study, ids: ids, generation: generation) }
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         let metricsText = StoreCoding.encodeMetrics(measurement.metrics)
         try await session(.transaction) { session in

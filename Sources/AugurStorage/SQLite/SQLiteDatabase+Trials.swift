@@ -42,8 +42,9 @@ extension SQLiteDatabase {
 
     /// The final values of the spec's metrics from the `final_values` column, one index range scan and no JSON; a
     /// row without the column (none should remain after the migration's back-fill) falls back to its measurement.
-    /// Names outside the spec go through `completedFinalMetrics`.
-    func completedFinalValues(study name: String, metrics: [String]) throws -> FinalValueTable {
+    /// Names outside the spec go through `completedFinalMetrics`. `candidatesOnly` leaves out the pruned trials
+    /// (read from the partial index `trials_front_candidates`).
+    func completedFinalValues(study name: String, metrics: [String], candidatesOnly: Bool = false) throws -> FinalValueTable {
         try connection.readTransaction {
             let study = try requireStudy(named: name)
             let stored = study.study.spec.objective.allMetricNames
@@ -54,10 +55,12 @@ extension SQLiteDatabase {
             var ids: [Int] = []
             var values: [Double] = []
             try connection.forEachRow(
-                """
-                SELECT trial_id, final_values, CASE WHEN final_values IS NULL THEN final_measurement END
-                FROM trials WHERE study_id = ? AND state = 'COMPLETED' ORDER BY trial_id
-                """,
+                candidatesOnly
+                    ? Self.frontCandidateQuery
+                    : """
+                    SELECT trial_id, final_values, CASE WHEN final_values IS NULL THEN final_measurement END
+                    FROM trials WHERE study_id = ? AND state = 'COMPLETED' ORDER BY trial_id
+                    """,
                 [.integer(study.id)]
             ) { row in
                 ids.append(row.int(0))
@@ -316,14 +319,58 @@ extension SQLiteDatabase {
         }
     }
 
-    /// Deletes a trial with its measurements and metadata (the `trial_counts` trigger uncounts it).
+    /// Deletes a trial with its measurements and metadata (the `trial_counts` trigger uncounts it). Deleting a
+    /// front candidate (a COMPLETED trial not pruned) makes the study's pruned trials candidates again and raises its
+    /// candidate generation, so that a prune decided before the deletion (perhaps because of the deleted trial) is
+    /// not written after it; no prune can have depended on any other trial (docs/storage.md, "Front candidates").
     func deleteTrial(study name: String, trial id: Int) throws {
         try connection.writeTransaction {
             let study = try requireStudy(named: name)
-            _ = try trialState(id, of: study)
+            let state = try trialState(id, of: study).state
+            let candidate = try state == .completed && connection.queryFirst(
+                "SELECT pruned = 0 FROM trials WHERE study_id = ? AND trial_id = ?", [.integer(study.id), SQLiteValue(id)]) { $0.int(0) } == 1
             for table in ["measurements", "metadata", "trials"] {
                 try connection.run("DELETE FROM \(table) WHERE study_id = ? AND trial_id = ?", [.integer(study.id), SQLiteValue(id)])
             }
+            if candidate {
+                try connection.run("UPDATE trials SET pruned = 0 WHERE study_id = ? AND pruned <> 0", [.integer(study.id)])
+                try connection.run("UPDATE studies SET candidate_generation = candidate_generation + 1 WHERE id = ?", [.integer(study.id)])
+            }
+        }
+    }
+
+    /// `completedFinalValues`' query for the unpruned trials, named to the partial index: without statistics the
+    /// planner otherwise walks the study's whole primary-key range, every trial of it.
+    static let frontCandidateQuery = """
+        SELECT trial_id, final_values, CASE WHEN final_values IS NULL THEN final_measurement END
+        FROM trials INDEXED BY trials_front_candidates
+        WHERE study_id = ? AND state = 'COMPLETED' AND pruned = 0 ORDER BY trial_id
+        """
+
+    /// The unpruned completed trials' final values, with the candidate generation read in the same transaction.
+    func frontCandidateValues(study name: String, metrics: [String]) throws -> FrontCandidates {
+        try connection.readTransaction {
+            let study = try requireStudy(named: name)
+            let generation = try connection.queryFirst("SELECT candidate_generation FROM studies WHERE id = ?", [.integer(study.id)]) { $0.int(0) }
+            return FrontCandidates(table: try completedFinalValues(study: name, metrics: metrics, candidatesOnly: true), generation: generation ?? 0)
+        }
+    }
+
+    /// Marks the listed COMPLETED trials pruned in one UPDATE (the ids go in as one JSON array), if the study's
+    /// candidate generation is still `generation`; the write transaction serializes it with `deleteTrial`.
+    func pruneTrials(study name: String, ids: [Int], generation: Int) throws {
+        try connection.writeTransaction {
+            let study = try requireStudy(named: name)
+            guard !ids.isEmpty else { return }
+            let current = try connection.queryFirst("SELECT candidate_generation FROM studies WHERE id = ?", [.integer(study.id)]) { $0.int(0) }
+            guard current == generation else { return }
+            let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+            try connection.run(
+                """
+                UPDATE trials SET pruned = 1
+                WHERE study_id = ? AND state = 'COMPLETED' AND pruned = 0 AND trial_id IN (SELECT value FROM json_each(?))
+                """,
+                [.integer(study.id), .text(list)])
         }
     }
 }

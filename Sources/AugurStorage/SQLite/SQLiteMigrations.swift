@@ -243,6 +243,16 @@ enum SQLiteMigrations {
         [
             "ALTER TABLE trials ADD COLUMN final_values BLOB",
         ],
+        // 7: front candidates (docs/storage.md). A completed trial the service has found can never again be on the
+        // Pareto front nor give the derived reference point its worst value is marked `pruned`; the front is read
+        // from the unpruned ones through a partial index. Every existing trial starts unpruned, so nothing is
+        // back-filled. Deleting a candidate un-prunes the study and raises `candidate_generation`, which a prune must
+        // match.
+        [
+            "ALTER TABLE trials ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE studies ADD COLUMN candidate_generation INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX trials_front_candidates ON trials (study_id, trial_id) WHERE state = 'COMPLETED' AND pruned = 0",
+        ],
     ]
 
     /// The schema version this build writes and understands.

@@ -102,6 +102,14 @@ public final class SQLiteStudyStore: StudyStore {
         try await database.completedFinalValues(study: study, metrics: metrics)
     }
 
+    public func frontCandidateValues(study: String, metrics: [String]) async throws -> FrontCandidates {
+        try await database.frontCandidateValues(study: study, metrics: metrics)
+    }
+
+    public func pruneTrials(study: String, ids: [Int], generation: Int) async throws {
+        try await database.pruneTrials(study: study, ids: ids, generation: generation)
+    }
+
     public func addMeasurement(study: String, trial: Int, measurement: TrialMeasurement, leaseExpiresAt: Date?) async throws {
         try await database.addMeasurement(study: study, trial: trial, measurement: measurement, leaseExpiresAt: leaseExpiresAt)
     }

@@ -107,6 +107,9 @@ struct SQLiteStudyStoreTests {
         let path = directory.path(for: "augur.sqlite")
         try await fillSeveralObjectiveStudy(try SQLiteStudyStore(path: path))
         let old = try SQLiteConnection(path: path)
+        try old.execute("DROP INDEX trials_front_candidates")
+        try old.execute("ALTER TABLE trials DROP COLUMN pruned")
+        try old.execute("ALTER TABLE studies DROP COLUMN candidate_generation")
         try old.execute("ALTER TABLE trials DROP COLUMN final_values")
         _ = try old.run("UPDATE augur_schema SET version = 5")
 
@@ -116,6 +119,35 @@ struct SQLiteStudyStoreTests {
         let filled = try connection.query("SELECT trial_id FROM trials WHERE final_values IS NOT NULL ORDER BY trial_id") { $0.int(0) }
         #expect(filled == [1, 2, 4, 5, 6])
         try await expectSeveralObjectiveValues(store)
+    }
+
+    /// A file of schema 6 (no front candidates) is upgraded in place with every completed trial a candidate, and
+    /// the marks a prune writes stay when the file is opened again.
+    @Test func upgradesAFileWithoutFrontCandidates() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path(for: "augur.sqlite")
+        try await fillSeveralObjectiveStudy(try SQLiteStudyStore(path: path))
+        let old = try SQLiteConnection(path: path)
+        try old.execute("DROP INDEX trials_front_candidates")
+        try old.execute("ALTER TABLE trials DROP COLUMN pruned")
+        try old.execute("ALTER TABLE studies DROP COLUMN candidate_generation")
+        _ = try old.run("UPDATE augur_schema SET version = 6")
+
+        let metrics = ["loss", "accuracy", "memory"]
+        let store = try SQLiteStudyStore(path: path)
+        #expect(try SQLiteMigrations.currentVersion(old) == SQLiteStudyStore.schemaVersion)
+        let candidates = try await store.frontCandidateValues(study: "front", metrics: metrics)
+        let all = try await store.completedFinalValues(study: "front", metrics: metrics)
+        #expect(candidates.table.ids == [1, 2, 4, 6])
+        #expect(candidates.table.values.map(\.bitPattern) == all.values.map(\.bitPattern))
+        try await store.pruneTrials(study: "front", ids: [2, 6], generation: candidates.generation)
+        let reopened = try SQLiteStudyStore(path: path)
+        #expect(try await reopened.frontCandidateValues(study: "front", metrics: metrics).table.ids == [1, 4])
+        let plan = try old.query(
+            "EXPLAIN QUERY PLAN \(SQLiteDatabase.frontCandidateQuery)"
+        ) { $0.text(3) ?? "" }.joined(separator: "\n")
+        #expect(plan.contains("trials_front_candidates"), "\(plan)")
     }
 
     @Test func explainsFilesItCannotOpen() throws {
