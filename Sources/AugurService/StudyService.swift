@@ -365,7 +365,11 @@ public final class StudyService: Sendable {
     }
 
     /// `suggestTrials` with the study's state and spec as the assignment saw them, in one transaction with the store.
-    public func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> Suggestion {
+    ///
+    /// With `expectedUID` (the creation id of the study the caller agreed to work on), a study deleted and created
+    /// again under the same name is refused inside the store's transaction: FAILED_PRECONDITION, and nothing is
+    /// created, leased or recovered in it.
+    public func suggest(study name: String, client: String, count: Int, expectedUID: String? = nil) async throws(ServiceError) -> Suggestion {
         guard count > 0 else { throw .invalidArgument("suggestTrials needs a count of at least 1, got \(count)") }
         guard !client.isEmpty else { throw .invalidArgument("suggestTrials needs a client id") }
         var known = try await knownStudy(name)
@@ -387,12 +391,18 @@ public final class StudyService: Sendable {
                 var createdMetadata: [[MetadataEntry]] = []
                 var study: Study?
                 var recreated: Study?
+                var unexpected: Study?
             }
             let outcome = Mutex(Outcome())
             let lease = Date().addingTimeInterval(leaseDuration)
             let expected = known.version.uid
             let assigned = try await storeCall(study: name) {
                 try await store.assignTrials(study: name, worker: client, leaseExpiresAt: lease, history: designer.historyScope) { snapshot in
+                    if let expectedUID, snapshot.study.version.uid != expectedUID {
+                        // Not the study the caller agreed to: change nothing in it.
+                        outcome.withLock { $0.unexpected = snapshot.study }
+                        return AssignmentPlan()
+                    }
                     guard snapshot.study.version.uid == expected else {
                         // Planned with another study's designer: change nothing, start over with this one.
                         outcome.withLock { $0.recreated = snapshot.study }
@@ -416,6 +426,12 @@ public final class StudyService: Sendable {
             let result = outcome.withLock { $0 }
             if let refit = gaussianProcessCaches.pendingRefit(forStudy: name) {
                 refits.submit { refit.run() }
+            }
+            if let unexpected = result.unexpected {
+                remember(unexpected)
+                throw .failedPrecondition(
+                    "study '\(name)' has creation id \(unexpected.version.uid), not the expected \(expectedUID ?? ""): it was "
+                        + "deleted and created again, so no trials were suggested")
             }
             if let recreated = result.recreated {
                 remember(recreated)

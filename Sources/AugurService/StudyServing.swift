@@ -12,7 +12,9 @@ public protocol StudyServing: Sendable {
 
     func getStudy(_ name: String) async throws(ServiceError) -> Study
     /// Hands `client` up to `count` trials, with the study as the assignment saw it (so a runner need not read it).
-    func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> StudyService.Suggestion
+    /// With `expectedUID`, fails with FAILED_PRECONDITION, creating and leasing nothing, when the study now has
+    /// another creation id (it was deleted and created again).
+    func suggest(study name: String, client: String, count: Int, expectedUID: String?) async throws(ServiceError) -> StudyService.Suggestion
     @discardableResult
     func addMeasurement(study name: String, trial id: Int, measurement: TrialMeasurement) async throws(ServiceError) -> StoppingDecision
     func heartbeat(study name: String, trial id: Int, client: String) async throws(ServiceError)

@@ -7,8 +7,9 @@ import Foundation
 /// creation id), and only while its `WorkerPolicy` accepts it.
 ///
 /// A study deleted and created again under the same name is another study, perhaps someone else's with another
-/// command: when a suggestion or a read shows another creation id, or a study the policy refuses, the call fails
-/// with FAILED_PRECONDITION (the run stops with that message) and the trials it brought are given back unrun.
+/// command: a suggestion carries the creation id the worker expects, so the service refuses another study before it
+/// creates or leases a trial in it; when a read shows another creation id, or a study the policy refuses, the call
+/// fails with FAILED_PRECONDITION (the run stops with that message) and any trials it brought are given back unrun.
 /// Every other call goes to the service as it is.
 public struct GuardedStudyService: StudyServing {
     public let service: any StudyServing
@@ -40,8 +41,21 @@ public struct GuardedStudyService: StudyServing {
         return current
     }
 
-    public func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> StudyService.Suggestion {
-        let suggestion = try await service.suggest(study: name, client: client, count: count)
+    public func suggest(study name: String, client: String, count: Int, expectedUID: String?) async throws(ServiceError) -> StudyService.Suggestion {
+        let suggestion: StudyService.Suggestion
+        do {
+            // The service refuses another study under this name inside its transaction, before it creates or leases
+            // a trial there.
+            suggestion = try await service.suggest(
+                study: name, client: client, count: count, expectedUID: name == study.name ? study.version.uid : expectedUID)
+        } catch {
+            // Say why in this worker's words when the study was replaced.
+            if error.kind == .failedPrecondition, name == study.name, let current = try? await service.getStudy(name),
+               let refusal = refusal(of: current) {
+                throw .failedPrecondition(refusal)
+            }
+            throw error
+        }
         guard let refusal = refusal(of: suggestion.study) else { return suggestion }
         // Not this worker's to run: back to the study for a worker that may run them.
         try? await service.releaseTrials(study: name, client: client, trials: suggestion.trials.map(\.id))

@@ -52,7 +52,7 @@ public struct StudyRunner: Sendable {
                     do throws(ServiceError) {
                         while let slot = freeSlots.first {
                             let client = identity.slot(slot).description
-                            let suggestion = try await service.suggest(study: name, client: client, count: 1)
+                            let suggestion = try await service.suggest(study: name, client: client, count: 1, expectedUID: nil)
                             guard let trial = suggestion.trials.first else { break }
                             freeSlots.removeFirst()
                             running += 1

@@ -164,6 +164,24 @@ import Testing
         }
     }
 
+    /// The expected creation id travels with a suggestion: the server refuses a study created again under the name
+    /// with FAILED_PRECONDITION and leases nothing in it.
+    @Test func aSuggestionForAReplacedStudyIsRefused() async throws {
+        try await withTestServer(store: InMemoryStudyStore()) { address, _ in
+            try await withClient(address) { client in
+                let first = try await client.createStudy(.rpcStudy())
+                try await client.deleteStudy("rpc")
+                _ = try await client.createStudy(.rpcStudy())
+                let refusal = await #expect(throws: ServiceError.self) {
+                    try await client.suggest(study: "rpc", client: "c", count: 1, expectedUID: first.version.uid)
+                }
+                #expect(refusal?.kind == .failedPrecondition)
+                #expect(refusal?.message.contains("it was deleted and created again, so no trials were suggested") == true)
+                #expect(try await client.trials(study: "rpc").isEmpty)
+            }
+        }
+    }
+
     @Test func oversizedMessagesAreRefused() async throws {
         try await withTestServer(store: InMemoryStudyStore()) { address, _ in
             try await withRawStub(address) { stub, _ in

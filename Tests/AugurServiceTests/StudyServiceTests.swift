@@ -449,6 +449,27 @@ private struct StopAtStepTwo: StoppingPolicy {
         #expect(next.study.version.revision == 2 && next.study.spec.budget.maxTrials == 2)
     }
 
+    /// A caller that names the creation id it expects (a worker bound to one study) is refused a study created again
+    /// under the same name, inside the store's transaction: nothing is created or leased there.
+    @Test(arguments: StoreKind.allCases) func anExpectedCreationIDRefusesAStudyCreatedAgain(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let service = StudyService(store: store, leaseDuration: 60)
+        let first = try await service.createStudy(.testStudy(maxTrials: 5))
+        let held = try await service.suggest(study: "test", client: "a", count: 1, expectedUID: first.version.uid)
+        #expect(held.trials.map(\.id) == [1])
+        try await service.deleteStudy("test")
+        let second = try await service.createStudy(.testStudy(maxTrials: 5))
+
+        let refusal = await #expect(throws: ServiceError.self) {
+            try await service.suggest(study: "test", client: "a", count: 2, expectedUID: first.version.uid)
+        }
+        #expect(refusal?.kind == .failedPrecondition)
+        #expect(refusal?.message.contains("has creation id \(second.version.uid), not the expected \(first.version.uid)") == true)
+        #expect(try await store.trialCounts(study: "test") == TrialCounts(), "nothing created or leased in the new study")
+        // Its own creation id is served as before.
+        #expect(try await service.suggest(study: "test", client: "a", count: 1, expectedUID: second.version.uid).trials.map(\.id) == [1])
+    }
+
     /// Another process deletes the study and creates one under the same name with another search space: a service
     /// that remembered the old one plans with the new one (its designer, its space), not with what it remembered.
     @Test(arguments: StoreKind.allCases) func aStudyCreatedAgainUnderItsNameIsPlannedAsTheNewStudy(kind: StoreKind) async throws {

@@ -139,12 +139,15 @@ public final class AugurClient: Service, Sendable {
         try await suggest(study: name, client: client, count: count).trials
     }
 
-    public func suggest(study name: String, client: String, count: Int) async throws(ServiceError) -> StudyService.Suggestion {
+    /// With `expectedUID`, the server refuses (FAILED_PRECONDITION, nothing created or leased) a study that was
+    /// deleted and created again under the same name.
+    public func suggest(study name: String, client: String, count: Int, expectedUID: String? = nil) async throws(ServiceError) -> StudyService.Suggestion {
         var study = try await knownStudy(name)
         let request = Augur_V1_SuggestTrialsRequest.with {
             $0.parent = ResourceName.study(name)
             $0.suggestionCount = Int32(clamping: count)
             $0.clientID = client
+            if let expectedUID { $0.expectedStudyUid = expectedUID }
         }
         let response = try await call { try await stub.suggestTrials(request, metadata: metadata) }
         if response.hasLeaseDuration { lease.withLock { $0 = response.leaseDuration.timeInterval } }

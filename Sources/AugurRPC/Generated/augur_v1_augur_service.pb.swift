@@ -1336,6 +1336,11 @@ public nonisolated struct Augur_V1_SuggestTrialsRequest: Sendable {
   /// Who will evaluate the trials (at most 128 characters); the same id gets its held trials back on a retry.
   public var clientID: String = String()
 
+  /// Augur: when set, the study's creation id (`Study.uid`) the caller expects. If the study was deleted and created
+  /// again under the same name (another uid), the call fails with FAILED_PRECONDITION and creates or leases nothing,
+  /// so a worker never takes trials of a study it did not agree to run.
+  public var expectedStudyUid: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3415,7 +3420,7 @@ nonisolated extension Augur_V1_DeleteStudyRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Augur_V1_SuggestTrialsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SuggestTrialsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}suggestion_count\0\u{3}client_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}suggestion_count\0\u{3}client_id\0\u{4}a\u{1}expected_study_uid\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3426,6 +3431,7 @@ nonisolated extension Augur_V1_SuggestTrialsRequest: SwiftProtobuf.Message, Swif
       case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.suggestionCount) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.clientID) }()
+      case 100: try { try decoder.decodeSingularStringField(value: &self.expectedStudyUid) }()
       default: break
       }
     }
@@ -3441,6 +3447,9 @@ nonisolated extension Augur_V1_SuggestTrialsRequest: SwiftProtobuf.Message, Swif
     if !self.clientID.isEmpty {
       try visitor.visitSingularStringField(value: self.clientID, fieldNumber: 3)
     }
+    if !self.expectedStudyUid.isEmpty {
+      try visitor.visitSingularStringField(value: self.expectedStudyUid, fieldNumber: 100)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3448,6 +3457,7 @@ nonisolated extension Augur_V1_SuggestTrialsRequest: SwiftProtobuf.Message, Swif
     if lhs.parent != rhs.parent {return false}
     if lhs.suggestionCount != rhs.suggestionCount {return false}
     if lhs.clientID != rhs.clientID {return false}
+    if lhs.expectedStudyUid != rhs.expectedStudyUid {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -73,7 +73,9 @@ public struct AugurRPCService: Augur_V1_AugurService.SimpleServiceProtocol {
             }
             try ResourceName.checkClientID(request.clientID)
             let started = Date()
-            let suggestion = try await service.suggest(study: name, client: request.clientID, count: Int(request.suggestionCount))
+            let suggestion = try await service.suggest(
+                study: name, client: request.clientID, count: Int(request.suggestionCount),
+                expectedUID: request.expectedStudyUid.isEmpty ? nil : request.expectedStudyUid)
             return .with {
                 $0.trials = suggestion.trials.map { Augur_V1_Trial($0, space: suggestion.spec.searchSpace) }
                 $0.studyState = Augur_V1_Study.State(suggestion.studyState)
