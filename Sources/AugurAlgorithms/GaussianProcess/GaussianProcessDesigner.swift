@@ -95,10 +95,21 @@ public struct GaussianProcessDesigner: Designer {
         /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
         /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
         public var incumbentFromModel: Bool
+        /// On a suggestion that does not explore, the new points whose acquisition is within this of the best one's
+        /// (in the acquisition's own units: natural-log units for log EI, the default) count as tied, and the one
+        /// with the highest posterior mean wins (0: the best score wins). On a step-shaped objective EI's near-ties
+        /// on a plateau go to where the variance is largest, often a bound of a parameter that matters little; this
+        /// sends them to the points the model expects most of instead.
+        public var plateauTolerance: Double
+        /// Every `exploitationPeriod`-th model-based suggestion, counted from the first (model suggestions 0, k, 2k,
+        /// …), maximizes the posterior mean over new points instead of the acquisition, unless it explores (0: never):
+        /// a step that samples the plateau where the model expects the best values.
+        public var exploitationPeriod: Int
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
-                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false) {
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
+                    plateauTolerance: Double = 0, exploitationPeriod: Int = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -109,6 +120,8 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
+            self.plateauTolerance = plateauTolerance
+            self.exploitationPeriod = exploitationPeriod
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -170,9 +183,12 @@ public struct GaussianProcessDesigner: Designer {
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
             || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
         let samples = explores && search.thompsonExploration
+        let exploits = !explores && search.exploitationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.exploitationPeriod == 0
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
+            : exploits ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: 0, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
+        let breaksTies = !explores && !exploits && search.plateauTolerance > 0
         // An exploring suggestion with a radius stays out of the incumbent's neighbourhood.
         let numericCount = Double(Swift.max(encoding.numericFeatures.count, 1))
         let tabu: (center: [Double], radiusSquared: Double)? = explores && search.explorationRadius > 0
@@ -210,11 +226,15 @@ public struct GaussianProcessDesigner: Designer {
                     }
                 }
             }
+            if breaksTies, let best = chosen {
+                chosen = Self.plateauChoice(among: proposals, best: best, tolerance: search.plateauTolerance, model: model,
+                                            encoding: encoding, excluded: data.knownAssignments)
+            }
             guard let chosen else { break }
             let prediction = model.predictWithGradient(at: chosen.features)
             let explanation = Explanation.model(
                 acquisition: samples ? "thompson" : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
-                    : settings.acquisition.rawValue,
+                    : exploits ? "mean" : settings.acquisition.rawValue,
                 value: samples ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(DesignProposal(parameters: chosen.assignment, metadata: explanation.metadata))
@@ -243,6 +263,32 @@ public struct GaussianProcessDesigner: Designer {
         guard let draw = model.posteriorSample(snapped, using: &generator) else { return nil }
         return (0..<m).sorted { draw[$0] > draw[$1] || (draw[$0] == draw[$1] && $0 < $1) }
             .map { AcquisitionOptimizer.Proposal(features: rows[$0], score: draw[$0]) }
+    }
+
+    /// The near-tie break of ``SearchOptions/plateauTolerance``: among the new snapped points of `proposals` (best
+    /// first) scoring within `tolerance` of `best` (the first new one), the one with the highest posterior mean, the
+    /// earlier one on equal means. The ties are predicted in one batched posterior evaluation.
+    static func plateauChoice(among proposals: [AcquisitionOptimizer.Proposal],
+                              best: (features: [Double], assignment: ParameterAssignment, score: Double), tolerance: Double,
+                              model: GaussianProcessModel, encoding: FeatureEncoding,
+                              excluded: Set<ParameterAssignment>) -> (features: [Double], assignment: ParameterAssignment, score: Double) {
+        var tied: [(features: [Double], assignment: ParameterAssignment, score: Double)] = []
+        var seen = Set<ParameterAssignment>()
+        for proposal in proposals where proposal.score >= best.score - tolerance {
+            let features = encoding.snapped(proposal.features)
+            let assignment = encoding.assignment(of: features)
+            guard !excluded.contains(assignment), seen.insert(assignment).inserted else { continue }
+            tied.append((features, assignment, proposal.score))
+        }
+        guard tied.count > 1 else { return best }
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: tied.count * d)
+        for (row, entry) in tied.enumerated() {
+            for k in 0..<d { elements[row + k * tied.count] = entry.features[k] }
+        }
+        let means = model.predict(Matrix(rows: tied.count, columns: d, elements: elements)).mean
+        guard let winner = tied.indices.max(by: { means[$0] < means[$1] || (means[$0] == means[$1] && $0 > $1) }) else { return best }
+        return tied[winner]
     }
 
     /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).
