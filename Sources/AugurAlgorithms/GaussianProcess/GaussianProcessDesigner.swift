@@ -105,11 +105,15 @@ public struct GaussianProcessDesigner: Designer {
         /// …), maximizes the posterior mean over new points instead of the acquisition, unless it explores (0: never):
         /// a step that samples the plateau where the model expects the best values.
         public var exploitationPeriod: Int
+        /// A lower bound on the model's noise variance (warped, standardized units), which also moves the noise
+        /// prior's location up to it (0: the prior's own bound, 10⁻⁷). A step-shaped objective's jumps between
+        /// nearby points are then partly noise instead of structure the model must interpolate with short lengthscales.
+        public var noiseFloor: Double
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
-                    plateauTolerance: Double = 0, exploitationPeriod: Int = 0) {
+                    plateauTolerance: Double = 0, exploitationPeriod: Int = 0, noiseFloor: Double = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -122,6 +126,7 @@ public struct GaussianProcessDesigner: Designer {
             self.incumbentFromModel = incumbentFromModel
             self.plateauTolerance = plateauTolerance
             self.exploitationPeriod = exploitationPeriod
+            self.noiseFloor = noiseFloor
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -324,7 +329,7 @@ public struct GaussianProcessDesigner: Designer {
         }
         let points = Matrix(rows: n, columns: d, elements: elements)
         let values = OutputWarper().warp(rawValues)
-        let prior = HyperparameterPrior(dimensions: d)
+        let prior = hyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
@@ -339,7 +344,7 @@ public struct GaussianProcessDesigner: Designer {
             if !current && cache.refitsInBackground {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
-                cache.request(points: points, values: values,
+                cache.request(points: points, values: values, prior: prior,
                               starts: amortized || coldStart ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
             }
@@ -381,6 +386,18 @@ public struct GaussianProcessDesigner: Designer {
         }
         cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
         return (model, rawValues)
+    }
+
+    /// The hyperparameter prior of this designer's fits: ``HyperparameterPrior``, its noise raised to
+    /// ``SearchOptions/noiseFloor`` when that is set.
+    func hyperparameterPrior(dimensions: Int) -> HyperparameterPrior {
+        var prior = HyperparameterPrior(dimensions: dimensions)
+        if search.noiseFloor > 0 {
+            let floor = Swift.min(Foundation.log(search.noiseFloor), prior.logNoiseBounds.upper)
+            prior.logNoiseBounds.lower = Swift.max(prior.logNoiseBounds.lower, floor)
+            prior.noiseLocation = Swift.max(prior.noiseLocation, floor)
+        }
+        return prior
     }
 
     /// The L-BFGS-B budget of a refit up to ``amortizationThreshold`` observations.

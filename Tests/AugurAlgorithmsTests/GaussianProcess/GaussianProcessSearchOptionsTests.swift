@@ -156,12 +156,32 @@ import Testing
         #expect(try #require(predictedMean(exploiting)) <= bestObserved + 0.05)
     }
 
+    /// A noise floor bounds the fitted noise from below and moves the prior to it; the default start stays in the box.
+    @Test(arguments: [0.0, 1e-2, 0.3])
+    func aNoiseFloorBoundsTheFittedNoise(floor: Double) throws {
+        let history = try Self.history(count: 16, seed: 11)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 11)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8),
+                                                   search: GaussianProcessDesigner.SearchOptions(noiseFloor: floor))
+        let prior = designer.hyperparameterPrior(dimensions: 6)
+        #expect(prior.logNoiseBounds.lower == (floor > 0 ? log(floor) : log(1e-7)))
+        #expect(prior.noiseLocation == max(log(1e-3), prior.logNoiseBounds.lower))
+        let start = prior.defaultStart
+        #expect(zip(start, zip(prior.lowerBounds, prior.upperBounds)).allSatisfy { $0.0 >= $0.1.0 && $0.0 <= $0.1.1 })
+        var generator = SeededGenerator(seed: 11)
+        let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: 16), objective: spec.objective,
+                                encoding: designer.encoding)
+        let model = try #require(designer.fitModel(data, generator: &generator)?.model)
+        #expect(model.hyperparameters.noiseVariance >= max(floor, 1e-7) * (1 - 1e-9))
+    }
+
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, exploitationPeriod: 5)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, exploitationPeriod: 5),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
