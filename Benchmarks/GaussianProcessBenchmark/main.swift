@@ -202,6 +202,8 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
     "plateauTies": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5),
     "plateauMean5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, exploitationPeriod: 5),
+    "plateauNew": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
+                                                        plateauPrefersNewDiscrete: true),
     "plateauNoise": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01),
     "plateauTies+mean5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
                                                                exploitationPeriod: 5),

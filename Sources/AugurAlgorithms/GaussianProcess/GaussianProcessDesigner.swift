@@ -109,11 +109,17 @@ public struct GaussianProcessDesigner: Designer {
         /// prior's location up to it (0: the prior's own bound, 10⁻⁷). A step-shaped objective's jumps between
         /// nearby points are then partly noise instead of structure the model must interpolate with short lengthscales.
         public var noiseFloor: Double
+        /// With ``plateauTolerance``, the near-ties go instead to the best-scoring point whose finite and categorical
+        /// values together no trial has, if one is tied (else to the best point): on an objective that jumps between
+        /// neighbouring integers (a network's width decides its initialization), a new discrete combination is a new
+        /// draw where another continuous variation of a tried one is not.
+        public var plateauPrefersNewDiscrete: Bool
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
-                    plateauTolerance: Double = 0, exploitationPeriod: Int = 0, noiseFloor: Double = 0) {
+                    plateauTolerance: Double = 0, exploitationPeriod: Int = 0, noiseFloor: Double = 0,
+                    plateauPrefersNewDiscrete: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -127,6 +133,7 @@ public struct GaussianProcessDesigner: Designer {
             self.plateauTolerance = plateauTolerance
             self.exploitationPeriod = exploitationPeriod
             self.noiseFloor = noiseFloor
+            self.plateauPrefersNewDiscrete = plateauPrefersNewDiscrete
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -231,7 +238,10 @@ public struct GaussianProcessDesigner: Designer {
                     }
                 }
             }
-            if breaksTies, let best = chosen {
+            if breaksTies, search.plateauPrefersNewDiscrete, let best = chosen {
+                chosen = Self.newDiscreteChoice(among: proposals, best: best, tolerance: search.plateauTolerance, encoding: encoding,
+                                                excluded: data.knownAssignments)
+            } else if breaksTies, let best = chosen {
                 chosen = Self.plateauChoice(among: proposals, best: best, tolerance: search.plateauTolerance, model: model,
                                             encoding: encoding, excluded: data.knownAssignments)
             }
@@ -294,6 +304,31 @@ public struct GaussianProcessDesigner: Designer {
         let means = model.predict(Matrix(rows: tied.count, columns: d, elements: elements)).mean
         guard let winner = tied.indices.max(by: { means[$0] < means[$1] || (means[$0] == means[$1] && $0 > $1) }) else { return best }
         return tied[winner]
+    }
+
+    /// The near-tie break of ``SearchOptions/plateauPrefersNewDiscrete``: the first new snapped point of `proposals`
+    /// (best first) scoring within `tolerance` of `best` whose finite and categorical values no point of `excluded`
+    /// has; `best` when none does (or the space has no such parameter).
+    static func newDiscreteChoice(among proposals: [AcquisitionOptimizer.Proposal],
+                                  best: (features: [Double], assignment: ParameterAssignment, score: Double), tolerance: Double,
+                                  encoding: FeatureEncoding,
+                                  excluded: Set<ParameterAssignment>) -> (features: [Double], assignment: ParameterAssignment, score: Double) {
+        let discrete = zip(encoding.space.parameters, encoding.slots).compactMap { parameter, slot -> String? in
+            switch slot {
+            case .numeric(_, let isFinite): isFinite ? parameter.name : nil
+            case .categorical: parameter.name
+            }
+        }
+        guard !discrete.isEmpty else { return best }
+        func key(_ assignment: ParameterAssignment) -> [ParameterValue?] { discrete.map { assignment[$0] } }
+        let tried = Set(excluded.map(key))
+        guard tried.contains(key(best.assignment)) else { return best }
+        for proposal in proposals where proposal.score >= best.score - tolerance {
+            let features = encoding.snapped(proposal.features)
+            let assignment = encoding.assignment(of: features)
+            if !excluded.contains(assignment), !tried.contains(key(assignment)) { return (features, assignment, proposal.score) }
+        }
+        return best
     }
 
     /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).

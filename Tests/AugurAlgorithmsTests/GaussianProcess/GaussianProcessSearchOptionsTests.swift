@@ -136,6 +136,31 @@ import Testing
         if tolerance == 0 { #expect(chosen.assignment == best.1) }
     }
 
+    /// Near-ties preferring new discrete values: the point chosen is tied and has a combination of finite and
+    /// categorical values no known point has, the best-scoring such; when none is tied the best point stays.
+    @Test func theNewDiscreteChoiceIsTheBestTiedUntriedCombination() throws {
+        let space = SearchSpace([.double("x", min: 0, max: 1), .integer("n", min: 1, max: 9), .categorical("c", ["a", "b"])])
+        let encoding = FeatureEncoding(space: space)
+        func features(_ x: Double, _ n: Int, _ c: String) throws -> [Double] {
+            try #require(encoding.features(of: ["x": .double(x), "n": .integer(n), "c": .string(c)]))
+        }
+        let known: Set<ParameterAssignment> = [["x": .double(0.5), "n": .integer(3), "c": .string("a")],
+                                               ["x": .double(0.1), "n": .integer(4), "c": .string("a")]]
+        let proposals = [
+            AcquisitionOptimizer.Proposal(features: try features(0.52, 3, "a"), score: -1.0),  // best, a tried combination
+            AcquisitionOptimizer.Proposal(features: try features(0.2, 4, "a"), score: -1.1),   // tried combination
+            AcquisitionOptimizer.Proposal(features: try features(0.5, 3, "b"), score: -1.3),   // new combination, tied
+            AcquisitionOptimizer.Proposal(features: try features(0.5, 5, "a"), score: -1.4),   // new, tied, lower
+            AcquisitionOptimizer.Proposal(features: try features(0.5, 6, "b"), score: -3.0),   // new, not tied
+        ]
+        let first = proposals[0]
+        let best = (encoding.snapped(first.features), encoding.assignment(of: encoding.snapped(first.features)), first.score)
+        let chosen = GaussianProcessDesigner.newDiscreteChoice(among: proposals, best: best, tolerance: 0.5, encoding: encoding, excluded: known)
+        #expect(chosen.assignment["n"] == .integer(3) && chosen.assignment["c"] == .string("b"))
+        let narrow = GaussianProcessDesigner.newDiscreteChoice(among: proposals, best: best, tolerance: 0.2, encoding: encoding, excluded: known)
+        #expect(narrow.assignment == best.1)
+    }
+
     @Test func anExploitingStepMaximizesTheMeanAndSaysSo() throws {
         let history = try Self.history(count: 18, seed: 4)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 4)
@@ -181,7 +206,9 @@ import Testing
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, exploitationPeriod: 5),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
+                                                            plateauPrefersNewDiscrete: true)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
