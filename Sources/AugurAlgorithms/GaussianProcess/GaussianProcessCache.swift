@@ -79,10 +79,11 @@ public final class GaussianProcessCache: Sendable {
     }
 
     /// Leaves a refit for the owner unless one is pending or running already.
-    func request(points: Matrix, values: [Double], starts: [[Double]], options: BoundedLBFGS.Options, observationCount: Int) {
+    func request(points: Matrix, values: [Double], prior: HyperparameterPrior, starts: [[Double]], options: BoundedLBFGS.Options,
+                 observationCount: Int) {
         state.withLock { state in
             guard state.pendingRefit == nil, !state.refitRunning else { return }
-            state.pendingRefit = GaussianProcessRefit(points: points, values: values, starts: starts, options: options,
+            state.pendingRefit = GaussianProcessRefit(points: points, values: values, prior: prior, starts: starts, options: options,
                                                       observationCount: observationCount, generation: state.generation, cache: self)
         }
     }
@@ -128,6 +129,8 @@ public final class GaussianProcessCache: Sendable {
 public struct GaussianProcessRefit: Sendable {
     let points: Matrix
     let values: [Double]
+    /// The prior the suggestion's own fit would use (``GaussianProcessDesigner/SearchOptions/noiseFloor`` raises its noise).
+    let prior: HyperparameterPrior
     let starts: [[Double]]
     let options: BoundedLBFGS.Options
     /// The number of observations in the study when it was requested (the refit policy's clock).
@@ -141,7 +144,6 @@ public struct GaussianProcessRefit: Sendable {
     /// likelihood evaluation takes, a few dozen times: call it on a thread meant for blocking work.
     public func run() {
         guard cache != nil else { return }
-        let prior = HyperparameterPrior(dimensions: points.columns)
         let clamped = starts.map { start in
             (0..<start.count).map { Swift.min(Swift.max(start[$0], prior.lowerBounds[$0]), prior.upperBounds[$0]) }
         }

@@ -95,10 +95,31 @@ public struct GaussianProcessDesigner: Designer {
         /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
         /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
         public var incumbentFromModel: Bool
+        /// On a suggestion that does not explore, the new points whose acquisition is within this of the best one's
+        /// (in the acquisition's own units: natural-log units for log EI, the default) count as tied, and the one
+        /// with the highest posterior mean wins (0: the best score wins). On a step-shaped objective EI's near-ties
+        /// on a plateau go to where the variance is largest, often a bound of a parameter that matters little; this
+        /// sends them to the points the model expects most of instead.
+        public var plateauTolerance: Double
+        /// Every `exploitationPeriod`-th model-based suggestion, counted from the first (model suggestions 0, k, 2k,
+        /// …), maximizes the posterior mean over new points instead of the acquisition, unless it explores (0: never):
+        /// a step that samples the plateau where the model expects the best values.
+        public var exploitationPeriod: Int
+        /// A lower bound on the model's noise variance (warped, standardized units), which also moves the noise
+        /// prior's location up to it (0: the prior's own bound, 10⁻⁷). A step-shaped objective's jumps between
+        /// nearby points are then partly noise instead of structure the model must interpolate with short lengthscales.
+        public var noiseFloor: Double
+        /// With ``plateauTolerance``, the near-ties go instead to the best-scoring point whose finite and categorical
+        /// values together no trial has, if one is tied (else to the best point): on an objective that jumps between
+        /// neighbouring integers (a network's width decides its initialization), a new discrete combination is a new
+        /// draw where another continuous variation of a tried one is not.
+        public var plateauPrefersNewDiscrete: Bool
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
-                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false) {
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
+                    plateauTolerance: Double = 0, exploitationPeriod: Int = 0, noiseFloor: Double = 0,
+                    plateauPrefersNewDiscrete: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -109,6 +130,10 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
+            self.plateauTolerance = plateauTolerance
+            self.exploitationPeriod = exploitationPeriod
+            self.noiseFloor = noiseFloor
+            self.plateauPrefersNewDiscrete = plateauPrefersNewDiscrete
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -170,9 +195,12 @@ public struct GaussianProcessDesigner: Designer {
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
             || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
         let samples = explores && search.thompsonExploration
+        let exploits = !explores && search.exploitationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.exploitationPeriod == 0
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
+            : exploits ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: 0, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
+        let breaksTies = !explores && !exploits && search.plateauTolerance > 0
         // An exploring suggestion with a radius stays out of the incumbent's neighbourhood.
         let numericCount = Double(Swift.max(encoding.numericFeatures.count, 1))
         let tabu: (center: [Double], radiusSquared: Double)? = explores && search.explorationRadius > 0
@@ -210,11 +238,18 @@ public struct GaussianProcessDesigner: Designer {
                     }
                 }
             }
+            if breaksTies, search.plateauPrefersNewDiscrete, let best = chosen {
+                chosen = Self.newDiscreteChoice(among: proposals, best: best, tolerance: search.plateauTolerance, encoding: encoding,
+                                                excluded: data.knownAssignments)
+            } else if breaksTies, let best = chosen {
+                chosen = Self.plateauChoice(among: proposals, best: best, tolerance: search.plateauTolerance, model: model,
+                                            encoding: encoding, excluded: data.knownAssignments)
+            }
             guard let chosen else { break }
             let prediction = model.predictWithGradient(at: chosen.features)
             let explanation = Explanation.model(
                 acquisition: samples ? "thompson" : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
-                    : settings.acquisition.rawValue,
+                    : exploits ? "mean" : settings.acquisition.rawValue,
                 value: samples ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(DesignProposal(parameters: chosen.assignment, metadata: explanation.metadata))
@@ -243,6 +278,57 @@ public struct GaussianProcessDesigner: Designer {
         guard let draw = model.posteriorSample(snapped, using: &generator) else { return nil }
         return (0..<m).sorted { draw[$0] > draw[$1] || (draw[$0] == draw[$1] && $0 < $1) }
             .map { AcquisitionOptimizer.Proposal(features: rows[$0], score: draw[$0]) }
+    }
+
+    /// The near-tie break of ``SearchOptions/plateauTolerance``: among the new snapped points of `proposals` (best
+    /// first) scoring within `tolerance` of `best` (the first new one), the one with the highest posterior mean, the
+    /// earlier one on equal means. The ties are predicted in one batched posterior evaluation.
+    static func plateauChoice(among proposals: [AcquisitionOptimizer.Proposal],
+                              best: (features: [Double], assignment: ParameterAssignment, score: Double), tolerance: Double,
+                              model: GaussianProcessModel, encoding: FeatureEncoding,
+                              excluded: Set<ParameterAssignment>) -> (features: [Double], assignment: ParameterAssignment, score: Double) {
+        var tied: [(features: [Double], assignment: ParameterAssignment, score: Double)] = []
+        var seen = Set<ParameterAssignment>()
+        for proposal in proposals where proposal.score >= best.score - tolerance {
+            let features = encoding.snapped(proposal.features)
+            let assignment = encoding.assignment(of: features)
+            guard !excluded.contains(assignment), seen.insert(assignment).inserted else { continue }
+            tied.append((features, assignment, proposal.score))
+        }
+        guard tied.count > 1 else { return best }
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: tied.count * d)
+        for (row, entry) in tied.enumerated() {
+            for k in 0..<d { elements[row + k * tied.count] = entry.features[k] }
+        }
+        let means = model.predict(Matrix(rows: tied.count, columns: d, elements: elements)).mean
+        guard let winner = tied.indices.max(by: { means[$0] < means[$1] || (means[$0] == means[$1] && $0 > $1) }) else { return best }
+        return tied[winner]
+    }
+
+    /// The near-tie break of ``SearchOptions/plateauPrefersNewDiscrete``: the first new snapped point of `proposals`
+    /// (best first) scoring within `tolerance` of `best` whose finite and categorical values no point of `excluded`
+    /// has; `best` when none does (or the space has no such parameter).
+    static func newDiscreteChoice(among proposals: [AcquisitionOptimizer.Proposal],
+                                  best: (features: [Double], assignment: ParameterAssignment, score: Double), tolerance: Double,
+                                  encoding: FeatureEncoding,
+                                  excluded: Set<ParameterAssignment>) -> (features: [Double], assignment: ParameterAssignment, score: Double) {
+        let discrete = zip(encoding.space.parameters, encoding.slots).compactMap { parameter, slot -> String? in
+            switch slot {
+            case .numeric(_, let isFinite): isFinite ? parameter.name : nil
+            case .categorical: parameter.name
+            }
+        }
+        guard !discrete.isEmpty else { return best }
+        func key(_ assignment: ParameterAssignment) -> [ParameterValue?] { discrete.map { assignment[$0] } }
+        let tried = Set(excluded.map(key))
+        guard tried.contains(key(best.assignment)) else { return best }
+        for proposal in proposals where proposal.score >= best.score - tolerance {
+            let features = encoding.snapped(proposal.features)
+            let assignment = encoding.assignment(of: features)
+            if !excluded.contains(assignment), !tried.contains(key(assignment)) { return (features, assignment, proposal.score) }
+        }
+        return best
     }
 
     /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).
@@ -278,7 +364,7 @@ public struct GaussianProcessDesigner: Designer {
         }
         let points = Matrix(rows: n, columns: d, elements: elements)
         let values = OutputWarper().warp(rawValues)
-        let prior = HyperparameterPrior(dimensions: d)
+        let prior = hyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
@@ -293,7 +379,7 @@ public struct GaussianProcessDesigner: Designer {
             if !current && cache.refitsInBackground {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
-                cache.request(points: points, values: values,
+                cache.request(points: points, values: values, prior: prior,
                               starts: amortized || coldStart ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
             }
@@ -335,6 +421,18 @@ public struct GaussianProcessDesigner: Designer {
         }
         cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
         return (model, rawValues)
+    }
+
+    /// The hyperparameter prior of this designer's fits: ``HyperparameterPrior``, its noise raised to
+    /// ``SearchOptions/noiseFloor`` when that is set.
+    func hyperparameterPrior(dimensions: Int) -> HyperparameterPrior {
+        var prior = HyperparameterPrior(dimensions: dimensions)
+        if search.noiseFloor > 0 {
+            let floor = Swift.min(Foundation.log(search.noiseFloor), prior.logNoiseBounds.upper)
+            prior.logNoiseBounds.lower = Swift.max(prior.logNoiseBounds.lower, floor)
+            prior.noiseLocation = Swift.max(prior.noiseLocation, floor)
+        }
+        return prior
     }
 
     /// The L-BFGS-B budget of a refit up to ``amortizationThreshold`` observations.

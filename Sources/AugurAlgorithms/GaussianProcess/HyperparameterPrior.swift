@@ -40,10 +40,11 @@ public struct HyperparameterPrior: Sendable {
         [Double](repeating: logLengthscaleBounds.upper, count: dimensions) + [logSignalBounds.upper, logNoiseBounds.upper, meanBounds.upper]
     }
 
-    /// The starting point the fit always tries: lengthscales of 0.5 per unit of `√d`, unit signal, small noise.
+    /// The starting point the fit always tries: lengthscales of 0.5 per unit of `√d`, unit signal, small noise (10⁻³,
+    /// or the noise's lower bound if that is higher).
     public var defaultStart: [Double] {
         let lengthscale = Foundation.log(0.5 * Double(Swift.max(dimensions, 1)).squareRoot())
-        return [Double](repeating: lengthscale, count: dimensions) + [0, Foundation.log(1e-3), 0]
+        return [Double](repeating: lengthscale, count: dimensions) + [0, Swift.max(Foundation.log(1e-3), logNoiseBounds.lower), 0]
     }
 
     /// `−log p(θ)` up to a constant, adding `∂/∂θ` into `gradient`.

@@ -98,10 +98,117 @@ import Testing
         if noiseVariance >= 0.05 { #expect(try #require(means.max()) < (try #require(values.max()))) }
     }
 
+    /// The law of the near-tie break: the point chosen scores within the tolerance of the best new point and has the
+    /// highest posterior mean of all new points that do; known points are never chosen; without ties the best stays.
+    @Test(arguments: [0.0, 0.3, 2.0, 50.0])
+    func thePlateauChoiceIsTheHighestMeanAmongTheNearTies(tolerance: Double) throws {
+        let space = SearchSpace([.double("x", min: 0, max: 1), .integer("n", min: 1, max: 9), .categorical("c", ["a", "b", "c"])])
+        let encoding = FeatureEncoding(space: space)
+        var generator = SeededGenerator(seed: 41)
+        let legal = (0..<60).map { _ -> [Double] in
+            encoding.snapped(encoding.features(atUnit: [generator.nextUnit(), generator.nextUnit(), generator.nextUnit()]))
+        }
+        let observed = Array(legal.prefix(12))
+        var elements = [Double](repeating: 0, count: observed.count * encoding.dimensions)
+        for (row, point) in observed.enumerated() {
+            for k in 0..<encoding.dimensions { elements[row + k * observed.count] = point[k] }
+        }
+        let model = try GaussianProcessModel(
+            points: Matrix(rows: observed.count, columns: encoding.dimensions, elements: elements),
+            values: observed.map { sin(6 * $0[0]) + 0.1 * $0[1] + $0[2] },
+            hyperparameters: GaussianProcessHyperparameters(logLengthscales: [Double](repeating: log(0.4), count: encoding.dimensions),
+                                                            logSignalVariance: 0, logNoiseVariance: log(1e-4), mean: 0))
+        let excluded = Set(observed.map { encoding.assignment(of: $0) } + [encoding.assignment(of: legal[12])])
+        // Proposals best first, scores falling by 0.1 per place.
+        let proposals = legal.enumerated().map { AcquisitionOptimizer.Proposal(features: $0.element, score: -0.1 * Double($0.offset)) }
+        let first = try #require(proposals.first { !excluded.contains(encoding.assignment(of: $0.features)) })
+        let best = (first.features, encoding.assignment(of: first.features), first.score)
+        let chosen = GaussianProcessDesigner.plateauChoice(among: proposals, best: best, tolerance: tolerance, model: model,
+                                                           encoding: encoding, excluded: excluded)
+        #expect(!excluded.contains(chosen.assignment))
+        #expect(chosen.score >= best.2 - tolerance)
+        let tied = proposals.filter { $0.score >= best.2 - tolerance && !excluded.contains(encoding.assignment(of: $0.features)) }
+        let means = model.predict(Matrix(rows: tied.count, columns: encoding.dimensions, elements: (0..<encoding.dimensions).flatMap { k in
+            tied.map { $0.features[k] }
+        })).mean
+        let chosenMean = model.predictWithGradient(at: chosen.features).mean
+        #expect(means.allSatisfy { $0 <= chosenMean + 1e-12 })
+        if tolerance == 0 { #expect(chosen.assignment == best.1) }
+    }
+
+    /// Near-ties preferring new discrete values: the point chosen is tied and has a combination of finite and
+    /// categorical values no known point has, the best-scoring such; when none is tied the best point stays.
+    @Test func theNewDiscreteChoiceIsTheBestTiedUntriedCombination() throws {
+        let space = SearchSpace([.double("x", min: 0, max: 1), .integer("n", min: 1, max: 9), .categorical("c", ["a", "b"])])
+        let encoding = FeatureEncoding(space: space)
+        func features(_ x: Double, _ n: Int, _ c: String) throws -> [Double] {
+            try #require(encoding.features(of: ["x": .double(x), "n": .integer(n), "c": .string(c)]))
+        }
+        let known: Set<ParameterAssignment> = [["x": .double(0.5), "n": .integer(3), "c": .string("a")],
+                                               ["x": .double(0.1), "n": .integer(4), "c": .string("a")]]
+        let proposals = [
+            AcquisitionOptimizer.Proposal(features: try features(0.52, 3, "a"), score: -1.0),  // best, a tried combination
+            AcquisitionOptimizer.Proposal(features: try features(0.2, 4, "a"), score: -1.1),   // tried combination
+            AcquisitionOptimizer.Proposal(features: try features(0.5, 3, "b"), score: -1.3),   // new combination, tied
+            AcquisitionOptimizer.Proposal(features: try features(0.5, 5, "a"), score: -1.4),   // new, tied, lower
+            AcquisitionOptimizer.Proposal(features: try features(0.5, 6, "b"), score: -3.0),   // new, not tied
+        ]
+        let first = proposals[0]
+        let best = (encoding.snapped(first.features), encoding.assignment(of: encoding.snapped(first.features)), first.score)
+        let chosen = GaussianProcessDesigner.newDiscreteChoice(among: proposals, best: best, tolerance: 0.5, encoding: encoding, excluded: known)
+        #expect(chosen.assignment["n"] == .integer(3) && chosen.assignment["c"] == .string("b"))
+        let narrow = GaussianProcessDesigner.newDiscreteChoice(among: proposals, best: best, tolerance: 0.2, encoding: encoding, excluded: known)
+        #expect(narrow.assignment == best.1)
+    }
+
+    @Test func anExploitingStepMaximizesTheMeanAndSaysSo() throws {
+        let history = try Self.history(count: 18, seed: 4)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 4)
+        // initialTrials 8: trial 18 is model suggestion 10 (10 % 5 == 0, exploits), 19 is 11 (logei), 17 is 9 (explores).
+        let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, exploitationPeriod: 5)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+        let exploiting = try #require(try designer.propose(DesignRequest(count: 1, history: history, trialCount: 18)).first)
+        let regular = try #require(try designer.propose(DesignRequest(count: 1, history: history, trialCount: 19)).first)
+        let exploring = try #require(try designer.propose(DesignRequest(count: 1, history: history, trialCount: 17)).first)
+        #expect(Self.acquisition(exploiting) == "mean")
+        #expect(Self.acquisition(regular) == "logei")
+        #expect(Self.acquisition(exploring) == "ucb(beta=3)")
+        func predictedMean(_ proposal: DesignProposal) -> Double? {
+            proposal.metadata.first { $0.key == "predicted_mean" }.flatMap { if case .text(let text) = $0.value { Double(text) } else { nil } }
+        }
+        // Minimized: the exploiting step expects a value at least as low as the best observed one, up to the fit's noise.
+        let bestObserved = try #require(history.compactMap { $0.finalValue(of: "y") }.min())
+        #expect(try #require(predictedMean(exploiting)) <= bestObserved + 0.05)
+    }
+
+    /// A noise floor bounds the fitted noise from below and moves the prior to it; the default start stays in the box.
+    @Test(arguments: [0.0, 1e-2, 0.3])
+    func aNoiseFloorBoundsTheFittedNoise(floor: Double) throws {
+        let history = try Self.history(count: 16, seed: 11)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 11)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8),
+                                                   search: GaussianProcessDesigner.SearchOptions(noiseFloor: floor))
+        let prior = designer.hyperparameterPrior(dimensions: 6)
+        #expect(prior.logNoiseBounds.lower == (floor > 0 ? log(floor) : log(1e-7)))
+        #expect(prior.noiseLocation == max(log(1e-3), prior.logNoiseBounds.lower))
+        let start = prior.defaultStart
+        #expect(zip(start, zip(prior.lowerBounds, prior.upperBounds)).allSatisfy { $0.0 >= $0.1.0 && $0.0 <= $0.1.1 })
+        var generator = SeededGenerator(seed: 11)
+        let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: 16), objective: spec.objective,
+                                encoding: designer.encoding)
+        let model = try #require(designer.fitModel(data, generator: &generator)?.model)
+        #expect(model.hyperparameters.noiseVariance >= max(floor, 1e-7) * (1 - 1e-9))
+    }
+
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, exploitationPeriod: 5),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
+                                                            plateauPrefersNewDiscrete: true)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
