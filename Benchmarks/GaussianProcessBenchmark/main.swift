@@ -200,6 +200,7 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
                                                                  restartAfter: 10),
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
+    "hedge5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, hedgedExploration: true),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

@@ -95,10 +95,15 @@ public struct GaussianProcessDesigner: Designer {
         /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
         /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
         public var incumbentFromModel: Bool
+        /// Whether each exploring suggestion is UCB with ``explorationBeta`` or a Thompson sample as a portfolio
+        /// recomputed from the study's history chooses (``ExplorationPortfolio``: the arm whose recent exploring
+        /// trials improved most on the best before them); overrides ``thompsonExploration``.
+        public var hedgedExploration: Bool
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
-                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false) {
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
+                    hedgedExploration: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -109,6 +114,7 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
+            self.hedgedExploration = hedgedExploration
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -169,7 +175,8 @@ public struct GaussianProcessDesigner: Designer {
         let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
             || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
-        let samples = explores && search.thompsonExploration
+        let samples = explores && (search.hedgedExploration ? explorationArm(data: data, trialCount: request.trialCount) == .thompsonSample
+                                                            : search.thompsonExploration)
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
@@ -224,6 +231,15 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
         return suggestions
+    }
+
+    /// The portfolio's arm for an exploring suggestion at history position `trialCount` (``ExplorationPortfolio``).
+    func explorationArm(data: TrainingData, trialCount: Int) -> ExplorationPortfolio.Arm {
+        let steps = ExplorationPortfolio.steps(
+            exploringPositions: ExplorationPortfolio.exploringPositions(before: trialCount, initialTrials: settings.initialTrials,
+                                                                        period: search.explorationPeriod),
+            observedPositions: data.positions, warpedValues: OutputWarper().warp(data.values), infeasiblePositions: data.infeasiblePositions)
+        return ExplorationPortfolio.nextArm(after: steps)
     }
 
     /// Candidates for a Thompson-sampling step, best first: the first ``thompsonCandidates`` rows of `candidates`
