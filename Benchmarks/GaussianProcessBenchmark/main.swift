@@ -200,7 +200,8 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
                                                                  restartAfter: 10),
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
-    "hedge5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, hedgedExploration: true),
+    "hedge5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .improvement),
+    "hedge5hit": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .newBest),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

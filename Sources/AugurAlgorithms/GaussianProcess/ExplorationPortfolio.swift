@@ -6,8 +6,9 @@
 /// **Stateless.** The designer keeps nothing between suggestions, so the record of each arm is recomputed from the
 /// history on every suggestion: the exploring steps sit at fixed positions (every `period`-th model-based trial, in
 /// trial-id order), the arm of each one is the rule below applied to the steps before it, and its reward is what its
-/// trial found: the improvement of its value over the best value observed before it, in the model's warped and
-/// standardized units (0 when it found nothing better, failed or was infeasible). A step whose trial is still pending
+/// trial found (``GaussianProcessDesigner/SearchOptions/PortfolioReward``): the improvement of its value over the best
+/// value observed before it, in the model's warped and standardized units, or 1 for a new best and 0 otherwise (0 when
+/// it failed or was infeasible). A step whose trial is still pending
 /// has an arm but no reward yet. In a study with parallel workers a past step's arm is recomputed from what is known
 /// now, which may differ from the arm it was proposed with while earlier trials were still pending; the choice stays a
 /// pure function of the history, which is what replicas need.
@@ -52,15 +53,18 @@ enum ExplorationPortfolio {
     /// The exploring steps before history position `trialCount`, with the arm each was taken with and its reward.
     ///
     /// - Parameters:
+    ///   - reward: what a step's trial pays.
     ///   - exploringPositions: the history positions of the exploring steps, ascending.
     ///   - observedPositions: the positions of the feasible observations, ascending, with `warpedValues` their values
     ///     in the model's units (larger is better).
     ///   - infeasiblePositions: the positions of failed and infeasible trials (reward 0).
-    static func steps(exploringPositions: [Int], observedPositions: [Int], warpedValues: [Double], infeasiblePositions: [Int]) -> [Step] {
+    static func steps(reward: GaussianProcessDesigner.SearchOptions.PortfolioReward = .improvement, exploringPositions: [Int],
+                      observedPositions: [Int], warpedValues: [Double], infeasiblePositions: [Int]) -> [Step] {
         var rewards: [Int: Double] = [:]
         var bestBefore = -Double.infinity
         for (position, value) in zip(observedPositions, warpedValues) {
-            rewards[position] = bestBefore.isFinite ? Swift.max(value - bestBefore, 0) : 0
+            let improvement = bestBefore.isFinite ? Swift.max(value - bestBefore, 0) : 0
+            rewards[position] = reward == .improvement ? improvement : (improvement > 0 ? 1 : 0)
             bestBefore = Swift.max(bestBefore, value)
         }
         for position in infeasiblePositions { rewards[position] = 0 }

@@ -21,7 +21,9 @@ import Foundation
 /// 5. for a batch, adds that point as another fantasy and repeats step 4.
 ///
 /// Every fifth model-based suggestion (``SearchOptions/standard``) scores the candidates by UCB with β = 3 instead of
-/// the study's acquisition function: an exploration step against settling in the first basin found.
+/// the study's acquisition function: an exploration step against settling in the first basin found. With
+/// ``SearchOptions/explorationPortfolio`` a portfolio recomputed from the history (``ExplorationPortfolio``) makes each
+/// exploring step UCB or a Thompson sample, whichever has recently paid more.
 ///
 /// **Refit policy.** Up to ``amortizationThreshold`` observations the hyperparameters are refit on every suggestion
 /// from the default start, the cached fit if any, and seeded random starts (two up to 30 observations, one up to 60
@@ -97,13 +99,21 @@ public struct GaussianProcessDesigner: Designer {
         public var incumbentFromModel: Bool
         /// Whether each exploring suggestion is UCB with ``explorationBeta`` or a Thompson sample as a portfolio
         /// recomputed from the study's history chooses (``ExplorationPortfolio``: the arm whose recent exploring
-        /// trials improved most on the best before them); overrides ``thompsonExploration``.
-        public var hedgedExploration: Bool
+        /// trials paid more, by this reward), overriding ``thompsonExploration``; `nil`: no portfolio.
+        public var explorationPortfolio: PortfolioReward?
+
+        /// What an exploring trial pays its arm in the portfolio (``explorationPortfolio``).
+        public enum PortfolioReward: Sendable, Equatable {
+            /// Its improvement on the best value before it, in warped, standardized units (0 if none).
+            case improvement
+            /// 1 if it is better than every value before it, else 0.
+            case newBest
+        }
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
-                    hedgedExploration: Bool = false) {
+                    explorationPortfolio: PortfolioReward? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -114,7 +124,7 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
-            self.hedgedExploration = hedgedExploration
+            self.explorationPortfolio = explorationPortfolio
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -175,8 +185,8 @@ public struct GaussianProcessDesigner: Designer {
         let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
             || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
-        let samples = explores && (search.hedgedExploration ? explorationArm(data: data, trialCount: request.trialCount) == .thompsonSample
-                                                            : search.thompsonExploration)
+        let samples = explores && (search.explorationPortfolio.map { explorationArm(data: data, trialCount: request.trialCount, reward: $0) == .thompsonSample }
+                                   ?? search.thompsonExploration)
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
@@ -234,8 +244,8 @@ public struct GaussianProcessDesigner: Designer {
     }
 
     /// The portfolio's arm for an exploring suggestion at history position `trialCount` (``ExplorationPortfolio``).
-    func explorationArm(data: TrainingData, trialCount: Int) -> ExplorationPortfolio.Arm {
-        let steps = ExplorationPortfolio.steps(
+    func explorationArm(data: TrainingData, trialCount: Int, reward: SearchOptions.PortfolioReward) -> ExplorationPortfolio.Arm {
+        let steps = ExplorationPortfolio.steps(reward: reward,
             exploringPositions: ExplorationPortfolio.exploringPositions(before: trialCount, initialTrials: settings.initialTrials,
                                                                         period: search.explorationPeriod),
             observedPositions: data.positions, warpedValues: OutputWarper().warp(data.values), infeasiblePositions: data.infeasiblePositions)

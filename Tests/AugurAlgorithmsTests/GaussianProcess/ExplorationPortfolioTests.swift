@@ -62,6 +62,14 @@ import Testing
                                      .upperConfidenceBound, .upperConfidenceBound])
     }
 
+    @Test func withTheNewBestRewardAStepPaysOneForANewBestAndZeroOtherwise() {
+        let steps = ExplorationPortfolio.steps(reward: .newBest, exploringPositions: [1, 2, 3, 4, 5, 6], observedPositions: [0, 1, 2, 3, 5],
+                                               warpedValues: [0.0, 0.5, 1.0, 1.25, 2.0], infeasiblePositions: [4])
+        #expect(steps.map(\.reward) == [1, 1, 1, 0, 1, nil])
+        #expect(steps.map(\.arm) == [.upperConfidenceBound, .thompsonSample, .upperConfidenceBound, .upperConfidenceBound,
+                                     .thompsonSample, .thompsonSample])
+    }
+
     /// The laws that make the record recomputable by any replica: a later trial never changes an earlier step's arm
     /// (the arms of a history's steps are a prefix of those of any longer history), and each arm is played at least
     /// once in every `window + 1` consecutive steps.
@@ -95,7 +103,7 @@ import Testing
         var history = try GaussianProcessSearchOptionsTests.history(count: 22, seed: 11)
         history[winner] = Fixture.trial(id: winner + 1, history[winner].parameters, value: -10)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 11)
-        let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, hedgedExploration: true)
+        let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .improvement)
         let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
         let request = DesignRequest(count: 1, history: history, trialCount: 22)
         let proposal = try #require(try designer.propose(request).first)
