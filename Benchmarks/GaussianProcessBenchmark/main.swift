@@ -202,6 +202,7 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
     "hedge5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .improvement),
     "hedge5hit": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .newBest),
+    "hedge5block": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .blockImprovement),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

@@ -62,12 +62,37 @@ enum ExplorationPortfolio {
                       observedPositions: [Int], warpedValues: [Double], infeasiblePositions: [Int]) -> [Step] {
         var rewards: [Int: Double] = [:]
         var bestBefore = -Double.infinity
+        // The best value observed before each exploring position, for block rewards.
+        var bestBeforeStep = [Double](repeating: -Double.infinity, count: exploringPositions.count)
+        var nextStep = 0
         for (position, value) in zip(observedPositions, warpedValues) {
+            while nextStep < exploringPositions.count, exploringPositions[nextStep] <= position {
+                bestBeforeStep[nextStep] = bestBefore
+                nextStep += 1
+            }
             let improvement = bestBefore.isFinite ? Swift.max(value - bestBefore, 0) : 0
-            rewards[position] = reward == .improvement ? improvement : (improvement > 0 ? 1 : 0)
+            rewards[position] = reward == .newBest ? (improvement > 0 ? 1 : 0) : improvement
             bestBefore = Swift.max(bestBefore, value)
         }
         for position in infeasiblePositions { rewards[position] = 0 }
+        if reward == .blockImprovement {
+            // A step pays what the best value gained from its own trial up to the next exploring step.
+            let observed = Dictionary(zip(observedPositions, warpedValues), uniquingKeysWith: Swift.max)
+            let infeasible = Set(infeasiblePositions)
+            var blockRewards: [Int: Double] = [:]
+            let last = Swift.max(observedPositions.last ?? 0, infeasiblePositions.max() ?? 0) + 1
+            for (index, position) in exploringPositions.enumerated() {
+                let end = index + 1 < exploringPositions.count ? exploringPositions[index + 1] : Swift.max(last, position + 1)
+                let before = index < nextStep ? bestBeforeStep[index] : bestBefore
+                let blockBest = (position..<end).compactMap { observed[$0] }.max()
+                if let blockBest {
+                    blockRewards[position] = before.isFinite ? Swift.max(blockBest - before, 0) : 0
+                } else if (position..<end).contains(where: { infeasible.contains($0) }) {
+                    blockRewards[position] = 0
+                }
+            }
+            rewards = blockRewards
+        }
         var steps: [Step] = []
         steps.reserveCapacity(exploringPositions.count)
         for position in exploringPositions {

@@ -108,6 +108,9 @@ public struct GaussianProcessDesigner: Designer {
             case improvement
             /// 1 if it is better than every value before it, else 0.
             case newBest
+            /// The improvement on the best value before it of the best value from it up to the next exploring step:
+            /// credit for what the exploitation steps found where the exploring step led.
+            case blockImprovement
         }
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,

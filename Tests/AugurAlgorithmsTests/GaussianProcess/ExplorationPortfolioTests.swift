@@ -70,22 +70,31 @@ import Testing
                                      .thompsonSample, .thompsonSample])
     }
 
+    @Test func withTheBlockRewardAStepPaysWhatTheBestGainedUntilTheNextExploringStep() {
+        // Steps at 2 and 5: the best went from 0.5 (before 2) to 1.0 (at 3), then to 1.5 (at 6); step 7 is pending.
+        let steps = ExplorationPortfolio.steps(reward: .blockImprovement, exploringPositions: [2, 5, 7],
+                                               observedPositions: [0, 1, 2, 3, 4, 5, 6],
+                                               warpedValues: [0, 0.5, 0.25, 1.0, 0.75, 0.875, 1.5], infeasiblePositions: [])
+        #expect(steps.map(\.reward) == [0.5, 0.5, nil])
+        #expect(steps.map(\.arm) == [.upperConfidenceBound, .thompsonSample, .upperConfidenceBound])
+    }
+
     /// The laws that make the record recomputable by any replica: a later trial never changes an earlier step's arm
     /// (the arms of a history's steps are a prefix of those of any longer history), and each arm is played at least
     /// once in every `window + 1` consecutive steps.
-    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
-    func armsAreAPrefixOfLongerHistoriesAndNoArmIsStarved(seed: UInt64) {
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5], [GaussianProcessDesigner.SearchOptions.PortfolioReward.improvement, .newBest, .blockImprovement])
+    func armsAreAPrefixOfLongerHistoriesAndNoArmIsStarved(seed: UInt64, reward: GaussianProcessDesigner.SearchOptions.PortfolioReward) {
         var generator = SeededGenerator(seed: seed)
         let count = 60
         let values = (0..<count).map { generator.nextGaussian() + 0.05 * Double($0) }
         let infeasible = (0..<count).filter { _ in generator.nextUnit() < 0.1 }
         let observed = (0..<count).filter { !infeasible.contains($0) }
         let exploring = ExplorationPortfolio.exploringPositions(before: count, initialTrials: 5, period: 2)
-        let full = ExplorationPortfolio.steps(exploringPositions: exploring, observedPositions: observed,
+        let full = ExplorationPortfolio.steps(reward: reward, exploringPositions: exploring, observedPositions: observed,
                                               warpedValues: observed.map { values[$0] }, infeasiblePositions: infeasible)
         for cut in stride(from: 10, to: count, by: 7) {
             let shorter = ExplorationPortfolio.steps(
-                exploringPositions: exploring.filter { $0 < cut }, observedPositions: observed.filter { $0 < cut },
+                reward: reward, exploringPositions: exploring.filter { $0 < cut }, observedPositions: observed.filter { $0 < cut },
                 warpedValues: observed.filter { $0 < cut }.map { values[$0] }, infeasiblePositions: infeasible.filter { $0 < cut })
             #expect(shorter.map(\.arm) == Array(full.prefix(shorter.count)).map(\.arm))
         }
