@@ -203,6 +203,8 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "hedge5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .improvement),
     "hedge5hit": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .newBest),
     "hedge5block": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .blockImprovement),
+    "hedge5block+refined": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                 explorationPortfolio: .blockImprovement, refinedThompson: true),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

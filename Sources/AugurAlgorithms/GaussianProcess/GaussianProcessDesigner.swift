@@ -101,6 +101,9 @@ public struct GaussianProcessDesigner: Designer {
         /// recomputed from the study's history chooses (``ExplorationPortfolio``: the arm whose recent exploring
         /// trials paid more, by this reward), overriding ``thompsonExploration``; `nil`: no portfolio.
         public var explorationPortfolio: PortfolioReward?
+        /// Whether a Thompson step climbs, from the draw's best few candidates, the exploring UCB by gradient: the draw
+        /// chooses where to look, UCB the point there.
+        public var refinedThompson: Bool
 
         /// What an exploring trial pays its arm in the portfolio (``explorationPortfolio``).
         public enum PortfolioReward: Sendable, Equatable {
@@ -116,7 +119,7 @@ public struct GaussianProcessDesigner: Designer {
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
-                    explorationPortfolio: PortfolioReward? = nil) {
+                    explorationPortfolio: PortfolioReward? = nil, refinedThompson: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -128,6 +131,7 @@ public struct GaussianProcessDesigner: Designer {
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
             self.explorationPortfolio = explorationPortfolio
+            self.refinedThompson = refinedThompson
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -208,6 +212,16 @@ public struct GaussianProcessDesigner: Designer {
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
+                if search.refinedThompson {
+                    // The draw picks the basin; the exploring UCB climbs to its best point from the draw's best few.
+                    let starts = sampled.prefix(optimizer.refinements)
+                    var rows = Matrix(rows: starts.count, columns: candidates.columns)
+                    for (i, start) in starts.enumerated() {
+                        for k in 0..<candidates.columns { rows[i, k] = start.features[k] }
+                    }
+                    proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: rows, lower: lower, upper: upper,
+                                                   movable: encoding.numericFeatures) + sampled
+                }
             } else {
                 proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
@@ -233,9 +247,9 @@ public struct GaussianProcessDesigner: Designer {
             guard let chosen else { break }
             let prediction = model.predictWithGradient(at: chosen.features)
             let explanation = Explanation.model(
-                acquisition: samples ? "thompson" : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
-                    : settings.acquisition.rawValue,
-                value: samples ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
+                acquisition: samples ? (search.refinedThompson ? "thompson+ucb(beta=\(formatNumber(search.explorationBeta)))" : "thompson")
+                    : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))" : settings.acquisition.rawValue,
+                value: samples && !search.refinedThompson ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(DesignProposal(parameters: chosen.assignment, metadata: explanation.metadata))
             data.knownAssignments.insert(chosen.assignment)

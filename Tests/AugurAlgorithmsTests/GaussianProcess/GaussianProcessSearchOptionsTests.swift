@@ -68,6 +68,26 @@ import Testing
         #expect(try reseeded.propose(request).first?.parameters != exploring.parameters)
     }
 
+    @Test func aRefinedThompsonStepClimbsTheExploringUCBFromTheDrawAndSaysSo() throws {
+        let history = try Self.history(count: 15, seed: 4)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 4)
+        let request = DesignRequest(count: 1, history: history, trialCount: 15)
+        func proposal(refined: Bool) throws -> DesignProposal {
+            let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 4, thompsonExploration: true, refinedThompson: refined)
+            let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+            return try #require(try designer.propose(request).first)
+        }
+        let refined = try proposal(refined: true)
+        #expect(Self.acquisition(refined) == "thompson+ucb(beta=3)")
+        #expect(try proposal(refined: true) == refined)
+        // The same draw (same seed and history), then a gradient climb away from the draw's pick; the value recorded is
+        // the UCB there, not the draw's.
+        let plain = try proposal(refined: false)
+        #expect(plain.parameters != refined.parameters)
+        let value = refined.metadata.first { $0.key == "acquisition_value" }.flatMap { if case .text(let text) = $0.value { Double(text) } else { nil } }
+        #expect(value?.isFinite == true)
+    }
+
     @Test func aRestartExploresAtEveryMultipleOfTheStagnationCount() throws {
         // Trial 1 is far better than any other, so trials 2...12 are 11 observations without improvement.
         var history = try Self.history(count: 12, seed: 6)
@@ -102,7 +122,8 @@ import Testing
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, discreteNeighbourhood: true, explorationPortfolio: .improvement)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, discreteNeighbourhood: true, explorationPortfolio: .improvement),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, refinedThompson: true)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
