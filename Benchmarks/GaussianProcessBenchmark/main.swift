@@ -207,6 +207,11 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "plateauNoise": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01),
     "plateauTies+mean5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
                                                                exploitationPeriod: 5),
+    "hedge5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .improvement),
+    "hedge5hit": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .newBest),
+    "hedge5block": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .blockImprovement),
+    "hedge5block+refined": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                 explorationPortfolio: .blockImprovement, refinedThompson: true),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each
@@ -306,7 +311,9 @@ if runs("--scale") {
 
 // `--seeds A-B` picks the quality seeds (default 1–5), `--suite` the issue #16 suite of 18 functions instead of the
 // classic 8, `--functions NAME,...` some of them by name, `--variants NAME,...` the search options compared (see
-// `variants`), and `--per-seed` prints one line per run as "run <variant> <function> <seed> <regret> <seconds>".
+// `variants`), and `--per-seed` prints one line per run as "run <variant> <function> <seed> <regret> <seconds>";
+// `--acquisitions` adds to each such line how many suggestions each acquisition made (the `augur.gp` metadata), as
+// `logei=72,ucb(beta=3)=12,thompson=6`.
 func argumentValue(_ name: String) -> String? {
     CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
 }
@@ -337,6 +344,7 @@ if runs("--quality") {
     }
     let refitModes: [RefitMode?] = argumentValue("--refit-modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [nil]
     let perSeed = arguments.contains("--per-seed")
+    let countsAcquisitions = arguments.contains("--acquisitions")
     var functions = arguments.contains("--suite") ? TestFunction.suite : arguments.contains("--mixed") ? TestFunction.mixed : TestFunction.all
     if let names = argumentValue("--functions")?.split(separator: ",").map(String.init) {
         functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
@@ -363,9 +371,14 @@ if runs("--quality") {
                 if let localModel { designer.localModel = localModel }
                 var history: [Trial] = []
                 var best = Double.infinity
+                var acquisitions: [String: Int] = [:]
                 let start = now()
                 for trial in 0..<budget {
-                    guard let assignment = try designer.suggest(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
+                    guard let proposal = try designer.propose(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
+                    let assignment = proposal.parameters
+                    if countsAcquisitions, case .text(let name)? = proposal.metadata.first(where: { $0.key == "acquisition" })?.value {
+                        acquisitions[name, default: 0] += 1
+                    }
                     if let refitMode { serviceRefits(cache, refitMode) }
                     let x = point(assignment, function)
                     let value = function.evaluate(x)
@@ -383,7 +396,8 @@ if runs("--quality") {
                 randomRegrets.append(randomBest - function.minimum)
                 if perSeed {
                     print("run \(label) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
-                          + String(format: "%.6e %.6e %.2f", best - function.minimum, randomBest - function.minimum, seconds.last ?? 0))
+                          + String(format: "%.6e %.6e %.2f", best - function.minimum, randomBest - function.minimum, seconds.last ?? 0)
+                          + (countsAcquisitions ? " " + acquisitions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") : ""))
                     // Flushed (all streams: `stdout` itself is not concurrency-safe to name), so a long run shows progress.
                     fflush(nil)
                 }

@@ -21,7 +21,9 @@ import Foundation
 /// 5. for a batch, adds that point as another fantasy and repeats step 4.
 ///
 /// Every fifth model-based suggestion (``SearchOptions/standard``) scores the candidates by UCB with β = 3 instead of
-/// the study's acquisition function: an exploration step against settling in the first basin found.
+/// the study's acquisition function: an exploration step against settling in the first basin found. With
+/// ``SearchOptions/explorationPortfolio`` a portfolio recomputed from the history (``ExplorationPortfolio``) makes each
+/// exploring step UCB or a Thompson sample, whichever has recently paid more.
 ///
 /// **Refit policy.** Up to ``amortizationThreshold`` observations the hyperparameters are refit on every suggestion
 /// from the default start, the cached fit if any, and seeded random starts (two up to 30 observations, one up to 60
@@ -114,12 +116,31 @@ public struct GaussianProcessDesigner: Designer {
         /// neighbouring integers (a network's width decides its initialization), a new discrete combination is a new
         /// draw where another continuous variation of a tried one is not.
         public var plateauPrefersNewDiscrete: Bool
+        /// Whether each exploring suggestion is UCB with ``explorationBeta`` or a Thompson sample as a portfolio
+        /// recomputed from the study's history chooses (``ExplorationPortfolio``: the arm whose recent exploring
+        /// trials paid more, by this reward), overriding ``thompsonExploration``; `nil`: no portfolio.
+        public var explorationPortfolio: PortfolioReward?
+        /// Whether a Thompson step climbs, from the draw's best few candidates, the exploring UCB by gradient: the draw
+        /// chooses where to look, UCB the point there.
+        public var refinedThompson: Bool
+
+        /// What an exploring trial pays its arm in the portfolio (``explorationPortfolio``).
+        public enum PortfolioReward: Sendable, Equatable {
+            /// Its improvement on the best value before it, in warped, standardized units (0 if none).
+            case improvement
+            /// 1 if it is better than every value before it, else 0.
+            case newBest
+            /// The improvement on the best value before it of the best value from it up to the next exploring step:
+            /// credit for what the exploitation steps found where the exploring step led.
+            case blockImprovement
+        }
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
                     plateauTolerance: Double = 0, exploitationPeriod: Int = 0, noiseFloor: Double = 0,
-                    plateauPrefersNewDiscrete: Bool = false) {
+                    plateauPrefersNewDiscrete: Bool = false,
+                    explorationPortfolio: PortfolioReward? = nil, refinedThompson: Bool = false) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -134,6 +155,8 @@ public struct GaussianProcessDesigner: Designer {
             self.exploitationPeriod = exploitationPeriod
             self.noiseFloor = noiseFloor
             self.plateauPrefersNewDiscrete = plateauPrefersNewDiscrete
+            self.explorationPortfolio = explorationPortfolio
+            self.refinedThompson = refinedThompson
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -194,7 +217,8 @@ public struct GaussianProcessDesigner: Designer {
         let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
             || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
-        let samples = explores && search.thompsonExploration
+        let samples = explores && (search.explorationPortfolio.map { explorationArm(data: data, trialCount: request.trialCount, reward: $0) == .thompsonSample }
+                                   ?? search.thompsonExploration)
         let exploits = !explores && search.exploitationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.exploitationPeriod == 0
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
@@ -216,6 +240,16 @@ public struct GaussianProcessDesigner: Designer {
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
+                if search.refinedThompson {
+                    // The draw picks the basin; the exploring UCB climbs to its best point from the draw's best few.
+                    let starts = sampled.prefix(optimizer.refinements)
+                    var rows = Matrix(rows: starts.count, columns: candidates.columns)
+                    for (i, start) in starts.enumerated() {
+                        for k in 0..<candidates.columns { rows[i, k] = start.features[k] }
+                    }
+                    proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: rows, lower: lower, upper: upper,
+                                                   movable: encoding.numericFeatures) + sampled
+                }
             } else {
                 proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
@@ -248,9 +282,10 @@ public struct GaussianProcessDesigner: Designer {
             guard let chosen else { break }
             let prediction = model.predictWithGradient(at: chosen.features)
             let explanation = Explanation.model(
-                acquisition: samples ? "thompson" : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
+                acquisition: samples ? (search.refinedThompson ? "thompson+ucb(beta=\(formatNumber(search.explorationBeta)))" : "thompson")
+                    : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
                     : exploits ? "mean" : settings.acquisition.rawValue,
-                value: samples ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
+                value: samples && !search.refinedThompson ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(DesignProposal(parameters: chosen.assignment, metadata: explanation.metadata))
             data.knownAssignments.insert(chosen.assignment)
@@ -259,6 +294,15 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
         return suggestions
+    }
+
+    /// The portfolio's arm for an exploring suggestion at history position `trialCount` (``ExplorationPortfolio``).
+    func explorationArm(data: TrainingData, trialCount: Int, reward: SearchOptions.PortfolioReward) -> ExplorationPortfolio.Arm {
+        let steps = ExplorationPortfolio.steps(reward: reward,
+            exploringPositions: ExplorationPortfolio.exploringPositions(before: trialCount, initialTrials: settings.initialTrials,
+                                                                        period: search.explorationPeriod),
+            observedPositions: data.positions, warpedValues: OutputWarper().warp(data.values), infeasiblePositions: data.infeasiblePositions)
+        return ExplorationPortfolio.nextArm(after: steps)
     }
 
     /// Candidates for a Thompson-sampling step, best first: the first ``thompsonCandidates`` rows of `candidates`

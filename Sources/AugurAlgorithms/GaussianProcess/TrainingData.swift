@@ -15,8 +15,13 @@ struct TrainingData: Sendable {
     var points: [[Double]] = []
     /// Objective values of the feasible observations, turned so that larger is better.
     var values: [Double] = []
+    /// Each feasible observation's position in the history in trial-id order (the `trialCount` it was proposed at,
+    /// in a sequential study).
+    var positions: [Int] = []
     /// Features of failed and infeasible trials.
     var infeasiblePoints: [[Double]] = []
+    /// The history positions of failed and infeasible trials.
+    var infeasiblePositions: [Int] = []
     /// Features of trials whose results are pending.
     var pendingPoints: [[Double]] = []
     /// Every assignment already proposed (coerced to the parameters' types), so that no suggestion repeats one.
@@ -25,7 +30,7 @@ struct TrainingData: Sendable {
     init(request: DesignRequest, objective: Objective, encoding: FeatureEncoding) {
         let space = encoding.space
         let trials = request.history.sorted { $0.id < $1.id }
-        for trial in trials {
+        for (position, trial) in trials.enumerated() {
             let assignment = space.coerce(trial.parameters)
             knownAssignments.insert(assignment)
             guard let features = encoding.features(of: assignment) else { continue }
@@ -34,8 +39,10 @@ struct TrainingData: Sendable {
                 if let value = trial.finalValue(of: objective.metric), value.isFinite {
                     points.append(features)
                     values.append(objective.goal.maximizationValue(value))
+                    positions.append(position)
                 } else {
                     infeasiblePoints.append(features)
+                    infeasiblePositions.append(position)
                 }
             case .stopped:
                 let value = trial.finalValue(of: objective.metric)
@@ -43,9 +50,11 @@ struct TrainingData: Sendable {
                 if let value, value.isFinite {
                     points.append(features)
                     values.append(objective.goal.maximizationValue(value))
+                    positions.append(position)
                 }
             case .failed, .infeasible:
                 infeasiblePoints.append(features)
+                infeasiblePositions.append(position)
             case .active, .requested:
                 pendingPoints.append(features)
             }

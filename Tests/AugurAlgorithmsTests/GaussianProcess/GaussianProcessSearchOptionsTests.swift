@@ -68,6 +68,26 @@ import Testing
         #expect(try reseeded.propose(request).first?.parameters != exploring.parameters)
     }
 
+    @Test func aRefinedThompsonStepClimbsTheExploringUCBFromTheDrawAndSaysSo() throws {
+        let history = try Self.history(count: 15, seed: 4)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 4)
+        let request = DesignRequest(count: 1, history: history, trialCount: 15)
+        func proposal(refined: Bool) throws -> DesignProposal {
+            let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 4, thompsonExploration: true, refinedThompson: refined)
+            let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+            return try #require(try designer.propose(request).first)
+        }
+        let refined = try proposal(refined: true)
+        #expect(Self.acquisition(refined) == "thompson+ucb(beta=3)")
+        #expect(try proposal(refined: true) == refined)
+        // The same draw (same seed and history), then a gradient climb away from the draw's pick; the value recorded is
+        // the UCB there, not the draw's.
+        let plain = try proposal(refined: false)
+        #expect(plain.parameters != refined.parameters)
+        let value = refined.metadata.first { $0.key == "acquisition_value" }.flatMap { if case .text(let text) = $0.value { Double(text) } else { nil } }
+        #expect(value?.isFinite == true)
+    }
+
     @Test func aRestartExploresAtEveryMultipleOfTheStagnationCount() throws {
         // Trial 1 is far better than any other, so trials 2...12 are 11 observations without improvement.
         var history = try Self.history(count: 12, seed: 6)
@@ -208,7 +228,9 @@ import Testing
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, exploitationPeriod: 5),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, noiseFloor: 0.01),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
-                                                            plateauPrefersNewDiscrete: true)])
+                                                            plateauPrefersNewDiscrete: true),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, discreteNeighbourhood: true, explorationPortfolio: .improvement),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, refinedThompson: true)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
