@@ -200,6 +200,10 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
                                                                  restartAfter: 10),
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
+    "warp-halfrank": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .halfRank),
+    "warp-standardize": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize),
+    "warp-standardize-beta5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 5, discreteNeighbourhood: true,
+                                                                    outputWarping: .standardize),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

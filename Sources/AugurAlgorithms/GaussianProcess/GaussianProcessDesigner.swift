@@ -95,10 +95,14 @@ public struct GaussianProcessDesigner: Designer {
         /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
         /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
         public var incumbentFromModel: Bool
+        /// How the objective values are transformed before the model is fitted (``OutputWarper``); the units of
+        /// ``explorationBeta`` and of the acquisition values follow it.
+        public var outputWarping: OutputWarping
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
-                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false) {
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
+                    outputWarping: OutputWarping = .vizier) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -109,6 +113,7 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
+            self.outputWarping = outputWarping
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -277,7 +282,7 @@ public struct GaussianProcessDesigner: Designer {
             for k in 0..<d { elements[i + k * n] = point[k] }
         }
         let points = Matrix(rows: n, columns: d, elements: elements)
-        let values = OutputWarper().warp(rawValues)
+        let values = OutputWarper(warping: search.outputWarping).warp(rawValues)
         let prior = HyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 

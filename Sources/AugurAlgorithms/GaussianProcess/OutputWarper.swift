@@ -9,18 +9,35 @@ import Foundation
 ///    region near the best values, where the model's resolution matters.
 /// 3. **Standardize** to mean 0 and standard deviation 1.
 ///
-/// Each step preserves order, so the best trial stays the best. Identical values warp to all zeros.
+/// Each step preserves order, so the best trial stays the best. Identical values warp to all zeros. ``warping`` can
+/// leave out steps 1–2 (``OutputWarping``).
 public struct OutputWarper: Sendable {
     /// The log warping's base.
     public var logBase = 1.5
+    /// Which of the steps above are applied (standardization always is).
+    public var warping: OutputWarping
 
-    public init() {}
+    public init(warping: OutputWarping = .vizier) {
+        self.warping = warping
+    }
 
     /// The warped, standardized values, in the same order.
     public func warp(_ values: [Double]) -> [Double] {
         let n = values.count
         guard n > 0 else { return [] }
-        var warped = halfRank(values)
+        // Every step is equivariant under a positive scale, so values whose squares would overflow are first scaled
+        // by a power of two (exact); ordinary values are left as they are.
+        let largest = values.reduce(0) { Swift.max($0, abs($1)) }
+        guard largest.isFinite, let lowest = values.min(), let highest = values.max(), highest > lowest else {
+            return [Double](repeating: 0, count: n)
+        }
+        let scaled = largest > 0x1p500 ? values.map { $0 * Double(sign: .plus, exponent: -largest.exponent, significand: 1) } : values
+        switch warping {
+        case .vizier: break
+        case .halfRank: return Self.standardized(halfRank(scaled))
+        case .standardize: return Self.standardized(scaled)
+        }
+        var warped = halfRank(scaled)
         guard let low = warped.min(), let high = warped.max(), high > low else {
             return [Double](repeating: 0, count: n)
         }
@@ -29,12 +46,18 @@ public struct OutputWarper: Sendable {
             let t = (high - warped[i]) / (high - low)
             warped[i] = 0.5 - Foundation.log1p(t * (logBase - 1)) / denominator
         }
-        let mean = warped.reduce(0, +) / Double(n)
+        return Self.standardized(warped)
+    }
+
+    /// The values shifted and scaled to mean 0 and standard deviation 1 (all zeros when they are equal).
+    private static func standardized(_ values: [Double]) -> [Double] {
+        let n = values.count
+        let mean = values.reduce(0, +) / Double(n)
         var variance = 0.0
-        for value in warped { variance += (value - mean) * (value - mean) }
+        for value in values { variance += (value - mean) * (value - mean) }
         let deviation = (variance / Double(n)).squareRoot()
         guard deviation > 0 else { return [Double](repeating: 0, count: n) }
-        return warped.map { ($0 - mean) / deviation }
+        return values.map { ($0 - mean) / deviation }
     }
 
     private func halfRank(_ values: [Double]) -> [Double] {
@@ -66,4 +89,15 @@ public struct OutputWarper: Sendable {
         }
         return result
     }
+}
+
+/// Which transformations of the objective values (larger is better) come before the standardization that the GP
+/// always fits on (``OutputWarper``).
+public enum OutputWarping: String, Sendable, CaseIterable {
+    /// Half-rank, then the log warp, then standardization (Vizier's; the default).
+    case vizier
+    /// Half-rank, then standardization: the bad half is tamed, the good half keeps its linear shape.
+    case halfRank
+    /// Standardization only (Optuna's GPSampler): the model sees the values' own shape, outliers included.
+    case standardize
 }
