@@ -202,6 +202,10 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
     "warp-halfrank": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .halfRank),
     "warp-standardize": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize),
+    "warp-robust": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .robustHalfRank),
+    "warp-log": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .logWarp),
+    "warp-standardize-beta1.5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 1.5, discreteNeighbourhood: true,
+                                                                      outputWarping: .standardize),
     "warp-standardize-beta5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 5, discreteNeighbourhood: true,
                                                                     outputWarping: .standardize),
 ]

@@ -33,11 +33,11 @@ public struct OutputWarper: Sendable {
         }
         let scaled = largest > 0x1p500 ? values.map { $0 * Double(sign: .plus, exponent: -largest.exponent, significand: 1) } : values
         switch warping {
-        case .vizier: break
+        case .vizier, .robustHalfRank, .logWarp: break
         case .halfRank: return Self.standardized(halfRank(scaled))
         case .standardize: return Self.standardized(scaled)
         }
-        var warped = halfRank(scaled)
+        var warped = warping == .logWarp ? scaled : halfRank(scaled, robustSpread: warping == .robustHalfRank)
         guard let low = warped.min(), let high = warped.max(), high > low else {
             return [Double](repeating: 0, count: n)
         }
@@ -60,13 +60,21 @@ public struct OutputWarper: Sendable {
         return values.map { ($0 - mean) / deviation }
     }
 
-    private func halfRank(_ values: [Double]) -> [Double] {
+    private func halfRank(_ values: [Double], robustSpread: Bool = false) -> [Double] {
         let n = values.count
         let order = values.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
         let sorted = order.map { values[$0] }
         let median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
         let upper = values.filter { $0 >= median }
         var spread = (upper.reduce(0) { $0 + ($1 - median) * ($1 - median) } / Double(Swift.max(upper.count, 1))).squareRoot()
+        if robustSpread {
+            // The median distance of the upper half from the median is 0.6745 σ for a Gaussian; unlike the root mean
+            // square it ignores a few far better values, which would otherwise spread the bad half over several units.
+            let distances = upper.map { $0 - median }.sorted()
+            let m = distances.count
+            let typical = m == 0 ? 0 : m % 2 == 1 ? distances[m / 2] : 0.5 * (distances[m / 2 - 1] + distances[m / 2])
+            if typical > 0 { spread = typical / 0.674_489_75 }
+        }
         if !(spread > 0) {
             let mean = values.reduce(0, +) / Double(n)
             spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
@@ -100,4 +108,10 @@ public enum OutputWarping: String, Sendable, CaseIterable {
     case halfRank
     /// Standardization only (Optuna's GPSampler): the model sees the values' own shape, outliers included.
     case standardize
+    /// As ``vizier``, but the half-rank's spread `s` is the upper half's median distance from the median over
+    /// 0.6745 (a Gaussian's ratio) instead of its root mean square, so that a few far better values do not spread
+    /// the bad half over several units.
+    case robustHalfRank
+    /// The log warp, then standardization: the good values stretched as in ``vizier``, the bad half left as it is.
+    case logWarp
 }

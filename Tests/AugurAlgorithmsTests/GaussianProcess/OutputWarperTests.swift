@@ -122,6 +122,24 @@ import Testing
         #expect(vizier[2] - vizier[6] > halfRank[2] - halfRank[6])
     }
 
+    /// Shekel-like values: a flat plateau and two far better wells. The root-mean-square spread of the upper half is
+    /// the wells' and spreads the plateau's bad half over several units; the robust spread keeps it flat.
+    @Test func aRobustSpreadKeepsAPlateauFlatBesideFarBetterValues() {
+        var generator = SeededGenerator(seed: 23)
+        let plateau = (0..<40).map { _ in 0.3 + 0.05 * generator.nextUnit() }
+        let values = plateau + [6, 9]
+        let vizier = OutputWarper(warping: .vizier).warp(values)
+        let robust = OutputWarper(warping: .robustHalfRank).warp(values)
+        func plateauWidth(_ warped: [Double]) -> Double { (warped.prefix(40).max() ?? 0) - (warped.prefix(40).min() ?? 0) }
+        #expect(plateauWidth(robust) < 0.2)
+        #expect(plateauWidth(vizier) > 1)
+        // Without such outliers the two spreads agree roughly and so do the warpings.
+        let gaussian = (0..<200).map { _ in generator.nextGaussian() }
+        for (a, b) in zip(OutputWarper(warping: .vizier).warp(gaussian), OutputWarper(warping: .robustHalfRank).warp(gaussian)) {
+            #expect(abs(a - b) < 0.25)
+        }
+    }
+
     @Test func theOutlierTamingComesFromTheHalfRank() {
         let withOutlier = (0..<20).map { Double($0) / 10 } + [-1e9]
         #expect(OutputWarper(warping: .halfRank).warp(withOutlier)[20] > -4)
