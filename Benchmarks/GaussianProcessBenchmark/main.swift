@@ -206,6 +206,12 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "warp-log": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .logWarp),
     "warp-standardize-beta1.5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 1.5, discreteNeighbourhood: true,
                                                                       outputWarping: .standardize),
+    "warp-explore-standardize": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                      explorationWarping: .standardize),
+    "warp-explore-standardize-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
+                                                                         explorationWarping: .standardize),
+    "warp-explore-standardize-beta1.5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 1.5,
+                                                                              discreteNeighbourhood: true, explorationWarping: .standardize),
     "warp-standardize-beta5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 5, discreteNeighbourhood: true,
                                                                     outputWarping: .standardize),
 ]

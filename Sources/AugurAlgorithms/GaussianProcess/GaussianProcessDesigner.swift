@@ -98,11 +98,14 @@ public struct GaussianProcessDesigner: Designer {
         /// How the objective values are transformed before the model is fitted (``OutputWarper``); the units of
         /// ``explorationBeta`` and of the acquisition values follow it.
         public var outputWarping: OutputWarping
+        /// The warping of the model that every ``explorationPeriod``-th suggestion is made from, instead of
+        /// ``outputWarping`` (`nil`: the same model as the other suggestions).
+        public var explorationWarping: OutputWarping?
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
-                    outputWarping: OutputWarping = .vizier) {
+                    outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -114,6 +117,7 @@ public struct GaussianProcessDesigner: Designer {
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
             self.outputWarping = outputWarping
+            self.explorationWarping = explorationWarping
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -156,7 +160,9 @@ public struct GaussianProcessDesigner: Designer {
         }
         guard suggestions.count < count else { return suggestions }
 
-        guard let fitted = fitModel(data, generator: &generator) else {
+        let modelSuggestion = request.trialCount - settings.initialTrials
+        let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
+        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
@@ -169,9 +175,8 @@ public struct GaussianProcessDesigner: Designer {
             model = model.conditioned(on: point, value: Swift.min(model.predictWithGradient(at: point).mean, incumbent))
         }
 
-        let modelSuggestion = request.trialCount - settings.initialTrials
         let sinceImprovement = search.restartAfter > 0 ? data.observationsSinceImprovement(tolerance: search.restartTolerance) : 0
-        let explores = (search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1)
+        let explores = periodic
             || (search.stagnationLimit > 0 && data.observationsSinceBest >= search.stagnationLimit)
             || (search.restartAfter > 0 && sinceImprovement > 0 && sinceImprovement % search.restartAfter == 0)
         let samples = explores && search.thompsonExploration
@@ -265,8 +270,10 @@ public struct GaussianProcessDesigner: Designer {
     }
 
     /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
-    /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows.
-    func fitModel(_ data: TrainingData, generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
+    /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows; the values
+    /// are warped by `warping` (default: ``SearchOptions/outputWarping``).
+    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil,
+                  generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
         let observationCount = rawPoints.count
@@ -282,7 +289,7 @@ public struct GaussianProcessDesigner: Designer {
             for k in 0..<d { elements[i + k * n] = point[k] }
         }
         let points = Matrix(rows: n, columns: d, elements: elements)
-        let values = OutputWarper(warping: search.outputWarping).warp(rawValues)
+        let values = OutputWarper(warping: warping ?? search.outputWarping).warp(rawValues)
         let prior = HyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
