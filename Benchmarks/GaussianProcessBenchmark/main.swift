@@ -212,6 +212,9 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                          explorationWarping: .standardize),
     "warp-explore-standardize-beta1.5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 1.5,
                                                                               discreteNeighbourhood: true, explorationWarping: .standardize),
+    "warp-shape": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .byShape),
+    "warp-explore-shape": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                explorationWarping: .byShape),
     "warp-standardize-beta5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 5, discreteNeighbourhood: true,
                                                                     outputWarping: .standardize),
 ]

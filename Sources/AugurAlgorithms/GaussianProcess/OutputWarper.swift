@@ -34,6 +34,7 @@ public struct OutputWarper: Sendable {
         let scaled = largest > 0x1p500 ? values.map { $0 * Double(sign: .plus, exponent: -largest.exponent, significand: 1) } : values
         switch warping {
         case .vizier, .robustHalfRank, .logWarp: break
+        case .byShape: return OutputWarper(warping: Self.upperTailIsLonger(scaled) ? .standardize : .vizier).warp(scaled)
         case .halfRank: return Self.standardized(halfRank(scaled))
         case .standardize: return Self.standardized(scaled)
         }
@@ -47,6 +48,15 @@ public struct OutputWarper: Sendable {
             warped[i] = 0.5 - Foundation.log1p(t * (logBase - 1)) / denominator
         }
         return Self.standardized(warped)
+    }
+
+    /// Whether the values reach further above their median than below it: a plateau with rare far better values.
+    static func upperTailIsLonger(_ values: [Double]) -> Bool {
+        let sorted = values.sorted()
+        let n = sorted.count
+        guard let low = sorted.first, let high = sorted.last else { return false }
+        let median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+        return high - median > median - low
     }
 
     /// The values shifted and scaled to mean 0 and standard deviation 1 (all zeros when they are equal).
@@ -114,4 +124,8 @@ public enum OutputWarping: String, Sendable, CaseIterable {
     case robustHalfRank
     /// The log warp, then standardization: the good values stretched as in ``vizier``, the bad half left as it is.
     case logWarp
+    /// ``standardize`` when the values reach further above their median than below it (a plateau with rare far
+    /// better values, which the half-rank would spread over several units), ``vizier`` otherwise (a long bad tail,
+    /// which the half-rank tames); decided afresh on each call.
+    case byShape
 }

@@ -140,6 +140,14 @@ import Testing
         }
     }
 
+    @Test func byShapeStandardizesAPlateauWithFarBetterValuesAndWarpsALongBadTail() {
+        var generator = SeededGenerator(seed: 24)
+        let plateau = (0..<40).map { _ in 0.3 + 0.05 * generator.nextUnit() } + [6, 9]
+        #expect(OutputWarper(warping: .byShape).warp(plateau) == OutputWarper(warping: .standardize).warp(plateau))
+        let badTail = (0..<20).map { Double($0) / 10 } + [-1e9, -50, -30]
+        #expect(OutputWarper(warping: .byShape).warp(badTail) == OutputWarper(warping: .vizier).warp(badTail))
+    }
+
     @Test func theOutlierTamingComesFromTheHalfRank() {
         let withOutlier = (0..<20).map { Double($0) / 10 } + [-1e9]
         #expect(OutputWarper(warping: .halfRank).warp(withOutlier)[20] > -4)
