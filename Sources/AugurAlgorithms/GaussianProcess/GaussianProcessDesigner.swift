@@ -302,7 +302,9 @@ public struct GaussianProcessDesigner: Designer {
             let amortized = observationCount > Self.amortizationThreshold
             let current = !coldStart && (amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
                 : observationCount <= cached.observationCount)
-            if !current && cache.refitsInBackground {
+            // A step on another warping than the options' own (an exploring step's) leaves the refit to the next
+            // regular step, so the cached hyperparameters stay those of the regular steps' values.
+            if !current && cache.refitsInBackground && (warping ?? search.outputWarping) == search.outputWarping {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
                 cache.request(points: points, values: values,
