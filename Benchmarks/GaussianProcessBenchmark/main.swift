@@ -186,6 +186,7 @@ func serviceRefits(_ cache: GaussianProcessCache, _ mode: RefitMode) {
 let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "none": GaussianProcessDesigner.SearchOptions(),
     "standard": .standard,
+    "standard-vizier": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true),
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
     "none+discrete": GaussianProcessDesigner.SearchOptions(discreteNeighbourhood: true),
