@@ -186,6 +186,7 @@ func serviceRefits(_ cache: GaussianProcessCache, _ mode: RefitMode) {
 let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "none": GaussianProcessDesigner.SearchOptions(),
     "standard": .standard,
+    "standard-vizier": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true),
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
     "none+discrete": GaussianProcessDesigner.SearchOptions(discreteNeighbourhood: true),
@@ -212,6 +213,23 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "hedge5block": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationPortfolio: .blockImprovement),
     "hedge5block+refined": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
                                                                  explorationPortfolio: .blockImprovement, refinedThompson: true),
+    "warp-halfrank": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .halfRank),
+    "warp-standardize": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize),
+    "warp-robust": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .robustHalfRank),
+    "warp-log": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .logWarp),
+    "warp-standardize-beta1.5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 1.5, discreteNeighbourhood: true,
+                                                                      outputWarping: .standardize),
+    "warp-explore-standardize": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                      explorationWarping: .standardize),
+    "warp-explore-standardize-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
+                                                                         explorationWarping: .standardize),
+    "warp-explore-standardize-beta1.5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 1.5,
+                                                                              discreteNeighbourhood: true, explorationWarping: .standardize),
+    "warp-shape": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .byShape),
+    "warp-explore-shape": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                explorationWarping: .byShape),
+    "warp-standardize-beta5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 5, discreteNeighbourhood: true,
+                                                                    outputWarping: .standardize),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

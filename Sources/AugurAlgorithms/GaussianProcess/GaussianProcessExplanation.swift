@@ -48,7 +48,7 @@ extension GaussianProcessDesigner {
 /// The warping is monotone, so the observations' (warped, raw) pairs trace it; a predicted mean is mapped by linear
 /// interpolation between them, and beyond the observed range along the nearest end segment's slope. The standard
 /// deviation is scaled by the slope at the mean. Both are approximations (the warping is not linear), exact at the
-/// observations.
+/// observations, and exact everywhere in their range for ``OutputWarping/standardize`` (an affine map).
 struct WarpInverse: Sendable {
     /// Warped values, ascending, and the raw (maximization) values they came from.
     private let warped: [Double]

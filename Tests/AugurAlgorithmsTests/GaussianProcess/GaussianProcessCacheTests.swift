@@ -135,6 +135,21 @@ import Testing
         #expect(!inline.refitOutstanding)
     }
 
+    @Test func anExploringStepOnAnotherWarpingLeavesTheRefitToTheNextRegularStep() throws {
+        let first = GaussianProcessDesigner.backgroundRefitThreshold + 1
+        let history = Self.history(first + 1)
+        let cache = GaussianProcessCache(refitsInBackground: true)
+        try Self.warmUp(Array(history.prefix(first)), cache: cache)
+        #expect(!cache.refitOutstanding)
+        let designer = try GaussianProcessDesigner(spec: Self.spec, settings: GaussianProcessSettings(initialTrials: 4), cache: cache,
+                                                   search: .init(explorationPeriod: 5, explorationWarping: .standardize))
+        // Trial 63 is model suggestion 59 (initialTrials 4): 59 % 5 == 4, an exploring step, fitted on standardized values.
+        #expect(try designer.suggest(DesignRequest(count: 1, history: history, trialCount: 63)).count == 1)
+        #expect(!cache.refitOutstanding)
+        #expect(try designer.suggest(DesignRequest(count: 1, history: history, trialCount: 64)).count == 1)
+        #expect(cache.refitOutstanding)
+    }
+
     @Test func aRefitStartedBeforeAResetStoresNothing() throws {
         let threshold = GaussianProcessDesigner.amortizationThreshold
         let history = Self.history(threshold + 40)

@@ -59,11 +59,12 @@ import Testing
         }
     }
 
-    @Test func warpInverseIsExactAtTheObservationsAndMonotone() {
+    @Test(arguments: OutputWarping.allCases)
+    func warpInverseIsExactAtTheObservationsAndMonotone(warping: OutputWarping) {
         var generator = SeededGenerator(seed: 11)
         for round in 0..<50 {
             let raw = (0..<(3 + round % 20)).map { _ in generator.nextGaussian() * 10 }
-            let warped = OutputWarper().warp(raw)
+            let warped = OutputWarper(warping: warping).warp(raw)
             for goal in [ObjectiveGoal.maximize, .minimize] {
                 let inverse = WarpInverse(warped: warped, raw: raw, goal: goal)
                 for (w, r) in zip(warped, raw) {
@@ -78,6 +79,22 @@ import Testing
                     #expect(inverse.objective(mean: mean, deviation: 1).deviation >= 0)
                 }
             }
+        }
+    }
+
+    /// Standardization is affine, so between the observations the inverse is exact too, deviations included.
+    @Test func warpInverseOfPlainStandardizationIsExactEverywhereInTheObservedRange() throws {
+        let raw = [3.0, -1.0, 7.5, 0.25, 4.0, -6.0]
+        let warped = OutputWarper(warping: .standardize).warp(raw)
+        let mean = raw.reduce(0, +) / Double(raw.count)
+        let deviation = (raw.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(raw.count)).squareRoot()
+        let inverse = WarpInverse(warped: warped, raw: raw, goal: .maximize)
+        let low = try #require(warped.min()), high = try #require(warped.max())
+        for step in 0...20 {
+            let w = low + (high - low) * Double(step) / 20
+            let objective = inverse.objective(mean: w, deviation: 0.5)
+            #expect(abs(objective.mean - (mean + deviation * w)) < 1e-9)
+            #expect(abs(objective.deviation - 0.5 * deviation) < 1e-9)
         }
     }
 }

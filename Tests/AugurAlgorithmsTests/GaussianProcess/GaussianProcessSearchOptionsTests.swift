@@ -49,6 +49,26 @@ import Testing
         #expect(acquisition(regular) == "logei")
     }
 
+    /// An exploring step with its own warping is the step a designer with that warping everywhere would make; the
+    /// other steps are the default designer's.
+    @Test func anExplorationWarpingChangesTheExploringStepsOnly() throws {
+        let history = try Self.history(count: 15, seed: 5)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 5)
+        let settings = GaussianProcessSettings(initialTrials: 8)
+        func designer(_ search: GaussianProcessDesigner.SearchOptions) throws -> GaussianProcessDesigner {
+            try GaussianProcessDesigner(spec: spec, settings: settings, search: search)
+        }
+        let mixed = try designer(.init(explorationPeriod: 4, explorationWarping: .standardize))
+        let standardized = try designer(.init(explorationPeriod: 4, outputWarping: .standardize))
+        let vizier = try designer(.init(explorationPeriod: 4))
+        // Trial 15 is model suggestion 7 (initialTrials 8): 7 % 4 == 3, an exploring step; 16 is not.
+        let exploring = DesignRequest(count: 2, history: history, trialCount: 15)
+        let regular = DesignRequest(count: 2, history: history, trialCount: 16)
+        #expect(try mixed.propose(exploring) == standardized.propose(exploring))
+        #expect(try mixed.propose(regular) == vizier.propose(regular))
+        #expect(try mixed.suggest(exploring) != vizier.suggest(exploring))
+    }
+
     static func acquisition(_ proposal: DesignProposal) -> String? {
         proposal.metadata.first { $0.key == "acquisition" }.flatMap { if case .text(let text) = $0.value { text } else { nil } }
     }
@@ -230,7 +250,9 @@ import Testing
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, plateauTolerance: 0.5,
                                                             plateauPrefersNewDiscrete: true),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, discreteNeighbourhood: true, explorationPortfolio: .improvement),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, refinedThompson: true)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, refinedThompson: true),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .halfRank),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
