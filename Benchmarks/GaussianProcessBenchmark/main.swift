@@ -230,6 +230,10 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                 explorationWarping: .byShape),
     "warp-standardize-beta5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 5, discreteNeighbourhood: true,
                                                                     outputWarping: .standardize),
+    "warpsel-evidence": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                              warpingSelection: [.vizier, .standardize]),
+    "warpsel-loo": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                         warpingSelection: [.vizier, .standardize], warpingCriterion: .leaveOneOutRanks),
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

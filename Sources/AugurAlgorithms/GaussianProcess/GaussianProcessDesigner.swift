@@ -141,6 +141,23 @@ public struct GaussianProcessDesigner: Designer {
         /// The warping of the model that every ``explorationPeriod``-th suggestion is made from, instead of
         /// ``outputWarping`` (`nil`: the same model as the other suggestions).
         public var explorationWarping: OutputWarping?
+        /// Warpings compared on the study's own data whenever the hyperparameters are fitted inline, up to
+        /// ``warpingSelectionLimit`` observations: each is fitted and the one that scores best by
+        /// ``warpingCriterion`` is used (the first on a tie); served from a cached fit, they are compared at its
+        /// hyperparameters. Empty (the default), or past the limit: ``outputWarping``.
+        public var warpingSelection: [OutputWarping]
+        /// How ``warpingSelection`` scores a fitted warping.
+        public var warpingCriterion: WarpingCriterion
+
+        /// How a fitted warping is scored when ``warpingSelection`` compares several.
+        public enum WarpingCriterion: String, Sendable, CaseIterable {
+            /// The warped GP's evidence for the raw values: log posterior plus the warp's log-Jacobian
+            /// (``GaussianProcessDesigner/warpedEvidence(points:raw:warped:theta:prior:)``).
+            case evidence
+            /// How well the leave-one-out means order the better half of the observations
+            /// (``GaussianProcessDesigner/leaveOneOutRankAgreement(_:raw:)``); scale-free, no Jacobian.
+            case leaveOneOutRanks
+        }
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -148,7 +165,8 @@ public struct GaussianProcessDesigner: Designer {
                     plateauTolerance: Double = 0, exploitationPeriod: Int = 0, noiseFloor: Double = 0,
                     plateauPrefersNewDiscrete: Bool = false,
                     explorationPortfolio: PortfolioReward? = nil, refinedThompson: Bool = false,
-                    outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil) {
+                    outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
+                    warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -167,6 +185,8 @@ public struct GaussianProcessDesigner: Designer {
             self.refinedThompson = refinedThompson
             self.outputWarping = outputWarping
             self.explorationWarping = explorationWarping
+            self.warpingSelection = warpingSelection
+            self.warpingCriterion = warpingCriterion
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -422,19 +442,30 @@ public struct GaussianProcessDesigner: Designer {
             for k in 0..<d { elements[i + k * n] = point[k] }
         }
         let points = Matrix(rows: n, columns: d, elements: elements)
-        let values = OutputWarper(warping: warping ?? search.outputWarping).warp(rawValues)
+        // The warpings to compare (one unless ``SearchOptions/warpingSelection`` asks for more, and only on the options'
+        // own warping), all warped up front.
+        let warpings = warping != nil || search.warpingSelection.isEmpty || observationCount > Self.warpingSelectionLimit
+            ? [warping ?? search.outputWarping] : search.warpingSelection
+        let warpedValues = warpings.map { OutputWarper(warping: $0).warp(rawValues) }
+        var values = warpedValues[0]
         let prior = hyperparameterPrior(dimensions: d)
         let cached = cache?.load(featureCount: d)
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
         // old study) from the default hyperparameters rather than wait for a fit.
         let coldStart = cached == nil && cache?.refitsInBackground == true
+        let selecting = warpedValues.count > 1
         if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
                                                                 observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
             let current = !coldStart && (amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
                 : observationCount <= cached.observationCount)
+            if selecting && (current || cache.refitsInBackground) {
+                values = Self.mostEvident(warpedValues.map {
+                    ($0, warpingScore(points: points, raw: rawValues, warped: $0, hyperparameters: cached.hyperparameters, model: nil, prior: prior))
+                }) ?? values
+            }
             // A step on another warping than the options' own (an exploring step's) leaves the refit to the next
             // regular step, so the cached hyperparameters stay those of the regular steps' values.
             if !current && cache.refitsInBackground && (warping ?? search.outputWarping) == search.outputWarping {
@@ -477,9 +508,15 @@ public struct GaussianProcessDesigner: Designer {
             }
             options = Self.fullRefitOptions
         }
-        guard let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options) else {
-            return nil
+        var fits: [(GaussianProcessModel, Double)] = []
+        for candidate in warpedValues {
+            guard let fit = try? GaussianProcessModel.fit(points: points, values: candidate, prior: prior, starts: starts, options: options) else {
+                continue
+            }
+            fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.hyperparameters,
+                                                       model: fit, prior: prior) : 0))
         }
+        guard let model = Self.mostEvident(fits) else { return nil }
         cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
         return (model, rawValues)
     }
@@ -494,6 +531,72 @@ public struct GaussianProcessDesigner: Designer {
             prior.noiseLocation = Swift.max(prior.noiseLocation, floor)
         }
         return prior
+    }
+
+    /// Observations up to which ``SearchOptions/warpingSelection`` compares warpings (each costs a fit of its own).
+    public static let warpingSelectionLimit = amortizationThreshold
+
+    /// The log evidence of the raw values under the GP fitted to their warping, in the raw values' units (up to a
+    /// constant every warping of `raw` shares): the log posterior of the hyperparameters `theta` on the warped values
+    /// plus the warp's log-Jacobian (``OutputWarper/logJacobian(raw:warped:)``), so that a warping is not rewarded for
+    /// merely squeezing the values together; −∞ when the covariance cannot be factored.
+    static func warpedEvidence(points: Matrix, raw: [Double], warped: [Double], theta: [Double], prior: HyperparameterPrior) -> Double {
+        var gradient = [Double](repeating: 0, count: theta.count)
+        let negative = GaussianProcessModel.negativeLogPosterior(points: points, values: warped, prior: prior, theta: theta, gradient: &gradient)
+        guard negative.isFinite else { return -.infinity }
+        return -negative + OutputWarper.logJacobian(raw: raw, warped: warped)
+    }
+
+    /// The score of one warping by ``SearchOptions/warpingCriterion`` (larger is better; −∞ when it cannot be computed);
+    /// `model`, when given, is the GP on `warped` with `hyperparameters`.
+    func warpingScore(points: Matrix, raw: [Double], warped: [Double], hyperparameters: GaussianProcessHyperparameters,
+                      model: GaussianProcessModel?, prior: HyperparameterPrior) -> Double {
+        switch search.warpingCriterion {
+        case .evidence:
+            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: hyperparameters.vector, prior: prior)
+        case .leaveOneOutRanks:
+            guard let model = model ?? (try? GaussianProcessModel(points: points, values: warped, hyperparameters: hyperparameters)) else {
+                return -.infinity
+            }
+            return Self.leaveOneOutRankAgreement(model, raw: raw)
+        }
+    }
+
+    /// The posterior mean at each observation of the model conditioned on all the others (same hyperparameters), in
+    /// closed form: `μ₋ᵢ = yᵢ − αᵢ/[K⁻¹]ᵢᵢ`, one O(n³) inverse for all of them.
+    static func leaveOneOutMeans(_ model: GaussianProcessModel) -> [Double] {
+        let inverse = model.cholesky.inverse()
+        return model.values.indices.map { model.values[$0] - model.alpha[$0] / inverse[$0, $0] }
+    }
+
+    /// Kendall's τ between the raw values and the model's leave-one-out means (``leaveOneOutMeans(_:)``) over the
+    /// better half of the observations (by raw value, larger is better): how well the model, without each point, would
+    /// have ordered the points that matter for the optimum. In [−1, 1]; 0 with fewer than two such points.
+    static func leaveOneOutRankAgreement(_ model: GaussianProcessModel, raw: [Double]) -> Double {
+        let n = Swift.min(model.values.count, raw.count)
+        guard n > 1 else { return 0 }
+        let means = leaveOneOutMeans(model)
+        let better = Array(raw.prefix(n).indices.sorted { raw[$0] > raw[$1] || (raw[$0] == raw[$1] && $0 < $1) }.prefix((n + 1) / 2))
+        var agreement = 0.0
+        var pairs = 0.0
+        for (position, a) in better.enumerated() {
+            for b in better[(position + 1)...] where raw[a] != raw[b] {
+                pairs += 1
+                let ordered = (raw[a] - raw[b]) * (means[a] - means[b])
+                agreement += ordered > 0 ? 1 : ordered < 0 ? -1 : 0
+            }
+        }
+        return pairs > 0 && agreement.isFinite ? agreement / pairs : 0
+    }
+
+    /// The first of `candidates` with the largest evidence, NaN counting as −∞ (`nil` when there are none).
+    static func mostEvident<Candidate>(_ candidates: [(Candidate, Double)]) -> Candidate? {
+        var best: (Candidate, Double)?
+        for candidate in candidates {
+            if let current = best, !(candidate.1 > current.1 || (current.1.isNaN && !candidate.1.isNaN)) { continue }
+            best = candidate
+        }
+        return best?.0
     }
 
     /// The L-BFGS-B budget of a refit up to ``amortizationThreshold`` observations.

@@ -129,3 +129,45 @@ public enum OutputWarping: String, Sendable, CaseIterable {
     /// which the half-rank tames); decided afresh on each call.
     case byShape
 }
+
+extension OutputWarper {
+    /// `Σᵢ log w′(yᵢ)` of the warping that took `raw` to `warped` (same order), up to a constant that every warping of
+    /// the same `raw` shares: the term that turns the GP's likelihood of the warped values into a density of the raw
+    /// ones (Snelson et al., "Warped Gaussian processes"). The slope at each distinct raw value is that of the monotone
+    /// piecewise-linear map through the sorted (raw, warped) pairs, centred between its neighbours (one-sided at the
+    /// ends), as ``WarpInverse`` interpolates; for standardization it is exactly `1/σ`. Raw values are first divided
+    /// by their largest magnitude (the shared constant), so that huge values do not overflow. 0 with fewer than two
+    /// distinct values.
+    public static func logJacobian(raw: [Double], warped: [Double]) -> Double {
+        let n = Swift.min(raw.count, warped.count)
+        let largest = raw.prefix(n).reduce(0) { Swift.max($0, abs($1)) }
+        guard n > 1, largest > 0, largest.isFinite else { return 0 }
+        // Distinct raw values in increasing order, each with its warped value (ties warp equally) and multiplicity.
+        let order = (0..<n).sorted { raw[$0] < raw[$1] || (raw[$0] == raw[$1] && $0 < $1) }
+        var xs: [Double] = []
+        var ws: [Double] = []
+        var counts: [Int] = []
+        for i in order {
+            let x = raw[i] / largest
+            if let last = xs.last, last == x {
+                counts[counts.count - 1] += 1
+            } else {
+                xs.append(x)
+                ws.append(warped[i])
+                counts.append(1)
+            }
+        }
+        let m = xs.count
+        guard m > 1, let wLow = ws.first, let wHigh = ws.last, wHigh > wLow else { return 0 }
+        // A flat piece (a slope of 0 would make the density 0) is floored at a millionth of the overall slope.
+        let floor = 1e-6 * (wHigh - wLow) / (xs[m - 1] - xs[0])
+        var total = 0.0
+        for j in 0..<m {
+            let left = Swift.max(j - 1, 0)
+            let right = Swift.min(j + 1, m - 1)
+            let slope = (ws[right] - ws[left]) / (xs[right] - xs[left])
+            total += Double(counts[j]) * Foundation.log(Swift.max(slope.isFinite ? slope : floor, floor))
+        }
+        return total
+    }
+}

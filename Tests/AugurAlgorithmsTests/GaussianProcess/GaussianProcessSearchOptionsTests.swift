@@ -252,7 +252,9 @@ import Testing
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, discreteNeighbourhood: true, explorationPortfolio: .improvement),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, refinedThompson: true),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .halfRank),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                            warpingSelection: [.vizier, .standardize])])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
