@@ -61,6 +61,9 @@ public struct GaussianProcessDesigner: Designer {
     public var localModel = (threshold: Self.localModelThreshold, size: Self.localModelSize)
     /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
     public static let trustRegionDimensions = 8
+    /// Observations up to which ``SearchOptions/evolutionarySearch`` runs (beyond, each posterior evaluation costs
+    /// O(n²) and the candidate set itself shrinks).
+    public static let evolutionaryObservationLimit = 300
 
     /// The exploration measures against local optima, each of which the quality benchmark can switch off to measure it.
     public struct SearchOptions: Sendable, Equatable {
@@ -95,10 +98,21 @@ public struct GaussianProcessDesigner: Designer {
         /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
         /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
         public var incumbentFromModel: Bool
+        /// Whether the acquisition search also runs an evolutionary (firefly) search seeded from the scored candidate
+        /// set (``EvolutionaryAcquisitionSearch``, as many more posterior evaluations as candidates) before the
+        /// gradient refinement, up to ``evolutionaryObservationLimit`` observations.
+        public var evolutionarySearch: Bool
+        /// The number of quasi-random candidates (0: the designer's rule, 500 + 150 per feature, at most 2,000, fewer
+        /// above ~300 observations). The quality benchmark sets a large one to measure how far the acquisition
+        /// search is from the acquisition's maximum.
+        public var acquisitionCandidates: Int
+        /// The number of candidates refined by gradient (0: the designer's rule, four, two above 300 observations).
+        public var refinementStarts: Int
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
-                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false) {
+                    restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
+                    evolutionarySearch: Bool = false, acquisitionCandidates: Int = 0, refinementStarts: Int = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -109,6 +123,9 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
+            self.evolutionarySearch = evolutionarySearch
+            self.acquisitionCandidates = acquisitionCandidates
+            self.refinementStarts = refinementStarts
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -180,7 +197,8 @@ public struct GaussianProcessDesigner: Designer {
                 .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
             : nil
         let observations = model.points.rows
-        var optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
+        var optimizer = AcquisitionOptimizer(refinements: search.refinementStarts > 0 ? search.refinementStarts : observations <= 300 ? 4 : 2,
+                                             refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         while suggestions.count < count {
@@ -188,6 +206,9 @@ public struct GaussianProcessDesigner: Designer {
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
+            } else if search.evolutionarySearch, observations <= Self.evolutionaryObservationLimit {
+                proposals = evolvedProposals(optimizer: optimizer, model: model, evaluator: evaluator, candidates: candidates, lower: lower,
+                                             upper: upper, generator: &generator)
             } else {
                 proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
@@ -243,6 +264,33 @@ public struct GaussianProcessDesigner: Designer {
         guard let draw = model.posteriorSample(snapped, using: &generator) else { return nil }
         return (0..<m).sorted { draw[$0] > draw[$1] || (draw[$0] == draw[$1] && $0 < $1) }
             .map { AcquisitionOptimizer.Proposal(features: rows[$0], score: draw[$0]) }
+    }
+
+    /// The acquisition search with an evolutionary stage (``SearchOptions/evolutionarySearch``): the candidates are
+    /// scored, a firefly pool seeded from them makes as many posterior evaluations again
+    /// (``EvolutionaryAcquisitionSearch``), and the gradient refinement starts from the best candidates (the starts
+    /// of the search without this stage, so it never ends lower) and the two best points of either kind.
+    func evolvedProposals(optimizer: AcquisitionOptimizer, model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix,
+                          lower: [Double], upper: [Double], generator: inout SeededGenerator) -> [AcquisitionOptimizer.Proposal] {
+        let scores = optimizer.scores(model: model, evaluator: evaluator, candidates: candidates)
+        let poolSize = EvolutionaryAcquisitionSearch.poolSize(features: encoding.numericFeatures.count)
+        let evolution = EvolutionaryAcquisitionSearch(poolSize: poolSize, generations: Swift.max(candidates.rows / poolSize, 1))
+        let evolved = evolution.search(model: model, evaluator: evaluator, candidates: candidates, scores: scores, lower: lower, upper: upper,
+                                       movable: encoding.numericFeatures, generator: &generator)
+        let m = candidates.rows
+        let rows = m + evolved.points.count
+        let d = candidates.columns
+        var elements = [Double](repeating: 0, count: rows * d)
+        for k in 0..<d {
+            for i in 0..<m { elements[i + k * rows] = candidates[i, k] }
+            for (i, point) in evolved.points.enumerated() { elements[m + i + k * rows] = point[k] }
+        }
+        let bestCandidates = (0..<m).sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(optimizer.refinements)
+        var refiner = optimizer
+        refiner.refinements = 2
+        return refiner.maximize(model: model, evaluator: evaluator, candidates: Matrix(rows: rows, columns: d, elements: elements),
+                                scores: scores + evolved.scores, lower: lower, upper: upper, movable: encoding.numericFeatures,
+                                alsoRefining: Array(bestCandidates))
     }
 
     /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).
@@ -405,7 +453,8 @@ public struct GaussianProcessDesigner: Designer {
         let parameterCount = spec.searchSpace.parameters.count
         // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
         let wanted = Swift.min(2000, 500 + 150 * encoding.dimensions)
-        let total = Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
+        let total = search.acquisitionCandidates > 0 ? search.acquisitionCandidates
+            : Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
         let halton = HaltonSequence(dimensions: parameterCount, seed: generator.next(), scrambled: true)
         var unitPoints: [[Double]] = []
         unitPoints.reserveCapacity(total)
