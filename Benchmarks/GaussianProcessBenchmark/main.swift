@@ -200,10 +200,22 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "thompson5+restart10": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, thompsonExploration: true,
                                                                  restartAfter: 10),
     "plugin": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
-    "eagle": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionarySearch: true),
+    "eagle": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 1),
+    "eagle-p2": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2),
+    "eagle-p5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 5),
+    // The default search with a larger initial design (`initialDesigns`).
+    "eagle-init2d": .standard,
+    "eagle-init3d": .standard,
     // The very expensive search `--acquisition-gap` measures the others against: 50,000 candidates, 50 gradient starts.
     "eagle-reference": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, acquisitionCandidates: 50_000,
                                                              refinementStarts: 50),
+]
+
+/// Variants that change the number of initial (quasi-random) trials from the default 10, as a function of the
+/// dimension; the quality runs use it.
+let initialDesigns: [String: (Int) -> Int] = [
+    "eagle-init2d": { Swift.max(10, 2 * $0 + 2) },
+    "eagle-init3d": { Swift.max(10, 3 * $0) },
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each
@@ -353,7 +365,7 @@ if runs("--quality") {
             var randomRegrets: [Double] = []
             var seconds: [Double] = []
             for seed in seedRange {
-                let spec = studySpec(function, seed: UInt64(seed))
+                let spec = studySpec(function, seed: UInt64(seed), initialTrials: initialDesigns[variantName]?(function.dimensions) ?? 10)
                 guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
                 let cache = refitMode?.cache() ?? GaussianProcessCache()
                 var designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache, search: search)
@@ -403,7 +415,8 @@ if runs("--quality") {
 // `--seeds` (1000-1001); every `--gap-every`-th model-based suggestion (4) it also asks each of `--variants`
 // (standard,eagle) and `eagle-reference` for that suggestion, with the same history, and compares the acquisition
 // value each reaches (the `acquisition_value` of its explanation: log EI in nats, or UCB in standardized units on an
-// exploring step; all fit the same model, so the values are comparable). "gap" is the reference's value minus the
+// exploring step; all fit the same model, so the values are comparable) and each proposal's distance from the best trial
+// (root-mean-square per coordinate, in widths of the box). "gap" is the reference's value minus the
 // variant's; one line per state with `--per-seed`, and per function the states where the gap exceeds 0.01 and 0.1,
 // the median and largest gap, and the seconds per suggestion.
 if runs("--acquisition-gap") {
@@ -443,19 +456,31 @@ if runs("--acquisition-gap") {
                 var next: ParameterAssignment?
                 if trial >= settings.initialTrials, (trial - settings.initialTrials) % every == 0 {
                     var values: [String: Double] = [:]
+                    var distances: [String: Double] = [:]
+                    let incumbent = history.min { ($0.finalMeasurement?.metrics["y"] ?? .infinity) < ($1.finalMeasurement?.metrics["y"] ?? .infinity) }
+                        .map { point($0.parameters, function) }
                     for name in compared + [reference] {
                         guard let designer = designers[name] else { continue }
                         let start = now()
                         let proposal = try designer.propose(request).first
                         seconds[name, default: 0] += now() - start
                         values[name] = acquisitionValue(proposal)
+                        if let incumbent, let proposal {
+                            // Root-mean-square distance per coordinate from the best trial, in widths of the box.
+                            let x = point(proposal.parameters, function)
+                            distances[name] = ((0..<function.dimensions).reduce(0) { sum, k in
+                                let delta = (x[k] - incumbent[k]) / (function.upper[k] - function.lower[k])
+                                return sum + delta * delta
+                            } / Double(function.dimensions)).squareRoot()
+                        }
                         if name == "standard" { next = proposal?.parameters }
                     }
                     let best = values[reference] ?? .nan
                     for name in compared { gaps[name, default: []].append(best - (values[name] ?? .nan)) }
                     if arguments.contains("--per-seed") {
                         print("gap \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) \(trial) "
-                              + (compared + [reference]).map { "\($0)=" + String(format: "%.6g", values[$0] ?? .nan) }.joined(separator: " "))
+                              + (compared + [reference]).map { "\($0)=" + String(format: "%.6g", values[$0] ?? .nan) }.joined(separator: " ")
+                              + " distance " + (compared + [reference]).map { String(format: "%.3f", distances[$0] ?? .nan) }.joined(separator: " "))
                         fflush(nil)
                     }
                 }

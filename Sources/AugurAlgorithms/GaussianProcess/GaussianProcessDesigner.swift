@@ -61,7 +61,7 @@ public struct GaussianProcessDesigner: Designer {
     public var localModel = (threshold: Self.localModelThreshold, size: Self.localModelSize)
     /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
     public static let trustRegionDimensions = 8
-    /// Observations up to which ``SearchOptions/evolutionarySearch`` runs (beyond, each posterior evaluation costs
+    /// Observations up to which ``SearchOptions/evolutionaryPeriod`` applies (beyond, each posterior evaluation costs
     /// O(n²) and the candidate set itself shrinks).
     public static let evolutionaryObservationLimit = 300
 
@@ -98,10 +98,11 @@ public struct GaussianProcessDesigner: Designer {
         /// mean at an observed point instead of the largest observed value: the plug-in of noisy EI, so that one
         /// lucky observation on a step-shaped or noisy objective does not set a bar the model cannot explain.
         public var incumbentFromModel: Bool
-        /// Whether the acquisition search also runs an evolutionary (firefly) search seeded from the scored candidate
-        /// set (``EvolutionaryAcquisitionSearch``, as many more posterior evaluations as candidates) before the
-        /// gradient refinement, up to ``evolutionaryObservationLimit`` observations.
-        public var evolutionarySearch: Bool
+        /// How often the acquisition search also runs an evolutionary (firefly) search seeded from the scored
+        /// candidate set (``EvolutionaryAcquisitionSearch``, as many more posterior evaluations as candidates) before
+        /// the gradient refinement, up to ``evolutionaryObservationLimit`` observations: 0 never, 1 on every
+        /// model-based suggestion, `k` on every `k`-th (model suggestions 0, k, 2k, …).
+        public var evolutionaryPeriod: Int
         /// The number of quasi-random candidates (0: the designer's rule, 500 + 150 per feature, at most 2,000, fewer
         /// above ~300 observations). The quality benchmark sets a large one to measure how far the acquisition
         /// search is from the acquisition's maximum.
@@ -112,7 +113,7 @@ public struct GaussianProcessDesigner: Designer {
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
-                    evolutionarySearch: Bool = false, acquisitionCandidates: Int = 0, refinementStarts: Int = 0) {
+                    evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -123,7 +124,7 @@ public struct GaussianProcessDesigner: Designer {
             self.restartAfter = restartAfter
             self.restartTolerance = restartTolerance
             self.incumbentFromModel = incumbentFromModel
-            self.evolutionarySearch = evolutionarySearch
+            self.evolutionaryPeriod = evolutionaryPeriod
             self.acquisitionCandidates = acquisitionCandidates
             self.refinementStarts = refinementStarts
         }
@@ -206,7 +207,8 @@ public struct GaussianProcessDesigner: Designer {
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
-            } else if search.evolutionarySearch, observations <= Self.evolutionaryObservationLimit {
+            } else if search.evolutionaryPeriod > 0, modelSuggestion >= 0, modelSuggestion % search.evolutionaryPeriod == 0,
+                      observations <= Self.evolutionaryObservationLimit {
                 proposals = evolvedProposals(optimizer: optimizer, model: model, evaluator: evaluator, candidates: candidates, lower: lower,
                                              upper: upper, generator: &generator)
             } else {
@@ -266,7 +268,7 @@ public struct GaussianProcessDesigner: Designer {
             .map { AcquisitionOptimizer.Proposal(features: rows[$0], score: draw[$0]) }
     }
 
-    /// The acquisition search with an evolutionary stage (``SearchOptions/evolutionarySearch``): the candidates are
+    /// The acquisition search with an evolutionary stage (``SearchOptions/evolutionaryPeriod``): the candidates are
     /// scored, a firefly pool seeded from them makes as many posterior evaluations again
     /// (``EvolutionaryAcquisitionSearch``), and the gradient refinement starts from the best candidates (the starts
     /// of the search without this stage, so it never ends lower) and the two best points of either kind.

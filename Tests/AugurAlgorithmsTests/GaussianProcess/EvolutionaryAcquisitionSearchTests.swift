@@ -107,7 +107,7 @@ import Testing
         let settings = GaussianProcessSettings(initialTrials: 8)
         let plain = try GaussianProcessDesigner(spec: spec, settings: settings, search: GaussianProcessDesigner.SearchOptions())
         let evolutionary = try GaussianProcessDesigner(spec: spec, settings: settings,
-                                                      search: GaussianProcessDesigner.SearchOptions(evolutionarySearch: true))
+                                                      search: GaussianProcessDesigner.SearchOptions(evolutionaryPeriod: 1))
         let request = DesignRequest(count: 1, history: history, trialCount: history.count)
         let plainProposal = try #require(try plain.propose(request).first)
         let without = try #require(Self.acquisitionValue(plainProposal))
@@ -115,6 +115,6 @@ import Testing
         let value = try #require(Self.acquisitionValue(withStage))
         #expect(value >= without - 1e-5 * Swift.max(1, abs(without)))
         #expect(try evolutionary.propose(request).first?.parameters == withStage.parameters)
-        #expect(!GaussianProcessDesigner.SearchOptions.standard.evolutionarySearch)
+        #expect(!GaussianProcessDesigner.SearchOptions.standard.evolutionaryPeriod == 0)
     }
 }
