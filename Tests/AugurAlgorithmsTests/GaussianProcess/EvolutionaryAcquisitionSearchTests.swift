@@ -117,4 +117,20 @@ import Testing
         #expect(try evolutionary.propose(request).first?.parameters == withStage.parameters)
         #expect(GaussianProcessDesigner.SearchOptions.standard.evolutionaryPeriod == 0)
     }
+
+    /// In a mixed space the stage moves the numeric features only: a batch is legal, new and the same on every call.
+    @Test func inAMixedSpaceABatchIsLegalNewAndDeterministic() throws {
+        let history = try DiscreteNeighbourhoodSearchTests.history(count: 16, seed: 3)
+        let spec = DiscreteNeighbourhoodSearchTests.spec(seed: 3)
+        let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 1)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+        let request = DesignRequest(count: 3, history: history, trialCount: history.count)
+        let batch = try designer.suggest(request)
+        #expect(batch == (try designer.suggest(request)))
+        #expect(batch.count == 3 && Set(batch).count == 3)
+        #expect(Set(batch).isDisjoint(with: history.map(\.parameters)))
+        for assignment in batch {
+            #expect(spec.searchSpace.isValid(assignment))
+        }
+    }
 }

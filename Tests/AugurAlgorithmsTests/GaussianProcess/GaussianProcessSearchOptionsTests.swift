@@ -101,7 +101,8 @@ import Testing
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, incumbentFromModel: true),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
