@@ -22,10 +22,10 @@ let onlyCase: (trials: Int, dimensions: Int)? = CommandLine.arguments.firstIndex
     let numbers = CommandLine.arguments[index + 1].split(separator: ",").compactMap { Int($0) }
     return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
 }
-let named = ["--run-latency", "--scale", "--batch", "--ask-tell"]
+let named = ["--run-latency", "--scale", "--batch", "--ask-tell", "--acquisition-gap"]
 let parts = arguments.filter { ["--latency", "--quality", "--blas"].contains($0) || named.contains($0) }
 // `--run-latency` and `--scale` (issue #16, part 3: they take minutes), `--batch` (batch suggestions) and
-// `--ask-tell` (a study driven over stdin) run only when named.
+// `--ask-tell` (a study driven over stdin) and `--acquisition-gap` (issue #16) run only when named.
 func runs(_ part: String) -> Bool { (parts.isEmpty && !named.contains(part)) || parts.contains(part) }
 
 func now() -> Double {
@@ -234,6 +234,22 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                               warpingSelection: [.vizier, .standardize]),
     "warpsel-loo": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
                                                          warpingSelection: [.vizier, .standardize], warpingCriterion: .leaveOneOutRanks),
+    "eagle": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 1),
+    "eagle-p2": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2),
+    "eagle-p5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 5),
+    // The default search with a larger initial design (`initialDesigns`).
+    "eagle-init2d": .standard,
+    "eagle-init3d": .standard,
+    // The very expensive search `--acquisition-gap` measures the others against: 50,000 candidates, 50 gradient starts.
+    "eagle-reference": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, acquisitionCandidates: 50_000,
+                                                             refinementStarts: 50),
+]
+
+/// Variants that change the number of initial (quasi-random) trials from the default 10, as a function of the
+/// dimension; the quality runs use it.
+let initialDesigns: [String: (Int) -> Int] = [
+    "eagle-init2d": { Swift.max(10, 2 * $0 + 2) },
+    "eagle-init3d": { Swift.max(10, 3 * $0) },
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each
@@ -386,7 +402,7 @@ if runs("--quality") {
             var randomRegrets: [Double] = []
             var seconds: [Double] = []
             for seed in seedRange {
-                let spec = studySpec(function, seed: UInt64(seed))
+                let spec = studySpec(function, seed: UInt64(seed), initialTrials: initialDesigns[variantName]?(function.dimensions) ?? 10)
                 guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
                 let cache = refitMode?.cache() ?? GaussianProcessCache()
                 var designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: cache, search: search)
@@ -431,6 +447,103 @@ if runs("--quality") {
                            percentile(randomRegrets, 0.5), wins, gpRegrets.count, percentile(seconds, 0.5)))
         }
         }
+    }
+    print("")
+}
+
+// MARK: How far the acquisition search is from the acquisition's maximum (issue #16, part 1)
+
+// `--acquisition-gap` runs the default designer (without a cache, so that each suggestion is a pure function of the
+// seed and the history) for `--budget` trials (100) on `--functions` (default: the issue #16 screen set) and
+// `--seeds` (1000-1001); every `--gap-every`-th model-based suggestion (4) it also asks each of `--variants`
+// (standard,eagle) and `eagle-reference` for that suggestion, with the same history, and compares the acquisition
+// value each reaches (the `acquisition_value` of its explanation: log EI in nats, or UCB in standardized units on an
+// exploring step; all fit the same model, so the values are comparable) and each proposal's distance from the best trial
+// (root-mean-square per coordinate, in widths of the box). "gap" is the reference's value minus the
+// variant's; one line per state with `--per-seed`, and per function the states where the gap exceeds 0.01 and 0.1,
+// the median and largest gap, and the seconds per suggestion.
+if runs("--acquisition-gap") {
+    let seedRange: ClosedRange<Int> = argumentValue("--seeds").flatMap { text -> ClosedRange<Int>? in
+        let bounds = text.split(separator: "-").compactMap { Int($0) }
+        return bounds.count == 2 && bounds[0] <= bounds[1] ? bounds[0]...bounds[1] : nil
+    } ?? 1000...1001
+    let budget = argumentValue("--budget").flatMap { Int($0) } ?? 100
+    let every = Swift.max(argumentValue("--gap-every").flatMap { Int($0) } ?? 4, 1)
+    let screen = ["Hartmann-6", "Rastrigin-4", "Shekel-10", "Eggholder", "Schwefel-4", "Michalewicz-5", "Levy-6", "Hartmann-3", "Levy-10",
+                  "Styblinski-Tang-8", "Ackley-5"]
+    let names = argumentValue("--functions")?.split(separator: ",").map(String.init) ?? screen
+    let functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
+    let compared = (argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard", "eagle"]).filter { variants[$0] != nil }
+    let reference = "eagle-reference"
+    func acquisitionValue(_ proposal: DesignProposal?) -> Double {
+        guard let entry = proposal?.metadata.first(where: { $0.key == "acquisition_value" }), case .text(let text) = entry.value else { return .nan }
+        return Double(text) ?? .nan
+    }
+    print("## Acquisition gap: the reference search (50,000 candidates, 50 gradient starts) minus each search, seeds "
+          + "\(seedRange.lowerBound)-\(seedRange.upperBound), every \(every)th model suggestion of \(budget) trials")
+    print("function               variant          states  gap>0.01  gap>0.1  median_gap   max_gap  seconds_per_suggestion")
+    for function in functions {
+        var gaps: [String: [Double]] = [:]
+        var seconds: [String: Double] = [:]
+        for seed in seedRange {
+            let spec = studySpec(function, seed: UInt64(seed))
+            guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
+            var designers: [String: GaussianProcessDesigner] = [:]
+            for name in compared + [reference] {
+                designers[name] = try GaussianProcessDesigner(spec: spec, settings: settings, search: variants[name] ?? .standard)
+            }
+            let trajectory = try GaussianProcessDesigner(spec: spec, settings: settings, search: .standard)
+            var history: [Trial] = []
+            for trial in 0..<budget {
+                let request = DesignRequest(count: 1, history: history, trialCount: trial)
+                var next: ParameterAssignment?
+                if trial >= settings.initialTrials, (trial - settings.initialTrials) % every == 0 {
+                    var values: [String: Double] = [:]
+                    var distances: [String: Double] = [:]
+                    let incumbent = history.min { ($0.finalMeasurement?.metrics["y"] ?? .infinity) < ($1.finalMeasurement?.metrics["y"] ?? .infinity) }
+                        .map { point($0.parameters, function) }
+                    for name in compared + [reference] {
+                        guard let designer = designers[name] else { continue }
+                        let start = now()
+                        let proposal = try designer.propose(request).first
+                        seconds[name, default: 0] += now() - start
+                        values[name] = acquisitionValue(proposal)
+                        if let incumbent, let proposal {
+                            // Root-mean-square distance per coordinate from the best trial, in widths of the box.
+                            let x = point(proposal.parameters, function)
+                            distances[name] = ((0..<function.dimensions).reduce(0) { sum, k in
+                                let delta = (x[k] - incumbent[k]) / (function.upper[k] - function.lower[k])
+                                return sum + delta * delta
+                            } / Double(function.dimensions)).squareRoot()
+                        }
+                        if name == "standard" { next = proposal?.parameters }
+                    }
+                    let best = values[reference] ?? .nan
+                    for name in compared { gaps[name, default: []].append(best - (values[name] ?? .nan)) }
+                    if arguments.contains("--per-seed") {
+                        print("gap \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) \(trial) "
+                              + (compared + [reference]).map { "\($0)=" + String(format: "%.6g", values[$0] ?? .nan) }.joined(separator: " ")
+                              + " distance " + (compared + [reference]).map { String(format: "%.3f", distances[$0] ?? .nan) }.joined(separator: " "))
+                        fflush(nil)
+                    }
+                }
+                guard let assignment = try next ?? trajectory.suggest(request).first else { break }
+                let x = point(assignment, function)
+                history.append(completedTrial(id: trial + 1, x, function.evaluate(x), kinds: function.kinds))
+            }
+        }
+        for name in compared {
+            let values = (gaps[name] ?? []).filter { !$0.isNaN }
+            print(function.name.padding(toLength: 21, withPad: " ", startingAt: 0) + "  " + name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + String(format: "  %6d  %8d  %7d  %10.4f  %8.4f  %10.3f", values.count, values.filter { $0 > 0.01 }.count,
+                           values.filter { $0 > 0.1 }.count, percentile(values, 0.5), values.max() ?? .nan,
+                           (seconds[name] ?? 0) / Double(Swift.max(values.count, 1))))
+        }
+        print(function.name.padding(toLength: 21, withPad: " ", startingAt: 0) + "  " + reference.padding(toLength: 15, withPad: " ", startingAt: 0)
+              + String(format: "  %6d  %8@  %7@  %10@  %8@  %10.3f", (gaps[compared.first ?? ""] ?? []).count, "-" as NSString, "-" as NSString, "-" as NSString,
+                       "-" as NSString,
+                       (seconds[reference] ?? 0) / Double(Swift.max((gaps[compared.first ?? ""] ?? []).count, 1))))
+        fflush(nil)
     }
     print("")
 }

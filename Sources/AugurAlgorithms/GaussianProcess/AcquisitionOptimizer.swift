@@ -31,16 +31,29 @@ struct AcquisitionOptimizer: Sendable {
     ///     `movable` are held fixed (categorical one-hot blocks).
     func maximize(model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix, lower: [Double], upper: [Double],
                   movable: [Int]) -> [Proposal] {
+        maximize(model: model, evaluator: evaluator, candidates: candidates, scores: scores(model: model, evaluator: evaluator, candidates: candidates),
+                 lower: lower, upper: upper, movable: movable)
+    }
+
+    /// The acquisition scores of the candidates (one per row), from one batched posterior evaluation; `-infinity`
+    /// where the score is not a number.
+    func scores(model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix) -> [Double] {
         let (means, variances) = model.predict(candidates)
+        return (0..<candidates.rows).map { j in
+            let score = evaluator.score(mean: means[j], variance: variances[j])
+            return score.isNaN ? -.infinity : score
+        }
+    }
+
+    /// As ``maximize(model:evaluator:candidates:lower:upper:movable:)``, with the candidates' `scores` already known;
+    /// the rows `alsoRefining` are refined too, beyond the best `refinements`.
+    func maximize(model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix, scores: [Double], lower: [Double],
+                  upper: [Double], movable: [Int], alsoRefining: [Int] = []) -> [Proposal] {
         let m = candidates.rows
         let d = candidates.columns
-        var scores = [Double](repeating: -.infinity, count: m)
-        for j in 0..<m {
-            let score = evaluator.score(mean: means[j], variance: variances[j])
-            scores[j] = score.isNaN ? -.infinity : score
-        }
         let order = (0..<m).sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
         var starts = Array(order.prefix(refinements))
+        for index in alsoRefining where !starts.contains(index) { starts.append(index) }
         if diverseRefinements > 0 {
             var added = 0
             let radiusSquared = diversityRadius * diversityRadius

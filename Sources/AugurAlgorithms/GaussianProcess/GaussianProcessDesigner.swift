@@ -64,6 +64,9 @@ public struct GaussianProcessDesigner: Designer {
     public var localModel = (threshold: Self.localModelThreshold, size: Self.localModelSize)
     /// Numeric dimensions above which part of the candidate set comes from a trust region around the incumbent.
     public static let trustRegionDimensions = 8
+    /// Observations up to which ``SearchOptions/evolutionaryPeriod`` applies (beyond, each posterior evaluation costs
+    /// O(n²) and the candidate set itself shrinks).
+    public static let evolutionaryObservationLimit = 300
 
     /// The exploration measures against local optima, each of which the quality benchmark can switch off to measure it.
     public struct SearchOptions: Sendable, Equatable {
@@ -158,6 +161,17 @@ public struct GaussianProcessDesigner: Designer {
             /// (``GaussianProcessDesigner/leaveOneOutRankAgreement(_:raw:)``); scale-free, no Jacobian.
             case leaveOneOutRanks
         }
+        /// How often the acquisition search also runs an evolutionary (firefly) search seeded from the scored
+        /// candidate set (``EvolutionaryAcquisitionSearch``, as many more posterior evaluations as candidates) before
+        /// the gradient refinement, up to ``evolutionaryObservationLimit`` observations: 0 never, 1 on every
+        /// model-based suggestion, `k` on every `k`-th (model suggestions 0, k, 2k, …).
+        public var evolutionaryPeriod: Int
+        /// The number of quasi-random candidates (0: the designer's rule, 500 + 150 per feature, at most 2,000, fewer
+        /// above ~300 observations). The quality benchmark sets a large one to measure how far the acquisition
+        /// search is from the acquisition's maximum.
+        public var acquisitionCandidates: Int
+        /// The number of candidates refined by gradient (0: the designer's rule, four, two above 300 observations).
+        public var refinementStarts: Int
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -166,7 +180,8 @@ public struct GaussianProcessDesigner: Designer {
                     plateauPrefersNewDiscrete: Bool = false,
                     explorationPortfolio: PortfolioReward? = nil, refinedThompson: Bool = false,
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
-                    warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence) {
+                    warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
+                    evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -187,6 +202,9 @@ public struct GaussianProcessDesigner: Designer {
             self.explorationWarping = explorationWarping
             self.warpingSelection = warpingSelection
             self.warpingCriterion = warpingCriterion
+            self.evolutionaryPeriod = evolutionaryPeriod
+            self.acquisitionCandidates = acquisitionCandidates
+            self.refinementStarts = refinementStarts
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -265,7 +283,8 @@ public struct GaussianProcessDesigner: Designer {
                 .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
             : nil
         let observations = model.points.rows
-        var optimizer = AcquisitionOptimizer(refinements: observations <= 300 ? 4 : 2, refinementIterations: observations <= 300 ? 30 : 20)
+        var optimizer = AcquisitionOptimizer(refinements: search.refinementStarts > 0 ? search.refinementStarts : observations <= 300 ? 4 : 2,
+                                             refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         while suggestions.count < count {
@@ -283,6 +302,10 @@ public struct GaussianProcessDesigner: Designer {
                     proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: rows, lower: lower, upper: upper,
                                                    movable: encoding.numericFeatures) + sampled
                 }
+            } else if search.evolutionaryPeriod > 0, modelSuggestion >= 0, modelSuggestion % search.evolutionaryPeriod == 0,
+                      observations <= Self.evolutionaryObservationLimit {
+                proposals = evolvedProposals(optimizer: optimizer, model: model, evaluator: evaluator, candidates: candidates, lower: lower,
+                                             upper: upper, generator: &generator)
             } else {
                 proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
@@ -406,6 +429,33 @@ public struct GaussianProcessDesigner: Designer {
             if !excluded.contains(assignment), !tried.contains(key(assignment)) { return (features, assignment, proposal.score) }
         }
         return best
+    }
+
+    /// The acquisition search with an evolutionary stage (``SearchOptions/evolutionaryPeriod``): the candidates are
+    /// scored, a firefly pool seeded from them makes as many posterior evaluations again
+    /// (``EvolutionaryAcquisitionSearch``), and the gradient refinement starts from the best candidates (the starts
+    /// of the search without this stage, so it never ends lower) and the two best points of either kind.
+    func evolvedProposals(optimizer: AcquisitionOptimizer, model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix,
+                          lower: [Double], upper: [Double], generator: inout SeededGenerator) -> [AcquisitionOptimizer.Proposal] {
+        let scores = optimizer.scores(model: model, evaluator: evaluator, candidates: candidates)
+        let poolSize = EvolutionaryAcquisitionSearch.poolSize(features: encoding.numericFeatures.count)
+        let evolution = EvolutionaryAcquisitionSearch(poolSize: poolSize, generations: Swift.max(candidates.rows / poolSize, 1))
+        let evolved = evolution.search(model: model, evaluator: evaluator, candidates: candidates, scores: scores, lower: lower, upper: upper,
+                                       movable: encoding.numericFeatures, generator: &generator)
+        let m = candidates.rows
+        let rows = m + evolved.points.count
+        let d = candidates.columns
+        var elements = [Double](repeating: 0, count: rows * d)
+        for k in 0..<d {
+            for i in 0..<m { elements[i + k * rows] = candidates[i, k] }
+            for (i, point) in evolved.points.enumerated() { elements[m + i + k * rows] = point[k] }
+        }
+        let bestCandidates = (0..<m).sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(optimizer.refinements)
+        var refiner = optimizer
+        refiner.refinements = 2
+        return refiner.maximize(model: model, evaluator: evaluator, candidates: Matrix(rows: rows, columns: d, elements: elements),
+                                scores: scores + evolved.scores, lower: lower, upper: upper, movable: encoding.numericFeatures,
+                                alsoRefining: Array(bestCandidates))
     }
 
     /// How many candidates a Thompson-sampling step draws jointly (its cost is O(m³) in them, O(n²m) in observations).
@@ -667,7 +717,8 @@ public struct GaussianProcessDesigner: Designer {
         let parameterCount = spec.searchSpace.parameters.count
         // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
         let wanted = Swift.min(2000, 500 + 150 * encoding.dimensions)
-        let total = Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
+        let total = search.acquisitionCandidates > 0 ? search.acquisitionCandidates
+            : Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
         let halton = HaltonSequence(dimensions: parameterCount, seed: generator.next(), scrambled: true)
         var unitPoints: [[Double]] = []
         unitPoints.reserveCapacity(total)
