@@ -5,7 +5,7 @@ import Testing
 @testable import AugurAlgorithms
 
 /// The search options against local optima: exploring steps, the exploring radius and diverse refinement starts.
-@Suite struct GaussianProcessSearchOptionsTests {
+@Suite(.serialized) struct GaussianProcessSearchOptionsTests {
     typealias Fixture = GaussianProcessDesignerTests
 
     static func history(count: Int, seed: UInt64) throws -> [Trial] {
@@ -260,7 +260,9 @@ import Testing
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
         let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
-        for trialCount in 20..<25 {
+        // Model suggestions 14 and 15 (8 initial trials): an exploring step of period 5 and of period 2, an exploiting
+        // step of period 5 and an evolutionary step of period 2 all fall on one of them.
+        for trialCount in [22, 23] {
             let request = DesignRequest(count: 3, history: history, trialCount: trialCount)
             let batch = try designer.suggest(request)
             #expect(batch == (try designer.suggest(request)))
