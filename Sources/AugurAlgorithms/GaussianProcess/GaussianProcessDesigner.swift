@@ -172,6 +172,29 @@ public struct GaussianProcessDesigner: Designer {
         public var acquisitionCandidates: Int
         /// The number of candidates refined by gradient (0: the designer's rule, four, two above 300 observations).
         public var refinementStarts: Int
+        /// Whether exploring suggestions search a box around the best point of another basin than the incumbent's,
+        /// rotating over the basins the data have found (``BasinRegions``), instead of the whole space; `nil`: no such
+        /// regions. The acquisition there is the exploring one (UCB with ``explorationBeta``, or the study's with 0).
+        public var basinExploration: BasinExploration?
+
+        /// The basins and boxes of ``basinExploration`` (``BasinRegions``).
+        public struct BasinExploration: Sendable, Equatable {
+            /// The lengthscale-scaled distance within which a better observation makes a point part of its basin.
+            public var radius: Double
+            /// The box's side in the unit cube before the lengthscale stretch.
+            public var side: Double
+            /// How many basins besides the incumbent's the exploring steps rotate over.
+            public var basins: Int
+            /// Whether the rotation also holds one step over the whole space (the default exploring step).
+            public var includesWholeSpace: Bool
+
+            public init(radius: Double = 1, side: Double = 0.2, basins: Int = 3, includesWholeSpace: Bool = false) {
+                self.radius = radius
+                self.side = side
+                self.basins = basins
+                self.includesWholeSpace = includesWholeSpace
+            }
+        }
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -181,7 +204,8 @@ public struct GaussianProcessDesigner: Designer {
                     explorationPortfolio: PortfolioReward? = nil, refinedThompson: Bool = false,
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
-                    evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0) {
+                    evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
+                    basinExploration: BasinExploration? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -205,6 +229,7 @@ public struct GaussianProcessDesigner: Designer {
             self.evolutionaryPeriod = evolutionaryPeriod
             self.acquisitionCandidates = acquisitionCandidates
             self.refinementStarts = refinementStarts
+            self.basinExploration = basinExploration
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -282,13 +307,17 @@ public struct GaussianProcessDesigner: Designer {
             ? data.values.indices.max { data.values[$0] < data.values[$1] || (data.values[$0] == data.values[$1] && $0 > $1) }
                 .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
             : nil
+        // An exploring suggestion with basin regions searches a box around another basin's best point (``BasinRegions``).
+        let basin = explores ? search.basinExploration.flatMap {
+            basinBox($0, model: model, data: data, exploringStep: Swift.max(modelSuggestion, 0) / Swift.max(search.explorationPeriod, 1))
+        } : nil
         let observations = model.points.rows
         var optimizer = AcquisitionOptimizer(refinements: search.refinementStarts > 0 ? search.refinementStarts : observations <= 300 ? 4 : 2,
                                              refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         while suggestions.count < count {
-            let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
+            let (candidates, lower, upper) = candidateSet(model: model, data: data, basin: basin, generator: &generator)
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
@@ -711,8 +740,10 @@ public struct GaussianProcessDesigner: Designer {
         return chosen.sorted()
     }
 
-    /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in.
-    func candidateSet(model: GaussianProcessModel, data: TrainingData, generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
+    /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in; with a
+    /// `basin` box (center in the unit cube, half-widths per parameter), every candidate lies in it.
+    func candidateSet(model: GaussianProcessModel, data: TrainingData, basin: (center: [Double], halfWidths: [Double])? = nil,
+                      generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
         let n = model.points.rows
         let parameterCount = spec.searchSpace.parameters.count
         // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
@@ -725,17 +756,19 @@ public struct GaussianProcessDesigner: Designer {
 
         // Perturbations of the best observed trials, at three scales.
         let best = data.values.indices.sorted { data.values[$0] > data.values[$1] || (data.values[$0] == data.values[$1] && $0 < $1) }.prefix(5)
-        let perTrial = total / 10 / Swift.max(best.count, 1)
+        let perturbed = basin.map { [$0.center] } ?? best.map { encoding.unitPoint(of: data.points[$0]) }
+        let perTrial = total / 10 / Swift.max(perturbed.count, 1)
         let scales = [0.01, 0.05, 0.15]
-        for index in best {
-            let center = encoding.unitPoint(of: data.points[index])
+        for center in perturbed {
             for draw in 0..<perTrial {
                 let scale = scales[draw % scales.count]
                 var point = center
                 for (p, slot) in encoding.slots.enumerated() {
                     switch slot {
                     case .numeric:
-                        point[p] = Swift.min(Swift.max(center[p] + scale * generator.nextGaussian(), 0), 1)
+                        let (low, high) = basin.map { (Swift.max($0.center[p] - $0.halfWidths[p], 0), Swift.min($0.center[p] + $0.halfWidths[p], 1)) }
+                            ?? (0, 1)
+                        point[p] = Swift.min(Swift.max(center[p] + scale * generator.nextGaussian(), low), high)
                     case .categorical:
                         if generator.nextUnit() < 0.2 { point[p] = generator.nextUnit() }
                     }
@@ -749,8 +782,14 @@ public struct GaussianProcessDesigner: Designer {
         var lower = [Double](repeating: 0, count: encoding.dimensions)
         var upper = [Double](repeating: 1, count: encoding.dimensions)
         let numericFeatures = encoding.numericFeatures
-        var region: (center: [Double], halfWidths: [Double])?
-        if numericFeatures.count > Self.trustRegionDimensions, let incumbent = best.first {
+        var region = basin
+        if let basin {
+            for (p, slot) in encoding.slots.enumerated() {
+                guard case .numeric(let feature, _) = slot else { continue }
+                lower[feature] = Swift.max(basin.center[p] - basin.halfWidths[p], 0)
+                upper[feature] = Swift.min(basin.center[p] + basin.halfWidths[p], 1)
+            }
+        } else if numericFeatures.count > Self.trustRegionDimensions, let incumbent = best.first {
             let lengthscales = model.hyperparameters.lengthscales
             let logMean = numericFeatures.reduce(0) { $0 + Foundation.log(lengthscales[$1]) } / Double(numericFeatures.count)
             let halvings = Double(data.observationsSinceBest / Swift.max(4, numericFeatures.count))
@@ -771,7 +810,7 @@ public struct GaussianProcessDesigner: Designer {
         while unitPoints.count < total {
             var point = halton.point(at: index)
             index += 1
-            if let region, unitPoints.count % 2 == 0 {
+            if let region, basin != nil || unitPoints.count % 2 == 0 {
                 for (p, slot) in encoding.slots.enumerated() {
                     guard case .numeric = slot else { continue }
                     point[p] = Swift.min(Swift.max(region.center[p] + (2 * point[p] - 1) * region.halfWidths[p], 0), 1)
