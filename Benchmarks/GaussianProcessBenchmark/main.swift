@@ -250,6 +250,10 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                 explorationWarping: .byShape, basinExploration: .init(radius: 0.5)),
     "turbo-basin-r05-mix": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                                  basinExploration: .init(radius: 0.5, includesWholeSpace: true)),
+    "turbo-alloc-ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                             basinExploration: .init(allocatesByAcquisition: true)),
+    "turbo-alloc-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
+                                                            explorationWarping: .byShape, basinExploration: .init(allocatesByAcquisition: true)),
     // The default search with a larger initial design (`initialDesigns`).
     "eagle-init2d": .standard,
     "eagle-init3d": .standard,

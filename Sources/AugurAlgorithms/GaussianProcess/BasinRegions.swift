@@ -1,3 +1,5 @@
+import AugurCore
+import AugurMath
 import Foundation
 
 /// Trust regions around the best points of distinct basins for the GP's exploring steps (in the spirit of TuRBO-m,
@@ -15,7 +17,9 @@ import Foundation
 /// ``GaussianProcessDesigner/SearchOptions/BasinExploration/basins`` of them, best first), preceded by the whole space
 /// when ``GaussianProcessDesigner/SearchOptions/BasinExploration/includesWholeSpace`` is set. With no basin besides the
 /// incumbent's, the step searches the whole space (the default exploring step). The rotation is a pure function of the
-/// history, so a fresh computation on the same trials gives the same region.
+/// history, so a fresh computation on the same trials gives the same region. With
+/// ``GaussianProcessDesigner/SearchOptions/BasinExploration/allocatesByAcquisition`` the step instead takes the entry
+/// whose candidates score best under the exploring acquisition (TuRBO-m's allocation by acquisition).
 ///
 /// **Box.** A basin's box is centered on its best point in the unit cube; its side is
 /// ``GaussianProcessDesigner/SearchOptions/BasinExploration/side``, stretched per numeric parameter by its lengthscale
@@ -82,15 +86,30 @@ enum BasinRegions {
 
 extension GaussianProcessDesigner {
     /// The box that exploring step `exploringStep` searches with `options` (``BasinRegions``): its center in the unit
-    /// cube and half-widths per parameter; `nil` for the whole space.
-    func basinBox(_ options: SearchOptions.BasinExploration, model: GaussianProcessModel, data: TrainingData,
-                  exploringStep: Int) -> (center: [Double], halfWidths: [Double])? {
+    /// cube and half-widths per parameter; `nil` for the whole space. With
+    /// ``SearchOptions/BasinExploration/allocatesByAcquisition`` it is the entry of the rotation whose candidate set
+    /// (drawn from `generator`) scores best under `evaluator`, the earlier entry on a tie.
+    func basinBox(_ options: SearchOptions.BasinExploration, model: GaussianProcessModel, data: TrainingData, exploringStep: Int,
+                  optimizer: AcquisitionOptimizer, evaluator: AcquisitionEvaluator,
+                  generator: inout SeededGenerator) -> (center: [Double], halfWidths: [Double])? {
         let lengthscales = model.hyperparameters.lengthscales
         let centers = BasinRegions.centers(points: data.points, values: data.values, lengthscales: lengthscales, radius: options.radius,
                                            limit: Swift.max(options.basins, 0) + 1)
-        guard let target = BasinRegions.target(exploringStep: exploringStep, centers: centers, includesWholeSpace: options.includesWholeSpace) else {
-            return nil
+        let halfWidths = BasinRegions.halfWidths(encoding: encoding, lengthscales: lengthscales, side: options.side)
+        func box(_ center: Int?) -> (center: [Double], halfWidths: [Double])? {
+            center.map { (encoding.unitPoint(of: data.points[$0]), halfWidths) }
         }
-        return (encoding.unitPoint(of: data.points[target]), BasinRegions.halfWidths(encoding: encoding, lengthscales: lengthscales, side: options.side))
+        guard options.allocatesByAcquisition, centers.count > 1 else {
+            return box(BasinRegions.target(exploringStep: exploringStep, centers: centers, includesWholeSpace: options.includesWholeSpace))
+        }
+        let entries: [Int?] = (options.includesWholeSpace ? [nil] : []) + centers.dropFirst().map { Optional($0) }
+        var best: (box: (center: [Double], halfWidths: [Double])?, score: Double)?
+        for entry in entries {
+            let candidate = box(entry)
+            let (candidates, _, _) = candidateSet(model: model, data: data, basin: candidate, generator: &generator)
+            let score = optimizer.scores(model: model, evaluator: evaluator, candidates: candidates).max() ?? -.infinity
+            if best == nil || score > best?.score ?? -.infinity { best = (candidate, score) }
+        }
+        return best?.box
     }
 }

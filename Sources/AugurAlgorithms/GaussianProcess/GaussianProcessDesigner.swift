@@ -187,12 +187,17 @@ public struct GaussianProcessDesigner: Designer {
             public var basins: Int
             /// Whether the rotation also holds one step over the whole space (the default exploring step).
             public var includesWholeSpace: Bool
+            /// Whether each exploring step takes the rotation's entry whose candidates score best under the exploring
+            /// acquisition (TuRBO-m's allocation) instead of the next entry in turn.
+            public var allocatesByAcquisition: Bool
 
-            public init(radius: Double = 1, side: Double = 0.2, basins: Int = 3, includesWholeSpace: Bool = false) {
+            public init(radius: Double = 1, side: Double = 0.2, basins: Int = 3, includesWholeSpace: Bool = false,
+                        allocatesByAcquisition: Bool = false) {
                 self.radius = radius
                 self.side = side
                 self.basins = basins
                 self.includesWholeSpace = includesWholeSpace
+                self.allocatesByAcquisition = allocatesByAcquisition
             }
         }
 
@@ -307,15 +312,17 @@ public struct GaussianProcessDesigner: Designer {
             ? data.values.indices.max { data.values[$0] < data.values[$1] || (data.values[$0] == data.values[$1] && $0 > $1) }
                 .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
             : nil
-        // An exploring suggestion with basin regions searches a box around another basin's best point (``BasinRegions``).
-        let basin = explores ? search.basinExploration.flatMap {
-            basinBox($0, model: model, data: data, exploringStep: Swift.max(modelSuggestion, 0) / Swift.max(search.explorationPeriod, 1))
-        } : nil
         let observations = model.points.rows
         var optimizer = AcquisitionOptimizer(refinements: search.refinementStarts > 0 ? search.refinementStarts : observations <= 300 ? 4 : 2,
                                              refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
+        // An exploring suggestion with basin regions searches a box around another basin's best point (``BasinRegions``).
+        var basin: (center: [Double], halfWidths: [Double])?
+        if explores, let options = search.basinExploration {
+            basin = basinBox(options, model: model, data: data, exploringStep: Swift.max(modelSuggestion, 0) / Swift.max(search.explorationPeriod, 1),
+                             optimizer: optimizer, evaluator: evaluator, generator: &generator)
+        }
         while suggestions.count < count {
             let (candidates, lower, upper) = candidateSet(model: model, data: data, basin: basin, generator: &generator)
             var proposals: [AcquisitionOptimizer.Proposal]

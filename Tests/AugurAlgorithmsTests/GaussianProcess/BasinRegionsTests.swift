@@ -105,14 +105,18 @@ import Testing
         let data = TrainingData(request: request, objective: spec.objective, encoding: designer.encoding)
         let model = try #require(designer.fitModel(data, generator: &generator)?.model)
         let options = try #require(search.basinExploration)
+        let optimizer = AcquisitionOptimizer(refinements: 4, refinementIterations: 30)
+        let evaluator = AcquisitionEvaluator(function: .upperConfidenceBound, beta: 3, incumbent: model.values.max() ?? 0)
         var boxes = 0
         for step in 0..<4 {
-            guard let box = designer.basinBox(options, model: model, data: data, exploringStep: step) else { continue }
+            guard let box = designer.basinBox(options, model: model, data: data, exploringStep: step, optimizer: optimizer, evaluator: evaluator,
+                                              generator: &generator) else { continue }
             boxes += 1
             // The rotation repeats after as many steps as there are other basins.
             let others = BasinRegions.centers(points: data.points, values: data.values, lengthscales: model.hyperparameters.lengthscales,
                                               radius: options.radius, limit: options.basins + 1).count - 1
-            #expect(designer.basinBox(options, model: model, data: data, exploringStep: step + others)?.center == box.center)
+            #expect(designer.basinBox(options, model: model, data: data, exploringStep: step + others, optimizer: optimizer,
+                                              evaluator: evaluator, generator: &generator)?.center == box.center)
             let (candidates, lower, upper) = designer.candidateSet(model: model, data: data, basin: box, generator: &generator)
             for (p, slot) in designer.encoding.slots.enumerated() {
                 guard case .numeric(let feature, _) = slot else { continue }
@@ -126,6 +130,18 @@ import Testing
             }
         }
         #expect(boxes > 0)
+        // Allocated by acquisition: the box of one of the other basins, the same when computed again.
+        var allocation = options
+        allocation.allocatesByAcquisition = true
+        let centers = BasinRegions.centers(points: data.points, values: data.values, lengthscales: model.hyperparameters.lengthscales,
+                                           radius: options.radius, limit: options.basins + 1)
+        var first = SeededGenerator(seed: 6)
+        var second = SeededGenerator(seed: 6)
+        let allocated = try #require(designer.basinBox(allocation, model: model, data: data, exploringStep: 0, optimizer: optimizer,
+                                                       evaluator: evaluator, generator: &first))
+        #expect(centers.dropFirst().map { designer.encoding.unitPoint(of: data.points[$0]) }.contains(allocated.center))
+        #expect(designer.basinBox(allocation, model: model, data: data, exploringStep: 0, optimizer: optimizer, evaluator: evaluator,
+                                  generator: &second)?.center == allocated.center)
     }
 
     /// Off (the default) the search is unchanged; on, an exploring step searches elsewhere than the whole space's.
