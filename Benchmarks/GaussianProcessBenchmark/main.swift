@@ -254,6 +254,12 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                              basinExploration: .init(allocatesByAcquisition: true)),
     "turbo-alloc-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
                                                             explorationWarping: .byShape, basinExploration: .init(allocatesByAcquisition: true)),
+    "turbo-side5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                         basinExploration: .init(period: 5)),
+    "turbo-side5-r05": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                             basinExploration: .init(radius: 0.5, period: 5)),
+    "turbo-side3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                         basinExploration: .init(period: 3)),
     // The default search with a larger initial design (`initialDesigns`).
     "eagle-init2d": .standard,
     "eagle-init3d": .standard,

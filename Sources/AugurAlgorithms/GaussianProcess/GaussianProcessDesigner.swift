@@ -190,14 +190,19 @@ public struct GaussianProcessDesigner: Designer {
             /// Whether each exploring step takes the rotation's entry whose candidates score best under the exploring
             /// acquisition (TuRBO-m's allocation) instead of the next entry in turn.
             public var allocatesByAcquisition: Bool
+            /// 0: the exploring steps search the basins. `k` > 0: the exploring steps stay as they are, and every `k`-th
+            /// model suggestion that does not explore (model suggestions 2, 2 + k, …; k − 1, 2k − 1, … for k ≤ 2) searches the
+            /// basins with the study's acquisition instead: local searches kept alive beside the incumbent's.
+            public var period: Int
 
             public init(radius: Double = 1, side: Double = 0.2, basins: Int = 3, includesWholeSpace: Bool = false,
-                        allocatesByAcquisition: Bool = false) {
+                        allocatesByAcquisition: Bool = false, period: Int = 0) {
                 self.radius = radius
                 self.side = side
                 self.basins = basins
                 self.includesWholeSpace = includesWholeSpace
                 self.allocatesByAcquisition = allocatesByAcquisition
+                self.period = period
             }
         }
 
@@ -319,8 +324,10 @@ public struct GaussianProcessDesigner: Designer {
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         // An exploring suggestion with basin regions searches a box around another basin's best point (``BasinRegions``).
         var basin: (center: [Double], halfWidths: [Double])?
-        if explores, let options = search.basinExploration {
-            basin = basinBox(options, model: model, data: data, exploringStep: Swift.max(modelSuggestion, 0) / Swift.max(search.explorationPeriod, 1),
+        if let options = search.basinExploration, modelSuggestion >= 0,
+           options.period > 0 ? !explores && modelSuggestion % options.period == Swift.min(2, options.period - 1) : explores {
+            basin = basinBox(options, model: model, data: data,
+                             exploringStep: modelSuggestion / Swift.max(options.period > 0 ? options.period : search.explorationPeriod, 1),
                              optimizer: optimizer, evaluator: evaluator, generator: &generator)
         }
         while suggestions.count < count {

@@ -158,5 +158,12 @@ import Testing
         #expect(try designer(.init(radius: 0.1)).suggest(regular) == designer(nil).suggest(regular))
         let exploring = DesignRequest(count: 1, history: history, trialCount: 22)
         #expect(try designer(.init(radius: 0.1, side: 0.1)).suggest(exploring) != designer(nil).suggest(exploring))
+        // With a period the exploring steps stay as they were, and the basin steps fall between them (model
+        // suggestion 12 with period 5, trial 20); the other steps are unchanged.
+        let sideBySide = GaussianProcessDesigner.SearchOptions.BasinExploration(radius: 0.1, side: 0.1, period: 5)
+        #expect(try designer(sideBySide).suggest(exploring) == designer(nil).suggest(exploring))
+        #expect(try designer(sideBySide).suggest(regular) == designer(nil).suggest(regular))
+        let basinStep = DesignRequest(count: 1, history: Array(history.prefix(20)), trialCount: 20)
+        #expect(try designer(sideBySide).suggest(basinStep) != designer(nil).suggest(basinStep))
     }
 }
