@@ -172,9 +172,10 @@ public struct GaussianProcessDesigner: Designer {
         public var acquisitionCandidates: Int
         /// The number of candidates refined by gradient (0: the designer's rule, four, two above 300 observations).
         public var refinementStarts: Int
-        /// Whether exploring suggestions search a box around the best point of another basin than the incumbent's,
-        /// rotating over the basins the data have found (``BasinRegions``), instead of the whole space; `nil`: no such
-        /// regions. The acquisition there is the exploring one (UCB with ``explorationBeta``, or the study's with 0).
+        /// Whether exploring suggestions (with a ``BasinExploration/period``, some regular ones instead) search a box
+        /// around the best point of another basin than the incumbent's, rotating over the basins the data have found
+        /// (``BasinRegions``), instead of the whole space; `nil`: no such regions. The acquisition there is the step's
+        /// own (on an exploring step UCB with ``explorationBeta``, or the study's with 0).
         public var basinExploration: BasinExploration?
 
         /// The basins and boxes of ``basinExploration`` (``BasinRegions``).
