@@ -207,6 +207,22 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
 
+        /// Which fits warp the numeric features through a Kumaraswamy CDF fitted with the other hyperparameters
+        /// (``InputWarp``; categorical one-hot features are never warped).
+        public var inputWarping: InputWarping
+
+        /// When the model warps its numeric inputs (``SearchOptions/inputWarping``).
+        public enum InputWarping: String, Sendable, CaseIterable {
+            /// Never (the default).
+            case off
+            /// On every model-based suggestion.
+            case allSteps
+            /// On the suggestions that do not explore (every one but each ``explorationPeriod``-th).
+            case regularSteps
+            /// On every model-based suggestion, in a space with a log-scale or integer parameter only.
+            case scaledSpaces
+        }
+
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
@@ -216,7 +232,7 @@ public struct GaussianProcessDesigner: Designer {
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
-                    basinExploration: BasinExploration? = nil) {
+                    basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -241,6 +257,7 @@ public struct GaussianProcessDesigner: Designer {
             self.acquisitionCandidates = acquisitionCandidates
             self.refinementStarts = refinementStarts
             self.basinExploration = basinExploration
+            self.inputWarping = inputWarping
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -287,7 +304,7 @@ public struct GaussianProcessDesigner: Designer {
 
         let modelSuggestion = request.trialCount - settings.initialTrials
         let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
-        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, generator: &generator) else {
+        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, exploring: periodic, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
@@ -518,8 +535,9 @@ public struct GaussianProcessDesigner: Designer {
 
     /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
     /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows; the values
-    /// are warped by `warping` (default: ``SearchOptions/outputWarping``).
-    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil,
+    /// are warped by `warping` (default: ``SearchOptions/outputWarping``); `exploring` says whether the suggestion is an
+    /// exploring one (``SearchOptions/inputWarping``).
+    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, exploring: Bool = false,
                   generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
@@ -542,14 +560,15 @@ public struct GaussianProcessDesigner: Designer {
             ? [warping ?? search.outputWarping] : search.warpingSelection
         let warpedValues = warpings.map { OutputWarper(warping: $0).warp(rawValues) }
         var values = warpedValues[0]
-        let prior = hyperparameterPrior(dimensions: d)
+        var prior = hyperparameterPrior(dimensions: d)
+        prior.warpedFeatures = warpedFeatures(exploring: exploring)
         let cached = cache?.load(featureCount: d)
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
         // old study) from the default hyperparameters rather than wait for a fit.
         let coldStart = cached == nil && cache?.refitsInBackground == true
         let selecting = warpedValues.count > 1
-        if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
+        if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: prior.hyperparameters(prior.defaultStart),
                                                                 observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
@@ -566,7 +585,8 @@ public struct GaussianProcessDesigner: Designer {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
                 cache.request(points: points, values: values, prior: prior,
-                              starts: amortized || coldStart ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
+                              starts: amortized || coldStart ? [prior.start(from: cached.hyperparameters)]
+                                  : [prior.defaultStart, prior.start(from: cached.hyperparameters)],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
@@ -583,11 +603,11 @@ public struct GaussianProcessDesigner: Designer {
         var starts: [[Double]] = []
         let options: BoundedLBFGS.Options
         if observationCount > Self.amortizationThreshold {
-            starts.append(clamped(cached?.hyperparameters.vector ?? prior.defaultStart))
+            starts.append(clamped(cached.map { prior.start(from: $0.hyperparameters) } ?? prior.defaultStart))
             options = Self.amortizedRefitOptions
         } else {
             starts.append(prior.defaultStart)
-            if let cached { starts.append(clamped(cached.hyperparameters.vector)) }
+            if let cached { starts.append(clamped(prior.start(from: cached.hyperparameters))) }
             // Random restarts guard against a poor local optimum while the data are few; later the previous fit (warm
             // start) and the default start cover it, and each restart costs as much as the rest of the suggestion.
             let randomStarts = n <= 30 ? 2 : (n <= 60 || cached == nil ? 1 : 0)
@@ -613,6 +633,24 @@ public struct GaussianProcessDesigner: Designer {
         guard let model = Self.mostEvident(fits) else { return nil }
         cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
         return (model, rawValues)
+    }
+
+    /// The numeric features a fit warps (``SearchOptions/inputWarping``): all of them or none.
+    func warpedFeatures(exploring: Bool) -> [Int] {
+        switch search.inputWarping {
+        case .off: return []
+        case .allSteps: return encoding.numericFeatures
+        case .regularSteps: return exploring ? [] : encoding.numericFeatures
+        case .scaledSpaces:
+            let scaled = spec.searchSpace.parameters.contains { parameter in
+                switch parameter.domain {
+                case .double(_, _, let scale, _): scale.isLogarithmic
+                case .integer: true
+                case .discrete, .categorical: false
+                }
+            }
+            return scaled ? encoding.numericFeatures : []
+        }
     }
 
     /// The hyperparameter prior of this designer's fits: ``HyperparameterPrior``, its noise raised to
@@ -647,7 +685,7 @@ public struct GaussianProcessDesigner: Designer {
                       model: GaussianProcessModel?, prior: HyperparameterPrior) -> Double {
         switch search.warpingCriterion {
         case .evidence:
-            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: hyperparameters.vector, prior: prior)
+            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: prior.start(from: hyperparameters), prior: prior)
         case .leaveOneOutRanks:
             guard let model = model ?? (try? GaussianProcessModel(points: points, values: warped, hyperparameters: hyperparameters)) else {
                 return -.infinity

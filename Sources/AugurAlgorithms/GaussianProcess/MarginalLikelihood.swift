@@ -7,6 +7,10 @@ import Foundation
 /// likelihood is `½ tr(W ∂K_y/∂θ)`. For the lengthscales the trace over all pairs collapses to BLAS: with
 /// `M = W ∘ G` (`G` the kernel's radial derivative) and `Z` the scaled inputs,
 /// `∂/∂ log ℓₖ = Σᵢ zᵢₖ² (M·1)ᵢ − Σᵢ zᵢₖ (M Z)ᵢₖ`, one `dgemm` for every dimension at once.
+///
+/// With input warping (``HyperparameterPrior/warpedFeatures``) the kernel sees `uᵢₖ = w(xᵢₖ)`, and the same two
+/// terms give the derivative by each warped input, `∂/∂uᵢₖ = −(zᵢₖ (M·1)ᵢ − (M Z)ᵢₖ) / ℓₖ`; the chain rule through
+/// ``InputWarp`` turns it into `∂/∂ log a` and `∂/∂ log b` at O(n) per warped feature.
 struct MarginalLikelihood: Sendable {
     let points: Matrix
     let values: [Double]
@@ -24,13 +28,13 @@ struct MarginalLikelihood: Sendable {
         let n = points.rows
         let d = points.columns
         for i in 0..<gradient.count { gradient[i] = 0 }
-        let hyperparameters = GaussianProcessHyperparameters(vector: theta)
+        let hyperparameters = prior.hyperparameters(theta)
         let kernel = hyperparameters.kernel
         let signal = kernel.signalVariance
         let noise = hyperparameters.noiseVariance
         let mean = hyperparameters.mean
 
-        let scaled = kernel.scaled(points)
+        let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
         let norms = Matern52Kernel.rowSquaredNorms(scaled)
         var covariance = scaled.outerGram(alpha: -2)
         var radial = Matrix(rows: n, columns: n)
@@ -101,6 +105,24 @@ struct MarginalLikelihood: Sendable {
         gradient[d] = -0.5 * signalTrace
         gradient[d + 1] = -0.5 * noise * noiseTrace
         gradient[d + 2] = -alpha.reduce(0, +)
+        if let warp = hyperparameters.inputWarp {
+            let lengthscales = kernel.lengthscales
+            for (index, k) in warp.features.enumerated() {
+                let (a, b) = warp.concentrations(index)
+                let column = k * n
+                var byLogA = 0.0
+                var byLogB = 0.0
+                for i in 0..<n {
+                    let z = scaled.elements[column + i]
+                    let byInput = (z * rowSums[i] - weightedScaled.elements[column + i]) / lengthscales[k]
+                    let partials = InputWarp.valueAndLogConcentrationPartials(points.elements[column + i], a: a, b: b)
+                    byLogA += byInput * partials.byLogA
+                    byLogB += byInput * partials.byLogB
+                }
+                gradient[d + 3 + 2 * index] = byLogA
+                gradient[d + 4 + 2 * index] = byLogB
+            }
+        }
         return value + prior.negativeLogDensity(theta, gradient: &gradient)
     }
 }
