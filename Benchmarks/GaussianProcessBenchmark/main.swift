@@ -255,10 +255,12 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "linestep5-ucb": withAxisLineSteps(period: 5, beta: 3),
     "linestep5-top3-ucb": withAxisLineSteps(period: 5, beta: 3, trials: 3),
     "linestep3-ucb": withAxisLineSteps(period: 3, beta: 3),
+    "linestep5-mean": withAxisLineSteps(period: 5, beta: 0),
+    "linestep5-top3": withAxisLineSteps(period: 5, trials: 3),
 ]
 
 /// ``GaussianProcessDesigner/SearchOptions/standard`` with axis-line steps (and no lines on the other steps).
-func withAxisLineSteps(period: Int, beta: Double = 0, trials: Int = 1) -> GaussianProcessDesigner.SearchOptions {
+func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> GaussianProcessDesigner.SearchOptions {
     var search = GaussianProcessDesigner.SearchOptions.standard
     search.axisLineTrials = trials
     search.axisLinePeriod = period

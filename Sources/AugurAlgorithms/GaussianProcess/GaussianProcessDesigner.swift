@@ -187,8 +187,9 @@ public struct GaussianProcessDesigner: Designer {
         /// ``axisLineTrials`` trials alone, ``GaussianProcessDesigner/axisLineStepValues`` positions per line: a coordinate move (0: never).
         /// The other suggestions' candidate sets get lines only by ``axisLineValues``.
         public var axisLinePeriod: Int
-        /// UCB's exploration weight on axis-line steps; 0 keeps the study's acquisition function on them.
-        public var axisLineBeta: Double
+        /// UCB's exploration weight on axis-line steps (0: the posterior mean); `nil` keeps the study's acquisition
+        /// function on them.
+        public var axisLineBeta: Double?
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -200,7 +201,7 @@ public struct GaussianProcessDesigner: Designer {
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
-                    axisLinePeriod: Int = 0, axisLineBeta: Double = 0) {
+                    axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -299,7 +300,8 @@ public struct GaussianProcessDesigner: Designer {
             && modelSuggestion % search.axisLinePeriod == search.axisLinePeriod / 2
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
-            : linesOnly && search.axisLineBeta > 0 ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.axisLineBeta, incumbent: incumbent)
+            : linesOnly && search.axisLineBeta != nil
+            ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.axisLineBeta ?? 0, incumbent: incumbent)
             : exploits ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: 0, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
         let breaksTies = !explores && !exploits && search.plateauTolerance > 0
@@ -368,7 +370,7 @@ public struct GaussianProcessDesigner: Designer {
             let explanation = Explanation.model(
                 acquisition: samples ? (search.refinedThompson ? "thompson+ucb(beta=\(formatNumber(search.explorationBeta)))" : "thompson")
                     : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
-                    : linesOnly ? (search.axisLineBeta > 0 ? "ucb(beta=\(formatNumber(search.axisLineBeta)))" : settings.acquisition.rawValue) + "+axis-lines"
+                    : linesOnly ? (search.axisLineBeta.map { $0 > 0 ? "ucb(beta=\(formatNumber($0)))" : "mean" } ?? settings.acquisition.rawValue) + "+axis-lines"
                     : exploits ? "mean" : settings.acquisition.rawValue,
                 value: samples && !search.refinedThompson ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
