@@ -257,6 +257,13 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "linestep3-ucb": withAxisLineSteps(period: 3, beta: 3),
     "linestep5-mean": withAxisLineSteps(period: 5, beta: 0),
     "linestep5-top3": withAxisLineSteps(period: 5, trials: 3),
+    // The control for `linestep5-mean`: the default with an exploiting step (the posterior mean over the whole
+    // candidate set) every fifth model suggestion instead of a line step.
+    "lines-control-mean5": {
+        var search = GaussianProcessDesigner.SearchOptions.standard
+        search.exploitationPeriod = 5
+        return search
+    }(),
 ]
 
 /// ``GaussianProcessDesigner/SearchOptions/standard`` with axis-line steps (and no lines on the other steps).
