@@ -223,6 +223,25 @@ public struct GaussianProcessDesigner: Designer {
             case scaledSpaces
         }
 
+        /// Positions per axis line added to the candidate set (``AxisLineCandidates``): through each of the best
+        /// ``axisLineTrials`` trials, for each parameter, that many points that move only this parameter across its
+        /// range (a categorical one: every other category). 0: no lines.
+        public var axisLineValues: Int
+        /// Through how many of the best trials the axis lines of ``axisLineValues`` run.
+        public var axisLineTrials: Int
+        /// Whether the axis lines are added only on exploring suggestions (``explorationPeriod`` and the other
+        /// triggers), not on every model-based one.
+        public var axisLinesWhenExploringOnly: Bool
+        /// Every `axisLinePeriod`-th model-based suggestion, counted from the middle of each period (model suggestions
+        /// k/2, k/2 + k, …, so that with the period of ``explorationPeriod`` it never falls on an exploring step), is
+        /// an axis-line step unless it explores: the acquisition is maximized over the axis lines through the best
+        /// ``axisLineTrials`` trials alone, ``GaussianProcessDesigner/axisLineStepValues`` positions per line: a coordinate move (0: never).
+        /// The other suggestions' candidate sets get lines only by ``axisLineValues``.
+        public var axisLinePeriod: Int
+        /// UCB's exploration weight on axis-line steps (0: the posterior mean); `nil` keeps the study's acquisition
+        /// function on them.
+        public var axisLineBeta: Double?
+
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
@@ -232,7 +251,9 @@ public struct GaussianProcessDesigner: Designer {
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
-                    basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off) {
+                    basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
+                    axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
+                    axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -258,6 +279,11 @@ public struct GaussianProcessDesigner: Designer {
             self.refinementStarts = refinementStarts
             self.basinExploration = basinExploration
             self.inputWarping = inputWarping
+            self.axisLineValues = axisLineValues
+            self.axisLineTrials = axisLineTrials
+            self.axisLinesWhenExploringOnly = axisLinesWhenExploringOnly
+            self.axisLinePeriod = axisLinePeriod
+            self.axisLineBeta = axisLineBeta
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -324,8 +350,12 @@ public struct GaussianProcessDesigner: Designer {
         let samples = explores && (search.explorationPortfolio.map { explorationArm(data: data, trialCount: request.trialCount, reward: $0) == .thompsonSample }
                                    ?? search.thompsonExploration)
         let exploits = !explores && search.exploitationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.exploitationPeriod == 0
+        let linesOnly = !explores && search.axisLinePeriod > 0 && modelSuggestion >= 0
+            && modelSuggestion % search.axisLinePeriod == search.axisLinePeriod / 2
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
+            : linesOnly && search.axisLineBeta != nil
+            ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.axisLineBeta ?? 0, incumbent: incumbent)
             : exploits ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: 0, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
         let breaksTies = !explores && !exploits && search.plateauTolerance > 0
@@ -349,7 +379,9 @@ public struct GaussianProcessDesigner: Designer {
                              optimizer: optimizer, evaluator: evaluator, generator: &generator)
         }
         while suggestions.count < count {
-            let (candidates, lower, upper) = candidateSet(model: model, data: data, basin: basin, generator: &generator)
+            let (candidates, lower, upper) = linesOnly ? axisLineSet(data: data, generator: &generator)
+                : candidateSet(model: model, data: data, basin: basin, generator: &generator,
+                               axisLines: explores || !search.axisLinesWhenExploringOnly)
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
@@ -364,7 +396,7 @@ public struct GaussianProcessDesigner: Designer {
                                                    movable: encoding.numericFeatures) + sampled
                 }
             } else if search.evolutionaryPeriod > 0, modelSuggestion >= 0, modelSuggestion % search.evolutionaryPeriod == 0,
-                      observations <= Self.evolutionaryObservationLimit {
+                      observations <= Self.evolutionaryObservationLimit, !linesOnly {
                 proposals = evolvedProposals(optimizer: optimizer, model: model, evaluator: evaluator, candidates: candidates, lower: lower,
                                              upper: upper, generator: &generator)
             } else {
@@ -401,6 +433,7 @@ public struct GaussianProcessDesigner: Designer {
             let explanation = Explanation.model(
                 acquisition: samples ? (search.refinedThompson ? "thompson+ucb(beta=\(formatNumber(search.explorationBeta)))" : "thompson")
                     : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
+                    : linesOnly ? (search.axisLineBeta.map { $0 > 0 ? "ucb(beta=\(formatNumber($0)))" : "mean" } ?? settings.acquisition.rawValue) + "+axis-lines"
                     : exploits ? "mean" : settings.acquisition.rawValue,
                 value: samples && !search.refinedThompson ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
@@ -793,15 +826,41 @@ public struct GaussianProcessDesigner: Designer {
         return chosen.sorted()
     }
 
+    /// Positions per numeric line on an axis-line step (``SearchOptions/axisLinePeriod``).
+    public static let axisLineStepValues = 32
+
+    /// The axis-line points (``AxisLineCandidates``) through the best ``SearchOptions/axisLineTrials`` trials, with
+    /// `values` positions per numeric line, in the parameters' unit cube.
+    func axisLineUnitPoints(data: TrainingData, values: Int, generator: inout SeededGenerator) -> [[Double]] {
+        let centers = data.values.indices.sorted { data.values[$0] > data.values[$1] || (data.values[$0] == data.values[$1] && $0 < $1) }
+            .prefix(Swift.max(search.axisLineTrials, 1)).map { encoding.unitPoint(of: data.points[$0]) }
+        return AxisLineCandidates(values: values)
+            .unitPoints(through: centers, slots: encoding.slots, generator: &generator)
+    }
+
+    /// The candidates of an axis-line step (``SearchOptions/axisLinePeriod``): the axis-line points alone, in feature
+    /// space, and the unit cube as the refinement box.
+    func axisLineSet(data: TrainingData, generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
+        let points = axisLineUnitPoints(data: data, values: Self.axisLineStepValues, generator: &generator)
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: points.count * d)
+        for (row, point) in points.enumerated() {
+            let features = encoding.features(atUnit: point)
+            for k in 0..<d { elements[row + k * points.count] = features[k] }
+        }
+        return (Matrix(rows: points.count, columns: d, elements: elements), [Double](repeating: 0, count: d), [Double](repeating: 1, count: d))
+    }
+
     /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in; with a
-    /// `basin` box (center in the unit cube, half-widths per parameter), every candidate lies in it.
+    /// `basin` box (center in the unit cube, half-widths per parameter), every candidate lies in it; with `axisLines`
+    /// and ``SearchOptions/axisLineValues`` set, the axis lines through the best trials are added.
     func candidateSet(model: GaussianProcessModel, data: TrainingData, basin: (center: [Double], halfWidths: [Double])? = nil,
-                      generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
+                      generator: inout SeededGenerator, axisLines: Bool = false) -> (Matrix, [Double], [Double]) {
         let n = model.points.rows
         let parameterCount = spec.searchSpace.parameters.count
         // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
         let wanted = Swift.min(2000, 500 + 150 * encoding.dimensions)
-        let total = search.acquisitionCandidates > 0 ? search.acquisitionCandidates
+        var total = search.acquisitionCandidates > 0 ? search.acquisitionCandidates
             : Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
         let halton = HaltonSequence(dimensions: parameterCount, seed: generator.next(), scrambled: true)
         var unitPoints: [[Double]] = []
@@ -828,6 +887,13 @@ public struct GaussianProcessDesigner: Designer {
                 }
                 unitPoints.append(point)
             }
+        }
+
+        // Axis lines through the best trials, beyond the quasi-random and perturbed candidates.
+        if axisLines, search.axisLineValues > 0 {
+            let lines = axisLineUnitPoints(data: data, values: search.axisLineValues, generator: &generator)
+            unitPoints += lines
+            total += lines.count
         }
 
         // A trust region around the incumbent in higher dimensions: a box whose sides follow the lengthscales and
