@@ -161,21 +161,8 @@ import Testing
     /// With lines in the candidate set (model suggestion 14, an exploring step) and an axis-line step (15, period 2),
     /// batches stay deterministic, new and in the box.
     @Test func batchesWithAxisLinesAreDeterministicNewAndInTheBox() throws {
-        typealias Fixture = GaussianProcessDesignerTests
-        let history = try GaussianProcessSearchOptionsTests.history(count: 20, seed: 9)
-        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
         let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, axisLineValues: 16, axisLineTrials: 2,
                                                            axisLinePeriod: 2)
-        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
-        for trialCount in [22, 23] {
-            let request = DesignRequest(count: 3, history: history, trialCount: trialCount)
-            let batch = try designer.suggest(request)
-            #expect(batch == (try designer.suggest(request)))
-            #expect(batch.count == 3 && Set(batch).count == 3)
-            #expect(Set(batch).isDisjoint(with: history.map(\.parameters)))
-            for assignment in batch {
-                #expect(Fixture.point(assignment, dimensions: 6).allSatisfy { $0 >= 0 && $0 <= 1 })
-            }
-        }
+        _ = try GaussianProcessSearchOptionsTests.expectDeterministicNewBatchesInTheBox(search: search)
     }
 }

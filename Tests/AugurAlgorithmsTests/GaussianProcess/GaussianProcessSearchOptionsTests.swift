@@ -257,20 +257,29 @@ import Testing
                                                             warpingSelection: [.vizier, .standardize]),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
+        // Model suggestions 14 and 15 (8 initial trials): an exploring step of period 5 and of period 2, an exploiting
+        // step of period 5 and an evolutionary step of period 2 all fall on one of them.
+        _ = try Self.expectDeterministicNewBatchesInTheBox(search: search)
+    }
+
+    /// Asks a designer with `search` (Hartmann-6's box, 8 initial trials, seed 9, a 20-trial history) for batches of
+    /// `count` at model suggestions 14 and 15 and expects each to be deterministic, of distinct new assignments, and
+    /// inside the box; returns the designer and the history for further checks.
+    static func expectDeterministicNewBatchesInTheBox(search: GaussianProcessDesigner.SearchOptions, count: Int = 3) throws
+        -> (designer: GaussianProcessDesigner, history: [Trial]) {
         let history = try Self.history(count: 20, seed: 9)
         let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
         let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
-        // Model suggestions 14 and 15 (8 initial trials): an exploring step of period 5 and of period 2, an exploiting
-        // step of period 5 and an evolutionary step of period 2 all fall on one of them.
         for trialCount in [22, 23] {
-            let request = DesignRequest(count: 3, history: history, trialCount: trialCount)
+            let request = DesignRequest(count: count, history: history, trialCount: trialCount)
             let batch = try designer.suggest(request)
             #expect(batch == (try designer.suggest(request)))
-            #expect(batch.count == 3 && Set(batch).count == 3)
+            #expect(batch.count == count && Set(batch).count == count)
             #expect(Set(batch).isDisjoint(with: history.map(\.parameters)))
             for assignment in batch {
                 #expect(Fixture.point(assignment, dimensions: 6).allSatisfy { $0 >= 0 && $0 <= 1 })
             }
         }
+        return (designer, history)
     }
 }

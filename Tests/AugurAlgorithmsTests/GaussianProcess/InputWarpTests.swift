@@ -86,20 +86,7 @@ import Testing
         let (points, values) = Self.data()
         var prior = HyperparameterPrior(dimensions: 3)
         prior.warpedFeatures = [0, 1, 2]
-        let likelihood = MarginalLikelihood(points: points, values: values, prior: prior)
-        var gradient = [Double](repeating: 0, count: theta.count)
-        let value = likelihood.negativeLogPosterior(theta, gradient: &gradient)
-        #expect(value.isFinite)
-        var scratch = gradient
-        for k in 0..<theta.count {
-            let step = 1e-6
-            var plus = theta
-            var minus = theta
-            plus[k] += step
-            minus[k] -= step
-            let difference = (likelihood.negativeLogPosterior(plus, gradient: &scratch) - likelihood.negativeLogPosterior(minus, gradient: &scratch)) / (2 * step)
-            #expect(abs(difference - gradient[k]) <= 1e-5 * max(1, abs(difference)), "∂/∂θ\(k): analytic \(gradient[k]) vs numeric \(difference)")
-        }
+        MarginalLikelihoodTests.expectGradientMatchesFiniteDifferences(MarginalLikelihood(points: points, values: values, prior: prior), theta: theta)
     }
 
     @Test(arguments: [AcquisitionFunction.logExpectedImprovement, .upperConfidenceBound])
@@ -170,25 +157,12 @@ import Testing
 
     /// With warping on every step the suggestions stay deterministic, new and in the box, and the fit warps every feature.
     @Test func warpedSuggestionsAreDeterministicNewAndInTheBox() throws {
-        typealias Fixture = GaussianProcessDesignerTests
-        let history = try GaussianProcessSearchOptionsTests.history(count: 20, seed: 9)
-        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 9)
         let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                            inputWarping: .allSteps)
-        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
         // Model suggestion 14 explores (period 5), 15 does not.
-        for trialCount in [22, 23] {
-            let request = DesignRequest(count: 2, history: history, trialCount: trialCount)
-            let batch = try designer.suggest(request)
-            #expect(batch == (try designer.suggest(request)))
-            #expect(batch.count == 2 && Set(batch).count == 2)
-            #expect(Set(batch).isDisjoint(with: history.map(\.parameters)))
-            for assignment in batch {
-                #expect(Fixture.point(assignment, dimensions: 6).allSatisfy { $0 >= 0 && $0 <= 1 })
-            }
-        }
+        let (designer, history) = try GaussianProcessSearchOptionsTests.expectDeterministicNewBatchesInTheBox(search: search, count: 2)
         var generator = SeededGenerator(seed: 9)
-        let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: 23), objective: spec.objective,
+        let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: 23), objective: designer.spec.objective,
                                 encoding: designer.encoding)
         let warp = try #require(designer.fitModel(data, generator: &generator)?.model.hyperparameters.inputWarp)
         #expect(warp.features == Array(0..<6))

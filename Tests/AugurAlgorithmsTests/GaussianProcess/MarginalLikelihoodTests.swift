@@ -19,7 +19,13 @@ import Testing
     ])
     func gradientMatchesFiniteDifferences(theta: [Double]) {
         let (points, values) = Self.data(count: 25, dimensions: 3, seed: 11)
-        let likelihood = MarginalLikelihood(points: points, values: values, prior: HyperparameterPrior(dimensions: 3))
+        Self.expectGradientMatchesFiniteDifferences(MarginalLikelihood(points: points, values: values, prior: HyperparameterPrior(dimensions: 3)),
+                                                    theta: theta)
+    }
+
+    /// Expects `likelihood`'s analytic gradient at `theta` to match central finite differences (step 10⁻⁶), each
+    /// partial within 10⁻⁵ relative.
+    static func expectGradientMatchesFiniteDifferences(_ likelihood: MarginalLikelihood, theta: [Double]) {
         var gradient = [Double](repeating: 0, count: theta.count)
         let value = likelihood.negativeLogPosterior(theta, gradient: &gradient)
         #expect(value.isFinite)
