@@ -237,6 +237,18 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "eagle": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 1),
     "eagle-p2": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2),
     "eagle-p5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 5),
+    // The additive kernel (issue #16 round 3): on the exploring steps only, chosen by evidence there, chosen by evidence on
+    // every step, imposed on every step.
+    "additive-explore": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                              explorationKernel: .additive),
+    "additive-explore-evidence": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                       explorationWarping: .byShape, explorationKernel: .byEvidence),
+    "additive-evidence": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                               kernel: .byEvidence),
+    "additive-loo": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                          kernel: .byLeaveOneOut),
+    "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                          kernel: .additive),
     // The default search with a larger initial design (`initialDesigns`).
     "eagle-init2d": .standard,
     "eagle-init3d": .standard,

@@ -172,6 +172,28 @@ public struct GaussianProcessDesigner: Designer {
         public var acquisitionCandidates: Int
         /// The number of candidates refined by gradient (0: the designer's rule, four, two above 300 observations).
         public var refinementStarts: Int
+        /// The kernel of the model the suggestions that do not explore periodically are made from (``KernelChoice``).
+        public var kernel: KernelChoice
+        /// The kernel of the model that every ``explorationPeriod``-th suggestion is made from, instead of ``kernel``
+        /// (`nil`: the same).
+        public var explorationKernel: KernelChoice?
+
+        /// Which covariance structure a fit uses (``Matern52Kernel/Form``). A fit with an additive kernel is always
+        /// made inline: it neither reads nor writes the ``GaussianProcessCache``, whose fits are the product kernel's.
+        public enum KernelChoice: String, Sendable, Equatable, CaseIterable {
+            /// The Matérn-5/2 ARD kernel (the default).
+            case product
+            /// The first-order additive kernel, with each feature's lengthscale under the one-dimensional prior.
+            case additive
+            /// Both are fitted from the same starts on the same warped values and the one with the larger log posterior
+            /// (log marginal likelihood plus log prior) is used, the product on a tie: the outputs are the same, so
+            /// the evidence is comparable.
+            case byEvidence
+            /// Both are fitted as for ``byEvidence`` and the one whose leave-one-out means order the better half of the
+            /// observations better (``GaussianProcessDesigner/leaveOneOutRankAgreement(_:raw:)``) is used, the product
+            /// on a tie: a predictive criterion, which judges the models where the optimum is sought.
+            case byLeaveOneOut
+        }
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -181,7 +203,8 @@ public struct GaussianProcessDesigner: Designer {
                     explorationPortfolio: PortfolioReward? = nil, refinedThompson: Bool = false,
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
-                    evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0) {
+                    evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
+                    kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -205,6 +228,8 @@ public struct GaussianProcessDesigner: Designer {
             self.evolutionaryPeriod = evolutionaryPeriod
             self.acquisitionCandidates = acquisitionCandidates
             self.refinementStarts = refinementStarts
+            self.kernel = kernel
+            self.explorationKernel = explorationKernel
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -251,7 +276,8 @@ public struct GaussianProcessDesigner: Designer {
 
         let modelSuggestion = request.trialCount - settings.initialTrials
         let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
-        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, generator: &generator) else {
+        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil,
+                                    kernel: periodic ? search.explorationKernel ?? search.kernel : search.kernel, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
@@ -474,8 +500,8 @@ public struct GaussianProcessDesigner: Designer {
 
     /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
     /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows; the values
-    /// are warped by `warping` (default: ``SearchOptions/outputWarping``).
-    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil,
+    /// are warped by `warping` (default: ``SearchOptions/outputWarping``) and the kernel follows `kernel`.
+    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, kernel: SearchOptions.KernelChoice = .product,
                   generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
@@ -499,13 +525,14 @@ public struct GaussianProcessDesigner: Designer {
         let warpedValues = warpings.map { OutputWarper(warping: $0).warp(rawValues) }
         var values = warpedValues[0]
         let prior = hyperparameterPrior(dimensions: d)
-        let cached = cache?.load(featureCount: d)
+        let usesCache = kernel == .product
+        let cached = usesCache ? cache?.load(featureCount: d) : nil
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
         // old study) from the default hyperparameters rather than wait for a fit.
         let coldStart = cached == nil && cache?.refitsInBackground == true
         let selecting = warpedValues.count > 1
-        if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
+        if usesCache, let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
                                                                 observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
@@ -560,15 +587,54 @@ public struct GaussianProcessDesigner: Designer {
         }
         var fits: [(GaussianProcessModel, Double)] = []
         for candidate in warpedValues {
-            guard let fit = try? GaussianProcessModel.fit(points: points, values: candidate, prior: prior, starts: starts, options: options) else {
+            guard let fit = Self.fitKernel(kernel, points: points, values: candidate, prior: prior, starts: starts, options: options) else {
                 continue
             }
             fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.hyperparameters,
                                                        model: fit, prior: prior) : 0))
         }
         guard let model = Self.mostEvident(fits) else { return nil }
-        cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
+        if usesCache {
+            cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
+        }
         return (model, rawValues)
+    }
+
+    /// The GP on `values` fitted with the kernel `choice` asks for (``SearchOptions/KernelChoice``); `nil` when no
+    /// covariance can be factored. The additive fit puts each lengthscale under the one-dimensional prior (each term
+    /// is a GP on one coordinate) and starts from `starts` with their lengthscales scaled down by `√d` accordingly.
+    static func fitKernel(_ choice: SearchOptions.KernelChoice, points: Matrix, values: [Double], prior: HyperparameterPrior,
+                          starts: [[Double]], options: BoundedLBFGS.Options) -> GaussianProcessModel? {
+        let product = choice == .additive ? nil
+            : try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options)
+        guard choice != .product else { return product }
+        let d = points.columns
+        let additivePrior = Self.additivePrior(prior)
+        let shift = 0.5 * Foundation.log(Double(Swift.max(d, 1)))
+        let lower = prior.lowerBounds
+        let additiveStarts = starts.map { start in
+            start.indices.map { k in k < d ? Swift.max(start[k] - shift, lower[k]) : start[k] }
+        }
+        let additive = try? GaussianProcessModel.fit(points: points, values: values, prior: additivePrior, starts: additiveStarts,
+                                                     options: options, form: .additive)
+        guard choice == .byEvidence || choice == .byLeaveOneOut, let additive else { return additive ?? product }
+        guard let product else { return additive }
+        if choice == .byLeaveOneOut {
+            return leaveOneOutRankAgreement(additive, raw: values) > leaveOneOutRankAgreement(product, raw: values) ? additive : product
+        }
+        var gradient = [Double](repeating: 0, count: d + 3)
+        let productValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: prior,
+                                                                     theta: product.hyperparameters.vector, gradient: &gradient)
+        let additiveValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: additivePrior,
+                                                                      theta: additive.hyperparameters.vector, form: .additive, gradient: &gradient)
+        return additiveValue < productValue ? additive : product
+    }
+
+    /// `prior` with the lengthscales' location of one dimension: the additive kernel's prior.
+    static func additivePrior(_ prior: HyperparameterPrior) -> HyperparameterPrior {
+        var additive = prior
+        additive.lengthscaleLocation = HyperparameterPrior(dimensions: 1).lengthscaleLocation
+        return additive
     }
 
     /// The hyperparameter prior of this designer's fits: ``HyperparameterPrior``, its noise raised to
@@ -590,9 +656,11 @@ public struct GaussianProcessDesigner: Designer {
     /// constant every warping of `raw` shares): the log posterior of the hyperparameters `theta` on the warped values
     /// plus the warp's log-Jacobian (``OutputWarper/logJacobian(raw:warped:)``), so that a warping is not rewarded for
     /// merely squeezing the values together; −∞ when the covariance cannot be factored.
-    static func warpedEvidence(points: Matrix, raw: [Double], warped: [Double], theta: [Double], prior: HyperparameterPrior) -> Double {
+    static func warpedEvidence(points: Matrix, raw: [Double], warped: [Double], theta: [Double], prior: HyperparameterPrior,
+                               form: Matern52Kernel.Form = .product) -> Double {
         var gradient = [Double](repeating: 0, count: theta.count)
-        let negative = GaussianProcessModel.negativeLogPosterior(points: points, values: warped, prior: prior, theta: theta, gradient: &gradient)
+        let negative = GaussianProcessModel.negativeLogPosterior(points: points, values: warped, prior: form == .additive ? additivePrior(prior) : prior,
+                                                                 theta: theta, form: form, gradient: &gradient)
         guard negative.isFinite else { return -.infinity }
         return -negative + OutputWarper.logJacobian(raw: raw, warped: warped)
     }
@@ -603,7 +671,8 @@ public struct GaussianProcessDesigner: Designer {
                       model: GaussianProcessModel?, prior: HyperparameterPrior) -> Double {
         switch search.warpingCriterion {
         case .evidence:
-            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: hyperparameters.vector, prior: prior)
+            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: hyperparameters.vector, prior: prior,
+                                       form: model?.form ?? .product)
         case .leaveOneOutRanks:
             guard let model = model ?? (try? GaussianProcessModel(points: points, values: warped, hyperparameters: hyperparameters)) else {
                 return -.infinity
