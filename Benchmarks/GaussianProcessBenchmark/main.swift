@@ -247,6 +247,12 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                kernel: .byEvidence),
     "additive-loo": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .byLeaveOneOut),
+    "additive-evidence-m0.05": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                                     kernel: .byEvidence, additiveEvidenceMargin: 0.05),
+    "additive-evidence-m0.1": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                                    kernel: .byEvidence, additiveEvidenceMargin: 0.1),
+    "additive-evidence-m0.2": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                                    kernel: .byEvidence, additiveEvidenceMargin: 0.2),
     "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .additive),
     // The default search with a larger initial design (`initialDesigns`).

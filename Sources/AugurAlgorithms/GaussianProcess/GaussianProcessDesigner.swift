@@ -177,9 +177,16 @@ public struct GaussianProcessDesigner: Designer {
         /// The kernel of the model that every ``explorationPeriod``-th suggestion is made from, instead of ``kernel``
         /// (`nil`: the same).
         public var explorationKernel: KernelChoice?
+        /// With ``KernelChoice/byEvidence``, how much larger, in nats per observation, the additive kernel's log
+        /// posterior must be than the product kernel's for the additive one to be used (0: any amount): a Bayes-factor
+        /// threshold that grows with the data.
+        public var additiveEvidenceMargin: Double
 
-        /// Which covariance structure a fit uses (``Matern52Kernel/Form``). A fit with an additive kernel is always
-        /// made inline: it neither reads nor writes the ``GaussianProcessCache``, whose fits are the product kernel's.
+        /// Which covariance structure a fit uses (``Matern52Kernel/Form``). The ``GaussianProcessCache`` holds the
+        /// product kernel's fits only: ``additive`` neither reads nor writes it; the two choices fit the product kernel
+        /// exactly as ``product`` would (warm start from the cache, the fit stored back) and the additive one beside it
+        /// from the same starts, so where the product wins the suggestion is the product's; a suggestion served from
+        /// the cache (past its thresholds) is the product's.
         public enum KernelChoice: String, Sendable, Equatable, CaseIterable {
             /// The Matérn-5/2 ARD kernel (the default).
             case product
@@ -204,7 +211,7 @@ public struct GaussianProcessDesigner: Designer {
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
-                    kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil) {
+                    kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -230,6 +237,7 @@ public struct GaussianProcessDesigner: Designer {
             self.refinementStarts = refinementStarts
             self.kernel = kernel
             self.explorationKernel = explorationKernel
+            self.additiveEvidenceMargin = additiveEvidenceMargin
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -525,7 +533,7 @@ public struct GaussianProcessDesigner: Designer {
         let warpedValues = warpings.map { OutputWarper(warping: $0).warp(rawValues) }
         var values = warpedValues[0]
         let prior = hyperparameterPrior(dimensions: d)
-        let usesCache = kernel == .product
+        let usesCache = kernel != .additive
         let cached = usesCache ? cache?.load(featureCount: d) : nil
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
@@ -585,29 +593,34 @@ public struct GaussianProcessDesigner: Designer {
             }
             options = Self.fullRefitOptions
         }
-        var fits: [(GaussianProcessModel, Double)] = []
+        var fits: [((model: GaussianProcessModel, product: GaussianProcessModel?), Double)] = []
         for candidate in warpedValues {
-            guard let fit = Self.fitKernel(kernel, points: points, values: candidate, prior: prior, starts: starts, options: options) else {
+            guard let fit = Self.fitKernel(kernel, points: points, values: candidate, prior: prior, starts: starts, options: options,
+                                           evidenceMargin: search.additiveEvidenceMargin) else {
                 continue
             }
-            fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.hyperparameters,
-                                                       model: fit, prior: prior) : 0))
+            fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.model.hyperparameters,
+                                                       model: fit.model, prior: prior) : 0))
         }
-        guard let model = Self.mostEvident(fits) else { return nil }
-        if usesCache {
-            cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
+        guard let chosen = Self.mostEvident(fits) else { return nil }
+        let model = chosen.model
+        if usesCache, let product = chosen.product {
+            cache?.store(.init(hyperparameters: product.hyperparameters, observationCount: observationCount, featureCount: d, model: product))
         }
         return (model, rawValues)
     }
 
-    /// The GP on `values` fitted with the kernel `choice` asks for (``SearchOptions/KernelChoice``); `nil` when no
-    /// covariance can be factored. The additive fit puts each lengthscale under the one-dimensional prior (each term
-    /// is a GP on one coordinate) and starts from `starts` with their lengthscales scaled down by `√d` accordingly.
+    /// The GP on `values` fitted with the kernel `choice` asks for (``SearchOptions/KernelChoice``), and the product
+    /// kernel's fit when one was made (for the cache); `nil` when no covariance can be factored. The additive fit puts
+    /// each lengthscale under the one-dimensional prior (each term is a GP on one coordinate) and starts from `starts`
+    /// with their lengthscales scaled down by `√d` accordingly. With ``SearchOptions/KernelChoice/byEvidence`` the
+    /// additive fit must beat the product's log posterior by `evidenceMargin` nats per observation.
     static func fitKernel(_ choice: SearchOptions.KernelChoice, points: Matrix, values: [Double], prior: HyperparameterPrior,
-                          starts: [[Double]], options: BoundedLBFGS.Options) -> GaussianProcessModel? {
+                          starts: [[Double]], options: BoundedLBFGS.Options,
+                          evidenceMargin: Double = 0) -> (model: GaussianProcessModel, product: GaussianProcessModel?)? {
         let product = choice == .additive ? nil
             : try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options)
-        guard choice != .product else { return product }
+        guard choice != .product else { return product.map { ($0, $0) } }
         let d = points.columns
         let additivePrior = Self.additivePrior(prior)
         let shift = 0.5 * Foundation.log(Double(Swift.max(d, 1)))
@@ -617,17 +630,17 @@ public struct GaussianProcessDesigner: Designer {
         }
         let additive = try? GaussianProcessModel.fit(points: points, values: values, prior: additivePrior, starts: additiveStarts,
                                                      options: options, form: .additive)
-        guard choice == .byEvidence || choice == .byLeaveOneOut, let additive else { return additive ?? product }
-        guard let product else { return additive }
+        guard choice == .byEvidence || choice == .byLeaveOneOut, let additive else { return (additive ?? product).map { ($0, product) } }
+        guard let product else { return (additive, nil) }
         if choice == .byLeaveOneOut {
-            return leaveOneOutRankAgreement(additive, raw: values) > leaveOneOutRankAgreement(product, raw: values) ? additive : product
+            return (leaveOneOutRankAgreement(additive, raw: values) > leaveOneOutRankAgreement(product, raw: values) ? additive : product, product)
         }
         var gradient = [Double](repeating: 0, count: d + 3)
         let productValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: prior,
                                                                      theta: product.hyperparameters.vector, gradient: &gradient)
         let additiveValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: additivePrior,
                                                                       theta: additive.hyperparameters.vector, form: .additive, gradient: &gradient)
-        return additiveValue < productValue ? additive : product
+        return (productValue - additiveValue > evidenceMargin * Double(points.rows) ? additive : product, product)
     }
 
     /// `prior` with the lengthscales' location of one dimension: the additive kernel's prior.

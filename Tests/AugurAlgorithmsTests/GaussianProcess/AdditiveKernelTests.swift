@@ -170,11 +170,11 @@ import Testing
         let starts = [prior.defaultStart]
         let options = GaussianProcessDesigner.fullRefitOptions
         let product = try #require(GaussianProcessDesigner.fitKernel(.product, points: points, values: standardized, prior: prior,
-                                                                     starts: starts, options: options))
+                                                                     starts: starts, options: options)?.model)
         let additive = try #require(GaussianProcessDesigner.fitKernel(.additive, points: points, values: standardized, prior: prior,
-                                                                      starts: starts, options: options))
+                                                                      starts: starts, options: options)?.model)
         let chosen = try #require(GaussianProcessDesigner.fitKernel(.byEvidence, points: points, values: standardized, prior: prior,
-                                                                    starts: starts, options: options))
+                                                                    starts: starts, options: options)?.model)
         #expect(product.form == .product && additive.form == .additive && chosen.form == .additive)
         let held = Self.randomPoints(count: 200, dimensions: 6, generator: &generator)
         let truth = (0..<200).map { (Self.separable(held.row($0)) - mean) / deviation }
@@ -192,7 +192,7 @@ import Testing
         let values = (0..<40).map { i in sin(6 * points[i, 0] * points[i, 1]) + 4 * (points[i, 0] - 0.5) * (points[i, 1] - 0.5) }
         let prior = HyperparameterPrior(dimensions: 2)
         let chosen = try #require(GaussianProcessDesigner.fitKernel(.byEvidence, points: points, values: values, prior: prior,
-                                                                    starts: [prior.defaultStart], options: GaussianProcessDesigner.fullRefitOptions))
+                                                                    starts: [prior.defaultStart], options: GaussianProcessDesigner.fullRefitOptions)?.model)
         #expect(chosen.form == .product)
     }
 
@@ -201,7 +201,7 @@ import Testing
         let prior = HyperparameterPrior(dimensions: 4)
         func fit() throws -> GaussianProcessModel {
             try #require(GaussianProcessDesigner.fitKernel(.additive, points: points, values: values, prior: prior, starts: [prior.defaultStart],
-                                                           options: GaussianProcessDesigner.fullRefitOptions))
+                                                           options: GaussianProcessDesigner.fullRefitOptions)?.model)
         }
         #expect(try fit().hyperparameters == (try fit().hyperparameters))
     }
