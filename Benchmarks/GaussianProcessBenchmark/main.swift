@@ -234,9 +234,38 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                               warpingSelection: [.vizier, .standardize]),
     "warpsel-loo": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
                                                          warpingSelection: [.vizier, .standardize], warpingCriterion: .leaveOneOutRanks),
+    "inwarp-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                        inputWarping: .allSteps),
+    "inwarp-regular": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                            inputWarping: .regularSteps),
+    "inwarp-scaled": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                           inputWarping: .scaledSpaces),
     "eagle": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 1),
     "eagle-p2": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2),
     "eagle-p5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 5),
+    // Exploring steps in a box around another basin's best point, rotating over the basins (`BasinRegions`).
+    "turbo-basin-ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                             basinExploration: .init()),
+    "turbo-basin-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
+                                                            explorationWarping: .byShape, basinExploration: .init()),
+    "turbo-basin-mix": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                             basinExploration: .init(includesWholeSpace: true)),
+    "turbo-basin-wide": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                              basinExploration: .init(side: 0.4, includesWholeSpace: true)),
+    "turbo-basin-r05-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
+                                                                explorationWarping: .byShape, basinExploration: .init(radius: 0.5)),
+    "turbo-basin-r05-mix": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                                 basinExploration: .init(radius: 0.5, includesWholeSpace: true)),
+    "turbo-alloc-ucb": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                             basinExploration: .init(allocatesByAcquisition: true)),
+    "turbo-alloc-ei": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 0, discreteNeighbourhood: true,
+                                                            explorationWarping: .byShape, basinExploration: .init(allocatesByAcquisition: true)),
+    "turbo-side5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                         basinExploration: .init(period: 5)),
+    "turbo-side5-r05": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                             basinExploration: .init(radius: 0.5, period: 5)),
+    "turbo-side3": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                         basinExploration: .init(period: 3)),
     // The additive kernel (issue #16 round 3): on the exploring steps only, chosen by evidence there, chosen by evidence on
     // every step, imposed on every step.
     "additive-explore": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
@@ -261,7 +290,46 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     // The very expensive search `--acquisition-gap` measures the others against: 50,000 candidates, 50 gradient starts.
     "eagle-reference": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, acquisitionCandidates: 50_000,
                                                              refinementStarts: 50),
+    // The default search plus axis-line candidates (`axisLineValues` positions per line, through the best trial or three,
+    // on every model-based suggestion or only on the exploring ones).
+    "lines16": withAxisLines(values: 16),
+    "lines32": withAxisLines(values: 32),
+    "lines16-top3": withAxisLines(values: 16, trials: 3),
+    "lines16-explore": withAxisLines(values: 16, exploringOnly: true),
+    "lines32-explore": withAxisLines(values: 32, exploringOnly: true),
+    // Axis-line steps: every fifth model suggestion (2, 7, 12, …) searches the lines through the best trial alone.
+    "linestep5": withAxisLineSteps(period: 5),
+    "linestep5-ucb": withAxisLineSteps(period: 5, beta: 3),
+    "linestep5-top3-ucb": withAxisLineSteps(period: 5, beta: 3, trials: 3),
+    "linestep3-ucb": withAxisLineSteps(period: 3, beta: 3),
+    "linestep5-mean": withAxisLineSteps(period: 5, beta: 0),
+    "linestep5-top3": withAxisLineSteps(period: 5, trials: 3),
+    // The control for `linestep5-mean`: the default with an exploiting step (the posterior mean over the whole
+    // candidate set) every fifth model suggestion instead of a line step.
+    "lines-control-mean5": {
+        var search = GaussianProcessDesigner.SearchOptions.standard
+        search.exploitationPeriod = 5
+        return search
+    }(),
 ]
+
+/// ``GaussianProcessDesigner/SearchOptions/standard`` with axis-line steps (and no lines on the other steps).
+func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> GaussianProcessDesigner.SearchOptions {
+    var search = GaussianProcessDesigner.SearchOptions.standard
+    search.axisLineTrials = trials
+    search.axisLinePeriod = period
+    search.axisLineBeta = beta
+    return search
+}
+
+/// ``GaussianProcessDesigner/SearchOptions/standard`` with axis-line candidates.
+func withAxisLines(values: Int, trials: Int = 1, exploringOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
+    var search = GaussianProcessDesigner.SearchOptions.standard
+    search.axisLineValues = values
+    search.axisLineTrials = trials
+    search.axisLinesWhenExploringOnly = exploringOnly
+    return search
+}
 
 /// Variants that change the number of initial (quasi-random) trials from the default 10, as a function of the
 /// dimension; the quality runs use it.
@@ -369,7 +437,10 @@ if runs("--scale") {
 // classic 8, `--functions NAME,...` some of them by name, `--variants NAME,...` the search options compared (see
 // `variants`), and `--per-seed` prints one line per run as "run <variant> <function> <seed> <regret> <seconds>";
 // `--acquisitions` adds to each such line how many suggestions each acquisition made (the `augur.gp` metadata), as
-// `logei=72,ucb(beta=3)=12,thompson=6`.
+// `logei=72,ucb(beta=3)=12,thompson=6`. `--line-moves` adds `lines=M/I`: M model-based suggestions that moved one
+// coordinate of the best point so far by at least 0.2 of its range and every other by less than 0.02 (an axis-line
+// move, whichever candidate it came from), I of them improving on that best point.
+
 func argumentValue(_ name: String) -> String? {
     CommandLine.arguments.firstIndex(of: name).flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
 }
@@ -401,6 +472,7 @@ if runs("--quality") {
     let refitModes: [RefitMode?] = argumentValue("--refit-modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [nil]
     let perSeed = arguments.contains("--per-seed")
     let countsAcquisitions = arguments.contains("--acquisitions")
+    let countsLineMoves = arguments.contains("--line-moves")
     var functions = arguments.contains("--suite") ? TestFunction.suite : arguments.contains("--mixed") ? TestFunction.mixed : TestFunction.all
     if let names = argumentValue("--functions")?.split(separator: ",").map(String.init) {
         functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
@@ -428,6 +500,8 @@ if runs("--quality") {
                 var history: [Trial] = []
                 var best = Double.infinity
                 var acquisitions: [String: Int] = [:]
+                var bestPoint: [Double]?
+                var lineMoves = (moves: 0, improving: 0)
                 let start = now()
                 for trial in 0..<budget {
                     guard let proposal = try designer.propose(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
@@ -438,6 +512,14 @@ if runs("--quality") {
                     if let refitMode { serviceRefits(cache, refitMode) }
                     let x = point(assignment, function)
                     let value = function.evaluate(x)
+                    if countsLineMoves, trial >= settings.initialTrials, let bestPoint {
+                        let moved = (0..<function.dimensions).map { abs(x[$0] - bestPoint[$0]) / (function.upper[$0] - function.lower[$0]) }
+                        if moved.filter({ $0 >= 0.02 }).count == 1, (moved.max() ?? 0) >= 0.2 {
+                            lineMoves.moves += 1
+                            if value < best { lineMoves.improving += 1 }
+                        }
+                    }
+                    if value < best { bestPoint = x }
                     best = Swift.min(best, value)
                     history.append(completedTrial(id: trial + 1, x, value, kinds: function.kinds))
                 }
@@ -453,7 +535,8 @@ if runs("--quality") {
                 if perSeed {
                     print("run \(label) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
                           + String(format: "%.6e %.6e %.2f", best - function.minimum, randomBest - function.minimum, seconds.last ?? 0)
-                          + (countsAcquisitions ? " " + acquisitions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") : ""))
+                          + (countsAcquisitions ? " " + acquisitions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") : "")
+                          + (countsLineMoves ? " lines=\(lineMoves.moves)/\(lineMoves.improving)" : ""))
                     // Flushed (all streams: `stdout` itself is not concurrency-safe to name), so a long run shows progress.
                     fflush(nil)
                 }

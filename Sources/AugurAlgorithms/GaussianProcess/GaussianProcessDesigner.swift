@@ -202,6 +202,76 @@ public struct GaussianProcessDesigner: Designer {
             case byLeaveOneOut
         }
 
+        /// Whether exploring suggestions (with a ``BasinExploration/period``, some regular ones instead) search a box
+        /// around the best point of another basin than the incumbent's, rotating over the basins the data have found
+        /// (``BasinRegions``), instead of the whole space; `nil`: no such regions. The acquisition there is the step's
+        /// own (on an exploring step UCB with ``explorationBeta``, or the study's with 0).
+        public var basinExploration: BasinExploration?
+
+        /// The basins and boxes of ``basinExploration`` (``BasinRegions``).
+        public struct BasinExploration: Sendable, Equatable {
+            /// The lengthscale-scaled distance within which a better observation makes a point part of its basin.
+            public var radius: Double
+            /// The box's side in the unit cube before the lengthscale stretch.
+            public var side: Double
+            /// How many basins besides the incumbent's the exploring steps rotate over.
+            public var basins: Int
+            /// Whether the rotation also holds one step over the whole space (the default exploring step).
+            public var includesWholeSpace: Bool
+            /// Whether each exploring step takes the rotation's entry whose candidates score best under the exploring
+            /// acquisition (TuRBO-m's allocation) instead of the next entry in turn.
+            public var allocatesByAcquisition: Bool
+            /// 0: the exploring steps search the basins. `k` > 0: the exploring steps stay as they are, and every `k`-th
+            /// model suggestion that does not explore (model suggestions 2, 2 + k, …; k − 1, 2k − 1, … for k ≤ 2) searches the
+            /// basins with the study's acquisition instead: local searches kept alive beside the incumbent's.
+            public var period: Int
+
+            public init(radius: Double = 1, side: Double = 0.2, basins: Int = 3, includesWholeSpace: Bool = false,
+                        allocatesByAcquisition: Bool = false, period: Int = 0) {
+                self.radius = radius
+                self.side = side
+                self.basins = basins
+                self.includesWholeSpace = includesWholeSpace
+                self.allocatesByAcquisition = allocatesByAcquisition
+                self.period = period
+            }
+        }
+
+        /// Which fits warp the numeric features through a Kumaraswamy CDF fitted with the other hyperparameters
+        /// (``InputWarp``; categorical one-hot features are never warped).
+        public var inputWarping: InputWarping
+
+        /// When the model warps its numeric inputs (``SearchOptions/inputWarping``).
+        public enum InputWarping: String, Sendable, CaseIterable {
+            /// Never (the default).
+            case off
+            /// On every model-based suggestion.
+            case allSteps
+            /// On the suggestions that do not explore (every one but each ``explorationPeriod``-th).
+            case regularSteps
+            /// On every model-based suggestion, in a space with a log-scale or integer parameter only.
+            case scaledSpaces
+        }
+
+        /// Positions per axis line added to the candidate set (``AxisLineCandidates``): through each of the best
+        /// ``axisLineTrials`` trials, for each parameter, that many points that move only this parameter across its
+        /// range (a categorical one: every other category). 0: no lines.
+        public var axisLineValues: Int
+        /// Through how many of the best trials the axis lines of ``axisLineValues`` run.
+        public var axisLineTrials: Int
+        /// Whether the axis lines are added only on exploring suggestions (``explorationPeriod`` and the other
+        /// triggers), not on every model-based one.
+        public var axisLinesWhenExploringOnly: Bool
+        /// Every `axisLinePeriod`-th model-based suggestion, counted from the middle of each period (model suggestions
+        /// k/2, k/2 + k, …, so that with the period of ``explorationPeriod`` it never falls on an exploring step), is
+        /// an axis-line step unless it explores: the acquisition is maximized over the axis lines through the best
+        /// ``axisLineTrials`` trials alone, ``GaussianProcessDesigner/axisLineStepValues`` positions per line: a coordinate move (0: never).
+        /// The other suggestions' candidate sets get lines only by ``axisLineValues``.
+        public var axisLinePeriod: Int
+        /// UCB's exploration weight on axis-line steps (0: the posterior mean); `nil` keeps the study's acquisition
+        /// function on them.
+        public var axisLineBeta: Double?
+
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
                     restartAfter: Int = 0, restartTolerance: Double = 0.01, incumbentFromModel: Bool = false,
@@ -211,7 +281,10 @@ public struct GaussianProcessDesigner: Designer {
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
-                    kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0) {
+                    kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
+                    basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
+                    axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
+                    axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
             self.diverseRefinements = diverseRefinements
             self.explorationPeriod = explorationPeriod
             self.stagnationLimit = stagnationLimit
@@ -238,6 +311,13 @@ public struct GaussianProcessDesigner: Designer {
             self.kernel = kernel
             self.explorationKernel = explorationKernel
             self.additiveEvidenceMargin = additiveEvidenceMargin
+            self.basinExploration = basinExploration
+            self.inputWarping = inputWarping
+            self.axisLineValues = axisLineValues
+            self.axisLineTrials = axisLineTrials
+            self.axisLinesWhenExploringOnly = axisLinesWhenExploringOnly
+            self.axisLinePeriod = axisLinePeriod
+            self.axisLineBeta = axisLineBeta
         }
 
         /// The options every study uses: every fifth model-based suggestion explores by UCB with β = 3, which lowered
@@ -284,7 +364,7 @@ public struct GaussianProcessDesigner: Designer {
 
         let modelSuggestion = request.trialCount - settings.initialTrials
         let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
-        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil,
+        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, exploring: periodic,
                                     kernel: periodic ? search.explorationKernel ?? search.kernel : search.kernel, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
@@ -305,8 +385,12 @@ public struct GaussianProcessDesigner: Designer {
         let samples = explores && (search.explorationPortfolio.map { explorationArm(data: data, trialCount: request.trialCount, reward: $0) == .thompsonSample }
                                    ?? search.thompsonExploration)
         let exploits = !explores && search.exploitationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.exploitationPeriod == 0
+        let linesOnly = !explores && search.axisLinePeriod > 0 && modelSuggestion >= 0
+            && modelSuggestion % search.axisLinePeriod == search.axisLinePeriod / 2
         let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
+            : linesOnly && search.axisLineBeta != nil
+            ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.axisLineBeta ?? 0, incumbent: incumbent)
             : exploits ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: 0, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
         let breaksTies = !explores && !exploits && search.plateauTolerance > 0
@@ -321,8 +405,18 @@ public struct GaussianProcessDesigner: Designer {
                                              refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
+        // An exploring suggestion with basin regions searches a box around another basin's best point (``BasinRegions``).
+        var basin: (center: [Double], halfWidths: [Double])?
+        if let options = search.basinExploration, modelSuggestion >= 0,
+           options.period > 0 ? !explores && modelSuggestion % options.period == Swift.min(2, options.period - 1) : explores {
+            basin = basinBox(options, model: model, data: data,
+                             exploringStep: modelSuggestion / Swift.max(options.period > 0 ? options.period : search.explorationPeriod, 1),
+                             optimizer: optimizer, evaluator: evaluator, generator: &generator)
+        }
         while suggestions.count < count {
-            let (candidates, lower, upper) = candidateSet(model: model, data: data, generator: &generator)
+            let (candidates, lower, upper) = linesOnly ? axisLineSet(data: data, generator: &generator)
+                : candidateSet(model: model, data: data, basin: basin, generator: &generator,
+                               axisLines: explores || !search.axisLinesWhenExploringOnly)
             var proposals: [AcquisitionOptimizer.Proposal]
             if samples, let sampled = thompsonProposals(model: model, candidates: candidates, generator: &generator) {
                 proposals = sampled
@@ -337,7 +431,7 @@ public struct GaussianProcessDesigner: Designer {
                                                    movable: encoding.numericFeatures) + sampled
                 }
             } else if search.evolutionaryPeriod > 0, modelSuggestion >= 0, modelSuggestion % search.evolutionaryPeriod == 0,
-                      observations <= Self.evolutionaryObservationLimit {
+                      observations <= Self.evolutionaryObservationLimit, !linesOnly {
                 proposals = evolvedProposals(optimizer: optimizer, model: model, evaluator: evaluator, candidates: candidates, lower: lower,
                                              upper: upper, generator: &generator)
             } else {
@@ -374,6 +468,7 @@ public struct GaussianProcessDesigner: Designer {
             let explanation = Explanation.model(
                 acquisition: samples ? (search.refinedThompson ? "thompson+ucb(beta=\(formatNumber(search.explorationBeta)))" : "thompson")
                     : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
+                    : linesOnly ? (search.axisLineBeta.map { $0 > 0 ? "ucb(beta=\(formatNumber($0)))" : "mean" } ?? settings.acquisition.rawValue) + "+axis-lines"
                     : exploits ? "mean" : settings.acquisition.rawValue,
                 value: samples && !search.refinedThompson ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
@@ -508,8 +603,9 @@ public struct GaussianProcessDesigner: Designer {
 
     /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
     /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows; the values
-    /// are warped by `warping` (default: ``SearchOptions/outputWarping``) and the kernel follows `kernel`.
-    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, kernel: SearchOptions.KernelChoice = .product,
+    /// are warped by `warping` (default: ``SearchOptions/outputWarping``), `exploring` says whether the suggestion is an
+    /// exploring one (``SearchOptions/inputWarping``) and the kernel follows `kernel`.
+    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, exploring: Bool = false, kernel: SearchOptions.KernelChoice = .product,
                   generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
@@ -532,7 +628,8 @@ public struct GaussianProcessDesigner: Designer {
             ? [warping ?? search.outputWarping] : search.warpingSelection
         let warpedValues = warpings.map { OutputWarper(warping: $0).warp(rawValues) }
         var values = warpedValues[0]
-        let prior = hyperparameterPrior(dimensions: d)
+        var prior = hyperparameterPrior(dimensions: d)
+        prior.warpedFeatures = warpedFeatures(exploring: exploring)
         let usesCache = kernel != .additive
         let cached = usesCache ? cache?.load(featureCount: d) : nil
 
@@ -540,7 +637,7 @@ public struct GaussianProcessDesigner: Designer {
         // old study) from the default hyperparameters rather than wait for a fit.
         let coldStart = cached == nil && cache?.refitsInBackground == true
         let selecting = warpedValues.count > 1
-        if usesCache, let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: GaussianProcessHyperparameters(vector: prior.defaultStart),
+        if usesCache, let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: prior.hyperparameters(prior.defaultStart),
                                                                 observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
@@ -557,7 +654,8 @@ public struct GaussianProcessDesigner: Designer {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
                 cache.request(points: points, values: values, prior: prior,
-                              starts: amortized || coldStart ? [cached.hyperparameters.vector] : [prior.defaultStart, cached.hyperparameters.vector],
+                              starts: amortized || coldStart ? [prior.start(from: cached.hyperparameters)]
+                                  : [prior.defaultStart, prior.start(from: cached.hyperparameters)],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
@@ -574,11 +672,11 @@ public struct GaussianProcessDesigner: Designer {
         var starts: [[Double]] = []
         let options: BoundedLBFGS.Options
         if observationCount > Self.amortizationThreshold {
-            starts.append(clamped(cached?.hyperparameters.vector ?? prior.defaultStart))
+            starts.append(clamped(cached.map { prior.start(from: $0.hyperparameters) } ?? prior.defaultStart))
             options = Self.amortizedRefitOptions
         } else {
             starts.append(prior.defaultStart)
-            if let cached { starts.append(clamped(cached.hyperparameters.vector)) }
+            if let cached { starts.append(clamped(prior.start(from: cached.hyperparameters))) }
             // Random restarts guard against a poor local optimum while the data are few; later the previous fit (warm
             // start) and the default start cover it, and each restart costs as much as the rest of the suggestion.
             let randomStarts = n <= 30 ? 2 : (n <= 60 || cached == nil ? 1 : 0)
@@ -635,11 +733,12 @@ public struct GaussianProcessDesigner: Designer {
         if choice == .byLeaveOneOut {
             return (leaveOneOutRankAgreement(additive, raw: values) > leaveOneOutRankAgreement(product, raw: values) ? additive : product, product)
         }
-        var gradient = [Double](repeating: 0, count: d + 3)
+        var gradient = [Double](repeating: 0, count: prior.lowerBounds.count)
         let productValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: prior,
-                                                                     theta: product.hyperparameters.vector, gradient: &gradient)
+                                                                     theta: prior.start(from: product.hyperparameters), gradient: &gradient)
         let additiveValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: additivePrior,
-                                                                      theta: additive.hyperparameters.vector, form: .additive, gradient: &gradient)
+                                                                      theta: additivePrior.start(from: additive.hyperparameters), form: .additive,
+                                                                      gradient: &gradient)
         return (productValue - additiveValue > evidenceMargin * Double(points.rows) ? additive : product, product)
     }
 
@@ -648,6 +747,24 @@ public struct GaussianProcessDesigner: Designer {
         var additive = prior
         additive.lengthscaleLocation = HyperparameterPrior(dimensions: 1).lengthscaleLocation
         return additive
+    }
+
+    /// The numeric features a fit warps (``SearchOptions/inputWarping``): all of them or none.
+    func warpedFeatures(exploring: Bool) -> [Int] {
+        switch search.inputWarping {
+        case .off: return []
+        case .allSteps: return encoding.numericFeatures
+        case .regularSteps: return exploring ? [] : encoding.numericFeatures
+        case .scaledSpaces:
+            let scaled = spec.searchSpace.parameters.contains { parameter in
+                switch parameter.domain {
+                case .double(_, _, let scale, _): scale.isLogarithmic
+                case .integer: true
+                case .discrete, .categorical: false
+                }
+            }
+            return scaled ? encoding.numericFeatures : []
+        }
     }
 
     /// The hyperparameter prior of this designer's fits: ``HyperparameterPrior``, its noise raised to
@@ -684,7 +801,7 @@ public struct GaussianProcessDesigner: Designer {
                       model: GaussianProcessModel?, prior: HyperparameterPrior) -> Double {
         switch search.warpingCriterion {
         case .evidence:
-            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: hyperparameters.vector, prior: prior,
+            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: prior.start(from: hyperparameters), prior: prior,
                                        form: model?.form ?? .product)
         case .leaveOneOutRanks:
             guard let model = model ?? (try? GaussianProcessModel(points: points, values: warped, hyperparameters: hyperparameters)) else {
@@ -793,13 +910,41 @@ public struct GaussianProcessDesigner: Designer {
         return chosen.sorted()
     }
 
-    /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in.
-    func candidateSet(model: GaussianProcessModel, data: TrainingData, generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
+    /// Positions per numeric line on an axis-line step (``SearchOptions/axisLinePeriod``).
+    public static let axisLineStepValues = 32
+
+    /// The axis-line points (``AxisLineCandidates``) through the best ``SearchOptions/axisLineTrials`` trials, with
+    /// `values` positions per numeric line, in the parameters' unit cube.
+    func axisLineUnitPoints(data: TrainingData, values: Int, generator: inout SeededGenerator) -> [[Double]] {
+        let centers = data.values.indices.sorted { data.values[$0] > data.values[$1] || (data.values[$0] == data.values[$1] && $0 < $1) }
+            .prefix(Swift.max(search.axisLineTrials, 1)).map { encoding.unitPoint(of: data.points[$0]) }
+        return AxisLineCandidates(values: values)
+            .unitPoints(through: centers, slots: encoding.slots, generator: &generator)
+    }
+
+    /// The candidates of an axis-line step (``SearchOptions/axisLinePeriod``): the axis-line points alone, in feature
+    /// space, and the unit cube as the refinement box.
+    func axisLineSet(data: TrainingData, generator: inout SeededGenerator) -> (Matrix, [Double], [Double]) {
+        let points = axisLineUnitPoints(data: data, values: Self.axisLineStepValues, generator: &generator)
+        let d = encoding.dimensions
+        var elements = [Double](repeating: 0, count: points.count * d)
+        for (row, point) in points.enumerated() {
+            let features = encoding.features(atUnit: point)
+            for k in 0..<d { elements[row + k * points.count] = features[k] }
+        }
+        return (Matrix(rows: points.count, columns: d, elements: elements), [Double](repeating: 0, count: d), [Double](repeating: 1, count: d))
+    }
+
+    /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in; with a
+    /// `basin` box (center in the unit cube, half-widths per parameter), every candidate lies in it; with `axisLines`
+    /// and ``SearchOptions/axisLineValues`` set, the axis lines through the best trials are added.
+    func candidateSet(model: GaussianProcessModel, data: TrainingData, basin: (center: [Double], halfWidths: [Double])? = nil,
+                      generator: inout SeededGenerator, axisLines: Bool = false) -> (Matrix, [Double], [Double]) {
         let n = model.points.rows
         let parameterCount = spec.searchSpace.parameters.count
         // More candidates in more dimensions, fewer when the posterior of each costs O(n²) at large n.
         let wanted = Swift.min(2000, 500 + 150 * encoding.dimensions)
-        let total = search.acquisitionCandidates > 0 ? search.acquisitionCandidates
+        var total = search.acquisitionCandidates > 0 ? search.acquisitionCandidates
             : Swift.max(Swift.min(wanted, Int(2e8 / Double(Swift.max(n * n, 1)))), 400)
         let halton = HaltonSequence(dimensions: parameterCount, seed: generator.next(), scrambled: true)
         var unitPoints: [[Double]] = []
@@ -807,17 +952,19 @@ public struct GaussianProcessDesigner: Designer {
 
         // Perturbations of the best observed trials, at three scales.
         let best = data.values.indices.sorted { data.values[$0] > data.values[$1] || (data.values[$0] == data.values[$1] && $0 < $1) }.prefix(5)
-        let perTrial = total / 10 / Swift.max(best.count, 1)
+        let perturbed = basin.map { [$0.center] } ?? best.map { encoding.unitPoint(of: data.points[$0]) }
+        let perTrial = total / 10 / Swift.max(perturbed.count, 1)
         let scales = [0.01, 0.05, 0.15]
-        for index in best {
-            let center = encoding.unitPoint(of: data.points[index])
+        for center in perturbed {
             for draw in 0..<perTrial {
                 let scale = scales[draw % scales.count]
                 var point = center
                 for (p, slot) in encoding.slots.enumerated() {
                     switch slot {
                     case .numeric:
-                        point[p] = Swift.min(Swift.max(center[p] + scale * generator.nextGaussian(), 0), 1)
+                        let (low, high) = basin.map { (Swift.max($0.center[p] - $0.halfWidths[p], 0), Swift.min($0.center[p] + $0.halfWidths[p], 1)) }
+                            ?? (0, 1)
+                        point[p] = Swift.min(Swift.max(center[p] + scale * generator.nextGaussian(), low), high)
                     case .categorical:
                         if generator.nextUnit() < 0.2 { point[p] = generator.nextUnit() }
                     }
@@ -826,13 +973,26 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
 
+        // Axis lines through the best trials, beyond the quasi-random and perturbed candidates.
+        if axisLines, search.axisLineValues > 0 {
+            let lines = axisLineUnitPoints(data: data, values: search.axisLineValues, generator: &generator)
+            unitPoints += lines
+            total += lines.count
+        }
+
         // A trust region around the incumbent in higher dimensions: a box whose sides follow the lengthscales and
         // halve for every max(4, d) observations without improvement (TuRBO's rule, computed from the history).
         var lower = [Double](repeating: 0, count: encoding.dimensions)
         var upper = [Double](repeating: 1, count: encoding.dimensions)
         let numericFeatures = encoding.numericFeatures
-        var region: (center: [Double], halfWidths: [Double])?
-        if numericFeatures.count > Self.trustRegionDimensions, let incumbent = best.first {
+        var region = basin
+        if let basin {
+            for (p, slot) in encoding.slots.enumerated() {
+                guard case .numeric(let feature, _) = slot else { continue }
+                lower[feature] = Swift.max(basin.center[p] - basin.halfWidths[p], 0)
+                upper[feature] = Swift.min(basin.center[p] + basin.halfWidths[p], 1)
+            }
+        } else if numericFeatures.count > Self.trustRegionDimensions, let incumbent = best.first {
             let lengthscales = model.hyperparameters.lengthscales
             let logMean = numericFeatures.reduce(0) { $0 + Foundation.log(lengthscales[$1]) } / Double(numericFeatures.count)
             let halvings = Double(data.observationsSinceBest / Swift.max(4, numericFeatures.count))
@@ -853,7 +1013,7 @@ public struct GaussianProcessDesigner: Designer {
         while unitPoints.count < total {
             var point = halton.point(at: index)
             index += 1
-            if let region, unitPoints.count % 2 == 0 {
+            if let region, basin != nil || unitPoints.count % 2 == 0 {
                 for (p, slot) in encoding.slots.enumerated() {
                     guard case .numeric = slot else { continue }
                     point[p] = Swift.min(Swift.max(region.center[p] + (2 * point[p] - 1) * region.halfWidths[p], 0), 1)

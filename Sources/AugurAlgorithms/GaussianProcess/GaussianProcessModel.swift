@@ -5,7 +5,8 @@ import Foundation
 /// A Gaussian process conditioned on observations: the Cholesky factor of `K + σₙ² I` and `α = (K + σₙ² I)⁻¹ (y − m)`.
 ///
 /// The model knows nothing of studies: points are rows of a matrix of features in the unit cube, values are
-/// standardized numbers where larger is better.
+/// standardized numbers where larger is better. With input warping (``GaussianProcessHyperparameters/inputWarp``) the
+/// kernel sees every point, trained on or queried, through ``InputWarp``; `points` stay the unwarped features.
 public struct GaussianProcessModel: Sendable {
     /// The training inputs, one row per observation.
     public let points: Matrix
@@ -15,6 +16,8 @@ public struct GaussianProcessModel: Sendable {
     /// The kernel's structure: ``Matern52Kernel/Form/product`` (ARD) or ``Matern52Kernel/Form/additive``.
     public let form: Matern52Kernel.Form
     let kernel: Matern52Kernel
+    /// `points` as the kernel sees them (warped, if the hyperparameters warp inputs).
+    let inputs: Matrix
     let scaledPoints: Matrix
     let cholesky: CholeskyFactor
     let alpha: [Double]
@@ -27,7 +30,7 @@ public struct GaussianProcessModel: Sendable {
         precondition(points.rows == values.count, "One value per point")
         var kernel = hyperparameters.kernel
         kernel.form = form
-        var covariance = kernel.covariance(points)
+        var covariance = kernel.covariance(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
         covariance.addToDiagonal(hyperparameters.noiseVariance)
         let cholesky = try CholeskyFactor(covariance)
         self.init(points: points, values: values, hyperparameters: hyperparameters, form: form, cholesky: cholesky)
@@ -42,7 +45,8 @@ public struct GaussianProcessModel: Sendable {
         var kernel = hyperparameters.kernel
         kernel.form = form
         self.kernel = kernel
-        self.scaledPoints = kernel.scaled(points)
+        self.inputs = hyperparameters.inputWarp.map { $0.warped(points) } ?? points
+        self.scaledPoints = kernel.scaled(inputs)
         self.cholesky = cholesky
         let mean = hyperparameters.mean
         self.alpha = cholesky.solve(values.map { $0 - mean })
@@ -58,7 +62,7 @@ public struct GaussianProcessModel: Sendable {
         let k = newPoints.rows
         let d = points.columns
         precondition(newPoints.columns == d && values.count == n + k, "New points need every coordinate, and every point a value")
-        let scaledNew = kernel.scaled(newPoints)
+        let scaledNew = kernel.scaled(warpedInputs(newPoints))
         let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledNew)
         var corner = kernel.crossCovariance(scaledA: scaledNew, scaledB: scaledNew)
         for i in 0..<k { corner[i, i] = kernel.signalVariance }
@@ -95,7 +99,7 @@ public struct GaussianProcessModel: Sendable {
             }
         }
         let theta = best?.theta ?? prior.defaultStart
-        return try GaussianProcessModel(points: points, values: values, hyperparameters: GaussianProcessHyperparameters(vector: theta), form: form)
+        return try GaussianProcessModel(points: points, values: values, hyperparameters: prior.hyperparameters(theta), form: form)
     }
 
     /// The negative log posterior of the hyperparameters on this model's data (lower is better); for tests and
@@ -110,7 +114,7 @@ public struct GaussianProcessModel: Sendable {
         let m = queries.rows
         let n = points.rows
         guard m > 0 else { return ([], []) }
-        let scaledQueries = kernel.scaled(queries)
+        let scaledQueries = kernel.scaled(warpedInputs(queries))
         let crossTransposed = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledQueries)
         var mean = crossTransposed.multiplied(by: alpha, transposingSelf: true)
         let offset = hyperparameters.mean
@@ -136,7 +140,7 @@ public struct GaussianProcessModel: Sendable {
     public func posteriorSample(_ queries: Matrix, using generator: inout SeededGenerator) -> [Double]? {
         let m = queries.rows
         guard m > 0 else { return [] }
-        let scaledQueries = kernel.scaled(queries)
+        let scaledQueries = kernel.scaled(warpedInputs(queries))
         let crossTransposed = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledQueries)
         var mean = crossTransposed.multiplied(by: alpha, transposingSelf: true)
         let offset = hyperparameters.mean
@@ -151,11 +155,28 @@ public struct GaussianProcessModel: Sendable {
         return (0..<m).map { mean[$0] + correlated[$0] }
     }
 
-    /// Posterior mean and variance at one point with their gradients with respect to the point's coordinates.
-    public func predictWithGradient(at point: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
-        if form == .additive { return additivePredictWithGradient(at: point) }
+    /// `queries` as the kernel sees them.
+    func warpedInputs(_ queries: Matrix) -> Matrix {
+        hyperparameters.inputWarp.map { $0.warped(queries) } ?? queries
+    }
+
+    /// Posterior mean and variance at one point with their gradients with respect to the point's coordinates (with
+    /// input warping, through the warp: the gradients in the warped inputs times `w'`, for either form).
+    public func predictWithGradient(at unwarpedPoint: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
         let n = points.rows
         let d = points.columns
+        let point = hyperparameters.inputWarp.map { $0.warped(unwarpedPoint) } ?? unwarpedPoint
+        if form == .additive {
+            var additive = additivePredictWithGradient(at: point)
+            if let warp = hyperparameters.inputWarp {
+                let slopes = warp.derivatives(at: unwarpedPoint)
+                for k in 0..<d {
+                    additive.meanGradient[k] *= slopes[k]
+                    additive.varianceGradient[k] *= slopes[k]
+                }
+            }
+            return additive
+        }
         let lengthscales = kernel.lengthscales
         var scaledPoint = [Double](repeating: 0, count: d)
         for k in 0..<d { scaledPoint[k] = point[k] / lengthscales[k] }
@@ -198,14 +219,21 @@ public struct GaussianProcessModel: Sendable {
             meanWeightSum += meanWeights[i]
             varianceWeightSum += varianceWeights[i]
         }
-        let meanProjection = points.multiplied(by: meanWeights, transposingSelf: true)
-        let varianceProjection = points.multiplied(by: varianceWeights, transposingSelf: true)
+        let meanProjection = inputs.multiplied(by: meanWeights, transposingSelf: true)
+        let varianceProjection = inputs.multiplied(by: varianceWeights, transposingSelf: true)
         var meanGradient = [Double](repeating: 0, count: d)
         var varianceGradient = [Double](repeating: 0, count: d)
         for k in 0..<d {
             let inverseSquare = 1 / (lengthscales[k] * lengthscales[k])
             meanGradient[k] = (point[k] * meanWeightSum - meanProjection[k]) * inverseSquare
             varianceGradient[k] = rawVariance > 1e-12 * signal ? (point[k] * varianceWeightSum - varianceProjection[k]) * inverseSquare : 0
+        }
+        if let warp = hyperparameters.inputWarp {
+            let slopes = warp.derivatives(at: unwarpedPoint)
+            for k in 0..<d {
+                meanGradient[k] *= slopes[k]
+                varianceGradient[k] *= slopes[k]
+            }
         }
         return (mean, variance, meanGradient, varianceGradient)
     }
@@ -216,7 +244,7 @@ public struct GaussianProcessModel: Sendable {
         let n = points.rows
         let d = points.columns
         let query = Matrix(rows: 1, columns: d, elements: point)
-        let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: kernel.scaled(query)).elements
+        let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: kernel.scaled(warpedInputs(query))).elements
         let extended = cholesky.appending(border: border, corner: kernel.signalVariance + hyperparameters.noiseVariance)
         var elements = [Double](repeating: 0, count: (n + 1) * d)
         points.elements.withUnsafeBufferPointer { old in
@@ -230,7 +258,8 @@ public struct GaussianProcessModel: Sendable {
     }
 
     /// ``predictWithGradient(at:)`` for the additive form: `∂k(x, xᵢ)/∂xₖ = −σ²/d · 5/3 (1 + s) e⁻ˢ (xₖ − xᵢₖ)/ℓₖ²` with
-    /// `s = √5 |xₖ − xᵢₖ|/ℓₖ`, one profile per observation and dimension.
+    /// `s = √5 |xₖ − xᵢₖ|/ℓₖ`, one profile per observation and dimension; `point` is already warped (the gradients are
+    /// in the warped inputs, the caller multiplies them by the warp's slopes).
     func additivePredictWithGradient(at point: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
         let n = points.rows
         let d = points.columns

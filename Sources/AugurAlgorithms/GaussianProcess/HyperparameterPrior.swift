@@ -10,6 +10,8 @@ import Foundation
 /// - Noise variance: `log σₙ² ~ N(log 10⁻³, 2²)`, bounded to `[10⁻⁷, 1]`: small noise by default, the data may
 ///   raise it for noisy objectives.
 /// - Mean: `N(0, 1)`, bounded to `[−4, 4]`.
+/// - Input warping (only for ``warpedFeatures``, none by default): `log a, log b ~ N(0, 0.75²)` per warped feature,
+///   centred on the identity warp, bounded to `[0.2, 5]` (``InputWarp``).
 public struct HyperparameterPrior: Sendable {
     public var dimensions: Int
     public var lengthscaleLocation: Double
@@ -23,6 +25,10 @@ public struct HyperparameterPrior: Sendable {
     public var logSignalBounds = (lower: Foundation.log(0.01), upper: Foundation.log(100.0))
     public var logNoiseBounds = (lower: Foundation.log(1e-7), upper: 0.0)
     public var meanBounds = (lower: -4.0, upper: 4.0)
+    /// The features whose inputs are warped (``InputWarp``); each adds `log a, log b` after the mean.
+    public var warpedFeatures: [Int] = []
+    public var warpScale = 0.75
+    public var logWarpBounds = (lower: Foundation.log(0.2), upper: Foundation.log(5.0))
 
     public init(dimensions: Int) {
         self.dimensions = dimensions
@@ -33,18 +39,40 @@ public struct HyperparameterPrior: Sendable {
     /// Lower bounds of the optimizer's variables.
     public var lowerBounds: [Double] {
         [Double](repeating: logLengthscaleBounds.lower, count: dimensions) + [logSignalBounds.lower, logNoiseBounds.lower, meanBounds.lower]
+            + [Double](repeating: logWarpBounds.lower, count: 2 * warpedFeatures.count)
     }
 
     /// Upper bounds of the optimizer's variables.
     public var upperBounds: [Double] {
         [Double](repeating: logLengthscaleBounds.upper, count: dimensions) + [logSignalBounds.upper, logNoiseBounds.upper, meanBounds.upper]
+            + [Double](repeating: logWarpBounds.upper, count: 2 * warpedFeatures.count)
     }
 
     /// The starting point the fit always tries: lengthscales of 0.5 per unit of `√d`, unit signal, small noise (10⁻³,
-    /// or the noise's lower bound if that is higher).
+    /// or the noise's lower bound if that is higher), and no input warping (`a = b = 1`).
     public var defaultStart: [Double] {
         let lengthscale = Foundation.log(0.5 * Double(Swift.max(dimensions, 1)).squareRoot())
         return [Double](repeating: lengthscale, count: dimensions) + [0, Swift.max(Foundation.log(1e-3), logNoiseBounds.lower), 0]
+            + [Double](repeating: 0, count: 2 * warpedFeatures.count)
+    }
+
+    /// The hyperparameters of the optimizer's variables `theta` in this prior's layout.
+    public func hyperparameters(_ theta: [Double]) -> GaussianProcessHyperparameters {
+        GaussianProcessHyperparameters(vector: theta, warpedFeatures: warpedFeatures)
+    }
+
+    /// `hyperparameters` (fitted under this prior or another one) as a start in this prior's layout: the warp of a
+    /// feature this prior warps is kept if `hyperparameters` warps it too, else it starts at the identity.
+    public func start(from hyperparameters: GaussianProcessHyperparameters) -> [Double] {
+        var result = hyperparameters.logLengthscales + [hyperparameters.logSignalVariance, hyperparameters.logNoiseVariance, hyperparameters.mean]
+        for feature in warpedFeatures {
+            if let warp = hyperparameters.inputWarp, let index = warp.features.firstIndex(of: feature) {
+                result += [warp.logA[index], warp.logB[index]]
+            } else {
+                result += [0, 0]
+            }
+        }
+        return result
     }
 
     /// `−log p(θ)` up to a constant, adding `∂/∂θ` into `gradient`.
@@ -59,6 +87,7 @@ public struct HyperparameterPrior: Sendable {
         add(dimensions, signalLocation, signalScale)
         add(dimensions + 1, noiseLocation, noiseScale)
         add(dimensions + 2, 0, meanScale)
+        for index in 0..<(2 * warpedFeatures.count) { add(dimensions + 3 + index, 0, warpScale) }
         return value
     }
 }

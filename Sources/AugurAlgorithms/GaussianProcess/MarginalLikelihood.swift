@@ -6,9 +6,17 @@ import Foundation
 /// With `K_y = K + σₙ² I`, `α = K_y⁻¹ (y − m)` and `W = ααᵀ − K_y⁻¹`, each partial derivative of the log marginal
 /// likelihood is `½ tr(W ∂K_y/∂θ)`. For the lengthscales the trace over all pairs collapses to BLAS: with
 /// `M = W ∘ G` (`G` the kernel's radial derivative) and `Z` the scaled inputs,
-/// `∂/∂ log ℓₖ = Σᵢ zᵢₖ² (M·1)ᵢ − Σᵢ zᵢₖ (M Z)ᵢₖ`, one `dgemm` for every dimension at once. For the additive form
-/// (``Matern52Kernel/Form/additive``) each lengthscale moves only its own term:
+/// `∂/∂ log ℓₖ = Σᵢ zᵢₖ² (M·1)ᵢ − Σᵢ zᵢₖ (M Z)ᵢₖ`, one `dgemm` for every dimension at once.
+///
+/// With input warping (``HyperparameterPrior/warpedFeatures``) the kernel sees `uᵢₖ = w(xᵢₖ)`, and the same two
+/// terms give the derivative by each warped input, `∂/∂uᵢₖ = −(zᵢₖ (M·1)ᵢ − (M Z)ᵢₖ) / ℓₖ`; the chain rule through
+/// ``InputWarp`` turns it into `∂/∂ log a` and `∂/∂ log b` at O(n) per warped feature.
+///
+/// For the additive form (``Matern52Kernel/Form/additive``) each lengthscale moves only its own term:
 /// `∂Kᵢⱼ/∂ log ℓₖ = σ²/d · 5/3 (1 + s) e⁻ˢ uᵢⱼₖ²` with `u = (xᵢₖ − xⱼₖ)/ℓₖ`, `s = √5 |u|`, summed against `W` per dimension.
+/// The additive form supports the warp too: the kernel sees the warped inputs, and the derivative of the negative
+/// log likelihood by a warped input is `σ²/d · 5/3 / ℓₖ · Σⱼ Wᵢⱼ (1 + s) e⁻ˢ uᵢⱼₖ` (O(n²) per warped feature),
+/// chained through ``InputWarp`` as in the product form.
 struct MarginalLikelihood: Sendable {
     let points: Matrix
     let values: [Double]
@@ -28,14 +36,14 @@ struct MarginalLikelihood: Sendable {
         let n = points.rows
         let d = points.columns
         for i in 0..<gradient.count { gradient[i] = 0 }
-        let hyperparameters = GaussianProcessHyperparameters(vector: theta)
+        let hyperparameters = prior.hyperparameters(theta)
         let kernel = hyperparameters.kernel
         let signal = kernel.signalVariance
         let noise = hyperparameters.noiseVariance
         let mean = hyperparameters.mean
         if form == .additive { return additiveNegativeLogPosterior(theta, hyperparameters: hyperparameters, gradient: &gradient) }
 
-        let scaled = kernel.scaled(points)
+        let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
         let norms = Matern52Kernel.rowSquaredNorms(scaled)
         var covariance = scaled.outerGram(alpha: -2)
         var radial = Matrix(rows: n, columns: n)
@@ -106,6 +114,24 @@ struct MarginalLikelihood: Sendable {
         gradient[d] = -0.5 * signalTrace
         gradient[d + 1] = -0.5 * noise * noiseTrace
         gradient[d + 2] = -alpha.reduce(0, +)
+        if let warp = hyperparameters.inputWarp {
+            let lengthscales = kernel.lengthscales
+            for (index, k) in warp.features.enumerated() {
+                let (a, b) = warp.concentrations(index)
+                let column = k * n
+                var byLogA = 0.0
+                var byLogB = 0.0
+                for i in 0..<n {
+                    let z = scaled.elements[column + i]
+                    let byInput = (z * rowSums[i] - weightedScaled.elements[column + i]) / lengthscales[k]
+                    let partials = InputWarp.valueAndLogConcentrationPartials(points.elements[column + i], a: a, b: b)
+                    byLogA += byInput * partials.byLogA
+                    byLogB += byInput * partials.byLogB
+                }
+                gradient[d + 3 + 2 * index] = byLogA
+                gradient[d + 4 + 2 * index] = byLogB
+            }
+        }
         return value + prior.negativeLogDensity(theta, gradient: &gradient)
     }
 
@@ -117,7 +143,7 @@ struct MarginalLikelihood: Sendable {
         var kernel = hyperparameters.kernel
         kernel.form = .additive
         let noise = hyperparameters.noiseVariance
-        let scaled = kernel.scaled(points)
+        let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
         let covariance = kernel.additiveCrossCovariance(scaledA: scaled, scaledB: scaled)
         var noisy = covariance
         noisy.addToDiagonal(noise)
@@ -167,6 +193,35 @@ struct MarginalLikelihood: Sendable {
         gradient[d] = -0.5 * signalTrace
         gradient[d + 1] = -0.5 * noise * noiseTrace
         gradient[d + 2] = -alpha.reduce(0, +)
+        if let warp = hyperparameters.inputWarp {
+            let lengthscales = kernel.lengthscales
+            weights.elements.withUnsafeBufferPointer { w in
+                scaled.elements.withUnsafeBufferPointer { z in
+                    for (index, k) in warp.features.enumerated() {
+                        let (a, b) = warp.concentrations(index)
+                        let column = k * n
+                        let factor = 5.0 / 3.0 * weight / lengthscales[k]
+                        var byLogA = 0.0
+                        var byLogB = 0.0
+                        for i in 0..<n {
+                            let zi = z[column + i]
+                            var sum = 0.0
+                            for j in 0..<n where j != i {
+                                let u = zi - z[column + j]
+                                let s = Matern52Kernel.sqrt5 * Swift.abs(u)
+                                sum += w[i + j * n] * (1 + s) * Foundation.exp(-s) * u
+                            }
+                            let byInput = factor * sum
+                            let partials = InputWarp.valueAndLogConcentrationPartials(points.elements[column + i], a: a, b: b)
+                            byLogA += byInput * partials.byLogA
+                            byLogB += byInput * partials.byLogB
+                        }
+                        gradient[d + 3 + 2 * index] = byLogA
+                        gradient[d + 4 + 2 * index] = byLogB
+                    }
+                }
+            }
+        }
         return value + prior.negativeLogDensity(theta, gradient: &gradient)
     }
 }

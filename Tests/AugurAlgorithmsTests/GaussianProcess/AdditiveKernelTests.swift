@@ -77,6 +77,62 @@ import Testing
         }
     }
 
+    /// With input warping the additive likelihood's gradient covers the warp's concentrations too.
+    @Test(arguments: [
+        [-1.0, -0.5, 0.3, 0.2, -4.0, 0.1, 0.3, -0.4, -0.2, 0.5],
+        [0.5, -2.0, 1.0, -1.0, -1.0, -0.3, -0.8, 0.9, 0.1, 0.0],
+    ])
+    func theWarpedLikelihoodGradientMatchesFiniteDifferences(theta: [Double]) {
+        let (points, values) = MarginalLikelihoodTests.data(count: 25, dimensions: 3, seed: 12)
+        var prior = HyperparameterPrior(dimensions: 1)
+        prior.warpedFeatures = [0, 2]
+        let likelihood = MarginalLikelihood(points: points, values: values, prior: prior, form: .additive)
+        var gradient = [Double](repeating: 0, count: theta.count)
+        let value = likelihood.negativeLogPosterior(theta, gradient: &gradient)
+        #expect(value.isFinite)
+        var scratch = gradient
+        for k in 0..<theta.count {
+            let step = 1e-6
+            var plus = theta
+            var minus = theta
+            plus[k] += step
+            minus[k] -= step
+            let difference = (likelihood.negativeLogPosterior(plus, gradient: &scratch) - likelihood.negativeLogPosterior(minus, gradient: &scratch)) / (2 * step)
+            #expect(abs(difference - gradient[k]) <= 1e-5 * max(1, abs(difference)), "∂/∂θ\(k): analytic \(gradient[k]) vs numeric \(difference)")
+        }
+    }
+
+    /// With input warping the additive model conditions on the warped inputs and its posterior gradient goes
+    /// through the warp.
+    @Test func theWarpedPosteriorGradientMatchesFiniteDifferencesAndTheBatchedPrediction() throws {
+        var generator = SeededGenerator(seed: 6)
+        let points = Self.randomPoints(count: 30, dimensions: 3, generator: &generator)
+        let values = (0..<30).map { Self.separable(points.row($0) + [0.5]) }
+        let hyperparameters = GaussianProcessHyperparameters(vector: [log(0.3), log(0.6), log(0.2), 0.3, log(1e-4), 0.1, 0.4, -0.3, -0.5, 0.2],
+                                                             warpedFeatures: [0, 1])
+        let model = try GaussianProcessModel(points: points, values: values, hyperparameters: hyperparameters, form: .additive)
+        for _ in 0..<5 {
+            let point = (0..<3).map { _ in 0.05 + 0.9 * generator.nextUnit() }
+            let single = model.predictWithGradient(at: point)
+            let batched = model.predict(Matrix(rows: 1, columns: 3, elements: point))
+            #expect(abs(single.mean - batched.mean[0]) < 1e-10)
+            #expect(abs(single.variance - batched.variance[0]) < 1e-10)
+            for k in 0..<3 {
+                let step = 1e-6
+                var plus = point
+                var minus = point
+                plus[k] += step
+                minus[k] -= step
+                let high = model.predictWithGradient(at: plus)
+                let low = model.predictWithGradient(at: minus)
+                let meanSlope = (high.mean - low.mean) / (2 * step)
+                let varianceSlope = (high.variance - low.variance) / (2 * step)
+                #expect(abs(meanSlope - single.meanGradient[k]) <= 1e-5 * max(1, abs(meanSlope)))
+                #expect(abs(varianceSlope - single.varianceGradient[k]) <= 1e-5 * max(1, abs(varianceSlope)))
+            }
+        }
+    }
+
     @Test func theLikelihoodValueMatchesTheClosedForm() throws {
         let (points, values) = MarginalLikelihoodTests.data(count: 8, dimensions: 2, seed: 3)
         let theta = [-0.7, 0.2, 0.4, -3.0, 0.25]
