@@ -282,6 +282,10 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                     kernel: .byEvidence, additiveEvidenceMargin: 0.1),
     "additive-evidence-m0.2": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                                     kernel: .byEvidence, additiveEvidenceMargin: 0.2),
+    // The evidence choice only on fits past 50 observations (the product kernel before, as in `standard`).
+    "additive-evidence-after50": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                       explorationWarping: .byShape, kernel: .byEvidence,
+                                                                       additiveAfter: 50),
     "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .additive),
     // The default search with a larger initial design (`initialDesigns`).

@@ -181,6 +181,10 @@ public struct GaussianProcessDesigner: Designer {
         /// posterior must be than the product kernel's for the additive one to be used (0: any amount): a Bayes-factor
         /// threshold that grows with the data.
         public var additiveEvidenceMargin: Double
+        /// The kernel choices (``kernel`` and ``explorationKernel``) apply only to fits on more than this many
+        /// observations; up to it every fit is the product kernel's, exactly as with ``KernelChoice/product`` (0: from
+        /// the first fit).
+        public var additiveAfter: Int
 
         /// Which covariance structure a fit uses (``Matern52Kernel/Form``). The ``GaussianProcessCache`` holds the
         /// product kernel's fits only: ``additive`` neither reads nor writes it; the two choices fit the product kernel
@@ -282,6 +286,7 @@ public struct GaussianProcessDesigner: Designer {
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
                     kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
+                    additiveAfter: Int = 0,
                     basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
                     axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
@@ -311,6 +316,7 @@ public struct GaussianProcessDesigner: Designer {
             self.kernel = kernel
             self.explorationKernel = explorationKernel
             self.additiveEvidenceMargin = additiveEvidenceMargin
+            self.additiveAfter = additiveAfter
             self.basinExploration = basinExploration
             self.inputWarping = inputWarping
             self.axisLineValues = axisLineValues
@@ -604,12 +610,15 @@ public struct GaussianProcessDesigner: Designer {
     /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
     /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows; the values
     /// are warped by `warping` (default: ``SearchOptions/outputWarping``), `exploring` says whether the suggestion is an
-    /// exploring one (``SearchOptions/inputWarping``) and the kernel follows `kernel`.
-    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, exploring: Bool = false, kernel: SearchOptions.KernelChoice = .product,
+    /// exploring one (``SearchOptions/inputWarping``) and the kernel follows `requestedKernel` past
+    /// ``SearchOptions/additiveAfter`` observations (the product kernel up to it).
+    func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, exploring: Bool = false,
+                  kernel requestedKernel: SearchOptions.KernelChoice = .product,
                   generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
         let observationCount = rawPoints.count
+        let kernel = observationCount > search.additiveAfter ? requestedKernel : .product
         if observationCount > localModel.threshold {
             let rows = Self.localSubset(rawPoints, values: rawValues, lengthscales: cache?.load(featureCount: d)?.hyperparameters.lengthscales,
                                         size: localModel.size)

@@ -240,6 +240,26 @@ import Testing
         #expect(model.hyperparameters.noiseVariance >= max(floor, 1e-7) * (1 - 1e-9))
     }
 
+    /// Up to `additiveAfter` observations a fit asked for the additive kernel is the product kernel's fit, the same as
+    /// one asked for the product kernel; past it the additive kernel is fitted.
+    @Test func theKernelChoiceWaitsForAdditiveAfterObservations() throws {
+        let history = try Self.history(count: 20, seed: 5)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 5)
+        func fit(after: Int, kernel: GaussianProcessDesigner.SearchOptions.KernelChoice) throws -> GaussianProcessModel {
+            let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, kernel: kernel, additiveAfter: after)
+            let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+            let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: 20), objective: spec.objective,
+                                    encoding: designer.encoding)
+            var generator = SeededGenerator(seed: 5)
+            return try #require(designer.fitModel(data, kernel: kernel, generator: &generator)?.model)
+        }
+        let product = try fit(after: 0, kernel: .product)
+        let waiting = try fit(after: 20, kernel: .additive)
+        #expect(waiting.form == .product)
+        #expect(waiting.hyperparameters == product.hyperparameters)
+        #expect(try fit(after: 19, kernel: .additive).form == .additive)
+    }
+
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
