@@ -286,6 +286,9 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "additive-evidence-after50": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
                                                                        explorationWarping: .byShape, kernel: .byEvidence,
                                                                        additiveAfter: 50),
+    "additive-evidence-after50-m0.1": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
+                                                                            explorationWarping: .byShape, kernel: .byEvidence,
+                                                                            additiveEvidenceMargin: 0.1, additiveAfter: 50),
     "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .additive),
     // The default search with a larger initial design (`initialDesigns`).
