@@ -172,6 +172,40 @@ public struct GaussianProcessDesigner: Designer {
         public var acquisitionCandidates: Int
         /// The number of candidates refined by gradient (0: the designer's rule, four, two above 300 observations).
         public var refinementStarts: Int
+        /// The kernel of the model the suggestions that do not explore periodically are made from (``KernelChoice``).
+        public var kernel: KernelChoice
+        /// The kernel of the model that every ``explorationPeriod``-th suggestion is made from, instead of ``kernel``
+        /// (`nil`: the same).
+        public var explorationKernel: KernelChoice?
+        /// With ``KernelChoice/byEvidence``, how much larger, in nats per observation, the additive kernel's log
+        /// posterior must be than the product kernel's for the additive one to be used (0: any amount): a Bayes-factor
+        /// threshold that grows with the data.
+        public var additiveEvidenceMargin: Double
+        /// The kernel choices (``kernel`` and ``explorationKernel``) apply only to fits on more than this many
+        /// observations; up to it every fit is the product kernel's, exactly as with ``KernelChoice/product`` (0: from
+        /// the first fit).
+        public var additiveAfter: Int
+
+        /// Which covariance structure a fit uses (``Matern52Kernel/Form``). The ``GaussianProcessCache`` holds the
+        /// product kernel's fits only: ``additive`` neither reads nor writes it; the two choices fit the product kernel
+        /// exactly as ``product`` would (warm start from the cache, the fit stored back) and the additive one beside it
+        /// from the same starts, so where the product wins the suggestion is the product's; a suggestion served from
+        /// the cache (past its thresholds) is the product's.
+        public enum KernelChoice: String, Sendable, Equatable, CaseIterable {
+            /// The Matérn-5/2 ARD kernel (the default).
+            case product
+            /// The first-order additive kernel, with each feature's lengthscale under the one-dimensional prior.
+            case additive
+            /// Both are fitted from the same starts on the same warped values and the one with the larger log posterior
+            /// (log marginal likelihood plus log prior) is used, the product on a tie: the outputs are the same, so
+            /// the evidence is comparable.
+            case byEvidence
+            /// Both are fitted as for ``byEvidence`` and the one whose leave-one-out means order the better half of the
+            /// observations better (``GaussianProcessDesigner/leaveOneOutRankAgreement(_:raw:)``) is used, the product
+            /// on a tie: a predictive criterion, which judges the models where the optimum is sought.
+            case byLeaveOneOut
+        }
+
         /// Whether exploring suggestions (with a ``BasinExploration/period``, some regular ones instead) search a box
         /// around the best point of another basin than the incumbent's, rotating over the basins the data have found
         /// (``BasinRegions``), instead of the whole space; `nil`: no such regions. The acquisition there is the step's
@@ -251,6 +285,8 @@ public struct GaussianProcessDesigner: Designer {
                     outputWarping: OutputWarping = .vizier, explorationWarping: OutputWarping? = nil,
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
+                    kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
+                    additiveAfter: Int = 0,
                     basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
                     axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
@@ -277,6 +313,10 @@ public struct GaussianProcessDesigner: Designer {
             self.evolutionaryPeriod = evolutionaryPeriod
             self.acquisitionCandidates = acquisitionCandidates
             self.refinementStarts = refinementStarts
+            self.kernel = kernel
+            self.explorationKernel = explorationKernel
+            self.additiveEvidenceMargin = additiveEvidenceMargin
+            self.additiveAfter = additiveAfter
             self.basinExploration = basinExploration
             self.inputWarping = inputWarping
             self.axisLineValues = axisLineValues
@@ -330,7 +370,8 @@ public struct GaussianProcessDesigner: Designer {
 
         let modelSuggestion = request.trialCount - settings.initialTrials
         let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
-        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, exploring: periodic, generator: &generator) else {
+        guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, exploring: periodic,
+                                    kernel: periodic ? search.explorationKernel ?? search.kernel : search.kernel, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
             let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
@@ -568,13 +609,16 @@ public struct GaussianProcessDesigner: Designer {
 
     /// Fits the model on the labelled observations (past ``localModel``'s threshold, on the local subset), following the
     /// refit policy; `nil` if no covariance could be factored. `rawValues` are the labels of the model's rows; the values
-    /// are warped by `warping` (default: ``SearchOptions/outputWarping``); `exploring` says whether the suggestion is an
-    /// exploring one (``SearchOptions/inputWarping``).
+    /// are warped by `warping` (default: ``SearchOptions/outputWarping``), `exploring` says whether the suggestion is an
+    /// exploring one (``SearchOptions/inputWarping``) and the kernel follows `requestedKernel` past
+    /// ``SearchOptions/additiveAfter`` observations (the product kernel up to it).
     func fitModel(_ data: TrainingData, warping: OutputWarping? = nil, exploring: Bool = false,
+                  kernel requestedKernel: SearchOptions.KernelChoice = .product,
                   generator: inout SeededGenerator) -> (model: GaussianProcessModel, rawValues: [Double])? {
         var (rawPoints, rawValues) = data.labelledPoints
         let d = encoding.dimensions
         let observationCount = rawPoints.count
+        let kernel = observationCount > search.additiveAfter ? requestedKernel : .product
         if observationCount > localModel.threshold {
             let rows = Self.localSubset(rawPoints, values: rawValues, lengthscales: cache?.load(featureCount: d)?.hyperparameters.lengthscales,
                                         size: localModel.size)
@@ -595,13 +639,14 @@ public struct GaussianProcessDesigner: Designer {
         var values = warpedValues[0]
         var prior = hyperparameterPrior(dimensions: d)
         prior.warpedFeatures = warpedFeatures(exploring: exploring)
-        let cached = cache?.load(featureCount: d)
+        let usesCache = kernel != .additive
+        let cached = usesCache ? cache?.load(featureCount: d) : nil
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
         // old study) from the default hyperparameters rather than wait for a fit.
         let coldStart = cached == nil && cache?.refitsInBackground == true
         let selecting = warpedValues.count > 1
-        if let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: prior.hyperparameters(prior.defaultStart),
+        if usesCache, let cache, let cached = cached ?? (coldStart ? .init(hyperparameters: prior.hyperparameters(prior.defaultStart),
                                                                 observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
@@ -655,17 +700,62 @@ public struct GaussianProcessDesigner: Designer {
             }
             options = Self.fullRefitOptions
         }
-        var fits: [(GaussianProcessModel, Double)] = []
+        var fits: [((model: GaussianProcessModel, product: GaussianProcessModel?), Double)] = []
         for candidate in warpedValues {
-            guard let fit = try? GaussianProcessModel.fit(points: points, values: candidate, prior: prior, starts: starts, options: options) else {
+            guard let fit = Self.fitKernel(kernel, points: points, values: candidate, prior: prior, starts: starts, options: options,
+                                           evidenceMargin: search.additiveEvidenceMargin) else {
                 continue
             }
-            fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.hyperparameters,
-                                                       model: fit, prior: prior) : 0))
+            fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.model.hyperparameters,
+                                                       model: fit.model, prior: prior) : 0))
         }
-        guard let model = Self.mostEvident(fits) else { return nil }
-        cache?.store(.init(hyperparameters: model.hyperparameters, observationCount: observationCount, featureCount: d, model: model))
+        guard let chosen = Self.mostEvident(fits) else { return nil }
+        let model = chosen.model
+        if usesCache, let product = chosen.product {
+            cache?.store(.init(hyperparameters: product.hyperparameters, observationCount: observationCount, featureCount: d, model: product))
+        }
         return (model, rawValues)
+    }
+
+    /// The GP on `values` fitted with the kernel `choice` asks for (``SearchOptions/KernelChoice``), and the product
+    /// kernel's fit when one was made (for the cache); `nil` when no covariance can be factored. The additive fit puts
+    /// each lengthscale under the one-dimensional prior (each term is a GP on one coordinate) and starts from `starts`
+    /// with their lengthscales scaled down by `√d` accordingly. With ``SearchOptions/KernelChoice/byEvidence`` the
+    /// additive fit must beat the product's log posterior by `evidenceMargin` nats per observation.
+    static func fitKernel(_ choice: SearchOptions.KernelChoice, points: Matrix, values: [Double], prior: HyperparameterPrior,
+                          starts: [[Double]], options: BoundedLBFGS.Options,
+                          evidenceMargin: Double = 0) -> (model: GaussianProcessModel, product: GaussianProcessModel?)? {
+        let product = choice == .additive ? nil
+            : try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: starts, options: options)
+        guard choice != .product else { return product.map { ($0, $0) } }
+        let d = points.columns
+        let additivePrior = Self.additivePrior(prior)
+        let shift = 0.5 * Foundation.log(Double(Swift.max(d, 1)))
+        let lower = prior.lowerBounds
+        let additiveStarts = starts.map { start in
+            start.indices.map { k in k < d ? Swift.max(start[k] - shift, lower[k]) : start[k] }
+        }
+        let additive = try? GaussianProcessModel.fit(points: points, values: values, prior: additivePrior, starts: additiveStarts,
+                                                     options: options, form: .additive)
+        guard choice == .byEvidence || choice == .byLeaveOneOut, let additive else { return (additive ?? product).map { ($0, product) } }
+        guard let product else { return (additive, nil) }
+        if choice == .byLeaveOneOut {
+            return (leaveOneOutRankAgreement(additive, raw: values) > leaveOneOutRankAgreement(product, raw: values) ? additive : product, product)
+        }
+        var gradient = [Double](repeating: 0, count: prior.lowerBounds.count)
+        let productValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: prior,
+                                                                     theta: prior.start(from: product.hyperparameters), gradient: &gradient)
+        let additiveValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: additivePrior,
+                                                                      theta: additivePrior.start(from: additive.hyperparameters), form: .additive,
+                                                                      gradient: &gradient)
+        return (productValue - additiveValue > evidenceMargin * Double(points.rows) ? additive : product, product)
+    }
+
+    /// `prior` with the lengthscales' location of one dimension: the additive kernel's prior.
+    static func additivePrior(_ prior: HyperparameterPrior) -> HyperparameterPrior {
+        var additive = prior
+        additive.lengthscaleLocation = HyperparameterPrior(dimensions: 1).lengthscaleLocation
+        return additive
     }
 
     /// The numeric features a fit warps (``SearchOptions/inputWarping``): all of them or none.
@@ -705,9 +795,11 @@ public struct GaussianProcessDesigner: Designer {
     /// constant every warping of `raw` shares): the log posterior of the hyperparameters `theta` on the warped values
     /// plus the warp's log-Jacobian (``OutputWarper/logJacobian(raw:warped:)``), so that a warping is not rewarded for
     /// merely squeezing the values together; −∞ when the covariance cannot be factored.
-    static func warpedEvidence(points: Matrix, raw: [Double], warped: [Double], theta: [Double], prior: HyperparameterPrior) -> Double {
+    static func warpedEvidence(points: Matrix, raw: [Double], warped: [Double], theta: [Double], prior: HyperparameterPrior,
+                               form: Matern52Kernel.Form = .product) -> Double {
         var gradient = [Double](repeating: 0, count: theta.count)
-        let negative = GaussianProcessModel.negativeLogPosterior(points: points, values: warped, prior: prior, theta: theta, gradient: &gradient)
+        let negative = GaussianProcessModel.negativeLogPosterior(points: points, values: warped, prior: form == .additive ? additivePrior(prior) : prior,
+                                                                 theta: theta, form: form, gradient: &gradient)
         guard negative.isFinite else { return -.infinity }
         return -negative + OutputWarper.logJacobian(raw: raw, warped: warped)
     }
@@ -718,7 +810,8 @@ public struct GaussianProcessDesigner: Designer {
                       model: GaussianProcessModel?, prior: HyperparameterPrior) -> Double {
         switch search.warpingCriterion {
         case .evidence:
-            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: prior.start(from: hyperparameters), prior: prior)
+            return Self.warpedEvidence(points: points, raw: raw, warped: warped, theta: prior.start(from: hyperparameters), prior: prior,
+                                       form: model?.form ?? .product)
         case .leaveOneOutRanks:
             guard let model = model ?? (try? GaussianProcessModel(points: points, values: warped, hyperparameters: hyperparameters)) else {
                 return -.infinity

@@ -13,6 +13,8 @@ public struct GaussianProcessModel: Sendable {
     /// The training outputs.
     public let values: [Double]
     public let hyperparameters: GaussianProcessHyperparameters
+    /// The kernel's structure: ``Matern52Kernel/Form/product`` (ARD) or ``Matern52Kernel/Form/additive``.
+    public let form: Matern52Kernel.Form
     let kernel: Matern52Kernel
     /// `points` as the kernel sees them (warped, if the hyperparameters warp inputs).
     let inputs: Matrix
@@ -23,20 +25,26 @@ public struct GaussianProcessModel: Sendable {
     /// Conditions the process with fixed `hyperparameters` on `values` at `points`.
     ///
     /// - Throws: ``LinearAlgebraError`` when the covariance cannot be factored even with jitter.
-    public init(points: Matrix, values: [Double], hyperparameters: GaussianProcessHyperparameters) throws(LinearAlgebraError) {
+    public init(points: Matrix, values: [Double], hyperparameters: GaussianProcessHyperparameters,
+                form: Matern52Kernel.Form = .product) throws(LinearAlgebraError) {
         precondition(points.rows == values.count, "One value per point")
-        let kernel = hyperparameters.kernel
+        var kernel = hyperparameters.kernel
+        kernel.form = form
         var covariance = kernel.covariance(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
         covariance.addToDiagonal(hyperparameters.noiseVariance)
         let cholesky = try CholeskyFactor(covariance)
-        self.init(points: points, values: values, hyperparameters: hyperparameters, cholesky: cholesky)
+        self.init(points: points, values: values, hyperparameters: hyperparameters, form: form, cholesky: cholesky)
     }
 
-    private init(points: Matrix, values: [Double], hyperparameters: GaussianProcessHyperparameters, cholesky: CholeskyFactor) {
+    private init(points: Matrix, values: [Double], hyperparameters: GaussianProcessHyperparameters, form: Matern52Kernel.Form,
+                 cholesky: CholeskyFactor) {
         self.points = points
         self.values = values
         self.hyperparameters = hyperparameters
-        self.kernel = hyperparameters.kernel
+        self.form = form
+        var kernel = hyperparameters.kernel
+        kernel.form = form
+        self.kernel = kernel
         self.inputs = hyperparameters.inputWarp.map { $0.warped(points) } ?? points
         self.scaledPoints = kernel.scaled(inputs)
         self.cholesky = cholesky
@@ -70,16 +78,16 @@ public struct GaussianProcessModel: Sendable {
             }
         }
         return GaussianProcessModel(points: Matrix(rows: n + k, columns: d, elements: elements), values: values,
-                                    hyperparameters: hyperparameters, cholesky: extended)
+                                    hyperparameters: hyperparameters, form: form, cholesky: extended)
     }
 
     /// Fits the hyperparameters by maximum a posteriori estimation (log marginal likelihood plus `prior`) from each of
-    /// `starts` with L-BFGS-B, keeps the best, and conditions on the data with them.
+    /// `starts` with L-BFGS-B, keeps the best, and conditions on the data with them, with a kernel of `form`.
     ///
     /// - Throws: ``LinearAlgebraError`` when no start gives a covariance that can be factored.
     public static func fit(points: Matrix, values: [Double], prior: HyperparameterPrior, starts: [[Double]],
-                           options: BoundedLBFGS.Options) throws(LinearAlgebraError) -> GaussianProcessModel {
-        let likelihood = MarginalLikelihood(points: points, values: values, prior: prior)
+                           options: BoundedLBFGS.Options, form: Matern52Kernel.Form = .product) throws(LinearAlgebraError) -> GaussianProcessModel {
+        let likelihood = MarginalLikelihood(points: points, values: values, prior: prior, form: form)
         let optimizer = BoundedLBFGS(options: options)
         var best: (theta: [Double], value: Double)?
         for start in starts {
@@ -91,14 +99,14 @@ public struct GaussianProcessModel: Sendable {
             }
         }
         let theta = best?.theta ?? prior.defaultStart
-        return try GaussianProcessModel(points: points, values: values, hyperparameters: prior.hyperparameters(theta))
+        return try GaussianProcessModel(points: points, values: values, hyperparameters: prior.hyperparameters(theta), form: form)
     }
 
     /// The negative log posterior of the hyperparameters on this model's data (lower is better); for tests and
     /// diagnostics.
     public static func negativeLogPosterior(points: Matrix, values: [Double], prior: HyperparameterPrior, theta: [Double],
-                                            gradient: inout [Double]) -> Double {
-        MarginalLikelihood(points: points, values: values, prior: prior).negativeLogPosterior(theta, gradient: &gradient)
+                                            form: Matern52Kernel.Form = .product, gradient: inout [Double]) -> Double {
+        MarginalLikelihood(points: points, values: values, prior: prior, form: form).negativeLogPosterior(theta, gradient: &gradient)
     }
 
     /// Posterior mean and variance of the latent function (without observation noise) at each row of `queries`.
@@ -153,11 +161,22 @@ public struct GaussianProcessModel: Sendable {
     }
 
     /// Posterior mean and variance at one point with their gradients with respect to the point's coordinates (with
-    /// input warping, through the warp: the gradients in the warped inputs times `w'`).
+    /// input warping, through the warp: the gradients in the warped inputs times `w'`, for either form).
     public func predictWithGradient(at unwarpedPoint: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
         let n = points.rows
         let d = points.columns
         let point = hyperparameters.inputWarp.map { $0.warped(unwarpedPoint) } ?? unwarpedPoint
+        if form == .additive {
+            var additive = additivePredictWithGradient(at: point)
+            if let warp = hyperparameters.inputWarp {
+                let slopes = warp.derivatives(at: unwarpedPoint)
+                for k in 0..<d {
+                    additive.meanGradient[k] *= slopes[k]
+                    additive.varianceGradient[k] *= slopes[k]
+                }
+            }
+            return additive
+        }
         let lengthscales = kernel.lengthscales
         var scaledPoint = [Double](repeating: 0, count: d)
         for k in 0..<d { scaledPoint[k] = point[k] / lengthscales[k] }
@@ -235,6 +254,46 @@ public struct GaussianProcessModel: Sendable {
             }
         }
         return GaussianProcessModel(points: Matrix(rows: n + 1, columns: d, elements: elements), values: values + [value],
-                                    hyperparameters: hyperparameters, cholesky: extended)
+                                    hyperparameters: hyperparameters, form: form, cholesky: extended)
+    }
+
+    /// ``predictWithGradient(at:)`` for the additive form: `∂k(x, xᵢ)/∂xₖ = −σ²/d · 5/3 (1 + s) e⁻ˢ (xₖ − xᵢₖ)/ℓₖ²` with
+    /// `s = √5 |xₖ − xᵢₖ|/ℓₖ`, one profile per observation and dimension; `point` is already warped (the gradients are
+    /// in the warped inputs, the caller multiplies them by the warp's slopes).
+    func additivePredictWithGradient(at point: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
+        let n = points.rows
+        let d = points.columns
+        let lengthscales = kernel.lengthscales
+        let signal = kernel.signalVariance
+        let weight = signal / Double(Swift.max(d, 1))
+        var crossCovariance = [Double](repeating: 0, count: n)
+        // ∂k(x, xᵢ)/∂xₖ, observation-major: entry i + k·n.
+        var partials = [Double](repeating: 0, count: n * d)
+        scaledPoints.elements.withUnsafeBufferPointer { z in
+            for k in 0..<d {
+                let coordinate = point[k] / lengthscales[k]
+                let column = k * n
+                let factor = -5.0 / 3.0 * weight / lengthscales[k]
+                for i in 0..<n {
+                    let u = coordinate - z[column + i]
+                    let s = Matern52Kernel.sqrt5 * Swift.abs(u)
+                    let e = Foundation.exp(-s)
+                    crossCovariance[i] += weight * (1 + s + s * s / 3) * e
+                    partials[column + i] = factor * (1 + s) * e * u
+                }
+            }
+        }
+        var mean = hyperparameters.mean
+        for i in 0..<n { mean += crossCovariance[i] * alpha[i] }
+        let solved = cholesky.solve(crossCovariance)
+        var explained = 0.0
+        for i in 0..<n { explained += crossCovariance[i] * solved[i] }
+        let rawVariance = signal - explained
+        let variance = Swift.max(rawVariance, 1e-12 * signal)
+        let partialMatrix = Matrix(rows: n, columns: d, elements: partials)
+        let meanGradient = partialMatrix.multiplied(by: alpha, transposingSelf: true)
+        var varianceGradient = partialMatrix.multiplied(by: solved, transposingSelf: true)
+        for k in 0..<d { varianceGradient[k] = rawVariance > 1e-12 * signal ? -2 * varianceGradient[k] : 0 }
+        return (mean, variance, meanGradient, varianceGradient)
     }
 }

@@ -11,15 +11,23 @@ import Foundation
 /// With input warping (``HyperparameterPrior/warpedFeatures``) the kernel sees `uᵢₖ = w(xᵢₖ)`, and the same two
 /// terms give the derivative by each warped input, `∂/∂uᵢₖ = −(zᵢₖ (M·1)ᵢ − (M Z)ᵢₖ) / ℓₖ`; the chain rule through
 /// ``InputWarp`` turns it into `∂/∂ log a` and `∂/∂ log b` at O(n) per warped feature.
+///
+/// For the additive form (``Matern52Kernel/Form/additive``) each lengthscale moves only its own term:
+/// `∂Kᵢⱼ/∂ log ℓₖ = σ²/d · 5/3 (1 + s) e⁻ˢ uᵢⱼₖ²` with `u = (xᵢₖ − xⱼₖ)/ℓₖ`, `s = √5 |u|`, summed against `W` per dimension.
+/// The additive form supports the warp too: the kernel sees the warped inputs, and the derivative of the negative
+/// log likelihood by a warped input is `σ²/d · 5/3 / ℓₖ · Σⱼ Wᵢⱼ (1 + s) e⁻ˢ uᵢⱼₖ` (O(n²) per warped feature),
+/// chained through ``InputWarp`` as in the product form.
 struct MarginalLikelihood: Sendable {
     let points: Matrix
     let values: [Double]
     let prior: HyperparameterPrior
+    let form: Matern52Kernel.Form
 
-    init(points: Matrix, values: [Double], prior: HyperparameterPrior) {
+    init(points: Matrix, values: [Double], prior: HyperparameterPrior, form: Matern52Kernel.Form = .product) {
         self.points = points
         self.values = values
         self.prior = prior
+        self.form = form
     }
 
     /// `−log p(y | X, θ) − log p(θ)` at `theta`, its gradient written into `gradient`; `+∞` when the covariance
@@ -33,6 +41,7 @@ struct MarginalLikelihood: Sendable {
         let signal = kernel.signalVariance
         let noise = hyperparameters.noiseVariance
         let mean = hyperparameters.mean
+        if form == .additive { return additiveNegativeLogPosterior(theta, hyperparameters: hyperparameters, gradient: &gradient) }
 
         let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
         let norms = Matern52Kernel.rowSquaredNorms(scaled)
@@ -121,6 +130,96 @@ struct MarginalLikelihood: Sendable {
                 }
                 gradient[d + 3 + 2 * index] = byLogA
                 gradient[d + 4 + 2 * index] = byLogB
+            }
+        }
+        return value + prior.negativeLogDensity(theta, gradient: &gradient)
+    }
+
+    /// ``negativeLogPosterior(_:gradient:)`` for the additive form.
+    private func additiveNegativeLogPosterior(_ theta: [Double], hyperparameters: GaussianProcessHyperparameters,
+                                              gradient: inout [Double]) -> Double {
+        let n = points.rows
+        let d = points.columns
+        var kernel = hyperparameters.kernel
+        kernel.form = .additive
+        let noise = hyperparameters.noiseVariance
+        let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
+        let covariance = kernel.additiveCrossCovariance(scaledA: scaled, scaledB: scaled)
+        var noisy = covariance
+        noisy.addToDiagonal(noise)
+        guard let cholesky = try? CholeskyFactor(noisy) else { return .infinity }
+        let residuals = values.map { $0 - hyperparameters.mean }
+        let alpha = cholesky.solve(residuals)
+        var fit = 0.0
+        for i in 0..<n { fit += residuals[i] * alpha[i] }
+        let value = 0.5 * fit + 0.5 * cholesky.logDeterminant + 0.5 * Double(n) * Foundation.log(2 * Double.pi)
+        guard value.isFinite else { return .infinity }
+
+        // W = ααᵀ − K⁻¹, overwritten into the inverse (both triangles).
+        var weights = cholesky.inverse()
+        var signalTrace = 0.0
+        var noiseTrace = 0.0
+        weights.elements.withUnsafeMutableBufferPointer { w in
+            covariance.elements.withUnsafeBufferPointer { k in
+                for j in 0..<n {
+                    for i in 0..<n {
+                        let index = i + j * n
+                        w[index] = alpha[i] * alpha[j] - w[index]
+                        signalTrace += w[index] * k[index]
+                    }
+                    noiseTrace += w[j + j * n]
+                }
+            }
+        }
+        let weight = kernel.signalVariance / Double(Swift.max(d, 1))
+        weights.elements.withUnsafeBufferPointer { w in
+            scaled.elements.withUnsafeBufferPointer { z in
+                for dimension in 0..<d {
+                    let column = dimension * n
+                    var derivative = 0.0
+                    // Both triangles count: ½ tr(W ∂K) over i ≠ j is the sum over i < j.
+                    for j in 0..<n {
+                        let zj = z[column + j]
+                        for i in (j + 1)..<Swift.max(n, j + 1) {
+                            let u = z[column + i] - zj
+                            let s = Matern52Kernel.sqrt5 * Swift.abs(u)
+                            derivative += w[i + j * n] * (1 + s) * Foundation.exp(-s) * u * u
+                        }
+                    }
+                    gradient[dimension] = -5.0 / 3.0 * weight * derivative
+                }
+            }
+        }
+        gradient[d] = -0.5 * signalTrace
+        gradient[d + 1] = -0.5 * noise * noiseTrace
+        gradient[d + 2] = -alpha.reduce(0, +)
+        if let warp = hyperparameters.inputWarp {
+            let lengthscales = kernel.lengthscales
+            weights.elements.withUnsafeBufferPointer { w in
+                scaled.elements.withUnsafeBufferPointer { z in
+                    for (index, k) in warp.features.enumerated() {
+                        let (a, b) = warp.concentrations(index)
+                        let column = k * n
+                        let factor = 5.0 / 3.0 * weight / lengthscales[k]
+                        var byLogA = 0.0
+                        var byLogB = 0.0
+                        for i in 0..<n {
+                            let zi = z[column + i]
+                            var sum = 0.0
+                            for j in 0..<n where j != i {
+                                let u = zi - z[column + j]
+                                let s = Matern52Kernel.sqrt5 * Swift.abs(u)
+                                sum += w[i + j * n] * (1 + s) * Foundation.exp(-s) * u
+                            }
+                            let byInput = factor * sum
+                            let partials = InputWarp.valueAndLogConcentrationPartials(points.elements[column + i], a: a, b: b)
+                            byLogA += byInput * partials.byLogA
+                            byLogB += byInput * partials.byLogB
+                        }
+                        gradient[d + 3 + 2 * index] = byLogA
+                        gradient[d + 4 + 2 * index] = byLogB
+                    }
+                }
             }
         }
         return value + prior.negativeLogDensity(theta, gradient: &gradient)

@@ -240,6 +240,26 @@ import Testing
         #expect(model.hyperparameters.noiseVariance >= max(floor, 1e-7) * (1 - 1e-9))
     }
 
+    /// Up to `additiveAfter` observations a fit asked for the additive kernel is the product kernel's fit, the same as
+    /// one asked for the product kernel; past it the additive kernel is fitted.
+    @Test func theKernelChoiceWaitsForAdditiveAfterObservations() throws {
+        let history = try Self.history(count: 20, seed: 5)
+        let spec = Fixture.spec(lower: Fixture.hartmann6.lower, upper: Fixture.hartmann6.upper, seed: 5)
+        func fit(after: Int, kernel: GaussianProcessDesigner.SearchOptions.KernelChoice) throws -> GaussianProcessModel {
+            let search = GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, kernel: kernel, additiveAfter: after)
+            let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+            let data = TrainingData(request: DesignRequest(count: 1, history: history, trialCount: 20), objective: spec.objective,
+                                    encoding: designer.encoding)
+            var generator = SeededGenerator(seed: 5)
+            return try #require(designer.fitModel(data, kernel: kernel, generator: &generator)?.model)
+        }
+        let product = try fit(after: 0, kernel: .product)
+        let waiting = try fit(after: 20, kernel: .additive)
+        #expect(waiting.form == .product)
+        #expect(waiting.hyperparameters == product.hyperparameters)
+        #expect(try fit(after: 19, kernel: .additive).form == .additive)
+    }
+
     @Test(arguments: [GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, explorationBeta: 3, explorationRadius: 0.25),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, thompsonExploration: true, restartAfter: 3),
@@ -255,7 +275,9 @@ import Testing
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, outputWarping: .standardize),
                       GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true,
                                                             warpingSelection: [.vizier, .standardize]),
-                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2)])
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, evolutionaryPeriod: 2),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 2, discreteNeighbourhood: true, explorationKernel: .additive),
+                      GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, kernel: .byEvidence)])
     func everyOptionKeepsSuggestionsDeterministicNewAndInTheBox(search: GaussianProcessDesigner.SearchOptions) throws {
         // Model suggestions 14 and 15 (8 initial trials): an exploring step of period 5 and of period 2, an exploiting
         // step of period 5 and an evolutionary step of period 2 all fall on one of them.
