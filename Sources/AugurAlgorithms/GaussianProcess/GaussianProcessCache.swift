@@ -22,6 +22,15 @@ public final class GaussianProcessCache: Sendable {
         var featureCount: Int
         /// The model last conditioned with these hyperparameters, whose factor a later suggestion may extend.
         var model: GaussianProcessModel?
+        /// The kernel form the hyperparameters belong to: `.additive` only when a background refit with a kernel choice
+        /// (``GaussianProcessDesigner/SearchOptions/KernelChoice``) kept the additive fit.
+        var form: Matern52Kernel.Form = .product
+        /// With an additive `form`, the product kernel's fit from the same refit: the warm start of the next refit, as
+        /// an inline refit would start from the product fit it stores.
+        var productHyperparameters: GaussianProcessHyperparameters? = nil
+
+        /// The hyperparameters a product-kernel refit starts from.
+        var warmStart: GaussianProcessHyperparameters { productHyperparameters ?? hyperparameters }
     }
 
     private struct State: Sendable {
@@ -73,18 +82,21 @@ public final class GaussianProcessCache: Sendable {
     func keep(_ model: GaussianProcessModel) {
         guard extendsFactor else { return }
         state.withLock { state in
-            guard state.entry?.hyperparameters == model.hyperparameters else { return }
+            guard state.entry?.hyperparameters == model.hyperparameters, state.entry?.form == model.form else { return }
             state.entry?.model = model
         }
     }
 
     /// Leaves a refit for the owner unless one is pending or running already.
+    /// `kernel` is ``GaussianProcessDesigner/SearchOptions/KernelChoice/product`` unless a kernel choice applies to the
+    /// refit (then both kernels are fitted, as inline, and the chosen one is stored with its form).
     func request(points: Matrix, values: [Double], prior: HyperparameterPrior, starts: [[Double]], options: BoundedLBFGS.Options,
-                 observationCount: Int) {
+                 observationCount: Int, kernel: GaussianProcessDesigner.SearchOptions.KernelChoice = .product, evidenceMargin: Double = 0) {
         state.withLock { state in
             guard state.pendingRefit == nil, !state.refitRunning else { return }
             state.pendingRefit = GaussianProcessRefit(points: points, values: values, prior: prior, starts: starts, options: options,
-                                                      observationCount: observationCount, generation: state.generation, cache: self)
+                                                      observationCount: observationCount, generation: state.generation, cache: self,
+                                                      kernel: kernel, evidenceMargin: evidenceMargin)
         }
     }
 
@@ -104,12 +116,13 @@ public final class GaussianProcessCache: Sendable {
         state.withLock { $0.pendingRefit != nil || $0.refitRunning }
     }
 
-    func finish(_ refit: GaussianProcessRefit, model: GaussianProcessModel?) {
+    func finish(_ refit: GaussianProcessRefit, model: GaussianProcessModel?, product: GaussianProcessModel? = nil) {
         state.withLock { state in
             state.refitRunning = false
             guard let model, refit.generation == state.generation else { return }
             state.entry = Entry(hyperparameters: model.hyperparameters, observationCount: refit.observationCount,
-                                featureCount: model.points.columns, model: extendsFactor ? model : nil)
+                                featureCount: model.points.columns, model: extendsFactor ? model : nil, form: model.form,
+                                productHyperparameters: model.form == .product ? nil : product?.hyperparameters)
         }
     }
 
@@ -138,16 +151,29 @@ public struct GaussianProcessRefit: Sendable {
     let generation: Int
     /// Weak: a refit left waiting in its cache must not keep the cache alive after its owner forgot it.
     weak var cache: GaussianProcessCache?
+    /// The kernel choice that applies to this refit (``GaussianProcessDesigner/SearchOptions/KernelChoice/product``
+    /// unless the suggestion's options choose past ``GaussianProcessDesigner/SearchOptions/additiveAfter``).
+    let kernel: GaussianProcessDesigner.SearchOptions.KernelChoice
+    /// ``GaussianProcessDesigner/SearchOptions/additiveEvidenceMargin`` for ``kernel``.
+    let evidenceMargin: Double
 
     /// Fits the hyperparameters (MAP, L-BFGS-B from the starts and with the budget an inline refit would use at this
-    /// many observations) and stores them with the conditioned model in the cache. Runs for as long as one O(n³)
+    /// many observations; with a kernel choice, both kernels and the chosen one) and stores them with the conditioned model in the cache. Runs for as long as one O(n³)
     /// likelihood evaluation takes, a few dozen times: call it on a thread meant for blocking work.
     public func run() {
         guard cache != nil else { return }
         let clamped = starts.map { start in
             (0..<start.count).map { Swift.min(Swift.max(start[$0], prior.lowerBounds[$0]), prior.upperBounds[$0]) }
         }
-        let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: clamped, options: options)
-        cache?.finish(self, model: model)
+        if kernel == .product {
+            let model = try? GaussianProcessModel.fit(points: points, values: values, prior: prior, starts: clamped, options: options)
+            cache?.finish(self, model: model)
+            return
+        }
+        // Both kernels from the same starts, the winner kept with its form: what the inline fit does
+        // (``GaussianProcessDesigner/fitKernel(_:points:values:prior:starts:options:evidenceMargin:)``).
+        let fit = GaussianProcessDesigner.fitKernel(kernel, points: points, values: values, prior: prior, starts: clamped, options: options,
+                                                    evidenceMargin: evidenceMargin)
+        cache?.finish(self, model: fit?.model, product: fit?.product)
     }
 }

@@ -620,7 +620,7 @@ public struct GaussianProcessDesigner: Designer {
         let observationCount = rawPoints.count
         let kernel = observationCount > search.additiveAfter ? requestedKernel : .product
         if observationCount > localModel.threshold {
-            let rows = Self.localSubset(rawPoints, values: rawValues, lengthscales: cache?.load(featureCount: d)?.hyperparameters.lengthscales,
+            let rows = Self.localSubset(rawPoints, values: rawValues, lengthscales: cache?.load(featureCount: d)?.warmStart.lengthscales,
                                         size: localModel.size)
             rawPoints = rows.map { rawPoints[$0] }
             rawValues = rows.map { rawValues[$0] }
@@ -640,7 +640,13 @@ public struct GaussianProcessDesigner: Designer {
         var prior = hyperparameterPrior(dimensions: d)
         prior.warpedFeatures = warpedFeatures(exploring: exploring)
         let usesCache = kernel != .additive
-        let cached = usesCache ? cache?.load(featureCount: d) : nil
+        // A kernel choice past ``SearchOptions/additiveAfter``: a background refit fits both kernels and the cache may
+        // hold the additive one. Without a choice an additive entry is read as its product fit (no kept factor).
+        let choosing = kernel == .byEvidence || kernel == .byLeaveOneOut
+        let cached = usesCache ? cache?.load(featureCount: d).map { entry in
+            choosing || entry.form == .product ? entry
+                : GaussianProcessCache.Entry(hyperparameters: entry.warmStart, observationCount: entry.observationCount, featureCount: d)
+        } : nil
 
         // A cache that refits in background serves even its first suggestion (a new study's, or a new replica's for an
         // old study) from the default hyperparameters rather than wait for a fit.
@@ -654,7 +660,7 @@ public struct GaussianProcessDesigner: Designer {
                 : observationCount <= cached.observationCount)
             if selecting && (current || cache.refitsInBackground) {
                 values = Self.mostEvident(warpedValues.map {
-                    ($0, warpingScore(points: points, raw: rawValues, warped: $0, hyperparameters: cached.hyperparameters, model: nil, prior: prior))
+                    ($0, warpingScore(points: points, raw: rawValues, warped: $0, hyperparameters: cached.warmStart, model: nil, prior: prior))
                 }) ?? values
             }
             // A step on another warping than the options' own (an exploring step's) leaves the refit to the next
@@ -663,9 +669,10 @@ public struct GaussianProcessDesigner: Designer {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
                 cache.request(points: points, values: values, prior: prior,
-                              starts: amortized || coldStart ? [prior.start(from: cached.hyperparameters)]
-                                  : [prior.defaultStart, prior.start(from: cached.hyperparameters)],
-                              options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount)
+                              starts: amortized || coldStart ? [prior.start(from: cached.warmStart)]
+                                  : [prior.defaultStart, prior.start(from: cached.warmStart)],
+                              options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount,
+                              kernel: choosing ? kernel : .product, evidenceMargin: search.additiveEvidenceMargin)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
                 cache.keep(model)
@@ -681,11 +688,11 @@ public struct GaussianProcessDesigner: Designer {
         var starts: [[Double]] = []
         let options: BoundedLBFGS.Options
         if observationCount > Self.amortizationThreshold {
-            starts.append(clamped(cached.map { prior.start(from: $0.hyperparameters) } ?? prior.defaultStart))
+            starts.append(clamped(cached.map { prior.start(from: $0.warmStart) } ?? prior.defaultStart))
             options = Self.amortizedRefitOptions
         } else {
             starts.append(prior.defaultStart)
-            if let cached { starts.append(clamped(prior.start(from: cached.hyperparameters))) }
+            if let cached { starts.append(clamped(prior.start(from: cached.warmStart))) }
             // Random restarts guard against a poor local optimum while the data are few; later the previous fit (warm
             // start) and the default start cover it, and each restart costs as much as the rest of the suggestion.
             let randomStarts = n <= 30 ? 2 : (n <= 60 || cached == nil ? 1 : 0)
@@ -869,7 +876,7 @@ public struct GaussianProcessDesigner: Designer {
     /// The model with the cached hyperparameters on `points`: the cached model's factor extended by the new rows
     /// when its points are the first rows of `points` (O(n²) per new row), a fresh factorization otherwise.
     static func conditioned(points: Matrix, values: [Double], on cached: GaussianProcessCache.Entry) -> GaussianProcessModel? {
-        if let kept = cached.model, kept.hyperparameters == cached.hyperparameters, kept.points.columns == points.columns,
+        if let kept = cached.model, kept.hyperparameters == cached.hyperparameters, kept.form == cached.form, kept.points.columns == points.columns,
            kept.points.rows <= points.rows, kept.points.rows > 0 {
             let m = kept.points.rows
             let n = points.rows
@@ -893,7 +900,7 @@ public struct GaussianProcessDesigner: Designer {
                 if let model = try? kept.appending(points: added, values: values) { return model }
             }
         }
-        return try? GaussianProcessModel(points: points, values: values, hyperparameters: cached.hyperparameters)
+        return try? GaussianProcessModel(points: points, values: values, hyperparameters: cached.hyperparameters, form: cached.form)
     }
 
     /// The rows of the local model past ``localModelThreshold`` observations: the `size · 3/4` nearest the incumbent

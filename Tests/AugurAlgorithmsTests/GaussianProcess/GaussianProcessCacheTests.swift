@@ -192,6 +192,80 @@ import Testing
         #expect(registry.cache(forStudy: "a").lastFit?.observationCount == threshold + 40)
     }
 
+    /// `count` completed trials of a separable 4-D function (two basins per coordinate) at seeded random points.
+    static func separableHistory(_ count: Int, seed: UInt64 = 21) -> [Trial] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { index in
+            let x = (0..<4).map { _ in generator.nextUnit() }
+            let assignment = ParameterAssignment(uniqueKeysWithValues: x.indices.map { ("x\($0)", ParameterValue.double(x[$0])) })
+            return GaussianProcessDesignerTests.trial(id: index + 1, assignment, value: AdditiveKernelTests.separable(x))
+        }
+    }
+
+    static func suggestSeparable(_ history: [Trial], cache: GaussianProcessCache, search: GaussianProcessDesigner.SearchOptions) throws {
+        let spec = GaussianProcessDesignerTests.spec(lower: [0, 0, 0, 0], upper: [1, 1, 1, 1], seed: 7, initialTrials: 8)
+        _ = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), cache: cache, search: search)
+            .suggest(DesignRequest(count: 1, history: history, trialCount: history.count))
+    }
+
+    /// With a kernel choice past ``GaussianProcessDesigner/SearchOptions/additiveAfter`` a background refit fits both
+    /// kernels and keeps the additive one on a separable function with its form; the next suggestions are served from
+    /// an additive model (kept and extended); the default options' refit stays the product kernel's.
+    @Test func aBackgroundRefitWithTheKernelChoiceKeepsTheAdditiveFitAndServesIt() throws {
+        let history = Self.separableHistory(GaussianProcessDesigner.backgroundRefitThreshold + 12)
+        let first = Array(history.prefix(GaussianProcessDesigner.backgroundRefitThreshold + 10))
+        let choosing = GaussianProcessDesigner.SearchOptions(kernel: .byEvidence, additiveAfter: 50)
+        func refitted(_ search: GaussianProcessDesigner.SearchOptions) throws -> GaussianProcessCache {
+            let cache = GaussianProcessCache(refitsInBackground: true)
+            try Self.suggestSeparable(first, cache: cache, search: search)
+            let refit = try #require(cache.takePendingRefit())
+            #expect(refit.kernel == (search.kernel == .product ? .product : .byEvidence))
+            refit.run()
+            return cache
+        }
+
+        let cache = try refitted(choosing)
+        let entry = try #require(cache.load(featureCount: 4))
+        #expect(entry.form == .additive)
+        #expect(entry.model?.form == .additive)
+        #expect(entry.productHyperparameters != nil)
+        #expect(entry.observationCount == first.count)
+        // Deterministic: the same refit again stores the same fit.
+        #expect(try refitted(choosing).load(featureCount: 4)?.hyperparameters == entry.hyperparameters)
+
+        // Two more observations: served from the additive fit, its factor extended (kept only with the same form), and
+        // the stale fit's refit warm-starts from the product fit beside it.
+        try Self.suggestSeparable(history, cache: cache, search: choosing)
+        let served = try #require(cache.load(featureCount: 4))
+        #expect(served.hyperparameters == entry.hyperparameters)
+        #expect(served.model?.form == .additive)
+        #expect(served.model?.points.rows == history.count)
+        let next = try #require(cache.takePendingRefit())
+        #expect(next.kernel == .byEvidence)
+        #expect(next.starts.count == 2)
+
+        // The default options: a product refit, as before.
+        let standard = try #require(try refitted(.standard).load(featureCount: 4))
+        #expect(standard.form == .product)
+        #expect(standard.model?.form == .product)
+        #expect(standard.productHyperparameters == nil)
+    }
+
+    /// Options without a kernel choice read an additive entry as its product fit: product models only.
+    @Test func withoutAKernelChoiceAnAdditiveEntryIsReadAsItsProductFit() throws {
+        let history = Self.separableHistory(GaussianProcessDesigner.backgroundRefitThreshold + 10)
+        let cache = GaussianProcessCache(refitsInBackground: true)
+        try Self.suggestSeparable(history, cache: cache, search: .init(kernel: .byEvidence, additiveAfter: 50))
+        cache.takePendingRefit()?.run()
+        let entry = try #require(cache.load(featureCount: 4))
+        try #require(entry.form == .additive)
+        try Self.suggestSeparable(history, cache: cache, search: .standard)
+        let after = try #require(cache.load(featureCount: 4))
+        // Nothing kept: the product model served does not match the stored additive hyperparameters.
+        #expect(after.model?.form == .additive && after.model?.hyperparameters == entry.hyperparameters)
+        #expect(!cache.refitOutstanding)
+    }
+
     @Test func theLocalSubsetKeepsTheIncumbentItsNeighboursAndASpreadOfTheRest() {
         var generator = SeededGenerator(seed: 11)
         let points = (0..<500).map { _ in [generator.nextUnit(), generator.nextUnit()] }
