@@ -186,11 +186,13 @@ public struct GaussianProcessDesigner: Designer {
         /// the first fit).
         public var additiveAfter: Int
 
-        /// Which covariance structure a fit uses (``Matern52Kernel/Form``). The ``GaussianProcessCache`` holds the
-        /// product kernel's fits only: ``additive`` neither reads nor writes it; the two choices fit the product kernel
-        /// exactly as ``product`` would (warm start from the cache, the fit stored back) and the additive one beside it
-        /// from the same starts, so where the product wins the suggestion is the product's; a suggestion served from
-        /// the cache (past its thresholds) is the product's.
+        /// Which covariance structure a fit uses (``Matern52Kernel/Form``). ``additive`` neither reads nor writes the
+        /// ``GaussianProcessCache``; the two choices fit the product kernel exactly as ``product`` would (warm start from
+        /// the cache's product fit) and the additive one beside it from the same starts, so where the product wins the
+        /// suggestion is the product's. An inline fit stores the product kernel's fit only, so a suggestion served from
+        /// an inline cache (past its thresholds) is the product's; a background refit (``GaussianProcessRefit``) stores
+        /// the chosen fit with its form (and the product fit beside it for warm starts), and the suggestions served
+        /// from it use that form. Options without a choice read an additive entry as its product fit.
         public enum KernelChoice: String, Sendable, Equatable, CaseIterable {
             /// The Matérn-5/2 ARD kernel (the default).
             case product
