@@ -243,6 +243,7 @@ import Testing
         let next = try #require(cache.takePendingRefit())
         #expect(next.kernel == .byEvidence)
         #expect(next.starts.count == 2)
+        #expect(next.starts.last == entry.productHyperparameters.map { next.prior.start(from: $0) })
 
         // The default options: a product refit, as before.
         let standard = try #require(try refitted(.standard).load(featureCount: 4))
@@ -264,6 +265,15 @@ import Testing
         // Nothing kept: the product model served does not match the stored additive hyperparameters.
         #expect(after.model?.form == .additive && after.model?.hyperparameters == entry.hyperparameters)
         #expect(!cache.refitOutstanding)
+        // Stale, on a regular step (the 72nd trial's is an exploring one on another warping, which leaves refits to the
+        // next regular step): the refit it leaves is the product kernel's, warm-started from the product fit.
+        try Self.suggestSeparable(Self.separableHistory(history.count + 3), cache: cache, search: .standard)
+        let refit = try #require(cache.takePendingRefit())
+        #expect(refit.kernel == .product)
+        #expect(refit.starts.last == entry.productHyperparameters.map { refit.prior.start(from: $0) })
+        refit.run()
+        #expect(cache.load(featureCount: 4)?.form == .product)
+        #expect(cache.load(featureCount: 4)?.productHyperparameters == nil)
     }
 
     @Test func theLocalSubsetKeepsTheIncumbentItsNeighboursAndASpreadOfTheRest() {
