@@ -393,8 +393,10 @@ if runs("--run-latency") {
     let dimensions = argumentValue("--dims").flatMap { Int($0) } ?? 10
     let modes = argumentValue("--modes").map { $0.split(separator: ",").compactMap { RefitMode(rawValue: String($0)) } } ?? [.inline, .background]
     let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
-    let function = levy(dimensions)
-    print("## Latency per suggestion over a run from 0 to \(trials) trials, \(dimensions)-D Levy, refits included (ms)")
+    // `--latency-function NAME` runs on a suite function instead (its own dimension).
+    let named = argumentValue("--latency-function").flatMap { name in TestFunction.suite.first { $0.name == name } }
+    let function = named ?? levy(dimensions)
+    print("## Latency per suggestion over a run from 0 to \(trials) trials, \(named?.name ?? "\(dimensions)-D Levy"), refits included (ms)")
     print("mode                           count    p50_wall  p90_wall  p99_wall  max_wall   p50_cpu   p99_cpu   max_cpu  total_s")
     for variantName in variantNames {
         guard let search = variants[variantName] else {
@@ -403,12 +405,18 @@ if runs("--run-latency") {
         }
         for mode in modes {
             let label = variantNames == ["standard"] ? mode.rawValue : "\(variantName)/\(mode.rawValue)"
+            let processCPU = cpuTime()
             let run = try timedRun(function, start: [], count: trials, mode: mode, seed: 3, search: search)
+            let totalCPU = cpuTime() - processCPU
             printLatencyRow(label, run.wall, run.cpu)
             for (low, high) in [(0, 200), (200, 500), (500, 1_000), (1_000, 2_000)] where low < run.wall.count {
                 let upper = Swift.min(high, run.wall.count)
                 printLatencyRow("  \(label) trials \(low)-\(upper)", Array(run.wall[low..<upper]), Array(run.cpu[low..<upper]))
             }
+            // What the refits cost the process besides the suggestions (in `background` mode on the other thread).
+            let suggestionCPU = run.cpu.reduce(0, +) / 1000
+            print(String(format: "  %@: process CPU %.1f s, suggestions %.1f s, refits and the rest %.1f s; best %.4g", label,
+                         totalCPU, suggestionCPU, totalCPU - suggestionCPU, run.best))
             fflush(nil)
         }
     }
@@ -417,7 +425,8 @@ if runs("--run-latency") {
 
 if runs("--scale") {
     // `--scale-trials N` (default 10,000) uniform random observations of `--dims D` (10)-D Levy, then `--scale-count`
-    // (default 50) sequential suggestions with background refits, after one unmeasured cold start.
+    // (default 50) sequential suggestions with background refits, after one unmeasured cold start, for each of
+    // `--variants NAME,...` (default `standard`; the peak RSS is the process's, so it only grows across variants).
     let trials = argumentValue("--scale-trials").flatMap { Int($0) } ?? 10_000
     let dimensions = argumentValue("--dims").flatMap { Int($0) } ?? 10
     let count = argumentValue("--scale-count").flatMap { Int($0) } ?? 50
@@ -430,11 +439,20 @@ if runs("--scale") {
     let model = trials > GaussianProcessDesigner.localModelThreshold ? "local GP on \(GaussianProcessDesigner.localModelSize)" : "exact GP"
     print("## Latency per suggestion at \(trials) trials, \(dimensions)-D Levy, background refits, \(model) (ms)")
     print("mode                           count    p50_wall  p90_wall  p99_wall  max_wall   p50_cpu   p99_cpu   max_cpu  total_s")
-    let coldStart = now()
-    let warm = try timedRun(function, start: history, count: count + 1, mode: .background, seed: 3)
-    printLatencyRow("background", Array(warm.wall.dropFirst()), Array(warm.cpu.dropFirst()))
-    print(String(format: "first suggestion (empty cache): %.0f ms; whole section %.1f s; peak RSS %.0f MB", warm.wall.first ?? .nan,
-                 now() - coldStart, peakResidentMegabytes()))
+    let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
+    for variantName in variantNames {
+        guard let search = variants[variantName] else {
+            print("unknown variant \(variantName); known: \(variants.keys.sorted().joined(separator: ", "))")
+            continue
+        }
+        let label = variantNames == ["standard"] ? "background" : "\(variantName)/background"
+        let coldStart = now()
+        let warm = try timedRun(function, start: history, count: count + 1, mode: .background, seed: 3, search: search)
+        printLatencyRow(label, Array(warm.wall.dropFirst()), Array(warm.cpu.dropFirst()))
+        print(String(format: "first suggestion (empty cache): %.0f ms; whole section %.1f s; peak RSS %.0f MB", warm.wall.first ?? .nan,
+                     now() - coldStart, peakResidentMegabytes()))
+        fflush(nil)
+    }
     print("")
 }
 
