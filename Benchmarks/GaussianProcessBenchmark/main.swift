@@ -186,6 +186,8 @@ func serviceRefits(_ cache: GaussianProcessCache, _ mode: RefitMode) {
 let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "none": GaussianProcessDesigner.SearchOptions(),
     "standard": .standard,
+    // The default until 2026-12-07, before the additive kernel: every fit the product kernel's.
+    "standard-product": .productOnly,
     "standard-vizier": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true),
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
@@ -291,9 +293,9 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                             additiveEvidenceMargin: 0.1, additiveAfter: 50),
     "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .additive),
-    // The default search with a larger initial design (`initialDesigns`).
-    "eagle-init2d": .standard,
-    "eagle-init3d": .standard,
+    // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
+    "eagle-init2d": .productOnly,
+    "eagle-init3d": .productOnly,
     // The very expensive search `--acquisition-gap` measures the others against: 50,000 candidates, 50 gradient starts.
     "eagle-reference": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, acquisitionCandidates: 50_000,
                                                              refinementStarts: 50),
@@ -314,24 +316,25 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     // The control for `linestep5-mean`: the default with an exploiting step (the posterior mean over the whole
     // candidate set) every fifth model suggestion instead of a line step.
     "lines-control-mean5": {
-        var search = GaussianProcessDesigner.SearchOptions.standard
+        var search = GaussianProcessDesigner.SearchOptions.productOnly
         search.exploitationPeriod = 5
         return search
     }(),
 ]
 
-/// ``GaussianProcessDesigner/SearchOptions/standard`` with axis-line steps (and no lines on the other steps).
+/// ``GaussianProcessDesigner/SearchOptions/productOnly`` (the default when they were measured) with axis-line steps
+/// (and no lines on the other steps).
 func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> GaussianProcessDesigner.SearchOptions {
-    var search = GaussianProcessDesigner.SearchOptions.standard
+    var search = GaussianProcessDesigner.SearchOptions.productOnly
     search.axisLineTrials = trials
     search.axisLinePeriod = period
     search.axisLineBeta = beta
     return search
 }
 
-/// ``GaussianProcessDesigner/SearchOptions/standard`` with axis-line candidates.
+/// ``GaussianProcessDesigner/SearchOptions/productOnly`` (the default when they were measured) with axis-line candidates.
 func withAxisLines(values: Int, trials: Int = 1, exploringOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
-    var search = GaussianProcessDesigner.SearchOptions.standard
+    var search = GaussianProcessDesigner.SearchOptions.productOnly
     search.axisLineValues = values
     search.axisLineTrials = trials
     search.axisLinesWhenExploringOnly = exploringOnly

@@ -332,8 +332,16 @@ public struct GaussianProcessDesigner: Designer {
         /// the median regret on the tuning seeds (docs/algorithms.md); the other measures did not win and stay off.
         /// In mixed spaces the acquisition is searched at legal values with discrete moves. The exploring steps' model
         /// is fitted on values warped by ``OutputWarping/byShape`` (standardized only when the values reach further
-        /// above their median than below it), which won on the tuning seeds and held on the reported ones.
-        public static let standard = SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape)
+        /// above their median than below it), which won on the tuning seeds and held on the reported ones. Past 50
+        /// observations each fit also fits the additive kernel and keeps it when its log posterior is the larger
+        /// (``KernelChoice/byEvidence``, ``additiveAfter`` 50): it frees runs that a product kernel keeps in a wrong
+        /// basin of a (nearly) separable function, and it won on the tuning seeds and held on the reported ones
+        /// (docs/algorithms.md, "Round 3: an additive kernel").
+        public static let standard = SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
+                                                   kernel: .byEvidence, additiveAfter: 50)
+
+        /// ``standard`` before the additive kernel: every fit is the product kernel's.
+        public static let productOnly = SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape)
     }
 
     /// - Throws: `DesignerError` when the search space cannot be searched (no parameters, a malformed parameter).

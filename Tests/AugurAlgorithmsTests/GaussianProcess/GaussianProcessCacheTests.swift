@@ -245,11 +245,13 @@ import Testing
         #expect(next.starts.count == 2)
         #expect(next.starts.last == entry.productHyperparameters.map { next.prior.start(from: $0) })
 
-        // The default options: a product refit, as before.
-        let standard = try #require(try refitted(.standard).load(featureCount: 4))
-        #expect(standard.form == .product)
-        #expect(standard.model?.form == .product)
-        #expect(standard.productHyperparameters == nil)
+        // The default options hold the same choice past 50 observations, and keep the additive fit here too.
+        #expect(try refitted(.standard).load(featureCount: 4)?.form == .additive)
+        // Options without a kernel choice: a product refit.
+        let product = try #require(try refitted(.productOnly).load(featureCount: 4))
+        #expect(product.form == .product)
+        #expect(product.model?.form == .product)
+        #expect(product.productHyperparameters == nil)
     }
 
     /// Options without a kernel choice read an additive entry as its product fit: product models only.
@@ -260,14 +262,14 @@ import Testing
         cache.takePendingRefit()?.run()
         let entry = try #require(cache.load(featureCount: 4))
         try #require(entry.form == .additive)
-        try Self.suggestSeparable(history, cache: cache, search: .standard)
+        try Self.suggestSeparable(history, cache: cache, search: .productOnly)
         let after = try #require(cache.load(featureCount: 4))
         // Nothing kept: the product model served does not match the stored additive hyperparameters.
         #expect(after.model?.form == .additive && after.model?.hyperparameters == entry.hyperparameters)
         #expect(!cache.refitOutstanding)
         // Stale, on a regular step (the 72nd trial's is an exploring one on another warping, which leaves refits to the
         // next regular step): the refit it leaves is the product kernel's, warm-started from the product fit.
-        try Self.suggestSeparable(Self.separableHistory(history.count + 3), cache: cache, search: .standard)
+        try Self.suggestSeparable(Self.separableHistory(history.count + 3), cache: cache, search: .productOnly)
         let refit = try #require(cache.takePendingRefit())
         #expect(refit.kernel == .product)
         #expect(refit.starts.last == entry.productHyperparameters.map { refit.prior.start(from: $0) })
