@@ -690,45 +690,54 @@ if runs("--batch") {
     let batchSizes = argumentValue("--batch-sizes")?.split(separator: ",").compactMap { Int($0) } ?? [1, 4, 8]
     let names = argumentValue("--functions")?.split(separator: ",").map(String.init) ?? ["Branin", "Hartmann-6", "Ackley-5", "Mixed int/categorical"]
     let functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
+    // `--variants NAME,...` (default `standard`): the search options compared; a name other than `standard` labels the rows.
+    let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
     print("## Batch suggestions: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
     print("function               batch  median_regret  worst_regret  duplicates  seconds_per_run")
     for function in functions {
-        for batchSize in batchSizes {
-            var regrets: [Double] = []
-            var seconds: [Double] = []
-            var duplicates = 0
-            for seed in seedRange {
-                let spec = studySpec(function, seed: UInt64(seed))
-                guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
-                let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache())
-                var history: [Trial] = []
-                var seen = Set<ParameterAssignment>()
-                var best = Double.infinity
-                let start = now()
-                while history.count < budget {
-                    let batch = try designer.suggest(DesignRequest(count: Swift.min(batchSize, budget - history.count), history: history,
-                                                                   trialCount: history.count))
-                    guard !batch.isEmpty else { break }
-                    for assignment in batch {
-                        if !seen.insert(assignment).inserted { duplicates += 1 }
-                        let x = point(assignment, function)
-                        let value = function.evaluate(x)
-                        best = Swift.min(best, value)
-                        history.append(completedTrial(id: history.count + 1, x, value, kinds: function.kinds))
+        for variantName in variantNames {
+            guard let search = variants[variantName] else {
+                print("unknown variant \(variantName); known: \(variants.keys.sorted().joined(separator: ", "))")
+                continue
+            }
+            let prefix = variantNames == ["standard"] ? "" : "\(variantName)/"
+            for batchSize in batchSizes {
+                var regrets: [Double] = []
+                var seconds: [Double] = []
+                var duplicates = 0
+                for seed in seedRange {
+                    let spec = studySpec(function, seed: UInt64(seed))
+                    guard case .gaussianProcess(let settings) = spec.algorithm else { continue }
+                    let designer = try GaussianProcessDesigner(spec: spec, settings: settings, cache: GaussianProcessCache(), search: search)
+                    var history: [Trial] = []
+                    var seen = Set<ParameterAssignment>()
+                    var best = Double.infinity
+                    let start = now()
+                    while history.count < budget {
+                        let batch = try designer.suggest(DesignRequest(count: Swift.min(batchSize, budget - history.count), history: history,
+                                                                       trialCount: history.count))
+                        guard !batch.isEmpty else { break }
+                        for assignment in batch {
+                            if !seen.insert(assignment).inserted { duplicates += 1 }
+                            let x = point(assignment, function)
+                            let value = function.evaluate(x)
+                            best = Swift.min(best, value)
+                            history.append(completedTrial(id: history.count + 1, x, value, kinds: function.kinds))
+                        }
+                    }
+                    seconds.append(now() - start)
+                    regrets.append(best - function.minimum)
+                    if arguments.contains("--per-seed") {
+                        print("run \(prefix)batch\(batchSize) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
+                              + String(format: "%.6e %.2f", best - function.minimum, seconds.last ?? 0))
+                        fflush(nil)
                     }
                 }
-                seconds.append(now() - start)
-                regrets.append(best - function.minimum)
-                if arguments.contains("--per-seed") {
-                    print("run batch\(batchSize) \(function.name.replacingOccurrences(of: " ", with: "_")) \(seed) "
-                          + String(format: "%.6e %.2f", best - function.minimum, seconds.last ?? 0))
-                    fflush(nil)
-                }
+                print((prefix + function.name).padding(toLength: 21, withPad: " ", startingAt: 0)
+                      + String(format: "  %5d  %13.3e  %12.3e  %10d  %15.2f", batchSize, percentile(regrets, 0.5), regrets.max() ?? .nan, duplicates,
+                               percentile(seconds, 0.5)))
+                fflush(nil)
             }
-            print(function.name.padding(toLength: 21, withPad: " ", startingAt: 0)
-                  + String(format: "  %5d  %13.3e  %12.3e  %10d  %15.2f", batchSize, percentile(regrets, 0.5), regrets.max() ?? .nan, duplicates,
-                           percentile(seconds, 0.5)))
-            fflush(nil)
         }
     }
     print("")
