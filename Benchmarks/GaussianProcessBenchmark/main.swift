@@ -159,17 +159,14 @@ func peakResidentMegabytes() -> Double {
 /// suggestion once the history grew 10%, factor afresh on every suggestion); `background` extends the factor and
 /// refits on another thread (`DispatchQueue`, standing in for the service's refit pool); `synchronous` extends the
 /// factor and runs each requested refit right after the suggestion that asked for it (deterministic: what the
-/// background refit gives when it finishes before the next suggestion; the quality comparison uses it);
-/// `completed` is `synchronous` with the refit asked for as soon as a trial completes rather than by the next
-/// suggestion (the quality run makes a suggestion it discards to ask for it, runs the refit, then suggests), so a
-/// suggestion is served from hyperparameters fitted on every observation but those an exploring step added.
+/// background refit gives when it finishes before the next suggestion; the quality comparison uses it).
 enum RefitMode: String, CaseIterable {
-    case inline, background, synchronous, completed
+    case inline, background, synchronous
 
     func cache() -> GaussianProcessCache {
         switch self {
         case .inline: GaussianProcessCache(refitsInBackground: false, extendsFactor: false)
-        case .background, .synchronous, .completed: GaussianProcessCache(refitsInBackground: true, extendsFactor: true)
+        case .background, .synchronous: GaussianProcessCache(refitsInBackground: true, extendsFactor: true)
         }
     }
 }
@@ -180,7 +177,7 @@ let refitQueue = DispatchQueue(label: "gp-refit", qos: .utility)
 func serviceRefits(_ cache: GaussianProcessCache, _ mode: RefitMode) {
     guard let refit = cache.takePendingRefit() else { return }
     switch mode {
-    case .inline, .synchronous, .completed: refit.run()
+    case .inline, .synchronous: refit.run()
     case .background: refitQueue.async { refit.run() }
     }
 }
@@ -191,12 +188,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "standard": .standard,
     // The default until 2026-12-07, before the additive kernel: every fit the product kernel's.
     "standard-product": .productOnly,
-    // The default with the exploring steps' fit kept apart in the cache (`separateExplorationFit`).
-    "explore-fit": {
-        var search = GaussianProcessDesigner.SearchOptions.standard
-        search.separateExplorationFit = true
-        return search
-    }(),
     "standard-vizier": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true),
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
@@ -541,10 +532,6 @@ if runs("--quality") {
                 var lineMoves = (moves: 0, improving: 0)
                 let start = now()
                 for trial in 0..<budget {
-                    if refitMode == .completed {
-                        _ = try designer.propose(DesignRequest(count: 1, history: history, trialCount: trial))
-                        serviceRefits(cache, .completed)
-                    }
                     guard let proposal = try designer.propose(DesignRequest(count: 1, history: history, trialCount: trial)).first else { break }
                     let assignment = proposal.parameters
                     if countsAcquisitions, case .text(let name)? = proposal.metadata.first(where: { $0.key == "acquisition" })?.value {

@@ -15,16 +15,7 @@ import Synchronization
 /// takes with ``takePendingRefit()`` and runs where it likes (the service runs it on a small thread pool). At most
 /// one refit per cache is pending or running at a time. The fit is only a cache: whichever process fitted it, a
 /// suggestion is correct with any hyperparameters, and a replica without the fit simply makes its own.
-///
-/// **Two fits.** The regular steps' fit is on the options' own output warping; with
-/// ``GaussianProcessDesigner/SearchOptions/separateExplorationFit`` the exploring steps, whose values are warped
-/// another way, keep a fit of their own (``Slot/exploring``), refit in the background as the regular one is.
 public final class GaussianProcessCache: Sendable {
-    /// Which fit: the regular steps' or the exploring steps' (``GaussianProcessDesigner/SearchOptions/separateExplorationFit``).
-    enum Slot: Int, Sendable {
-        case regular = 0, exploring = 1
-    }
-
     struct Entry: Sendable {
         var hyperparameters: GaussianProcessHyperparameters
         var observationCount: Int
@@ -43,7 +34,7 @@ public final class GaussianProcessCache: Sendable {
     }
 
     private struct State: Sendable {
-        var entries: [Entry?] = [nil, nil]
+        var entry: Entry?
         var pendingRefit: GaussianProcessRefit?
         var refitRunning = false
         /// Bumped by `reset`, so that a refit started before it cannot store a fit of data that no longer count.
@@ -71,42 +62,41 @@ public final class GaussianProcessCache: Sendable {
 
     /// The hyperparameters last stored, with the number of observations they were fitted on.
     public var lastFit: (hyperparameters: GaussianProcessHyperparameters, observationCount: Int)? {
-        state.withLock { state in state.entries[Slot.regular.rawValue].map { ($0.hyperparameters, $0.observationCount) } }
+        state.withLock { state in state.entry.map { ($0.hyperparameters, $0.observationCount) } }
     }
 
-    func load(featureCount: Int, slot: Slot = .regular) -> Entry? {
+    func load(featureCount: Int) -> Entry? {
         state.withLock { state in
-            guard let stored = state.entries[slot.rawValue], stored.featureCount == featureCount else { return nil }
+            guard let stored = state.entry, stored.featureCount == featureCount else { return nil }
             return stored
         }
     }
 
-    func store(_ newEntry: Entry, slot: Slot = .regular) {
+    func store(_ newEntry: Entry) {
         var entry = newEntry
         if !extendsFactor { entry.model = nil }
-        state.withLock { $0.entries[slot.rawValue] = entry }
+        state.withLock { $0.entry = entry }
     }
 
-    /// Keeps `model` as the one to extend, if it was conditioned with the hyperparameters stored in `slot`.
-    func keep(_ model: GaussianProcessModel, slot: Slot = .regular) {
+    /// Keeps `model` as the one to extend, if it was conditioned with the stored hyperparameters.
+    func keep(_ model: GaussianProcessModel) {
         guard extendsFactor else { return }
         state.withLock { state in
-            guard let entry = state.entries[slot.rawValue], entry.hyperparameters == model.hyperparameters, entry.form == model.form else { return }
-            state.entries[slot.rawValue]?.model = model
+            guard state.entry?.hyperparameters == model.hyperparameters, state.entry?.form == model.form else { return }
+            state.entry?.model = model
         }
     }
 
     /// Leaves a refit for the owner unless one is pending or running already.
     /// `kernel` is ``GaussianProcessDesigner/SearchOptions/KernelChoice/product`` unless a kernel choice applies to the
-    /// refit (then both kernels are fitted, as inline, and the chosen one is stored with its form). The fit is stored in `slot`.
+    /// refit (then both kernels are fitted, as inline, and the chosen one is stored with its form).
     func request(points: Matrix, values: [Double], prior: HyperparameterPrior, starts: [[Double]], options: BoundedLBFGS.Options,
-                 observationCount: Int, kernel: GaussianProcessDesigner.SearchOptions.KernelChoice = .product, evidenceMargin: Double = 0,
-                 slot: Slot = .regular) {
+                 observationCount: Int, kernel: GaussianProcessDesigner.SearchOptions.KernelChoice = .product, evidenceMargin: Double = 0) {
         state.withLock { state in
             guard state.pendingRefit == nil, !state.refitRunning else { return }
             state.pendingRefit = GaussianProcessRefit(points: points, values: values, prior: prior, starts: starts, options: options,
                                                       observationCount: observationCount, generation: state.generation, cache: self,
-                                                      kernel: kernel, evidenceMargin: evidenceMargin, slot: slot)
+                                                      kernel: kernel, evidenceMargin: evidenceMargin)
         }
     }
 
@@ -130,7 +120,7 @@ public final class GaussianProcessCache: Sendable {
         state.withLock { state in
             state.refitRunning = false
             guard let model, refit.generation == state.generation else { return }
-            state.entries[refit.slot.rawValue] = Entry(hyperparameters: model.hyperparameters, observationCount: refit.observationCount,
+            state.entry = Entry(hyperparameters: model.hyperparameters, observationCount: refit.observationCount,
                                 featureCount: model.points.columns, model: extendsFactor ? model : nil, form: model.form,
                                 productHyperparameters: model.form == .product ? nil : product?.hyperparameters)
         }
@@ -139,7 +129,7 @@ public final class GaussianProcessCache: Sendable {
     /// Forgets the stored fit (a refit running now will not store its result).
     public func reset() {
         state.withLock { state in
-            state.entries = [nil, nil]
+            state.entry = nil
             state.pendingRefit = nil
             state.generation += 1
         }
@@ -166,8 +156,6 @@ public struct GaussianProcessRefit: Sendable {
     let kernel: GaussianProcessDesigner.SearchOptions.KernelChoice
     /// ``GaussianProcessDesigner/SearchOptions/additiveEvidenceMargin`` for ``kernel``.
     let evidenceMargin: Double
-    /// Which of the cache's fits it refreshes.
-    let slot: GaussianProcessCache.Slot
 
     /// Fits the hyperparameters (MAP, L-BFGS-B from the starts and with the budget an inline refit would use at this
     /// many observations; with a kernel choice, both kernels and the chosen one) and stores them with the conditioned model in the cache. Runs for as long as one O(n³)

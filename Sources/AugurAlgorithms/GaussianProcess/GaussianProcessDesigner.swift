@@ -185,12 +185,6 @@ public struct GaussianProcessDesigner: Designer {
         /// observations; up to it every fit is the product kernel's, exactly as with ``KernelChoice/product`` (0: from
         /// the first fit).
         public var additiveAfter: Int
-        /// Whether the exploring steps, whose values are warped by ``explorationWarping``, keep a fit of their own in the
-        /// ``GaussianProcessCache`` (refit in the background as the regular steps' fit is) instead of borrowing the
-        /// regular steps' hyperparameters once the cache serves the suggestions (past
-        /// ``GaussianProcessDesigner/backgroundRefitThreshold`` observations in the service) and overwriting them when
-        /// they fit inline.
-        public var separateExplorationFit: Bool
 
         /// Which covariance structure a fit uses (``Matern52Kernel/Form``). ``additive`` neither reads nor writes the
         /// ``GaussianProcessCache``; the two choices fit the product kernel exactly as ``product`` would (warm start from
@@ -294,7 +288,7 @@ public struct GaussianProcessDesigner: Designer {
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
                     kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
-                    additiveAfter: Int = 0, separateExplorationFit: Bool = false,
+                    additiveAfter: Int = 0,
                     basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
                     axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
@@ -325,7 +319,6 @@ public struct GaussianProcessDesigner: Designer {
             self.explorationKernel = explorationKernel
             self.additiveEvidenceMargin = additiveEvidenceMargin
             self.additiveAfter = additiveAfter
-            self.separateExplorationFit = separateExplorationFit
             self.basinExploration = basinExploration
             self.inputWarping = inputWarping
             self.axisLineValues = axisLineValues
@@ -660,11 +653,7 @@ public struct GaussianProcessDesigner: Designer {
         // A kernel choice past ``SearchOptions/additiveAfter``: a background refit fits both kernels and the cache may
         // hold the additive one. Without a choice an additive entry is read as its product fit (no kept factor).
         let choosing = kernel == .byEvidence || kernel == .byLeaveOneOut
-        // A step on another warping than the options' own (an exploring step's) has a fit of its own with
-        // ``SearchOptions/separateExplorationFit``; until it has one it starts from the regular steps' fit.
-        let ownWarping = (warping ?? search.outputWarping) == search.outputWarping
-        let slot: GaussianProcessCache.Slot = ownWarping || !search.separateExplorationFit ? .regular : .exploring
-        let cached = usesCache ? (cache?.load(featureCount: d, slot: slot) ?? cache?.load(featureCount: d)).map { entry in
+        let cached = usesCache ? cache?.load(featureCount: d).map { entry in
             choosing || entry.form == .product ? entry
                 : GaussianProcessCache.Entry(hyperparameters: entry.warmStart, observationCount: entry.observationCount, featureCount: d)
         } : nil
@@ -677,29 +666,26 @@ public struct GaussianProcessDesigner: Designer {
                                                                 observationCount: 0, featureCount: d) : nil),
            observationCount > (cache.refitsInBackground ? Self.backgroundRefitThreshold : Self.amortizationThreshold) {
             let amortized = observationCount > Self.amortizationThreshold
-            // An exploring step that borrows the regular steps' fit asks for its own at once.
-            let borrowed = slot == .exploring && cache.load(featureCount: d, slot: .exploring) == nil
-            let current = !coldStart && !borrowed
-                && (amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
-                    : observationCount <= cached.observationCount)
+            let current = !coldStart && (amortized ? observationCount <= cached.observationCount + Swift.max(10, cached.observationCount / 10)
+                : observationCount <= cached.observationCount)
             if selecting && (current || cache.refitsInBackground) {
                 values = Self.mostEvident(warpedValues.map {
                     ($0, warpingScore(points: points, raw: rawValues, warped: $0, hyperparameters: cached.warmStart, model: nil, prior: prior))
                 }) ?? values
             }
-            // Without a fit of its own, a step on another warping than the options' own (an exploring step's) leaves the
-            // refit to the next regular step, so the cached hyperparameters stay those of the regular steps' values.
-            if !current && cache.refitsInBackground && (ownWarping || slot == .exploring) {
+            // A step on another warping than the options' own (an exploring step's) leaves the refit to the next
+            // regular step, so the cached hyperparameters stay those of the regular steps' values.
+            if !current && cache.refitsInBackground && (warping ?? search.outputWarping) == search.outputWarping {
                 // The starts and budget an inline refit would use here (no random starts are drawn above 60 with a fit;
                 // a cold start has none either).
                 cache.request(points: points, values: values, prior: prior,
                               starts: amortized || coldStart ? [prior.start(from: cached.warmStart)]
                                   : [prior.defaultStart, prior.start(from: cached.warmStart)],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount,
-                              kernel: choosing ? kernel : .product, evidenceMargin: search.additiveEvidenceMargin, slot: slot)
+                              kernel: choosing ? kernel : .product, evidenceMargin: search.additiveEvidenceMargin)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
-                cache.keep(model, slot: slot)
+                cache.keep(model)
                 return (model, rawValues)
             }
         }
@@ -743,8 +729,7 @@ public struct GaussianProcessDesigner: Designer {
         guard let chosen = Self.mostEvident(fits) else { return nil }
         let model = chosen.model
         if usesCache, let product = chosen.product {
-            cache?.store(.init(hyperparameters: product.hyperparameters, observationCount: observationCount, featureCount: d, model: product),
-                         slot: slot)
+            cache?.store(.init(hyperparameters: product.hyperparameters, observationCount: observationCount, featureCount: d, model: product))
         }
         return (model, rawValues)
     }
