@@ -22,6 +22,9 @@ struct MarginalLikelihood: Sendable {
     let values: [Double]
     let prior: HyperparameterPrior
     let form: Matern52Kernel.Form
+    /// How many of the additive covariance's exponentials the gradient may reuse (``Matern52Kernel/exponentialsLimit``;
+    /// the tests lower it to check that computing them again gives the same).
+    var exponentialsLimit = Matern52Kernel.exponentialsLimit
 
     init(points: Matrix, values: [Double], prior: HyperparameterPrior, form: Matern52Kernel.Form = .product) {
         self.points = points
@@ -144,7 +147,8 @@ struct MarginalLikelihood: Sendable {
         kernel.form = .additive
         let noise = hyperparameters.noiseVariance
         let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
-        let covariance = kernel.additiveCrossCovariance(scaledA: scaled, scaledB: scaled)
+        let (covariance, exponentials) = kernel.additiveSymmetricCovariance(scaled: scaled, keepingExponentials: true,
+                                                                                limit: exponentialsLimit)
         var noisy = covariance
         noisy.addToDiagonal(noise)
         guard let cholesky = try? CholeskyFactor(noisy) else { return .infinity }
@@ -174,6 +178,8 @@ struct MarginalLikelihood: Sendable {
         let weight = kernel.signalVariance / Double(Swift.max(d, 1))
         weights.elements.withUnsafeBufferPointer { w in
             scaled.elements.withUnsafeBufferPointer { z in
+                // The covariance's exponentials in the order they were kept (or computed again past the limit).
+                var pair = 0
                 for dimension in 0..<d {
                     let column = dimension * n
                     var derivative = 0.0
@@ -183,7 +189,14 @@ struct MarginalLikelihood: Sendable {
                         for i in (j + 1)..<Swift.max(n, j + 1) {
                             let u = z[column + i] - zj
                             let s = Matern52Kernel.sqrt5 * Swift.abs(u)
-                            derivative += w[i + j * n] * (1 + s) * Foundation.exp(-s) * u * u
+                            let exponential: Double
+                            if let exponentials {
+                                exponential = exponentials[pair]
+                                pair += 1
+                            } else {
+                                exponential = Foundation.exp(-s)
+                            }
+                            derivative += w[i + j * n] * (1 + s) * exponential * u * u
                         }
                     }
                     gradient[dimension] = -5.0 / 3.0 * weight * derivative

@@ -113,7 +113,7 @@ public struct Matern52Kernel: Sendable, Hashable {
 
     /// The covariance matrix `K(x, x)` (both triangles filled) of unscaled inputs.
     public func covariance(_ points: Matrix) -> Matrix {
-        if form == .additive { return additiveCrossCovariance(scaledA: scaled(points), scaledB: scaled(points)) }
+        if form == .additive { return additiveSymmetricCovariance(scaled: scaled(points)).covariance }
         var result = scaled(points).outerGram(alpha: -2)
         let n = points.rows
         let norms = Self.rowSquaredNorms(scaled(points))
@@ -166,5 +166,56 @@ public struct Matern52Kernel: Sendable, Hashable {
             }
         }
         return result
+    }
+
+    /// The most `e⁻ˢ` values ``additiveSymmetricCovariance(scaled:keepingExponentials:limit:)`` keeps by default (16 MB): `d·n(n−1)/2`
+    /// is 180,000 at 200 observations in 10-D and 2 million near 630; past it the gradient computes them again.
+    static let exponentialsLimit = 2_000_000
+
+    /// The additive form's `K(x, x)` from scaled inputs, the same entries as `additiveCrossCovariance(scaledA: scaled,
+    /// scaledB: scaled)` to the last bit (`|zᵢ − zⱼ|` is exact either way round, and each entry sums the dimensions in
+    /// the same order) at half the exponentials: each pair is computed once and mirrored. With `keepingExponentials`,
+    /// up to `limit` of them, it also returns every pair's `e⁻ˢ` (`s = √5|zᵢₖ − zⱼₖ|`), dimension by dimension and
+    /// within one the pairs `i > j` column by column (`j` outer), for the likelihood's gradient.
+    func additiveSymmetricCovariance(scaled: Matrix, keepingExponentials: Bool = false,
+                                     limit: Int = Self.exponentialsLimit) -> (covariance: Matrix, exponentials: [Double]?) {
+        let n = scaled.rows
+        let d = scaled.columns
+        var result = Matrix(rows: n, columns: n)
+        guard n > 0 else { return (result, nil) }
+        let keeps = keepingExponentials && d * n * (n - 1) / 2 <= limit
+        var exponentials = [Double](repeating: 0, count: keeps ? d * n * (n - 1) / 2 : 0)
+        let weight = signalVariance / Double(Swift.max(d, 1))
+        scaled.elements.withUnsafeBufferPointer { z in
+            result.elements.withUnsafeMutableBufferPointer { k in
+                exponentials.withUnsafeMutableBufferPointer { e in
+                    var pair = 0
+                    for dimension in 0..<d {
+                        let column = dimension * n
+                        for j in 0..<n {
+                            let zj = z[column + j]
+                            k[j + j * n] += Self.profile(0)
+                            for i in (j + 1)..<Swift.max(n, j + 1) {
+                                let s = Self.sqrt5 * Swift.abs(z[column + i] - zj)
+                                let exponential = Foundation.exp(-s)
+                                k[i + j * n] += (1 + s + s * s / 3) * exponential
+                                if keeps {
+                                    e[pair] = exponential
+                                    pair += 1
+                                }
+                            }
+                        }
+                    }
+                }
+                for j in 0..<n {
+                    for i in j..<n {
+                        let value = k[i + j * n] * weight
+                        k[i + j * n] = value
+                        k[j + i * n] = value
+                    }
+                }
+            }
+        }
+        return (result, keeps ? exponentials : nil)
     }
 }

@@ -54,6 +54,44 @@ import Testing
         _ = try CholeskyFactor(jittered)
     }
 
+    /// The symmetric covariance computes each pair once and mirrors it: the same bits as the cross-covariance, with the
+    /// exponentials the likelihood's gradient reuses in the documented order, none past the limit.
+    @Test func theSymmetricCovarianceIsTheCrossCovarianceToTheLastBitAndKeepsItsExponentials() {
+        var generator = SeededGenerator(seed: 21)
+        let scaled = kernel.scaled(Self.randomPoints(count: 30, dimensions: 4, generator: &generator))
+        let cross = kernel.additiveCrossCovariance(scaledA: scaled, scaledB: scaled)
+        let kept = kernel.additiveSymmetricCovariance(scaled: scaled, keepingExponentials: true)
+        #expect(kept.covariance.elements == cross.elements)
+        let exponentials = kept.exponentials ?? []
+        #expect(exponentials.count == 4 * 30 * 29 / 2)
+        var pair = 0
+        for k in 0..<4 {
+            for j in 0..<30 {
+                for i in (j + 1)..<30 where pair < exponentials.count {
+                    #expect(exponentials[pair] == exp(-5.0.squareRoot() * abs(scaled[i, k] - scaled[j, k])))
+                    pair += 1
+                }
+            }
+        }
+        let limited = kernel.additiveSymmetricCovariance(scaled: scaled, keepingExponentials: true, limit: exponentials.count - 1)
+        #expect(limited.exponentials == nil)
+        #expect(limited.covariance.elements == cross.elements)
+    }
+
+    /// Reusing the covariance's exponentials in the gradient changes nothing: the value and gradient are the same bits
+    /// as when the gradient computes them again.
+    @Test func theLikelihoodIsTheSameWithAndWithoutTheKeptExponentials() {
+        let (points, values) = MarginalLikelihoodTests.data(count: 25, dimensions: 3, seed: 12)
+        let kept = MarginalLikelihood(points: points, values: values, prior: HyperparameterPrior(dimensions: 1), form: .additive)
+        var computed = kept
+        computed.exponentialsLimit = 0
+        let theta = [-1.0, -0.5, 0.3, 0.2, -4.0, 0.1]
+        var keptGradient = [Double](repeating: 0, count: theta.count)
+        var computedGradient = keptGradient
+        #expect(kept.negativeLogPosterior(theta, gradient: &keptGradient) == computed.negativeLogPosterior(theta, gradient: &computedGradient))
+        #expect(keptGradient == computedGradient)
+    }
+
     @Test(arguments: [
         [-1.0, -0.5, 0.3, 0.2, -4.0, 0.1],
         [0.5, -2.0, 1.0, -1.0, -1.0, -0.3],
