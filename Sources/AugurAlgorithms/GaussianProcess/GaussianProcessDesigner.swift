@@ -9,7 +9,8 @@ import Foundation
 /// 1. turns the history into training data (``TrainingData`` documents failed, infeasible, stopped and pending
 ///    trials), maps parameters to features in the unit cube (``FeatureEncoding``) and warps the objective values
 ///    (``OutputWarper``);
-/// 2. fits a Matérn-5/2 ARD Gaussian process by MAP (``HyperparameterPrior``) with L-BFGS-B from several starts;
+/// 2. fits a Matérn-5/2 ARD Gaussian process by MAP (``HyperparameterPrior``) with L-BFGS-B from several starts (past 50
+///    observations also its additive form, kept when its log posterior is larger: ``SearchOptions/standard``);
 /// 3. conditions the model on the pending trials with a capped kriging believer: a fantasy observation at the
 ///    posterior mean, or at the incumbent value if the mean is higher. That collapses the variance there and promises
 ///    no improvement, so no acquisition function (not even PI, which loves certainty) returns to it, and parallel
