@@ -293,6 +293,13 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                             additiveEvidenceMargin: 0.1, additiveAfter: 50),
     "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .additive),
+    // Issue #16 round 4: `standard` with the exploring steps' lengthscales capped at c or scaled by s (the fit, the cache
+    // and the regular steps keep theirs).
+    "explore-cap0.5": withExplorationLengthscales(cap: 0.5),
+    "explore-cap1": withExplorationLengthscales(cap: 1),
+    "explore-cap2": withExplorationLengthscales(cap: 2),
+    "explore-cap-scale0.5": withExplorationLengthscales(scale: 0.5),
+    "explore-cap-scale0.7": withExplorationLengthscales(scale: 0.7),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
@@ -333,6 +340,14 @@ func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> Gau
 }
 
 /// ``GaussianProcessDesigner/SearchOptions/productOnly`` (the default when they were measured) with axis-line candidates.
+/// `standard` with the exploring steps' lengthscales capped at `cap` and multiplied by `scale` (issue #16 round 4).
+func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1) -> GaussianProcessDesigner.SearchOptions {
+    var search = GaussianProcessDesigner.SearchOptions.standard
+    search.explorationLengthscaleCap = cap
+    search.explorationLengthscaleScale = scale
+    return search
+}
+
 func withAxisLines(values: Int, trials: Int = 1, exploringOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
     var search = GaussianProcessDesigner.SearchOptions.productOnly
     search.axisLineValues = values
