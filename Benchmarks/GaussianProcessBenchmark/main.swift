@@ -300,6 +300,13 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "explore-cap2": withExplorationLengthscales(cap: 2),
     "explore-cap-scale0.5": withExplorationLengthscales(scale: 0.5),
     "explore-cap-scale0.7": withExplorationLengthscales(scale: 0.7),
+    // The cap only on exploring models of up to 50 observations (where the additive kernel is not yet chosen), only
+    // past 50, or only on product-kernel models.
+    "explore-cap1-upto50": withExplorationLengthscales(cap: 1, observations: 0...50),
+    "explore-cap0.5-upto50": withExplorationLengthscales(cap: 0.5, observations: 0...50),
+    "explore-cap1-past50": withExplorationLengthscales(cap: 1, observations: 51...Int.max),
+    "explore-cap1-product": withExplorationLengthscales(cap: 1, productOnly: true),
+    "explore-cap0.5-product": withExplorationLengthscales(cap: 0.5, productOnly: true),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
@@ -341,10 +348,13 @@ func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> Gau
 
 /// ``GaussianProcessDesigner/SearchOptions/productOnly`` (the default when they were measured) with axis-line candidates.
 /// `standard` with the exploring steps' lengthscales capped at `cap` and multiplied by `scale` (issue #16 round 4).
-func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1) -> GaussianProcessDesigner.SearchOptions {
+func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observations: ClosedRange<Int> = 0...Int.max,
+                                 productOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
     var search = GaussianProcessDesigner.SearchOptions.standard
     search.explorationLengthscaleCap = cap
     search.explorationLengthscaleScale = scale
+    search.explorationLengthscaleObservations = observations
+    search.explorationLengthscaleProductOnly = productOnly
     return search
 }
 

@@ -194,6 +194,12 @@ public struct GaussianProcessDesigner: Designer {
         public var explorationLengthscaleCap: Double?
         /// On the same suggestions, each numeric feature's fitted lengthscale is first multiplied by this (1: unchanged).
         public var explorationLengthscaleScale: Double
+        /// The numbers of observations of the exploring model at which ``explorationLengthscaleCap`` and
+        /// ``explorationLengthscaleScale`` apply (default: all).
+        public var explorationLengthscaleObservations: ClosedRange<Int>
+        /// Whether they apply only when the exploring model has the product kernel (not on an additive fit, whose
+        /// one-dimensional terms already have their own prior).
+        public var explorationLengthscaleProductOnly: Bool
 
         /// Which covariance structure a fit uses (``Matern52Kernel/Form``). ``additive`` neither reads nor writes the
         /// ``GaussianProcessCache``; the two choices fit the product kernel exactly as ``product`` would (warm start from
@@ -298,6 +304,7 @@ public struct GaussianProcessDesigner: Designer {
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
                     kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
                     additiveAfter: Int = 0, explorationLengthscaleCap: Double? = nil, explorationLengthscaleScale: Double = 1,
+                    explorationLengthscaleObservations: ClosedRange<Int> = 0...Int.max, explorationLengthscaleProductOnly: Bool = false,
                     basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
                     axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
@@ -330,6 +337,8 @@ public struct GaussianProcessDesigner: Designer {
             self.additiveAfter = additiveAfter
             self.explorationLengthscaleCap = explorationLengthscaleCap
             self.explorationLengthscaleScale = explorationLengthscaleScale
+            self.explorationLengthscaleObservations = explorationLengthscaleObservations
+            self.explorationLengthscaleProductOnly = explorationLengthscaleProductOnly
             self.basinExploration = basinExploration
             self.inputWarping = inputWarping
             self.axisLineValues = axisLineValues
@@ -510,12 +519,16 @@ public struct GaussianProcessDesigner: Designer {
 
     /// The model an exploring suggestion is made from: `model` conditioned on the same data with each numeric feature's
     /// lengthscale multiplied by ``SearchOptions/explorationLengthscaleScale`` and capped at
-    /// ``SearchOptions/explorationLengthscaleCap``; `model` itself when no lengthscale changes or the covariance with
-    /// the new ones cannot be factored. `model` (and the cache's fit behind it) is left as it is.
+    /// ``SearchOptions/explorationLengthscaleCap``; `model` itself when no lengthscale changes, when its observations or
+    /// kernel are outside ``SearchOptions/explorationLengthscaleObservations`` and
+    /// ``SearchOptions/explorationLengthscaleProductOnly``, or when the covariance with the new lengthscales cannot be
+    /// factored. `model` (and the cache's fit behind it) is left as it is.
     func explorationModel(_ model: GaussianProcessModel) -> GaussianProcessModel {
         let scale = search.explorationLengthscaleScale
         let cap = search.explorationLengthscaleCap
-        guard cap != nil || scale != 1, scale > 0, cap.map({ $0 > 0 }) ?? true else { return model }
+        guard cap != nil || scale != 1, scale > 0, cap.map({ $0 > 0 }) ?? true,
+              search.explorationLengthscaleObservations.contains(model.points.rows),
+              !search.explorationLengthscaleProductOnly || model.form == .product else { return model }
         var hyperparameters = model.hyperparameters
         let logScale = Foundation.log(scale)
         let logCap = cap.map { Foundation.log($0) } ?? .infinity

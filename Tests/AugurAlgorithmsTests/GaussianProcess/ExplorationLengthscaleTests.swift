@@ -67,6 +67,30 @@ import Testing
         #expect(after[0] <= capped.hyperparameters.signalVariance + 1e-9)
     }
 
+    /// The clustered model has 5 observations: a range without 5, or an additive model under `productOnly`, keeps the
+    /// fitted lengthscales.
+    @Test func theCapAppliesOnlyWithinItsObservationsAndKernel() throws {
+        let model = try Self.clusteredModel()
+        func capped(observations: ClosedRange<Int>, productOnly: Bool = false, model: GaussianProcessModel) throws -> [Double] {
+            var search = GaussianProcessDesigner.SearchOptions.standard
+            search.explorationLengthscaleCap = 1
+            search.explorationLengthscaleObservations = observations
+            search.explorationLengthscaleProductOnly = productOnly
+            let spec = Fixture.spec(lower: [0, 0], upper: [1, 1], seed: 1)
+            let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
+            return designer.explorationModel(model).hyperparameters.logLengthscales
+        }
+        let fitted = model.hyperparameters.logLengthscales
+        #expect(try capped(observations: 0...4, model: model) == fitted)
+        #expect(try capped(observations: 6...Int.max, model: model) == fitted)
+        #expect(try capped(observations: 0...5, model: model) == [0, 0])
+        #expect(try capped(observations: 0...Int.max, productOnly: true, model: model) == [0, 0])
+        let additive = try GaussianProcessModel(points: model.points, values: model.values, hyperparameters: model.hyperparameters,
+                                                form: .additive)
+        #expect(try capped(observations: 0...Int.max, productOnly: true, model: additive) == fitted)
+        #expect(try capped(observations: 0...Int.max, model: additive) == [0, 0])
+    }
+
     @Test func categoricalFeaturesKeepTheirLengthscales() throws {
         let space = SearchSpace([.double("x", min: 0, max: 1), .categorical("c", ["a", "b"])])
         let spec = StudySpec(name: "test", searchSpace: space, objective: Objective(metric: "y", goal: .minimize),
