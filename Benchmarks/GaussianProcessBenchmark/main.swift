@@ -305,6 +305,8 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "explore-cap1-upto50": withExplorationLengthscales(cap: 1, observations: 0...50),
     "explore-cap0.5-upto50": withExplorationLengthscales(cap: 0.5, observations: 0...50),
     "explore-cap1-past50": withExplorationLengthscales(cap: 1, observations: 51...Int.max),
+    "explore-cap0.5-past50": withExplorationLengthscales(cap: 0.5, observations: 51...Int.max),
+    "explore-cap2-past50": withExplorationLengthscales(cap: 2, observations: 51...Int.max),
     "explore-cap1-product": withExplorationLengthscales(cap: 1, productOnly: true),
     "explore-cap0.5-product": withExplorationLengthscales(cap: 0.5, productOnly: true),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
@@ -346,8 +348,8 @@ func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> Gau
     return search
 }
 
-/// ``GaussianProcessDesigner/SearchOptions/productOnly`` (the default when they were measured) with axis-line candidates.
-/// `standard` with the exploring steps' lengthscales capped at `cap` and multiplied by `scale` (issue #16 round 4).
+/// `standard` with the exploring steps' lengthscales multiplied by `scale` and capped at `cap`, on exploring models of
+/// `observations` observations (and only product-kernel ones with `productOnly`) (issue #16 round 4).
 func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observations: ClosedRange<Int> = 0...Int.max,
                                  productOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
     var search = GaussianProcessDesigner.SearchOptions.standard
@@ -358,6 +360,7 @@ func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observat
     return search
 }
 
+/// ``GaussianProcessDesigner/SearchOptions/productOnly`` (the default when they were measured) with axis-line candidates.
 func withAxisLines(values: Int, trials: Int = 1, exploringOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
     var search = GaussianProcessDesigner.SearchOptions.productOnly
     search.axisLineValues = values
