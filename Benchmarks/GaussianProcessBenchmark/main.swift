@@ -308,7 +308,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "explore-cap0.5-past50": withExplorationLengthscales(cap: 0.5, observations: 51...Int.max),
     "explore-cap2-past50": withExplorationLengthscales(cap: 2, observations: 51...Int.max),
     "explore-cap1-product": withExplorationLengthscales(cap: 1, productOnly: true),
-    "explore-cap0.5-product": withExplorationLengthscales(cap: 0.5, productOnly: true),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
