@@ -293,6 +293,21 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
                                                                             additiveEvidenceMargin: 0.1, additiveAfter: 50),
     "additive-all": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true, explorationWarping: .byShape,
                                                           kernel: .additive),
+    // Issue #16 round 4: `standard` with the exploring steps' lengthscales capped at c or scaled by s (the fit, the cache
+    // and the regular steps keep theirs).
+    "explore-cap0.5": withExplorationLengthscales(cap: 0.5),
+    "explore-cap1": withExplorationLengthscales(cap: 1),
+    "explore-cap2": withExplorationLengthscales(cap: 2),
+    "explore-cap-scale0.5": withExplorationLengthscales(scale: 0.5),
+    "explore-cap-scale0.7": withExplorationLengthscales(scale: 0.7),
+    // The cap only on exploring models of up to 50 observations (where the additive kernel is not yet chosen), only
+    // past 50, or only on product-kernel models.
+    "explore-cap1-upto50": withExplorationLengthscales(cap: 1, observations: 0...50),
+    "explore-cap0.5-upto50": withExplorationLengthscales(cap: 0.5, observations: 0...50),
+    "explore-cap1-past50": withExplorationLengthscales(cap: 1, observations: 51...Int.max),
+    "explore-cap0.5-past50": withExplorationLengthscales(cap: 0.5, observations: 51...Int.max),
+    "explore-cap2-past50": withExplorationLengthscales(cap: 2, observations: 51...Int.max),
+    "explore-cap1-product": withExplorationLengthscales(cap: 1, productOnly: true),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
@@ -329,6 +344,18 @@ func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> Gau
     search.axisLineTrials = trials
     search.axisLinePeriod = period
     search.axisLineBeta = beta
+    return search
+}
+
+/// `standard` with the exploring steps' lengthscales multiplied by `scale` and capped at `cap`, on exploring models of
+/// `observations` observations (and only product-kernel ones with `productOnly`) (issue #16 round 4).
+func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observations: ClosedRange<Int> = 0...Int.max,
+                                 productOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {
+    var search = GaussianProcessDesigner.SearchOptions.standard
+    search.explorationLengthscaleCap = cap
+    search.explorationLengthscaleScale = scale
+    search.explorationLengthscaleObservations = observations
+    search.explorationLengthscaleProductOnly = productOnly
     return search
 }
 

@@ -186,6 +186,23 @@ public struct GaussianProcessDesigner: Designer {
         /// observations; up to it every fit is the product kernel's, exactly as with ``KernelChoice/product`` (0: from
         /// the first fit).
         public var additiveAfter: Int
+        /// On the suggestions made from the exploring model (every ``explorationPeriod``-th), each numeric feature's
+        /// fitted lengthscale (unit-cube feature units) is capped at this before the posterior is computed; `nil`: no
+        /// cap. The fit itself, the cache and the other suggestions keep the fitted lengthscales. A coordinate the fit
+        /// calls irrelevant (a lengthscale many times the cube's width) gets posterior variance again, and far from the
+        /// data the variance returns to the prior's, so UCB can reach regions the regular model gives no promise.
+        /// Categorical one-hot features keep their lengthscales. Off in ``standard``: past 50 observations it won on the
+        /// tuning seeds but not on the reported ones (docs/algorithms.md, "Round 4: capped lengthscales on the exploring
+        /// step").
+        public var explorationLengthscaleCap: Double?
+        /// On the same suggestions, each numeric feature's fitted lengthscale is first multiplied by this (1: unchanged).
+        public var explorationLengthscaleScale: Double
+        /// The numbers of observations of the exploring model at which ``explorationLengthscaleCap`` and
+        /// ``explorationLengthscaleScale`` apply (default: all).
+        public var explorationLengthscaleObservations: ClosedRange<Int>
+        /// Whether they apply only when the exploring model has the product kernel (not on an additive fit, whose
+        /// one-dimensional terms already have their own prior).
+        public var explorationLengthscaleProductOnly: Bool
 
         /// Which covariance structure a fit uses (``Matern52Kernel/Form``). ``additive`` neither reads nor writes the
         /// ``GaussianProcessCache``; the two choices fit the product kernel exactly as ``product`` would (warm start from
@@ -289,7 +306,8 @@ public struct GaussianProcessDesigner: Designer {
                     warpingSelection: [OutputWarping] = [], warpingCriterion: WarpingCriterion = .evidence,
                     evolutionaryPeriod: Int = 0, acquisitionCandidates: Int = 0, refinementStarts: Int = 0,
                     kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
-                    additiveAfter: Int = 0,
+                    additiveAfter: Int = 0, explorationLengthscaleCap: Double? = nil, explorationLengthscaleScale: Double = 1,
+                    explorationLengthscaleObservations: ClosedRange<Int> = 0...Int.max, explorationLengthscaleProductOnly: Bool = false,
                     basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
                     axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
@@ -320,6 +338,10 @@ public struct GaussianProcessDesigner: Designer {
             self.explorationKernel = explorationKernel
             self.additiveEvidenceMargin = additiveEvidenceMargin
             self.additiveAfter = additiveAfter
+            self.explorationLengthscaleCap = explorationLengthscaleCap
+            self.explorationLengthscaleScale = explorationLengthscaleScale
+            self.explorationLengthscaleObservations = explorationLengthscaleObservations
+            self.explorationLengthscaleProductOnly = explorationLengthscaleProductOnly
             self.basinExploration = basinExploration
             self.inputWarping = inputWarping
             self.axisLineValues = axisLineValues
@@ -387,7 +409,7 @@ public struct GaussianProcessDesigner: Designer {
             let fallback = try initialDesign.assignments(from: request.trialCount + suggestions.count, count: count - suggestions.count)
             return suggestions + fallback.map { DesignProposal(parameters: $0, metadata: Explanation.unfittable.metadata) }
         }
-        var model = fitted.model
+        var model = periodic ? explorationModel(fitted.model) : fitted.model
         let incumbent = (search.incumbentFromModel ? Self.posteriorMeansAtObservations(model) : model.values).prefix(data.values.count).max() ?? 0
         let labelled = fitted.rawValues
         let warpInverse = WarpInverse(warped: Array(model.values.prefix(labelled.count)), raw: labelled, goal: spec.objective.goal)
@@ -496,6 +518,28 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
         return suggestions
+    }
+
+    /// The model an exploring suggestion is made from: `model` conditioned on the same data with each numeric feature's
+    /// lengthscale multiplied by ``SearchOptions/explorationLengthscaleScale`` and capped at
+    /// ``SearchOptions/explorationLengthscaleCap``; `model` itself when no lengthscale changes, when its observations or
+    /// kernel are outside ``SearchOptions/explorationLengthscaleObservations`` and
+    /// ``SearchOptions/explorationLengthscaleProductOnly``, or when the covariance with the new lengthscales cannot be
+    /// factored. `model` (and the cache's fit behind it) is left as it is.
+    func explorationModel(_ model: GaussianProcessModel) -> GaussianProcessModel {
+        let scale = search.explorationLengthscaleScale
+        let cap = search.explorationLengthscaleCap
+        guard cap != nil || scale != 1, scale > 0, cap.map({ $0 > 0 }) ?? true,
+              search.explorationLengthscaleObservations.contains(model.points.rows),
+              !search.explorationLengthscaleProductOnly || model.form == .product else { return model }
+        var hyperparameters = model.hyperparameters
+        let logScale = Foundation.log(scale)
+        let logCap = cap.map { Foundation.log($0) } ?? .infinity
+        for k in encoding.numericFeatures where k < hyperparameters.logLengthscales.count {
+            hyperparameters.logLengthscales[k] = Swift.min(hyperparameters.logLengthscales[k] + logScale, logCap)
+        }
+        guard hyperparameters != model.hyperparameters else { return model }
+        return (try? GaussianProcessModel(points: model.points, values: model.values, hyperparameters: hyperparameters, form: model.form)) ?? model
     }
 
     /// The portfolio's arm for an exploring suggestion at history position `trialCount` (``ExplorationPortfolio``).
