@@ -188,6 +188,8 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "standard": .standard,
     // The default until 2026-12-07, before the additive kernel: every fit the product kernel's.
     "standard-product": .productOnly,
+    // The default from the additive kernel's adoption until the exploring steps' cap's (both 2026-12-07) is the variant
+    // `additive-evidence-after50` below.
     "standard-vizier": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true),
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
@@ -347,7 +349,7 @@ func withAxisLineSteps(period: Int, beta: Double? = nil, trials: Int = 1) -> Gau
     return search
 }
 
-/// `standard` with the exploring steps' lengthscales multiplied by `scale` and capped at `cap`, on exploring models of
+/// The default's other options with the exploring steps' lengthscales multiplied by `scale` and capped at `cap`, on exploring models of
 /// `observations` observations (and only product-kernel ones with `productOnly`) (issue #16 round 4).
 func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observations: ClosedRange<Int> = 0...Int.max,
                                  productOnly: Bool = false) -> GaussianProcessDesigner.SearchOptions {

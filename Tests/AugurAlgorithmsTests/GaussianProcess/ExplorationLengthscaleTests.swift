@@ -15,6 +15,7 @@ import Testing
         var search = GaussianProcessDesigner.SearchOptions.standard
         search.explorationLengthscaleCap = cap
         search.explorationLengthscaleScale = scale
+        search.explorationLengthscaleObservations = 0...Int.max
         let spec = Fixture.spec(lower: [Double](repeating: 0, count: dimensions), upper: [Double](repeating: 1, count: dimensions), seed: seed)
         return try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), cache: cache, search: search)
     }
@@ -91,12 +92,31 @@ import Testing
         #expect(try capped(observations: 0...Int.max, model: additive) == [0, 0])
     }
 
+    /// The default caps the exploring model at 0.5 from 51 to 200 observations, and nowhere else.
+    @Test(arguments: [(50, false), (51, true), (200, true), (201, false)])
+    func theDefaultCapsFrom51To200Observations(observations: Int, capped: Bool) throws {
+        var generator = SeededGenerator(seed: 5)
+        var points = Matrix(rows: observations, columns: 2)
+        for i in 0..<observations {
+            for k in 0..<2 { points[i, k] = generator.nextUnit() }
+        }
+        let values = (0..<observations).map { points[$0, 0] - points[$0, 1] }
+        let model = try GaussianProcessModel(points: points, values: values, hyperparameters: GaussianProcessHyperparameters(
+            logLengthscales: [Foundation.log(3), Foundation.log(0.2)], logSignalVariance: 0, logNoiseVariance: Foundation.log(1e-4), mean: 0))
+        let spec = Fixture.spec(lower: [0, 0], upper: [1, 1], seed: 1)
+        let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8))
+        let lengthscales = designer.explorationModel(model).hyperparameters.lengthscales
+        #expect(abs(lengthscales[0] - (capped ? 0.5 : 3)) < 1e-12)
+        #expect(abs(lengthscales[1] - 0.2) < 1e-12)
+    }
+
     @Test func categoricalFeaturesKeepTheirLengthscales() throws {
         let space = SearchSpace([.double("x", min: 0, max: 1), .categorical("c", ["a", "b"])])
         let spec = StudySpec(name: "test", searchSpace: space, objective: Objective(metric: "y", goal: .minimize),
                              algorithm: .gaussianProcess(GaussianProcessSettings(initialTrials: 8)), seed: 1)
         var search = GaussianProcessDesigner.SearchOptions.standard
         search.explorationLengthscaleCap = 0.5
+        search.explorationLengthscaleObservations = 0...Int.max
         let designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(initialTrials: 8), search: search)
         #expect(designer.encoding.numericFeatures == [0])
         #expect(designer.encoding.dimensions == 3)
@@ -134,7 +154,9 @@ import Testing
                                                    settings: GaussianProcessSettings(initialTrials: 8))
         let off = try Self.designer(seed: seed)
         let loose = try Self.designer(seed: seed, cap: 1e9)
-        #expect(GaussianProcessDesigner.SearchOptions.standard.explorationLengthscaleCap == nil)
+        // The default caps at 0.5 from 51 observations on, so on these 20-23 it suggests as with the option off.
+        #expect(GaussianProcessDesigner.SearchOptions.standard.explorationLengthscaleCap == 0.5)
+        #expect(GaussianProcessDesigner.SearchOptions.standard.explorationLengthscaleObservations == 51...200)
         #expect(GaussianProcessDesigner.SearchOptions.standard.explorationLengthscaleScale == 1)
         for trialCount in [20, 21, 22, 23] {
             let request = DesignRequest(count: 2, history: history, trialCount: trialCount)
