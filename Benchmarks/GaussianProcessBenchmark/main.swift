@@ -310,19 +310,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "explore-cap0.5-past50": withExplorationLengthscales(cap: 0.5, observations: 51...Int.max),
     "explore-cap2-past50": withExplorationLengthscales(cap: 2, observations: 51...Int.max),
     "explore-cap1-product": withExplorationLengthscales(cap: 1, productOnly: true),
-    // Issue #16 round 5: `standard` plus a climb of another basin once the incumbent's has converged
-    // (`SearchOptions.secondaryClimb`: after k observations without improvement, basins r lengthscales apart, box
-    // side s).
-    "climb15": withSecondaryClimb(after: 15),
-    "climb10": withSecondaryClimb(after: 10),
-    "climb25": withSecondaryClimb(after: 25),
-    "climb15-r2": withSecondaryClimb(after: 15, radius: 2),
-    "climb15-follow": withSecondaryClimb(after: 15, follows: true),
-    "climb10-follow": withSecondaryClimb(after: 10, follows: true),
-    "climb15-follow-side0.2": withSecondaryClimb(after: 15, side: 0.2, follows: true),
-    "climb15-follow-min20": withSecondaryClimb(after: 15, minimumObservations: 20, follows: true),
-    "climb15-side0.2": withSecondaryClimb(after: 15, side: 0.2),
-    "climb15-min50": withSecondaryClimb(after: 15, minimumObservations: 50),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
@@ -371,15 +358,6 @@ func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observat
     search.explorationLengthscaleScale = scale
     search.explorationLengthscaleObservations = observations
     search.explorationLengthscaleProductOnly = productOnly
-    return search
-}
-
-/// ``GaussianProcessDesigner/SearchOptions/standard`` with a climb of another basin once the incumbent's has converged.
-func withSecondaryClimb(after: Int, radius: Double = 1, side: Double = 0.4, minimumObservations: Int = 30, follows: Bool = false)
-    -> GaussianProcessDesigner.SearchOptions {
-    var search = GaussianProcessDesigner.SearchOptions.standard
-    search.secondaryClimb = .init(after: after, radius: radius, side: side, minimumObservations: minimumObservations)
-    search.secondaryClimb?.follows = follows
     return search
 }
 

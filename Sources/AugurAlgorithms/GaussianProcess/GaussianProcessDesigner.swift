@@ -231,41 +231,6 @@ public struct GaussianProcessDesigner: Designer {
         /// own (on an exploring step UCB with ``explorationBeta``, or the study's with 0).
         public var basinExploration: BasinExploration?
 
-        /// Once the incumbent's basin has stopped improving, the suggestions that do not explore climb other basins
-        /// instead (``SecondaryClimb``; `nil`: never).
-        public var secondaryClimb: SecondaryClimb?
-
-        /// A local search of another basin after the incumbent's has converged: when ``after`` observations have
-        /// passed without an improvement by more than ``GaussianProcessDesigner/SearchOptions/restartTolerance``
-        /// (``TrainingData/observationsSinceImprovement(tolerance:)``), every suggestion that does not explore maximizes
-        /// the study's acquisition with the best point of the second-best basin as its incumbent, inside a box around
-        /// that point. Basins are those of ``BasinRegions`` (observations best first, each farther than ``radius``
-        /// lengthscale-scaled units from every better one starts a basin). An improvement of the
-        /// incumbent by more than the tolerance (the climb found a better basin, or the incumbent's improved) ends the
-        /// climb.
-        public struct SecondaryClimb: Sendable, Equatable {
-            /// Observations without improvement that start a climb.
-            public var after: Int
-            /// The lengthscale-scaled distance that separates basins (``BasinRegions``).
-            public var radius: Double
-            /// The box's side in the unit cube before the lengthscale stretch (``BasinRegions/halfWidths(encoding:lengthscales:side:)``).
-            public var side: Double
-            /// Observations below which no climb starts.
-            public var minimumObservations: Int
-
-            /// How many basins besides the incumbent's the climb may follow.
-            public var basins = 3
-            /// Whether the climb stays with the basin nearest its last step (else: always the second-best basin).
-            public var follows = false
-
-            public init(after: Int = 15, radius: Double = 1, side: Double = 0.4, minimumObservations: Int = 30) {
-                self.after = after
-                self.radius = radius
-                self.side = side
-                self.minimumObservations = minimumObservations
-            }
-        }
-
         /// The basins and boxes of ``basinExploration`` (``BasinRegions``).
         public struct BasinExploration: Sendable, Equatable {
             /// The lengthscale-scaled distance within which a better observation makes a point part of its basin.
@@ -342,7 +307,7 @@ public struct GaussianProcessDesigner: Designer {
                     kernel: KernelChoice = .product, explorationKernel: KernelChoice? = nil, additiveEvidenceMargin: Double = 0,
                     additiveAfter: Int = 0, explorationLengthscaleCap: Double? = nil, explorationLengthscaleScale: Double = 1,
                     explorationLengthscaleObservations: ClosedRange<Int> = 0...Int.max, explorationLengthscaleProductOnly: Bool = false,
-                    basinExploration: BasinExploration? = nil, secondaryClimb: SecondaryClimb? = nil, inputWarping: InputWarping = .off,
+                    basinExploration: BasinExploration? = nil, inputWarping: InputWarping = .off,
                     axisLineValues: Int = 0, axisLineTrials: Int = 1, axisLinesWhenExploringOnly: Bool = false,
                     axisLinePeriod: Int = 0, axisLineBeta: Double? = nil) {
             self.diverseRefinements = diverseRefinements
@@ -377,7 +342,6 @@ public struct GaussianProcessDesigner: Designer {
             self.explorationLengthscaleObservations = explorationLengthscaleObservations
             self.explorationLengthscaleProductOnly = explorationLengthscaleProductOnly
             self.basinExploration = basinExploration
-            self.secondaryClimb = secondaryClimb
             self.inputWarping = inputWarping
             self.axisLineValues = axisLineValues
             self.axisLineTrials = axisLineTrials
@@ -466,20 +430,15 @@ public struct GaussianProcessDesigner: Designer {
         let exploits = !explores && search.exploitationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.exploitationPeriod == 0
         let linesOnly = !explores && search.axisLinePeriod > 0 && modelSuggestion >= 0
             && modelSuggestion % search.axisLinePeriod == search.axisLinePeriod / 2
-        let regularEvaluator = explores && search.explorationBeta > 0
+        let evaluator = explores && search.explorationBeta > 0
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.explorationBeta, incumbent: incumbent)
             : linesOnly && search.axisLineBeta != nil
             ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: search.axisLineBeta ?? 0, incumbent: incumbent)
             : exploits ? AcquisitionEvaluator(function: .upperConfidenceBound, beta: 0, incumbent: incumbent)
             : AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: incumbent)
-        let numericCount = Double(Swift.max(encoding.numericFeatures.count, 1))
-        // Once the incumbent's basin has converged, a suggestion that does not explore climbs another basin.
-        let climb: (center: Int, incumbent: Double)? = !explores && !exploits && !linesOnly && modelSuggestion >= 0
-            ? search.secondaryClimb.flatMap { secondaryClimbTarget($0, model: model, data: data) } : nil
-        let evaluator = climb.map { AcquisitionEvaluator(function: settings.acquisition, beta: settings.ucbBeta, incumbent: $0.incumbent) }
-            ?? regularEvaluator
-        let breaksTies = !explores && !exploits && climb == nil && search.plateauTolerance > 0
+        let breaksTies = !explores && !exploits && search.plateauTolerance > 0
         // An exploring suggestion with a radius stays out of the incumbent's neighbourhood.
+        let numericCount = Double(Swift.max(encoding.numericFeatures.count, 1))
         let tabu: (center: [Double], radiusSquared: Double)? = explores && search.explorationRadius > 0
             ? data.values.indices.max { data.values[$0] < data.values[$1] || (data.values[$0] == data.values[$1] && $0 > $1) }
                 .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
@@ -491,10 +450,6 @@ public struct GaussianProcessDesigner: Designer {
         optimizer.diversityRadius = 0.2 * Double(Swift.max(encoding.numericFeatures.count, 1)).squareRoot()
         // An exploring suggestion with basin regions searches a box around another basin's best point (``BasinRegions``).
         var basin: (center: [Double], halfWidths: [Double])?
-        if let climb, let options = search.secondaryClimb {
-            basin = (encoding.unitPoint(of: data.points[climb.center]),
-                     BasinRegions.halfWidths(encoding: encoding, lengthscales: model.hyperparameters.lengthscales, side: options.side))
-        }
         if let options = search.basinExploration, modelSuggestion >= 0,
            options.period > 0 ? !explores && modelSuggestion % options.period == Swift.min(2, options.period - 1) : explores {
             basin = basinBox(options, model: model, data: data,
@@ -557,7 +512,7 @@ public struct GaussianProcessDesigner: Designer {
                 acquisition: samples ? (search.refinedThompson ? "thompson+ucb(beta=\(formatNumber(search.explorationBeta)))" : "thompson")
                     : explores && search.explorationBeta > 0 ? "ucb(beta=\(formatNumber(search.explorationBeta)))"
                     : linesOnly ? (search.axisLineBeta.map { $0 > 0 ? "ucb(beta=\(formatNumber($0)))" : "mean" } ?? settings.acquisition.rawValue) + "+axis-lines"
-                    : exploits ? "mean" : climb != nil ? settings.acquisition.rawValue + "+secondary-climb" : settings.acquisition.rawValue,
+                    : exploits ? "mean" : settings.acquisition.rawValue,
                 value: samples && !search.refinedThompson ? chosen.score : evaluator.score(mean: prediction.mean, variance: prediction.variance),
                 prediction: warpInverse.objective(mean: prediction.mean, deviation: Swift.max(prediction.variance, 0).squareRoot()))
             suggestions.append(DesignProposal(parameters: chosen.assignment, metadata: explanation.metadata))
@@ -1058,44 +1013,6 @@ public struct GaussianProcessDesigner: Designer {
     /// The candidate set (one row per candidate, in feature space) and the box gradient refinement stays in; with a
     /// `basin` box (center in the unit cube, half-widths per parameter), every candidate lies in it; with `axisLines`
     /// and ``SearchOptions/axisLineValues`` set, the axis lines through the best trials are added.
-    /// The basin a suggestion that does not explore climbs with `options` (``SearchOptions/SecondaryClimb``): the
-    /// observation index of the second basin's best point and its warped value (the climb's incumbent); `nil` while the
-    /// incumbent's basin still improves, or when no other basin exists.
-    func secondaryClimbTarget(_ options: SearchOptions.SecondaryClimb, model: GaussianProcessModel, data: TrainingData)
-        -> (center: Int, incumbent: Double)? {
-        let count = data.values.count
-        // Past the local model's threshold the model's rows are a subset of the observations.
-        guard options.after > 0, count >= options.minimumObservations, count <= localModel.threshold, model.values.count >= count else { return nil }
-        guard data.observationsSinceImprovement(tolerance: search.restartTolerance) >= options.after else { return nil }
-        // Basins as ``BasinRegions`` finds them: best first, each observation farther than `radius` lengthscale-scaled
-        // units from every better one starts a basin.
-        let lengthscales = model.hyperparameters.lengthscales
-        let centers = BasinRegions.centers(points: data.points, values: data.values, lengthscales: lengthscales,
-                                           radius: options.radius, limit: 1 + options.basins)
-        guard centers.count > 1 else { return nil }
-        // The climb follows its own path: it stays with the basin nearest the last observation (if that came from a
-        // climb, i.e. a regular step made past the trigger), so that a refit that splits or merges basins differently
-        // does not send it elsewhere.
-        let weights = lengthscales.map { 1 / Swift.max($0 * $0, 1e-300) }
-        let last = count - 1
-        let regular = search.explorationPeriod <= 0
-            || (last - settings.initialTrials) % search.explorationPeriod != search.explorationPeriod - 1
-        if options.follows, regular, last >= settings.initialTrials,
-           data.observationsSinceImprovement(tolerance: search.restartTolerance) > options.after {
-            func distance(_ a: Int, _ b: Int) -> Double {
-                var sum = 0.0
-                for k in 0..<Swift.min(weights.count, data.points[a].count) {
-                    sum += weights[k] * (data.points[a][k] - data.points[b][k]) * (data.points[a][k] - data.points[b][k])
-                }
-                return sum
-            }
-            if let nearest = centers.dropFirst().min(by: { distance($0, last) < distance($1, last) }) {
-                return (nearest, model.values[nearest])
-            }
-        }
-        return (centers[1], model.values[centers[1]])
-    }
-
     func candidateSet(model: GaussianProcessModel, data: TrainingData, basin: (center: [Double], halfWidths: [Double])? = nil,
                       generator: inout SeededGenerator, axisLines: Bool = false) -> (Matrix, [Double], [Double]) {
         let n = model.points.rows
