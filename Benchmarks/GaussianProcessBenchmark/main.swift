@@ -310,6 +310,9 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     "explore-cap0.5-past50": withExplorationLengthscales(cap: 0.5, observations: 51...Int.max),
     "explore-cap2-past50": withExplorationLengthscales(cap: 2, observations: 51...Int.max),
     "explore-cap1-product": withExplorationLengthscales(cap: 1, productOnly: true),
+    // Round 5: the default's cap (0.5, to 200 observations) from an earlier start.
+    "explore-cap0.5-from31": withExplorationLengthscales(cap: 0.5, observations: 31...200),
+    "explore-cap0.5-from41": withExplorationLengthscales(cap: 0.5, observations: 41...200),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
