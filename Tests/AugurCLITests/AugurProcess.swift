@@ -47,8 +47,13 @@ struct AugurProcess {
         (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
     }
 
-    /// Waits for the process to exit and returns what it printed.
-    func finish() -> Output {
+    /// Waits for the process to exit and returns what it printed. It polls instead of calling `waitUntilExit()` at
+    /// once, which would hold one of the cooperative pool's threads (there are as many as cores: two here) for as long
+    /// as the run takes and stall every other test of the suite meanwhile.
+    func finish() async -> Output {
+        while process.isRunning {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
+        }
         process.waitUntilExit()
         let out = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
@@ -68,8 +73,8 @@ struct AugurProcess {
     }
 
     /// Runs `augur arguments…` to completion.
-    static func run(_ arguments: [String], in directory: String) throws -> Output {
-        try AugurProcess(arguments, in: directory).finish()
+    static func run(_ arguments: [String], in directory: String) async throws -> Output {
+        try await AugurProcess(arguments, in: directory).finish()
     }
 }
 

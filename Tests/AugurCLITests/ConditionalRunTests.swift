@@ -32,7 +32,7 @@ import Testing
         """
 
     @Test(arguments: databases)
-    func aConditionalGridRunsEveryActiveAssignmentOnce(database: String) throws {
+    func aConditionalGridRunsEveryActiveAssignmentOnce(database: String) async throws {
         let directory = try makeTemporaryDirectory()
         let path = directory + "/conditional.yaml"
         try Self.spec.write(toFile: path, atomically: true, encoding: .utf8)
@@ -46,14 +46,14 @@ import Testing
             location = admin + (admin.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
         }
 
-        let validate = try AugurProcess.run(["validate", path], in: directory)
+        let validate = try await AugurProcess.run(["validate", path], in: directory)
         #expect(validate.status == 0, "\(validate.standardError)")
-        let run = try AugurProcess.run(["run", path, "--database", location], in: directory)
+        let run = try await AugurProcess.run(["run", path, "--database", location], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
         // sgd: 2 rates · (none + heavy · 2 betas) = 6; adam: 1.
         #expect(run.standardOutput.contains("COMPLETED"), "\(run.standardOutput)")
 
-        let json = try AugurProcess.run(["trials", "conditional-run", "--database", location, "--format", "json"], in: directory)
+        let json = try await AugurProcess.run(["trials", "conditional-run", "--database", location, "--format", "json"], in: directory)
         let records = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
         #expect(records.count == 7)
         var assignments: Set<[String: String]> = []
@@ -80,9 +80,9 @@ import Testing
         }
         #expect(assignments.count == 7, "no active assignment twice")
 
-        let csv = try AugurProcess.run(["trials", "conditional-run", "--database", location, "--format", "csv"], in: directory)
+        let csv = try await AugurProcess.run(["trials", "conditional-run", "--database", location, "--format", "csv"], in: directory)
         #expect(csv.status == 0)
-        let show = try AugurProcess.run(["show", "conditional-run", "--database", location], in: directory)
+        let show = try await AugurProcess.run(["show", "conditional-run", "--database", location], in: directory)
         #expect(show.standardOutput.contains("beta: double in [0.5, 0.9], step 0.4; only when momentum is heavy"), "\(show.standardOutput)")
     }
 }

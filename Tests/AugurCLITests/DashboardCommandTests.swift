@@ -18,13 +18,13 @@ import Testing
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
-    @Test func aReachableAddressWithoutATokenIsRefused() throws {
+    @Test func aReachableAddressWithoutATokenIsRefused() async throws {
         let directory = try makeTemporaryDirectory()
-        let dashboard = try AugurProcess.run(["dashboard", "--database", "db.sqlite", "--listen", "0.0.0.0:8080"], in: directory)
+        let dashboard = try await AugurProcess.run(["dashboard", "--database", "db.sqlite", "--listen", "0.0.0.0:8080"], in: directory)
         #expect(dashboard.status == 64)
         #expect(dashboard.standardError.contains("--token-file"))
         #expect(dashboard.standardError.contains("--insecure"))
-        let serve = try AugurProcess.run(["serve", "--database", "db.sqlite", "--http", "0.0.0.0:8080"], in: directory)
+        let serve = try await AugurProcess.run(["serve", "--database", "db.sqlite", "--http", "0.0.0.0:8080"], in: directory)
         #expect(serve.status == 64)
         #expect(serve.standardError.contains("--http 0.0.0.0:8080"))
     }
@@ -51,7 +51,7 @@ import Testing
         #expect(studies == 200)
         #expect(body == #"{"studies":[]}"#)
         kill(process.process.processIdentifier, SIGTERM)
-        let output = process.finish()
+        let output = await process.finish()
         #expect(output.status == 0)
     }
 }

@@ -29,7 +29,7 @@ import Testing
         try await waitUntil("trial 1 has reported step 1") { try await storedSteps(database) == [1] }
         try FileManager.default.removeItem(atPath: databaseFolder)
         #expect(FileManager.default.createFile(atPath: release, contents: nil))
-        return run.finish()
+        return await run.finish()
     }
 
     @Test func deletingTheDatabaseFolderStopsTheRunWithAnErrorAndKeepsWhatItHad() async throws {

@@ -34,7 +34,7 @@ import Testing
               timeout: 120
             """.write(toFile: spec, atomically: true, encoding: .utf8)
 
-        let run = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
 
         let store = try SQLiteStudyStore(path: directory + "/db.sqlite")

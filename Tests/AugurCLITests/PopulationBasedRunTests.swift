@@ -36,7 +36,7 @@ import Testing
             .write(toFile: directory + "/pbt.yaml", atomically: true, encoding: .utf8)
 
         let url = database == "sqlite" ? directory + "/db.sqlite" : try #require(ProcessInfo.processInfo.environment["AUGUR_TEST_POSTGRES_URL"])
-        let run = try AugurProcess.run(["run", "pbt.yaml", "--database", url, "--run-directory", directory + "/run"], in: directory)
+        let run = try await AugurProcess.run(["run", "pbt.yaml", "--database", url, "--run-directory", directory + "/run"], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("study '\(name)' COMPLETED: budget of 12 trials spent"))
 

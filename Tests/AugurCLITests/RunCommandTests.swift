@@ -7,17 +7,17 @@ import Testing
     @Test func runCompletesAStudyAndTheQueriesShowIt() async throws {
         let directory = try makeTemporaryDirectory()
         let spec = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "quick", maxTrials: 4, parallel: 2, in: directory)
-        let run = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("study 'quick' COMPLETED: budget of 4 trials spent"))
         #expect(FileManager.default.fileExists(atPath: directory + "/quick/trials/1/output.log"))
 
-        let csv = try AugurProcess.run(["trials", "quick", "--database", "db.sqlite", "--format", "csv"], in: directory)
+        let csv = try await AugurProcess.run(["trials", "quick", "--database", "db.sqlite", "--format", "csv"], in: directory)
         let lines = csv.standardOutput.split(separator: "\n")
         #expect(lines.first == "id,state,metric.loss,param.x,retries,started_at,ended_at,reason")
         #expect(lines.count == 5)
 
-        let json = try AugurProcess.run(["best", "quick", "-n", "2", "--database", "db.sqlite", "--format", "json"], in: directory)
+        let json = try await AugurProcess.run(["best", "quick", "-n", "2", "--database", "db.sqlite", "--format", "json"], in: directory)
         let records = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
         #expect(records.count == 2)
         let values = records.compactMap { $0["objective"] as? Double }
@@ -25,29 +25,29 @@ import Testing
         #expect(Set(records[0].keys) == ["id", "state", "objective", "parameters", "metrics", "step", "retries", "worker", "reason",
                                          "createdAt", "startedAt", "endedAt"])
 
-        let completed = try AugurProcess.run(["trials", "quick", "--database", "db.sqlite", "--state", "completed", "--sort", "loss"], in: directory)
+        let completed = try await AugurProcess.run(["trials", "quick", "--database", "db.sqlite", "--state", "completed", "--sort", "loss"], in: directory)
         #expect(completed.status == 0)
         #expect(completed.standardOutput.split(separator: "\n").count == 5)
 
-        let studies = try AugurProcess.run(["studies", "--database", "db.sqlite"], in: directory)
+        let studies = try await AugurProcess.run(["studies", "--database", "db.sqlite"], in: directory)
         #expect(studies.standardOutput.contains("quick"))
-        let show = try AugurProcess.run(["show", "quick", "--database", "db.sqlite"], in: directory)
+        let show = try await AugurProcess.run(["show", "quick", "--database", "db.sqlite"], in: directory)
         #expect(show.standardOutput.contains("state:      COMPLETED (budget of 4 trials spent)"))
 
-        let delete = try AugurProcess.run(["delete", "quick", "--database", "db.sqlite"], in: directory)
+        let delete = try await AugurProcess.run(["delete", "quick", "--database", "db.sqlite"], in: directory)
         #expect(delete.status == 0)
-        let missing = try AugurProcess.run(["show", "quick", "--database", "db.sqlite"], in: directory)
+        let missing = try await AugurProcess.run(["show", "quick", "--database", "db.sqlite"], in: directory)
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("no study named 'quick'"))
     }
 
-    @Test func studyWithTooManyFailuresExitsWithStatus2() throws {
+    @Test func studyWithTooManyFailuresExitsWithStatus2() async throws {
         let directory = try makeTemporaryDirectory()
         let spec = try writeSpec("echo broken >&2; exit 3", name: "broken", maxTrials: 5, parallel: 1, maxFailed: 2, in: directory)
-        let run = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(run.status == 2)
         #expect(run.standardOutput.contains("study 'broken' FAILED: 2 trials failed (maxFailedTrials is 2)"))
-        let failed = try AugurProcess.run(["trials", "broken", "--database", "db.sqlite", "--format", "json"], in: directory)
+        let failed = try await AugurProcess.run(["trials", "broken", "--database", "db.sqlite", "--format", "json"], in: directory)
         #expect(failed.standardOutput.contains(#""reason" : "exit status 3\nlast line of output:\nbroken""#))
     }
 
@@ -65,13 +65,13 @@ import Testing
             return counts.completed == 1 && counts.active == 2
         }
         first.process.interrupt()
-        let interrupted = first.finish()
+        let interrupted = await first.finish()
         #expect(interrupted.status == 130, "\(interrupted.standardError)")
         let counts = try await store.trialCounts(study: "interrupted")
         #expect(counts.requested == 2 && counts.active == 0 && counts.completed == 1)
 
         #expect(FileManager.default.createFile(atPath: release, contents: nil))
-        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let resumed = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         try await expectBudgetSpentOnce(store, study: "interrupted", trials: 4)
     }
@@ -94,7 +94,7 @@ import Testing
 
         // The dead run's trial processes are released too, so they end instead of lingering.
         #expect(FileManager.default.createFile(atPath: release, contents: nil))
-        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let resumed = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         try await expectBudgetSpentOnce(store, study: "killed", trials: 4)
         let rerun = try await store.trials(study: "killed", query: TrialQuery()).filter { $0.retryCount == 1 }
@@ -120,7 +120,7 @@ import Testing
         first.process.interrupt()
         try await waitUntil("augur announces the graceful stop") { first.standardErrorSoFar.contains("interrupted") }
         first.process.interrupt()
-        #expect(first.finish().status == 130)
+        #expect(await first.finish().status == 130)
         for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/pids") {
             let text = try String(contentsOfFile: directory + "/pids/" + name, encoding: .utf8)
             let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -128,7 +128,7 @@ import Testing
         }
 
         #expect(FileManager.default.createFile(atPath: release, contents: nil))
-        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let resumed = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         try await expectBudgetSpentOnce(store, study: "stubborn", trials: 3)
     }
@@ -154,13 +154,13 @@ private func processIsGone(_ pid: Int32) -> Bool {
         let directory = try makeTemporaryDirectory()
         let spec = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "shared", maxTrials: 12, parallel: 4, in: directory)
         // Create the study first so that the two runs only resume it.
-        let created = try AugurProcess.run(["run", spec, "--database", "db.sqlite", "--parallel", "1"], in: directory)
+        let created = try await AugurProcess.run(["run", spec, "--database", "db.sqlite", "--parallel", "1"], in: directory)
         #expect(created.status == 0)
         let bigger = try writeSpec("echo loss=$AUGUR_PARAM_X", name: "shared", maxTrials: 24, parallel: 4, in: directory)
         let first = try AugurProcess(["run", bigger, "--database", "db.sqlite", "--parallel", "2"], in: directory)
         let second = try AugurProcess(["run", bigger, "--database", "db.sqlite", "--parallel", "2"], in: directory)
-        #expect(first.finish().status == 0)
-        #expect(second.finish().status == 0)
+        #expect(await first.finish().status == 0)
+        #expect(await second.finish().status == 0)
         let store = try SQLiteStudyStore(path: directory + "/db.sqlite")
         let trials = try await store.trials(study: "shared", query: TrialQuery())
         #expect(trials.map(\.id) == Array(1...24))
@@ -172,7 +172,7 @@ private func processIsGone(_ pid: Int32) -> Bool {
 extension RunCommandTests {
     /// A Katib Experiment with the `TensorFlowEvent` collector runs end to end: each trial writes event files (here
     /// copied from the tensorboardX-written fixture), and the best accuracy of the `test` run is the trial's.
-    @Test func katibTensorFlowEventExperimentRunsEndToEnd() throws {
+    @Test func katibTensorFlowEventExperimentRunsEndToEnd() async throws {
         let directory = try makeTemporaryDirectory()
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("AugurWorkersTests/Fixtures/tfevents/mnist").path
@@ -204,9 +204,9 @@ extension RunCommandTests {
                         command: [sh, -c, "cp -R '\(fixture)' logs && echo lr=${trialParameters.learningRate}"]
         """
         try spec.write(toFile: directory + "/tfevents.yaml", atomically: true, encoding: .utf8)
-        let run = try AugurProcess.run(["run", "tfevents.yaml", "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", "tfevents.yaml", "--database", "db.sqlite"], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
-        let json = try AugurProcess.run(["best", "tfevents", "--database", "db.sqlite", "--format", "json"], in: directory)
+        let json = try await AugurProcess.run(["best", "tfevents", "--database", "db.sqlite", "--format", "json"], in: directory)
         let records = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
         let best = try #require(records.first?["objective"] as? Double)
         #expect(abs(best - 0.97) < 1e-6)

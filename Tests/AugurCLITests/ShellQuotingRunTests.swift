@@ -8,7 +8,7 @@ import Testing
         #"command: [sh, -c, "printf '%s\\n' \"${parameters.opt}\" >> SEEN; echo loss=1"]"#,
         #"command: [/bin/bash, -ec, "printf '%s\\n' '${parameters.opt}' >> SEEN; echo loss=1"]"#,
     ])
-    func categoricalValuesRunNothingAndArriveLiterally(command: String) throws {
+    func categoricalValuesRunNothingAndArriveLiterally(command: String) async throws {
         let directory = try makeTemporaryDirectory()
         let seen = directory + "/seen"
         let spec = directory + "/quoting.yaml"
@@ -21,7 +21,7 @@ import Testing
             trial:
               \(command.replacingOccurrences(of: "SEEN", with: "'\(seen)'"))
             """.write(toFile: spec, atomically: true, encoding: .utf8)
-        let run = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardError.contains(#"warning: trial.command[2]: categorical value "; touch pwned" of parameter `opt`"#))
         let lines = try String(contentsOfFile: seen, encoding: .utf8).split(separator: "\n").map(String.init)

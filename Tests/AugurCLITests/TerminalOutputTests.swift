@@ -29,7 +29,7 @@ import Testing
     @Test(arguments: [["trials", "escapes"], ["best", "escapes"], ["show", "escapes"]])
     func tablesEscapeControlCharacters(command: [String]) async throws {
         let directory = try await makeDatabase()
-        let result = try AugurProcess.run(command + ["--database", "db.sqlite"], in: directory)
+        let result = try await AugurProcess.run(command + ["--database", "db.sqlite"], in: directory)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.unicodeScalars.allSatisfy { $0 == "\n" || ($0.value >= 0x20 && $0.value != 0x7F) },
                 "raw control characters in: \(result.standardOutput.debugDescription)")
@@ -38,13 +38,13 @@ import Testing
 
     @Test func jsonAndCSVKeepTheExactValues() async throws {
         let directory = try await makeDatabase()
-        let json = try AugurProcess.run(["trials", "escapes", "--database", "db.sqlite", "--format", "json"], in: directory)
+        let json = try await AugurProcess.run(["trials", "escapes", "--database", "db.sqlite", "--format", "json"], in: directory)
         #expect(json.status == 0, "\(json.standardError)")
         let records = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
         let parameters = try #require(records.first?["parameters"] as? [String: Any])
         #expect(parameters["color"] as? String == Self.value)
 
-        let csv = try AugurProcess.run(["trials", "escapes", "--database", "db.sqlite", "--format", "csv"], in: directory)
+        let csv = try await AugurProcess.run(["trials", "escapes", "--database", "db.sqlite", "--format", "csv"], in: directory)
         #expect(csv.status == 0, "\(csv.standardError)")
         #expect(csv.standardOutput.contains(Self.value))
         #expect(csv.standardOutput.contains("metric.\(Self.metric)"))

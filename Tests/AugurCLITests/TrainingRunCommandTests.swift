@@ -37,7 +37,7 @@ import Testing
                 fixed: {depth: "1"}
             """
         try spec.write(toFile: directory + "/tiny.yaml", atomically: true, encoding: .utf8)
-        let run = try AugurProcess.run(["run", "tiny.yaml", "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", "tiny.yaml", "--database", "db.sqlite"], in: directory)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("study 'tiny-mlp' COMPLETED: budget of 4 trials spent"))
         #expect(run.standardError.contains("training device:"))
@@ -52,7 +52,7 @@ import Testing
         }
     }
 
-    @Test func validateAndRunRejectAnUnknownHyperparameterName() throws {
+    @Test func validateAndRunRejectAnUnknownHyperparameterName() async throws {
         let directory = try makeTemporaryDirectory()
         _ = try digitsSubset(100, in: directory)
         let spec = """
@@ -72,17 +72,17 @@ import Testing
         try spec.write(toFile: directory + "/misspelt.yaml", atomically: true, encoding: .utf8)
         let message = "misspelt.yaml:12:13: error: trial.training.fixed.widht: 'widht' is not a hyperparameter of the training core; "
             + "known names: "
-        let validate = try AugurProcess.run(["validate", "misspelt.yaml"], in: directory)
+        let validate = try await AugurProcess.run(["validate", "misspelt.yaml"], in: directory)
         #expect(validate.status == 1)
         #expect(validate.standardError.contains(message), "\(validate.standardError)")
         #expect(validate.standardError.contains("misspelt.yaml:11:36: error: trial.training.parameters.colour: 'colour' is not"),
                 "\(validate.standardError)")
-        let run = try AugurProcess.run(["run", "misspelt.yaml", "--database", "db.sqlite"], in: directory)
+        let run = try await AugurProcess.run(["run", "misspelt.yaml", "--database", "db.sqlite"], in: directory)
         #expect(run.status == 1)
         #expect(run.standardError.contains(message), "\(run.standardError)")
         #expect(!run.standardOutput.contains("misspelt"))
         // A worker checks the file before it creates the study on a server (none listens on port 9).
-        let worker = try AugurProcess.run(["worker", "--server", "127.0.0.1:9", "--spec", "misspelt.yaml"], in: directory)
+        let worker = try await AugurProcess.run(["worker", "--server", "127.0.0.1:9", "--spec", "misspelt.yaml"], in: directory)
         #expect(worker.status == 1)
         #expect(worker.standardError.contains(message), "\(worker.standardError)")
     }

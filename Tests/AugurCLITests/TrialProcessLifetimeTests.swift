@@ -63,7 +63,7 @@ import Testing
         try await first.killAndReap()
         #expect(pids.allSatisfy { !isGone($0) }, "the orphaned commands still run before the resume")
 
-        let resumed = try AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
+        let resumed = try await AugurProcess.run(["run", spec, "--database", "db.sqlite"], in: directory)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(pids.allSatisfy(isGone))
         let trials = try await store.trials(study: "stale", query: TrialQuery())

@@ -58,10 +58,15 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds, giving up after `seconds`. For waiting on other processes only.
+///
+/// The condition is checked once more after the deadline has passed: a test task can be left unscheduled for a long
+/// time while other tests hold the cooperative pool's threads (on a 2-core machine, two long synchronous tests hold
+/// both), and the other process may have done its part meanwhile.
 func poll(within seconds: Double, _ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(seconds * 1000)))
-    while ContinuousClock.now < deadline {
+    while true {
         if try await condition() { return }
+        guard ContinuousClock.now < deadline else { break }
         try await Task.sleep(for: .milliseconds(50))
     }
     throw TimedOut(description: "gave up waiting for \(what) after \(seconds) s")
