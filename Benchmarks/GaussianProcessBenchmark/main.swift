@@ -313,16 +313,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     // Round 5: the default's cap (0.5, to 200 observations) from an earlier start.
     "explore-cap0.5-from31": withExplorationLengthscales(cap: 0.5, observations: 31...200),
     "explore-cap0.5-from41": withExplorationLengthscales(cap: 0.5, observations: 41...200),
-    // Round 6: the regular steps' log EI averaged over M slice-sampled hyperparameter draws (Spearmint's integrated
-    // acquisition) while the product kernel is fitted on up to N observations.
-    "mcmc8-upto50": withHyperparameterSamples(8, observations: 0...50),
-    "mcmc16-upto50": withHyperparameterSamples(16, observations: 0...50),
-    "mcmc8-upto30": withHyperparameterSamples(8, observations: 0...30),
-    "mcmc8-all": withHyperparameterSamples(8, observations: 0...Int.max),
-    // Round 6: the first k model-based suggestions explore (UCB β = 3, as the periodic exploring steps).
-    "early5": withEarlyExploration(5),
-    "early10": withEarlyExploration(10),
-    "early20": withEarlyExploration(20),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
@@ -371,24 +361,6 @@ func withExplorationLengthscales(cap: Double? = nil, scale: Double = 1, observat
     search.explorationLengthscaleScale = scale
     search.explorationLengthscaleObservations = observations
     search.explorationLengthscaleProductOnly = productOnly
-    return search
-}
-
-/// ``GaussianProcessDesigner/SearchOptions/standard`` with the acquisition integrated over hyperparameter draws.
-func withHyperparameterSamples(_ count: Int, observations: ClosedRange<Int>, burnIn: Int = 10,
-                               thinning: Int = 2) -> GaussianProcessDesigner.SearchOptions {
-    var search = GaussianProcessDesigner.SearchOptions.standard
-    search.hyperparameterSamples = count
-    search.hyperparameterSampleObservations = observations
-    search.hyperparameterBurnIn = burnIn
-    search.hyperparameterThinning = thinning
-    return search
-}
-
-/// ``GaussianProcessDesigner/SearchOptions/standard`` whose first `steps` model-based suggestions explore.
-func withEarlyExploration(_ steps: Int) -> GaussianProcessDesigner.SearchOptions {
-    var search = GaussianProcessDesigner.SearchOptions.standard
-    search.earlyExplorationSteps = steps
     return search
 }
 

@@ -49,34 +49,6 @@ struct AcquisitionOptimizer: Sendable {
     /// the rows `alsoRefining` are refined too, beyond the best `refinements`.
     func maximize(model: GaussianProcessModel, evaluator: AcquisitionEvaluator, candidates: Matrix, scores: [Double], lower: [Double],
                   upper: [Double], movable: [Int], alsoRefining: [Int] = []) -> [Proposal] {
-        let d = candidates.columns
-        return maximize(candidates: candidates, scores: scores, lower: lower, upper: upper, movable: movable, alsoRefining: alsoRefining) { point, gradient in
-            let prediction = model.predictWithGradient(at: point)
-            let derivatives = evaluator.scoreDerivatives(mean: prediction.mean, variance: prediction.variance)
-            guard derivatives.score.isFinite else { return .infinity }
-            for k in 0..<d {
-                gradient[k] = -(derivatives.mean * prediction.meanGradient[k] + derivatives.variance * prediction.varianceGradient[k])
-            }
-            return -derivatives.score
-        }
-    }
-
-    /// As ``maximize(model:evaluator:candidates:lower:upper:movable:)`` for an acquisition averaged over several models
-    /// (``IntegratedAcquisition``).
-    func maximize(integrated acquisition: IntegratedAcquisition, candidates: Matrix, lower: [Double], upper: [Double],
-                  movable: [Int]) -> [Proposal] {
-        let scores = acquisition.scores(candidates).map { $0.isNaN ? -.infinity : $0 }
-        return maximize(candidates: candidates, scores: scores, lower: lower, upper: upper, movable: movable) { point, gradient in
-            let (score, scoreGradient) = acquisition.scoreWithGradient(at: point)
-            guard score.isFinite else { return .infinity }
-            for k in gradient.indices { gradient[k] = -scoreGradient[k] }
-            return -score
-        }
-    }
-
-    /// The candidates ordered by score, the best few refined by L-BFGS-B on `negativeScore` (which writes its gradient).
-    func maximize(candidates: Matrix, scores: [Double], lower: [Double], upper: [Double], movable: [Int], alsoRefining: [Int] = [],
-                  negativeScore: ([Double], inout [Double]) -> Double) -> [Proposal] {
         let m = candidates.rows
         let d = candidates.columns
         let order = (0..<m).sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
@@ -113,7 +85,15 @@ struct AcquisitionOptimizer: Sendable {
                 boxLower[feature] = Swift.min(lower[feature], start[feature])
                 boxUpper[feature] = Swift.max(upper[feature], start[feature])
             }
-            let result = optimizer.minimize(from: start, lower: boxLower, upper: boxUpper, objective: negativeScore)
+            let result = optimizer.minimize(from: start, lower: boxLower, upper: boxUpper) { point, gradient in
+                let prediction = model.predictWithGradient(at: point)
+                let derivatives = evaluator.scoreDerivatives(mean: prediction.mean, variance: prediction.variance)
+                guard derivatives.score.isFinite else { return .infinity }
+                for k in 0..<d {
+                    gradient[k] = -(derivatives.mean * prediction.meanGradient[k] + derivatives.variance * prediction.varianceGradient[k])
+                }
+                return -derivatives.score
+            }
             if result.value.isFinite, -result.value > scores[index] {
                 refined.append(Proposal(features: result.point, score: -result.value))
             } else {

@@ -294,18 +294,6 @@ public struct GaussianProcessDesigner: Designer {
         /// UCB's exploration weight on axis-line steps (0: the posterior mean); `nil` keeps the study's acquisition
         /// function on them.
         public var axisLineBeta: Double?
-        /// On the suggestions that maximize the study's log EI (or PI) while the product kernel is fitted on at most
-        /// ``hyperparameterSampleObservations`` observations, the acquisition is averaged over this many posterior
-        /// draws of the hyperparameters (``HyperparameterSampler``, ``IntegratedAcquisition``) instead of taken at the
-        /// MAP fit alone (0: never).
-        public var hyperparameterSamples = 0
-        /// The first this many model-based suggestions are exploring steps (as the periodic ones) (0: none).
-        public var earlyExplorationSteps = 0
-        /// The observation counts at which ``hyperparameterSamples`` applies.
-        public var hyperparameterSampleObservations: ClosedRange<Int> = 0...50
-        /// Slice-sampling sweeps before the first kept draw, and between kept draws (``hyperparameterSamples``).
-        public var hyperparameterBurnIn = 10
-        public var hyperparameterThinning = 2
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -419,7 +407,6 @@ public struct GaussianProcessDesigner: Designer {
 
         let modelSuggestion = request.trialCount - settings.initialTrials
         let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
-            || (modelSuggestion >= 0 && modelSuggestion < search.earlyExplorationSteps)
         guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, exploring: periodic,
                                     kernel: periodic ? search.explorationKernel ?? search.kernel : search.kernel, generator: &generator) else {
             // The covariance could not be factored even with jitter (degenerate inputs): keep exploring quasi-randomly.
@@ -457,16 +444,6 @@ public struct GaussianProcessDesigner: Designer {
                 .map { (data.points[$0], search.explorationRadius * search.explorationRadius * numericCount) }
             : nil
         let observations = model.points.rows
-        // Posterior draws of the hyperparameters for an integrated acquisition (off in ``SearchOptions/standard``).
-        var ensemble: [GaussianProcessModel] = []
-        if search.hyperparameterSamples > 0, !explores, !exploits, !linesOnly, !samples, fitted.model.form == .product,
-           settings.acquisition != .upperConfidenceBound, search.hyperparameterSampleObservations.contains(data.values.count),
-           !(search.discreteNeighbourhood && DiscreteNeighbourhoodSearch.applies(to: encoding)) {
-            ensemble = hyperparameterEnsemble(fitted.model, labelled: labelled.count, generator: &generator)
-            for point in data.pendingPoints {
-                ensemble = ensemble.map { $0.conditioned(on: point, value: Swift.min($0.predictWithGradient(at: point).mean, incumbent)) }
-            }
-        }
         var optimizer = AcquisitionOptimizer(refinements: search.refinementStarts > 0 ? search.refinementStarts : observations <= 300 ? 4 : 2,
                                              refinementIterations: observations <= 300 ? 30 : 20)
         optimizer.diverseRefinements = search.diverseRefinements
@@ -500,9 +477,6 @@ public struct GaussianProcessDesigner: Designer {
                       observations <= Self.evolutionaryObservationLimit, !linesOnly {
                 proposals = evolvedProposals(optimizer: optimizer, model: model, evaluator: evaluator, candidates: candidates, lower: lower,
                                              upper: upper, generator: &generator)
-            } else if !ensemble.isEmpty {
-                proposals = optimizer.maximize(integrated: IntegratedAcquisition(models: ensemble, evaluator: evaluator), candidates: candidates,
-                                               lower: lower, upper: upper, movable: encoding.numericFeatures)
             } else {
                 proposals = optimizer.maximize(model: model, evaluator: evaluator, candidates: candidates, lower: lower, upper: upper,
                                                movable: encoding.numericFeatures)
@@ -545,32 +519,9 @@ public struct GaussianProcessDesigner: Designer {
             data.knownAssignments.insert(chosen.assignment)
             if suggestions.count < count {
                 model = model.conditioned(on: chosen.features, value: Swift.min(model.predictWithGradient(at: chosen.features).mean, incumbent))
-                ensemble = ensemble.map {
-                    $0.conditioned(on: chosen.features, value: Swift.min($0.predictWithGradient(at: chosen.features).mean, incumbent))
-                }
             }
         }
         return suggestions
-    }
-
-    /// Models of `fitted`'s first `labelled` observations (those with values; the rest are pending fantasies) with
-    /// hyperparameters drawn from their posterior by slice sampling from `fitted`'s (``HyperparameterSampler``);
-    /// empty when no draw gives a covariance that can be factored.
-    func hyperparameterEnsemble(_ fitted: GaussianProcessModel, labelled: Int, generator: inout SeededGenerator) -> [GaussianProcessModel] {
-        let n = Swift.min(labelled, fitted.points.rows)
-        let d = fitted.points.columns
-        var elements = [Double](repeating: 0, count: n * d)
-        for i in 0..<n {
-            for k in 0..<d { elements[i + k * n] = fitted.points[i, k] }
-        }
-        let points = Matrix(rows: n, columns: d, elements: elements)
-        let values = Array(fitted.values.prefix(n))
-        var prior = hyperparameterPrior(dimensions: d)
-        prior.warpedFeatures = warpedFeatures(exploring: false)
-        let sampler = HyperparameterSampler(points: points, values: values, prior: prior)
-        let draws = sampler.samples(from: prior.start(from: fitted.hyperparameters), count: search.hyperparameterSamples,
-                                    burnIn: search.hyperparameterBurnIn, thinning: search.hyperparameterThinning, generator: &generator)
-        return draws.compactMap { try? GaussianProcessModel(points: points, values: values, hyperparameters: prior.hyperparameters($0)) }
     }
 
     /// The model an exploring suggestion is made from: `model` conditioned on the same data with each numeric feature's
