@@ -230,7 +230,7 @@ let package = Package(
         .executableTarget(
             name: "DashboardBenchmark",
             dependencies: [
-                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore",
+                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore", "AugurTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -309,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "AugurHTTPTests",
             dependencies: [
-                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore",
+                "AugurHTTP", "AugurService", "AugurStorage", "AugurCore", "AugurTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

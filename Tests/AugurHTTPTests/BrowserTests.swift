@@ -1,5 +1,6 @@
 @testable import AugurHTTP
 import AugurCore
+import AugurTestSupport
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
 
     /// Runs Chromium headless on `url`; virtual time lets the page's fetches and first poll finish before it dumps
     /// the DOM or takes the screenshot. Returns what Chromium printed on standard output.
-    static func chromium(_ arguments: [String], url: URL) throws -> String {
+    static func chromium(_ arguments: [String], url: URL) async throws -> String {
         let executable = try #require(chromium)
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("augur-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
@@ -25,19 +26,13 @@ import Testing
         process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                              "--user-data-dir=\(profile.path)", "--virtual-time-budget=20000", "--run-all-compositor-stages-before-draw"]
             + arguments + [url.absoluteString]
-        let output = Pipe()
-        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        // A bound, not a synchronization: a Chromium that hangs (it has, under heavy load, with virtual time) is
-        // stopped so that the test fails instead of waiting forever.
-        let bound = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 180, execute: bound)
-        defer { bound.cancel() }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "chromium exited with \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self)
+        // Chromium runs on a thread of its own (``ChildProcess``): the dashboard it loads is served by this process,
+        // whose cooperative threads must stay free. A Chromium that hangs (it has, under heavy load, with virtual time)
+        // is stopped after 180 s so that the test fails instead of waiting forever.
+        let output = try await ChildProcess.run(process, bound: 180)
+        #expect(output.status == 0, "chromium exited with \(output.status)")
+        return output.text
     }
 
     /// The `data-points` of the element with this id in a dumped DOM.
@@ -51,14 +46,14 @@ import Testing
     }
 
     /// Runs a dashboard through the browser, then screenshots the page (only where `screenshot` names a file).
-    static func load(_ base: URL, _ path: String, screenshot: String?, height: Int = 2400) throws -> String {
+    static func load(_ base: URL, _ path: String, screenshot: String?, height: Int = 2400) async throws -> String {
         let url = try #require(URL(string: base.absoluteString + path))
-        let dom = try chromium(["--dump-dom"], url: url)
+        let dom = try await chromium(["--dump-dom"], url: url)
         if let screenshot {
             try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
             let file = artifacts.appendingPathComponent(screenshot)
             try? FileManager.default.removeItem(at: file)
-            _ = try chromium(["--screenshot=\(file.path)", "--window-size=1400,\(height)", "--hide-scrollbars"], url: url)
+            _ = try await chromium(["--screenshot=\(file.path)", "--window-size=1400,\(height)", "--hide-scrollbars"], url: url)
             #expect(FileManager.default.fileExists(atPath: file.path), "no screenshot at \(file.path)")
         }
         return dom
@@ -69,7 +64,7 @@ import Testing
         try await withDashboard(store: try DashboardStores.make("sqlite")) { base, service in
             try await DashboardFixture.runStudy(service, name: "finished", trials: 30)
             try await DashboardFixture.runStudy(service, name: "running", trials: 12, finish: false)
-            let dom = try Self.load(base, "/", screenshot: "studies.png", height: 400)
+            let dom = try await Self.load(base, "/", screenshot: "studies.png", height: 400)
             #expect(dom.contains("data-rendered=\"true\""))
             #expect(dom.contains("<tbody data-rows=\"2\">"))
             #expect(dom.contains(">finished</a>"))
@@ -81,7 +76,7 @@ import Testing
     func aFinishedStudyPageDrawsEveryChart() async throws {
         try await withDashboard(store: try DashboardStores.make("sqlite")) { base, service in
             try await DashboardFixture.runStudy(service, name: "finished", trials: 60, steps: 8)
-            let dom = try Self.load(base, "/studies/finished", screenshot: "study.png")
+            let dom = try await Self.load(base, "/studies/finished", screenshot: "study.png")
             #expect(dom.contains("data-rendered=\"true\""), "the page did not finish rendering")
             #expect(!dom.contains("data-failed"))
             // Every ended trial has a value (the stopped and the failed one take theirs from their last measurement)
@@ -103,12 +98,12 @@ import Testing
     func aRunningStudyAndATrialPage() async throws {
         try await withDashboard(store: try DashboardStores.make("sqlite")) { base, service in
             try await DashboardFixture.runStudy(service, name: "running", trials: 12, steps: 3, finish: false)
-            let study = try Self.load(base, "/studies/running", screenshot: nil)
+            let study = try await Self.load(base, "/studies/running", screenshot: nil)
             #expect(study.contains("data-rendered=\"true\""))
             #expect(study.contains("class=\"state ACTIVE\""))
             // 11 ended trials; the running one is not in the history yet.
             #expect(Self.points(of: "history-chart", in: study) == 11)
-            let trial = try Self.load(base, "/studies/running/trials/1", screenshot: "trial.png", height: 1000)
+            let trial = try await Self.load(base, "/studies/running/trials/1", screenshot: "trial.png", height: 1000)
             #expect(trial.contains("data-rendered=\"true\""))
             #expect(Self.points(of: "measurements-chart", in: trial) == 3)
             // The state history table lists the trial's lease and its end.
@@ -129,7 +124,7 @@ import Testing
         try await withDashboard(store: live) { base, service in
             try await DashboardFixture.runStudy(service, name: "running", trials: 12, steps: 3, finish: false)
             live.arm()
-            let dom = try Self.load(base, "/studies/running", screenshot: nil)
+            let dom = try await Self.load(base, "/studies/running", screenshot: nil)
             #expect(dom.contains("data-rendered=\"true\""))
             let refreshes = dom.range(of: "data-refreshes=\"").map { Int(String(dom[$0.upperBound...].prefix { $0.isNumber })) ?? 0 } ?? 0
             #expect(refreshes >= 2, "the page never redrew after its first load")

@@ -1,5 +1,6 @@
 import AugurCore
 @testable import AugurStorage
+import AugurTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -69,20 +70,17 @@ struct PostgresConcurrencyTests {
         let parallel = 3
         let store = try PostgresStudyStore(url: url, poolSize: 1)
         _ = try await store.createStudy(GridStudy.spec(name: "grid", cells: cells, parallel: parallel))
-        let processes = try (0..<4).map { index in
+        let processes = (0..<4).map { index in
             let process = Process()
             process.executableURL = executable
             process.arguments = ["worker", url, "grid", "process-\(index)"]
-            process.standardOutput = Pipe()
-            try process.run()
             return process
         }
+        // The four run at once, each reaped on a thread of its own (``ChildProcess``), not on the cooperative pool.
         var outputs: [String] = []
-        for process in processes {
-            let output = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-            process.waitUntilExit()
-            outputs.append(String(decoding: output, as: UTF8.self))
-            #expect(process.terminationStatus == 0, "worker output: \(outputs.last ?? "")")
+        for output in try await ChildProcess.runAll(processes, bound: 300) {
+            outputs.append(output.text)
+            #expect(output.status == 0, "worker output: \(output.text)")
         }
         let perProcess = outputs.compactMap { $0.split(separator: " ").dropFirst(3).first.flatMap { Int($0) } }
         #expect(perProcess.reduce(0, +) == cells, "the processes together finished exactly the budget: \(outputs)")
