@@ -19,14 +19,29 @@ public enum ChildProcess {
     /// Starts `process` with its standard output on a pipe, reads the output to its end and reaps the process on a
     /// dedicated thread. A child still running after `bound` is terminated: a bound so that a hung child fails its
     /// test instead of stalling the suite, not a synchronization.
+    ///
+    /// The child is started from that thread with no signal blocked. A child inherits the mask of the thread that
+    /// starts it, and the cooperative pool's threads (dispatch workers) block nearly every signal: a child started
+    /// from a test would ignore SIGTERM, and the bound could not stop it.
     public static func run(_ process: Process, bound: TimeInterval = 180) async throws -> Output {
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
         let box = ProcessBox(process)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
             let thread = Thread {
                 let process = box.process
+                var none = sigset_t()
+                var previous = sigset_t()
+                sigemptyset(&none)
+                pthread_sigmask(SIG_SETMASK, &none, &previous)
+                do {
+                    try process.run()
+                } catch {
+                    pthread_sigmask(SIG_SETMASK, &previous, nil)
+                    continuation.resume(throwing: error)
+                    return
+                }
+                pthread_sigmask(SIG_SETMASK, &previous, nil)
                 let limit = DispatchWorkItem { if process.isRunning { process.terminate() } }
                 DispatchQueue.global().asyncAfter(deadline: .now() + bound, execute: limit)
                 let data = pipe.fileHandleForReading.readDataToEndOfFile()
