@@ -313,6 +313,12 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     // Round 5: the default's cap (0.5, to 200 observations) from an earlier start.
     "explore-cap0.5-from31": withExplorationLengthscales(cap: 0.5, observations: 31...200),
     "explore-cap0.5-from41": withExplorationLengthscales(cap: 0.5, observations: 41...200),
+    // Round 7: the default with one lengthscale per categorical parameter (an overlap kernel on the one-hot block).
+    "tied-categories": {
+        var search = GaussianProcessDesigner.SearchOptions.standard
+        search.tiedCategoryLengthscales = true
+        return search
+    }(),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,

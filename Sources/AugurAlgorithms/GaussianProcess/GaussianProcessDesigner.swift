@@ -260,6 +260,11 @@ public struct GaussianProcessDesigner: Designer {
             }
         }
 
+        /// Whether each categorical parameter's one-hot block shares one lengthscale (``HyperparameterPrior/tiedLengthscales``):
+        /// an overlap kernel, in which two different categories are equally far apart and a categorical costs the fit
+        /// one hyperparameter instead of one per category. Off in ``standard``.
+        public var tiedCategoryLengthscales = false
+
         /// Which fits warp the numeric features through a Kumaraswamy CDF fitted with the other hyperparameters
         /// (``InputWarp``; categorical one-hot features are never warped).
         public var inputWarping: InputWarping
@@ -846,6 +851,11 @@ public struct GaussianProcessDesigner: Designer {
     /// ``SearchOptions/noiseFloor`` when that is set.
     func hyperparameterPrior(dimensions: Int) -> HyperparameterPrior {
         var prior = HyperparameterPrior(dimensions: dimensions)
+        if search.tiedCategoryLengthscales, dimensions == encoding.dimensions {
+            prior.tiedLengthscales = encoding.slots.compactMap { slot in
+                if case .categorical(let feature, let count) = slot, count > 1 { Array(feature..<(feature + count)) } else { nil }
+            }
+        }
         if search.noiseFloor > 0 {
             let floor = Swift.min(Foundation.log(search.noiseFloor), prior.logNoiseBounds.upper)
             prior.logNoiseBounds.lower = Swift.max(prior.logNoiseBounds.lower, floor)

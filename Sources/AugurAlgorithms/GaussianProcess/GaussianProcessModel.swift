@@ -90,12 +90,25 @@ public struct GaussianProcessModel: Sendable {
         let likelihood = MarginalLikelihood(points: points, values: values, prior: prior, form: form)
         let optimizer = BoundedLBFGS(options: options)
         var best: (theta: [Double], value: Double)?
-        for start in starts {
-            let result = optimizer.minimize(from: start, lower: prior.lowerBounds, upper: prior.upperBounds) { theta, gradient in
-                likelihood.negativeLogPosterior(theta, gradient: &gradient)
+        if let tying = prior.tying {
+            // One variable per group of tied lengthscales.
+            for start in starts where start.count == tying.source.count {
+                let result = optimizer.minimize(from: tying.reduced(start), lower: tying.reduced(prior.lowerBounds),
+                                                upper: tying.reduced(prior.upperBounds)) { reduced, gradient in
+                    likelihood.negativeLogPosterior(reduced: reduced, tying: tying, gradient: &gradient)
+                }
+                if result.value.isFinite, result.value < (best?.value ?? .infinity) {
+                    best = (tying.expanded(result.point), result.value)
+                }
             }
-            if result.value.isFinite, result.value < (best?.value ?? .infinity) {
-                best = (result.point, result.value)
+        } else {
+            for start in starts {
+                let result = optimizer.minimize(from: start, lower: prior.lowerBounds, upper: prior.upperBounds) { theta, gradient in
+                    likelihood.negativeLogPosterior(theta, gradient: &gradient)
+                }
+                if result.value.isFinite, result.value < (best?.value ?? .infinity) {
+                    best = (result.point, result.value)
+                }
             }
         }
         let theta = best?.theta ?? prior.defaultStart

@@ -29,6 +29,11 @@ public struct HyperparameterPrior: Sendable {
     public var warpedFeatures: [Int] = []
     public var warpScale = 0.75
     public var logWarpBounds = (lower: Foundation.log(0.2), upper: Foundation.log(5.0))
+    /// Groups of features that share one lengthscale (each a categorical parameter's one-hot block, when
+    /// ``GaussianProcessDesigner/SearchOptions/tiedCategoryLengthscales`` asks for it; none by default): the fit moves
+    /// one variable per group, and its prior counts once. The fitted hyperparameters still hold one lengthscale per
+    /// feature, equal within a group.
+    public var tiedLengthscales: [[Int]] = []
 
     public init(dimensions: Int) {
         self.dimensions = dimensions
@@ -89,5 +94,60 @@ public struct HyperparameterPrior: Sendable {
         add(dimensions + 2, 0, meanScale)
         for index in 0..<(2 * warpedFeatures.count) { add(dimensions + 3 + index, 0, warpScale) }
         return value
+    }
+
+    /// The optimizer's variables when ``tiedLengthscales`` is not empty: the full vector `theta` with each group's
+    /// lengthscales replaced by one (the group's first feature's place), and back.
+    struct Tying: Sendable {
+        /// For each full variable, the reduced variable it takes its value from.
+        let source: [Int]
+        /// For each reduced variable, the full variables it stands for.
+        let members: [[Int]]
+
+        init(groups: [[Int]], count: Int) {
+            var source = [Int](repeating: -1, count: count)
+            var members: [[Int]] = []
+            for index in 0..<count where source[index] < 0 {
+                let group = groups.first { $0.contains(index) } ?? [index]
+                for member in group where member < count { source[member] = members.count }
+                members.append(group.filter { $0 < count })
+            }
+            self.source = source
+            self.members = members
+        }
+
+        /// The full vector of the reduced one.
+        func expanded(_ reduced: [Double]) -> [Double] { source.map { reduced[$0] } }
+
+        /// The reduced vector of a full one: each group's mean.
+        func reduced(_ full: [Double]) -> [Double] {
+            members.map { group in group.reduce(0) { $0 + full[$1] } / Double(group.count) }
+        }
+
+        /// The reduced gradient of a full one: each group's sum.
+        func reducedGradient(_ full: [Double]) -> [Double] {
+            members.map { group in group.reduce(0) { $0 + full[$1] } }
+        }
+    }
+
+    /// The groups of ``tiedLengthscales`` that have two or more lengthscales, as a ``Tying`` of the optimizer's
+    /// variables; `nil` when none.
+    var tying: Tying? {
+        let groups = tiedLengthscales.filter { $0.count > 1 && $0.allSatisfy { $0 >= 0 && $0 < dimensions } }
+        return groups.isEmpty ? nil : Tying(groups: groups, count: lowerBounds.count)
+    }
+
+    /// The prior's lengthscale terms counted once per group: what ``negativeLogDensity(_:gradient:)`` adds in excess
+    /// for each group's second and later members, removed from `value` and `gradient` (full vectors).
+    func removingRepeatedLengthscaleTerms(_ theta: [Double], value: Double, gradient: inout [Double]) -> Double {
+        var result = value
+        for group in tiedLengthscales where group.count > 1 {
+            for k in group.dropFirst() where k >= 0 && k < dimensions {
+                let z = (theta[k] - lengthscaleLocation) / lengthscaleScale
+                result -= 0.5 * z * z
+                gradient[k] -= z / lengthscaleScale
+            }
+        }
+        return result
     }
 }

@@ -138,6 +138,18 @@ struct MarginalLikelihood: Sendable {
         return value + prior.negativeLogDensity(theta, gradient: &gradient)
     }
 
+    /// ``negativeLogPosterior(_:gradient:)`` over the variables of `tying` (``HyperparameterPrior/tiedLengthscales``):
+    /// the full vector is `tying.expanded(reduced)`, each group's partial derivative is the sum of its members', and
+    /// the prior of a group's lengthscale counts once.
+    func negativeLogPosterior(reduced: [Double], tying: HyperparameterPrior.Tying, gradient: inout [Double]) -> Double {
+        let theta = tying.expanded(reduced)
+        var full = [Double](repeating: 0, count: theta.count)
+        let value = prior.removingRepeatedLengthscaleTerms(theta, value: negativeLogPosterior(theta, gradient: &full), gradient: &full)
+        let folded = tying.reducedGradient(full)
+        for index in gradient.indices { gradient[index] = folded[index] }
+        return value
+    }
+
     /// ``negativeLogPosterior(_:gradient:)`` for the additive form.
     private func additiveNegativeLogPosterior(_ theta: [Double], hyperparameters: GaussianProcessHyperparameters,
                                               gradient: inout [Double]) -> Double {
