@@ -319,18 +319,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
         search.tiedCategoryLengthscales = true
         return search
     }(),
-    // Round 7: the discrete search's climbs also try every combination of categories (up to 64) at a point's numbers.
-    "joint-categories": {
-        var search = GaussianProcessDesigner.SearchOptions.standard
-        search.jointCategoryLimit = 64
-        return search
-    }(),
-    "tied-joint-categories": {
-        var search = GaussianProcessDesigner.SearchOptions.standard
-        search.tiedCategoryLengthscales = true
-        search.jointCategoryLimit = 64
-        return search
-    }(),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,

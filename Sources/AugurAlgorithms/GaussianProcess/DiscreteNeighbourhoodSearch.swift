@@ -23,10 +23,6 @@ struct DiscreteNeighbourhoodSearch: Sendable {
     var climbs = 4
     /// The most steps a climb takes.
     var maxSteps = 12
-    /// With two or more categorical parameters whose combinations number at most this, a climb's neighbours also
-    /// include every other combination of categories at the same numeric values (a joint move of several
-    /// categoricals); 0: one categorical at a time only.
-    var jointCategoryLimit = 0
 
     /// Whether the space has a dimension this search moves in.
     static func applies(to encoding: FeatureEncoding) -> Bool {
@@ -135,37 +131,6 @@ struct DiscreteNeighbourhoodSearch: Sendable {
                     result.append(encoding.snapped(point))
                 }
             }
-        }
-        result += jointCategoryNeighbours(of: features)
-        return result
-    }
-
-    /// Every combination of categories other than `features`' own, at its numeric values, that changes two or more
-    /// categorical parameters (the one-parameter changes are ordinary neighbours), when ``jointCategoryLimit`` allows:
-    /// empty otherwise.
-    func jointCategoryNeighbours(of features: [Double]) -> [[Double]] {
-        let blocks = encoding.slots.compactMap { slot -> (feature: Int, count: Int)? in
-            if case .categorical(let feature, let count) = slot, count > 0 { (feature, count) } else { nil }
-        }
-        guard blocks.count >= 2 else { return [] }
-        var combinations = 1
-        for block in blocks {
-            combinations *= block.count
-            if combinations > jointCategoryLimit { return [] }
-        }
-        let current = blocks.map { block in (0..<block.count).first { features[block.feature + $0] == 1 } }
-        var result: [[Double]] = []
-        for combination in 0..<combinations {
-            var rest = combination
-            var point = features
-            var changed = 0
-            for (index, block) in blocks.enumerated() {
-                let category = rest % block.count
-                rest /= block.count
-                if category != current[index] { changed += 1 }
-                for offset in 0..<block.count { point[block.feature + offset] = offset == category ? 1 : 0 }
-            }
-            if changed >= 2 { result.append(encoding.snapped(point)) }
         }
         return result
     }

@@ -264,10 +264,6 @@ public struct GaussianProcessDesigner: Designer {
         /// an overlap kernel, in which two different categories are equally far apart and a categorical costs the fit
         /// one hyperparameter instead of one per category. Off in ``standard``.
         public var tiedCategoryLengthscales = false
-        /// With two or more categorical parameters of at most this many combinations, the discrete search's climbs
-        /// (``DiscreteNeighbourhoodSearch/jointCategoryLimit``) also try every combination of categories at a point's
-        /// numeric values, not only one categorical changed at a time. 0 (``standard``): off.
-        public var jointCategoryLimit = 0
 
         /// Which fits warp the numeric features through a Kumaraswamy CDF fitted with the other hyperparameters
         /// (``InputWarp``; categorical one-hot features are never warped).
@@ -491,9 +487,7 @@ public struct GaussianProcessDesigner: Designer {
                                                movable: encoding.numericFeatures)
             }
             if search.discreteNeighbourhood, !samples, DiscreteNeighbourhoodSearch.applies(to: encoding) {
-                var discreteSearch = DiscreteNeighbourhoodSearch(encoding: encoding)
-                discreteSearch.jointCategoryLimit = search.jointCategoryLimit
-                proposals = discreteSearch.search(
+                proposals = DiscreteNeighbourhoodSearch(encoding: encoding).search(
                     proposals: proposals, model: model, evaluator: evaluator, lower: lower, upper: upper, excluded: data.knownAssignments)
             }
             var chosen: (features: [Double], assignment: ParameterAssignment, score: Double)?

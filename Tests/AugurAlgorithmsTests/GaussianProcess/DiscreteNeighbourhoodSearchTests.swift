@@ -59,29 +59,6 @@ import Testing
         #expect(around.allSatisfy { $0["x"] == .double(0.25) })
     }
 
-    @Test func jointCategoryMovesAddEveryCombinationThatChangesTwoOrMore() throws {
-        let space = SearchSpace([.integer("n", min: 1, max: 3), .categorical("a", ["p", "q", "r"]), .categorical("b", ["u", "v"])])
-        let encoding = FeatureEncoding(space: space)
-        let start: ParameterAssignment = ["n": .integer(2), "a": .string("q"), "b": .string("u")]
-        let features = try #require(encoding.features(of: start))
-        var search = DiscreteNeighbourhoodSearch(encoding: encoding)
-        #expect(search.jointCategoryNeighbours(of: features).isEmpty)
-        search.jointCategoryLimit = 6
-        let joint = search.jointCategoryNeighbours(of: features).map(encoding.assignment(of:))
-        // The two combinations that change both categoricals; the numeric value stays.
-        #expect(Set(joint) == [["n": .integer(2), "a": .string("p"), "b": .string("v")], ["n": .integer(2), "a": .string("r"), "b": .string("v")]])
-        #expect(joint.count == 2)
-        // Ordinary neighbours (n ± 1, a or b alone: 2 + 2 + 1) plus the joint ones.
-        #expect(search.neighbours(of: features).count == 7)
-        // Past the limit, or with one categorical, no joint moves.
-        search.jointCategoryLimit = 5
-        #expect(search.jointCategoryNeighbours(of: features).isEmpty)
-        search.jointCategoryLimit = 64
-        let single = FeatureEncoding(space: Self.space)
-        #expect(DiscreteNeighbourhoodSearch(encoding: single, jointCategoryLimit: 64)
-            .jointCategoryNeighbours(of: try #require(single.features(of: ["x": .double(0.2), "n": .integer(3), "c": .string("a"), "batch": .integer(8)]))).isEmpty)
-    }
-
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func scoresExactlyAtLegalValuesAndBeatsSnappingTheContinuousOptimum(seed: UInt64) throws {
         let history = try Self.history(count: 20, seed: seed)
