@@ -319,13 +319,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
         search.tiedCategoryLengthscales = true
         return search
     }(),
-    // Round 7: two (or three) independent searches interleaved up to 40, 50 or 60 trials, then one.
-    "split2-40": withIndependentRuns(2, until: 40),
-    "split2-50": withIndependentRuns(2, until: 50),
-    "split2-60": withIndependentRuns(2, until: 60),
-    "split3-60": withIndependentRuns(3, until: 60),
-    "split2s-40": withIndependentRuns(2, until: 40, sharingInitialDesign: true),
-    "split2s-60": withIndependentRuns(2, until: 60, sharingInitialDesign: true),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,
@@ -896,14 +889,4 @@ if runs("--blas") {
             print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %5d  %7.2f  %7.1f  %5.1f%%", n, best * 1000, rate, 100 * rate / peak))
         }
     }
-}
-
-/// The default with `runs` independent searches interleaved up to `until` trials, each learning from the whole initial design
-/// with `sharingInitialDesign` (issue #16 round 7).
-func withIndependentRuns(_ runs: Int, until: Int, sharingInitialDesign: Bool = false) -> GaussianProcessDesigner.SearchOptions {
-    var search = GaussianProcessDesigner.SearchOptions.standard
-    search.independentRunsShareInitialDesign = sharingInitialDesign
-    search.independentRuns = runs
-    search.independentUntil = until
-    return search
 }

@@ -264,15 +264,6 @@ public struct GaussianProcessDesigner: Designer {
         /// an overlap kernel, in which two different categories are equally far apart and a categorical costs the fit
         /// one hyperparameter instead of one per category. Off in ``standard``.
         public var tiedCategoryLengthscales = false
-        /// Up to ``independentUntil`` trials, the study runs as this many independent searches interleaved: the
-        /// suggestion at `trialCount` is made from the observations at history positions `≡ trialCount (mod k)` only,
-        /// so each search finds its own basin from its own part of the initial design; from ``independentUntil`` on,
-        /// every observation counts. 1 (``standard``): one search.
-        public var independentRuns = 1
-        /// See ``independentRuns``.
-        public var independentUntil = 0
-        /// Whether every one of the ``independentRuns`` also learns from the whole initial design.
-        public var independentRunsShareInitialDesign = false
 
         /// Which fits warp the numeric features through a Kumaraswamy CDF fitted with the other hyperparameters
         /// (``InputWarp``; categorical one-hot features are never warped).
@@ -420,13 +411,6 @@ public struct GaussianProcessDesigner: Designer {
         guard suggestions.count < count else { return suggestions }
 
         let modelSuggestion = request.trialCount - settings.initialTrials
-        if search.independentRuns > 1, request.trialCount < search.independentUntil {
-            let runs = search.independentRuns
-            let run = request.trialCount % runs
-            let shared = search.independentRunsShareInitialDesign ? settings.initialTrials : 0
-            let own = data.keeping { $0 < shared || $0 % runs == run }
-            if own.values.count >= 2 { data = own }
-        }
         let periodic = search.explorationPeriod > 0 && modelSuggestion >= 0 && modelSuggestion % search.explorationPeriod == search.explorationPeriod - 1
         guard let fitted = fitModel(data, warping: periodic ? search.explorationWarping : nil, exploring: periodic,
                                     kernel: periodic ? search.explorationKernel ?? search.kernel : search.kernel, generator: &generator) else {

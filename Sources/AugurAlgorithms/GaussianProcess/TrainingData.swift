@@ -66,20 +66,6 @@ struct TrainingData: Sendable {
         }
     }
 
-    /// These data with only the observations (feasible and infeasible) whose history position satisfies `keeps`;
-    /// pending points and known assignments stay.
-    func keeping(positions keeps: (Int) -> Bool) -> TrainingData {
-        var result = self
-        let kept = positions.indices.filter { keeps(positions[$0]) }
-        result.points = kept.map { points[$0] }
-        result.values = kept.map { values[$0] }
-        result.positions = kept.map { positions[$0] }
-        let keptInfeasible = infeasiblePositions.indices.filter { keeps(infeasiblePositions[$0]) }
-        result.infeasiblePoints = keptInfeasible.map { infeasiblePoints[$0] }
-        result.infeasiblePositions = keptInfeasible.map { infeasiblePositions[$0] }
-        return result
-    }
-
     /// The feasible observations followed by the infeasible ones at the worst value (or the feasible ones alone).
     var labelledPoints: (points: [[Double]], values: [Double]) {
         guard let worst = values.min(), !infeasiblePoints.isEmpty else { return (points, values) }
