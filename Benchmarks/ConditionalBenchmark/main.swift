@@ -7,7 +7,7 @@ import Foundation
 // search the same space define-by-run (Benchmarks/optuna_conditional_benchmark.py; Benchmarks/conditional_benchmark.sh
 // runs both and prints the table).
 //
-//   ConditionalBenchmark [--seeds 101-115] [--trials 60] [--algorithms random,quasirandom,tpe,multivariate-tpe,gp,cmaes]
+//   ConditionalBenchmark [--seeds 101-115] [--trials 60] [--algorithms random,quasirandom,tpe,multivariate-tpe,gp,cmaes,gp-tied]
 //
 // Prints one tab-separated line per run: algorithm, seed, final regret, mean CPU seconds per suggestion.
 //
@@ -45,7 +45,7 @@ func algorithm(_ name: String) -> AlgorithmSpec? {
     case "quasirandom": .quasiRandom(.halton)
     case "tpe": .treeParzen(TreeParzenSettings())
     case "multivariate-tpe": .treeParzen(TreeParzenSettings(multivariate: true))
-    case "gp": .gaussianProcess(GaussianProcessSettings())
+    case "gp", "gp-tied": .gaussianProcess(GaussianProcessSettings())
     case "cmaes": .cmaes(CMAESSettings())
     default: nil
     }
@@ -72,10 +72,18 @@ func loss(_ assignment: ParameterAssignment) -> Double {
 }
 
 /// A study of `budget` trials, one at a time: the final regret and the mean CPU seconds per suggestion.
-func optimize(algorithm: AlgorithmSpec, seed: UInt64, budget: Int) throws -> (regret: Double, seconds: Double) {
+/// `gp-tied` is `gp` with one lengthscale per categorical (`SearchOptions.tiedCategoryLengthscales`, issue #16 round 7).
+func optimize(algorithm: AlgorithmSpec, name: String, seed: UInt64, budget: Int) throws -> (regret: Double, seconds: Double) {
     let spec = StudySpec(name: "bench", searchSpace: space, objective: Objective(metric: "loss", goal: .minimize),
                          algorithm: algorithm, seed: seed)
-    let designer = try DesignerFactory.make(for: spec)
+    let designer: any Designer
+    if name == "gp-tied" {
+        var search = GaussianProcessDesigner.SearchOptions.standard
+        search.tiedCategoryLengthscales = true
+        designer = try GaussianProcessDesigner(spec: spec, settings: GaussianProcessSettings(), search: search)
+    } else {
+        designer = try DesignerFactory.make(for: spec)
+    }
     var history: [Trial] = []
     var best = Double.infinity
     var suggesting = 0.0
@@ -102,7 +110,7 @@ let algorithmNames = (option("--algorithms") ?? "random,quasirandom,tpe,multivar
 
 // Warm up on a seed that is not reported, as the Python side does.
 for name in algorithmNames {
-    if let algorithm = algorithm(name) { _ = try optimize(algorithm: algorithm, seed: 0, budget: 20) }
+    if let algorithm = algorithm(name) { _ = try optimize(algorithm: algorithm, name: name, seed: 0, budget: 20) }
 }
 
 print("algorithm\tseed\tregret\tseconds_per_suggestion")
@@ -112,7 +120,7 @@ for name in algorithmNames {
         exit(2)
     }
     for seed in seedList {
-        let (regret, seconds) = try optimize(algorithm: algorithm, seed: seed, budget: budget)
+        let (regret, seconds) = try optimize(algorithm: algorithm, name: name, seed: seed, budget: budget)
         print("\(name)\t\(seed)\t\(regret)\t\(seconds)")
     }
 }
