@@ -319,19 +319,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
         search.tiedCategoryLengthscales = true
         return search
     }(),
-    // Round 8: the default with the sum of the product and additive kernels (each its own lengthscales and variance)
-    // past 50 observations instead of the one with the larger evidence.
-    "sum-kernel": {
-        var search = GaussianProcessDesigner.SearchOptions.standard
-        search.kernel = .sum
-        return search
-    }(),
-    // The same three fits, the one with the largest log posterior used.
-    "sum-evidence": {
-        var search = GaussianProcessDesigner.SearchOptions.standard
-        search.kernel = .byEvidenceWithSum
-        return search
-    }(),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,

@@ -223,13 +223,6 @@ public struct GaussianProcessDesigner: Designer {
             /// observations better (``GaussianProcessDesigner/leaveOneOutRankAgreement(_:raw:)``) is used, the product
             /// on a tie: a predictive criterion, which judges the models where the optimum is sought.
             case byLeaveOneOut
-            /// Both are fitted as for ``byEvidence``, then their sum (``Matern52Kernel/Form/sum``: the product kernel
-            /// plus the additive one, each with its own lengthscales and variance) is fitted from the two fits and
-            /// used: the fit weighs the structures instead of choosing one. Stored in the cache as a choice is.
-            case sum
-            /// The three fits of ``sum`` (product, additive, their sum), and the one with the largest log posterior,
-            /// each under its own prior, is used (the product on a tie).
-            case byEvidenceWithSum
         }
 
         /// Whether exploring suggestions (with a ``BasinExploration/period``, some regular ones instead) search a box
@@ -554,12 +547,6 @@ public struct GaussianProcessDesigner: Designer {
         for k in encoding.numericFeatures where k < hyperparameters.logLengthscales.count {
             hyperparameters.logLengthscales[k] = Swift.min(hyperparameters.logLengthscales[k] + logScale, logCap)
         }
-        if var term = hyperparameters.additiveTerm {
-            for k in encoding.numericFeatures where k < term.logLengthscales.count {
-                term.logLengthscales[k] = Swift.min(term.logLengthscales[k] + logScale, logCap)
-            }
-            hyperparameters.additiveTerm = term
-        }
         guard hyperparameters != model.hyperparameters else { return model }
         return (try? GaussianProcessModel(points: model.points, values: model.values, hyperparameters: hyperparameters, form: model.form)) ?? model
     }
@@ -719,7 +706,7 @@ public struct GaussianProcessDesigner: Designer {
         let usesCache = kernel != .additive
         // A kernel choice past ``SearchOptions/additiveAfter``: a background refit fits both kernels and the cache may
         // hold the additive one. Without a choice an additive entry is read as its product fit (no kept factor).
-        let choosing = kernel == .byEvidence || kernel == .byLeaveOneOut || kernel == .sum || kernel == .byEvidenceWithSum
+        let choosing = kernel == .byEvidence || kernel == .byLeaveOneOut
         let cached = usesCache ? cache?.load(featureCount: d).map { entry in
             choosing || entry.form == .product ? entry
                 : GaussianProcessCache.Entry(hyperparameters: entry.warmStart, observationCount: entry.observationCount, featureCount: d)
@@ -821,15 +808,8 @@ public struct GaussianProcessDesigner: Designer {
         }
         let additive = try? GaussianProcessModel.fit(points: points, values: values, prior: additivePrior, starts: additiveStarts,
                                                      options: options, form: .additive)
-        guard choice == .byEvidence || choice == .byLeaveOneOut || choice == .sum || choice == .byEvidenceWithSum, let additive else {
-            return (additive ?? product).map { ($0, product) }
-        }
+        guard choice == .byEvidence || choice == .byLeaveOneOut, let additive else { return (additive ?? product).map { ($0, product) } }
         guard let product else { return (additive, nil) }
-        let sum = choice == .sum || choice == .byEvidenceWithSum
-            ? fitSum(points: points, values: values, prior: prior, product: product.hyperparameters, additive: additive.hyperparameters,
-                     options: options)
-            : nil
-        if choice == .sum { return (sum ?? product, product) }
         if choice == .byLeaveOneOut {
             return (leaveOneOutRankAgreement(additive, raw: values) > leaveOneOutRankAgreement(product, raw: values) ? additive : product, product)
         }
@@ -839,52 +819,7 @@ public struct GaussianProcessDesigner: Designer {
         let additiveValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: additivePrior,
                                                                       theta: additivePrior.start(from: additive.hyperparameters), form: .additive,
                                                                       gradient: &gradient)
-        let chosen = productValue - additiveValue > evidenceMargin * Double(points.rows) ? additive : product
-        guard let sum else { return (chosen, product) }
-        let sumPrior = Self.sumPrior(prior)
-        var sumGradient = [Double](repeating: 0, count: sumPrior.lowerBounds.count)
-        let sumValue = GaussianProcessModel.negativeLogPosterior(points: points, values: values, prior: sumPrior, theta: sum.hyperparameters.vector,
-                                                                 form: .sum, gradient: &sumGradient)
-        return (sumValue < Swift.min(productValue, additiveValue) ? sum : chosen, product)
-    }
-
-    /// The ``Matern52Kernel/Form/sum`` kernel fitted on `values` from the `product` and `additive` fits: three starts,
-    /// each term at half its fitted variance, and each term alone at its fit with the other's variance at its lower
-    /// bound. `nil` when no covariance can be factored.
-    static func fitSum(points: Matrix, values: [Double], prior: HyperparameterPrior, product: GaussianProcessHyperparameters,
-                       additive: GaussianProcessHyperparameters, options: BoundedLBFGS.Options) -> GaussianProcessModel? {
-        let sumPrior = Self.sumPrior(prior)
-        let half = Foundation.log(0.5)
-        let lowest = sumPrior.logSignalBounds.lower
-        func start(_ base: GaussianProcessHyperparameters, productShift: Double?, additiveVariance: Double) -> [Double] {
-            var hyperparameters = base
-            hyperparameters.inputWarp = nil
-            if let productShift { hyperparameters.logSignalVariance += productShift }
-            hyperparameters.additiveTerm = .init(logLengthscales: additive.logLengthscales, logSignalVariance: additiveVariance)
-            return sumPrior.start(from: hyperparameters)
-        }
-        var additiveFirst = product
-        additiveFirst.logSignalVariance = lowest
-        additiveFirst.logNoiseVariance = additive.logNoiseVariance
-        additiveFirst.mean = additive.mean
-        let lower = sumPrior.lowerBounds
-        let upper = sumPrior.upperBounds
-        let starts = [start(product, productShift: half, additiveVariance: additive.logSignalVariance + half),
-                      start(product, productShift: nil, additiveVariance: lowest),
-                      start(additiveFirst, productShift: nil, additiveVariance: additive.logSignalVariance)].map { theta in
-            theta.indices.map { Swift.min(Swift.max(theta[$0], lower[$0]), upper[$0]) }
-        }
-        return try? GaussianProcessModel.fit(points: points, values: values, prior: sumPrior, starts: starts, options: options, form: .sum)
-    }
-
-    /// `prior` for a ``Matern52Kernel/Form/sum`` kernel: its variables hold the additive term too, and it warps and
-    /// ties nothing.
-    static func sumPrior(_ prior: HyperparameterPrior) -> HyperparameterPrior {
-        var sumPrior = prior
-        sumPrior.sumKernel = true
-        sumPrior.warpedFeatures = []
-        sumPrior.tiedLengthscales = []
-        return sumPrior
+        return (productValue - additiveValue > evidenceMargin * Double(points.rows) ? additive : product, product)
     }
 
     /// `prior` with the lengthscales' location of one dimension: the additive kernel's prior.

@@ -13,8 +13,7 @@ public struct GaussianProcessModel: Sendable {
     /// The training outputs.
     public let values: [Double]
     public let hyperparameters: GaussianProcessHyperparameters
-    /// The kernel's structure: ``Matern52Kernel/Form/product`` (ARD), ``Matern52Kernel/Form/additive`` or
-    /// ``Matern52Kernel/Form/sum`` (with the hyperparameters' additive term).
+    /// The kernel's structure: ``Matern52Kernel/Form/product`` (ARD) or ``Matern52Kernel/Form/additive``.
     public let form: Matern52Kernel.Form
     let kernel: Matern52Kernel
     /// `points` as the kernel sees them (warped, if the hyperparameters warp inputs).
@@ -66,7 +65,7 @@ public struct GaussianProcessModel: Sendable {
         let scaledNew = kernel.scaled(warpedInputs(newPoints))
         let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: scaledNew)
         var corner = kernel.crossCovariance(scaledA: scaledNew, scaledB: scaledNew)
-        for i in 0..<k { corner[i, i] = kernel.priorVariance }
+        for i in 0..<k { corner[i, i] = kernel.signalVariance }
         corner.addToDiagonal(hyperparameters.noiseVariance)
         let extended = try cholesky.appending(border: border, corner: corner)
         var elements = [Double](repeating: 0, count: (n + k) * d)
@@ -134,7 +133,7 @@ public struct GaussianProcessModel: Sendable {
         let offset = hyperparameters.mean
         for j in 0..<m { mean[j] += offset }
         let whitened = cholesky.solveTriangular(crossTransposed)
-        let signal = kernel.priorVariance
+        let signal = kernel.signalVariance
         var variance = [Double](repeating: signal, count: m)
         whitened.elements.withUnsafeBufferPointer { v in
             for j in 0..<m {
@@ -163,7 +162,7 @@ public struct GaussianProcessModel: Sendable {
         var covariance = kernel.crossCovariance(scaledA: scaledQueries, scaledB: scaledQueries)
         let explained = whitened.innerGram()
         for index in 0..<(m * m) { covariance.elements[index] -= explained.elements[index] }
-        guard let factor = try? CholeskyFactor(covariance, initialJitter: 1e-9 * kernel.priorVariance) else { return nil }
+        guard let factor = try? CholeskyFactor(covariance, initialJitter: 1e-9 * kernel.signalVariance) else { return nil }
         let draws = (0..<m).map { _ in generator.nextGaussian() }
         let correlated = factor.lowerTriangular.multiplied(by: draws)
         return (0..<m).map { mean[$0] + correlated[$0] }
@@ -180,7 +179,6 @@ public struct GaussianProcessModel: Sendable {
         let n = points.rows
         let d = points.columns
         let point = hyperparameters.inputWarp.map { $0.warped(unwarpedPoint) } ?? unwarpedPoint
-        if kernel.isSum { return sumPredictWithGradient(at: point) }
         if form == .additive {
             var additive = additivePredictWithGradient(at: point)
             if let warp = hyperparameters.inputWarp {
@@ -260,7 +258,7 @@ public struct GaussianProcessModel: Sendable {
         let d = points.columns
         let query = Matrix(rows: 1, columns: d, elements: point)
         let border = kernel.crossCovariance(scaledA: scaledPoints, scaledB: kernel.scaled(warpedInputs(query))).elements
-        let extended = cholesky.appending(border: border, corner: kernel.priorVariance + hyperparameters.noiseVariance)
+        let extended = cholesky.appending(border: border, corner: kernel.signalVariance + hyperparameters.noiseVariance)
         var elements = [Double](repeating: 0, count: (n + 1) * d)
         points.elements.withUnsafeBufferPointer { old in
             for k in 0..<d {
@@ -309,67 +307,6 @@ public struct GaussianProcessModel: Sendable {
         let meanGradient = partialMatrix.multiplied(by: alpha, transposingSelf: true)
         var varianceGradient = partialMatrix.multiplied(by: solved, transposingSelf: true)
         for k in 0..<d { varianceGradient[k] = rawVariance > 1e-12 * signal ? -2 * varianceGradient[k] : 0 }
-        return (mean, variance, meanGradient, varianceGradient)
-    }
-
-    /// ``predictWithGradient(at:)`` for a ``Matern52Kernel/Form/sum`` kernel (which warps no inputs): each
-    /// observation's `∂k(x, xᵢ)/∂xₖ` is the product term's `−5/3 σ² (1 + s) e⁻ˢ (xₖ − xᵢₖ)/ℓₖ²` plus the additive
-    /// term's `−σₐ²/d · 5/3 (1 + sₖ) e^{−sₖ} (xₖ − xᵢₖ)/ℓₐₖ²`.
-    func sumPredictWithGradient(at point: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
-        let n = points.rows
-        let d = points.columns
-        let terms = kernel.sumTerms
-        let lengthscales = terms.product.lengthscales
-        let additiveLengthscales = terms.additive.lengthscales
-        let signal = terms.product.signalVariance
-        let weight = terms.additive.signalVariance / Double(Swift.max(d, 1))
-        let prior = kernel.priorVariance
-        var crossCovariance = [Double](repeating: 0, count: n)
-        // ∂k(x, xᵢ)/∂xₖ, observation-major: entry i + k·n.
-        var partials = [Double](repeating: 0, count: n * d)
-        scaledPoints.elements.withUnsafeBufferPointer { z in
-            var squaredDistances = [Double](repeating: 0, count: n)
-            for k in 0..<d {
-                let coordinate = point[k] / lengthscales[k]
-                let column = k * n
-                for i in 0..<n {
-                    let difference = coordinate - z[column + i]
-                    squaredDistances[i] += difference * difference
-                }
-            }
-            for i in 0..<n {
-                let s = Matern52Kernel.sqrt5 * squaredDistances[i].squareRoot()
-                let e = Foundation.exp(-s)
-                crossCovariance[i] = signal * (1 + s + s * s / 3) * e
-                let radial = -5.0 / 3.0 * signal * (1 + s) * e
-                for k in 0..<d {
-                    partials[k * n + i] = radial * (point[k] / lengthscales[k] - z[k * n + i]) / lengthscales[k]
-                }
-            }
-            for k in 0..<d {
-                let coordinate = point[k] / additiveLengthscales[k]
-                let column = (d + k) * n
-                let factor = -5.0 / 3.0 * weight / additiveLengthscales[k]
-                for i in 0..<n {
-                    let u = coordinate - z[column + i]
-                    let s = Matern52Kernel.sqrt5 * Swift.abs(u)
-                    let e = Foundation.exp(-s)
-                    crossCovariance[i] += weight * (1 + s + s * s / 3) * e
-                    partials[k * n + i] += factor * (1 + s) * e * u
-                }
-            }
-        }
-        var mean = hyperparameters.mean
-        for i in 0..<n { mean += crossCovariance[i] * alpha[i] }
-        let solved = cholesky.solve(crossCovariance)
-        var explained = 0.0
-        for i in 0..<n { explained += crossCovariance[i] * solved[i] }
-        let rawVariance = prior - explained
-        let variance = Swift.max(rawVariance, 1e-12 * prior)
-        let partialMatrix = Matrix(rows: n, columns: d, elements: partials)
-        let meanGradient = partialMatrix.multiplied(by: alpha, transposingSelf: true)
-        var varianceGradient = partialMatrix.multiplied(by: solved, transposingSelf: true)
-        for k in 0..<d { varianceGradient[k] = rawVariance > 1e-12 * prior ? -2 * varianceGradient[k] : 0 }
         return (mean, variance, meanGradient, varianceGradient)
     }
 }

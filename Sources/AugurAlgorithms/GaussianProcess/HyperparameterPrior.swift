@@ -12,9 +12,6 @@ import Foundation
 /// - Mean: `N(0, 1)`, bounded to `[−4, 4]`.
 /// - Input warping (only for ``warpedFeatures``, none by default): `log a, log b ~ N(0, 0.75²)` per warped feature,
 ///   centred on the identity warp, bounded to `[0.2, 5]` (``InputWarp``).
-/// - The additive term of a ``Matern52Kernel/Form/sum`` kernel (only with ``sumKernel``): its lengthscales under the
-///   one-dimensional prior `log ℓₐ ~ N(√2, 3)` (each of its terms is a GP on one coordinate), its variance under the
-///   signal variance's prior; the same bounds.
 public struct HyperparameterPrior: Sendable {
     public var dimensions: Int
     public var lengthscaleLocation: Double
@@ -37,14 +34,6 @@ public struct HyperparameterPrior: Sendable {
     /// one variable per group, and its prior counts once. The fitted hyperparameters still hold one lengthscale per
     /// feature, equal within a group.
     public var tiedLengthscales: [[Int]] = []
-    /// Whether the variables also hold a ``Matern52Kernel/Form/sum`` kernel's additive term, `log ℓₐ₁ … log ℓₐ_d,
-    /// log σₐ²`, after the mean. A sum kernel warps no inputs: with it ``warpedFeatures`` is ignored.
-    public var sumKernel = false
-    /// The additive term's lengthscale location (that of one dimension).
-    public var additiveLengthscaleLocation = 2.0.squareRoot()
-
-    /// The warped features the variables hold (none for a sum kernel).
-    var activeWarpedFeatures: [Int] { sumKernel ? [] : warpedFeatures }
 
     public init(dimensions: Int) {
         self.dimensions = dimensions
@@ -55,46 +44,32 @@ public struct HyperparameterPrior: Sendable {
     /// Lower bounds of the optimizer's variables.
     public var lowerBounds: [Double] {
         [Double](repeating: logLengthscaleBounds.lower, count: dimensions) + [logSignalBounds.lower, logNoiseBounds.lower, meanBounds.lower]
-            + [Double](repeating: logWarpBounds.lower, count: 2 * activeWarpedFeatures.count)
-            + (sumKernel ? [Double](repeating: logLengthscaleBounds.lower, count: dimensions) + [logSignalBounds.lower] : [])
+            + [Double](repeating: logWarpBounds.lower, count: 2 * warpedFeatures.count)
     }
 
     /// Upper bounds of the optimizer's variables.
     public var upperBounds: [Double] {
         [Double](repeating: logLengthscaleBounds.upper, count: dimensions) + [logSignalBounds.upper, logNoiseBounds.upper, meanBounds.upper]
-            + [Double](repeating: logWarpBounds.upper, count: 2 * activeWarpedFeatures.count)
-            + (sumKernel ? [Double](repeating: logLengthscaleBounds.upper, count: dimensions) + [logSignalBounds.upper] : [])
+            + [Double](repeating: logWarpBounds.upper, count: 2 * warpedFeatures.count)
     }
 
     /// The starting point the fit always tries: lengthscales of 0.5 per unit of `√d`, unit signal, small noise (10⁻³,
-    /// or the noise's lower bound if that is higher), and no input warping (`a = b = 1`). With ``sumKernel`` the
-    /// variance is split evenly between the terms and the additive term's lengthscales are 0.5.
+    /// or the noise's lower bound if that is higher), and no input warping (`a = b = 1`).
     public var defaultStart: [Double] {
         let lengthscale = Foundation.log(0.5 * Double(Swift.max(dimensions, 1)).squareRoot())
-        let half = Foundation.log(0.5)
-        return [Double](repeating: lengthscale, count: dimensions) + [sumKernel ? half : 0, Swift.max(Foundation.log(1e-3), logNoiseBounds.lower), 0]
-            + [Double](repeating: 0, count: 2 * activeWarpedFeatures.count)
-            + (sumKernel ? [Double](repeating: Foundation.log(0.5), count: dimensions) + [half] : [])
+        return [Double](repeating: lengthscale, count: dimensions) + [0, Swift.max(Foundation.log(1e-3), logNoiseBounds.lower), 0]
+            + [Double](repeating: 0, count: 2 * warpedFeatures.count)
     }
 
     /// The hyperparameters of the optimizer's variables `theta` in this prior's layout.
     public func hyperparameters(_ theta: [Double]) -> GaussianProcessHyperparameters {
-        sumKernel ? GaussianProcessHyperparameters(sumVector: theta) : GaussianProcessHyperparameters(vector: theta, warpedFeatures: warpedFeatures)
+        GaussianProcessHyperparameters(vector: theta, warpedFeatures: warpedFeatures)
     }
 
     /// `hyperparameters` (fitted under this prior or another one) as a start in this prior's layout: the warp of a
-    /// feature this prior warps is kept if `hyperparameters` warps it too, else it starts at the identity. With
-    /// ``sumKernel``, `hyperparameters`' additive term, or without one the product's lengthscales shortened by `√d` and
-    /// its variance.
+    /// feature this prior warps is kept if `hyperparameters` warps it too, else it starts at the identity.
     public func start(from hyperparameters: GaussianProcessHyperparameters) -> [Double] {
         var result = hyperparameters.logLengthscales + [hyperparameters.logSignalVariance, hyperparameters.logNoiseVariance, hyperparameters.mean]
-        if sumKernel {
-            let shift = 0.5 * Foundation.log(Double(Swift.max(dimensions, 1)))
-            let term = hyperparameters.additiveTerm
-                ?? .init(logLengthscales: hyperparameters.logLengthscales.map { Swift.max($0 - shift, logLengthscaleBounds.lower) },
-                         logSignalVariance: hyperparameters.logSignalVariance)
-            return result + term.logLengthscales + [term.logSignalVariance]
-        }
         for feature in warpedFeatures {
             if let warp = hyperparameters.inputWarp, let index = warp.features.firstIndex(of: feature) {
                 result += [warp.logA[index], warp.logB[index]]
@@ -117,11 +92,7 @@ public struct HyperparameterPrior: Sendable {
         add(dimensions, signalLocation, signalScale)
         add(dimensions + 1, noiseLocation, noiseScale)
         add(dimensions + 2, 0, meanScale)
-        for index in 0..<(2 * activeWarpedFeatures.count) { add(dimensions + 3 + index, 0, warpScale) }
-        if sumKernel {
-            for k in 0..<dimensions { add(dimensions + 3 + k, additiveLengthscaleLocation, lengthscaleScale) }
-            add(2 * dimensions + 3, signalLocation, signalScale)
-        }
+        for index in 0..<(2 * warpedFeatures.count) { add(dimensions + 3 + index, 0, warpScale) }
         return value
     }
 

@@ -45,10 +45,30 @@ struct MarginalLikelihood: Sendable {
         let noise = hyperparameters.noiseVariance
         let mean = hyperparameters.mean
         if form == .additive { return additiveNegativeLogPosterior(theta, hyperparameters: hyperparameters, gradient: &gradient) }
-        if prior.sumKernel { return sumNegativeLogPosterior(theta, hyperparameters: hyperparameters, gradient: &gradient) }
 
         let scaled = kernel.scaled(hyperparameters.inputWarp.map { $0.warped(points) } ?? points)
-        var (covariance, radial) = Self.productCovariance(scaled: scaled, signal: signal)
+        let norms = Matern52Kernel.rowSquaredNorms(scaled)
+        var covariance = scaled.outerGram(alpha: -2)
+        var radial = Matrix(rows: n, columns: n)
+        covariance.elements.withUnsafeMutableBufferPointer { k in
+            radial.elements.withUnsafeMutableBufferPointer { g in
+                for j in 0..<n {
+                    k[j + j * n] = signal
+                    g[j + j * n] = 5.0 / 3.0 * signal
+                    for i in (j + 1)..<Swift.max(n, j + 1) {
+                        let r2 = Swift.max(k[i + j * n] + norms[i] + norms[j], 0)
+                        let s = Matern52Kernel.sqrt5 * r2.squareRoot()
+                        let e = Foundation.exp(-s)
+                        let value = signal * (1 + s + s * s / 3) * e
+                        let derivative = 5.0 / 3.0 * signal * (1 + s) * e
+                        k[i + j * n] = value
+                        k[j + i * n] = value
+                        g[i + j * n] = derivative
+                        g[j + i * n] = derivative
+                    }
+                }
+            }
+        }
         var noisy = covariance
         noisy.addToDiagonal(noise)
         guard let cholesky = try? CholeskyFactor(noisy) else { return .infinity }
@@ -168,8 +188,33 @@ struct MarginalLikelihood: Sendable {
             }
         }
         let weight = kernel.signalVariance / Double(Swift.max(d, 1))
-        Self.addAdditiveLengthscaleGradient(weights: weights, scaled: scaled, exponentials: exponentials, weight: weight,
-                                            into: &gradient, at: 0)
+        weights.elements.withUnsafeBufferPointer { w in
+            scaled.elements.withUnsafeBufferPointer { z in
+                // The covariance's exponentials in the order they were kept (or computed again past the limit).
+                var pair = 0
+                for dimension in 0..<d {
+                    let column = dimension * n
+                    var derivative = 0.0
+                    // Both triangles count: ½ tr(W ∂K) over i ≠ j is the sum over i < j.
+                    for j in 0..<n {
+                        let zj = z[column + j]
+                        for i in (j + 1)..<Swift.max(n, j + 1) {
+                            let u = z[column + i] - zj
+                            let s = Matern52Kernel.sqrt5 * Swift.abs(u)
+                            let exponential: Double
+                            if let exponentials {
+                                exponential = exponentials[pair]
+                                pair += 1
+                            } else {
+                                exponential = Foundation.exp(-s)
+                            }
+                            derivative += w[i + j * n] * (1 + s) * exponential * u * u
+                        }
+                    }
+                    gradient[dimension] = -5.0 / 3.0 * weight * derivative
+                }
+            }
+        }
         gradient[d] = -0.5 * signalTrace
         gradient[d + 1] = -0.5 * noise * noiseTrace
         gradient[d + 2] = -alpha.reduce(0, +)
@@ -202,144 +247,6 @@ struct MarginalLikelihood: Sendable {
                 }
             }
         }
-        return value + prior.negativeLogDensity(theta, gradient: &gradient)
-    }
-
-    /// The product (ARD) kernel's covariance of `scaled` inputs (both triangles, `signal` on the diagonal) and its
-    /// radial derivative `G` (`5/3 σ² (1 + s) e⁻ˢ`, the diagonal `5/3 σ²`).
-    static func productCovariance(scaled: Matrix, signal: Double) -> (covariance: Matrix, radial: Matrix) {
-        let n = scaled.rows
-        let norms = Matern52Kernel.rowSquaredNorms(scaled)
-        var covariance = scaled.outerGram(alpha: -2)
-        var radial = Matrix(rows: n, columns: n)
-        covariance.elements.withUnsafeMutableBufferPointer { k in
-            radial.elements.withUnsafeMutableBufferPointer { g in
-                for j in 0..<n {
-                    k[j + j * n] = signal
-                    g[j + j * n] = 5.0 / 3.0 * signal
-                    for i in (j + 1)..<Swift.max(n, j + 1) {
-                        let r2 = Swift.max(k[i + j * n] + norms[i] + norms[j], 0)
-                        let s = Matern52Kernel.sqrt5 * r2.squareRoot()
-                        let e = Foundation.exp(-s)
-                        let value = signal * (1 + s + s * s / 3) * e
-                        let derivative = 5.0 / 3.0 * signal * (1 + s) * e
-                        k[i + j * n] = value
-                        k[j + i * n] = value
-                        g[i + j * n] = derivative
-                        g[j + i * n] = derivative
-                    }
-                }
-            }
-        }
-        return (covariance, radial)
-    }
-
-    /// Writes the additive form's `∂/∂ log ℓₖ` of the negative log likelihood into `gradient[offset + k]`, from
-    /// `weights` (`W = ααᵀ − K⁻¹`, both triangles), the `scaled` inputs, the covariance's kept exponentials (computed
-    /// again when `nil`) and `weight` (`σ²/d`).
-    static func addAdditiveLengthscaleGradient(weights: Matrix, scaled: Matrix, exponentials: [Double]?, weight: Double,
-                                               into gradient: inout [Double], at offset: Int) {
-        let n = scaled.rows
-        let d = scaled.columns
-        weights.elements.withUnsafeBufferPointer { w in
-            scaled.elements.withUnsafeBufferPointer { z in
-                // The covariance's exponentials in the order they were kept (or computed again past the limit).
-                var pair = 0
-                for dimension in 0..<d {
-                    let column = dimension * n
-                    var derivative = 0.0
-                    // Both triangles count: ½ tr(W ∂K) over i ≠ j is the sum over i < j.
-                    for j in 0..<n {
-                        let zj = z[column + j]
-                        for i in (j + 1)..<Swift.max(n, j + 1) {
-                            let u = z[column + i] - zj
-                            let s = Matern52Kernel.sqrt5 * Swift.abs(u)
-                            let exponential: Double
-                            if let exponentials {
-                                exponential = exponentials[pair]
-                                pair += 1
-                            } else {
-                                exponential = Foundation.exp(-s)
-                            }
-                            derivative += w[i + j * n] * (1 + s) * exponential * u * u
-                        }
-                    }
-                    gradient[offset + dimension] = -5.0 / 3.0 * weight * derivative
-                }
-            }
-        }
-    }
-
-    /// ``negativeLogPosterior(_:gradient:)`` for a ``Matern52Kernel/Form/sum`` kernel (``HyperparameterPrior/sumKernel``):
-    /// `K = K_product + K_additive`, one `W` for both, each term's lengthscales and variance differentiated as in its
-    /// own form. A sum kernel warps no inputs.
-    private func sumNegativeLogPosterior(_ theta: [Double], hyperparameters: GaussianProcessHyperparameters,
-                                         gradient: inout [Double]) -> Double {
-        let n = points.rows
-        let d = points.columns
-        let terms = hyperparameters.kernel.sumTerms
-        let noise = hyperparameters.noiseVariance
-        let productScaled = terms.product.scaled(points)
-        let additiveScaled = terms.additive.scaled(points)
-        var (productCovariance, radial) = Self.productCovariance(scaled: productScaled, signal: terms.product.signalVariance)
-        let (additiveCovariance, exponentials) = terms.additive.additiveSymmetricCovariance(scaled: additiveScaled, keepingExponentials: true,
-                                                                                          limit: exponentialsLimit)
-        var noisy = productCovariance
-        for index in noisy.elements.indices { noisy.elements[index] += additiveCovariance.elements[index] }
-        noisy.addToDiagonal(noise)
-        guard let cholesky = try? CholeskyFactor(noisy) else { return .infinity }
-        let residuals = values.map { $0 - hyperparameters.mean }
-        let alpha = cholesky.solve(residuals)
-        var fit = 0.0
-        for i in 0..<n { fit += residuals[i] * alpha[i] }
-        let value = 0.5 * fit + 0.5 * cholesky.logDeterminant + 0.5 * Double(n) * Foundation.log(2 * Double.pi)
-        guard value.isFinite else { return .infinity }
-
-        // W = ααᵀ − K⁻¹ into the inverse (both triangles); M = W ∘ G into `radial` (zero diagonal).
-        var weights = cholesky.inverse()
-        var productTrace = 0.0
-        var additiveTrace = 0.0
-        var noiseTrace = 0.0
-        var rowSums = [Double](repeating: 0, count: n)
-        weights.elements.withUnsafeMutableBufferPointer { w in
-            radial.elements.withUnsafeMutableBufferPointer { g in
-                productCovariance.elements.withUnsafeBufferPointer { kp in
-                    additiveCovariance.elements.withUnsafeBufferPointer { ka in
-                        for j in 0..<n {
-                            var rowSum = 0.0
-                            for i in 0..<n {
-                                let index = i + j * n
-                                let weight = alpha[i] * alpha[j] - w[index]
-                                w[index] = weight
-                                productTrace += weight * kp[index]
-                                additiveTrace += weight * ka[index]
-                                let product = i == j ? 0 : weight * g[index]
-                                g[index] = product
-                                rowSum += product
-                            }
-                            rowSums[j] = rowSum
-                            noiseTrace += w[j + j * n]
-                        }
-                    }
-                }
-            }
-        }
-        let weightedScaled = radial * productScaled
-        for k in 0..<d {
-            var derivative = 0.0
-            let column = k * n
-            for i in 0..<n {
-                let z = productScaled.elements[column + i]
-                derivative += z * z * rowSums[i] - z * weightedScaled.elements[column + i]
-            }
-            gradient[k] = -derivative
-        }
-        gradient[d] = -0.5 * productTrace
-        gradient[d + 1] = -0.5 * noise * noiseTrace
-        gradient[d + 2] = -alpha.reduce(0, +)
-        Self.addAdditiveLengthscaleGradient(weights: weights, scaled: additiveScaled, exponentials: exponentials,
-                                            weight: terms.additive.signalVariance / Double(Swift.max(d, 1)), into: &gradient, at: d + 3)
-        gradient[2 * d + 3] = -0.5 * additiveTrace
         return value + prior.negativeLogDensity(theta, gradient: &gradient)
     }
 }

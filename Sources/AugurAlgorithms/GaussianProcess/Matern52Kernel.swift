@@ -14,11 +14,6 @@ import Foundation
 /// from every observation instead of only from those nearby in all coordinates. A feature whose lengthscale grows
 /// long contributes a constant, so the fit can still switch a dimension off. Its cost per entry is `d` profiles
 /// instead of one.
-///
-/// With ``Form/sum`` the kernel is the product kernel plus an additive one with its own lengthscales and variance,
-/// `σ² m(‖(x − x')/ℓ‖) + σₐ²/d Σₖ m(|xₖ − x'ₖ| / ℓₐₖ)`: the first- and the full-order terms of Duvenaud et al.'s
-/// additive kernels, each weighted by its own variance, so the fit can put a function's variance partly on
-/// one-dimensional shapes and partly on interactions instead of choosing one structure.
 public struct Matern52Kernel: Sendable, Hashable {
     /// How the per-dimension distances combine.
     public enum Form: String, Sendable, Hashable, CaseIterable {
@@ -26,9 +21,6 @@ public struct Matern52Kernel: Sendable, Hashable {
         case product
         /// The mean of one-dimensional Matérn-5/2 profiles, one per feature, times `σ²`.
         case additive
-        /// ``product`` plus ``additive``, the additive term with ``additiveLengthscales`` and
-        /// ``additiveSignalVariance``.
-        case sum
     }
 
     /// `ℓₖ`, one per input dimension.
@@ -37,43 +29,17 @@ public struct Matern52Kernel: Sendable, Hashable {
     public var signalVariance: Double
     /// The kernel's structure (``Form/product`` unless asked otherwise).
     public var form: Form
-    /// With ``Form/sum``, the additive term's `ℓₐₖ`, one per input dimension (empty otherwise).
-    public var additiveLengthscales: [Double]
-    /// With ``Form/sum``, the additive term's variance `σₐ²` (0 otherwise).
-    public var additiveSignalVariance: Double
 
-    public init(lengthscales: [Double], signalVariance: Double, form: Form = .product, additiveLengthscales: [Double] = [],
-                additiveSignalVariance: Double = 0) {
+    public init(lengthscales: [Double], signalVariance: Double, form: Form = .product) {
         self.lengthscales = lengthscales
         self.signalVariance = signalVariance
         self.form = form
-        self.additiveLengthscales = additiveLengthscales
-        self.additiveSignalVariance = additiveSignalVariance
-    }
-
-    /// `k(x, x)`, the prior variance of the latent function at any point: `σ²`, or `σ² + σₐ²` for ``Form/sum``.
-    public var priorVariance: Double {
-        form == .sum ? signalVariance + additiveSignalVariance : signalVariance
-    }
-
-    /// Whether this is a ``Form/sum`` kernel with one additive lengthscale per product one.
-    var isSum: Bool { form == .sum && additiveLengthscales.count == lengthscales.count }
-
-    /// The sum's two terms: the product kernel and the additive one (only meaningful when ``isSum``).
-    var sumTerms: (product: Matern52Kernel, additive: Matern52Kernel) {
-        (Matern52Kernel(lengthscales: lengthscales, signalVariance: signalVariance, form: .product),
-         Matern52Kernel(lengthscales: additiveLengthscales, signalVariance: additiveSignalVariance, form: .additive))
     }
 
     static let sqrt5 = 5.0.squareRoot()
 
-    /// The inputs divided column by column by the lengthscales; for ``Form/sum`` `2d` columns, the inputs divided by
-    /// the product term's lengthscales and then by the additive term's.
+    /// The inputs divided column by column by the lengthscales.
     public func scaled(_ points: Matrix) -> Matrix {
-        if isSum {
-            let terms = sumTerms
-            return Self.columnsJoined(terms.product.scaled(points), terms.additive.scaled(points))
-        }
         precondition(points.columns == lengthscales.count, "Points need one coordinate per lengthscale")
         var result = points
         let rows = points.rows
@@ -133,15 +99,6 @@ public struct Matern52Kernel: Sendable, Hashable {
     }
 
     func crossCovariance(scaledA: Matrix, scaledB: Matrix) -> Matrix {
-        if isSum {
-            let terms = sumTerms
-            let d = lengthscales.count
-            var result = terms.product.crossCovariance(scaledA: Self.columns(scaledA, 0..<d), scaledB: Self.columns(scaledB, 0..<d))
-            let additive = terms.additive.additiveCrossCovariance(scaledA: Self.columns(scaledA, d..<(2 * d)),
-                                                                   scaledB: Self.columns(scaledB, d..<(2 * d)))
-            for index in result.elements.indices { result.elements[index] += additive.elements[index] }
-            return result
-        }
         if form == .additive { return additiveCrossCovariance(scaledA: scaledA, scaledB: scaledB) }
         var result = Self.crossSquaredDistances(scaledA, scaledB)
         let variance = signalVariance
@@ -156,13 +113,6 @@ public struct Matern52Kernel: Sendable, Hashable {
 
     /// The covariance matrix `K(x, x)` (both triangles filled) of unscaled inputs.
     public func covariance(_ points: Matrix) -> Matrix {
-        if isSum {
-            let terms = sumTerms
-            var result = terms.product.covariance(points)
-            let additive = terms.additive.covariance(points)
-            for index in result.elements.indices { result.elements[index] += additive.elements[index] }
-            return result
-        }
         if form == .additive { return additiveSymmetricCovariance(scaled: scaled(points)).covariance }
         var result = scaled(points).outerGram(alpha: -2)
         let n = points.rows
@@ -180,17 +130,6 @@ public struct Matern52Kernel: Sendable, Hashable {
             }
         }
         return result
-    }
-
-    /// The columns `range` of a column-major matrix.
-    static func columns(_ matrix: Matrix, _ range: Range<Int>) -> Matrix {
-        let rows = matrix.rows
-        return Matrix(rows: rows, columns: range.count, elements: Array(matrix.elements[(range.lowerBound * rows)..<(range.upperBound * rows)]))
-    }
-
-    /// `a`'s columns followed by `b`'s (the same rows).
-    static func columnsJoined(_ a: Matrix, _ b: Matrix) -> Matrix {
-        Matrix(rows: a.rows, columns: a.columns + b.columns, elements: a.elements + b.elements)
     }
 
     /// `m(s/√5)` for `s = √5 |u|`, the one-dimensional profile of the additive form.
