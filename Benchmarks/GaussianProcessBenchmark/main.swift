@@ -319,9 +319,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
         search.tiedCategoryLengthscales = true
         return search
     }(),
-    // Round 8: hysteresis on the kernel choice (nats per observation).
-    "hysteresis0.02": { var search = GaussianProcessDesigner.SearchOptions.standard; search.kernelHysteresis = 0.02; return search }(),
-    "hysteresis0.05": { var search = GaussianProcessDesigner.SearchOptions.standard; search.kernelHysteresis = 0.05; return search }(),
     // The default search of the time (product kernel) with a larger initial design (`initialDesigns`).
     "eagle-init2d": .productOnly,
     "eagle-init3d": .productOnly,

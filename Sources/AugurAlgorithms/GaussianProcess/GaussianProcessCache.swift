@@ -39,8 +39,6 @@ public final class GaussianProcessCache: Sendable {
         var refitRunning = false
         /// Bumped by `reset`, so that a refit started before it cannot store a fit of data that no longer count.
         var generation = 0
-        /// The kernel form of the last inline fit on the regular steps' values (``GaussianProcessDesigner/SearchOptions/kernelHysteresis``).
-        var lastInlineForm: Matern52Kernel.Form?
     }
 
     private let state = Mutex(State())
@@ -72,12 +70,6 @@ public final class GaussianProcessCache: Sendable {
             guard let stored = state.entry, stored.featureCount == featureCount else { return nil }
             return stored
         }
-    }
-
-    /// The kernel form of the last inline fit on the regular steps' values, if any.
-    var lastInlineForm: Matern52Kernel.Form? {
-        get { state.withLock { $0.lastInlineForm } }
-        set { state.withLock { $0.lastInlineForm = newValue } }
     }
 
     func store(_ newEntry: Entry) {

@@ -182,11 +182,6 @@ public struct GaussianProcessDesigner: Designer {
         /// posterior must be than the product kernel's for the additive one to be used (0: any amount): a Bayes-factor
         /// threshold that grows with the data.
         public var additiveEvidenceMargin: Double
-        /// Hysteresis of ``KernelChoice/byEvidence``, in nats per observation: once a study's fits use one kernel, the
-        /// other must beat it by this much (plus ``additiveEvidenceMargin``) to take over, so that near ties do not flip
-        /// the model between suggestions. The previous choice is the cache's (the stored fit's form in background, the
-        /// last inline fit's otherwise); 0: none.
-        public var kernelHysteresis: Double = 0
         /// The kernel choices (``kernel`` and ``explorationKernel``) apply only to fits on more than this many
         /// observations; up to it every fit is the product kernel's, exactly as with ``KernelChoice/product`` (0: from
         /// the first fit).
@@ -741,8 +736,7 @@ public struct GaussianProcessDesigner: Designer {
                               starts: amortized || coldStart ? [prior.start(from: cached.warmStart)]
                                   : [prior.defaultStart, prior.start(from: cached.warmStart)],
                               options: amortized ? Self.amortizedRefitOptions : Self.fullRefitOptions, observationCount: observationCount,
-                              kernel: choosing ? kernel : .product,
-                              evidenceMargin: evidenceMargin(previous: cached.form))
+                              kernel: choosing ? kernel : .product, evidenceMargin: search.additiveEvidenceMargin)
             }
             if current || cache.refitsInBackground, let model = Self.conditioned(points: points, values: values, on: cached) {
                 cache.keep(model)
@@ -780,7 +774,7 @@ public struct GaussianProcessDesigner: Designer {
         var fits: [((model: GaussianProcessModel, product: GaussianProcessModel?), Double)] = []
         for candidate in warpedValues {
             guard let fit = Self.fitKernel(kernel, points: points, values: candidate, prior: prior, starts: starts, options: options,
-                                           evidenceMargin: evidenceMargin(previous: cache?.lastInlineForm)) else {
+                                           evidenceMargin: search.additiveEvidenceMargin) else {
                 continue
             }
             fits.append((fit, selecting ? warpingScore(points: points, raw: rawValues, warped: candidate, hyperparameters: fit.model.hyperparameters,
@@ -788,7 +782,6 @@ public struct GaussianProcessDesigner: Designer {
         }
         guard let chosen = Self.mostEvident(fits) else { return nil }
         let model = chosen.model
-        if search.kernelHysteresis != 0, (warping ?? search.outputWarping) == search.outputWarping { cache?.lastInlineForm = model.form }
         if usesCache, let product = chosen.product {
             cache?.store(.init(hyperparameters: product.hyperparameters, observationCount: observationCount, featureCount: d, model: product))
         }
@@ -827,16 +820,6 @@ public struct GaussianProcessDesigner: Designer {
                                                                       theta: additivePrior.start(from: additive.hyperparameters), form: .additive,
                                                                       gradient: &gradient)
         return (productValue - additiveValue > evidenceMargin * Double(points.rows) ? additive : product, product)
-    }
-
-    /// ``SearchOptions/additiveEvidenceMargin`` with ``SearchOptions/kernelHysteresis`` toward the `previous` fit's form:
-    /// lower after an additive fit, higher after a product one.
-    func evidenceMargin(previous: Matern52Kernel.Form?) -> Double {
-        switch previous {
-        case .additive: search.additiveEvidenceMargin - search.kernelHysteresis
-        case .product: search.additiveEvidenceMargin + search.kernelHysteresis
-        case nil: search.additiveEvidenceMargin
-        }
     }
 
     /// `prior` with the lengthscales' location of one dimension: the additive kernel's prior.
