@@ -51,6 +51,9 @@ func percentile(_ values: [Double], _ fraction: Double) -> Double {
     return sorted[low] + (position - Double(low)) * (sorted[high] - sorted[low])
 }
 
+/// The functions `--functions` can name: the suite, the other mixed spaces and the centre-adverse Hartmann-6 control.
+let namedFunctions = TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete, TestFunction.hartmann6CentreAdverse]
+
 func studySpec(_ function: TestFunction, seed: UInt64, initialTrials: Int = 10) -> StudySpec {
     let parameters = (0..<function.dimensions).map { k -> ParameterSpec in
         switch function.kinds[k] {
@@ -541,7 +544,7 @@ if runs("--quality") {
     let countsLineMoves = arguments.contains("--line-moves")
     var functions = arguments.contains("--suite") ? TestFunction.suite : arguments.contains("--mixed") ? TestFunction.mixed : TestFunction.all
     if let names = argumentValue("--functions")?.split(separator: ",").map(String.init) {
-        functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
+        functions = namedFunctions.filter { names.contains($0.name) }
     }
     let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
     print("## Optimization quality: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
@@ -645,7 +648,7 @@ if runs("--acquisition-gap") {
     let screen = ["Hartmann-6", "Rastrigin-4", "Shekel-10", "Eggholder", "Schwefel-4", "Michalewicz-5", "Levy-6", "Hartmann-3", "Levy-10",
                   "Styblinski-Tang-8", "Ackley-5"]
     let names = argumentValue("--functions")?.split(separator: ",").map(String.init) ?? screen
-    let functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
+    let functions = namedFunctions.filter { names.contains($0.name) }
     let compared = (argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard", "eagle"]).filter { variants[$0] != nil }
     let reference = "eagle-reference"
     func acquisitionValue(_ proposal: DesignProposal?) -> Double {
@@ -733,7 +736,7 @@ if runs("--batch") {
     let budget = quick ? 48 : 96
     let batchSizes = argumentValue("--batch-sizes")?.split(separator: ",").compactMap { Int($0) } ?? [1, 4, 8]
     let names = argumentValue("--functions")?.split(separator: ",").map(String.init) ?? ["Branin", "Hartmann-6", "Ackley-5", "Mixed int/categorical"]
-    let functions = (TestFunction.suite + [TestFunction.mixedLevy, TestFunction.mixedDiscrete]).filter { names.contains($0.name) }
+    let functions = namedFunctions.filter { names.contains($0.name) }
     // `--variants NAME,...` (default `standard`): the search options compared; a name other than `standard` labels the rows.
     let variantNames = argumentValue("--variants")?.split(separator: ",").map(String.init) ?? ["standard"]
     print("## Batch suggestions: final regret over seeds \(seedRange.lowerBound)-\(seedRange.upperBound) at \(budget) trials (lower is better)")
