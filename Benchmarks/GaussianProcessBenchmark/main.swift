@@ -194,12 +194,6 @@ let variants: [String: GaussianProcessDesigner.SearchOptions] = [
     // The default from the additive kernel's adoption until the exploring steps' cap's (both 2026-12-07) is the variant
     // `additive-evidence-after50` below.
     "standard-vizier": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5, discreteNeighbourhood: true),
-    // Vizier's trust region and seed trial on top of the default (Round 9).
-    "vz-tr": { var o = GaussianProcessDesigner.SearchOptions.standard; o.trustRegion = true; return o }(),
-    "vz-centre": { var o = GaussianProcessDesigner.SearchOptions.standard; o.centreFirst = true; return o }(),
-    "vz-tr-centre": { var o = GaussianProcessDesigner.SearchOptions.standard; o.trustRegion = true; o.centreFirst = true; return o }(),
-    // As vz-tr-centre with one seed trial (`initialDesigns`), as Vizier's GP bandit; run with `--acquisition ucb:1.8`.
-    "vz-full": { var o = GaussianProcessDesigner.SearchOptions.standard; o.trustRegion = true; o.centreFirst = true; return o }(),
     "diverse": GaussianProcessDesigner.SearchOptions(diverseRefinements: 4),
     "period5": GaussianProcessDesigner.SearchOptions(explorationPeriod: 5),
     "none+discrete": GaussianProcessDesigner.SearchOptions(discreteNeighbourhood: true),
@@ -393,7 +387,6 @@ func withAxisLines(values: Int, trials: Int = 1, exploringOnly: Bool = false) ->
 let initialDesigns: [String: (Int) -> Int] = [
     "eagle-init2d": { Swift.max(10, 2 * $0 + 2) },
     "eagle-init3d": { Swift.max(10, 3 * $0) },
-    "vz-full": { _ in 1 },
 ]
 
 /// One sequential run on `function` from `start` (a history of completed trials) for `count` suggestions; each

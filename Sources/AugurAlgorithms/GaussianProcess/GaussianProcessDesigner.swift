@@ -299,13 +299,6 @@ public struct GaussianProcessDesigner: Designer {
         /// UCB's exploration weight on axis-line steps (0: the posterior mean); `nil` keeps the study's acquisition
         /// function on them.
         public var axisLineBeta: Double?
-        /// Vizier's trust region (its GP bandit's default): a model-based suggestion stays within L∞ distance
-        /// `0.2 + 0.3·n / (5·(p + 1))` (n observations, p parameters; numeric features only) of an observed point,
-        /// until that radius passes 0.5; when no proposal lies inside, the best one anywhere is taken.
-        public var trustRegion: Bool = false
-        /// Whether the first trial is the centre of the unit cube (Vizier's seed trial) instead of the first
-        /// quasi-random point.
-        public var centreFirst: Bool = false
 
         public init(diverseRefinements: Int = 0, explorationPeriod: Int = 0, stagnationLimit: Int = 0, explorationBeta: Double = 3,
                     explorationRadius: Double = 0, discreteNeighbourhood: Bool = false, thompsonExploration: Bool = false,
@@ -409,12 +402,8 @@ public struct GaussianProcessDesigner: Designer {
         var data = TrainingData(request: request, objective: spec.objective, encoding: encoding)
 
         var suggestions: [DesignProposal] = []
-        var initialAssignments = try initialDesign.initialAssignments(for: request, count: count, initialTrials: settings.initialTrials,
-                                                                      modelReady: data.values.count >= 2)
-        if search.centreFirst, request.trialCount == 0, !initialAssignments.isEmpty {
-            initialAssignments[0] = spec.searchSpace.assignment(atUnit: [Double](repeating: 0.5, count: spec.searchSpace.parameters.count))
-        }
-        for assignment in initialAssignments {
+        for assignment in try initialDesign.initialAssignments(for: request, count: count, initialTrials: settings.initialTrials,
+                                                               modelReady: data.values.count >= 2) {
             suggestions.append(DesignProposal(parameters: assignment, metadata: Explanation.initialDesign.metadata))
             data.knownAssignments.insert(assignment)
             if let features = encoding.features(of: assignment) { data.pendingPoints.append(features) }
@@ -500,18 +489,6 @@ public struct GaussianProcessDesigner: Designer {
             if search.discreteNeighbourhood, !samples, DiscreteNeighbourhoodSearch.applies(to: encoding) {
                 proposals = DiscreteNeighbourhoodSearch(encoding: encoding).search(
                     proposals: proposals, model: model, evaluator: evaluator, lower: lower, upper: upper, excluded: data.knownAssignments)
-            }
-            if search.trustRegion, !data.points.isEmpty {
-                let parameterCount = Double(spec.searchSpace.parameters.count)
-                let radius = 0.2 + 0.3 * Double(data.points.count + data.pendingPoints.count) / (5 * (parameterCount + 1))
-                if radius <= 0.5 {
-                    let numeric = encoding.numericFeatures
-                    let trusted = data.points + data.pendingPoints
-                    let inside = proposals.filter { proposal in
-                        trusted.contains { point in numeric.allSatisfy { abs(proposal.features[$0] - point[$0]) <= radius } }
-                    }
-                    if !inside.isEmpty { proposals = inside }
-                }
             }
             var chosen: (features: [Double], assignment: ParameterAssignment, score: Double)?
             // Outside the exploring radius first; inside it when every new candidate is near the incumbent.
