@@ -48,6 +48,22 @@ import Testing
         #expect(abs(value - function.minimum) <= tolerance, "\(name): f(x*) = \(value), stated minimum \(function.minimum)")
     }
 
+    /// The centre-adverse Hartmann-6 (a control outside the suite): the global minimum stays in the box, at Hartmann-6's
+    /// minimizer moved by the shift, and its second basin (−3.203) lies nearer the centre of the box than the minimum.
+    @Test func theCentreAdverseHartmannKeepsItsMinimumAndPutsTheSecondBasinNearTheCentre() {
+        let function = TestFunction.hartmann6CentreAdverse
+        let shift = [0.095, -0.15, -0.35, -0.074, 0.36, 0.34]
+        let minimizer = zip(Self.minimizers["Hartmann-6"] ?? [], shift).map { $0 + $1 }
+        let secondBasin = zip([0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381], shift).map { $0 + $1 }
+        #expect(minimizer.count == 6 && minimizer.allSatisfy { (0...1).contains($0) })
+        #expect(abs(function.evaluate(minimizer) - function.minimum) <= 1e-4 * abs(function.minimum))
+        let second = function.evaluate(secondBasin)
+        #expect(second < -3.0 && second > function.minimum + 0.1, "f(second basin) = \(second)")
+        func distanceFromCentre(_ x: [Double]) -> Double { x.map { abs($0 - 0.5) }.max() ?? 0 }
+        #expect(distanceFromCentre(secondBasin) < 0.25)
+        #expect(distanceFromCentre(minimizer) > 0.45)
+    }
+
     @Test(arguments: TestFunction.suite.map(\.name))
     func noPointOfTheBoxIsBelowTheMinimum(name: String) throws {
         let function = try #require(TestFunction.suite.first { $0.name == name })
